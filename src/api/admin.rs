@@ -1,0 +1,364 @@
+//! The `WebhookAdmin` service.
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use super::{convert, validate, ResponseStream};
+use crate::auth::{Authenticator, Principal, Role};
+use crate::catalog::Catalog;
+use crate::error::ApiError;
+use crate::pb;
+use crate::secret::Secret;
+use crate::storage::webhooks::{NewWebhook, WebhookFilter, WebhookPatch, WebhookRow};
+use crate::storage::Storage;
+
+/// Default and largest `page_size` of ListWebhooks.
+const DEFAULT_PAGE: i64 = 50;
+const MAX_PAGE: i64 = 500;
+
+/// Handlers of `webhookd.v1.WebhookAdmin`.
+#[derive(Clone)]
+pub struct AdminService {
+    storage: Storage,
+    auth: Authenticator,
+    catalog: Catalog,
+}
+
+impl AdminService {
+    /// The service over `storage`.
+    pub fn new(storage: Storage, auth: Authenticator, catalog: Catalog) -> Self {
+        Self {
+            storage,
+            auth,
+            catalog,
+        }
+    }
+
+    async fn admin<T>(&self, req: &Request<T>) -> Result<Principal, ApiError> {
+        self.auth.authorize(req.metadata(), Role::Admin).await
+    }
+
+    /// The webhook `id` if the caller reaches it; NOT_FOUND otherwise, so that
+    /// other tenants' webhooks are indistinguishable from missing ones.
+    async fn visible_webhook(
+        &self,
+        who: &Principal,
+        field: &str,
+        raw_id: &str,
+    ) -> Result<WebhookRow, ApiError> {
+        let id = validate::id(field, raw_id)?;
+        match self.storage.get_webhook(id).await? {
+            Some(w) if who.reaches(&w.scope) => Ok(w),
+            _ => Err(ApiError::NotFound(format!("webhook {id} not found"))),
+        }
+    }
+
+    async fn create(
+        &self,
+        req: Request<pb::CreateWebhookRequest>,
+    ) -> Result<pb::Webhook, ApiError> {
+        let who = self.admin(&req).await?;
+        let r = req.into_inner();
+        let scope = validate::scope("scope", r.scope.as_ref())?;
+        let new = NewWebhook {
+            target_url: validate::target_url("target_url", &r.target_url)?,
+            secret: {
+                validate::secret("secret", &r.secret)?;
+                Secret::new(r.secret.into_bytes())
+            },
+            events: validate::events("events", &r.events, &self.catalog)?,
+            ca_certificate: non_empty(&r.ca_certificate)
+                .map(|c| validate::ca_certificate("ca_certificate", c))
+                .transpose()?,
+            proxy_url: non_empty(&r.proxy_url)
+                .map(|p| validate::proxy_url("proxy_url", p))
+                .transpose()?,
+            scope,
+        };
+        who.check_scope(&new.scope)?;
+        let row = self.storage.create_webhook(&new).await?;
+        tracing::info!(webhook_id = %row.id, scope = %row.scope, "webhook created");
+        Ok(convert::webhook(row))
+    }
+
+    async fn update(
+        &self,
+        req: Request<pb::UpdateWebhookRequest>,
+    ) -> Result<pb::Webhook, ApiError> {
+        let who = self.admin(&req).await?;
+        let r = req.into_inner();
+        let existing = self.visible_webhook(&who, "id", &r.id).await?;
+        let paths: Vec<String> = match &r.update_mask {
+            Some(m) if !m.paths.is_empty() => m.paths.clone(),
+            // No mask: every field given a value.
+            _ => [
+                ("target_url", !r.target_url.is_empty()),
+                ("secret", !r.secret.is_empty()),
+                ("events", !r.events.is_empty()),
+                ("ca_certificate", !r.ca_certificate.is_empty()),
+                ("proxy_url", !r.proxy_url.is_empty()),
+            ]
+            .into_iter()
+            .filter(|(_, set)| *set)
+            .map(|(p, _)| p.to_string())
+            .collect(),
+        };
+        let mut patch = WebhookPatch::default();
+        for path in &paths {
+            match path.as_str() {
+                "target_url" => patch.target_url = Some(validate::target_url("target_url", &r.target_url)?),
+                // The secret is optional on edit: an empty one keeps the current secret.
+                "secret" if r.secret.is_empty() => {}
+                "secret" => {
+                    validate::secret("secret", &r.secret)?;
+                    patch.secret = Some(Secret::new(r.secret.as_bytes()));
+                }
+                "events" => patch.events = Some(validate::events("events", &r.events, &self.catalog)?),
+                "ca_certificate" => {
+                    patch.ca_certificate = Some(
+                        non_empty(&r.ca_certificate)
+                            .map(|c| validate::ca_certificate("ca_certificate", c))
+                            .transpose()?,
+                    )
+                }
+                "proxy_url" => {
+                    patch.proxy_url =
+                        Some(non_empty(&r.proxy_url).map(|p| validate::proxy_url("proxy_url", p)).transpose()?)
+                }
+                other => {
+                    return Err(ApiError::invalid(
+                        "update_mask",
+                        format!(
+                            "unknown or immutable path {other:?} (allowed: target_url, secret, events, ca_certificate, proxy_url)"
+                        ),
+                    ))
+                }
+            }
+        }
+        let row = self
+            .storage
+            .update_webhook(existing.id, &patch)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("webhook {} not found", existing.id)))?;
+        tracing::info!(webhook_id = %row.id, fields = ?paths, "webhook updated");
+        Ok(convert::webhook(row))
+    }
+
+    async fn list(
+        &self,
+        req: Request<pb::ListWebhooksRequest>,
+    ) -> Result<pb::ListWebhooksResponse, ApiError> {
+        let who = self.admin(&req).await?;
+        let r = req.into_inner();
+        let scope = validate::scope("scope", r.scope.as_ref())?;
+        let mut events = validate::event_filter("events", &r.events, &self.catalog)?;
+        events.sort();
+        who.check_scope(&scope)?;
+        let limit = match r.page_size {
+            n if n < 0 => return Err(ApiError::invalid("page_size", "must not be negative")),
+            0 => DEFAULT_PAGE,
+            n => i64::from(n).min(MAX_PAGE),
+        };
+        let query = PageQuery::fingerprint(
+            &scope.company_id,
+            &scope.project_id,
+            r.include_descendants,
+            &events,
+        );
+        let after = match r.page_token.as_str() {
+            "" => None,
+            t => Some(PageToken::decode(t, &query)?),
+        };
+        let mut rows = self
+            .storage
+            .list_webhooks(&WebhookFilter {
+                scope,
+                include_descendants: r.include_descendants,
+                events,
+                after,
+                limit: limit + 1,
+            })
+            .await?;
+        let next_page_token = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last()
+                .map(|w| PageToken { after: w.id, query }.encode())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(pb::ListWebhooksResponse {
+            webhooks: rows.into_iter().map(convert::webhook).collect(),
+            next_page_token,
+        })
+    }
+}
+
+fn non_empty(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// Fingerprint of a list query, so a page token is only used with the query that made it.
+struct PageQuery;
+
+impl PageQuery {
+    fn fingerprint(company: &str, project: &str, descendants: bool, events: &[String]) -> String {
+        let mut h = Sha256::new();
+        for part in [company, project, if descendants { "1" } else { "0" }] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        for e in events {
+            h.update(e.as_bytes());
+            h.update([0]);
+        }
+        hex::encode(&h.finalize()[..8])
+    }
+}
+
+/// The opaque `page_token`: where the previous page ended, and for which query.
+#[derive(Serialize, Deserialize)]
+struct PageToken {
+    after: Uuid,
+    query: String,
+}
+
+impl PageToken {
+    fn encode(&self) -> String {
+        let json = serde_json::to_vec(self).expect("page token serializes");
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+
+    fn decode(token: &str, query: &str) -> Result<Uuid, ApiError> {
+        let bad = || ApiError::invalid("page_token", "invalid page token");
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token)
+            .map_err(|_| bad())?;
+        let t: PageToken = serde_json::from_slice(&json).map_err(|_| bad())?;
+        if t.query != query {
+            return Err(ApiError::invalid(
+                "page_token",
+                "page token belongs to a different query",
+            ));
+        }
+        Ok(t.after)
+    }
+}
+
+fn unimplemented(what: &str) -> Status {
+    Status::unimplemented(format!("{what} is not implemented yet"))
+}
+
+#[tonic::async_trait]
+impl pb::webhook_admin_server::WebhookAdmin for AdminService {
+    async fn create_webhook(
+        &self,
+        req: Request<pb::CreateWebhookRequest>,
+    ) -> Result<Response<pb::Webhook>, Status> {
+        Ok(Response::new(self.create(req).await?))
+    }
+
+    async fn get_webhook(
+        &self,
+        req: Request<pb::GetWebhookRequest>,
+    ) -> Result<Response<pb::Webhook>, Status> {
+        let who = self.admin(&req).await?;
+        let w = self.visible_webhook(&who, "id", &req.get_ref().id).await?;
+        Ok(Response::new(convert::webhook(w)))
+    }
+
+    async fn update_webhook(
+        &self,
+        req: Request<pb::UpdateWebhookRequest>,
+    ) -> Result<Response<pb::Webhook>, Status> {
+        Ok(Response::new(self.update(req).await?))
+    }
+
+    async fn delete_webhook(
+        &self,
+        req: Request<pb::DeleteWebhookRequest>,
+    ) -> Result<Response<pb::DeleteWebhookResponse>, Status> {
+        let who = self.admin(&req).await?;
+        let w = self.visible_webhook(&who, "id", &req.get_ref().id).await?;
+        if !self
+            .storage
+            .delete_webhook(w.id)
+            .await
+            .map_err(ApiError::from)?
+        {
+            return Err(ApiError::NotFound(format!("webhook {} not found", w.id)).into());
+        }
+        tracing::info!(webhook_id = %w.id, "webhook deleted");
+        Ok(Response::new(pb::DeleteWebhookResponse {}))
+    }
+
+    async fn list_webhooks(
+        &self,
+        req: Request<pb::ListWebhooksRequest>,
+    ) -> Result<Response<pb::ListWebhooksResponse>, Status> {
+        Ok(Response::new(self.list(req).await?))
+    }
+
+    type ListEventHistoryStream = ResponseStream<pb::DeliveryRecord>;
+
+    async fn list_event_history(
+        &self,
+        req: Request<pb::ListEventHistoryRequest>,
+    ) -> Result<Response<Self::ListEventHistoryStream>, Status> {
+        self.admin(&req).await?;
+        Err(unimplemented("ListEventHistory"))
+    }
+
+    async fn get_delivery(
+        &self,
+        req: Request<pb::GetDeliveryRequest>,
+    ) -> Result<Response<pb::DeliveryDetail>, Status> {
+        self.admin(&req).await?;
+        Err(unimplemented("GetDelivery"))
+    }
+
+    async fn redeliver_event(
+        &self,
+        req: Request<pb::RedeliverEventRequest>,
+    ) -> Result<Response<pb::DeliveryRecord>, Status> {
+        self.admin(&req).await?;
+        Err(unimplemented("RedeliverEvent"))
+    }
+
+    async fn test_webhook(
+        &self,
+        req: Request<pb::TestWebhookRequest>,
+    ) -> Result<Response<pb::DeliveryRecord>, Status> {
+        self.admin(&req).await?;
+        Err(unimplemented("TestWebhook"))
+    }
+
+    type WatchDeliveriesStream = ResponseStream<pb::DeliveryRecord>;
+
+    async fn watch_deliveries(
+        &self,
+        req: Request<pb::WatchDeliveriesRequest>,
+    ) -> Result<Response<Self::WatchDeliveriesStream>, Status> {
+        self.admin(&req).await?;
+        Err(unimplemented("WatchDeliveries"))
+    }
+
+    async fn list_event_types(
+        &self,
+        req: Request<pb::ListEventTypesRequest>,
+    ) -> Result<Response<pb::ListEventTypesResponse>, Status> {
+        self.admin(&req).await?;
+        let event_types = self
+            .catalog
+            .iter()
+            .map(|(n, d)| pb::EventType {
+                name: n.to_string(),
+                description: d.to_string(),
+            })
+            .collect();
+        Ok(Response::new(pb::ListEventTypesResponse { event_types }))
+    }
+}

@@ -1,0 +1,225 @@
+//! Command line and environment: one clap definition, defaults in code, validated once.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::catalog::Catalog;
+use crate::delivery::policy::RetryPolicy;
+use crate::delivery::ssrf::AllowList;
+
+/// webhookd: webhook management and delivery over gRPC.
+#[derive(Debug, Parser)]
+#[command(name = "webhookd", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gRPC server and the delivery engine.
+    Serve(Box<Config>),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `webhookd token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once.
+    Create(TokenCreate),
+}
+
+/// Arguments of `webhookd token create`.
+#[derive(Debug, Args)]
+pub struct TokenCreate {
+    /// Database location.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Role: `admin` manages webhooks and reads history; `publisher` publishes events.
+    #[arg(long)]
+    pub role: String,
+    /// Restrict the token to this company (and its projects).
+    #[arg(long, default_value = "")]
+    pub company: String,
+    /// Restrict the token to this project of `--company`.
+    #[arg(long, default_value = "")]
+    pub project: String,
+    /// Free-text note stored with the token.
+    #[arg(long, default_value = "")]
+    pub description: String,
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// PostgreSQL connection URL. Without it, webhookd runs its own PostgreSQL in `--data-dir`.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Directory for the embedded PostgreSQL cluster and the bootstrap admin token.
+    #[arg(long, env = "WEBHOOKD_DATA_DIR", default_value = "./.webhookd")]
+    pub data_dir: PathBuf,
+    /// Directory holding the PostgreSQL server binaries (initdb, postgres); found automatically when unset.
+    #[arg(long, env = "WEBHOOKD_PG_BINDIR")]
+    pub pg_bindir: Option<PathBuf>,
+    /// Maximum connections in the pool.
+    #[arg(long, env = "WEBHOOKD_DB_POOL_SIZE", default_value_t = 16)]
+    pub db_pool_size: usize,
+}
+
+/// Settings of `webhookd serve`.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database location.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Address the gRPC server listens on.
+    #[arg(long, env = "WEBHOOKD_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    /// Largest accepted event payload in bytes.
+    #[arg(long, env = "WEBHOOKD_MAX_PAYLOAD_BYTES", default_value_t = 256 * 1024)]
+    pub max_payload_bytes: usize,
+    /// Extra event names for the catalog, as `name` or `name=description`, comma separated.
+    #[arg(long, env = "WEBHOOKD_EXTRA_EVENTS", value_delimiter = ',')]
+    pub extra_events: Vec<String>,
+    /// Target address ranges exempt from the SSRF guard (CIDR, comma separated), e.g. `127.0.0.1/32`.
+    #[arg(long, env = "WEBHOOKD_ALLOW_TARGETS", value_delimiter = ',')]
+    pub allow_targets: Vec<String>,
+    /// Turn the SSRF guard off entirely (every address allowed). For closed networks only.
+    #[arg(long, env = "WEBHOOKD_DISABLE_SSRF_GUARD")]
+    pub disable_ssrf_guard: bool,
+    /// Delays before each retry, comma separated, in humane form (`5s`, `2m`, `1h`, `250ms`).
+    #[arg(long, env = "WEBHOOKD_RETRY_SCHEDULE", value_delimiter = ',',
+          default_value = "5s,30s,2m,10m,30m,1h,2h,4h", value_parser = parse_duration)]
+    pub retry_schedule: Vec<Duration>,
+    /// Random spread applied to every retry delay, as a fraction (0.2 = ±20 %).
+    #[arg(long, env = "WEBHOOKD_RETRY_JITTER", default_value_t = 0.2)]
+    pub retry_jitter: f64,
+    /// Longest `Retry-After` honoured; longer values are clamped to this.
+    #[arg(long, env = "WEBHOOKD_MAX_RETRY_AFTER", default_value = "6h", value_parser = parse_duration)]
+    pub max_retry_after: Duration,
+    /// TCP (and proxy) connect timeout for deliveries.
+    #[arg(long, env = "WEBHOOKD_CONNECT_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    /// Total timeout of one delivery attempt, connect included.
+    #[arg(long, env = "WEBHOOKD_REQUEST_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+    /// Deliveries sent at once by this process.
+    #[arg(long, env = "WEBHOOKD_DELIVERY_CONCURRENCY", default_value_t = 256)]
+    pub delivery_concurrency: usize,
+    /// How long a claimed delivery stays reserved to this process; after that another replica may send it.
+    #[arg(long, env = "WEBHOOKD_LEASE", default_value = "60s", value_parser = parse_duration)]
+    pub lease: Duration,
+    /// Poll interval of the delivery queue when no notification arrives.
+    #[arg(long, env = "WEBHOOKD_POLL_INTERVAL", default_value = "1s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
+    /// Time in-flight deliveries get to finish on shutdown.
+    #[arg(long, env = "WEBHOOKD_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+    /// Do not run the delivery engine in this process (ingest and admin only).
+    #[arg(long, env = "WEBHOOKD_NO_DELIVERY")]
+    pub no_delivery: bool,
+}
+
+impl Config {
+    /// The event catalog: defaults plus `--extra-events`.
+    pub fn catalog(&self) -> Catalog {
+        Catalog::new(self.extra_events.iter().filter(|s| !s.is_empty()).map(|s| {
+            match s.split_once('=') {
+                Some((n, d)) => (n.trim().to_string(), d.trim().to_string()),
+                None => (s.trim().to_string(), String::new()),
+            }
+        }))
+    }
+
+    /// The retry policy from the retry settings.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            schedule: self.retry_schedule.clone(),
+            jitter: self.retry_jitter,
+            max_retry_after: self.max_retry_after,
+        }
+    }
+
+    /// The SSRF allow list, or an error naming the bad entry.
+    pub fn allow_list(&self) -> Result<AllowList, String> {
+        if self.disable_ssrf_guard {
+            return Ok(AllowList::allow_all());
+        }
+        AllowList::parse(self.allow_targets.iter().filter(|s| !s.is_empty()))
+    }
+
+    /// Parses `webhookd serve` arguments (without the subcommand), for embedding and tests.
+    pub fn from_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            config: Config,
+        }
+        let args = std::iter::once(std::ffi::OsString::from("webhookd"))
+            .chain(args.into_iter().map(Into::into));
+        Wrapper::try_parse_from(args).map(|w| w.config)
+    }
+}
+
+/// Parses `250ms`, `5s`, `2m`, `1h`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().map_err(|_| format!("invalid duration `{s}`"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => {
+            return Err(format!(
+                "invalid duration unit in `{s}` (use ms, s, m or h)"
+            ))
+        }
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("invalid duration `{s}`: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        for (s, ms) in [
+            ("250ms", 250),
+            ("5s", 5000),
+            ("2m", 120_000),
+            ("1h", 3_600_000),
+            ("3", 3000),
+        ] {
+            assert_eq!(parse_duration(s).unwrap(), Duration::from_millis(ms), "{s}");
+        }
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn defaults_parse() {
+        let c = Config::from_args::<_, &str>([]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:50051");
+        assert_eq!(c.retry_schedule.len(), 8);
+        assert_eq!(c.max_payload_bytes, 262_144);
+        let c = Config::from_args(["--extra-events", "a_b=Something,c"]).unwrap();
+        assert!(c.catalog().contains("a_b") && c.catalog().contains("c"));
+    }
+}

@@ -1,0 +1,109 @@
+//! `ApiError`, the one error type of the gRPC layer, and its single conversion into `tonic::Status`.
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::storage::StorageError;
+
+/// What a gRPC handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A request field is invalid.
+    #[error("{field}: {reason}")]
+    InvalidArgument {
+        /// The field, as named in the proto (dotted for nested fields).
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A field is too large.
+    #[error("{field}: {reason}")]
+    TooLarge {
+        /// The field.
+        field: String,
+        /// By how much.
+        reason: String,
+    },
+    /// The resource does not exist (or the caller may not know it does).
+    #[error("{0}")]
+    NotFound(String),
+    /// The resource exists already.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// The caller's token does not allow this.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// No valid token.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The system is not in a state that allows this.
+    #[error("{0}")]
+    FailedPrecondition(String),
+    /// The server is shutting down or overloaded.
+    #[error("{0}")]
+    Unavailable(String),
+    /// Something failed inside; logged, never shown.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    /// An INVALID_ARGUMENT naming `field`.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::InvalidArgument {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Conflict(what) => {
+                ApiError::AlreadyExists(format!("{what} already exists"))
+            }
+            other => ApiError::Internal(Box::new(other)),
+        }
+    }
+}
+
+/// Writes an error and its source chain on one line.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+impl From<ApiError> for Status {
+    fn from(e: ApiError) -> Self {
+        let message = e.to_string();
+        match e {
+            ApiError::InvalidArgument { field, reason } => Status::with_error_details(
+                Code::InvalidArgument,
+                message,
+                ErrorDetails::with_bad_request_violation(field, reason),
+            ),
+            ApiError::TooLarge { field, reason } => Status::with_error_details(
+                Code::ResourceExhausted,
+                message,
+                ErrorDetails::with_bad_request_violation(field, reason),
+            ),
+            ApiError::NotFound(_) => Status::not_found(message),
+            ApiError::AlreadyExists(_) => Status::already_exists(message),
+            ApiError::PermissionDenied(_) => Status::permission_denied(message),
+            ApiError::Unauthenticated(_) => Status::unauthenticated(message),
+            ApiError::FailedPrecondition(_) => Status::failed_precondition(message),
+            ApiError::Unavailable(_) => Status::unavailable(message),
+            ApiError::Internal(source) => {
+                tracing::error!(error = %chain(source.as_ref()), "internal error");
+                Status::internal(message)
+            }
+        }
+    }
+}

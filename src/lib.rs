@@ -1,0 +1,151 @@
+//! webhookd: webhook management and delivery over gRPC.
+//!
+//! [`run`] serves `WebhookAdmin` and `EventIngest` (with reflection and health) on a
+//! listener until a shutdown token fires, over PostgreSQL storage.
+
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod auth;
+pub mod catalog;
+pub mod config;
+pub mod delivery;
+pub mod error;
+pub mod model;
+pub mod pb;
+pub mod secret;
+pub mod storage;
+pub mod telemetry;
+
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::admin::AdminService;
+use crate::api::ingest::IngestService;
+use crate::auth::Authenticator;
+use crate::config::Config;
+use crate::pb::event_ingest_server::EventIngestServer;
+use crate::pb::webhook_admin_server::WebhookAdminServer;
+use crate::storage::{Database, StorageError};
+
+/// Why the server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A setting is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The database could not be opened.
+    #[error("database")]
+    Storage(#[from] StorageError),
+    /// The gRPC server failed.
+    #[error("grpc server")]
+    Transport(#[from] tonic::transport::Error),
+    /// Reflection could not be built.
+    #[error("reflection")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// A file could not be written.
+    #[error("{0}")]
+    Io(String, #[source] std::io::Error),
+}
+
+/// Name of the bootstrap admin token file in the data directory.
+pub const ADMIN_TOKEN_FILE: &str = "admin.token";
+
+/// Runs webhookd on `listener` until `shutdown` is cancelled.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError> {
+    let catalog = config.catalog();
+    config.allow_list().map_err(ServeError::Config)?;
+    let db = Database::open(&config.database).await?;
+    let result = serve(&config, &db, catalog, listener, shutdown).await;
+    db.close().await;
+    result
+}
+
+async fn serve(
+    config: &Config,
+    db: &Database,
+    catalog: catalog::Catalog,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError> {
+    let storage = db.storage.clone();
+    bootstrap_admin_token(&storage, &config.database.data_dir).await?;
+    let auth = Authenticator::new(storage.clone());
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_serving::<WebhookAdminServer<AdminService>>()
+        .await;
+    health
+        .set_serving::<EventIngestServer<IngestService>>()
+        .await;
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let admin = AdminService::new(storage.clone(), auth.clone(), catalog.clone());
+    let ingest = IngestService::new(storage.clone(), auth.clone(), catalog.clone());
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ServeError::Io("listener address".into(), e))?;
+    tracing::info!(%addr, "webhookd listening");
+
+    let stop = shutdown.clone();
+    let result = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(WebhookAdminServer::new(admin))
+        .add_service(EventIngestServer::new(ingest))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+            stop.cancelled().await;
+            health
+                .set_not_serving::<WebhookAdminServer<AdminService>>()
+                .await;
+            health
+                .set_not_serving::<EventIngestServer<IngestService>>()
+                .await;
+        })
+        .await;
+    tracing::info!("webhookd stopped serving");
+    Ok(result?)
+}
+
+/// On first start (no token in the database), creates an instance admin token and
+/// writes it to `<data-dir>/admin.token` (mode 0600). Logs the path, never the token.
+async fn bootstrap_admin_token(
+    storage: &storage::Storage,
+    data_dir: &Path,
+) -> Result<(), ServeError> {
+    let (token, hash) = auth::new_token();
+    if !storage.insert_first_token(&hash).await? {
+        return Ok(());
+    }
+    let path = data_dir.join(ADMIN_TOKEN_FILE);
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(data_dir)?;
+        let _ = std::fs::remove_file(&path);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)?;
+        std::io::Write::write_all(&mut f, format!("{token}\n").as_bytes())
+    };
+    write().map_err(|e| ServeError::Io(format!("writing {}", path.display()), e))?;
+    tracing::info!(path = %path.display(), "created the instance admin token");
+    Ok(())
+}

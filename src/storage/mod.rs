@@ -1,0 +1,178 @@
+//! PostgreSQL storage: the pool, migrations, the embedded cluster, and one module per table family.
+//! All SQL lives here; nothing here knows about gRPC.
+
+pub mod local;
+pub mod migrate;
+pub mod tokens;
+pub mod webhooks;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// No connection could be had from the pool.
+    #[error("database connection unavailable")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    /// A statement failed.
+    #[error("database statement failed")]
+    Db(#[from] tokio_postgres::Error),
+    /// A migration failed.
+    #[error("migration {version} ({name}) failed")]
+    Migration {
+        /// Its number.
+        version: i32,
+        /// Its name.
+        name: &'static str,
+        /// The cause.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// The database was migrated by a newer webhookd.
+    #[error("database schema version {found} is newer than this webhookd knows ({known})")]
+    SchemaTooNew {
+        /// Version in the database.
+        found: i32,
+        /// Latest version known here.
+        known: i32,
+    },
+    /// The embedded cluster could not be started.
+    #[error(transparent)]
+    Local(#[from] local::LocalError),
+    /// The pool could not be built.
+    #[error("database pool configuration")]
+    Build(#[from] deadpool_postgres::BuildError),
+    /// A unique constraint was violated.
+    #[error("already exists: {0}")]
+    Conflict(String),
+}
+
+impl StorageError {
+    /// Maps a unique violation (23505) to `Conflict`, anything else to `Db`.
+    fn from_db(e: tokio_postgres::Error, what: &str) -> Self {
+        if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+            StorageError::Conflict(what.to_string())
+        } else {
+            StorageError::Db(e)
+        }
+    }
+}
+
+/// Handle to the database: a pool of connections and the settings to open more.
+#[derive(Clone)]
+pub struct Storage {
+    pool: Pool,
+    config: tokio_postgres::Config,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Storage")
+            .field("pool", &self.pool.status())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Storage {
+    /// Connects a pool of `size` connections and applies pending migrations.
+    pub async fn connect(
+        config: tokio_postgres::Config,
+        size: usize,
+    ) -> Result<Self, StorageError> {
+        let (mut client, conn) = config.connect(NoTls).await?;
+        let conn = tokio::spawn(conn);
+        migrate::migrate(&mut client).await?;
+        drop(client);
+        let _ = conn.await;
+        let mgr = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(mgr).max_size(size.max(2)).build()?;
+        Ok(Self { pool, config })
+    }
+
+    /// A pooled connection.
+    pub(crate) async fn conn(&self) -> Result<deadpool_postgres::Object, StorageError> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// A dedicated connection outside the pool (for LISTEN); its driver task is spawned.
+    pub async fn dedicated(
+        &self,
+    ) -> Result<
+        (
+            tokio_postgres::Client,
+            tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
+        ),
+        StorageError,
+    > {
+        Ok(self.config.connect(NoTls).await?)
+    }
+}
+
+/// An open database: the storage handle and, in embedded mode, the cluster to stop at the end.
+#[derive(Debug)]
+pub struct Database {
+    /// The storage handle.
+    pub storage: Storage,
+    /// The embedded cluster, when no `DATABASE_URL` was given.
+    pub local: Option<local::LocalPostgres>,
+}
+
+/// Name of the database webhookd uses inside its embedded cluster.
+const LOCAL_DBNAME: &str = "webhookd";
+
+impl Database {
+    /// Opens `DATABASE_URL`, or starts the embedded cluster in the data directory, and migrates.
+    pub async fn open(args: &crate::config::DatabaseArgs) -> Result<Self, StorageError> {
+        if let Some(url) = &args.database_url {
+            let config: tokio_postgres::Config = url.parse()?;
+            let storage = Storage::connect(config, args.db_pool_size).await?;
+            return Ok(Self {
+                storage,
+                local: None,
+            });
+        }
+        let data_dir = args.data_dir.clone();
+        let bindir = args.pg_bindir.clone();
+        let local = tokio::task::spawn_blocking(move || {
+            local::LocalPostgres::start(&data_dir, bindir.as_deref())
+        })
+        .await
+        .expect("postgres launcher panicked")?;
+        let (client, conn) = local.pg_config("postgres").connect(NoTls).await?;
+        let conn = tokio::spawn(conn);
+        let exists = client
+            .query_opt(
+                "SELECT 1 FROM pg_database WHERE datname = $1",
+                &[&LOCAL_DBNAME],
+            )
+            .await?
+            .is_some();
+        if !exists {
+            client
+                .batch_execute(&format!("CREATE DATABASE {LOCAL_DBNAME}"))
+                .await?;
+        }
+        drop(client);
+        let _ = conn.await;
+        let storage = Storage::connect(local.pg_config(LOCAL_DBNAME), args.db_pool_size).await?;
+        Ok(Self {
+            storage,
+            local: Some(local),
+        })
+    }
+
+    /// Closes the pool and stops the embedded cluster if this process started it.
+    pub async fn close(self) {
+        self.storage.pool.close();
+        if let Some(local) = self.local {
+            let _ = tokio::task::spawn_blocking(move || local.stop()).await;
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! The `webhooks` table.
+
+use std::time::SystemTime;
+
+use tokio_postgres::Row;
+use uuid::Uuid;
+
+use super::{Storage, StorageError};
+use crate::model::{DeliveryStatus, Scope};
+use crate::secret::Secret;
+
+/// A webhook to insert.
+#[derive(Debug, Clone)]
+pub struct NewWebhook {
+    /// Where it is installed.
+    pub scope: Scope,
+    /// Target URL.
+    pub target_url: String,
+    /// Shared secret.
+    pub secret: Secret,
+    /// Subscribed event names, deduplicated.
+    pub events: Vec<String>,
+    /// PEM CA certificate(s).
+    pub ca_certificate: Option<String>,
+    /// Proxy URL.
+    pub proxy_url: Option<String>,
+}
+
+/// Changes to a webhook; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookPatch {
+    /// New target URL.
+    pub target_url: Option<String>,
+    /// New secret.
+    pub secret: Option<Secret>,
+    /// New events.
+    pub events: Option<Vec<String>>,
+    /// New CA (`Some(None)` removes it).
+    pub ca_certificate: Option<Option<String>>,
+    /// New proxy (`Some(None)` removes it).
+    pub proxy_url: Option<Option<String>>,
+}
+
+/// The latest completed delivery of a webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastEvent {
+    /// Success or error.
+    pub status: DeliveryStatus,
+    /// When it was sent.
+    pub dispatch_time: SystemTime,
+    /// Event name.
+    pub event_type: String,
+    /// HTTP status, 0 when none.
+    pub status_code: i32,
+}
+
+/// A stored webhook, without its secret.
+#[derive(Debug, Clone)]
+pub struct WebhookRow {
+    /// Identifier.
+    pub id: Uuid,
+    /// Where it is installed.
+    pub scope: Scope,
+    /// Target URL.
+    pub target_url: String,
+    /// Subscribed events.
+    pub events: Vec<String>,
+    /// PEM CA certificate(s).
+    pub ca_certificate: Option<String>,
+    /// Proxy URL.
+    pub proxy_url: Option<String>,
+    /// Latest completed delivery.
+    pub last_event: Option<LastEvent>,
+    /// Created at.
+    pub create_time: SystemTime,
+    /// Changed at.
+    pub update_time: SystemTime,
+}
+
+/// Which webhooks to list.
+#[derive(Debug, Clone)]
+pub struct WebhookFilter {
+    /// The scope listed.
+    pub scope: Scope,
+    /// Include the companies and projects under `scope`.
+    pub include_descendants: bool,
+    /// Keep webhooks subscribed to any of these; empty keeps all.
+    pub events: Vec<String>,
+    /// Resume after this id.
+    pub after: Option<Uuid>,
+    /// At most this many.
+    pub limit: i64,
+}
+
+const COLUMNS: &str = "id, company_id, project_id, target_url, events, ca_certificate, proxy_url,
+     create_time, update_time, last_status, last_dispatch_time, last_event_type, last_status_code";
+
+fn row_to_webhook(r: &Row) -> WebhookRow {
+    let last_event = match (
+        r.get::<_, Option<i16>>("last_status"),
+        r.get("last_dispatch_time"),
+    ) {
+        (Some(status), Some(dispatch_time)) => Some(LastEvent {
+            status: DeliveryStatus::from_i16(status),
+            dispatch_time,
+            event_type: r
+                .get::<_, Option<String>>("last_event_type")
+                .unwrap_or_default(),
+            status_code: r
+                .get::<_, Option<i32>>("last_status_code")
+                .unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    WebhookRow {
+        id: r.get("id"),
+        scope: Scope::new(
+            r.get::<_, String>("company_id"),
+            r.get::<_, String>("project_id"),
+        ),
+        target_url: r.get("target_url"),
+        events: r.get("events"),
+        ca_certificate: r.get("ca_certificate"),
+        proxy_url: r.get("proxy_url"),
+        last_event,
+        create_time: r.get("create_time"),
+        update_time: r.get("update_time"),
+    }
+}
+
+impl Storage {
+    /// Inserts a webhook.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn create_webhook(&self, w: &NewWebhook) -> Result<WebhookRow, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c
+            .prepare_cached(&format!(
+                "INSERT INTO webhooks (id, company_id, project_id, target_url, secret, events, ca_certificate, proxy_url)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
+            ))
+            .await?;
+        let row = c
+            .query_one(
+                &stmt,
+                &[
+                    &Uuid::now_v7(),
+                    &w.scope.company_id,
+                    &w.scope.project_id,
+                    &w.target_url,
+                    &w.secret.expose(),
+                    &w.events,
+                    &w.ca_certificate,
+                    &w.proxy_url,
+                ],
+            )
+            .await?;
+        Ok(row_to_webhook(&row))
+    }
+
+    /// Reads a webhook.
+    pub async fn get_webhook(&self, id: Uuid) -> Result<Option<WebhookRow>, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1"))
+            .await?;
+        Ok(c.query_opt(&stmt, &[&id])
+            .await?
+            .as_ref()
+            .map(row_to_webhook))
+    }
+
+    /// Applies `patch`; `None` when the webhook does not exist.
+    #[tracing::instrument(skip(self, patch), err)]
+    pub async fn update_webhook(
+        &self,
+        id: Uuid,
+        patch: &WebhookPatch,
+    ) -> Result<Option<WebhookRow>, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c
+            .prepare_cached(&format!(
+                "UPDATE webhooks SET
+                     target_url = coalesce($2, target_url),
+                     secret = coalesce($3, secret),
+                     events = coalesce($4, events),
+                     ca_certificate = CASE WHEN $5 THEN $6 ELSE ca_certificate END,
+                     proxy_url = CASE WHEN $7 THEN $8 ELSE proxy_url END,
+                     update_time = now()
+                 WHERE id = $1 RETURNING {COLUMNS}"
+            ))
+            .await?;
+        let row = c
+            .query_opt(
+                &stmt,
+                &[
+                    &id,
+                    &patch.target_url,
+                    &patch.secret.as_ref().map(Secret::expose),
+                    &patch.events,
+                    &patch.ca_certificate.is_some(),
+                    &patch.ca_certificate.clone().flatten(),
+                    &patch.proxy_url.is_some(),
+                    &patch.proxy_url.clone().flatten(),
+                ],
+            )
+            .await?;
+        Ok(row.as_ref().map(row_to_webhook))
+    }
+
+    /// Deletes a webhook and its deliveries; whether it existed.
+    #[tracing::instrument(skip(self), err)]
+    pub async fn delete_webhook(&self, id: Uuid) -> Result<bool, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c
+            .prepare_cached("DELETE FROM webhooks WHERE id = $1")
+            .await?;
+        Ok(c.execute(&stmt, &[&id]).await? == 1)
+    }
+
+    /// Lists webhooks in id (creation) order.
+    pub async fn list_webhooks(&self, f: &WebhookFilter) -> Result<Vec<WebhookRow>, StorageError> {
+        let c = self.conn().await?;
+        // Exact scope: both ids match. With descendants: only the ids the scope sets.
+        let stmt = c
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM webhooks
+                 WHERE (CASE WHEN $3 THEN ($1 = '' OR company_id = $1) AND ($2 = '' OR project_id = $2)
+                             ELSE company_id = $1 AND project_id = $2 END)
+                   AND (cardinality($4::text[]) = 0 OR events && $4)
+                   AND ($5::uuid IS NULL OR id > $5)
+                 ORDER BY id LIMIT $6"
+            ))
+            .await?;
+        let rows = c
+            .query(
+                &stmt,
+                &[
+                    &f.scope.company_id,
+                    &f.scope.project_id,
+                    &f.include_descendants,
+                    &f.events,
+                    &f.after,
+                    &f.limit,
+                ],
+            )
+            .await?;
+        Ok(rows.iter().map(row_to_webhook).collect())
+    }
+}

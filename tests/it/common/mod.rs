@@ -1,0 +1,361 @@
+//! Test harness: one private PostgreSQL cluster per test process, one database per
+//! test cloned from a migrated template, and webhookd servers started in-process on port 0.
+
+#![allow(dead_code)]
+
+pub mod logs;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::OnceCell;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tonic::metadata::MetadataValue;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Status};
+
+use webhookd::config::Config;
+use webhookd::pb;
+use webhookd::storage::local::LocalPostgres;
+
+/// The cluster of this test process.
+struct Cluster {
+    pg: LocalPostgres,
+}
+
+static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+static TEMPLATE: OnceCell<()> = OnceCell::const_new();
+static DB_COUNTER: AtomicUsize = AtomicUsize::new(0);
+const TEMPLATE_DB: &str = "webhookd_template";
+
+/// Where this process keeps its cluster: a short path under the target directory.
+fn cluster_dir() -> PathBuf {
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    // Clusters of earlier runs whose process is gone are removed.
+    if let Ok(entries) = std::fs::read_dir(&base) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if let Some(pid) = name.strip_prefix("pg-").and_then(|p| p.parse::<i32>().ok()) {
+                if nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err() {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+    }
+    base.join(format!("pg-{}", std::process::id()))
+}
+
+fn cluster() -> &'static Cluster {
+    CLUSTER.get_or_init(|| {
+        logs::init();
+        let dir = cluster_dir();
+        let pg = LocalPostgres::start(&dir, None).expect("start the test cluster");
+        Cluster { pg }
+    })
+}
+
+/// A fresh database for one test, cloned from the migrated template.
+pub async fn fresh_database() -> String {
+    let cluster = tokio::task::spawn_blocking(cluster).await.unwrap();
+    TEMPLATE
+        .get_or_init(|| async {
+            let (c, conn) = cluster
+                .pg
+                .pg_config("postgres")
+                .connect(tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            let h = tokio::spawn(conn);
+            c.batch_execute(&format!("CREATE DATABASE {TEMPLATE_DB}"))
+                .await
+                .unwrap();
+            drop(c);
+            let _ = h.await;
+            // Connecting migrates; the pool opens no connection of its own until used.
+            let storage = webhookd::storage::Storage::connect(cluster.pg.pg_config(TEMPLATE_DB), 2)
+                .await
+                .unwrap();
+            drop(storage);
+        })
+        .await;
+    let name = format!(
+        "t{}_{}",
+        std::process::id(),
+        DB_COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    let (c, conn) = cluster
+        .pg
+        .pg_config("postgres")
+        .connect(tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let h = tokio::spawn(conn);
+    c.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
+        .await
+        .unwrap();
+    drop(c);
+    let _ = h.await;
+    cluster.pg.url(&name)
+}
+
+/// A direct SQL connection to a test database (for seeding and inspecting state).
+pub async fn sql(url: &str) -> tokio_postgres::Client {
+    let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    c
+}
+
+/// Adds `authorization: Bearer <token>` to every call.
+#[derive(Clone)]
+pub struct Bearer(Option<MetadataValue<tonic::metadata::Ascii>>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut req: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(v) = &self.0 {
+            req.metadata_mut().insert("authorization", v.clone());
+        }
+        Ok(req)
+    }
+}
+
+impl Bearer {
+    /// An interceptor sending `token`; `None` sends no header.
+    pub fn new(token: Option<&str>) -> Self {
+        Self(token.map(|t| format!("Bearer {t}").parse().unwrap()))
+    }
+}
+
+/// Admin client type.
+pub type Admin = pb::webhook_admin_client::WebhookAdminClient<InterceptedService<Channel, Bearer>>;
+/// Ingest client type.
+pub type Ingest = pb::event_ingest_client::EventIngestClient<InterceptedService<Channel, Bearer>>;
+
+/// A webhookd server running in this process.
+pub struct TestServer {
+    pub addr: std::net::SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub admin_token: String,
+    shutdown: CancellationToken,
+    handle: Option<JoinHandle<Result<(), webhookd::ServeError>>>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+/// Settings for starting a server.
+pub struct ServerOptions {
+    /// Use this database; `None` runs the embedded cluster in `data_dir`.
+    pub database_url: Option<String>,
+    /// Data directory; a fresh temporary one when `None`.
+    pub data_dir: Option<PathBuf>,
+    /// More `serve` flags.
+    pub args: Vec<String>,
+}
+
+impl TestServer {
+    /// A server on a fresh database, with loopback targets allowed.
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// A server on a fresh database with extra flags.
+    pub async fn start_with(args: &[&str]) -> Self {
+        let db = fresh_database().await;
+        let mut all = vec![
+            "--allow-targets".to_string(),
+            "127.0.0.1/32,::1".to_string(),
+        ];
+        all.extend(args.iter().map(|s| s.to_string()));
+        Self::start_opts(ServerOptions {
+            database_url: Some(db),
+            data_dir: None,
+            args: all,
+        })
+        .await
+    }
+
+    /// A server with explicit options.
+    pub async fn start_opts(opts: ServerOptions) -> Self {
+        let (tmp, data_dir) = match opts.data_dir {
+            Some(d) => (None, d),
+            None => {
+                let t = tempfile::tempdir().unwrap();
+                let d = t.path().join("data");
+                (Some(t), d)
+            }
+        };
+        if let Some(parent) = data_dir.parent() {
+            // The embedded cluster runs as an unprivileged user who must traverse here.
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o755));
+        }
+        let mut args = vec!["--data-dir".to_string(), data_dir.display().to_string()];
+        if let Some(url) = &opts.database_url {
+            args.push("--database-url".into());
+            args.push(url.clone());
+        }
+        args.extend(opts.args);
+        let config = Config::from_args(&args).expect("valid test config");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let handle = tokio::spawn(webhookd::run(config, listener, shutdown.clone()));
+        let mut server = TestServer {
+            addr,
+            data_dir: data_dir.clone(),
+            database_url: opts.database_url,
+            admin_token: String::new(),
+            shutdown,
+            handle: Some(handle),
+            _tmp: tmp,
+        };
+        server.wait_serving().await;
+        server.admin_token = std::fs::read_to_string(data_dir.join(webhookd::ADMIN_TOKEN_FILE))
+            .expect("admin token file")
+            .trim()
+            .to_string();
+        server
+    }
+
+    async fn wait_serving(&mut self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(h) = &self.handle {
+                if h.is_finished() {
+                    let r = self.handle.take().unwrap().await.unwrap();
+                    panic!("server exited during start: {r:?}");
+                }
+            }
+            let mut health =
+                tonic_health::pb::health_client::HealthClient::new(self.channel().await);
+            let req = tonic_health::pb::HealthCheckRequest {
+                service: String::new(),
+            };
+            if let Ok(r) = health.check(req).await {
+                if r.into_inner().status
+                    == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+                {
+                    return;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "server not serving after 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// A lazily connecting channel to the server.
+    pub async fn channel(&self) -> Channel {
+        Endpoint::from_shared(format!("http://{}", self.addr))
+            .unwrap()
+            .connect_lazy()
+    }
+
+    /// An admin client with the bootstrap instance admin token.
+    pub async fn admin(&self) -> Admin {
+        self.admin_as(Some(&self.admin_token.clone())).await
+    }
+
+    /// An admin client with `token`.
+    pub async fn admin_as(&self, token: Option<&str>) -> Admin {
+        pb::webhook_admin_client::WebhookAdminClient::with_interceptor(
+            self.channel().await,
+            Bearer::new(token),
+        )
+    }
+
+    /// An ingest client with `token`.
+    pub async fn ingest_as(&self, token: Option<&str>) -> Ingest {
+        pb::event_ingest_client::EventIngestClient::with_interceptor(
+            self.channel().await,
+            Bearer::new(token),
+        )
+    }
+
+    /// Creates a token in the server's database.
+    pub async fn token(&self, role: &str, company: &str, project: &str) -> String {
+        let url = self
+            .database_url
+            .as_ref()
+            .expect("token() needs a database url");
+        let config: tokio_postgres::Config = url.parse().unwrap();
+        let storage = webhookd::storage::Storage::connect(config, 2)
+            .await
+            .unwrap();
+        let (token, hash) = webhookd::auth::new_token();
+        storage
+            .insert_token(
+                &hash,
+                role,
+                &webhookd::model::Scope::new(company, project),
+                "test",
+            )
+            .await
+            .unwrap();
+        token
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap().expect("server stopped cleanly");
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// A valid create request on `scope` for `target`.
+pub fn new_webhook(
+    scope: Option<pb::Scope>,
+    target: &str,
+    events: &[&str],
+) -> pb::CreateWebhookRequest {
+    pb::CreateWebhookRequest {
+        scope,
+        target_url: target.to_string(),
+        secret: "s3cret-value-1234".to_string(),
+        events: events.iter().map(|s| s.to_string()).collect(),
+        ca_certificate: String::new(),
+        proxy_url: String::new(),
+    }
+}
+
+/// A proto scope.
+pub fn scope(company: &str, project: &str) -> Option<pb::Scope> {
+    Some(pb::Scope {
+        company_id: company.into(),
+        project_id: project.into(),
+    })
+}
+
+/// Asserts `status` has `code` and names `field` (in its message and its BadRequest details).
+pub fn assert_field_error(status: &Status, code: tonic::Code, field: &str) {
+    use tonic_types::StatusExt;
+    assert_eq!(status.code(), code, "{status:?}");
+    assert!(
+        status.message().starts_with(&format!("{field}:")),
+        "message {:?} should name {field}",
+        status.message()
+    );
+    let details = status
+        .get_details_bad_request()
+        .expect("BadRequest details");
+    assert!(
+        details.field_violations.iter().any(|v| v.field == field),
+        "{details:?}"
+    );
+}

@@ -1,0 +1,7 @@
+//! Integration tests: real PostgreSQL, real servers, real gRPC clients.
+
+mod common;
+
+mod admin;
+mod auth;
+mod server;
