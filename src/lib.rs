@@ -28,6 +28,8 @@ use crate::api::admin::AdminService;
 use crate::api::ingest::IngestService;
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::delivery::http::HttpSettings;
+use crate::delivery::{Engine, EngineSettings};
 use crate::pb::event_ingest_server::EventIngestServer;
 use crate::pb::webhook_admin_server::WebhookAdminServer;
 use crate::storage::{Database, StorageError};
@@ -97,7 +99,19 @@ async fn serve(
         .build_v1alpha()?;
 
     let admin = AdminService::new(storage.clone(), auth.clone(), catalog.clone());
-    let ingest = IngestService::new(storage.clone(), auth.clone(), catalog.clone());
+    let ingest = IngestService::new(
+        storage.clone(),
+        auth.clone(),
+        catalog.clone(),
+        config.max_payload_bytes,
+    );
+    let engine = if config.no_delivery {
+        None
+    } else {
+        let engine = Engine::new(storage.clone(), engine_settings(config)?);
+        let stop = shutdown.child_token();
+        Some(tokio::spawn(engine.run(stop)))
+    };
     let addr = listener
         .local_addr()
         .map_err(|e| ServeError::Io("listener address".into(), e))?;
@@ -121,7 +135,29 @@ async fn serve(
         })
         .await;
     tracing::info!("webhookd stopped serving");
+    if let Some(engine) = engine {
+        // The server future ends on shutdown or on error; either way the engine stops.
+        shutdown.cancel();
+        let _ = engine.await;
+        tracing::info!("delivery engine stopped");
+    }
     Ok(result?)
+}
+
+/// Engine settings from the configuration.
+fn engine_settings(config: &Config) -> Result<EngineSettings, ServeError> {
+    Ok(EngineSettings {
+        concurrency: config.delivery_concurrency,
+        lease: config.lease,
+        poll_interval: config.poll_interval,
+        shutdown_grace: config.shutdown_grace,
+        policy: config.retry_policy(),
+        http: HttpSettings {
+            connect_timeout: config.connect_timeout,
+            request_timeout: config.request_timeout,
+            allow: std::sync::Arc::new(config.allow_list().map_err(ServeError::Config)?),
+        },
+    })
 }
 
 /// On first start (no token in the database), creates an instance admin token and

@@ -1,31 +1,129 @@
 //! The `EventIngest` service.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use futures_util::FutureExt;
+use serde_json::value::RawValue;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::ResponseStream;
-use crate::auth::{Authenticator, Role};
+use super::{validate, ResponseStream};
+use crate::auth::{Authenticator, Principal, Role};
 use crate::catalog::Catalog;
+use crate::error::ApiError;
 use crate::pb;
+use crate::storage::events::{NewEvent, Published};
 use crate::storage::Storage;
+
+/// Most events of a stream stored in one transaction.
+const STREAM_BATCH: usize = 1000;
+/// Longest idempotency key, in bytes.
+const MAX_KEY_BYTES: usize = 256;
 
 /// Handlers of `webhookd.v1.EventIngest`.
 #[derive(Clone)]
 pub struct IngestService {
-    #[allow(dead_code)]
     storage: Storage,
     auth: Authenticator,
-    #[allow(dead_code)]
     catalog: Catalog,
+    max_payload_bytes: usize,
 }
 
 impl IngestService {
     /// The service over `storage`.
-    pub fn new(storage: Storage, auth: Authenticator, catalog: Catalog) -> Self {
+    pub fn new(
+        storage: Storage,
+        auth: Authenticator,
+        catalog: Catalog,
+        max_payload_bytes: usize,
+    ) -> Self {
         Self {
             storage,
             auth,
             catalog,
+            max_payload_bytes,
         }
+    }
+
+    /// Validates a request into a storable event with its body built.
+    fn event(&self, who: &Principal, r: pb::PublishEventRequest) -> Result<NewEvent, ApiError> {
+        if r.event_name.is_empty() {
+            return Err(ApiError::invalid("event_name", "is required"));
+        }
+        if !self.catalog.contains(&r.event_name) {
+            return Err(ApiError::invalid(
+                "event_name",
+                format!("unknown event {:?}", r.event_name),
+            ));
+        }
+        let scope = validate::scope("scope", r.scope.as_ref())?;
+        if r.payload.len() > self.max_payload_bytes {
+            return Err(ApiError::TooLarge {
+                field: "payload".into(),
+                reason: format!(
+                    "{} bytes is more than the {} allowed",
+                    r.payload.len(),
+                    self.max_payload_bytes
+                ),
+            });
+        }
+        let timestamp_ms = match r.event_timestamp {
+            0 => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis() as i64,
+            t if t < 0 => return Err(ApiError::invalid("event_timestamp", "must not be negative")),
+            t => t,
+        };
+        if r.idempotency_key.len() > MAX_KEY_BYTES {
+            return Err(ApiError::invalid(
+                "idempotency_key",
+                format!("must be at most {MAX_KEY_BYTES} bytes"),
+            ));
+        }
+        who.check_scope(&scope)?;
+        let body = build_body(&r.event_name, timestamp_ms, &r.payload)?;
+        Ok(NewEvent {
+            name: r.event_name,
+            scope,
+            timestamp_ms,
+            idempotency_key: (!r.idempotency_key.is_empty()).then_some(r.idempotency_key),
+            body,
+        })
+    }
+}
+
+/// The delivery body, built once: `{"eventName":…,"eventTimestamp":…,"payload":…}` with
+/// the payload's own bytes, so numbers keep their exact text.
+pub fn build_body(name: &str, timestamp_ms: i64, payload: &str) -> Result<Vec<u8>, ApiError> {
+    if payload.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "payload",
+            "is required: the text of a JSON object",
+        ));
+    }
+    let raw: &RawValue = serde_json::from_str(payload)
+        .map_err(|e| ApiError::invalid("payload", format!("not valid JSON: {e}")))?;
+    if !raw.get().starts_with('{') {
+        return Err(ApiError::invalid("payload", "must be a JSON object"));
+    }
+    let mut body = Vec::with_capacity(raw.get().len() + name.len() + 64);
+    body.extend_from_slice(b"{\"eventName\":");
+    serde_json::to_writer(&mut body, name).expect("writing to a Vec");
+    body.extend_from_slice(b",\"eventTimestamp\":");
+    body.extend_from_slice(timestamp_ms.to_string().as_bytes());
+    body.extend_from_slice(b",\"payload\":");
+    body.extend_from_slice(raw.get().as_bytes());
+    body.push(b'}');
+    Ok(body)
+}
+
+fn response(p: Published) -> pb::PublishEventResponse {
+    pb::PublishEventResponse {
+        event_id: p.event_id.to_string(),
+        deliveries: p.deliveries,
+        duplicate: p.duplicate,
     }
 }
 
@@ -35,19 +133,125 @@ impl pb::event_ingest_server::EventIngest for IngestService {
         &self,
         req: Request<pb::PublishEventRequest>,
     ) -> Result<Response<pb::PublishEventResponse>, Status> {
-        self.auth.authorize(req.metadata(), Role::Publisher).await?;
-        Err(Status::unimplemented("PublishEvent is not implemented yet"))
+        let who = self.auth.authorize(req.metadata(), Role::Publisher).await?;
+        let event = self.event(&who, req.into_inner())?;
+        let mut published = self
+            .storage
+            .publish(std::slice::from_ref(&event))
+            .await
+            .map_err(ApiError::from)?;
+        let p = published.pop().expect("one answer per event");
+        tracing::debug!(event_id = %p.event_id, event_name = %event.name, deliveries = p.deliveries, duplicate = p.duplicate, "event published");
+        Ok(Response::new(response(p)))
     }
 
     type PublishEventsStream = ResponseStream<pb::PublishEventResponse>;
 
+    /// Takes whatever requests have arrived (up to a batch), stores them in one
+    /// transaction, answers them in order, and repeats. An invalid request ends the
+    /// stream with its error after the valid ones before it are stored and answered.
     async fn publish_events(
         &self,
         req: Request<Streaming<pb::PublishEventRequest>>,
     ) -> Result<Response<Self::PublishEventsStream>, Status> {
-        self.auth.authorize(req.metadata(), Role::Publisher).await?;
-        Err(Status::unimplemented(
-            "PublishEvents is not implemented yet",
-        ))
+        let who = self.auth.authorize(req.metadata(), Role::Publisher).await?;
+        let mut incoming = req.into_inner();
+        let (tx, rx) = mpsc::channel(STREAM_BATCH * 2);
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut index: u64 = 0;
+            loop {
+                let first = match incoming.message().await {
+                    Ok(Some(m)) => m,
+                    Ok(None) => return,
+                    Err(status) => {
+                        let _ = tx.send(Err(status)).await;
+                        return;
+                    }
+                };
+                let mut requests = vec![first];
+                let mut ended = false;
+                while requests.len() < STREAM_BATCH {
+                    match incoming.message().now_or_never() {
+                        Some(Ok(Some(m))) => requests.push(m),
+                        Some(Ok(None)) => {
+                            ended = true;
+                            break;
+                        }
+                        Some(Err(_)) | None => break,
+                    }
+                }
+                let mut events = Vec::with_capacity(requests.len());
+                let mut failure = None;
+                for r in requests {
+                    match this.event(&who, r) {
+                        Ok(e) => events.push(e),
+                        Err(e) => {
+                            failure = Some(e);
+                            break;
+                        }
+                    }
+                }
+                match this.storage.publish(&events).await {
+                    Ok(published) => {
+                        for p in published {
+                            if tx.send(Ok(response(p))).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(ApiError::from(e).into())).await;
+                        return;
+                    }
+                }
+                index += events.len() as u64;
+                if let Some(e) = failure {
+                    tracing::debug!(index, error = %e, "publish stream ended by an invalid event");
+                    let _ = tx.send(Err(e.into())).await;
+                    return;
+                }
+                if ended {
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_keeps_the_payload_bytes() {
+        let payload = r#"{"id": 1700000000123, "big": 123456789012345678901234567890, "f": 1.50, "nested": {"a": [1, {"b": null}]}}"#;
+        let body = build_body("project_created", 1700000000123, payload).unwrap();
+        let want = format!(
+            r#"{{"eventName":"project_created","eventTimestamp":1700000000123,"payload":{payload}}}"#
+        );
+        assert_eq!(String::from_utf8(body).unwrap(), want);
+    }
+
+    #[test]
+    fn payload_must_be_an_object() {
+        for bad in [
+            "",
+            "  ",
+            "[1,2]",
+            "42",
+            "\"s\"",
+            "{",
+            "{\"a\":1} trailing",
+            "null",
+        ] {
+            let e = build_body("tag_created", 1, bad).unwrap_err();
+            assert!(
+                matches!(e, ApiError::InvalidArgument { ref field, .. } if field == "payload"),
+                "{bad:?}: {e:?}"
+            );
+        }
+        assert!(build_body("tag_created", 1, " {\"a\":1} ").is_ok());
     }
 }

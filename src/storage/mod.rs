@@ -1,6 +1,8 @@
 //! PostgreSQL storage: the pool, migrations, the embedded cluster, and one module per table family.
 //! All SQL lives here; nothing here knows about gRPC.
 
+pub mod deliveries;
+pub mod events;
 pub mod local;
 pub mod migrate;
 pub mod tokens;

@@ -4,4 +4,5 @@ mod common;
 
 mod admin;
 mod auth;
+mod delivery;
 mod server;

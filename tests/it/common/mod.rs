@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod logs;
+pub mod proxy;
+pub mod receiver;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -164,18 +166,21 @@ impl TestServer {
         Self::start_with(&[]).await
     }
 
-    /// A server on a fresh database with extra flags.
+    /// A server on a fresh database with extra flags (loopback targets allowed).
     pub async fn start_with(args: &[&str]) -> Self {
+        let mut all = vec!["--allow-targets", "127.0.0.1/32,::1"];
+        all.extend_from_slice(args);
+        Self::start_guarded(&all).await
+    }
+
+    /// A server on a fresh database with exactly these flags (the SSRF guard as configured).
+    pub async fn start_guarded(args: &[&str]) -> Self {
         let db = fresh_database().await;
-        let mut all = vec![
-            "--allow-targets".to_string(),
-            "127.0.0.1/32,::1".to_string(),
-        ];
-        all.extend(args.iter().map(|s| s.to_string()));
+        let args = args.iter().map(|s| s.to_string()).collect();
         Self::start_opts(ServerOptions {
             database_url: Some(db),
             data_dir: None,
-            args: all,
+            args,
         })
         .await
     }
@@ -216,10 +221,12 @@ impl TestServer {
             _tmp: tmp,
         };
         server.wait_serving().await;
-        server.admin_token = std::fs::read_to_string(data_dir.join(webhookd::ADMIN_TOKEN_FILE))
-            .expect("admin token file")
-            .trim()
-            .to_string();
+        // The bootstrap token is written by the first server on a database; later ones get their own.
+        server.admin_token =
+            match std::fs::read_to_string(data_dir.join(webhookd::ADMIN_TOKEN_FILE)) {
+                Ok(t) => t.trim().to_string(),
+                Err(_) => server.token("admin", "", "").await,
+            };
         server
     }
 

@@ -1,0 +1,368 @@
+//! The engine loop: claim due deliveries in batches, send each without holding a
+//! database connection, record outcomes in batches.
+//!
+//! Wakes on `LISTEN webhookd_due` (sent by ingest at commit), on the next retry's due
+//! time, and on a poll interval as a fallback.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
+use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::http::{Clients, HttpSettings};
+use super::policy::{classify_status, RetryPolicy, Verdict};
+use super::signing;
+use crate::model::DeliveryStatus;
+use crate::storage::deliveries::{Claimed, Next, Outcome};
+use crate::storage::events::DUE_CHANNEL;
+use crate::storage::Storage;
+
+/// `User-Agent` of every delivery.
+pub const USER_AGENT_VALUE: &str = concat!("webhookd/", env!("CARGO_PKG_VERSION"));
+/// Most deliveries claimed at once.
+const CLAIM_BATCH: usize = 256;
+/// Most outcomes recorded in one transaction.
+const RECORD_BATCH: usize = 512;
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// Deliveries in flight at once.
+    pub concurrency: usize,
+    /// Claim lease.
+    pub lease: Duration,
+    /// Fallback poll interval.
+    pub poll_interval: Duration,
+    /// Time in-flight sends get on shutdown.
+    pub shutdown_grace: Duration,
+    /// Retry policy.
+    pub policy: RetryPolicy,
+    /// HTTP settings.
+    pub http: HttpSettings,
+}
+
+/// Claims this process holds and has not recorded yet: id → claim token.
+type InFlight = Arc<Mutex<HashMap<Uuid, Uuid>>>;
+
+/// The delivery engine of one process.
+pub struct Engine {
+    storage: Storage,
+    settings: EngineSettings,
+    clients: Arc<Clients>,
+    wake: Arc<Notify>,
+}
+
+impl Engine {
+    /// An engine over `storage`.
+    pub fn new(storage: Storage, settings: EngineSettings) -> Self {
+        let clients = Arc::new(Clients::new(settings.http.clone()));
+        Self {
+            storage,
+            settings,
+            clients,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// A handle that wakes the engine (for work created in this process).
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Runs until `shutdown`, then lets in-flight sends finish within the grace period
+    /// and releases the claims still held.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let listener = tokio::spawn(listen(
+            self.storage.clone(),
+            self.wake.clone(),
+            shutdown.clone(),
+        ));
+        let in_flight: InFlight = Arc::default();
+        let (results_tx, results_rx) = mpsc::channel::<Outcome>(RECORD_BATCH * 4);
+        let recorder = tokio::spawn(record_loop(
+            self.storage.clone(),
+            results_rx,
+            in_flight.clone(),
+        ));
+        let permits = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
+        let mut sends = JoinSet::new();
+        let policy = Arc::new(self.settings.policy.clone());
+
+        while !shutdown.is_cancelled() {
+            while sends.try_join_next().is_some() {}
+            let free = permits.available_permits();
+            if free == 0 {
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = sends.join_next() => continue,
+                }
+            }
+            let token = Uuid::now_v7();
+            let batch = match self
+                .storage
+                .claim_due(free.min(CLAIM_BATCH) as i64, self.settings.lease, token)
+                .await
+            {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %crate::error::chain(&e), "claiming deliveries failed");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => break,
+                        _ = tokio::time::sleep(self.settings.poll_interval) => continue,
+                    }
+                }
+            };
+            let full = batch.len() == free.min(CLAIM_BATCH);
+            {
+                let mut held = in_flight.lock().expect("in-flight map");
+                held.extend(batch.iter().map(|c| (c.id, c.claim_token)));
+            }
+            for claimed in batch {
+                let permit = permits
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore open");
+                let clients = self.clients.clone();
+                let policy = policy.clone();
+                let results = results_tx.clone();
+                sends.spawn(async move {
+                    let outcome = attempt(&clients, &policy, claimed).await;
+                    let _ = results.send(outcome).await;
+                    drop(permit);
+                });
+            }
+            if full {
+                continue;
+            }
+            let wait = self.until_next_due().await;
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+
+        // Shutdown: no more claims; in-flight sends get the grace period.
+        let grace = tokio::time::sleep(self.settings.shutdown_grace);
+        tokio::pin!(grace);
+        loop {
+            tokio::select! {
+                next = sends.join_next() => if next.is_none() { break },
+                _ = &mut grace => {
+                    tracing::warn!(in_flight = sends.len(), "shutdown grace over; abandoning sends");
+                    sends.abort_all();
+                    while sends.join_next().await.is_some() {}
+                    break;
+                }
+            }
+        }
+        drop(results_tx);
+        let _ = recorder.await;
+        let left: Vec<(Uuid, Uuid)> = in_flight.lock().expect("in-flight map").drain().collect();
+        match self.storage.release(&left).await {
+            Ok(n) if n > 0 => tracing::info!(released = n, "released unsent deliveries"),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %crate::error::chain(&e), "releasing claims failed; their leases will expire")
+            }
+        }
+        listener.abort();
+    }
+
+    /// How long to sleep when no work is due now: until the next retry, at most the poll interval.
+    async fn until_next_due(&self) -> Duration {
+        let poll = self.settings.poll_interval;
+        match self.storage.next_due().await {
+            Ok(Some(at)) => at
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO)
+                .min(poll),
+            _ => poll,
+        }
+    }
+}
+
+/// Keeps a `LISTEN` connection open and turns notifications into wake-ups; reconnects on failure.
+async fn listen(storage: Storage, wake: Arc<Notify>, shutdown: CancellationToken) {
+    let mut backoff = Duration::from_millis(100);
+    while !shutdown.is_cancelled() {
+        match storage.dedicated().await {
+            Ok((client, mut conn)) => {
+                let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+                let sql = format!("LISTEN {DUE_CHANNEL}");
+                // The connection must be polled for the LISTEN to complete.
+                let mut listen = std::pin::pin!(client.batch_execute(&sql));
+                let ok = loop {
+                    tokio::select! {
+                        r = &mut listen => break r.is_ok(),
+                        m = messages.next() => if !matches!(m, Some(Ok(_))) { break false },
+                    }
+                };
+                if ok {
+                    backoff = Duration::from_millis(100);
+                    // Anything committed while not listening is picked up now.
+                    wake.notify_one();
+                    loop {
+                        tokio::select! {
+                            _ = shutdown.cancelled() => return,
+                            m = messages.next() => match m {
+                                Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => wake.notify_one(),
+                                Some(Ok(_)) => {}
+                                _ => break,
+                            },
+                        }
+                    }
+                }
+                tracing::warn!("delivery notification connection lost; reconnecting");
+            }
+            Err(e) => {
+                tracing::warn!(error = %crate::error::chain(&e), "cannot open the notification connection")
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Records outcomes in batches; retries a failed batch so no outcome is dropped while running.
+async fn record_loop(storage: Storage, mut rx: mpsc::Receiver<Outcome>, in_flight: InFlight) {
+    let mut batch = Vec::with_capacity(RECORD_BATCH);
+    while rx.recv_many(&mut batch, RECORD_BATCH).await > 0 {
+        let mut delay = Duration::from_millis(50);
+        loop {
+            match storage.record(&batch).await {
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %crate::error::chain(&e), outcomes = batch.len(), "recording outcomes failed; retrying");
+                    if rx.is_closed() && delay > Duration::from_secs(2) {
+                        // Shutting down with the database away: the leases will expire and
+                        // the deliveries be sent again (at least once).
+                        break;
+                    }
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+        let mut held = in_flight.lock().expect("in-flight map");
+        for o in &batch {
+            held.remove(&o.id);
+        }
+        drop(held);
+        batch.clear();
+    }
+}
+
+/// The headers of one attempt, signatures included.
+pub fn delivery_headers(
+    id: &str,
+    unix_secs: i64,
+    body: &[u8],
+    secret: &[u8],
+) -> Vec<(HeaderName, HeaderValue)> {
+    let v = |s: &str| HeaderValue::from_str(s).expect("ascii header value");
+    vec![
+        (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        (USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE)),
+        (
+            HeaderName::from_static("x-mia-signature"),
+            v(&signing::mia_signature(body, secret)),
+        ),
+        (HeaderName::from_static("webhook-id"), v(id)),
+        (
+            HeaderName::from_static("webhook-timestamp"),
+            v(&unix_secs.to_string()),
+        ),
+        (
+            HeaderName::from_static("webhook-signature"),
+            v(&signing::standard_signature(id, unix_secs, body, secret)),
+        ),
+    ]
+}
+
+/// Sends one claimed delivery and decides what follows.
+async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome {
+    let dispatch_time = SystemTime::now();
+    let unix = dispatch_time
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64;
+    let id = c.id.to_string();
+    let headers = delivery_headers(&id, unix, &c.body, c.secret.expose());
+    let started = Instant::now();
+    let result = clients
+        .post(
+            &c.target_url,
+            c.ca_certificate.as_deref(),
+            c.proxy_url.as_deref(),
+            &headers,
+            Bytes::from(c.body),
+        )
+        .await;
+    let duration_ms = started.elapsed().as_millis() as i64;
+    let (verdict, status_code, error, retry_after, response_body) = match result {
+        Ok(r) => {
+            let verdict = classify_status(r.status);
+            let error = match (verdict, r.status) {
+                (Verdict::Success, _) => String::new(),
+                (_, 300..=399) => format!("HTTP {} (redirects are not followed)", r.status),
+                (_, s) => format!("HTTP {s}"),
+            };
+            (
+                verdict,
+                i32::from(r.status),
+                error,
+                r.retry_after,
+                r.body_prefix,
+            )
+        }
+        Err(e) => {
+            let verdict = if e.retryable() {
+                Verdict::Retry
+            } else {
+                Verdict::Fail
+            };
+            (verdict, 0, e.to_string(), None, Vec::new())
+        }
+    };
+    let next = match verdict {
+        Verdict::Success => Next::Done(DeliveryStatus::Success),
+        Verdict::Fail => Next::Done(DeliveryStatus::Error),
+        Verdict::Retry => {
+            match policy.next_delay(c.attempt.max(1) as u32, retry_after, rand::random::<f64>()) {
+                Some(d) => Next::RetryAt(SystemTime::now() + d),
+                None => Next::Done(DeliveryStatus::Error),
+            }
+        }
+    };
+    tracing::debug!(delivery_id = %c.id, webhook_id = %c.webhook_id, attempt = c.attempt, status_code, ?next, "delivery attempted");
+    let request_headers = serde_json::Value::Array(
+        headers
+            .iter()
+            .map(|(n, v)| serde_json::json!({ "name": n.as_str(), "value": v.to_str().unwrap_or_default() }))
+            .collect(),
+    );
+    Outcome {
+        id: c.id,
+        claim_token: c.claim_token,
+        attempt: c.attempt,
+        dispatch_time,
+        status_code,
+        error,
+        duration_ms,
+        response_body,
+        request_headers,
+        next,
+    }
+}

@@ -1,0 +1,227 @@
+//! The delivery queue: claims, outcomes, releases.
+
+use std::time::{Duration, SystemTime};
+
+use uuid::Uuid;
+
+use super::{Storage, StorageError};
+use crate::model::DeliveryStatus;
+use crate::secret::Secret;
+
+/// Completed deliveries kept per webhook.
+pub const HISTORY_LIMIT: i64 = 200;
+
+/// A delivery claimed for one attempt, with everything needed to send it.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    /// Delivery id.
+    pub id: Uuid,
+    /// Its webhook.
+    pub webhook_id: Uuid,
+    /// Number of this attempt (1 for the first).
+    pub attempt: i32,
+    /// Event name.
+    pub event_type: String,
+    /// Target URL.
+    pub target_url: String,
+    /// The webhook's secret.
+    pub secret: Secret,
+    /// PEM CA.
+    pub ca_certificate: Option<String>,
+    /// Proxy URL.
+    pub proxy_url: Option<String>,
+    /// The exact body.
+    pub body: Vec<u8>,
+    /// The claim this attempt holds.
+    pub claim_token: Uuid,
+}
+
+/// What happens to a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Final: SUCCESS or ERROR.
+    Done(DeliveryStatus),
+    /// Pending, next attempt at this time.
+    RetryAt(SystemTime),
+}
+
+/// The outcome of one attempt.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Delivery id.
+    pub id: Uuid,
+    /// The claim it was made under.
+    pub claim_token: Uuid,
+    /// Attempt number.
+    pub attempt: i32,
+    /// When it was sent.
+    pub dispatch_time: SystemTime,
+    /// HTTP status, 0 when none.
+    pub status_code: i32,
+    /// Error text, empty when a 2xx came back.
+    pub error: String,
+    /// Duration in milliseconds.
+    pub duration_ms: i64,
+    /// First 1 KiB of the response.
+    pub response_body: Vec<u8>,
+    /// Headers sent, as `[{"name":…,"value":…}]`.
+    pub request_headers: serde_json::Value,
+    /// What follows.
+    pub next: Next,
+}
+
+/// A recorded change of state.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// Delivery id.
+    pub id: Uuid,
+    /// Its webhook.
+    pub webhook_id: Uuid,
+}
+
+impl Storage {
+    /// Claims up to `limit` due deliveries for `lease`.
+    pub async fn claim_due(
+        &self,
+        limit: i64,
+        lease: Duration,
+        token: Uuid,
+    ) -> Result<Vec<Claimed>, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached(include_str!("sql/claim.sql")).await?;
+        let lease_ms = lease.as_millis() as f64;
+        let rows = c.query(&stmt, &[&limit, &lease_ms, &token]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| Claimed {
+                id: r.get("id"),
+                webhook_id: r.get("webhook_id"),
+                attempt: r.get("attempts"),
+                event_type: r.get("event_type"),
+                target_url: r.get("target_url"),
+                secret: Secret::new(r.get::<_, Vec<u8>>("secret")),
+                ca_certificate: r.get("ca_certificate"),
+                proxy_url: r.get("proxy_url"),
+                body: r.get("body"),
+                claim_token: token,
+            })
+            .collect())
+    }
+
+    /// When the earliest pending delivery is due, if any is pending.
+    pub async fn next_due(&self) -> Result<Option<SystemTime>, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c
+            .prepare_cached("SELECT min(next_attempt_time) FROM deliveries WHERE status = 1")
+            .await?;
+        Ok(c.query_one(&stmt, &[]).await?.get(0))
+    }
+
+    /// Records outcomes in one transaction: the attempt, the delivery's new state, the
+    /// webhook's last event, and the history cap. Outcomes whose claim was lost are skipped.
+    pub async fn record(&self, outcomes: &[Outcome]) -> Result<Vec<Recorded>, StorageError> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        let attempt = tx
+            .prepare_cached(
+                "INSERT INTO delivery_attempts (delivery_id, attempt, dispatch_time, status_code, error, duration_ms, response_body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            )
+            .await?;
+        let update = tx.prepare_cached(include_str!("sql/record.sql")).await?;
+        let last = tx
+            .prepare_cached(
+                "UPDATE webhooks SET last_status = $2, last_dispatch_time = $3, last_event_type = $4, last_status_code = $5
+                 WHERE id = $1 AND (last_dispatch_time IS NULL OR last_dispatch_time <= $3)",
+            )
+            .await?;
+        let prune = tx
+            .prepare_cached(include_str!("sql/prune_history.sql"))
+            .await?;
+        let mut recorded = Vec::with_capacity(outcomes.len());
+        let mut finished_webhooks = std::collections::HashSet::new();
+        for o in outcomes {
+            let (status, next_time) = match o.next {
+                Next::Done(s) => (s, None),
+                Next::RetryAt(t) => (DeliveryStatus::Pending, Some(t)),
+            };
+            let Some(row) = tx
+                .query_opt(
+                    &update,
+                    &[
+                        &o.id,
+                        &o.claim_token,
+                        &(status as i16),
+                        &o.status_code,
+                        &o.dispatch_time,
+                        &o.duration_ms,
+                        &o.error,
+                        &o.request_headers,
+                        &o.response_body,
+                        &next_time,
+                    ],
+                )
+                .await?
+            else {
+                tracing::warn!(delivery_id = %o.id, "claim lost before the outcome was recorded");
+                continue;
+            };
+            tx.execute(
+                &attempt,
+                &[
+                    &o.id,
+                    &o.attempt,
+                    &o.dispatch_time,
+                    &o.status_code,
+                    &o.error,
+                    &o.duration_ms,
+                    &o.response_body,
+                ],
+            )
+            .await?;
+            let webhook_id: Uuid = row.get(0);
+            if status != DeliveryStatus::Pending {
+                let event_type: String = row.get(1);
+                tx.execute(
+                    &last,
+                    &[
+                        &webhook_id,
+                        &(status as i16),
+                        &o.dispatch_time,
+                        &event_type,
+                        &o.status_code,
+                    ],
+                )
+                .await?;
+                finished_webhooks.insert(webhook_id);
+            }
+            recorded.push(Recorded {
+                id: o.id,
+                webhook_id,
+            });
+        }
+        for w in finished_webhooks {
+            tx.execute(&prune, &[&w]).await?;
+        }
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    /// Gives claimed deliveries back (due now, attempt not counted), e.g. on shutdown.
+    pub async fn release(&self, claims: &[(Uuid, Uuid)]) -> Result<u64, StorageError> {
+        if claims.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<Uuid> = claims.iter().map(|c| c.0).collect();
+        let tokens: Vec<Uuid> = claims.iter().map(|c| c.1).collect();
+        let c = self.conn().await?;
+        let stmt = c
+            .prepare_cached(
+                "UPDATE deliveries d SET next_attempt_time = now(), claim_token = NULL, attempts = d.attempts - 1
+                 FROM unnest($1::uuid[], $2::uuid[]) AS r(id, token)
+                 WHERE d.id = r.id AND d.claim_token = r.token",
+            )
+            .await?;
+        Ok(c.execute(&stmt, &[&ids, &tokens]).await?)
+    }
+}

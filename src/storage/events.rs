@@ -1,0 +1,145 @@
+//! Published events and their fan-out into deliveries.
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use super::{Storage, StorageError};
+use crate::model::Scope;
+
+/// Notification channel that tells delivery engines new work is due.
+pub const DUE_CHANNEL: &str = "webhookd_due";
+
+/// An event to store.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// Event name.
+    pub name: String,
+    /// Where it happened.
+    pub scope: Scope,
+    /// Milliseconds since the epoch.
+    pub timestamp_ms: i64,
+    /// Optional idempotency key.
+    pub idempotency_key: Option<String>,
+    /// The exact body every delivery sends.
+    pub body: Vec<u8>,
+}
+
+/// The outcome of storing one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// The event's id (the earlier one for a duplicate).
+    pub event_id: Uuid,
+    /// Deliveries the event has.
+    pub deliveries: i32,
+    /// Whether the idempotency key matched an earlier event.
+    pub duplicate: bool,
+}
+
+const INSERT_EVENTS: &str = include_str!("sql/insert_events.sql");
+const FAN_OUT: &str = include_str!("sql/fan_out.sql");
+
+impl Storage {
+    /// Stores `events` and one delivery per subscribed webhook, all in one transaction,
+    /// and notifies the delivery engines on commit. Answers in input order.
+    #[tracing::instrument(skip_all, fields(events = events.len()), err)]
+    pub async fn publish(&self, events: &[NewEvent]) -> Result<Vec<Published>, StorageError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = events.iter().map(|_| Uuid::now_v7()).collect();
+        let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+        let companies: Vec<&str> = events.iter().map(|e| e.scope.company_id.as_str()).collect();
+        let projects: Vec<&str> = events.iter().map(|e| e.scope.project_id.as_str()).collect();
+        let stamps: Vec<i64> = events.iter().map(|e| e.timestamp_ms).collect();
+        let keys: Vec<Option<&str>> = events
+            .iter()
+            .map(|e| e.idempotency_key.as_deref())
+            .collect();
+        let bodies: Vec<&[u8]> = events.iter().map(|e| e.body.as_slice()).collect();
+
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        let insert = tx.prepare_cached(INSERT_EVENTS).await?;
+        let inserted: std::collections::HashSet<Uuid> = tx
+            .query(
+                &insert,
+                &[&ids, &names, &companies, &projects, &stamps, &keys, &bodies],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+
+        // Events whose key matched an earlier one: answer with that event.
+        let mut earlier: HashMap<(String, String, String), Uuid> = HashMap::new();
+        let dup_idx: Vec<usize> = (0..events.len())
+            .filter(|&i| !inserted.contains(&ids[i]))
+            .collect();
+        if !dup_idx.is_empty() {
+            let stmt = tx
+                .prepare_cached(
+                    "SELECT e.id, e.company_id, e.project_id, e.idempotency_key
+                     FROM unnest($1::text[], $2::text[], $3::text[]) AS k(company_id, project_id, idempotency_key)
+                     JOIN events e USING (company_id, project_id, idempotency_key)",
+                )
+                .await?;
+            let c: Vec<&str> = dup_idx.iter().map(|&i| companies[i]).collect();
+            let p: Vec<&str> = dup_idx.iter().map(|&i| projects[i]).collect();
+            let k: Vec<&str> = dup_idx
+                .iter()
+                .map(|&i| keys[i].unwrap_or_default())
+                .collect();
+            for r in tx.query(&stmt, &[&c, &p, &k]).await? {
+                earlier.insert((r.get(1), r.get(2), r.get(3)), r.get(0));
+            }
+        }
+
+        let fan = tx.prepare_cached(FAN_OUT).await?;
+        let new_ids: Vec<Uuid> = ids
+            .iter()
+            .copied()
+            .filter(|id| inserted.contains(id))
+            .collect();
+        let mut counts: HashMap<Uuid, i32> = HashMap::new();
+        if !new_ids.is_empty() {
+            for r in tx.query(&fan, &[&new_ids]).await? {
+                *counts.entry(r.get(0)).or_default() += 1;
+            }
+        }
+        let earlier_ids: Vec<Uuid> = earlier.values().copied().collect();
+        if !earlier_ids.is_empty() {
+            let stmt = tx
+                .prepare_cached("SELECT event_id, count(*)::int FROM deliveries WHERE event_id = ANY($1) GROUP BY event_id")
+                .await?;
+            for r in tx.query(&stmt, &[&earlier_ids]).await? {
+                counts.insert(r.get(0), r.get(1));
+            }
+        }
+        if counts.values().any(|&n| n > 0) {
+            tx.execute("SELECT pg_notify($1, '')", &[&DUE_CHANNEL])
+                .await?;
+        }
+        tx.commit().await?;
+
+        Ok((0..events.len())
+            .map(|i| {
+                let (event_id, duplicate) = if inserted.contains(&ids[i]) {
+                    (ids[i], false)
+                } else {
+                    let key = (
+                        companies[i].to_string(),
+                        projects[i].to_string(),
+                        keys[i].unwrap_or_default().to_string(),
+                    );
+                    (earlier.get(&key).copied().unwrap_or(ids[i]), true)
+                };
+                Published {
+                    event_id,
+                    deliveries: counts.get(&event_id).copied().unwrap_or(0),
+                    duplicate,
+                }
+            })
+            .collect())
+    }
+}

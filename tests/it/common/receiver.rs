@@ -1,0 +1,216 @@
+//! Real HTTP and HTTPS receivers on loopback that report every request they get.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, Mutex};
+
+/// A request as the receiver got it.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    /// Request target as sent (origin or absolute form).
+    pub uri: String,
+    /// Method.
+    pub method: String,
+    /// Headers.
+    pub headers: http::HeaderMap,
+    /// Exact body bytes.
+    pub body: Bytes,
+    /// When it arrived.
+    pub at: Instant,
+}
+
+impl Captured {
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// What to answer a request with.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// Status and headers.
+    Status(u16, Vec<(&'static str, String)>),
+    /// Never answer (the connection stays open).
+    Hang,
+}
+
+type Responder = Arc<dyn Fn(usize, &Captured) -> Reply + Send + Sync>;
+
+/// A running receiver.
+pub struct Receiver {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    rx: Mutex<mpsc::UnboundedReceiver<Captured>>,
+    count: Arc<AtomicUsize>,
+}
+
+/// A test certificate authority and a server certificate it signed for localhost and 127.0.0.1.
+pub struct TestPki {
+    /// The CA certificate, PEM.
+    pub ca_pem: String,
+    /// The server's certificate chain and key for rustls.
+    pub server: Arc<rustls::ServerConfig>,
+}
+
+impl TestPki {
+    /// A fresh CA and server certificate.
+    pub fn new() -> Self {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(
+            rcgen::DnType::CommonName,
+            format!("webhookd test CA {}", uuid::Uuid::new_v4()),
+        );
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let leaf_params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+                .unwrap();
+        let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
+        let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls_pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+        )
+        .unwrap();
+        TestPki {
+            ca_pem: ca_cert.pem(),
+            server: Arc::new(server),
+        }
+    }
+}
+
+impl Receiver {
+    /// An http receiver answering 200 to everything.
+    pub async fn ok() -> Self {
+        Self::start(None, |_, _| Reply::Status(200, vec![])).await
+    }
+
+    /// A receiver answering with `responder(index, request)`; https when `tls` is given.
+    pub async fn start(
+        tls: Option<Arc<rustls::ServerConfig>>,
+        responder: impl Fn(usize, &Captured) -> Reply + Send + Sync + 'static,
+    ) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let count = Arc::new(AtomicUsize::new(0));
+        let responder: Responder = Arc::new(responder);
+        let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+        let counter = count.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
+                };
+                let tx = tx.clone();
+                let responder = responder.clone();
+                let counter = counter.clone();
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let tx = tx.clone();
+                        let responder = responder.clone();
+                        let counter = counter.clone();
+                        async move {
+                            let uri = req.uri().to_string();
+                            let method = req.method().to_string();
+                            let headers = req.headers().clone();
+                            let body = req
+                                .into_body()
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            let captured = Captured {
+                                uri,
+                                method,
+                                headers,
+                                body,
+                                at: Instant::now(),
+                            };
+                            let index = counter.fetch_add(1, Ordering::SeqCst);
+                            let reply = responder(index, &captured);
+                            let _ = tx.send(captured);
+                            match reply {
+                                Reply::Hang => {
+                                    std::future::pending::<()>().await;
+                                    unreachable!()
+                                }
+                                Reply::Status(code, headers) => {
+                                    let mut resp = hyper::Response::new(Full::new(
+                                        Bytes::from_static(b"received"),
+                                    ));
+                                    *resp.status_mut() = http::StatusCode::from_u16(code).unwrap();
+                                    for (n, v) in headers {
+                                        resp.headers_mut().insert(n, v.parse().unwrap());
+                                    }
+                                    Ok::<_, Infallible>(resp)
+                                }
+                            }
+                        }
+                    });
+                    let builder =
+                        hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    match acceptor {
+                        Some(acceptor) => {
+                            if let Ok(tls) = acceptor.accept(tcp).await {
+                                let _ = builder.serve_connection(TokioIo::new(tls), service).await;
+                            }
+                        }
+                        None => {
+                            let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
+                        }
+                    }
+                });
+            }
+        });
+        Receiver {
+            addr,
+            rx: Mutex::new(rx),
+            count,
+        }
+    }
+
+    /// `http://127.0.0.1:<port><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The next request, waiting up to `timeout`.
+    pub async fn next(&self, timeout: Duration) -> Option<Captured> {
+        tokio::time::timeout(timeout, self.rx.lock().await.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// The next request, failing the test after 20 s.
+    pub async fn expect(&self) -> Captured {
+        self.next(Duration::from_secs(20))
+            .await
+            .expect("the receiver got no request within 20 s")
+    }
+
+    /// Requests received so far.
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+}
