@@ -4,28 +4,18 @@
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let files = [
-        "proto/webhookd/v1/webhook.proto",
-        "proto/webhookd/v1/admin.proto",
-        "proto/webhookd/v1/ingest.proto",
-    ];
+    let files = ["proto/webhookd/v1/webhook.proto", "proto/webhookd/v1/admin.proto", "proto/webhookd/v1/ingest.proto"];
     for f in &files {
         println!("cargo:rerun-if-changed={f}");
     }
     let fds = protox::compile(files, ["proto"])?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
-    std::fs::write(
-        out.join("webhookd_descriptor.bin"),
-        prost::Message::encode_to_vec(&fds),
-    )?;
+    std::fs::write(out.join("webhookd_descriptor.bin"), prost::Message::encode_to_vec(&fds))?;
     tonic_prost_build::configure()
         .build_server(true)
         .build_client(true)
         // These carry a webhook secret: pb.rs gives them a redacting Debug.
-        .skip_debug([
-            "webhookd.v1.CreateWebhookRequest",
-            "webhookd.v1.UpdateWebhookRequest",
-        ])
+        .skip_debug(["webhookd.v1.CreateWebhookRequest", "webhookd.v1.UpdateWebhookRequest"])
         .compile_fds(fds)?;
     Ok(())
 }

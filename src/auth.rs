@@ -67,10 +67,7 @@ impl Principal {
         if self.reaches(scope) {
             Ok(())
         } else {
-            Err(ApiError::PermissionDenied(format!(
-                "token for {} cannot reach {scope}",
-                self.scope
-            )))
+            Err(ApiError::PermissionDenied(format!("token for {} cannot reach {scope}", self.scope)))
         }
     }
 }
@@ -79,10 +76,7 @@ impl Principal {
 pub fn new_token() -> (String, Vec<u8>) {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    let token = format!(
-        "whk_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    );
+    let token = format!("whk_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
     let hash = hash_token(&token);
     (token, hash)
 }
@@ -92,28 +86,24 @@ pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// Verified tokens by hash, with when they were verified.
+type TokenCache = HashMap<Vec<u8>, (Principal, Instant)>;
+
 /// Authenticates requests against the token table.
 #[derive(Clone)]
 pub struct Authenticator {
     storage: Storage,
-    cache: Arc<Mutex<HashMap<Vec<u8>, (Principal, Instant)>>>,
+    cache: Arc<Mutex<TokenCache>>,
 }
 
 impl Authenticator {
     /// An authenticator over `storage`.
     pub fn new(storage: Storage) -> Self {
-        Self {
-            storage,
-            cache: Arc::default(),
-        }
+        Self { storage, cache: Arc::default() }
     }
 
     /// The caller, if it holds a valid token of `role`.
-    pub async fn authorize(
-        &self,
-        metadata: &MetadataMap,
-        role: Role,
-    ) -> Result<Principal, ApiError> {
+    pub async fn authorize(&self, metadata: &MetadataMap, role: Role) -> Result<Principal, ApiError> {
         let principal = self.authenticate(metadata).await?;
         if principal.role != role {
             return Err(ApiError::PermissionDenied(format!(
@@ -126,38 +116,26 @@ impl Authenticator {
     }
 
     async fn authenticate(&self, metadata: &MetadataMap) -> Result<Principal, ApiError> {
-        let value = metadata.get("authorization").ok_or_else(|| {
-            ApiError::Unauthenticated("missing authorization: Bearer <token>".into())
-        })?;
+        let value = metadata
+            .get("authorization")
+            .ok_or_else(|| ApiError::Unauthenticated("missing authorization: Bearer <token>".into()))?;
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiError::Unauthenticated("authorization must be `Bearer <token>`".into())
-            })?;
+            .ok_or_else(|| ApiError::Unauthenticated("authorization must be `Bearer <token>`".into()))?;
         let hash = hash_token(token);
         if let Some((p, at)) = self.cache.lock().expect("auth cache").get(&hash) {
             if at.elapsed() < CACHE_TTL {
                 return Ok(p.clone());
             }
         }
-        let grant = self
-            .storage
-            .find_token(&hash)
-            .await?
-            .ok_or_else(|| ApiError::Unauthenticated("unknown token".into()))?;
-        let role = Role::parse(&grant.role)
-            .ok_or_else(|| ApiError::Unauthenticated("unknown token role".into()))?;
-        let principal = Principal {
-            role,
-            scope: grant.scope,
-        };
+        let grant =
+            self.storage.find_token(&hash).await?.ok_or_else(|| ApiError::Unauthenticated("unknown token".into()))?;
+        let role = Role::parse(&grant.role).ok_or_else(|| ApiError::Unauthenticated("unknown token role".into()))?;
+        let principal = Principal { role, scope: grant.scope };
         let mut cache = self.cache.lock().expect("auth cache");
         if cache.len() > 10_000 {
             cache.clear();

@@ -6,25 +6,13 @@ use std::collections::BTreeMap;
 pub const DEFAULT_EVENTS: &[(&str, &str)] = &[
     ("project_created", "A project was created in a company."),
     ("service_created", "A service was created in a project."),
-    (
-        "tag_created",
-        "A tag was created on a project's repository.",
-    ),
-    (
-        "configuration_saved",
-        "A project's configuration was saved.",
-    ),
+    ("tag_created", "A tag was created on a project's repository."),
+    ("configuration_saved", "A project's configuration was saved."),
     ("company_user_added", "A user was added to a company."),
     ("company_user_edited", "A company user's role was changed."),
     ("company_user_removed", "A user was removed from a company."),
-    (
-        "project_user_added",
-        "A user was given access to a project.",
-    ),
-    (
-        "project_user_removed",
-        "A user's access to a project was removed.",
-    ),
+    ("project_user_added", "A user was given access to a project."),
+    ("project_user_removed", "A user's access to a project was removed."),
 ];
 
 /// Name of the ping event sent by `TestWebhook`; not subscribable.
@@ -39,10 +27,8 @@ pub struct Catalog {
 impl Catalog {
     /// The default catalog extended with `extra` (name, description) pairs.
     pub fn new(extra: impl IntoIterator<Item = (String, String)>) -> Self {
-        let mut events: BTreeMap<String, String> = DEFAULT_EVENTS
-            .iter()
-            .map(|(n, d)| (n.to_string(), d.to_string()))
-            .collect();
+        let mut events: BTreeMap<String, String> =
+            DEFAULT_EVENTS.iter().map(|(n, d)| (n.to_string(), d.to_string())).collect();
         events.extend(extra);
         Self { events }
     }

@@ -122,6 +122,9 @@ pub struct Config {
     /// Time in-flight deliveries get to finish on shutdown.
     #[arg(long, env = "WEBHOOKD_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
+    /// Delivery changes buffered per `WatchDeliveries` stream; a watcher further behind is cut off.
+    #[arg(long, env = "WEBHOOKD_WATCH_BUFFER", default_value_t = 1024)]
+    pub watch_buffer: usize,
     /// Do not run the delivery engine in this process (ingest and admin only).
     #[arg(long, env = "WEBHOOKD_NO_DELIVERY")]
     pub no_delivery: bool,
@@ -130,11 +133,9 @@ pub struct Config {
 impl Config {
     /// The event catalog: defaults plus `--extra-events`.
     pub fn catalog(&self) -> Catalog {
-        Catalog::new(self.extra_events.iter().filter(|s| !s.is_empty()).map(|s| {
-            match s.split_once('=') {
-                Some((n, d)) => (n.trim().to_string(), d.trim().to_string()),
-                None => (s.trim().to_string(), String::new()),
-            }
+        Catalog::new(self.extra_events.iter().filter(|s| !s.is_empty()).map(|s| match s.split_once('=') {
+            Some((n, d)) => (n.trim().to_string(), d.trim().to_string()),
+            None => (s.trim().to_string(), String::new()),
         }))
     }
 
@@ -166,8 +167,7 @@ impl Config {
             #[command(flatten)]
             config: Config,
         }
-        let args = std::iter::once(std::ffi::OsString::from("webhookd"))
-            .chain(args.into_iter().map(Into::into));
+        let args = std::iter::once(std::ffi::OsString::from("webhookd")).chain(args.into_iter().map(Into::into));
         Wrapper::try_parse_from(args).map(|w| w.config)
     }
 }
@@ -175,9 +175,7 @@ impl Config {
 /// Parses `250ms`, `5s`, `2m`, `1h`, or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let split = s
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(s.len());
+    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let n: f64 = num.parse().map_err(|_| format!("invalid duration `{s}`"))?;
     let secs = match unit {
@@ -185,11 +183,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "" | "s" => n,
         "m" => n * 60.0,
         "h" => n * 3600.0,
-        _ => {
-            return Err(format!(
-                "invalid duration unit in `{s}` (use ms, s, m or h)"
-            ))
-        }
+        _ => return Err(format!("invalid duration unit in `{s}` (use ms, s, m or h)")),
     };
     Duration::try_from_secs_f64(secs).map_err(|e| format!("invalid duration `{s}`: {e}"))
 }
@@ -200,13 +194,7 @@ mod tests {
 
     #[test]
     fn durations() {
-        for (s, ms) in [
-            ("250ms", 250),
-            ("5s", 5000),
-            ("2m", 120_000),
-            ("1h", 3_600_000),
-            ("3", 3000),
-        ] {
+        for (s, ms) in [("250ms", 250), ("5s", 5000), ("2m", 120_000), ("1h", 3_600_000), ("3", 3000)] {
             assert_eq!(parse_duration(s).unwrap(), Duration::from_millis(ms), "{s}");
         }
         assert!(parse_duration("5x").is_err());

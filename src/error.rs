@@ -50,19 +50,14 @@ pub enum ApiError {
 impl ApiError {
     /// An INVALID_ARGUMENT naming `field`.
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self::InvalidArgument {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        Self::InvalidArgument { field: field.into(), reason: reason.into() }
     }
 }
 
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
-            StorageError::Conflict(what) => {
-                ApiError::AlreadyExists(format!("{what} already exists"))
-            }
+            StorageError::Conflict(what) => ApiError::AlreadyExists(format!("{what} already exists")),
             other => ApiError::Internal(Box::new(other)),
         }
     }

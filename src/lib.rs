@@ -26,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::admin::AdminService;
 use crate::api::ingest::IngestService;
+use crate::api::watch::WatchHub;
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::delivery::http::HttpSettings;
@@ -58,11 +59,7 @@ pub enum ServeError {
 pub const ADMIN_TOKEN_FILE: &str = "admin.token";
 
 /// Runs webhookd on `listener` until `shutdown` is cancelled.
-pub async fn run(
-    config: Config,
-    listener: TcpListener,
-    shutdown: CancellationToken,
-) -> Result<(), ServeError> {
+pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), ServeError> {
     let catalog = config.catalog();
     config.allow_list().map_err(ServeError::Config)?;
     let db = Database::open(&config.database).await?;
@@ -83,12 +80,8 @@ async fn serve(
     let auth = Authenticator::new(storage.clone());
 
     let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<WebhookAdminServer<AdminService>>()
-        .await;
-    health
-        .set_serving::<EventIngestServer<IngestService>>()
-        .await;
+    health.set_serving::<WebhookAdminServer<AdminService>>().await;
+    health.set_serving::<EventIngestServer<IngestService>>().await;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -98,13 +91,9 @@ async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
-    let admin = AdminService::new(storage.clone(), auth.clone(), catalog.clone());
-    let ingest = IngestService::new(
-        storage.clone(),
-        auth.clone(),
-        catalog.clone(),
-        config.max_payload_bytes,
-    );
+    let hub = WatchHub::start(storage.clone(), shutdown.clone(), config.watch_buffer);
+    let admin = AdminService::new(storage.clone(), auth.clone(), catalog.clone(), hub);
+    let ingest = IngestService::new(storage.clone(), auth.clone(), catalog.clone(), config.max_payload_bytes);
     let engine = if config.no_delivery {
         None
     } else {
@@ -112,9 +101,7 @@ async fn serve(
         let stop = shutdown.child_token();
         Some(tokio::spawn(engine.run(stop)))
     };
-    let addr = listener
-        .local_addr()
-        .map_err(|e| ServeError::Io("listener address".into(), e))?;
+    let addr = listener.local_addr().map_err(|e| ServeError::Io("listener address".into(), e))?;
     tracing::info!(%addr, "webhookd listening");
 
     let stop = shutdown.clone();
@@ -126,12 +113,8 @@ async fn serve(
         .add_service(EventIngestServer::new(ingest))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
             stop.cancelled().await;
-            health
-                .set_not_serving::<WebhookAdminServer<AdminService>>()
-                .await;
-            health
-                .set_not_serving::<EventIngestServer<IngestService>>()
-                .await;
+            health.set_not_serving::<WebhookAdminServer<AdminService>>().await;
+            health.set_not_serving::<EventIngestServer<IngestService>>().await;
         })
         .await;
     tracing::info!("webhookd stopped serving");
@@ -162,10 +145,7 @@ fn engine_settings(config: &Config) -> Result<EngineSettings, ServeError> {
 
 /// On first start (no token in the database), creates an instance admin token and
 /// writes it to `<data-dir>/admin.token` (mode 0600). Logs the path, never the token.
-async fn bootstrap_admin_token(
-    storage: &storage::Storage,
-    data_dir: &Path,
-) -> Result<(), ServeError> {
+async fn bootstrap_admin_token(storage: &storage::Storage, data_dir: &Path) -> Result<(), ServeError> {
     let (token, hash) = auth::new_token();
     if !storage.insert_first_token(&hash).await? {
         return Ok(());
@@ -174,11 +154,7 @@ async fn bootstrap_admin_token(
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(data_dir)?;
         let _ = std::fs::remove_file(&path);
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)?;
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
         std::io::Write::write_all(&mut f, format!("{token}\n").as_bytes())
     };
     write().map_err(|e| ServeError::Io(format!("writing {}", path.display()), e))?;

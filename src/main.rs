@@ -13,9 +13,7 @@ use webhookd::storage::Database;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    webhookd::telemetry::init(
-        std::env::var("WEBHOOKD_LOG_JSON").is_ok_and(|v| v == "1" || v == "true"),
-    );
+    webhookd::telemetry::init(std::env::var("WEBHOOKD_LOG_JSON").is_ok_and(|v| v == "1" || v == "true"));
     let result = match cli.command {
         Command::Serve(config) => serve(*config).await,
         Command::Token(TokenCommand::Create(args)) => create_token(args).await,
@@ -30,14 +28,13 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn serve(config: webhookd::config::Config) -> Result<(), Box<dyn std::error::Error>> {
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let listener =
+        TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let shutdown = CancellationToken::new();
     let trigger = shutdown.clone();
     tokio::spawn(async move {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
@@ -53,25 +50,15 @@ async fn create_token(args: TokenCreate) -> Result<(), Box<dyn std::error::Error
     let role = Role::parse(&args.role).ok_or("--role must be admin or publisher")?;
     let scope = webhookd::api::validate::scope(
         "--company/--project",
-        Some(&webhookd::pb::Scope {
-            company_id: args.company.clone(),
-            project_id: args.project.clone(),
-        }),
+        Some(&webhookd::pb::Scope { company_id: args.company.clone(), project_id: args.project.clone() }),
     )
     .map_err(|e| e.to_string())?;
     let db = Database::open(&args.database).await?;
     let (token, hash) = auth::new_token();
-    let result = db
-        .storage
-        .insert_token(&hash, role.as_str(), &scope, &args.description)
-        .await;
+    let result = db.storage.insert_token(&hash, role.as_str(), &scope, &args.description).await;
     db.close().await;
     result?;
-    eprintln!(
-        "created a {} token for {}; it is shown only now:",
-        role.as_str(),
-        Scope::clone(&scope)
-    );
+    eprintln!("created a {} token for {}; it is shown only now:", role.as_str(), Scope::clone(&scope));
     println!("{token}");
     Ok(())
 }

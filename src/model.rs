@@ -12,10 +12,7 @@ pub struct Scope {
 impl Scope {
     /// A scope from its two ids.
     pub fn new(company_id: impl Into<String>, project_id: impl Into<String>) -> Self {
-        Self {
-            company_id: company_id.into(),
-            project_id: project_id.into(),
-        }
+        Self { company_id: company_id.into(), project_id: project_id.into() }
     }
 
     /// Whether `other` is this scope or lies under it.
@@ -94,9 +91,6 @@ mod tests {
         for (a, b, want) in cases {
             assert_eq!(a.contains(b), want, "{a} contains {b}");
         }
-        assert_eq!(
-            web.with_ancestors(),
-            vec![inst.clone(), acme.clone(), web.clone()]
-        );
+        assert_eq!(web.with_ancestors(), vec![inst.clone(), acme.clone(), web.clone()]);
     }
 }

@@ -6,12 +6,19 @@ use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
+use futures_util::StreamExt;
+
+use super::watch::{WatchFilter, WatchHub};
 use super::{convert, validate, ResponseStream};
 use crate::auth::{Authenticator, Principal, Role};
 use crate::catalog::Catalog;
+use crate::catalog::TEST_EVENT;
 use crate::error::ApiError;
+use crate::model::{DeliveryStatus, Scope};
 use crate::pb;
 use crate::secret::Secret;
+use crate::storage::deliveries::HISTORY_LIMIT;
+use crate::storage::history::{DeliveryRow, HistoryFilter};
 use crate::storage::webhooks::{NewWebhook, WebhookFilter, WebhookPatch, WebhookRow};
 use crate::storage::Storage;
 
@@ -25,16 +32,13 @@ pub struct AdminService {
     storage: Storage,
     auth: Authenticator,
     catalog: Catalog,
+    hub: WatchHub,
 }
 
 impl AdminService {
-    /// The service over `storage`.
-    pub fn new(storage: Storage, auth: Authenticator, catalog: Catalog) -> Self {
-        Self {
-            storage,
-            auth,
-            catalog,
-        }
+    /// The service over `storage`, with `hub` feeding `WatchDeliveries`.
+    pub fn new(storage: Storage, auth: Authenticator, catalog: Catalog, hub: WatchHub) -> Self {
+        Self { storage, auth, catalog, hub }
     }
 
     async fn admin<T>(&self, req: &Request<T>) -> Result<Principal, ApiError> {
@@ -43,12 +47,7 @@ impl AdminService {
 
     /// The webhook `id` if the caller reaches it; NOT_FOUND otherwise, so that
     /// other tenants' webhooks are indistinguishable from missing ones.
-    async fn visible_webhook(
-        &self,
-        who: &Principal,
-        field: &str,
-        raw_id: &str,
-    ) -> Result<WebhookRow, ApiError> {
+    async fn visible_webhook(&self, who: &Principal, field: &str, raw_id: &str) -> Result<WebhookRow, ApiError> {
         let id = validate::id(field, raw_id)?;
         match self.storage.get_webhook(id).await? {
             Some(w) if who.reaches(&w.scope) => Ok(w),
@@ -56,10 +55,64 @@ impl AdminService {
         }
     }
 
-    async fn create(
+    /// The delivery `raw_id` if the caller reaches its webhook; NOT_FOUND otherwise.
+    async fn visible_delivery(&self, who: &Principal, field: &str, raw_id: &str) -> Result<DeliveryRow, ApiError> {
+        let id = validate::id(field, raw_id)?;
+        let not_found = || ApiError::NotFound(format!("delivery {id} not found"));
+        let d = self.storage.get_delivery(id).await?.ok_or_else(not_found)?;
+        match self.storage.get_webhook(d.webhook_id).await? {
+            Some(w) if who.reaches(&w.scope) => Ok(d),
+            _ => Err(not_found()),
+        }
+    }
+
+    async fn history(
         &self,
-        req: Request<pb::CreateWebhookRequest>,
-    ) -> Result<pb::Webhook, ApiError> {
+        req: Request<pb::ListEventHistoryRequest>,
+    ) -> Result<ResponseStream<pb::DeliveryRecord>, ApiError> {
+        let who = self.admin(&req).await?;
+        let r = req.into_inner();
+        let w = self.visible_webhook(&who, "webhook_id", &r.webhook_id).await?;
+        let limit = match r.limit {
+            n if n < 0 => return Err(ApiError::invalid("limit", "must not be negative")),
+            0 => HISTORY_LIMIT,
+            n => i64::from(n).min(HISTORY_LIMIT),
+        };
+        let oldest_first = match pb::HistoryOrder::try_from(r.order) {
+            Ok(pb::HistoryOrder::OldestFirst) => true,
+            Ok(_) => false,
+            Err(_) => return Err(ApiError::invalid("order", format!("unknown order {}", r.order))),
+        };
+        let rows = self
+            .storage
+            .history(HistoryFilter {
+                webhook_id: w.id,
+                event_types: validate::history_event_types("event_types", &r.event_types, &self.catalog)?,
+                status: history_status(r.status)?,
+                status_codes: status_codes(&r.status_codes)?,
+                oldest_first,
+                limit,
+            })
+            .await?;
+        let stream = tokio_stream::wrappers::ReceiverStream::new(rows).map(|r| match r {
+            Ok(d) => Ok(convert::delivery(d)),
+            Err(e) => Err(Status::from(ApiError::from(e))),
+        });
+        Ok(Box::pin(stream))
+    }
+
+    async fn delivery_detail(&self, req: Request<pb::GetDeliveryRequest>) -> Result<pb::DeliveryDetail, ApiError> {
+        let who = self.admin(&req).await?;
+        let d = self.visible_delivery(&who, "id", &req.get_ref().id).await?;
+        let detail = self
+            .storage
+            .delivery_detail(d.id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("delivery {} not found", d.id)))?;
+        Ok(convert::delivery_detail(detail))
+    }
+
+    async fn create(&self, req: Request<pb::CreateWebhookRequest>) -> Result<pb::Webhook, ApiError> {
         let who = self.admin(&req).await?;
         let r = req.into_inner();
         let scope = validate::scope("scope", r.scope.as_ref())?;
@@ -73,9 +126,7 @@ impl AdminService {
             ca_certificate: non_empty(&r.ca_certificate)
                 .map(|c| validate::ca_certificate("ca_certificate", c))
                 .transpose()?,
-            proxy_url: non_empty(&r.proxy_url)
-                .map(|p| validate::proxy_url("proxy_url", p))
-                .transpose()?,
+            proxy_url: non_empty(&r.proxy_url).map(|p| validate::proxy_url("proxy_url", p)).transpose()?,
             scope,
         };
         who.check_scope(&new.scope)?;
@@ -84,10 +135,7 @@ impl AdminService {
         Ok(convert::webhook(row))
     }
 
-    async fn update(
-        &self,
-        req: Request<pb::UpdateWebhookRequest>,
-    ) -> Result<pb::Webhook, ApiError> {
+    async fn update(&self, req: Request<pb::UpdateWebhookRequest>) -> Result<pb::Webhook, ApiError> {
         let who = self.admin(&req).await?;
         let r = req.into_inner();
         let existing = self.visible_webhook(&who, "id", &r.id).await?;
@@ -147,10 +195,7 @@ impl AdminService {
         Ok(convert::webhook(row))
     }
 
-    async fn list(
-        &self,
-        req: Request<pb::ListWebhooksRequest>,
-    ) -> Result<pb::ListWebhooksResponse, ApiError> {
+    async fn list(&self, req: Request<pb::ListWebhooksRequest>) -> Result<pb::ListWebhooksResponse, ApiError> {
         let who = self.admin(&req).await?;
         let r = req.into_inner();
         let scope = validate::scope("scope", r.scope.as_ref())?;
@@ -162,12 +207,7 @@ impl AdminService {
             0 => DEFAULT_PAGE,
             n => i64::from(n).min(MAX_PAGE),
         };
-        let query = PageQuery::fingerprint(
-            &scope.company_id,
-            &scope.project_id,
-            r.include_descendants,
-            &events,
-        );
+        let query = PageQuery::fingerprint(&scope.company_id, &scope.project_id, r.include_descendants, &events);
         let after = match r.page_token.as_str() {
             "" => None,
             t => Some(PageToken::decode(t, &query)?),
@@ -184,16 +224,30 @@ impl AdminService {
             .await?;
         let next_page_token = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
-            rows.last()
-                .map(|w| PageToken { after: w.id, query }.encode())
-                .unwrap_or_default()
+            rows.last().map(|w| PageToken { after: w.id, query }.encode()).unwrap_or_default()
         } else {
             String::new()
         };
-        Ok(pb::ListWebhooksResponse {
-            webhooks: rows.into_iter().map(convert::webhook).collect(),
-            next_page_token,
-        })
+        Ok(pb::ListWebhooksResponse { webhooks: rows.into_iter().map(convert::webhook).collect(), next_page_token })
+    }
+}
+
+/// A status filter: unspecified (all), PENDING, SUCCESS or ERROR, as its stored number.
+fn history_status(raw: i32) -> Result<i16, ApiError> {
+    match pb::DeliveryStatus::try_from(raw) {
+        Ok(pb::DeliveryStatus::Unspecified) => Ok(0),
+        Ok(pb::DeliveryStatus::Pending) => Ok(DeliveryStatus::Pending as i16),
+        Ok(pb::DeliveryStatus::Success) => Ok(DeliveryStatus::Success as i16),
+        Ok(pb::DeliveryStatus::Error) => Ok(DeliveryStatus::Error as i16),
+        Err(_) => Err(ApiError::invalid("status", format!("unknown status {raw}"))),
+    }
+}
+
+/// A status-code filter: each 0 (no response) or 100 to 599.
+fn status_codes(codes: &[i32]) -> Result<Vec<i32>, ApiError> {
+    match codes.iter().find(|&&c| c != 0 && !(100..=599).contains(&c)) {
+        Some(c) => Err(ApiError::invalid("status_codes", format!("{c} is not an HTTP status code"))),
+        None => Ok(codes.to_vec()),
     }
 }
 
@@ -234,46 +288,28 @@ impl PageToken {
 
     fn decode(token: &str, query: &str) -> Result<Uuid, ApiError> {
         let bad = || ApiError::invalid("page_token", "invalid page token");
-        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(token)
-            .map_err(|_| bad())?;
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
         let t: PageToken = serde_json::from_slice(&json).map_err(|_| bad())?;
         if t.query != query {
-            return Err(ApiError::invalid(
-                "page_token",
-                "page token belongs to a different query",
-            ));
+            return Err(ApiError::invalid("page_token", "page token belongs to a different query"));
         }
         Ok(t.after)
     }
 }
 
-fn unimplemented(what: &str) -> Status {
-    Status::unimplemented(format!("{what} is not implemented yet"))
-}
-
 #[tonic::async_trait]
 impl pb::webhook_admin_server::WebhookAdmin for AdminService {
-    async fn create_webhook(
-        &self,
-        req: Request<pb::CreateWebhookRequest>,
-    ) -> Result<Response<pb::Webhook>, Status> {
+    async fn create_webhook(&self, req: Request<pb::CreateWebhookRequest>) -> Result<Response<pb::Webhook>, Status> {
         Ok(Response::new(self.create(req).await?))
     }
 
-    async fn get_webhook(
-        &self,
-        req: Request<pb::GetWebhookRequest>,
-    ) -> Result<Response<pb::Webhook>, Status> {
+    async fn get_webhook(&self, req: Request<pb::GetWebhookRequest>) -> Result<Response<pb::Webhook>, Status> {
         let who = self.admin(&req).await?;
         let w = self.visible_webhook(&who, "id", &req.get_ref().id).await?;
         Ok(Response::new(convert::webhook(w)))
     }
 
-    async fn update_webhook(
-        &self,
-        req: Request<pb::UpdateWebhookRequest>,
-    ) -> Result<Response<pb::Webhook>, Status> {
+    async fn update_webhook(&self, req: Request<pb::UpdateWebhookRequest>) -> Result<Response<pb::Webhook>, Status> {
         Ok(Response::new(self.update(req).await?))
     }
 
@@ -283,12 +319,7 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
     ) -> Result<Response<pb::DeleteWebhookResponse>, Status> {
         let who = self.admin(&req).await?;
         let w = self.visible_webhook(&who, "id", &req.get_ref().id).await?;
-        if !self
-            .storage
-            .delete_webhook(w.id)
-            .await
-            .map_err(ApiError::from)?
-        {
+        if !self.storage.delete_webhook(w.id).await.map_err(ApiError::from)? {
             return Err(ApiError::NotFound(format!("webhook {} not found", w.id)).into());
         }
         tracing::info!(webhook_id = %w.id, "webhook deleted");
@@ -308,32 +339,46 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
         &self,
         req: Request<pb::ListEventHistoryRequest>,
     ) -> Result<Response<Self::ListEventHistoryStream>, Status> {
-        self.admin(&req).await?;
-        Err(unimplemented("ListEventHistory"))
+        Ok(Response::new(self.history(req).await?))
     }
 
-    async fn get_delivery(
-        &self,
-        req: Request<pb::GetDeliveryRequest>,
-    ) -> Result<Response<pb::DeliveryDetail>, Status> {
-        self.admin(&req).await?;
-        Err(unimplemented("GetDelivery"))
+    async fn get_delivery(&self, req: Request<pb::GetDeliveryRequest>) -> Result<Response<pb::DeliveryDetail>, Status> {
+        Ok(Response::new(self.delivery_detail(req).await?))
     }
 
     async fn redeliver_event(
         &self,
         req: Request<pb::RedeliverEventRequest>,
     ) -> Result<Response<pb::DeliveryRecord>, Status> {
-        self.admin(&req).await?;
-        Err(unimplemented("RedeliverEvent"))
+        let who = self.admin(&req).await?;
+        let original = self.visible_delivery(&who, "delivery_id", &req.get_ref().delivery_id).await?;
+        let new = self
+            .storage
+            .redeliver(original.id)
+            .await
+            .map_err(ApiError::from)?
+            .ok_or_else(|| ApiError::NotFound(format!("delivery {} not found", original.id)))?;
+        tracing::info!(delivery_id = %new.id, original = %original.id, webhook_id = %new.webhook_id, "redelivery queued");
+        Ok(Response::new(convert::delivery(new)))
     }
 
-    async fn test_webhook(
-        &self,
-        req: Request<pb::TestWebhookRequest>,
-    ) -> Result<Response<pb::DeliveryRecord>, Status> {
-        self.admin(&req).await?;
-        Err(unimplemented("TestWebhook"))
+    async fn test_webhook(&self, req: Request<pb::TestWebhookRequest>) -> Result<Response<pb::DeliveryRecord>, Status> {
+        let who = self.admin(&req).await?;
+        let w = self.visible_webhook(&who, "webhook_id", &req.get_ref().webhook_id).await?;
+        let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
+        let payload = serde_json::json!({
+            "webhookId": w.id.to_string(),
+            "message": "This is a test event sent by webhookd.",
+        })
+        .to_string();
+        let body = super::ingest::build_body(TEST_EVENT, now_ms as i64, &payload)?;
+        let d = self
+            .storage
+            .test_delivery(w.id, &w.scope, TEST_EVENT, now_ms as i64, &body)
+            .await
+            .map_err(ApiError::from)?;
+        tracing::info!(delivery_id = %d.id, webhook_id = %w.id, "test ping queued");
+        Ok(Response::new(convert::delivery(d)))
     }
 
     type WatchDeliveriesStream = ResponseStream<pb::DeliveryRecord>;
@@ -342,8 +387,31 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
         &self,
         req: Request<pb::WatchDeliveriesRequest>,
     ) -> Result<Response<Self::WatchDeliveriesStream>, Status> {
-        self.admin(&req).await?;
-        Err(unimplemented("WatchDeliveries"))
+        let who = self.admin(&req).await?;
+        let r = req.into_inner();
+        let (webhook_id, scope) = match &r.target {
+            Some(pb::watch_deliveries_request::Target::WebhookId(id)) => {
+                let w = self.visible_webhook(&who, "webhook_id", id).await?;
+                (Some(w.id), Scope::default())
+            }
+            Some(pb::watch_deliveries_request::Target::Scope(s)) => {
+                let scope = validate::scope("scope", Some(s))?;
+                who.check_scope(&scope)?;
+                (None, scope)
+            }
+            None => {
+                who.check_scope(&Scope::default())?;
+                (None, Scope::default())
+            }
+        };
+        let filter = WatchFilter {
+            webhook_id,
+            scope,
+            event_types: validate::history_event_types("event_types", &r.event_types, &self.catalog)?,
+            status: history_status(r.status)?,
+            status_codes: status_codes(&r.status_codes)?,
+        };
+        Ok(Response::new(self.hub.watch(filter)))
     }
 
     async fn list_event_types(
@@ -354,10 +422,7 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
         let event_types = self
             .catalog
             .iter()
-            .map(|(n, d)| pb::EventType {
-                name: n.to_string(),
-                description: d.to_string(),
-            })
+            .map(|(n, d)| pb::EventType { name: n.to_string(), description: d.to_string() })
             .collect();
         Ok(Response::new(pb::ListEventTypesResponse { event_types }))
     }

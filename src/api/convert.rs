@@ -4,14 +4,12 @@ use url::Url;
 
 use crate::model::{DeliveryStatus, Scope};
 use crate::pb;
+use crate::storage::history::{DeliveryDetail, DeliveryRow};
 use crate::storage::webhooks::WebhookRow;
 
 /// Proto scope of a domain scope.
 pub fn scope(s: &Scope) -> pb::Scope {
-    pb::Scope {
-        company_id: s.company_id.clone(),
-        project_id: s.project_id.clone(),
-    }
+    pb::Scope { company_id: s.company_id.clone(), project_id: s.project_id.clone() }
 }
 
 /// Proto status of a domain status.
@@ -54,16 +52,74 @@ pub fn webhook(w: WebhookRow) -> pb::Webhook {
     }
 }
 
+/// Proto record of a stored delivery.
+pub fn delivery(d: DeliveryRow) -> pb::DeliveryRecord {
+    let status = status(d.status()) as i32;
+    pb::DeliveryRecord {
+        id: d.id.to_string(),
+        webhook_id: d.webhook_id.to_string(),
+        event_id: d.event_id.to_string(),
+        event_type: d.event_type,
+        status,
+        status_code: d.status_code,
+        dispatch_time: d.dispatch_time.map(Into::into),
+        attempts: d.attempts,
+        duration_ms: d.duration_ms,
+        error: d.error,
+        create_time: Some(d.create_time.into()),
+        next_attempt_time: if d.status == DeliveryStatus::Pending as i16 {
+            d.next_attempt_time.map(Into::into)
+        } else {
+            None
+        },
+    }
+}
+
+/// Proto detail of a stored delivery with its body, headers and attempts.
+pub fn delivery_detail(d: DeliveryDetail) -> pb::DeliveryDetail {
+    let request_headers = d
+        .request_headers
+        .as_ref()
+        .and_then(|h| h.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .map(|h| pb::Header {
+                    name: h["name"].as_str().unwrap_or_default().to_string(),
+                    value: h["value"].as_str().unwrap_or_default().to_string(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let response_status = d.delivery.status_code;
+    pb::DeliveryDetail {
+        delivery: Some(delivery(d.delivery)),
+        request_body: d.body,
+        request_headers,
+        response_status,
+        response_body: d.response_body.unwrap_or_default(),
+        attempts: d
+            .attempts
+            .into_iter()
+            .map(|a| pb::DeliveryAttempt {
+                attempt: a.attempt,
+                dispatch_time: Some(a.dispatch_time.into()),
+                status_code: a.status_code,
+                error: a.error,
+                duration_ms: a.duration_ms,
+                response_body: a.response_body,
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn proxy_passwords_are_hidden() {
-        assert_eq!(
-            redact_proxy("http://u:pw@proxy:3128/"),
-            "http://u:****@proxy:3128/"
-        );
+        assert_eq!(redact_proxy("http://u:pw@proxy:3128/"), "http://u:****@proxy:3128/");
         assert_eq!(redact_proxy("http://proxy:3128"), "http://proxy:3128");
     }
 }

@@ -32,18 +32,8 @@ pub struct IngestService {
 
 impl IngestService {
     /// The service over `storage`.
-    pub fn new(
-        storage: Storage,
-        auth: Authenticator,
-        catalog: Catalog,
-        max_payload_bytes: usize,
-    ) -> Self {
-        Self {
-            storage,
-            auth,
-            catalog,
-            max_payload_bytes,
-        }
+    pub fn new(storage: Storage, auth: Authenticator, catalog: Catalog, max_payload_bytes: usize) -> Self {
+        Self { storage, auth, catalog, max_payload_bytes }
     }
 
     /// Validates a request into a storable event with its body built.
@@ -52,35 +42,22 @@ impl IngestService {
             return Err(ApiError::invalid("event_name", "is required"));
         }
         if !self.catalog.contains(&r.event_name) {
-            return Err(ApiError::invalid(
-                "event_name",
-                format!("unknown event {:?}", r.event_name),
-            ));
+            return Err(ApiError::invalid("event_name", format!("unknown event {:?}", r.event_name)));
         }
         let scope = validate::scope("scope", r.scope.as_ref())?;
         if r.payload.len() > self.max_payload_bytes {
             return Err(ApiError::TooLarge {
                 field: "payload".into(),
-                reason: format!(
-                    "{} bytes is more than the {} allowed",
-                    r.payload.len(),
-                    self.max_payload_bytes
-                ),
+                reason: format!("{} bytes is more than the {} allowed", r.payload.len(), self.max_payload_bytes),
             });
         }
         let timestamp_ms = match r.event_timestamp {
-            0 => SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_millis() as i64,
+            0 => SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as i64,
             t if t < 0 => return Err(ApiError::invalid("event_timestamp", "must not be negative")),
             t => t,
         };
         if r.idempotency_key.len() > MAX_KEY_BYTES {
-            return Err(ApiError::invalid(
-                "idempotency_key",
-                format!("must be at most {MAX_KEY_BYTES} bytes"),
-            ));
+            return Err(ApiError::invalid("idempotency_key", format!("must be at most {MAX_KEY_BYTES} bytes")));
         }
         who.check_scope(&scope)?;
         let body = build_body(&r.event_name, timestamp_ms, &r.payload)?;
@@ -98,13 +75,10 @@ impl IngestService {
 /// the payload's own bytes, so numbers keep their exact text.
 pub fn build_body(name: &str, timestamp_ms: i64, payload: &str) -> Result<Vec<u8>, ApiError> {
     if payload.trim().is_empty() {
-        return Err(ApiError::invalid(
-            "payload",
-            "is required: the text of a JSON object",
-        ));
+        return Err(ApiError::invalid("payload", "is required: the text of a JSON object"));
     }
-    let raw: &RawValue = serde_json::from_str(payload)
-        .map_err(|e| ApiError::invalid("payload", format!("not valid JSON: {e}")))?;
+    let raw: &RawValue =
+        serde_json::from_str(payload).map_err(|e| ApiError::invalid("payload", format!("not valid JSON: {e}")))?;
     if !raw.get().starts_with('{') {
         return Err(ApiError::invalid("payload", "must be a JSON object"));
     }
@@ -120,11 +94,7 @@ pub fn build_body(name: &str, timestamp_ms: i64, payload: &str) -> Result<Vec<u8
 }
 
 fn response(p: Published) -> pb::PublishEventResponse {
-    pb::PublishEventResponse {
-        event_id: p.event_id.to_string(),
-        deliveries: p.deliveries,
-        duplicate: p.duplicate,
-    }
+    pb::PublishEventResponse { event_id: p.event_id.to_string(), deliveries: p.deliveries, duplicate: p.duplicate }
 }
 
 #[tonic::async_trait]
@@ -135,11 +105,7 @@ impl pb::event_ingest_server::EventIngest for IngestService {
     ) -> Result<Response<pb::PublishEventResponse>, Status> {
         let who = self.auth.authorize(req.metadata(), Role::Publisher).await?;
         let event = self.event(&who, req.into_inner())?;
-        let mut published = self
-            .storage
-            .publish(std::slice::from_ref(&event))
-            .await
-            .map_err(ApiError::from)?;
+        let mut published = self.storage.publish(std::slice::from_ref(&event)).await.map_err(ApiError::from)?;
         let p = published.pop().expect("one answer per event");
         tracing::debug!(event_id = %p.event_id, event_name = %event.name, deliveries = p.deliveries, duplicate = p.duplicate, "event published");
         Ok(Response::new(response(p)))
@@ -228,29 +194,15 @@ mod tests {
     fn body_keeps_the_payload_bytes() {
         let payload = r#"{"id": 1700000000123, "big": 123456789012345678901234567890, "f": 1.50, "nested": {"a": [1, {"b": null}]}}"#;
         let body = build_body("project_created", 1700000000123, payload).unwrap();
-        let want = format!(
-            r#"{{"eventName":"project_created","eventTimestamp":1700000000123,"payload":{payload}}}"#
-        );
+        let want = format!(r#"{{"eventName":"project_created","eventTimestamp":1700000000123,"payload":{payload}}}"#);
         assert_eq!(String::from_utf8(body).unwrap(), want);
     }
 
     #[test]
     fn payload_must_be_an_object() {
-        for bad in [
-            "",
-            "  ",
-            "[1,2]",
-            "42",
-            "\"s\"",
-            "{",
-            "{\"a\":1} trailing",
-            "null",
-        ] {
+        for bad in ["", "  ", "[1,2]", "42", "\"s\"", "{", "{\"a\":1} trailing", "null"] {
             let e = build_body("tag_created", 1, bad).unwrap_err();
-            assert!(
-                matches!(e, ApiError::InvalidArgument { ref field, .. } if field == "payload"),
-                "{bad:?}: {e:?}"
-            );
+            assert!(matches!(e, ApiError::InvalidArgument { ref field, .. } if field == "payload"), "{bad:?}: {e:?}");
         }
         assert!(build_body("tag_created", 1, " {\"a\":1} ").is_ok());
     }

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod convert;
 pub mod ingest;
 pub mod validate;
+pub mod watch;
 
 use std::pin::Pin;
 

@@ -18,10 +18,7 @@ fn scope_id(field: &str, id: &str) -> Result<(), ApiError> {
     if id.len() > 128 {
         return Err(ApiError::invalid(field, "must be at most 128 characters"));
     }
-    if let Some(c) = id
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
+    if let Some(c) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
         return Err(ApiError::invalid(
             field,
             format!("character {c:?} not allowed (use letters, digits, '.', '_', '-')"),
@@ -50,8 +47,7 @@ fn http_url(field: &str, raw: &str) -> Result<Url, ApiError> {
     if raw.is_empty() {
         return Err(ApiError::invalid(field, "is required"));
     }
-    let url = Url::parse(raw)
-        .map_err(|e| ApiError::invalid(field, format!("not an absolute URL: {e}")))?;
+    let url = Url::parse(raw).map_err(|e| ApiError::invalid(field, format!("not an absolute URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(ApiError::invalid(field, "scheme must be http or https"));
     }
@@ -64,10 +60,7 @@ fn http_url(field: &str, raw: &str) -> Result<Url, ApiError> {
 /// A target URL: absolute http(s), with a host, no credentials, at most 2048 bytes.
 pub fn target_url(field: &str, raw: &str) -> Result<String, ApiError> {
     if raw.len() > MAX_URL_BYTES {
-        return Err(ApiError::invalid(
-            field,
-            format!("must be at most {MAX_URL_BYTES} bytes"),
-        ));
+        return Err(ApiError::invalid(field, format!("must be at most {MAX_URL_BYTES} bytes")));
     }
     let url = http_url(field, raw)?;
     if !url.username().is_empty() || url.password().is_some() {
@@ -83,10 +76,7 @@ pub fn target_url(field: &str, raw: &str) -> Result<String, ApiError> {
 /// A proxy URL: absolute http(s) with a host; credentials allowed (sent as Proxy-Authorization).
 pub fn proxy_url(field: &str, raw: &str) -> Result<String, ApiError> {
     if raw.len() > MAX_URL_BYTES {
-        return Err(ApiError::invalid(
-            field,
-            format!("must be at most {MAX_URL_BYTES} bytes"),
-        ));
+        return Err(ApiError::invalid(field, format!("must be at most {MAX_URL_BYTES} bytes")));
     }
     Ok(http_url(field, raw)?.into())
 }
@@ -99,11 +89,7 @@ pub fn secret(field: &str, raw: &str) -> Result<(), ApiError> {
     if !SECRET_BYTES.contains(&raw.len()) {
         return Err(ApiError::invalid(
             field,
-            format!(
-                "must be {} to {} bytes",
-                SECRET_BYTES.start(),
-                SECRET_BYTES.end()
-            ),
+            format!("must be {} to {} bytes", SECRET_BYTES.start(), SECRET_BYTES.end()),
         ));
     }
     Ok(())
@@ -118,14 +104,24 @@ pub fn events(field: &str, names: &[String], catalog: &Catalog) -> Result<Vec<St
 }
 
 /// Event names used as a filter: each in the catalog; may be empty.
-pub fn event_filter(
-    field: &str,
-    names: &[String],
-    catalog: &Catalog,
-) -> Result<Vec<String>, ApiError> {
+pub fn event_filter(field: &str, names: &[String], catalog: &Catalog) -> Result<Vec<String>, ApiError> {
     let mut out: Vec<String> = Vec::with_capacity(names.len());
     for n in names {
         if !catalog.contains(n) {
+            return Err(ApiError::invalid(field, format!("unknown event {n:?}")));
+        }
+        if !out.contains(n) {
+            out.push(n.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Event names filtering a history: catalog names or the test ping's name.
+pub fn history_event_types(field: &str, names: &[String], catalog: &Catalog) -> Result<Vec<String>, ApiError> {
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for n in names {
+        if !catalog.contains(n) && n != crate::catalog::TEST_EVENT {
             return Err(ApiError::invalid(field, format!("unknown event {n:?}")));
         }
         if !out.contains(n) {
@@ -141,19 +137,13 @@ pub fn ca_certificate(field: &str, pem: &str) -> Result<String, ApiError> {
     let mut n = 0;
     for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
         let cert = cert.map_err(|e| ApiError::invalid(field, format!("invalid PEM: {e}")))?;
-        roots.add(cert).map_err(|e| {
-            ApiError::invalid(
-                field,
-                format!("certificate {} is not valid X.509: {e}", n + 1),
-            )
-        })?;
+        roots
+            .add(cert)
+            .map_err(|e| ApiError::invalid(field, format!("certificate {} is not valid X.509: {e}", n + 1)))?;
         n += 1;
     }
     if n == 0 {
-        return Err(ApiError::invalid(
-            field,
-            "no PEM certificate (-----BEGIN CERTIFICATE-----) found",
-        ));
+        return Err(ApiError::invalid(field, "no PEM certificate (-----BEGIN CERTIFICATE-----) found"));
     }
     Ok(pem.to_string())
 }
@@ -163,8 +153,7 @@ pub fn id(field: &str, raw: &str) -> Result<uuid::Uuid, ApiError> {
     if raw.is_empty() {
         return Err(ApiError::invalid(field, "is required"));
     }
-    uuid::Uuid::parse_str(raw)
-        .map_err(|_| ApiError::invalid(field, "not a valid id (expected a UUID)"))
+    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::invalid(field, "not a valid id (expected a UUID)"))
 }
 
 #[cfg(test)]
@@ -180,11 +169,7 @@ mod tests {
 
     #[test]
     fn target_urls() {
-        for ok in [
-            "https://example.com/hook",
-            "http://10.0.0.1:8080/x?y=1",
-            "https://[::1]/",
-        ] {
+        for ok in ["https://example.com/hook", "http://10.0.0.1:8080/x?y=1", "https://[::1]/"] {
             assert!(target_url("target_url", ok).is_ok(), "{ok}");
         }
         for bad in [
@@ -197,11 +182,7 @@ mod tests {
             "https://:443/",
             "https://example.com/#frag",
         ] {
-            assert_eq!(
-                field_of(target_url("target_url", bad).unwrap_err()),
-                "target_url",
-                "{bad}"
-            );
+            assert_eq!(field_of(target_url("target_url", bad).unwrap_err()), "target_url", "{bad}");
         }
         let long = format!("https://example.com/{}", "a".repeat(MAX_URL_BYTES));
         assert!(target_url("target_url", &long).is_err());
@@ -209,27 +190,12 @@ mod tests {
 
     #[test]
     fn scopes() {
-        let s = |c: &str, p: &str| pb::Scope {
-            company_id: c.into(),
-            project_id: p.into(),
-        };
+        let s = |c: &str, p: &str| pb::Scope { company_id: c.into(), project_id: p.into() };
         assert_eq!(scope("scope", None).unwrap(), Scope::default());
-        assert_eq!(
-            scope("scope", Some(&s("acme", "web"))).unwrap(),
-            Scope::new("acme", "web")
-        );
-        assert_eq!(
-            field_of(scope("scope", Some(&s("", "web"))).unwrap_err()),
-            "scope.project_id"
-        );
-        assert_eq!(
-            field_of(scope("scope", Some(&s("ac me", ""))).unwrap_err()),
-            "scope.company_id"
-        );
-        assert_eq!(
-            field_of(scope("scope", Some(&s(&"a".repeat(129), ""))).unwrap_err()),
-            "scope.company_id"
-        );
+        assert_eq!(scope("scope", Some(&s("acme", "web"))).unwrap(), Scope::new("acme", "web"));
+        assert_eq!(field_of(scope("scope", Some(&s("", "web"))).unwrap_err()), "scope.project_id");
+        assert_eq!(field_of(scope("scope", Some(&s("ac me", ""))).unwrap_err()), "scope.company_id");
+        assert_eq!(field_of(scope("scope", Some(&s(&"a".repeat(129), ""))).unwrap_err()), "scope.company_id");
         assert!(scope("scope", Some(&s(&"a".repeat(128), "p.1_2-3"))).is_ok());
     }
 
@@ -239,15 +205,8 @@ mod tests {
         assert!(secret("secret", "1234567").is_err());
         assert!(secret("secret", &"x".repeat(513)).is_err());
         let cat = Catalog::default();
-        let names = vec![
-            "tag_created".to_string(),
-            "project_created".into(),
-            "tag_created".into(),
-        ];
-        assert_eq!(
-            events("events", &names, &cat).unwrap(),
-            vec!["tag_created", "project_created"]
-        );
+        let names = vec!["tag_created".to_string(), "project_created".into(), "tag_created".into()];
+        assert_eq!(events("events", &names, &cat).unwrap(), vec!["tag_created", "project_created"]);
         assert!(events("events", &[], &cat).is_err());
         let err = events("events", &["nope".into()], &cat).unwrap_err();
         assert!(err.to_string().contains("nope"), "{err}");

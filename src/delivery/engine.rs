@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use futures_util::StreamExt;
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
 use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinSet;
@@ -22,6 +21,7 @@ use super::signing;
 use crate::model::DeliveryStatus;
 use crate::storage::deliveries::{Claimed, Next, Outcome};
 use crate::storage::events::DUE_CHANNEL;
+use crate::storage::notify;
 use crate::storage::Storage;
 
 /// `User-Agent` of every delivery.
@@ -63,34 +63,19 @@ impl Engine {
     /// An engine over `storage`.
     pub fn new(storage: Storage, settings: EngineSettings) -> Self {
         let clients = Arc::new(Clients::new(settings.http.clone()));
-        Self {
-            storage,
-            settings,
-            clients,
-            wake: Arc::new(Notify::new()),
-        }
-    }
-
-    /// A handle that wakes the engine (for work created in this process).
-    pub fn waker(&self) -> Arc<Notify> {
-        self.wake.clone()
+        Self { storage, settings, clients, wake: Arc::new(Notify::new()) }
     }
 
     /// Runs until `shutdown`, then lets in-flight sends finish within the grace period
     /// and releases the claims still held.
     pub async fn run(self, shutdown: CancellationToken) {
-        let listener = tokio::spawn(listen(
-            self.storage.clone(),
-            self.wake.clone(),
-            shutdown.clone(),
-        ));
+        let wake = self.wake.clone();
+        let listener = tokio::spawn(notify::listen(self.storage.clone(), DUE_CHANNEL, shutdown.clone(), move |_| {
+            wake.notify_one()
+        }));
         let in_flight: InFlight = Arc::default();
         let (results_tx, results_rx) = mpsc::channel::<Outcome>(RECORD_BATCH * 4);
-        let recorder = tokio::spawn(record_loop(
-            self.storage.clone(),
-            results_rx,
-            in_flight.clone(),
-        ));
+        let recorder = tokio::spawn(record_loop(self.storage.clone(), results_rx, in_flight.clone()));
         let permits = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
         let mut sends = JoinSet::new();
         let policy = Arc::new(self.settings.policy.clone());
@@ -105,11 +90,7 @@ impl Engine {
                 }
             }
             let token = Uuid::now_v7();
-            let batch = match self
-                .storage
-                .claim_due(free.min(CLAIM_BATCH) as i64, self.settings.lease, token)
-                .await
-            {
+            let batch = match self.storage.claim_due(free.min(CLAIM_BATCH) as i64, self.settings.lease, token).await {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(error = %crate::error::chain(&e), "claiming deliveries failed");
@@ -125,11 +106,7 @@ impl Engine {
                 held.extend(batch.iter().map(|c| (c.id, c.claim_token)));
             }
             for claimed in batch {
-                let permit = permits
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .expect("semaphore open");
+                let permit = permits.clone().acquire_owned().await.expect("semaphore open");
                 let clients = self.clients.clone();
                 let policy = policy.clone();
                 let results = results_tx.clone();
@@ -181,57 +158,9 @@ impl Engine {
     async fn until_next_due(&self) -> Duration {
         let poll = self.settings.poll_interval;
         match self.storage.next_due().await {
-            Ok(Some(at)) => at
-                .duration_since(SystemTime::now())
-                .unwrap_or(Duration::ZERO)
-                .min(poll),
+            Ok(Some(at)) => at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO).min(poll),
             _ => poll,
         }
-    }
-}
-
-/// Keeps a `LISTEN` connection open and turns notifications into wake-ups; reconnects on failure.
-async fn listen(storage: Storage, wake: Arc<Notify>, shutdown: CancellationToken) {
-    let mut backoff = Duration::from_millis(100);
-    while !shutdown.is_cancelled() {
-        match storage.dedicated().await {
-            Ok((client, mut conn)) => {
-                let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
-                let sql = format!("LISTEN {DUE_CHANNEL}");
-                // The connection must be polled for the LISTEN to complete.
-                let mut listen = std::pin::pin!(client.batch_execute(&sql));
-                let ok = loop {
-                    tokio::select! {
-                        r = &mut listen => break r.is_ok(),
-                        m = messages.next() => if !matches!(m, Some(Ok(_))) { break false },
-                    }
-                };
-                if ok {
-                    backoff = Duration::from_millis(100);
-                    // Anything committed while not listening is picked up now.
-                    wake.notify_one();
-                    loop {
-                        tokio::select! {
-                            _ = shutdown.cancelled() => return,
-                            m = messages.next() => match m {
-                                Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => wake.notify_one(),
-                                Some(Ok(_)) => {}
-                                _ => break,
-                            },
-                        }
-                    }
-                }
-                tracing::warn!("delivery notification connection lost; reconnecting");
-            }
-            Err(e) => {
-                tracing::warn!(error = %crate::error::chain(&e), "cannot open the notification connection")
-            }
-        }
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(backoff) => {}
-        }
-        backoff = (backoff * 2).min(Duration::from_secs(5));
     }
 }
 
@@ -265,50 +194,27 @@ async fn record_loop(storage: Storage, mut rx: mpsc::Receiver<Outcome>, in_fligh
 }
 
 /// The headers of one attempt, signatures included.
-pub fn delivery_headers(
-    id: &str,
-    unix_secs: i64,
-    body: &[u8],
-    secret: &[u8],
-) -> Vec<(HeaderName, HeaderValue)> {
+pub fn delivery_headers(id: &str, unix_secs: i64, body: &[u8], secret: &[u8]) -> Vec<(HeaderName, HeaderValue)> {
     let v = |s: &str| HeaderValue::from_str(s).expect("ascii header value");
     vec![
         (CONTENT_TYPE, HeaderValue::from_static("application/json")),
         (USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE)),
-        (
-            HeaderName::from_static("x-mia-signature"),
-            v(&signing::mia_signature(body, secret)),
-        ),
+        (HeaderName::from_static("x-mia-signature"), v(&signing::mia_signature(body, secret))),
         (HeaderName::from_static("webhook-id"), v(id)),
-        (
-            HeaderName::from_static("webhook-timestamp"),
-            v(&unix_secs.to_string()),
-        ),
-        (
-            HeaderName::from_static("webhook-signature"),
-            v(&signing::standard_signature(id, unix_secs, body, secret)),
-        ),
+        (HeaderName::from_static("webhook-timestamp"), v(&unix_secs.to_string())),
+        (HeaderName::from_static("webhook-signature"), v(&signing::standard_signature(id, unix_secs, body, secret))),
     ]
 }
 
 /// Sends one claimed delivery and decides what follows.
 async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome {
     let dispatch_time = SystemTime::now();
-    let unix = dispatch_time
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs() as i64;
+    let unix = dispatch_time.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
     let id = c.id.to_string();
     let headers = delivery_headers(&id, unix, &c.body, c.secret.expose());
     let started = Instant::now();
     let result = clients
-        .post(
-            &c.target_url,
-            c.ca_certificate.as_deref(),
-            c.proxy_url.as_deref(),
-            &headers,
-            Bytes::from(c.body),
-        )
+        .post(&c.target_url, c.ca_certificate.as_deref(), c.proxy_url.as_deref(), &headers, Bytes::from(c.body))
         .await;
     let duration_ms = started.elapsed().as_millis() as i64;
     let (verdict, status_code, error, retry_after, response_body) = match result {
@@ -319,32 +225,20 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
                 (_, 300..=399) => format!("HTTP {} (redirects are not followed)", r.status),
                 (_, s) => format!("HTTP {s}"),
             };
-            (
-                verdict,
-                i32::from(r.status),
-                error,
-                r.retry_after,
-                r.body_prefix,
-            )
+            (verdict, i32::from(r.status), error, r.retry_after, r.body_prefix)
         }
         Err(e) => {
-            let verdict = if e.retryable() {
-                Verdict::Retry
-            } else {
-                Verdict::Fail
-            };
+            let verdict = if e.retryable() { Verdict::Retry } else { Verdict::Fail };
             (verdict, 0, e.to_string(), None, Vec::new())
         }
     };
     let next = match verdict {
         Verdict::Success => Next::Done(DeliveryStatus::Success),
         Verdict::Fail => Next::Done(DeliveryStatus::Error),
-        Verdict::Retry => {
-            match policy.next_delay(c.attempt.max(1) as u32, retry_after, rand::random::<f64>()) {
-                Some(d) => Next::RetryAt(SystemTime::now() + d),
-                None => Next::Done(DeliveryStatus::Error),
-            }
-        }
+        Verdict::Retry => match policy.next_delay(c.attempt.max(1) as u32, retry_after, rand::random::<f64>()) {
+            Some(d) => Next::RetryAt(SystemTime::now() + d),
+            None => Next::Done(DeliveryStatus::Error),
+        },
     };
     tracing::debug!(delivery_id = %c.id, webhook_id = %c.webhook_id, attempt = c.attempt, status_code, ?next, "delivery attempted");
     let request_headers = serde_json::Value::Array(

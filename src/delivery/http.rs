@@ -114,10 +114,7 @@ pub struct Clients {
 impl Clients {
     /// An empty cache.
     pub fn new(settings: HttpSettings) -> Self {
-        Self {
-            settings,
-            cache: Mutex::default(),
-        }
+        Self { settings, cache: Mutex::default() }
     }
 
     /// Number of cached clients.
@@ -131,10 +128,7 @@ impl Clients {
     }
 
     fn client_for(&self, ca: Option<&str>, proxy: Option<&str>) -> Result<Arc<Built>, SendError> {
-        let key = ClientKey {
-            ca: ca.map(str::to_owned),
-            proxy: proxy.map(str::to_owned),
-        };
+        let key = ClientKey { ca: ca.map(str::to_owned), proxy: proxy.map(str::to_owned) };
         let mut cache = self.cache.lock().expect("client cache");
         let now = Instant::now();
         if let Some((built, used)) = cache.get_mut(&key) {
@@ -153,58 +147,39 @@ impl Clients {
         match ca {
             Some(pem) => {
                 for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-                    let cert =
-                        cert.map_err(|e| SendError::Config(format!("ca_certificate: {e}")))?;
-                    roots
-                        .add(cert)
-                        .map_err(|e| SendError::Config(format!("ca_certificate: {e}")))?;
+                    let cert = cert.map_err(|e| SendError::Config(format!("ca_certificate: {e}")))?;
+                    roots.add(cert).map_err(|e| SendError::Config(format!("ca_certificate: {e}")))?;
                 }
             }
             None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
         }
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| SendError::Config(format!("tls: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| SendError::Config(format!("tls: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
 
-        let mut http = HttpConnector::new_with_resolver(GuardedResolver {
-            allow: self.settings.allow.clone(),
-        });
+        let mut http = HttpConnector::new_with_resolver(GuardedResolver { allow: self.settings.allow.clone() });
         http.enforce_http(false);
         http.set_connect_timeout(Some(self.settings.connect_timeout));
         http.set_nodelay(true);
-        let guarded = GuardedConnector {
-            inner: http,
-            allow: self.settings.allow.clone(),
-        };
+        let guarded = GuardedConnector { inner: http, allow: self.settings.allow.clone() };
 
         let (proxied, proxy_headers) = match proxy {
             None => (ProxyConnector::unsecured(guarded), None),
             Some(raw) => {
                 let p = proxy_from_url(raw)?;
                 let headers = p.headers().clone();
-                (
-                    ProxyConnector::from_proxy_unsecured(guarded, p),
-                    Some(headers),
-                )
+                (ProxyConnector::from_proxy_unsecured(guarded, p), Some(headers))
             }
         };
-        let https = HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(proxied);
+        let https =
+            HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http().enable_http1().wrap_connector(proxied);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(64)
             .build(https);
-        Ok(Built {
-            client,
-            proxy_headers,
-        })
+        Ok(Built { client, proxy_headers })
     }
 
     /// POSTs `body` with `headers` to `url`, through the webhook's CA and proxy.
@@ -217,12 +192,9 @@ impl Clients {
         body: Bytes,
     ) -> Result<HttpResponse, SendError> {
         let built = self.client_for(ca, proxy)?;
-        let uri: Uri = url
-            .parse()
-            .map_err(|e| SendError::Config(format!("target_url: {e}")))?;
-        let mut req = Request::post(uri.clone())
-            .body(Full::new(body))
-            .map_err(|e| SendError::Config(format!("request: {e}")))?;
+        let uri: Uri = url.parse().map_err(|e| SendError::Config(format!("target_url: {e}")))?;
+        let mut req =
+            Request::post(uri.clone()).body(Full::new(body)).map_err(|e| SendError::Config(format!("request: {e}")))?;
         for (n, v) in headers {
             req.headers_mut().insert(n.clone(), v.clone());
         }
@@ -256,11 +228,7 @@ impl Clients {
                     Some(Err(_)) | None => break,
                 }
             }
-            Ok(HttpResponse {
-                status,
-                retry_after,
-                body_prefix: prefix,
-            })
+            Ok(HttpResponse { status, retry_after, body_prefix: prefix })
         };
         match tokio::time::timeout(timeout, attempt).await {
             Ok(r) => r,
@@ -277,26 +245,17 @@ fn proxy_from_url(raw: &str) -> Result<Proxy, SendError> {
             "proxy_url: only http:// proxies are supported (TLS to the proxy itself is not)".into(),
         ));
     }
-    let host = url
-        .host_str()
-        .ok_or_else(|| SendError::Config("proxy_url: no host".into()))?;
+    let host = url.host_str().ok_or_else(|| SendError::Config("proxy_url: no host".into()))?;
     let port = url.port_or_known_default().unwrap_or(80);
-    let host = if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]")
-    } else {
-        host.to_string()
-    };
-    let uri: Uri = format!("http://{host}:{port}")
-        .parse()
-        .map_err(|e| SendError::Config(format!("proxy_url: {e}")))?;
+    let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_string() };
+    let uri: Uri = format!("http://{host}:{port}").parse().map_err(|e| SendError::Config(format!("proxy_url: {e}")))?;
     let mut proxy = Proxy::new(Intercept::All, uri);
     if !url.username().is_empty() {
         let user = percent_decode(url.username());
         let pass = percent_decode(url.password().unwrap_or(""));
         let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
-        let value = HeaderValue::from_str(&format!("Basic {basic}")).map_err(|_| {
-            SendError::Config("proxy_url: credentials are not valid in a header".into())
-        })?;
+        let value = HeaderValue::from_str(&format!("Basic {basic}"))
+            .map_err(|_| SendError::Config("proxy_url: credentials are not valid in a header".into()))?;
         proxy.set_header(PROXY_AUTHORIZATION, value);
     }
     Ok(proxy)
@@ -316,10 +275,8 @@ fn classify(e: hyper_util::client::legacy::Error) -> SendError {
         if let Some(r) = err.downcast_ref::<Refused>() {
             return SendError::Refused(r.0.clone());
         }
-        if let Some(r) = err
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .and_then(|i| i.downcast_ref::<Refused>())
+        if let Some(r) =
+            err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).and_then(|i| i.downcast_ref::<Refused>())
         {
             return SendError::Refused(r.0.clone());
         }
@@ -346,8 +303,7 @@ impl Service<Name> for GuardedResolver {
     fn call(&mut self, name: Name) -> Self::Future {
         let allow = self.allow.clone();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
             let mut refused = None;
             let ok: Vec<SocketAddr> = addrs
                 .into_iter()
@@ -360,10 +316,10 @@ impl Service<Name> for GuardedResolver {
                 })
                 .collect();
             match (ok.is_empty(), refused) {
-                (true, Some(why)) => Err(Box::new(Refused(format!(
-                    "{} resolves to a refused address: {why}",
-                    name.as_str()
-                ))) as BoxError),
+                (true, Some(why)) => {
+                    Err(Box::new(Refused(format!("{} resolves to a refused address: {why}", name.as_str())))
+                        as BoxError)
+                }
                 _ => Ok(ok.into_iter()),
             }
         })
@@ -389,10 +345,8 @@ impl Service<Uri> for GuardedConnector {
 
     fn call(&mut self, uri: Uri) -> Self::Future {
         let allow = self.allow.clone();
-        let literal = uri
-            .host()
-            .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
-            .and_then(|h| h.parse::<IpAddr>().ok());
+        let literal =
+            uri.host().map(|h| h.trim_start_matches('[').trim_end_matches(']')).and_then(|h| h.parse::<IpAddr>().ok());
         if let Some(ip) = literal {
             if let Err(why) = allow.check(ip) {
                 return Box::pin(async move { Err(Box::new(Refused(why)) as BoxError) });
@@ -402,9 +356,7 @@ impl Service<Uri> for GuardedConnector {
         Box::pin(async move {
             let stream = connecting.await?;
             let peer = stream.inner().peer_addr()?;
-            allow
-                .check(peer.ip())
-                .map_err(|why| Box::new(Refused(why)) as BoxError)?;
+            allow.check(peer.ip()).map_err(|why| Box::new(Refused(why)) as BoxError)?;
             Ok(stream)
         })
     }
@@ -418,23 +370,13 @@ mod tests {
     fn proxy_credentials_become_proxy_authorization() {
         let p = proxy_from_url("http://us%40er:p%3Ass@proxy.internal:3128").unwrap();
         assert_eq!(p.uri().to_string(), "http://proxy.internal:3128/");
-        let auth = p
-            .headers()
-            .get(PROXY_AUTHORIZATION)
-            .unwrap()
-            .to_str()
-            .unwrap();
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(auth.strip_prefix("Basic ").unwrap())
-            .unwrap();
+        let auth = p.headers().get(PROXY_AUTHORIZATION).unwrap().to_str().unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD.decode(auth.strip_prefix("Basic ").unwrap()).unwrap();
         assert_eq!(decoded, b"us@er:p:ss");
         assert!(p.headers().get(http::header::AUTHORIZATION).is_none());
         let p = proxy_from_url("http://proxy.internal").unwrap();
         assert!(p.headers().is_empty());
         assert_eq!(p.uri().port_u16(), Some(80));
-        assert!(matches!(
-            proxy_from_url("https://proxy.internal"),
-            Err(SendError::Config(_))
-        ));
+        assert!(matches!(proxy_from_url("https://proxy.internal"), Err(SendError::Config(_))));
     }
 }

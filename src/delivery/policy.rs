@@ -17,16 +17,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         let m = |mins: u64| Duration::from_secs(mins * 60);
         Self {
-            schedule: vec![
-                Duration::from_secs(5),
-                Duration::from_secs(30),
-                m(2),
-                m(10),
-                m(30),
-                m(60),
-                m(120),
-                m(240),
-            ],
+            schedule: vec![Duration::from_secs(5), Duration::from_secs(30), m(2), m(10), m(30), m(60), m(120), m(240)],
             jitter: 0.2,
             max_retry_after: m(360),
         }
@@ -42,12 +33,7 @@ impl RetryPolicy {
     /// Delay before the next attempt after `attempts_made` failed ones, or `None`
     /// when none is left. `unit` is a uniform random number in [0, 1) for the jitter.
     /// A `Retry-After` replaces the scheduled delay, clamped to `max_retry_after`.
-    pub fn next_delay(
-        &self,
-        attempts_made: u32,
-        retry_after: Option<Duration>,
-        unit: f64,
-    ) -> Option<Duration> {
+    pub fn next_delay(&self, attempts_made: u32, retry_after: Option<Duration>, unit: f64) -> Option<Duration> {
         let base = *self.schedule.get(attempts_made.checked_sub(1)? as usize)?;
         if let Some(ra) = retry_after {
             return Some(ra.min(self.max_retry_after));
@@ -122,53 +108,28 @@ mod tests {
         assert_eq!(p.next_delay(1, None, 0.5), Some(Duration::from_secs(5)));
         assert_eq!(p.next_delay(1, None, 0.0), Some(Duration::from_secs(4)));
         assert_eq!(p.next_delay(2, None, 1.0), Some(Duration::from_secs(36)));
-        assert_eq!(
-            p.next_delay(8, None, 0.5),
-            Some(Duration::from_secs(4 * 3600))
-        );
-        assert_eq!(
-            p.next_delay(9, None, 0.5),
-            None,
-            "no retry after the last attempt"
-        );
+        assert_eq!(p.next_delay(8, None, 0.5), Some(Duration::from_secs(4 * 3600)));
+        assert_eq!(p.next_delay(9, None, 0.5), None, "no retry after the last attempt");
         for i in 0..100 {
             let d = p.next_delay(3, None, i as f64 / 100.0).unwrap();
-            assert!(
-                d >= Duration::from_secs(96) && d <= Duration::from_secs(144),
-                "{d:?}"
-            );
+            assert!(d >= Duration::from_secs(96) && d <= Duration::from_secs(144), "{d:?}");
         }
     }
 
     #[test]
     fn retry_after_is_honoured_and_clamped() {
-        let p = RetryPolicy {
-            max_retry_after: Duration::from_secs(60),
-            ..RetryPolicy::default()
-        };
-        assert_eq!(
-            p.next_delay(1, Some(Duration::from_secs(2)), 0.9),
-            Some(Duration::from_secs(2))
-        );
-        assert_eq!(
-            p.next_delay(1, Some(Duration::from_secs(3600)), 0.9),
-            Some(Duration::from_secs(60))
-        );
+        let p = RetryPolicy { max_retry_after: Duration::from_secs(60), ..RetryPolicy::default() };
+        assert_eq!(p.next_delay(1, Some(Duration::from_secs(2)), 0.9), Some(Duration::from_secs(2)));
+        assert_eq!(p.next_delay(1, Some(Duration::from_secs(3600)), 0.9), Some(Duration::from_secs(60)));
         assert_eq!(p.next_delay(9, Some(Duration::from_secs(1)), 0.9), None);
     }
 
     #[test]
     fn retry_after_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        assert_eq!(
-            parse_retry_after("120", now),
-            Some(Duration::from_secs(120))
-        );
+        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(
-            parse_retry_after(&later, now),
-            Some(Duration::from_secs(30))
-        );
+        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);

@@ -23,18 +23,14 @@ pub fn standard_signature(id: &str, timestamp: i64, body: &[u8], secret: &[u8]) 
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    format!(
-        "v1,{}",
-        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-    )
+    format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const BODY: &[u8] =
-        br#"{"eventName":"project_created","eventTimestamp":1700000000123,"payload":{"id":1}}"#;
+    const BODY: &[u8] = br#"{"eventName":"project_created","eventTimestamp":1700000000123,"payload":{"id":1}}"#;
 
     #[test]
     fn mia_known_answer() {
@@ -43,35 +39,20 @@ mod tests {
             mia_signature(BODY, b"my-shared-secret"),
             "63c23c53035de6d818593d009f91533274a6c3544014bfb7fb9661ba36af740b"
         );
-        assert_ne!(
-            mia_signature(BODY, b"my-shared-secreT"),
-            mia_signature(BODY, b"my-shared-secret")
-        );
+        assert_ne!(mia_signature(BODY, b"my-shared-secreT"), mia_signature(BODY, b"my-shared-secret"));
     }
 
     #[test]
     fn standard_webhooks_known_answers() {
         // The Standard Webhooks specification's own example (secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw).
-        let key = base64::engine::general_purpose::STANDARD
-            .decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-            .unwrap();
+        let key = base64::engine::general_purpose::STANDARD.decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
         assert_eq!(
-            standard_signature(
-                "msg_p5jXN8AQM9LWM0D4loKWxJek",
-                1614265330,
-                br#"{"test": 2432232314}"#,
-                &key
-            ),
+            standard_signature("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, br#"{"test": 2432232314}"#, &key),
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
         );
         // Computed independently with python3 hmac.
         assert_eq!(
-            standard_signature(
-                "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
-                1674087231,
-                BODY,
-                b"my-shared-secret"
-            ),
+            standard_signature("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", 1674087231, BODY, b"my-shared-secret"),
             "v1,0jkbUYh8GD25+TA/4A61JBz3pRSB+UW/iyIuDqM6kIk="
         );
     }

@@ -27,9 +27,7 @@ impl AllowList {
             let net = s
                 .parse::<IpNet>()
                 .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| {
-                    format!("--allow-targets: {s:?} is not a CIDR block or an IP address")
-                })?;
+                .map_err(|_| format!("--allow-targets: {s:?} is not a CIDR block or an IP address"))?;
             nets.push(net);
         }
         Ok(Self { nets, all: false })
@@ -37,27 +35,17 @@ impl AllowList {
 
     /// Every address allowed: the guard is off.
     pub fn allow_all() -> Self {
-        Self {
-            nets: Vec::new(),
-            all: true,
-        }
+        Self { nets: Vec::new(), all: true }
     }
 
     /// `Ok` when a delivery may connect to `ip`; otherwise why not.
     pub fn check(&self, ip: IpAddr) -> Result<(), String> {
-        if self.all
-            || self
-                .nets
-                .iter()
-                .any(|n| n.contains(&ip) || n.contains(&canonical(ip)))
-        {
+        if self.all || self.nets.iter().any(|n| n.contains(&ip) || n.contains(&canonical(ip))) {
             return Ok(());
         }
         match non_global_reason(ip) {
             None => Ok(()),
-            Some(why) => Err(format!(
-                "target address {ip} is {why}; refused by the SSRF guard (see --allow-targets)"
-            )),
+            Some(why) => Err(format!("target address {ip} is {why}; refused by the SSRF guard (see --allow-targets)")),
         }
     }
 }
@@ -203,12 +191,8 @@ mod tests {
         assert!(guard.check("127.0.0.2".parse().unwrap()).is_err());
         assert!(guard.check("192.168.0.1".parse().unwrap()).is_err());
         assert!(AllowList::parse(["not-a-net"]).is_err());
-        assert!(AllowList::allow_all()
-            .check("127.0.0.1".parse().unwrap())
-            .is_ok());
-        let why = AllowList::default()
-            .check("169.254.169.254".parse().unwrap())
-            .unwrap_err();
+        assert!(AllowList::allow_all().check("127.0.0.1".parse().unwrap()).is_ok());
+        let why = AllowList::default().check("169.254.169.254".parse().unwrap()).unwrap_err();
         assert!(why.contains("link-local"), "{why}");
     }
 }

@@ -4,6 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use uuid::Uuid;
 
+use super::history::{DeliveryRow, Watched, DELIVERY_CHANNEL};
 use super::{Storage, StorageError};
 use crate::model::DeliveryStatus;
 use crate::secret::Secret;
@@ -70,23 +71,14 @@ pub struct Outcome {
     pub next: Next,
 }
 
-/// A recorded change of state.
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    /// Delivery id.
-    pub id: Uuid,
-    /// Its webhook.
-    pub webhook_id: Uuid,
-}
+/// Largest notification payload PostgreSQL accepts is 8000 bytes; stay below it.
+const NOTIFY_PAYLOAD: usize = 7900;
+/// Error text carried in a watch notification, at most.
+const NOTIFY_ERROR_CHARS: usize = 300;
 
 impl Storage {
     /// Claims up to `limit` due deliveries for `lease`.
-    pub async fn claim_due(
-        &self,
-        limit: i64,
-        lease: Duration,
-        token: Uuid,
-    ) -> Result<Vec<Claimed>, StorageError> {
+    pub async fn claim_due(&self, limit: i64, lease: Duration, token: Uuid) -> Result<Vec<Claimed>, StorageError> {
         let c = self.conn().await?;
         let stmt = c.prepare_cached(include_str!("sql/claim.sql")).await?;
         let lease_ms = lease.as_millis() as f64;
@@ -111,15 +103,13 @@ impl Storage {
     /// When the earliest pending delivery is due, if any is pending.
     pub async fn next_due(&self) -> Result<Option<SystemTime>, StorageError> {
         let c = self.conn().await?;
-        let stmt = c
-            .prepare_cached("SELECT min(next_attempt_time) FROM deliveries WHERE status = 1")
-            .await?;
+        let stmt = c.prepare_cached("SELECT min(next_attempt_time) FROM deliveries WHERE status = 1").await?;
         Ok(c.query_one(&stmt, &[]).await?.get(0))
     }
 
     /// Records outcomes in one transaction: the attempt, the delivery's new state, the
     /// webhook's last event, and the history cap. Outcomes whose claim was lost are skipped.
-    pub async fn record(&self, outcomes: &[Outcome]) -> Result<Vec<Recorded>, StorageError> {
+    pub async fn record(&self, outcomes: &[Outcome]) -> Result<Vec<Watched>, StorageError> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
         let attempt = tx
@@ -135,9 +125,7 @@ impl Storage {
                  WHERE id = $1 AND (last_dispatch_time IS NULL OR last_dispatch_time <= $3)",
             )
             .await?;
-        let prune = tx
-            .prepare_cached(include_str!("sql/prune_history.sql"))
-            .await?;
+        let prune = tx.prepare_cached(include_str!("sql/prune_history.sql")).await?;
         let mut recorded = Vec::with_capacity(outcomes.len());
         let mut finished_webhooks = std::collections::HashSet::new();
         for o in outcomes {
@@ -168,40 +156,23 @@ impl Storage {
             };
             tx.execute(
                 &attempt,
-                &[
-                    &o.id,
-                    &o.attempt,
-                    &o.dispatch_time,
-                    &o.status_code,
-                    &o.error,
-                    &o.duration_ms,
-                    &o.response_body,
-                ],
+                &[&o.id, &o.attempt, &o.dispatch_time, &o.status_code, &o.error, &o.duration_ms, &o.response_body],
             )
             .await?;
-            let webhook_id: Uuid = row.get(0);
+            let delivery = DeliveryRow::from_row(&row);
             if status != DeliveryStatus::Pending {
-                let event_type: String = row.get(1);
-                tx.execute(
-                    &last,
-                    &[
-                        &webhook_id,
-                        &(status as i16),
-                        &o.dispatch_time,
-                        &event_type,
-                        &o.status_code,
-                    ],
-                )
-                .await?;
-                finished_webhooks.insert(webhook_id);
+                let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
+                    [&delivery.webhook_id, &(status as i16), &o.dispatch_time, &delivery.event_type, &o.status_code];
+                tx.execute(&last, &params).await?;
+                finished_webhooks.insert(delivery.webhook_id);
             }
-            recorded.push(Recorded {
-                id: o.id,
-                webhook_id,
-            });
+            recorded.push(Watched { delivery, company_id: row.get("company_id"), project_id: row.get("project_id") });
         }
         for w in finished_webhooks {
             tx.execute(&prune, &[&w]).await?;
+        }
+        for payload in notify_payloads(&recorded) {
+            tx.execute("SELECT pg_notify($1, $2)", &[&DELIVERY_CHANNEL, &payload]).await?;
         }
         tx.commit().await?;
         Ok(recorded)
@@ -223,5 +194,70 @@ impl Storage {
             )
             .await?;
         Ok(c.execute(&stmt, &[&ids, &tokens]).await?)
+    }
+}
+
+/// Packs state changes into JSON-array payloads that each fit one notification.
+fn notify_payloads(changes: &[Watched]) -> Vec<String> {
+    let mut payloads = Vec::new();
+    let mut current = String::from("[");
+    for w in changes {
+        let mut w = w.clone();
+        if w.delivery.error.chars().count() > NOTIFY_ERROR_CHARS {
+            w.delivery.error = w.delivery.error.chars().take(NOTIFY_ERROR_CHARS).collect();
+        }
+        let item = serde_json::to_string(&w).expect("serializable");
+        if current.len() > 1 && current.len() + item.len() + 2 > NOTIFY_PAYLOAD {
+            current.push(']');
+            payloads.push(std::mem::replace(&mut current, String::from("[")));
+        }
+        if current.len() > 1 {
+            current.push(',');
+        }
+        current.push_str(&item);
+    }
+    if current.len() > 1 {
+        current.push(']');
+        payloads.push(current);
+    }
+    payloads
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_fit_a_notification_and_keep_every_change() {
+        let row = |i: u128| Watched {
+            delivery: DeliveryRow {
+                id: Uuid::from_u128(i),
+                webhook_id: Uuid::from_u128(1),
+                event_id: Uuid::from_u128(2),
+                event_type: "tag_created".into(),
+                status: 2,
+                status_code: 200,
+                dispatch_time: Some(SystemTime::now()),
+                attempts: 1,
+                duration_ms: 3,
+                error: "x".repeat(5000),
+                create_time: SystemTime::now(),
+                next_attempt_time: None,
+            },
+            company_id: "acme".into(),
+            project_id: String::new(),
+        };
+        let changes: Vec<Watched> = (0..200).map(row).collect();
+        let payloads = notify_payloads(&changes);
+        assert!(payloads.len() > 1);
+        let mut ids = Vec::new();
+        for p in &payloads {
+            assert!(p.len() <= NOTIFY_PAYLOAD, "{}", p.len());
+            let items: Vec<Watched> = serde_json::from_str(p).unwrap();
+            ids.extend(items.iter().map(|w| w.delivery.id));
+            assert!(items.iter().all(|w| w.delivery.error.len() == NOTIFY_ERROR_CHARS));
+        }
+        assert_eq!(ids, changes.iter().map(|w| w.delivery.id).collect::<Vec<_>>());
+        assert!(notify_payloads(&[]).is_empty());
     }
 }

@@ -52,20 +52,14 @@ impl Storage {
         let companies: Vec<&str> = events.iter().map(|e| e.scope.company_id.as_str()).collect();
         let projects: Vec<&str> = events.iter().map(|e| e.scope.project_id.as_str()).collect();
         let stamps: Vec<i64> = events.iter().map(|e| e.timestamp_ms).collect();
-        let keys: Vec<Option<&str>> = events
-            .iter()
-            .map(|e| e.idempotency_key.as_deref())
-            .collect();
+        let keys: Vec<Option<&str>> = events.iter().map(|e| e.idempotency_key.as_deref()).collect();
         let bodies: Vec<&[u8]> = events.iter().map(|e| e.body.as_slice()).collect();
 
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
         let insert = tx.prepare_cached(INSERT_EVENTS).await?;
         let inserted: std::collections::HashSet<Uuid> = tx
-            .query(
-                &insert,
-                &[&ids, &names, &companies, &projects, &stamps, &keys, &bodies],
-            )
+            .query(&insert, &[&ids, &names, &companies, &projects, &stamps, &keys, &bodies])
             .await?
             .iter()
             .map(|r| r.get(0))
@@ -73,9 +67,7 @@ impl Storage {
 
         // Events whose key matched an earlier one: answer with that event.
         let mut earlier: HashMap<(String, String, String), Uuid> = HashMap::new();
-        let dup_idx: Vec<usize> = (0..events.len())
-            .filter(|&i| !inserted.contains(&ids[i]))
-            .collect();
+        let dup_idx: Vec<usize> = (0..events.len()).filter(|&i| !inserted.contains(&ids[i])).collect();
         if !dup_idx.is_empty() {
             let stmt = tx
                 .prepare_cached(
@@ -86,21 +78,14 @@ impl Storage {
                 .await?;
             let c: Vec<&str> = dup_idx.iter().map(|&i| companies[i]).collect();
             let p: Vec<&str> = dup_idx.iter().map(|&i| projects[i]).collect();
-            let k: Vec<&str> = dup_idx
-                .iter()
-                .map(|&i| keys[i].unwrap_or_default())
-                .collect();
+            let k: Vec<&str> = dup_idx.iter().map(|&i| keys[i].unwrap_or_default()).collect();
             for r in tx.query(&stmt, &[&c, &p, &k]).await? {
                 earlier.insert((r.get(1), r.get(2), r.get(3)), r.get(0));
             }
         }
 
         let fan = tx.prepare_cached(FAN_OUT).await?;
-        let new_ids: Vec<Uuid> = ids
-            .iter()
-            .copied()
-            .filter(|id| inserted.contains(id))
-            .collect();
+        let new_ids: Vec<Uuid> = ids.iter().copied().filter(|id| inserted.contains(id)).collect();
         let mut counts: HashMap<Uuid, i32> = HashMap::new();
         if !new_ids.is_empty() {
             for r in tx.query(&fan, &[&new_ids]).await? {
@@ -110,15 +95,16 @@ impl Storage {
         let earlier_ids: Vec<Uuid> = earlier.values().copied().collect();
         if !earlier_ids.is_empty() {
             let stmt = tx
-                .prepare_cached("SELECT event_id, count(*)::int FROM deliveries WHERE event_id = ANY($1) GROUP BY event_id")
+                .prepare_cached(
+                    "SELECT event_id, count(*)::int FROM deliveries WHERE event_id = ANY($1) GROUP BY event_id",
+                )
                 .await?;
             for r in tx.query(&stmt, &[&earlier_ids]).await? {
                 counts.insert(r.get(0), r.get(1));
             }
         }
         if counts.values().any(|&n| n > 0) {
-            tx.execute("SELECT pg_notify($1, '')", &[&DUE_CHANNEL])
-                .await?;
+            tx.execute("SELECT pg_notify($1, '')", &[&DUE_CHANNEL]).await?;
         }
         tx.commit().await?;
 
@@ -127,18 +113,11 @@ impl Storage {
                 let (event_id, duplicate) = if inserted.contains(&ids[i]) {
                     (ids[i], false)
                 } else {
-                    let key = (
-                        companies[i].to_string(),
-                        projects[i].to_string(),
-                        keys[i].unwrap_or_default().to_string(),
-                    );
+                    let key =
+                        (companies[i].to_string(), projects[i].to_string(), keys[i].unwrap_or_default().to_string());
                     (earlier.get(&key).copied().unwrap_or(ids[i]), true)
                 };
-                Published {
-                    event_id,
-                    deliveries: counts.get(&event_id).copied().unwrap_or(0),
-                    duplicate,
-                }
+                Published { event_id, deliveries: counts.get(&event_id).copied().unwrap_or(0), duplicate }
             })
             .collect())
     }

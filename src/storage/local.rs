@@ -58,18 +58,12 @@ pub enum LocalError {
     #[error("data directory path {0} is too long for a unix socket; choose a shorter --data-dir")]
     PathTooLong(PathBuf),
     /// Running as root and no unprivileged user exists to run PostgreSQL.
-    #[error(
-        "running as root and neither a `postgres` nor a `nobody` user exists to run PostgreSQL"
-    )]
+    #[error("running as root and neither a `postgres` nor a `nobody` user exists to run PostgreSQL")]
     NoUser,
 }
 
 fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> LocalError + 'a {
-    move |source| LocalError::Io {
-        what,
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| LocalError::Io { what, path: path.to_path_buf(), source }
 }
 
 /// A running embedded cluster.
@@ -103,15 +97,10 @@ impl LocalPostgres {
         fs::set_permissions(&data_dir, fs::Permissions::from_mode(0o700))
             .map_err(io("setting permissions of", &data_dir))?;
         if let Some(u) = &user {
-            chown(&data_dir, Some(u.uid.as_raw()), Some(u.gid.as_raw()))
-                .map_err(io("changing owner of", &data_dir))?;
+            chown(&data_dir, Some(u.uid.as_raw()), Some(u.gid.as_raw())).map_err(io("changing owner of", &data_dir))?;
         }
 
-        let mut this = Self {
-            socket_dir: data_dir.clone(),
-            pgdata: pgdata.clone(),
-            owned: None,
-        };
+        let mut this = Self { socket_dir: data_dir.clone(), pgdata: pgdata.clone(), owned: None };
         if !pgdata.join("PG_VERSION").exists() {
             initdb(&bindir, &pgdata, user.as_ref())?;
         }
@@ -122,21 +111,11 @@ impl LocalPostgres {
 
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let logfile = fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&log)
-                .map_err(io("opening", &log))?;
+            let logfile = fs::OpenOptions::new().create(true).append(true).open(&log).map_err(io("opening", &log))?;
             let mut cmd = Command::new(bindir.join("postgres"));
-            cmd.arg("-D")
-                .arg(&pgdata)
-                .arg("-p")
-                .arg(PORT.to_string())
-                .arg("-k")
-                .arg(&data_dir);
+            cmd.arg("-D").arg(&pgdata).arg("-p").arg(PORT.to_string()).arg("-k").arg(&data_dir);
             cmd.args(["-c", "listen_addresses=", "-c", "max_connections=300"]);
-            cmd.stdin(Stdio::null())
-                .stdout(logfile.try_clone().map_err(io("opening", &log))?);
+            cmd.stdin(Stdio::null()).stdout(logfile.try_clone().map_err(io("opening", &log))?);
             cmd.stderr(logfile);
             if let Some(u) = &user {
                 cmd.uid(u.uid.as_raw()).gid(u.gid.as_raw());
@@ -144,9 +123,7 @@ impl LocalPostgres {
             // Runs after the uid change (which would clear it): the postmaster stops
             // (fast shutdown) when its supervisor thread, and so webhookd, goes away.
             unsafe {
-                cmd.pre_exec(|| {
-                    nix::sys::prctl::set_pdeathsig(Signal::SIGINT).map_err(std::io::Error::from)
-                });
+                cmd.pre_exec(|| nix::sys::prctl::set_pdeathsig(Signal::SIGINT).map_err(std::io::Error::from));
             }
             let (pid, exited) = supervise(cmd).map_err(io("starting postgres in", &pgdata))?;
             this.owned = Some((pid, Mutex::new(exited)));
@@ -156,9 +133,7 @@ impl LocalPostgres {
                     return Ok(this);
                 }
                 let gone = matches!(
-                    this.owned
-                        .as_ref()
-                        .map(|(_, rx)| rx.lock().expect("exit channel").try_recv()),
+                    this.owned.as_ref().map(|(_, rx)| rx.lock().expect("exit channel").try_recv()),
                     Some(Ok(())) | Some(Err(mpsc::TryRecvError::Disconnected))
                 );
                 if gone {
@@ -181,10 +156,7 @@ impl LocalPostgres {
     /// Connection settings for the cluster's `postgres` superuser and `dbname`.
     pub fn pg_config(&self, dbname: &str) -> tokio_postgres::Config {
         let mut c = tokio_postgres::Config::new();
-        c.host_path(&self.socket_dir)
-            .port(PORT)
-            .user("postgres")
-            .dbname(dbname);
+        c.host_path(&self.socket_dir).port(PORT).user("postgres").dbname(dbname);
         c
     }
 
@@ -229,8 +201,7 @@ impl LocalPostgres {
         let Some((pid, _)) = &self.owned else {
             return false;
         };
-        self.running_postmaster() == Some(pid.as_raw())
-            && self.socket_dir.join(format!(".s.PGSQL.{PORT}")).exists()
+        self.running_postmaster() == Some(pid.as_raw()) && self.socket_dir.join(format!(".s.PGSQL.{PORT}")).exists()
     }
 }
 
@@ -239,36 +210,24 @@ impl LocalPostgres {
 fn supervise(mut cmd: Command) -> std::io::Result<(Pid, mpsc::Receiver<()>)> {
     let (started_tx, started_rx) = mpsc::channel();
     let (exit_tx, exit_rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("postgres-supervisor".into())
-        .spawn(move || match cmd.spawn() {
-            Ok(mut child) => {
-                let _ = started_tx.send(Ok(child.id()));
-                let _ = child.wait();
-                let _ = exit_tx.send(());
-            }
-            Err(e) => {
-                let _ = started_tx.send(Err(e));
-            }
-        })?;
-    let pid = started_rx
-        .recv()
-        .map_err(|_| std::io::Error::other("postgres supervisor thread died"))??;
+    std::thread::Builder::new().name("postgres-supervisor".into()).spawn(move || match cmd.spawn() {
+        Ok(mut child) => {
+            let _ = started_tx.send(Ok(child.id()));
+            let _ = child.wait();
+            let _ = exit_tx.send(());
+        }
+        Err(e) => {
+            let _ = started_tx.send(Err(e));
+        }
+    })?;
+    let pid = started_rx.recv().map_err(|_| std::io::Error::other("postgres supervisor thread died"))??;
     Ok((Pid::from_raw(pid as i32), exit_rx))
 }
 
 fn initdb(bindir: &Path, pgdata: &Path, user: Option<&User>) -> Result<(), LocalError> {
     let mut cmd = Command::new(bindir.join("initdb"));
     cmd.arg("-D").arg(pgdata);
-    cmd.args([
-        "-U",
-        "postgres",
-        "--auth=trust",
-        "-E",
-        "UTF8",
-        "--locale=C",
-        "--no-instructions",
-    ]);
+    cmd.args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-instructions"]);
     if let Some(u) = user {
         cmd.uid(u.uid.as_raw()).gid(u.gid.as_raw());
     }
@@ -276,10 +235,7 @@ fn initdb(bindir: &Path, pgdata: &Path, user: Option<&User>) -> Result<(), Local
     if !out.status.success() {
         let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
         output.push_str(&String::from_utf8_lossy(&out.stderr));
-        return Err(LocalError::Initdb {
-            status: out.status,
-            output,
-        });
+        return Err(LocalError::Initdb { status: out.status, output });
     }
     tracing::info!(pgdata = %pgdata.display(), "embedded postgres cluster created");
     Ok(())

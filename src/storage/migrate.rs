@@ -13,13 +13,9 @@ const LOCK_KEY: i64 = 0x7765_6268_6f6f_6b64;
 
 /// Applies the migrations the database lacks.
 pub async fn migrate(client: &mut Client) -> Result<(), StorageError> {
-    client
-        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
-        .await?;
+    client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY]).await?;
     let result = apply(client).await;
-    client
-        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
-        .await?;
+    client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]).await?;
     result
 }
 
@@ -32,34 +28,15 @@ async fn apply(client: &mut Client) -> Result<(), StorageError> {
                  applied_at timestamptz NOT NULL DEFAULT now())",
         )
         .await?;
-    let current: i32 = client
-        .query_one(
-            "SELECT coalesce(max(version), 0) FROM schema_migrations",
-            &[],
-        )
-        .await?
-        .get(0);
+    let current: i32 = client.query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[]).await?.get(0);
     let latest = MIGRATIONS.last().map_or(0, |m| m.0);
     if current > latest {
-        return Err(StorageError::SchemaTooNew {
-            found: current,
-            known: latest,
-        });
+        return Err(StorageError::SchemaTooNew { found: current, known: latest });
     }
     for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
         let tx = client.transaction().await?;
-        tx.batch_execute(sql)
-            .await
-            .map_err(|source| StorageError::Migration {
-                version,
-                name,
-                source,
-            })?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-            &[&version, &name],
-        )
-        .await?;
+        tx.batch_execute(sql).await.map_err(|source| StorageError::Migration { version, name, source })?;
+        tx.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[&version, &name]).await?;
         tx.commit().await?;
         tracing::info!(version, name, "migration applied");
     }

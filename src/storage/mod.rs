@@ -3,8 +3,10 @@
 
 pub mod deliveries;
 pub mod events;
+pub mod history;
 pub mod local;
 pub mod migrate;
+pub mod notify;
 pub mod tokens;
 pub mod webhooks;
 
@@ -70,30 +72,20 @@ pub struct Storage {
 
 impl std::fmt::Debug for Storage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Storage")
-            .field("pool", &self.pool.status())
-            .finish_non_exhaustive()
+        f.debug_struct("Storage").field("pool", &self.pool.status()).finish_non_exhaustive()
     }
 }
 
 impl Storage {
     /// Connects a pool of `size` connections and applies pending migrations.
-    pub async fn connect(
-        config: tokio_postgres::Config,
-        size: usize,
-    ) -> Result<Self, StorageError> {
+    pub async fn connect(config: tokio_postgres::Config, size: usize) -> Result<Self, StorageError> {
         let (mut client, conn) = config.connect(NoTls).await?;
         let conn = tokio::spawn(conn);
         migrate::migrate(&mut client).await?;
         drop(client);
         let _ = conn.await;
-        let mgr = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let mgr =
+            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(mgr).max_size(size.max(2)).build()?;
         Ok(Self { pool, config })
     }
@@ -107,10 +99,7 @@ impl Storage {
     pub async fn dedicated(
         &self,
     ) -> Result<
-        (
-            tokio_postgres::Client,
-            tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
-        ),
+        (tokio_postgres::Client, tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>),
         StorageError,
     > {
         Ok(self.config.connect(NoTls).await?)
@@ -135,39 +124,24 @@ impl Database {
         if let Some(url) = &args.database_url {
             let config: tokio_postgres::Config = url.parse()?;
             let storage = Storage::connect(config, args.db_pool_size).await?;
-            return Ok(Self {
-                storage,
-                local: None,
-            });
+            return Ok(Self { storage, local: None });
         }
         let data_dir = args.data_dir.clone();
         let bindir = args.pg_bindir.clone();
-        let local = tokio::task::spawn_blocking(move || {
-            local::LocalPostgres::start(&data_dir, bindir.as_deref())
-        })
-        .await
-        .expect("postgres launcher panicked")?;
+        let local = tokio::task::spawn_blocking(move || local::LocalPostgres::start(&data_dir, bindir.as_deref()))
+            .await
+            .expect("postgres launcher panicked")?;
         let (client, conn) = local.pg_config("postgres").connect(NoTls).await?;
         let conn = tokio::spawn(conn);
-        let exists = client
-            .query_opt(
-                "SELECT 1 FROM pg_database WHERE datname = $1",
-                &[&LOCAL_DBNAME],
-            )
-            .await?
-            .is_some();
+        let exists =
+            client.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&LOCAL_DBNAME]).await?.is_some();
         if !exists {
-            client
-                .batch_execute(&format!("CREATE DATABASE {LOCAL_DBNAME}"))
-                .await?;
+            client.batch_execute(&format!("CREATE DATABASE {LOCAL_DBNAME}")).await?;
         }
         drop(client);
         let _ = conn.await;
         let storage = Storage::connect(local.pg_config(LOCAL_DBNAME), args.db_pool_size).await?;
-        Ok(Self {
-            storage,
-            local: Some(local),
-        })
+        Ok(Self { storage, local: Some(local) })
     }
 
     /// Closes the pool and stops the embedded cluster if this process started it.

@@ -34,19 +34,9 @@ impl Storage {
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .await?;
-        c.execute(
-            &stmt,
-            &[
-                &id,
-                &hash,
-                &role,
-                &scope.company_id,
-                &scope.project_id,
-                &description,
-            ],
-        )
-        .await
-        .map_err(|e| StorageError::from_db(e, "token"))?;
+        c.execute(&stmt, &[&id, &hash, &role, &scope.company_id, &scope.project_id, &description])
+            .await
+            .map_err(|e| StorageError::from_db(e, "token"))?;
         Ok(id)
     }
 
@@ -67,18 +57,12 @@ impl Storage {
     /// The grant of the token whose hash is `hash`.
     pub async fn find_token(&self, hash: &[u8]) -> Result<Option<TokenGrant>, StorageError> {
         let c = self.conn().await?;
-        let stmt = c
-            .prepare_cached(
-                "SELECT id, role, company_id, project_id FROM api_tokens WHERE token_hash = $1",
-            )
-            .await?;
+        let stmt =
+            c.prepare_cached("SELECT id, role, company_id, project_id FROM api_tokens WHERE token_hash = $1").await?;
         Ok(c.query_opt(&stmt, &[&hash]).await?.map(|r| TokenGrant {
             id: r.get("id"),
             role: r.get("role"),
-            scope: Scope::new(
-                r.get::<_, String>("company_id"),
-                r.get::<_, String>("project_id"),
-            ),
+            scope: Scope::new(r.get::<_, String>("company_id"), r.get::<_, String>("project_id")),
         }))
     }
 }

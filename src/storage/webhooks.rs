@@ -96,28 +96,18 @@ const COLUMNS: &str = "id, company_id, project_id, target_url, events, ca_certif
      create_time, update_time, last_status, last_dispatch_time, last_event_type, last_status_code";
 
 fn row_to_webhook(r: &Row) -> WebhookRow {
-    let last_event = match (
-        r.get::<_, Option<i16>>("last_status"),
-        r.get("last_dispatch_time"),
-    ) {
+    let last_event = match (r.get::<_, Option<i16>>("last_status"), r.get("last_dispatch_time")) {
         (Some(status), Some(dispatch_time)) => Some(LastEvent {
             status: DeliveryStatus::from_i16(status),
             dispatch_time,
-            event_type: r
-                .get::<_, Option<String>>("last_event_type")
-                .unwrap_or_default(),
-            status_code: r
-                .get::<_, Option<i32>>("last_status_code")
-                .unwrap_or_default(),
+            event_type: r.get::<_, Option<String>>("last_event_type").unwrap_or_default(),
+            status_code: r.get::<_, Option<i32>>("last_status_code").unwrap_or_default(),
         }),
         _ => None,
     };
     WebhookRow {
         id: r.get("id"),
-        scope: Scope::new(
-            r.get::<_, String>("company_id"),
-            r.get::<_, String>("project_id"),
-        ),
+        scope: Scope::new(r.get::<_, String>("company_id"), r.get::<_, String>("project_id")),
         target_url: r.get("target_url"),
         events: r.get("events"),
         ca_certificate: r.get("ca_certificate"),
@@ -160,22 +150,13 @@ impl Storage {
     /// Reads a webhook.
     pub async fn get_webhook(&self, id: Uuid) -> Result<Option<WebhookRow>, StorageError> {
         let c = self.conn().await?;
-        let stmt = c
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1"))
-            .await?;
-        Ok(c.query_opt(&stmt, &[&id])
-            .await?
-            .as_ref()
-            .map(row_to_webhook))
+        let stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1")).await?;
+        Ok(c.query_opt(&stmt, &[&id]).await?.as_ref().map(row_to_webhook))
     }
 
     /// Applies `patch`; `None` when the webhook does not exist.
     #[tracing::instrument(skip(self, patch), err)]
-    pub async fn update_webhook(
-        &self,
-        id: Uuid,
-        patch: &WebhookPatch,
-    ) -> Result<Option<WebhookRow>, StorageError> {
+    pub async fn update_webhook(&self, id: Uuid, patch: &WebhookPatch) -> Result<Option<WebhookRow>, StorageError> {
         let c = self.conn().await?;
         let stmt = c
             .prepare_cached(&format!(
@@ -211,9 +192,7 @@ impl Storage {
     #[tracing::instrument(skip(self), err)]
     pub async fn delete_webhook(&self, id: Uuid) -> Result<bool, StorageError> {
         let c = self.conn().await?;
-        let stmt = c
-            .prepare_cached("DELETE FROM webhooks WHERE id = $1")
-            .await?;
+        let stmt = c.prepare_cached("DELETE FROM webhooks WHERE id = $1").await?;
         Ok(c.execute(&stmt, &[&id]).await? == 1)
     }
 
@@ -234,14 +213,7 @@ impl Storage {
         let rows = c
             .query(
                 &stmt,
-                &[
-                    &f.scope.company_id,
-                    &f.scope.project_id,
-                    &f.include_descendants,
-                    &f.events,
-                    &f.after,
-                    &f.limit,
-                ],
+                &[&f.scope.company_id, &f.scope.project_id, &f.include_descendants, &f.events, &f.after, &f.limit],
             )
             .await?;
         Ok(rows.iter().map(row_to_webhook).collect())

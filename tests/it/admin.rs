@@ -24,34 +24,17 @@ async fn crud_happy_path() {
     );
     req.ca_certificate = ca_pem();
     req.proxy_url = "http://user:pw@proxy.internal:3128".into();
-    let created = admin
-        .create_webhook(req.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let created = admin.create_webhook(req.clone()).await.unwrap().into_inner();
     assert!(uuid::Uuid::parse_str(&created.id).is_ok());
     assert_eq!(created.scope, scope("acme", "web"));
     assert_eq!(created.target_url, "https://hooks.example.com/in");
-    assert_eq!(
-        created.events,
-        vec!["tag_created", "project_created"],
-        "duplicates removed, order kept"
-    );
+    assert_eq!(created.events, vec!["tag_created", "project_created"], "duplicates removed, order kept");
     assert_eq!(created.ca_certificate, req.ca_certificate);
-    assert_eq!(
-        created.proxy_url, "http://user:****@proxy.internal:3128/",
-        "proxy password redacted"
-    );
+    assert_eq!(created.proxy_url, "http://user:****@proxy.internal:3128/", "proxy password redacted");
     assert!(created.last_event.is_none());
     assert!(created.create_time.is_some() && created.update_time.is_some());
 
-    let got = admin
-        .get_webhook(pb::GetWebhookRequest {
-            id: created.id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let got = admin.get_webhook(pb::GetWebhookRequest { id: created.id.clone() }).await.unwrap().into_inner();
     assert_eq!(got, created);
 
     let updated = admin
@@ -59,28 +42,20 @@ async fn crud_happy_path() {
             id: created.id.clone(),
             target_url: "https://other.example.com/x".into(),
             events: vec!["service_created".into()],
-            update_mask: Some(prost_types::FieldMask {
-                paths: vec!["target_url".into()],
-            }),
+            update_mask: Some(prost_types::FieldMask { paths: vec!["target_url".into()] }),
             ..Default::default()
         })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(updated.target_url, "https://other.example.com/x");
-    assert_eq!(
-        updated.events, created.events,
-        "events not in the mask stay"
-    );
+    assert_eq!(updated.events, created.events, "events not in the mask stay");
     let t = |ts: &Option<prost_types::Timestamp>| ts.map(|t| (t.seconds, t.nanos)).unwrap();
     assert!(t(&updated.update_time) >= t(&created.update_time));
     assert_eq!(updated.create_time, created.create_time);
 
     let list = admin
-        .list_webhooks(pb::ListWebhooksRequest {
-            scope: scope("acme", "web"),
-            ..Default::default()
-        })
+        .list_webhooks(pb::ListWebhooksRequest { scope: scope("acme", "web"), ..Default::default() })
         .await
         .unwrap()
         .into_inner();
@@ -88,25 +63,10 @@ async fn crud_happy_path() {
     assert_eq!(list.webhooks[0].id, created.id);
     assert!(list.next_page_token.is_empty());
 
-    admin
-        .delete_webhook(pb::DeleteWebhookRequest {
-            id: created.id.clone(),
-        })
-        .await
-        .unwrap();
-    let err = admin
-        .get_webhook(pb::GetWebhookRequest {
-            id: created.id.clone(),
-        })
-        .await
-        .unwrap_err();
+    admin.delete_webhook(pb::DeleteWebhookRequest { id: created.id.clone() }).await.unwrap();
+    let err = admin.get_webhook(pb::GetWebhookRequest { id: created.id.clone() }).await.unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
-    let err = admin
-        .delete_webhook(pb::DeleteWebhookRequest {
-            id: created.id.clone(),
-        })
-        .await
-        .unwrap_err();
+    let err = admin.delete_webhook(pb::DeleteWebhookRequest { id: created.id.clone() }).await.unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
     let err = admin
         .update_webhook(pb::UpdateWebhookRequest {
@@ -118,11 +78,7 @@ async fn crud_happy_path() {
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
 
-    let types = admin
-        .list_event_types(pb::ListEventTypesRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let types = admin.list_event_types(pb::ListEventTypesRequest {}).await.unwrap().into_inner();
     let names: Vec<_> = types.event_types.iter().map(|e| e.name.as_str()).collect();
     for n in [
         "project_created",
@@ -145,73 +101,33 @@ async fn crud_happy_path() {
 async fn every_validation_rule_names_its_field_and_writes_nothing() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let ok = || {
-        new_webhook(
-            scope("acme", ""),
-            "https://hooks.example.com/in",
-            &["tag_created"],
-        )
-    };
+    let ok = || new_webhook(scope("acme", ""), "https://hooks.example.com/in", &["tag_created"]);
     type Mutate = Box<dyn Fn(&mut pb::CreateWebhookRequest)>;
     let cases: Vec<(&str, Mutate)> = vec![
         ("target_url", Box::new(|r| r.target_url = String::new())),
-        (
-            "target_url",
-            Box::new(|r| r.target_url = "not a url".into()),
-        ),
-        (
-            "target_url",
-            Box::new(|r| r.target_url = "/relative/path".into()),
-        ),
-        (
-            "target_url",
-            Box::new(|r| r.target_url = "ftp://example.com/x".into()),
-        ),
-        (
-            "target_url",
-            Box::new(|r| r.target_url = "https://u:p@example.com/".into()),
-        ),
-        (
-            "target_url",
-            Box::new(|r| r.target_url = format!("https://example.com/{}", "a".repeat(2048))),
-        ),
+        ("target_url", Box::new(|r| r.target_url = "not a url".into())),
+        ("target_url", Box::new(|r| r.target_url = "/relative/path".into())),
+        ("target_url", Box::new(|r| r.target_url = "ftp://example.com/x".into())),
+        ("target_url", Box::new(|r| r.target_url = "https://u:p@example.com/".into())),
+        ("target_url", Box::new(|r| r.target_url = format!("https://example.com/{}", "a".repeat(2048)))),
         ("secret", Box::new(|r| r.secret = String::new())),
         ("secret", Box::new(|r| r.secret = "short".into())),
         ("secret", Box::new(|r| r.secret = "x".repeat(513))),
         ("events", Box::new(|r| r.events.clear())),
-        (
-            "events",
-            Box::new(|r| r.events = vec!["tag_created".into(), "no_such_event".into()]),
-        ),
-        (
-            "ca_certificate",
-            Box::new(|r| r.ca_certificate = "not pem".into()),
-        ),
+        ("events", Box::new(|r| r.events = vec!["tag_created".into(), "no_such_event".into()])),
+        ("ca_certificate", Box::new(|r| r.ca_certificate = "not pem".into())),
         (
             "ca_certificate",
             Box::new(|r| {
-                r.ca_certificate =
-                    "-----BEGIN CERTIFICATE-----\nMIIBAAAA\n-----END CERTIFICATE-----\n".into()
+                r.ca_certificate = "-----BEGIN CERTIFICATE-----\nMIIBAAAA\n-----END CERTIFICATE-----\n".into()
             }),
         ),
-        (
-            "proxy_url",
-            Box::new(|r| r.proxy_url = "socks5://proxy:1080".into()),
-        ),
+        ("proxy_url", Box::new(|r| r.proxy_url = "socks5://proxy:1080".into())),
         ("proxy_url", Box::new(|r| r.proxy_url = "proxy:3128".into())),
         ("scope.project_id", Box::new(|r| r.scope = scope("", "web"))),
-        (
-            "scope.company_id",
-            Box::new(|r| r.scope = scope("ac/me", "")),
-        ),
-        (
-            "scope.company_id",
-            Box::new(|r| r.scope = scope(&"a".repeat(129), "")),
-        ),
-        (
-            "scope.project_id",
-            Box::new(|r| r.scope = scope("acme", "we b")),
-        ),
+        ("scope.company_id", Box::new(|r| r.scope = scope("ac/me", ""))),
+        ("scope.company_id", Box::new(|r| r.scope = scope(&"a".repeat(129), ""))),
+        ("scope.project_id", Box::new(|r| r.scope = scope("acme", "we b"))),
     ];
     for (field, mutate) in &cases {
         let mut req = ok();
@@ -219,22 +135,11 @@ async fn every_validation_rule_names_its_field_and_writes_nothing() {
         let err = admin.create_webhook(req).await.expect_err(field);
         assert_field_error(&err, Code::InvalidArgument, field);
     }
-    let err = admin
-        .create_webhook(new_webhook(
-            None,
-            "https://a.example.com/",
-            &["no_such_event"],
-        ))
-        .await
-        .unwrap_err();
+    let err = admin.create_webhook(new_webhook(None, "https://a.example.com/", &["no_such_event"])).await.unwrap_err();
     assert!(err.message().contains("no_such_event"), "{err:?}");
 
     let db = sql(server.database_url.as_deref().unwrap()).await;
-    let n: i64 = db
-        .query_one("SELECT count(*) FROM webhooks", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n: i64 = db.query_one("SELECT count(*) FROM webhooks", &[]).await.unwrap().get(0);
     assert_eq!(n, 0, "rejected requests wrote nothing");
 
     // The same valid request passes, so the cases above failed for their field alone.
@@ -244,24 +149,13 @@ async fn every_validation_rule_names_its_field_and_writes_nothing() {
     admin.create_webhook(with_ca).await.unwrap();
 
     for (field, id) in [("id", ""), ("id", "nope")] {
-        let err = admin
-            .get_webhook(pb::GetWebhookRequest { id: id.into() })
-            .await
-            .unwrap_err();
+        let err = admin.get_webhook(pb::GetWebhookRequest { id: id.into() }).await.unwrap_err();
         assert_field_error(&err, Code::InvalidArgument, field);
     }
-    let err = admin
-        .get_webhook(pb::GetWebhookRequest {
-            id: uuid::Uuid::new_v4().to_string(),
-        })
-        .await
-        .unwrap_err();
+    let err = admin.get_webhook(pb::GetWebhookRequest { id: uuid::Uuid::new_v4().to_string() }).await.unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
     let err = admin
-        .list_webhooks(pb::ListWebhooksRequest {
-            events: vec!["bogus".into()],
-            ..Default::default()
-        })
+        .list_webhooks(pb::ListWebhooksRequest { events: vec!["bogus".into()], ..Default::default() })
         .await
         .unwrap_err();
     assert_field_error(&err, Code::InvalidArgument, "events");
@@ -277,27 +171,16 @@ async fn update_mask_semantics() {
         let db = &db;
         async move {
             let id = uuid::Uuid::parse_str(&id).unwrap();
-            db.query_one("SELECT secret FROM webhooks WHERE id = $1", &[&id])
-                .await
-                .unwrap()
-                .get::<_, Vec<u8>>(0)
+            db.query_one("SELECT secret FROM webhooks WHERE id = $1", &[&id]).await.unwrap().get::<_, Vec<u8>>(0)
         }
     };
     let mut req = new_webhook(None, "https://a.example.com/", &["tag_created"]);
     req.ca_certificate = ca_pem();
     req.proxy_url = "http://proxy.internal:3128/".into();
-    let w = admin
-        .create_webhook(req.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let w = admin.create_webhook(req.clone()).await.unwrap().into_inner();
     assert_eq!(secret_of(w.id.clone()).await, req.secret.as_bytes());
 
-    let mask = |paths: &[&str]| {
-        Some(prost_types::FieldMask {
-            paths: paths.iter().map(|p| p.to_string()).collect(),
-        })
-    };
+    let mask = |paths: &[&str]| Some(prost_types::FieldMask { paths: paths.iter().map(|p| p.to_string()).collect() });
 
     // Editing without a secret keeps the old one, even with `secret` in the mask.
     let u = admin
@@ -353,13 +236,7 @@ async fn update_mask_semantics() {
     assert_eq!(u.ca_certificate, "");
     assert_eq!(u.proxy_url, "");
     let id = uuid::Uuid::parse_str(&w.id).unwrap();
-    let row = db
-        .query_one(
-            "SELECT ca_certificate, proxy_url FROM webhooks WHERE id = $1",
-            &[&id],
-        )
-        .await
-        .unwrap();
+    let row = db.query_one("SELECT ca_certificate, proxy_url FROM webhooks WHERE id = $1", &[&id]).await.unwrap();
     assert_eq!(row.get::<_, Option<String>>(0), None);
     assert_eq!(row.get::<_, Option<String>>(1), None);
 
@@ -367,54 +244,24 @@ async fn update_mask_semantics() {
     let cases = [
         (
             "update_mask",
-            pb::UpdateWebhookRequest {
-                id: w.id.clone(),
-                update_mask: mask(&["scope"]),
-                ..Default::default()
-            },
+            pb::UpdateWebhookRequest { id: w.id.clone(), update_mask: mask(&["scope"]), ..Default::default() },
         ),
-        (
-            "events",
-            pb::UpdateWebhookRequest {
-                id: w.id.clone(),
-                update_mask: mask(&["events"]),
-                ..Default::default()
-            },
-        ),
+        ("events", pb::UpdateWebhookRequest { id: w.id.clone(), update_mask: mask(&["events"]), ..Default::default() }),
         (
             "target_url",
-            pb::UpdateWebhookRequest {
-                id: w.id.clone(),
-                update_mask: mask(&["target_url"]),
-                ..Default::default()
-            },
+            pb::UpdateWebhookRequest { id: w.id.clone(), update_mask: mask(&["target_url"]), ..Default::default() },
         ),
-        (
-            "secret",
-            pb::UpdateWebhookRequest {
-                id: w.id.clone(),
-                secret: "short".into(),
-                ..Default::default()
-            },
-        ),
+        ("secret", pb::UpdateWebhookRequest { id: w.id.clone(), secret: "short".into(), ..Default::default() }),
         (
             "ca_certificate",
-            pb::UpdateWebhookRequest {
-                id: w.id.clone(),
-                ca_certificate: "junk".into(),
-                ..Default::default()
-            },
+            pb::UpdateWebhookRequest { id: w.id.clone(), ca_certificate: "junk".into(), ..Default::default() },
         ),
     ];
     for (field, req) in cases {
         let err = admin.update_webhook(req).await.unwrap_err();
         assert_field_error(&err, Code::InvalidArgument, field);
     }
-    let after = admin
-        .get_webhook(pb::GetWebhookRequest { id: w.id.clone() })
-        .await
-        .unwrap()
-        .into_inner();
+    let after = admin.get_webhook(pb::GetWebhookRequest { id: w.id.clone() }).await.unwrap().into_inner();
     assert_eq!(after, u);
     server.stop().await;
 }
@@ -425,17 +272,9 @@ async fn pagination_with_an_event_filter() {
     let mut admin = server.admin().await;
     let mut tagged = Vec::new();
     for i in 0..9 {
-        let events: &[&str] = if i % 3 == 0 {
-            &["project_created"]
-        } else {
-            &["tag_created", "service_created"]
-        };
+        let events: &[&str] = if i % 3 == 0 { &["project_created"] } else { &["tag_created", "service_created"] };
         let w = admin
-            .create_webhook(new_webhook(
-                scope("acme", ""),
-                &format!("https://h{i}.example.com/"),
-                events,
-            ))
+            .create_webhook(new_webhook(scope("acme", ""), &format!("https://h{i}.example.com/"), events))
             .await
             .unwrap()
             .into_inner();
@@ -471,11 +310,7 @@ async fn pagination_with_an_event_filter() {
 
     // A token only works with the query that produced it.
     let first = admin
-        .list_webhooks(pb::ListWebhooksRequest {
-            scope: scope("acme", ""),
-            page_size: 2,
-            ..Default::default()
-        })
+        .list_webhooks(pb::ListWebhooksRequest { scope: scope("acme", ""), page_size: 2, ..Default::default() })
         .await
         .unwrap()
         .into_inner();
@@ -491,20 +326,11 @@ async fn pagination_with_an_event_filter() {
         .unwrap_err();
     assert_field_error(&err, Code::InvalidArgument, "page_token");
     let err = admin
-        .list_webhooks(pb::ListWebhooksRequest {
-            page_token: "garbage!".into(),
-            ..Default::default()
-        })
+        .list_webhooks(pb::ListWebhooksRequest { page_token: "garbage!".into(), ..Default::default() })
         .await
         .unwrap_err();
     assert_field_error(&err, Code::InvalidArgument, "page_token");
-    let err = admin
-        .list_webhooks(pb::ListWebhooksRequest {
-            page_size: -1,
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
+    let err = admin.list_webhooks(pb::ListWebhooksRequest { page_size: -1, ..Default::default() }).await.unwrap_err();
     assert_field_error(&err, Code::InvalidArgument, "page_size");
     server.stop().await;
 }
@@ -522,21 +348,14 @@ async fn listing_by_scope_and_descendants() {
         ("globex", scope("globex", "")),
         ("globex/web", scope("globex", "web")),
     ] {
-        let w = admin
-            .create_webhook(new_webhook(s, "https://x.example.com/", &["tag_created"]))
-            .await
-            .unwrap();
+        let w = admin.create_webhook(new_webhook(s, "https://x.example.com/", &["tag_created"])).await.unwrap();
         ids.insert(name, w.into_inner().id);
     }
     let list = |s: Option<pb::Scope>, desc: bool| {
         let mut admin = admin.clone();
         async move {
             admin
-                .list_webhooks(pb::ListWebhooksRequest {
-                    scope: s,
-                    include_descendants: desc,
-                    ..Default::default()
-                })
+                .list_webhooks(pb::ListWebhooksRequest { scope: s, include_descendants: desc, ..Default::default() })
                 .await
                 .unwrap()
                 .into_inner()
@@ -550,15 +369,9 @@ async fn listing_by_scope_and_descendants() {
     assert_eq!(list(None, false).await, names(&["instance"]));
     assert_eq!(list(None, true).await.len(), 6);
     assert_eq!(list(scope("acme", ""), false).await, names(&["acme"]));
-    assert_eq!(
-        list(scope("acme", ""), true).await,
-        names(&["acme", "acme/web", "acme/api"])
-    );
+    assert_eq!(list(scope("acme", ""), true).await, names(&["acme", "acme/web", "acme/api"]));
     assert_eq!(list(scope("acme", "web"), true).await, names(&["acme/web"]));
-    assert_eq!(
-        list(scope("globex", "web"), false).await,
-        names(&["globex/web"])
-    );
+    assert_eq!(list(scope("globex", "web"), false).await, names(&["globex/web"]));
     assert!(list(scope("initech", ""), true).await.is_empty());
     server.stop().await;
 }

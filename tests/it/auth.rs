@@ -10,25 +10,15 @@ async fn calls_need_a_valid_token_of_the_right_role() {
     let server = TestServer::start().await;
     for token in [None, Some("whk_not-a-real-token"), Some("")] {
         let mut admin = server.admin_as(token).await;
-        let err = admin
-            .list_webhooks(pb::ListWebhooksRequest::default())
-            .await
-            .unwrap_err();
+        let err = admin.list_webhooks(pb::ListWebhooksRequest::default()).await.unwrap_err();
         assert_eq!(err.code(), Code::Unauthenticated, "{token:?}: {err:?}");
         let mut ingest = server.ingest_as(token).await;
-        let err = ingest
-            .publish_event(pb::PublishEventRequest::default())
-            .await
-            .unwrap_err();
+        let err = ingest.publish_event(pb::PublishEventRequest::default()).await.unwrap_err();
         assert_eq!(err.code(), Code::Unauthenticated, "{token:?}: {err:?}");
     }
     let publisher = server.token("publisher", "", "").await;
-    let err = server
-        .admin_as(Some(&publisher))
-        .await
-        .list_webhooks(pb::ListWebhooksRequest::default())
-        .await
-        .unwrap_err();
+    let err =
+        server.admin_as(Some(&publisher)).await.list_webhooks(pb::ListWebhooksRequest::default()).await.unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
     assert!(err.message().contains("admin"), "{err:?}");
     let err = server
@@ -39,12 +29,7 @@ async fn calls_need_a_valid_token_of_the_right_role() {
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
     // The right role passes authorization.
-    server
-        .admin()
-        .await
-        .list_webhooks(pb::ListWebhooksRequest::default())
-        .await
-        .unwrap();
+    server.admin().await.list_webhooks(pb::ListWebhooksRequest::default()).await.unwrap();
     server.stop().await;
 }
 
@@ -53,11 +38,7 @@ async fn company_tokens_reach_their_company_only() {
     let server = TestServer::start().await;
     let mut root = server.admin().await;
     let theirs = root
-        .create_webhook(new_webhook(
-            scope("globex", ""),
-            "https://g.example.com/",
-            &["tag_created"],
-        ))
+        .create_webhook(new_webhook(scope("globex", ""), "https://g.example.com/", &["tag_created"]))
         .await
         .unwrap()
         .into_inner();
@@ -65,31 +46,15 @@ async fn company_tokens_reach_their_company_only() {
     let mut acme = server.admin_as(Some(&acme_token)).await;
 
     let mine = acme
-        .create_webhook(new_webhook(
-            scope("acme", "web"),
-            "https://a.example.com/",
-            &["tag_created"],
-        ))
+        .create_webhook(new_webhook(scope("acme", "web"), "https://a.example.com/", &["tag_created"]))
         .await
         .unwrap()
         .into_inner();
-    acme.create_webhook(new_webhook(
-        scope("acme", ""),
-        "https://a.example.com/",
-        &["tag_created"],
-    ))
-    .await
-    .unwrap();
+    acme.create_webhook(new_webhook(scope("acme", ""), "https://a.example.com/", &["tag_created"])).await.unwrap();
 
     for s in [None, scope("globex", ""), scope("globex", "web")] {
-        let err = acme
-            .create_webhook(new_webhook(
-                s.clone(),
-                "https://a.example.com/",
-                &["tag_created"],
-            ))
-            .await
-            .unwrap_err();
+        let err =
+            acme.create_webhook(new_webhook(s.clone(), "https://a.example.com/", &["tag_created"])).await.unwrap_err();
         assert_eq!(err.code(), Code::PermissionDenied, "{s:?}");
         let err = acme
             .list_webhooks(pb::ListWebhooksRequest {
@@ -102,19 +67,9 @@ async fn company_tokens_reach_their_company_only() {
         assert_eq!(err.code(), Code::PermissionDenied, "{s:?}");
     }
     // Another company's webhook looks like a missing one.
-    let err = acme
-        .get_webhook(pb::GetWebhookRequest {
-            id: theirs.id.clone(),
-        })
-        .await
-        .unwrap_err();
+    let err = acme.get_webhook(pb::GetWebhookRequest { id: theirs.id.clone() }).await.unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
-    let err = acme
-        .delete_webhook(pb::DeleteWebhookRequest {
-            id: theirs.id.clone(),
-        })
-        .await
-        .unwrap_err();
+    let err = acme.delete_webhook(pb::DeleteWebhookRequest { id: theirs.id.clone() }).await.unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
     let err = acme
         .update_webhook(pb::UpdateWebhookRequest {
@@ -125,13 +80,7 @@ async fn company_tokens_reach_their_company_only() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
-    let still = root
-        .get_webhook(pb::GetWebhookRequest {
-            id: theirs.id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let still = root.get_webhook(pb::GetWebhookRequest { id: theirs.id.clone() }).await.unwrap().into_inner();
     assert_eq!(still.target_url, "https://g.example.com/");
 
     let listed = acme
@@ -144,35 +93,19 @@ async fn company_tokens_reach_their_company_only() {
         .unwrap()
         .into_inner();
     assert_eq!(listed.webhooks.len(), 2);
-    acme.get_webhook(pb::GetWebhookRequest {
-        id: mine.id.clone(),
-    })
-    .await
-    .unwrap();
+    acme.get_webhook(pb::GetWebhookRequest { id: mine.id.clone() }).await.unwrap();
 
     // A project token reaches its project only.
     let web_token = server.token("admin", "acme", "web").await;
     let mut web = server.admin_as(Some(&web_token)).await;
-    web.get_webhook(pb::GetWebhookRequest {
-        id: mine.id.clone(),
-    })
-    .await
-    .unwrap();
+    web.get_webhook(pb::GetWebhookRequest { id: mine.id.clone() }).await.unwrap();
     let err = web
-        .create_webhook(new_webhook(
-            scope("acme", ""),
-            "https://a.example.com/",
-            &["tag_created"],
-        ))
+        .create_webhook(new_webhook(scope("acme", ""), "https://a.example.com/", &["tag_created"]))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     let err = web
-        .create_webhook(new_webhook(
-            scope("acme", "api"),
-            "https://a.example.com/",
-            &["tag_created"],
-        ))
+        .create_webhook(new_webhook(scope("acme", "api"), "https://a.example.com/", &["tag_created"]))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);

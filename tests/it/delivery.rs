@@ -47,10 +47,7 @@ pub async fn wait_final(db: &tokio_postgres::Client, webhook_id: &str, n: usize)
                 })
                 .collect();
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "deliveries of {webhook_id} not final within 30 s"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "deliveries of {webhook_id} not final within 30 s");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
@@ -64,45 +61,23 @@ fn assert_signed(req: &Captured, secret: &str) {
     h.update(&req.body);
     h.update(secret.as_bytes());
     let mia: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(
-        req.header("x-mia-signature"),
-        Some(mia.as_str()),
-        "X-Mia-Signature"
-    );
+    assert_eq!(req.header("x-mia-signature"), Some(mia.as_str()), "X-Mia-Signature");
 
     let id = req.header("webhook-id").expect("webhook-id");
     let ts = req.header("webhook-timestamp").expect("webhook-timestamp");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    assert!(
-        (now - ts.parse::<i64>().unwrap()).abs() < 300,
-        "timestamp is current"
-    );
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    assert!((now - ts.parse::<i64>().unwrap()).abs() < 300, "timestamp is current");
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{id}.{ts}.").as_bytes());
     mac.update(&req.body);
-    let want = format!(
-        "v1,{}",
-        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-    );
-    assert_eq!(
-        req.header("webhook-signature"),
-        Some(want.as_str()),
-        "webhook-signature"
-    );
+    let want = format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()));
+    assert_eq!(req.header("webhook-signature"), Some(want.as_str()), "webhook-signature");
     assert_eq!(req.header("content-type"), Some("application/json"));
     assert!(req.header("user-agent").unwrap().starts_with("webhookd/"));
     assert_eq!(req.method, "POST");
 }
 
-async fn publish(
-    server: &TestServer,
-    name: &str,
-    s: Option<pb::Scope>,
-    payload: &str,
-) -> pb::PublishEventResponse {
+async fn publish(server: &TestServer, name: &str, s: Option<pb::Scope>, payload: &str) -> pb::PublishEventResponse {
     let token = server.token("publisher", "", "").await;
     let mut ingest = server.ingest_as(Some(&token)).await;
     ingest
@@ -126,11 +101,7 @@ async fn fan_out_exact_bodies_and_signatures() {
     let mut hooks = Vec::new();
     for (name, s, events) in [
         ("instance", None, vec!["project_created"]),
-        (
-            "acme",
-            scope("acme", ""),
-            vec!["project_created", "tag_created"],
-        ),
+        ("acme", scope("acme", ""), vec!["project_created", "tag_created"]),
         ("acme-web", scope("acme", "web"), vec!["project_created"]),
         ("acme-api", scope("acme", "api"), vec!["project_created"]),
         ("acme-tags", scope("acme", ""), vec!["tag_created"]),
@@ -143,24 +114,15 @@ async fn fan_out_exact_bodies_and_signatures() {
     }
     let payload = r#"{"id": 1700000000123, "huge": 123456789012345678901234567890, "price": 10.50, "nested": {"list": [1, {"deep": "é\u00e9"}], "null": null}}"#;
     let published = publish(&server, "project_created", scope("acme", "web"), payload).await;
-    assert_eq!(
-        published.deliveries, 3,
-        "instance, company and project webhooks"
-    );
+    assert_eq!(published.deliveries, 3, "instance, company and project webhooks");
     assert!(!published.duplicate);
 
-    let want_body = format!(
-        r#"{{"eventName":"project_created","eventTimestamp":1700000000123,"payload":{payload}}}"#
-    );
+    let want_body = format!(r#"{{"eventName":"project_created","eventTimestamp":1700000000123,"payload":{payload}}}"#);
     let mut paths = Vec::new();
     let mut ids = std::collections::HashSet::new();
     for _ in 0..3 {
         let req = rx.expect().await;
-        assert_eq!(
-            std::str::from_utf8(&req.body).unwrap(),
-            want_body,
-            "byte-exact body"
-        );
+        assert_eq!(std::str::from_utf8(&req.body).unwrap(), want_body, "byte-exact body");
         let name = req.uri.trim_start_matches('/').to_string();
         assert_signed(&req, &format!("secret-of-{name}"));
         ids.insert(req.header("webhook-id").unwrap().to_string());
@@ -175,30 +137,16 @@ async fn fan_out_exact_bodies_and_signatures() {
         if ["acme", "acme-web", "instance"].contains(name) {
             let rows = wait_final(&db, id, 1).await;
             assert_eq!(rows.len(), 1);
-            assert_eq!(
-                (rows[0].status, rows[0].status_code, rows[0].attempts),
-                (SUCCESS, 200, 1)
-            );
-            assert!(
-                ids.contains(&rows[0].id.to_string()),
-                "webhook-id is the delivery id"
-            );
-            let w = admin
-                .get_webhook(pb::GetWebhookRequest { id: id.clone() })
-                .await
-                .unwrap()
-                .into_inner();
+            assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (SUCCESS, 200, 1));
+            assert!(ids.contains(&rows[0].id.to_string()), "webhook-id is the delivery id");
+            let w = admin.get_webhook(pb::GetWebhookRequest { id: id.clone() }).await.unwrap().into_inner();
             let last = w.last_event.expect("last_event after a delivery");
             assert_eq!(last.status, pb::DeliveryStatus::Success as i32);
             assert_eq!(last.event_type, "project_created");
             assert_eq!(last.status_code, 200);
             assert!(last.dispatch_time.is_some());
         } else {
-            let w = admin
-                .get_webhook(pb::GetWebhookRequest { id: id.clone() })
-                .await
-                .unwrap()
-                .into_inner();
+            let w = admin.get_webhook(pb::GetWebhookRequest { id: id.clone() }).await.unwrap().into_inner();
             assert!(w.last_event.is_none(), "{name} got nothing");
         }
     }
@@ -231,47 +179,22 @@ async fn tls_targets_verify_against_the_webhook_ca() {
     let mut wrong = new_webhook(None, &url, &["tag_created"]);
     wrong.ca_certificate = other.ca_pem.clone();
     let wrong = admin.create_webhook(wrong).await.unwrap().into_inner();
-    let public = admin
-        .create_webhook(new_webhook(None, &url, &["tag_created"]))
-        .await
-        .unwrap()
-        .into_inner();
+    let public = admin.create_webhook(new_webhook(None, &url, &["tag_created"])).await.unwrap().into_inner();
 
     publish(&server, "tag_created", None, r#"{"n":1}"#).await;
     let db = sql(server.database_url.as_deref().unwrap()).await;
     let ok = wait_final(&db, &right.id, 1).await;
-    assert_eq!(
-        (ok[0].status, ok[0].status_code),
-        (SUCCESS, 200),
-        "{:?}",
-        ok[0]
-    );
+    assert_eq!((ok[0].status, ok[0].status_code), (SUCCESS, 200), "{:?}", ok[0]);
     let got = rx.expect().await;
     assert_signed(&got, "s3cret-value-1234");
 
     for (w, what) in [(&wrong, "another CA"), (&public, "the public roots")] {
         let rows = wait_final(&db, &w.id, 1).await;
-        assert_eq!(
-            (rows[0].status, rows[0].status_code, rows[0].attempts),
-            (ERROR, 0, 2),
-            "{what}"
-        );
-        assert!(
-            rows[0].error.contains("certificate"),
-            "{what}: error names the TLS failure: {}",
-            rows[0].error
-        );
-        assert!(
-            rows[0].error.contains("UnknownIssuer"),
-            "{what}: {}",
-            rows[0].error
-        );
+        assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (ERROR, 0, 2), "{what}");
+        assert!(rows[0].error.contains("certificate"), "{what}: error names the TLS failure: {}", rows[0].error);
+        assert!(rows[0].error.contains("UnknownIssuer"), "{what}: {}", rows[0].error);
     }
-    assert_eq!(
-        rx.count(),
-        1,
-        "only the webhook with the right CA got through"
-    );
+    assert_eq!(rx.count(), 1, "only the webhook with the right CA got through");
     server.stop().await;
 }
 
@@ -287,11 +210,8 @@ async fn deliveries_go_through_a_real_proxy_without_leaking_its_credentials() {
     let mut via_http = new_webhook(None, &plain.url("/via-proxy"), &["tag_created"]);
     via_http.proxy_url = proxy.url_with_credentials();
     let via_http = admin.create_webhook(via_http).await.unwrap().into_inner();
-    let mut via_https = new_webhook(
-        None,
-        &format!("https://localhost:{}/via-tunnel", tls.addr.port()),
-        &["tag_created"],
-    );
+    let mut via_https =
+        new_webhook(None, &format!("https://localhost:{}/via-tunnel", tls.addr.port()), &["tag_created"]);
     via_https.proxy_url = proxy.url_with_credentials();
     via_https.ca_certificate = pki.ca_pem.clone();
     let via_https = admin.create_webhook(via_https).await.unwrap().into_inner();
@@ -300,37 +220,22 @@ async fn deliveries_go_through_a_real_proxy_without_leaking_its_credentials() {
     let db = sql(server.database_url.as_deref().unwrap()).await;
     for w in [&via_http, &via_https] {
         let rows = wait_final(&db, &w.id, 1).await;
-        assert_eq!(
-            (rows[0].status, rows[0].status_code),
-            (SUCCESS, 200),
-            "{:?}",
-            rows[0]
-        );
+        assert_eq!((rows[0].status, rows[0].status_code), (SUCCESS, 200), "{:?}", rows[0]);
     }
     for req in [plain.expect().await, tls.expect().await] {
         assert_signed(&req, "s3cret-value-1234");
         for h in ["proxy-authorization", "authorization"] {
-            assert!(
-                req.header(h).is_none(),
-                "the target saw {h}: {:?}",
-                req.headers
-            );
+            assert!(req.header(h).is_none(), "the target saw {h}: {:?}", req.headers);
         }
         let raw = format!("{:?}", req.headers);
-        assert!(
-            !raw.contains(super::common::proxy::PROXY_USER),
-            "credentials leaked: {raw}"
-        );
+        assert!(!raw.contains(super::common::proxy::PROXY_USER), "credentials leaked: {raw}");
     }
     let log = proxy.log();
     assert!(
         log.contains(&format!("CONNECT localhost:{}", tls.addr.port())),
         "https went through a CONNECT tunnel:\n{log}"
     );
-    assert!(
-        log.contains(&format!("127.0.0.1:{}", plain.addr.port())),
-        "http went through the proxy:\n{log}"
-    );
+    assert!(log.contains(&format!("127.0.0.1:{}", plain.addr.port())), "http went through the proxy:\n{log}");
 
     // Without the credentials the proxy answers 407: a final error, nothing reaches the target.
     let mut no_auth = new_webhook(None, &plain.url("/no-auth"), &["project_created"]);
@@ -338,125 +243,66 @@ async fn deliveries_go_through_a_real_proxy_without_leaking_its_credentials() {
     let no_auth = admin.create_webhook(no_auth).await.unwrap().into_inner();
     publish(&server, "project_created", None, "{}").await;
     let rows = wait_final(&db, &no_auth.id, 1).await;
-    assert_eq!(
-        (rows[0].status, rows[0].status_code),
-        (ERROR, 407),
-        "{:?}",
-        rows[0]
-    );
+    assert_eq!((rows[0].status, rows[0].status_code), (ERROR, 407), "{:?}", rows[0]);
     assert_eq!(plain.count(), 1);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn retries_follow_the_schedule_and_honour_retry_after() {
-    let server = TestServer::start_with(&[
-        "--retry-schedule",
-        "100ms,100ms,100ms",
-        "--retry-jitter",
-        "0",
-    ])
-    .await;
+    let server = TestServer::start_with(&["--retry-schedule", "100ms,100ms,100ms", "--retry-jitter", "0"]).await;
     let mut admin = server.admin().await;
     let db = sql(server.database_url.as_deref().unwrap()).await;
 
     // Fails twice, then succeeds: three attempts of the same bytes under one webhook-id.
-    let flaky = Receiver::start(None, |i, _| {
-        Reply::Status(if i < 2 { 503 } else { 200 }, vec![])
-    })
-    .await;
-    let w = admin
-        .create_webhook(new_webhook(None, &flaky.url("/flaky"), &["tag_created"]))
-        .await
-        .unwrap()
-        .into_inner();
+    let flaky = Receiver::start(None, |i, _| Reply::Status(if i < 2 { 503 } else { 200 }, vec![])).await;
+    let w = admin.create_webhook(new_webhook(None, &flaky.url("/flaky"), &["tag_created"])).await.unwrap().into_inner();
     publish(&server, "tag_created", None, r#"{"try":1}"#).await;
     let rows = wait_final(&db, &w.id, 1).await;
-    assert_eq!(
-        (rows[0].status, rows[0].status_code, rows[0].attempts),
-        (SUCCESS, 200, 3)
-    );
-    let reqs = [
-        flaky.expect().await,
-        flaky.expect().await,
-        flaky.expect().await,
-    ];
+    assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (SUCCESS, 200, 3));
+    let reqs = [flaky.expect().await, flaky.expect().await, flaky.expect().await];
     for r in &reqs {
         assert_eq!(r.body, reqs[0].body);
-        assert_eq!(
-            r.header("webhook-id"),
-            Some(rows[0].id.to_string().as_str())
-        );
+        assert_eq!(r.header("webhook-id"), Some(rows[0].id.to_string().as_str()));
         assert_signed(r, "s3cret-value-1234");
     }
     let attempts: i64 = db
-        .query_one(
-            "SELECT count(*) FROM delivery_attempts WHERE delivery_id = $1",
-            &[&rows[0].id],
-        )
+        .query_one("SELECT count(*) FROM delivery_attempts WHERE delivery_id = $1", &[&rows[0].id])
         .await
         .unwrap()
         .get(0);
     assert_eq!(attempts, 3, "every attempt is recorded");
-    admin
-        .delete_webhook(pb::DeleteWebhookRequest { id: w.id })
-        .await
-        .unwrap();
+    admin.delete_webhook(pb::DeleteWebhookRequest { id: w.id }).await.unwrap();
 
     // A 4xx is final after one attempt.
     let gone = Receiver::start(None, |_, _| Reply::Status(410, vec![])).await;
-    let w = admin
-        .create_webhook(new_webhook(None, &gone.url("/gone"), &["service_created"]))
-        .await
-        .unwrap()
-        .into_inner();
+    let w =
+        admin.create_webhook(new_webhook(None, &gone.url("/gone"), &["service_created"])).await.unwrap().into_inner();
     publish(&server, "service_created", None, "{}").await;
     let rows = wait_final(&db, &w.id, 1).await;
-    assert_eq!(
-        (rows[0].status, rows[0].status_code, rows[0].attempts),
-        (ERROR, 410, 1)
-    );
+    assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (ERROR, 410, 1));
     assert_eq!(gone.count(), 1);
 
     // A redirect is not followed: final error.
-    let moved = Receiver::start(None, |_, _| {
-        Reply::Status(301, vec![("location", "http://127.0.0.1:1/".into())])
-    })
-    .await;
-    let w = admin
-        .create_webhook(new_webhook(
-            None,
-            &moved.url("/moved"),
-            &["project_created"],
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let moved =
+        Receiver::start(None, |_, _| Reply::Status(301, vec![("location", "http://127.0.0.1:1/".into())])).await;
+    let w =
+        admin.create_webhook(new_webhook(None, &moved.url("/moved"), &["project_created"])).await.unwrap().into_inner();
     publish(&server, "project_created", None, "{}").await;
     let rows = wait_final(&db, &w.id, 1).await;
-    assert_eq!(
-        (rows[0].status, rows[0].status_code, rows[0].attempts),
-        (ERROR, 301, 1)
-    );
+    assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (ERROR, 301, 1));
     assert!(rows[0].error.contains("redirect"), "{}", rows[0].error);
 
     // Always 500: the schedule runs out after 1 + 3 attempts.
     let broken = Receiver::start(None, |_, _| Reply::Status(500, vec![])).await;
     let w = admin
-        .create_webhook(new_webhook(
-            None,
-            &broken.url("/broken"),
-            &["configuration_saved"],
-        ))
+        .create_webhook(new_webhook(None, &broken.url("/broken"), &["configuration_saved"]))
         .await
         .unwrap()
         .into_inner();
     publish(&server, "configuration_saved", None, "{}").await;
     let rows = wait_final(&db, &w.id, 1).await;
-    assert_eq!(
-        (rows[0].status, rows[0].status_code, rows[0].attempts),
-        (ERROR, 500, 4)
-    );
+    assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (ERROR, 500, 4));
     assert_eq!(broken.count(), 4);
 
     // Retry-After (1 s) replaces the 100 ms scheduled delay.
@@ -469,11 +315,7 @@ async fn retries_follow_the_schedule_and_honour_retry_after() {
     })
     .await;
     let w = admin
-        .create_webhook(new_webhook(
-            None,
-            &busy.url("/busy"),
-            &["company_user_added"],
-        ))
+        .create_webhook(new_webhook(None, &busy.url("/busy"), &["company_user_added"]))
         .await
         .unwrap()
         .into_inner();
@@ -481,10 +323,7 @@ async fn retries_follow_the_schedule_and_honour_retry_after() {
     let first = busy.expect().await;
     let second = busy.expect().await;
     let gap = second.at.duration_since(first.at);
-    assert!(
-        gap >= Duration::from_millis(900),
-        "second attempt after {gap:?}, before Retry-After"
-    );
+    assert!(gap >= Duration::from_millis(900), "second attempt after {gap:?}, before Retry-After");
     let rows = wait_final(&db, &w.id, 1).await;
     assert_eq!((rows[0].status, rows[0].attempts), (SUCCESS, 2));
     server.stop().await;
@@ -495,48 +334,23 @@ async fn the_ssrf_guard_refuses_private_targets_by_default() {
     let rx = Receiver::ok().await;
     let server = TestServer::start_guarded(&[]).await;
     let mut admin = server.admin().await;
-    let by_ip = admin
-        .create_webhook(new_webhook(None, &rx.url("/ip"), &["tag_created"]))
-        .await
-        .unwrap()
-        .into_inner();
+    let by_ip = admin.create_webhook(new_webhook(None, &rx.url("/ip"), &["tag_created"])).await.unwrap().into_inner();
     let by_name = admin
-        .create_webhook(new_webhook(
-            None,
-            &format!("http://localhost:{}/name", rx.addr.port()),
-            &["tag_created"],
-        ))
+        .create_webhook(new_webhook(None, &format!("http://localhost:{}/name", rx.addr.port()), &["tag_created"]))
         .await
         .unwrap()
         .into_inner();
     let metadata = admin
-        .create_webhook(new_webhook(
-            None,
-            "http://169.254.169.254/latest/meta-data",
-            &["tag_created"],
-        ))
+        .create_webhook(new_webhook(None, "http://169.254.169.254/latest/meta-data", &["tag_created"]))
         .await
         .unwrap()
         .into_inner();
     publish(&server, "tag_created", None, "{}").await;
     let db = sql(server.database_url.as_deref().unwrap()).await;
-    for (w, why) in [
-        (&by_ip, "loopback"),
-        (&by_name, "loopback"),
-        (&metadata, "link-local"),
-    ] {
+    for (w, why) in [(&by_ip, "loopback"), (&by_name, "loopback"), (&metadata, "link-local")] {
         let rows = wait_final(&db, &w.id, 1).await;
-        assert_eq!(
-            (rows[0].status, rows[0].attempts),
-            (ERROR, 1),
-            "refused is final: {:?}",
-            rows[0]
-        );
-        assert!(
-            rows[0].error.contains("SSRF") && rows[0].error.contains(why),
-            "{}",
-            rows[0].error
-        );
+        assert_eq!((rows[0].status, rows[0].attempts), (ERROR, 1), "refused is final: {:?}", rows[0]);
+        assert!(rows[0].error.contains("SSRF") && rows[0].error.contains(why), "{}", rows[0].error);
     }
     assert_eq!(rx.count(), 0, "nothing was sent");
     server.stop().await;
@@ -548,11 +362,7 @@ async fn publish_validation_idempotency_and_scopes() {
     let rx = Receiver::ok().await;
     let mut admin = server.admin().await;
     let w = admin
-        .create_webhook(new_webhook(
-            scope("acme", ""),
-            &rx.url("/"),
-            &["tag_created"],
-        ))
+        .create_webhook(new_webhook(scope("acme", ""), &rx.url("/"), &["tag_created"]))
         .await
         .unwrap()
         .into_inner();
@@ -567,46 +377,14 @@ async fn publish_validation_idempotency_and_scopes() {
     };
     type Mutate = Box<dyn Fn(&mut pb::PublishEventRequest)>;
     let cases: Vec<(Code, &str, Mutate)> = vec![
-        (
-            Code::InvalidArgument,
-            "event_name",
-            Box::new(|r| r.event_name = "nope".into()),
-        ),
-        (
-            Code::InvalidArgument,
-            "event_name",
-            Box::new(|r| r.event_name = String::new()),
-        ),
-        (
-            Code::InvalidArgument,
-            "payload",
-            Box::new(|r| r.payload = "[1]".into()),
-        ),
-        (
-            Code::InvalidArgument,
-            "payload",
-            Box::new(|r| r.payload = "{oops".into()),
-        ),
-        (
-            Code::InvalidArgument,
-            "payload",
-            Box::new(|r| r.payload = String::new()),
-        ),
-        (
-            Code::ResourceExhausted,
-            "payload",
-            Box::new(|r| r.payload = format!(r#"{{"x":"{}"}}"#, "a".repeat(1100))),
-        ),
-        (
-            Code::InvalidArgument,
-            "scope.project_id",
-            Box::new(|r| r.scope = scope("", "web")),
-        ),
-        (
-            Code::InvalidArgument,
-            "event_timestamp",
-            Box::new(|r| r.event_timestamp = -5),
-        ),
+        (Code::InvalidArgument, "event_name", Box::new(|r| r.event_name = "nope".into())),
+        (Code::InvalidArgument, "event_name", Box::new(|r| r.event_name = String::new())),
+        (Code::InvalidArgument, "payload", Box::new(|r| r.payload = "[1]".into())),
+        (Code::InvalidArgument, "payload", Box::new(|r| r.payload = "{oops".into())),
+        (Code::InvalidArgument, "payload", Box::new(|r| r.payload = String::new())),
+        (Code::ResourceExhausted, "payload", Box::new(|r| r.payload = format!(r#"{{"x":"{}"}}"#, "a".repeat(1100)))),
+        (Code::InvalidArgument, "scope.project_id", Box::new(|r| r.scope = scope("", "web"))),
+        (Code::InvalidArgument, "event_timestamp", Box::new(|r| r.event_timestamp = -5)),
     ];
     for (code, field, mutate) in &cases {
         let mut r = ok();
@@ -616,37 +394,19 @@ async fn publish_validation_idempotency_and_scopes() {
     }
     let mut other = ok();
     other.scope = scope("globex", "");
-    assert_eq!(
-        ingest.publish_event(other).await.unwrap_err().code(),
-        Code::PermissionDenied
-    );
+    assert_eq!(ingest.publish_event(other).await.unwrap_err().code(), Code::PermissionDenied);
     let db = sql(server.database_url.as_deref().unwrap()).await;
-    let n: i64 = db
-        .query_one("SELECT count(*) FROM events", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n: i64 = db.query_one("SELECT count(*) FROM events", &[]).await.unwrap().get(0);
     assert_eq!(n, 0, "rejected events wrote nothing");
 
     // Idempotency: the same key in the same scope returns the first event and creates nothing.
     let mut keyed = ok();
     keyed.idempotency_key = "order-42".into();
-    let first = ingest
-        .publish_event(keyed.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let first = ingest.publish_event(keyed.clone()).await.unwrap().into_inner();
     assert!(!first.duplicate);
     assert_eq!(first.deliveries, 1);
-    let again = ingest
-        .publish_event(keyed.clone())
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        (again.event_id.as_str(), again.deliveries, again.duplicate),
-        (first.event_id.as_str(), 1, true)
-    );
+    let again = ingest.publish_event(keyed.clone()).await.unwrap().into_inner();
+    assert_eq!((again.event_id.as_str(), again.deliveries, again.duplicate), (first.event_id.as_str(), 1, true));
     let mut elsewhere = keyed.clone();
     elsewhere.scope = scope("acme", "api");
     let third = ingest.publish_event(elsewhere).await.unwrap().into_inner();
@@ -654,11 +414,7 @@ async fn publish_validation_idempotency_and_scopes() {
     assert_ne!(third.event_id, first.event_id);
     let rows = wait_final(&db, &w.id, 2).await;
     assert_eq!(rows.len(), 2, "one delivery per distinct event");
-    let n: i64 = db
-        .query_one("SELECT count(*) FROM events", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let n: i64 = db.query_one("SELECT count(*) FROM events", &[]).await.unwrap().get(0);
     assert_eq!(n, 2);
     server.stop().await;
 }
@@ -668,84 +424,48 @@ async fn streaming_ingest_answers_in_order_and_history_is_capped_at_200() {
     let server = TestServer::start().await;
     let rx = Receiver::ok().await;
     let mut admin = server.admin().await;
-    let w = admin
-        .create_webhook(new_webhook(None, &rx.url("/"), &["tag_created"]))
-        .await
-        .unwrap()
-        .into_inner();
+    let w = admin.create_webhook(new_webhook(None, &rx.url("/"), &["tag_created"])).await.unwrap().into_inner();
     let token = server.token("publisher", "", "").await;
     let mut ingest = server.ingest_as(Some(&token)).await;
     let reqs: Vec<pb::PublishEventRequest> = (0..230)
         .map(|i| pb::PublishEventRequest {
             event_name: "tag_created".into(),
             payload: format!(r#"{{"seq":{i}}}"#),
-            idempotency_key: if i == 229 {
-                "k-0".into()
-            } else {
-                format!("k-{i}")
-            },
+            idempotency_key: if i == 229 { "k-0".into() } else { format!("k-{i}") },
             ..Default::default()
         })
         .collect();
-    let mut answers = ingest
-        .publish_events(tokio_stream::iter(reqs))
-        .await
-        .unwrap()
-        .into_inner();
+    let mut answers = ingest.publish_events(tokio_stream::iter(reqs)).await.unwrap().into_inner();
     let mut got = Vec::new();
     while let Some(a) = answers.message().await.unwrap() {
         got.push(a);
     }
     assert_eq!(got.len(), 230);
     assert!(got[..229].iter().all(|a| !a.duplicate && a.deliveries == 1));
-    assert!(
-        got[229].duplicate && got[229].event_id == got[0].event_id,
-        "in-order answers; last one repeats key k-0"
-    );
+    assert!(got[229].duplicate && got[229].event_id == got[0].event_id, "in-order answers; last one repeats key k-0");
     let db = sql(server.database_url.as_deref().unwrap()).await;
     // In order: event ids are time-ordered UUIDv7s and the payload sequence matches.
     for (i, a) in got[..229].iter().enumerate() {
         let id = Uuid::parse_str(&a.event_id).unwrap();
-        let body: Vec<u8> = db
-            .query_one("SELECT body FROM events WHERE id = $1", &[&id])
-            .await
-            .unwrap()
-            .get(0);
-        assert!(String::from_utf8(body)
-            .unwrap()
-            .contains(&format!(r#"{{"seq":{i}}}"#)));
+        let body: Vec<u8> = db.query_one("SELECT body FROM events WHERE id = $1", &[&id]).await.unwrap().get(0);
+        assert!(String::from_utf8(body).unwrap().contains(&format!(r#"{{"seq":{i}}}"#)));
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while rx.count() < 229 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "only {} of 229 delivered",
-            rx.count()
-        );
+        assert!(tokio::time::Instant::now() < deadline, "only {} of 229 delivered", rx.count());
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let rows = wait_final(&db, &w.id, 200).await;
-    assert_eq!(
-        rows.len(),
-        200,
-        "history keeps the 200 most recent completed deliveries"
-    );
+    assert_eq!(rows.len(), 200, "history keeps the 200 most recent completed deliveries");
 
     // An invalid event ends the stream after the valid ones before it are answered.
-    let mut bad = vec![
-        pb::PublishEventRequest {
-            event_name: "tag_created".into(),
-            payload: "{}".into(),
-            ..Default::default()
-        };
-        3
-    ];
+    let mut bad =
+        vec![
+            pb::PublishEventRequest { event_name: "tag_created".into(), payload: "{}".into(), ..Default::default() };
+            3
+        ];
     bad[1].payload = "[]".into();
-    let mut answers = ingest
-        .publish_events(tokio_stream::iter(bad))
-        .await
-        .unwrap()
-        .into_inner();
+    let mut answers = ingest.publish_events(tokio_stream::iter(bad)).await.unwrap().into_inner();
     assert!(answers.message().await.unwrap().is_some());
     let err = answers.message().await.unwrap_err();
     assert_field_error(&err, Code::InvalidArgument, "payload");
@@ -755,26 +475,11 @@ async fn streaming_ingest_answers_in_order_and_history_is_capped_at_200() {
 #[tokio::test]
 async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
     let db_url = crate::common::fresh_database().await;
-    let rx = Receiver::start(None, |i, _| {
-        if i == 0 {
-            Reply::Hang
-        } else {
-            Reply::Status(200, vec![])
-        }
-    })
-    .await;
+    let rx = Receiver::start(None, |i, _| if i == 0 { Reply::Hang } else { Reply::Status(200, vec![]) }).await;
     let tmp = tempfile::tempdir().unwrap();
     // Server A: a separate process that claims the delivery, sends it, and is killed mid-send.
     let mut a = std::process::Command::new(env!("CARGO_BIN_EXE_webhookd"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--allow-targets",
-            "127.0.0.1/32",
-            "--lease",
-            "2s",
-        ])
+        .args(["serve", "--listen", "127.0.0.1:0", "--allow-targets", "127.0.0.1/32", "--lease", "2s"])
         .arg("--database-url")
         .arg(&db_url)
         .arg("--data-dir")
@@ -785,9 +490,7 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
         .unwrap();
     let db = sql(&db_url).await;
     // Create the webhook and the event straight in the database A serves.
-    let storage = webhookd::storage::Storage::connect(db_url.parse().unwrap(), 2)
-        .await
-        .unwrap();
+    let storage = webhookd::storage::Storage::connect(db_url.parse().unwrap(), 2).await.unwrap();
     let hook = storage
         .create_webhook(&webhookd::storage::webhooks::NewWebhook {
             scope: Default::default(),
@@ -813,36 +516,20 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
     let first = rx.expect().await;
     a.kill().unwrap();
     a.wait().unwrap();
-    let claimed: Option<Uuid> = db
-        .query_one("SELECT claim_token FROM deliveries", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let claimed: Option<Uuid> = db.query_one("SELECT claim_token FROM deliveries", &[]).await.unwrap().get(0);
     assert!(claimed.is_some(), "the dead server's claim is left behind");
 
     // Server B picks it up once the lease has run out.
     let b = TestServer::start_opts(crate::common::ServerOptions {
         database_url: Some(db_url.clone()),
         data_dir: None,
-        args: vec![
-            "--allow-targets".into(),
-            "127.0.0.1/32".into(),
-            "--poll-interval".into(),
-            "200ms".into(),
-        ],
+        args: vec!["--allow-targets".into(), "127.0.0.1/32".into(), "--poll-interval".into(), "200ms".into()],
     })
     .await;
     let second = rx.expect().await;
-    assert_eq!(
-        second.header("webhook-id"),
-        first.header("webhook-id"),
-        "the same delivery"
-    );
+    assert_eq!(second.header("webhook-id"), first.header("webhook-id"), "the same delivery");
     assert_eq!(second.body, first.body);
-    assert!(
-        second.at.duration_since(first.at) >= Duration::from_millis(1500),
-        "not before the lease ran out"
-    );
+    assert!(second.at.duration_since(first.at) >= Duration::from_millis(1500), "not before the lease ran out");
     let rows = wait_final(&db, &hook.id.to_string(), 1).await;
     assert_eq!((rows[0].status, rows[0].attempts), (SUCCESS, 2));
     b.stop().await;

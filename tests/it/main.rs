@@ -5,4 +5,5 @@ mod common;
 mod admin;
 mod auth;
 mod delivery;
+mod history;
 mod server;

@@ -66,40 +66,20 @@ pub async fn fresh_database() -> String {
     let cluster = tokio::task::spawn_blocking(cluster).await.unwrap();
     TEMPLATE
         .get_or_init(|| async {
-            let (c, conn) = cluster
-                .pg
-                .pg_config("postgres")
-                .connect(tokio_postgres::NoTls)
-                .await
-                .unwrap();
+            let (c, conn) = cluster.pg.pg_config("postgres").connect(tokio_postgres::NoTls).await.unwrap();
             let h = tokio::spawn(conn);
-            c.batch_execute(&format!("CREATE DATABASE {TEMPLATE_DB}"))
-                .await
-                .unwrap();
+            c.batch_execute(&format!("CREATE DATABASE {TEMPLATE_DB}")).await.unwrap();
             drop(c);
             let _ = h.await;
             // Connecting migrates; the pool opens no connection of its own until used.
-            let storage = webhookd::storage::Storage::connect(cluster.pg.pg_config(TEMPLATE_DB), 2)
-                .await
-                .unwrap();
+            let storage = webhookd::storage::Storage::connect(cluster.pg.pg_config(TEMPLATE_DB), 2).await.unwrap();
             drop(storage);
         })
         .await;
-    let name = format!(
-        "t{}_{}",
-        std::process::id(),
-        DB_COUNTER.fetch_add(1, Ordering::SeqCst)
-    );
-    let (c, conn) = cluster
-        .pg
-        .pg_config("postgres")
-        .connect(tokio_postgres::NoTls)
-        .await
-        .unwrap();
+    let name = format!("t{}_{}", std::process::id(), DB_COUNTER.fetch_add(1, Ordering::SeqCst));
+    let (c, conn) = cluster.pg.pg_config("postgres").connect(tokio_postgres::NoTls).await.unwrap();
     let h = tokio::spawn(conn);
-    c.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
-        .await
-        .unwrap();
+    c.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}")).await.unwrap();
     drop(c);
     let _ = h.await;
     cluster.pg.url(&name)
@@ -107,9 +87,7 @@ pub async fn fresh_database() -> String {
 
 /// A direct SQL connection to a test database (for seeding and inspecting state).
 pub async fn sql(url: &str) -> tokio_postgres::Client {
-    let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
+    let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(conn);
     c
 }
@@ -177,12 +155,7 @@ impl TestServer {
     pub async fn start_guarded(args: &[&str]) -> Self {
         let db = fresh_database().await;
         let args = args.iter().map(|s| s.to_string()).collect();
-        Self::start_opts(ServerOptions {
-            database_url: Some(db),
-            data_dir: None,
-            args,
-        })
-        .await
+        Self::start_opts(ServerOptions { database_url: Some(db), data_dir: None, args }).await
     }
 
     /// A server with explicit options.
@@ -222,11 +195,10 @@ impl TestServer {
         };
         server.wait_serving().await;
         // The bootstrap token is written by the first server on a database; later ones get their own.
-        server.admin_token =
-            match std::fs::read_to_string(data_dir.join(webhookd::ADMIN_TOKEN_FILE)) {
-                Ok(t) => t.trim().to_string(),
-                Err(_) => server.token("admin", "", "").await,
-            };
+        server.admin_token = match std::fs::read_to_string(data_dir.join(webhookd::ADMIN_TOKEN_FILE)) {
+            Ok(t) => t.trim().to_string(),
+            Err(_) => server.token("admin", "", "").await,
+        };
         server
     }
 
@@ -239,31 +211,21 @@ impl TestServer {
                     panic!("server exited during start: {r:?}");
                 }
             }
-            let mut health =
-                tonic_health::pb::health_client::HealthClient::new(self.channel().await);
-            let req = tonic_health::pb::HealthCheckRequest {
-                service: String::new(),
-            };
+            let mut health = tonic_health::pb::health_client::HealthClient::new(self.channel().await);
+            let req = tonic_health::pb::HealthCheckRequest { service: String::new() };
             if let Ok(r) = health.check(req).await {
-                if r.into_inner().status
-                    == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
-                {
+                if r.into_inner().status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32 {
                     return;
                 }
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "server not serving after 60 s"
-            );
+            assert!(tokio::time::Instant::now() < deadline, "server not serving after 60 s");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
     /// A lazily connecting channel to the server.
     pub async fn channel(&self) -> Channel {
-        Endpoint::from_shared(format!("http://{}", self.addr))
-            .unwrap()
-            .connect_lazy()
+        Endpoint::from_shared(format!("http://{}", self.addr)).unwrap().connect_lazy()
     }
 
     /// An admin client with the bootstrap instance admin token.
@@ -273,40 +235,21 @@ impl TestServer {
 
     /// An admin client with `token`.
     pub async fn admin_as(&self, token: Option<&str>) -> Admin {
-        pb::webhook_admin_client::WebhookAdminClient::with_interceptor(
-            self.channel().await,
-            Bearer::new(token),
-        )
+        pb::webhook_admin_client::WebhookAdminClient::with_interceptor(self.channel().await, Bearer::new(token))
     }
 
     /// An ingest client with `token`.
     pub async fn ingest_as(&self, token: Option<&str>) -> Ingest {
-        pb::event_ingest_client::EventIngestClient::with_interceptor(
-            self.channel().await,
-            Bearer::new(token),
-        )
+        pb::event_ingest_client::EventIngestClient::with_interceptor(self.channel().await, Bearer::new(token))
     }
 
     /// Creates a token in the server's database.
     pub async fn token(&self, role: &str, company: &str, project: &str) -> String {
-        let url = self
-            .database_url
-            .as_ref()
-            .expect("token() needs a database url");
+        let url = self.database_url.as_ref().expect("token() needs a database url");
         let config: tokio_postgres::Config = url.parse().unwrap();
-        let storage = webhookd::storage::Storage::connect(config, 2)
-            .await
-            .unwrap();
+        let storage = webhookd::storage::Storage::connect(config, 2).await.unwrap();
         let (token, hash) = webhookd::auth::new_token();
-        storage
-            .insert_token(
-                &hash,
-                role,
-                &webhookd::model::Scope::new(company, project),
-                "test",
-            )
-            .await
-            .unwrap();
+        storage.insert_token(&hash, role, &webhookd::model::Scope::new(company, project), "test").await.unwrap();
         token
     }
 
@@ -326,11 +269,7 @@ impl Drop for TestServer {
 }
 
 /// A valid create request on `scope` for `target`.
-pub fn new_webhook(
-    scope: Option<pb::Scope>,
-    target: &str,
-    events: &[&str],
-) -> pb::CreateWebhookRequest {
+pub fn new_webhook(scope: Option<pb::Scope>, target: &str, events: &[&str]) -> pb::CreateWebhookRequest {
     pb::CreateWebhookRequest {
         scope,
         target_url: target.to_string(),
@@ -343,26 +282,14 @@ pub fn new_webhook(
 
 /// A proto scope.
 pub fn scope(company: &str, project: &str) -> Option<pb::Scope> {
-    Some(pb::Scope {
-        company_id: company.into(),
-        project_id: project.into(),
-    })
+    Some(pb::Scope { company_id: company.into(), project_id: project.into() })
 }
 
 /// Asserts `status` has `code` and names `field` (in its message and its BadRequest details).
 pub fn assert_field_error(status: &Status, code: tonic::Code, field: &str) {
     use tonic_types::StatusExt;
     assert_eq!(status.code(), code, "{status:?}");
-    assert!(
-        status.message().starts_with(&format!("{field}:")),
-        "message {:?} should name {field}",
-        status.message()
-    );
-    let details = status
-        .get_details_bad_request()
-        .expect("BadRequest details");
-    assert!(
-        details.field_violations.iter().any(|v| v.field == field),
-        "{details:?}"
-    );
+    assert!(status.message().starts_with(&format!("{field}:")), "message {:?} should name {field}", status.message());
+    let details = status.get_details_bad_request().expect("BadRequest details");
+    assert!(details.field_violations.iter().any(|v| v.field == field), "{details:?}");
 }

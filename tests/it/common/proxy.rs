@@ -37,24 +37,13 @@ impl TinyProxy {
                 "Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\nAllow 127.0.0.1\n\
                  LogLevel Connect\nLogFile \"{}\"\nBasicAuth {PROXY_USER} {PROXY_PASS}\n{}",
                 log.display(),
-                if running_as_root {
-                    "User nobody\nGroup nogroup\n"
-                } else {
-                    ""
-                },
+                if running_as_root { "User nobody\nGroup nogroup\n" } else { "" },
             ),
         )
         .unwrap();
         let binary = ["tinyproxy", "/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"]
             .into_iter()
-            .find(|b| {
-                Command::new(b)
-                    .arg("-v")
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok()
-            })
+            .find(|b| Command::new(b).arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok())
             .expect("tinyproxy is not installed (.ci/run installs it: apt-get install tinyproxy)");
         let child = Command::new(binary)
             .arg("-d")
@@ -65,22 +54,11 @@ impl TinyProxy {
             .spawn()
             .expect("start tinyproxy");
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "tinyproxy did not listen within 20 s"
-            );
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            assert!(tokio::time::Instant::now() < deadline, "tinyproxy did not listen within 20 s");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        TinyProxy {
-            port,
-            child,
-            log,
-            _dir: dir,
-        }
+        TinyProxy { port, child, log, _dir: dir }
     }
 
     /// The proxy URL with credentials.

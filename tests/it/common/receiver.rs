@@ -68,32 +68,25 @@ impl TestPki {
         let ca_key = rcgen::KeyPair::generate().unwrap();
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(
-            rcgen::DnType::CommonName,
-            format!("webhookd test CA {}", uuid::Uuid::new_v4()),
-        );
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, format!("webhookd test CA {}", uuid::Uuid::new_v4()));
         let ca_cert = ca_params.self_signed(&ca_key).unwrap();
         let issuer = rcgen::Issuer::new(ca_params, ca_key);
         let leaf_key = rcgen::KeyPair::generate().unwrap();
         let leaf_params =
-            rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-                .unwrap();
+            rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
         let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
-        let server = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![leaf.der().clone()],
-            rustls_pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
-        )
-        .unwrap();
-        TestPki {
-            ca_pem: ca_cert.pem(),
-            server: Arc::new(server),
-        }
+        let server = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![leaf.der().clone()],
+                rustls_pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+            )
+            .unwrap();
+        TestPki { ca_pem: ca_cert.pem(), server: Arc::new(server) }
     }
 }
 
@@ -133,19 +126,8 @@ impl Receiver {
                             let uri = req.uri().to_string();
                             let method = req.method().to_string();
                             let headers = req.headers().clone();
-                            let body = req
-                                .into_body()
-                                .collect()
-                                .await
-                                .map(|b| b.to_bytes())
-                                .unwrap_or_default();
-                            let captured = Captured {
-                                uri,
-                                method,
-                                headers,
-                                body,
-                                at: Instant::now(),
-                            };
+                            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                            let captured = Captured { uri, method, headers, body, at: Instant::now() };
                             let index = counter.fetch_add(1, Ordering::SeqCst);
                             let reply = responder(index, &captured);
                             let _ = tx.send(captured);
@@ -155,9 +137,7 @@ impl Receiver {
                                     unreachable!()
                                 }
                                 Reply::Status(code, headers) => {
-                                    let mut resp = hyper::Response::new(Full::new(
-                                        Bytes::from_static(b"received"),
-                                    ));
+                                    let mut resp = hyper::Response::new(Full::new(Bytes::from_static(b"received")));
                                     *resp.status_mut() = http::StatusCode::from_u16(code).unwrap();
                                     for (n, v) in headers {
                                         resp.headers_mut().insert(n, v.parse().unwrap());
@@ -167,8 +147,7 @@ impl Receiver {
                             }
                         }
                     });
-                    let builder =
-                        hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
                     match acceptor {
                         Some(acceptor) => {
                             if let Ok(tls) = acceptor.accept(tcp).await {
@@ -182,11 +161,7 @@ impl Receiver {
                 });
             }
         });
-        Receiver {
-            addr,
-            rx: Mutex::new(rx),
-            count,
-        }
+        Receiver { addr, rx: Mutex::new(rx), count }
     }
 
     /// `http://127.0.0.1:<port><path>`.
@@ -196,17 +171,12 @@ impl Receiver {
 
     /// The next request, waiting up to `timeout`.
     pub async fn next(&self, timeout: Duration) -> Option<Captured> {
-        tokio::time::timeout(timeout, self.rx.lock().await.recv())
-            .await
-            .ok()
-            .flatten()
+        tokio::time::timeout(timeout, self.rx.lock().await.recv()).await.ok().flatten()
     }
 
     /// The next request, failing the test after 20 s.
     pub async fn expect(&self) -> Captured {
-        self.next(Duration::from_secs(20))
-            .await
-            .expect("the receiver got no request within 20 s")
+        self.next(Duration::from_secs(20)).await.expect("the receiver got no request within 20 s")
     }
 
     /// Requests received so far.

@@ -1,0 +1,122 @@
+//! `WatchDeliveries`: delivery state changes from every replica, fanned out to watchers.
+//!
+//! One `LISTEN` connection per process feeds a broadcast channel; each watcher filters it
+//! into its own bounded buffer. The engine never waits on a watcher: a watcher whose
+//! buffer fills (or who lags behind the broadcast) gets what was buffered and then
+//! RESOURCE_EXHAUSTED.
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::{convert, ResponseStream};
+use crate::model::Scope;
+use crate::pb;
+use crate::storage::history::{Watched, DELIVERY_CHANNEL};
+use crate::storage::{notify, Storage};
+
+/// Changes held for all watchers of a process before slow ones lag.
+const BROADCAST_CAPACITY: usize = 8192;
+
+/// The per-process source of delivery state changes.
+#[derive(Clone)]
+pub struct WatchHub {
+    tx: broadcast::Sender<Arc<Watched>>,
+    shutdown: CancellationToken,
+    buffer: usize,
+}
+
+/// What a watcher wants to see.
+#[derive(Debug, Clone)]
+pub struct WatchFilter {
+    /// One webhook, or
+    pub webhook_id: Option<Uuid>,
+    /// every webhook on this scope and below.
+    pub scope: Scope,
+    /// Any of these names; empty for all.
+    pub event_types: Vec<String>,
+    /// This status number; 0 for all.
+    pub status: i16,
+    /// Any of these codes; empty for all.
+    pub status_codes: Vec<i32>,
+}
+
+impl WatchFilter {
+    fn matches(&self, w: &Watched) -> bool {
+        let d = &w.delivery;
+        self.webhook_id.is_none_or(|id| id == d.webhook_id)
+            && self.scope.contains(&w.scope())
+            && (self.event_types.is_empty() || self.event_types.contains(&d.event_type))
+            && (self.status == 0 || self.status == d.status)
+            && (self.status_codes.is_empty() || self.status_codes.contains(&d.status_code))
+    }
+}
+
+impl WatchHub {
+    /// Starts listening; watchers get at most `buffer` undelivered changes each.
+    pub fn start(storage: Storage, shutdown: CancellationToken, buffer: usize) -> Self {
+        let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let sender = tx.clone();
+        tokio::spawn(notify::listen(storage, DELIVERY_CHANNEL, shutdown.clone(), move |payload| {
+            let Some(payload) = payload else { return };
+            match serde_json::from_str::<Vec<Watched>>(payload) {
+                Ok(items) => {
+                    for w in items {
+                        // No receiver is not an error: nobody is watching.
+                        let _ = sender.send(Arc::new(w));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "unreadable delivery notification"),
+            }
+        }));
+        Self { tx, shutdown, buffer: buffer.max(1) }
+    }
+
+    /// A stream of the changes matching `filter`, until the client leaves or the server stops.
+    pub fn watch(&self, filter: WatchFilter) -> ResponseStream<pb::DeliveryRecord> {
+        let mut changes = self.tx.subscribe();
+        let (tx, rx) = mpsc::channel(self.buffer);
+        let (fail_tx, fail_rx) = oneshot::channel::<tonic::Status>();
+        let shutdown = self.shutdown.clone();
+        let buffer = self.buffer;
+        tokio::spawn(async move {
+            let overflow = |why: String| {
+                tonic::Status::resource_exhausted(format!(
+                    "watcher fell behind ({why}); the stream was ended so deliveries are not slowed: \
+                     read faster, narrow the filter, or use ListEventHistory to catch up"
+                ))
+            };
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tx.closed() => return,
+                    change = changes.recv() => match change {
+                        Ok(w) if filter.matches(&w) => {
+                            match tx.try_send(Ok(convert::delivery(w.delivery.clone()))) {
+                                Ok(()) => {}
+                                Err(mpsc::error::TrySendError::Full(_)) => {
+                                    let _ = fail_tx.send(overflow(format!("more than {buffer} changes unread")));
+                                    return;
+                                }
+                                Err(mpsc::error::TrySendError::Closed(_)) => return,
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(broadcast::error::RecvError::Lagged(n)) => {
+                            let _ = fail_tx.send(overflow(format!("{n} changes missed")));
+                            return;
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
+                }
+            }
+        });
+        // Buffered records first, then the error that ended the watch, if any.
+        let failure = futures_util::stream::once(fail_rx).filter_map(|r| async move { r.ok().map(Err) });
+        Box::pin(ReceiverStream::new(rx).chain(failure))
+    }
+}

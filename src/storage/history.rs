@@ -1,0 +1,279 @@
+//! Reading deliveries: history listings, details, redeliveries and test pings.
+
+use std::time::SystemTime;
+
+use futures_util::{pin_mut, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use tokio_postgres::Row;
+use uuid::Uuid;
+
+use super::{Storage, StorageError};
+use crate::model::{DeliveryStatus, Scope};
+
+/// Notification channel carrying delivery state changes (JSON arrays of [`Watched`]).
+pub const DELIVERY_CHANNEL: &str = "webhookd_delivery";
+
+/// A delivery's summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRow {
+    /// Delivery id.
+    pub id: Uuid,
+    /// Its webhook.
+    pub webhook_id: Uuid,
+    /// Its event.
+    pub event_id: Uuid,
+    /// Event name.
+    pub event_type: String,
+    /// Stored status number (1 pending, 2 success, 3 error).
+    pub status: i16,
+    /// Latest HTTP status, 0 when none.
+    pub status_code: i32,
+    /// Latest attempt time.
+    pub dispatch_time: Option<SystemTime>,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// Latest attempt duration.
+    pub duration_ms: i64,
+    /// Latest error.
+    pub error: String,
+    /// Creation time.
+    pub create_time: SystemTime,
+    /// Next attempt, while pending.
+    pub next_attempt_time: Option<SystemTime>,
+}
+
+impl DeliveryRow {
+    /// Its status.
+    pub fn status(&self) -> DeliveryStatus {
+        DeliveryStatus::from_i16(self.status)
+    }
+
+    pub(crate) fn from_row(r: &Row) -> Self {
+        Self {
+            id: r.get("id"),
+            webhook_id: r.get("webhook_id"),
+            event_id: r.get("event_id"),
+            event_type: r.get("event_type"),
+            status: r.get("status"),
+            status_code: r.get("status_code"),
+            dispatch_time: r.get("dispatch_time"),
+            attempts: r.get("attempts"),
+            duration_ms: r.get("duration_ms"),
+            error: r.get("error"),
+            create_time: r.get("create_time"),
+            next_attempt_time: r.get("next_attempt_time"),
+        }
+    }
+}
+
+/// A state change as broadcast to watchers: the delivery and where its webhook lives.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Watched {
+    /// The delivery.
+    #[serde(flatten)]
+    pub delivery: DeliveryRow,
+    /// The webhook's scope: company.
+    pub company_id: String,
+    /// The webhook's scope: project.
+    pub project_id: String,
+}
+
+impl Watched {
+    /// The webhook's scope.
+    pub fn scope(&self) -> Scope {
+        Scope::new(&self.company_id, &self.project_id)
+    }
+}
+
+/// Which history to list.
+#[derive(Debug, Clone)]
+pub struct HistoryFilter {
+    /// The webhook.
+    pub webhook_id: Uuid,
+    /// Any of these event names; empty for all.
+    pub event_types: Vec<String>,
+    /// This status number; 0 for all.
+    pub status: i16,
+    /// Any of these codes; empty for all.
+    pub status_codes: Vec<i32>,
+    /// Oldest first instead of newest first.
+    pub oldest_first: bool,
+    /// At most this many.
+    pub limit: i64,
+}
+
+/// One attempt of a delivery.
+#[derive(Debug, Clone)]
+pub struct AttemptRow {
+    /// Attempt number.
+    pub attempt: i32,
+    /// When.
+    pub dispatch_time: SystemTime,
+    /// HTTP status or 0.
+    pub status_code: i32,
+    /// Error or empty.
+    pub error: String,
+    /// Duration.
+    pub duration_ms: i64,
+    /// Response prefix.
+    pub response_body: Vec<u8>,
+}
+
+/// A delivery with what was sent and received.
+#[derive(Debug, Clone)]
+pub struct DeliveryDetail {
+    /// Summary.
+    pub delivery: DeliveryRow,
+    /// Exact body.
+    pub body: Vec<u8>,
+    /// Headers of the latest attempt as `[{"name","value"}]`.
+    pub request_headers: Option<serde_json::Value>,
+    /// Latest response prefix.
+    pub response_body: Option<Vec<u8>>,
+    /// Every attempt, oldest first.
+    pub attempts: Vec<AttemptRow>,
+}
+
+const COLUMNS: &str = "id, webhook_id, event_id, event_type, status, status_code, dispatch_time, attempts,
+     duration_ms, error, create_time, next_attempt_time";
+
+impl Storage {
+    /// Streams a webhook's filtered, sorted history; rows are sent as the database returns them.
+    pub async fn history(
+        &self,
+        f: HistoryFilter,
+    ) -> Result<mpsc::Receiver<Result<DeliveryRow, StorageError>>, StorageError> {
+        let c = self.conn().await?;
+        let sql = if f.oldest_first {
+            include_str!("sql/history_oldest.sql")
+        } else {
+            include_str!("sql/history_newest.sql")
+        };
+        let stmt = c.prepare_cached(sql).await?;
+        let (tx, rx) = mpsc::channel(32);
+        tokio::spawn(async move {
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
+                [&f.webhook_id, &f.event_types, &f.status, &f.status_codes, &f.limit];
+            let rows = match c.query_raw(&stmt, params).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = tx.send(Err(e.into())).await;
+                    return;
+                }
+            };
+            pin_mut!(rows);
+            loop {
+                match rows.try_next().await {
+                    Ok(Some(r)) => {
+                        if tx.send(Ok(DeliveryRow::from_row(&r))).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => return,
+                    Err(e) => {
+                        let _ = tx.send(Err(e.into())).await;
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    /// One delivery's summary.
+    pub async fn get_delivery(&self, id: Uuid) -> Result<Option<DeliveryRow>, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = $1")).await?;
+        Ok(c.query_opt(&stmt, &[&id]).await?.as_ref().map(DeliveryRow::from_row))
+    }
+
+    /// One delivery with its body, headers and attempts.
+    pub async fn delivery_detail(&self, id: Uuid) -> Result<Option<DeliveryDetail>, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT d.id, d.webhook_id, d.event_id, d.event_type, d.status, d.status_code, d.dispatch_time,
+                        d.attempts, d.duration_ms, d.error, d.create_time, d.next_attempt_time,
+                        d.request_headers, d.response_body, e.body
+                 FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = $1",
+            )
+            .await?;
+        let Some(r) = c.query_opt(&stmt, &[&id]).await? else { return Ok(None) };
+        let attempts = c
+            .prepare_cached(
+                "SELECT attempt, dispatch_time, status_code, error, duration_ms, response_body
+                 FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt",
+            )
+            .await?;
+        let attempts = c
+            .query(&attempts, &[&id])
+            .await?
+            .iter()
+            .map(|a| AttemptRow {
+                attempt: a.get("attempt"),
+                dispatch_time: a.get("dispatch_time"),
+                status_code: a.get("status_code"),
+                error: a.get("error"),
+                duration_ms: a.get("duration_ms"),
+                response_body: a.get("response_body"),
+            })
+            .collect();
+        Ok(Some(DeliveryDetail {
+            delivery: DeliveryRow::from_row(&r),
+            body: r.get("body"),
+            request_headers: r.get("request_headers"),
+            response_body: r.get("response_body"),
+            attempts,
+        }))
+    }
+
+    /// A new pending delivery of `delivery_id`'s event to the same webhook.
+    pub async fn redeliver(&self, delivery_id: Uuid) -> Result<Option<DeliveryRow>, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c
+            .prepare_cached(&format!(
+                "WITH new AS (
+                     INSERT INTO deliveries (id, webhook_id, event_id, event_type, next_attempt_time)
+                     SELECT gen_random_uuid(), webhook_id, event_id, event_type, now() FROM deliveries WHERE id = $1
+                     RETURNING {COLUMNS}
+                 ), wake AS (SELECT pg_notify('{}', '') FROM new)
+                 SELECT new.* FROM new, wake",
+                super::events::DUE_CHANNEL
+            ))
+            .await?;
+        Ok(c.query_opt(&stmt, &[&delivery_id]).await?.as_ref().map(DeliveryRow::from_row))
+    }
+
+    /// Stores a `webhook_test` event for one webhook only, with its single delivery.
+    pub async fn test_delivery(
+        &self,
+        webhook_id: Uuid,
+        scope: &Scope,
+        name: &str,
+        timestamp_ms: i64,
+        body: &[u8],
+    ) -> Result<DeliveryRow, StorageError> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        let event_id = Uuid::now_v7();
+        tx.execute(
+            "INSERT INTO events (id, event_name, company_id, project_id, event_timestamp, body)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&event_id, &name, &scope.company_id, &scope.project_id, &timestamp_ms, &body],
+        )
+        .await?;
+        let row = tx
+            .query_one(
+                &format!(
+                    "INSERT INTO deliveries (id, webhook_id, event_id, event_type, next_attempt_time)
+                     VALUES (gen_random_uuid(), $1, $2, $3, now()) RETURNING {COLUMNS}"
+                ),
+                &[&webhook_id, &event_id, &name],
+            )
+            .await?;
+        tx.execute("SELECT pg_notify($1, '')", &[&super::events::DUE_CHANNEL]).await?;
+        tx.commit().await?;
+        Ok(DeliveryRow::from_row(&row))
+    }
+}

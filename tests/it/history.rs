@@ -1,0 +1,450 @@
+//! History and operations RPCs: ListEventHistory against a brute-force model, GetDelivery,
+//! RedeliverEvent, TestWebhook, WatchDeliveries.
+
+use std::time::{Duration, SystemTime};
+
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use tonic::Code;
+use uuid::Uuid;
+use webhookd::pb;
+
+use crate::common::receiver::Receiver;
+use crate::common::{assert_field_error, new_webhook, scope, sql, TestServer};
+use crate::delivery::wait_final;
+
+#[derive(Debug, Clone)]
+struct Seeded {
+    id: Uuid,
+    event_type: String,
+    status: i16,
+    status_code: i32,
+    dispatch_time: Option<SystemTime>,
+}
+
+const TYPES: [&str; 4] = ["project_created", "tag_created", "service_created", "company_user_added"];
+const CODES: [i32; 5] = [0, 200, 404, 500, 503];
+
+/// Inserts `n` deliveries with random types, states, codes and (often tied) times.
+async fn seed(db: &tokio_postgres::Client, webhook_id: &str, n: usize, rng: &mut StdRng) -> Vec<Seeded> {
+    let webhook_id = Uuid::parse_str(webhook_id).unwrap();
+    let base = SystemTime::UNIX_EPOCH + Duration::from_secs(1_750_000_000);
+    let mut rows = Vec::new();
+    for _ in 0..n {
+        let event_type = TYPES.choose(rng).unwrap().to_string();
+        let status: i16 = rng.random_range(1..=3);
+        let status_code = *CODES.choose(rng).unwrap();
+        // Twenty distinct instants for hundreds of rows: many ties, broken by id.
+        let dispatch_time = if status == 1 && rng.random_bool(0.5) {
+            None
+        } else {
+            Some(base + Duration::from_secs(rng.random_range(0..20)))
+        };
+        let event_id = Uuid::now_v7();
+        let id = Uuid::new_v4();
+        db.execute(
+            "INSERT INTO events (id, event_name, event_timestamp, body) VALUES ($1, $2, 1, '{}')",
+            &[&event_id, &event_type],
+        )
+        .await
+        .unwrap();
+        db.execute(
+            "INSERT INTO deliveries (id, webhook_id, event_id, event_type, status, status_code, dispatch_time, attempts, next_attempt_time)
+             VALUES ($1, $2, $3, $4, $5::int2, $6, $7, 1, CASE WHEN $5::int2 = 1::int2 THEN now() + interval '1 day' END)",
+            &[&id, &webhook_id, &event_id, &event_type, &status, &status_code, &dispatch_time],
+        )
+        .await
+        .unwrap();
+        rows.push(Seeded { id, event_type, status, status_code, dispatch_time });
+    }
+    rows
+}
+
+/// The model's answer: filter with AND, sort by dispatch time (absent first when newest
+/// first, last when oldest first), ties by id, cut at the limit.
+fn model(rows: &[Seeded], r: &pb::ListEventHistoryRequest) -> Vec<Uuid> {
+    let mut hits: Vec<&Seeded> = rows
+        .iter()
+        .filter(|s| r.event_types.is_empty() || r.event_types.contains(&s.event_type))
+        .filter(|s| r.status == 0 || i32::from(s.status) == r.status)
+        .filter(|s| r.status_codes.is_empty() || r.status_codes.contains(&s.status_code))
+        .collect();
+    // Oldest first: ascending time, absent times last, ties by ascending id.
+    hits.sort_by_key(|s| (s.dispatch_time.is_none(), s.dispatch_time, s.id));
+    if r.order != pb::HistoryOrder::OldestFirst as i32 {
+        // Newest first is exactly the reverse: absent times lead, ties by descending id.
+        hits.reverse();
+    }
+    let limit = match r.limit {
+        0 => 200,
+        n => n.min(200) as usize,
+    };
+    hits.into_iter().take(limit).map(|s| s.id).collect()
+}
+
+async fn history(
+    admin: &mut crate::common::Admin,
+    r: pb::ListEventHistoryRequest,
+) -> Result<Vec<pb::DeliveryRecord>, tonic::Status> {
+    let mut stream = admin.list_event_history(r).await?.into_inner();
+    let mut out = Vec::new();
+    while let Some(d) = stream.message().await? {
+        out.push(d);
+    }
+    Ok(out)
+}
+
+#[tokio::test]
+async fn history_filters_and_sorts_like_a_brute_force_model() {
+    let server = TestServer::start_with(&["--no-delivery"]).await;
+    let mut admin = server.admin().await;
+    let w =
+        admin.create_webhook(new_webhook(None, "https://a.example.com/", &["tag_created"])).await.unwrap().into_inner();
+    let db = sql(server.database_url.as_deref().unwrap()).await;
+    let mut rng = StdRng::seed_from_u64(0x5eed);
+    let rows = seed(&db, &w.id, 400, &mut rng).await;
+
+    for round in 0..150 {
+        let (n_types, n_codes) = (rng.random_range(0..=2), rng.random_range(0..=2));
+        let event_types: Vec<String> = TYPES.choose_multiple(&mut rng, n_types).map(|s| s.to_string()).collect();
+        let status_codes: Vec<i32> = CODES.choose_multiple(&mut rng, n_codes).copied().collect();
+        let req = pb::ListEventHistoryRequest {
+            webhook_id: w.id.clone(),
+            event_types,
+            status: *[0, 1, 2, 3].choose(&mut rng).unwrap(),
+            status_codes,
+            order: *[0, 1, 2].choose(&mut rng).unwrap(),
+            limit: *[0, 1, 3, 17, 100, 200, 500].choose(&mut rng).unwrap(),
+        };
+        let got: Vec<Uuid> =
+            history(&mut admin, req.clone()).await.unwrap().iter().map(|d| Uuid::parse_str(&d.id).unwrap()).collect();
+        assert_eq!(got, model(&rows, &req), "round {round}: {req:?}");
+    }
+
+    // Records carry what was stored.
+    let all = history(&mut admin, pb::ListEventHistoryRequest { webhook_id: w.id.clone(), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 200, "limit 0 means 200");
+    let capped = history(
+        &mut admin,
+        pb::ListEventHistoryRequest { webhook_id: w.id.clone(), limit: 10_000, ..Default::default() },
+    )
+    .await
+    .unwrap();
+    assert_eq!(capped.len(), 200, "limits above 200 are capped");
+    let first = rows.iter().find(|s| s.id.to_string() == all[0].id).unwrap();
+    assert_eq!(all[0].event_type, first.event_type);
+    assert_eq!(all[0].status_code, first.status_code);
+    assert_eq!(all[0].webhook_id, w.id);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn history_errors_and_scopes() {
+    let server = TestServer::start_with(&["--no-delivery"]).await;
+    let mut root = server.admin().await;
+    let theirs = root
+        .create_webhook(new_webhook(scope("globex", ""), "https://g.example.com/", &["tag_created"]))
+        .await
+        .unwrap()
+        .into_inner();
+    let acme = server.token("admin", "acme", "").await;
+    let mut acme = server.admin_as(Some(&acme)).await;
+    let err = history(
+        &mut root,
+        pb::ListEventHistoryRequest { webhook_id: Uuid::new_v4().to_string(), ..Default::default() },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    let err = history(&mut acme, pb::ListEventHistoryRequest { webhook_id: theirs.id.clone(), ..Default::default() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound, "another company's webhook is not revealed");
+    let bad = |f: fn(&mut pb::ListEventHistoryRequest)| {
+        let mut r = pb::ListEventHistoryRequest { webhook_id: theirs.id.clone(), ..Default::default() };
+        f(&mut r);
+        r
+    };
+    for (field, req) in [
+        ("limit", bad(|r| r.limit = -1)),
+        ("status", bad(|r| r.status = 42)),
+        ("order", bad(|r| r.order = 9)),
+        ("status_codes", bad(|r| r.status_codes = vec![999])),
+        ("event_types", bad(|r| r.event_types = vec!["nope".into()])),
+        ("webhook_id", bad(|r| r.webhook_id = "x".into())),
+    ] {
+        let err = history(&mut root, req).await.unwrap_err();
+        assert_field_error(&err, Code::InvalidArgument, field);
+    }
+    for id in [Uuid::new_v4().to_string()] {
+        assert_eq!(
+            root.get_delivery(pb::GetDeliveryRequest { id: id.clone() }).await.unwrap_err().code(),
+            Code::NotFound
+        );
+        assert_eq!(
+            root.redeliver_event(pb::RedeliverEventRequest { delivery_id: id.clone() }).await.unwrap_err().code(),
+            Code::NotFound
+        );
+        assert_eq!(
+            root.test_webhook(pb::TestWebhookRequest { webhook_id: id }).await.unwrap_err().code(),
+            Code::NotFound
+        );
+    }
+    assert_eq!(
+        acme.test_webhook(pb::TestWebhookRequest { webhook_id: theirs.id.clone() }).await.unwrap_err().code(),
+        Code::NotFound
+    );
+    let err = acme
+        .watch_deliveries(pb::WatchDeliveriesRequest {
+            target: Some(pb::watch_deliveries_request::Target::Scope(pb::Scope {
+                company_id: "globex".into(),
+                project_id: String::new(),
+            })),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn get_delivery_redeliver_and_test_ping() {
+    let server = TestServer::start().await;
+    let rx = Receiver::ok().await;
+    let mut admin = server.admin().await;
+    let w = admin
+        .create_webhook(new_webhook(scope("acme", ""), &rx.url("/hook"), &["tag_created"]))
+        .await
+        .unwrap()
+        .into_inner();
+    let publisher = server.token("publisher", "acme", "").await;
+    let payload = r#"{"n": 12345678901234567890, "x": [1.0, "two"]}"#;
+    server
+        .ingest_as(Some(&publisher))
+        .await
+        .publish_event(pb::PublishEventRequest {
+            event_name: "tag_created".into(),
+            scope: scope("acme", ""),
+            payload: payload.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let got = rx.expect().await;
+    let db = sql(server.database_url.as_deref().unwrap()).await;
+    let rows = wait_final(&db, &w.id, 1).await;
+
+    let detail = admin.get_delivery(pb::GetDeliveryRequest { id: rows[0].id.to_string() }).await.unwrap().into_inner();
+    assert_eq!(detail.request_body, got.body.to_vec(), "GetDelivery returns the exact bytes received");
+    let header = |name: &str| detail.request_headers.iter().find(|h| h.name == name).map(|h| h.value.as_str());
+    for name in
+        ["x-mia-signature", "webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "user-agent"]
+    {
+        assert_eq!(header(name), got.header(name), "{name}");
+    }
+    assert_eq!(detail.response_status, 200);
+    assert_eq!(detail.response_body, b"received");
+    assert_eq!(detail.attempts.len(), 1);
+    assert_eq!(detail.attempts[0].status_code, 200);
+    assert_eq!(detail.attempts[0].response_body, b"received");
+    let d = detail.delivery.unwrap();
+    assert_eq!((d.status, d.attempts, d.event_type.as_str()), (pb::DeliveryStatus::Success as i32, 1, "tag_created"));
+
+    // Redelivery: a new delivery of the same bytes, signed with the current secret.
+    admin
+        .update_webhook(pb::UpdateWebhookRequest {
+            id: w.id.clone(),
+            secret: "rotated-secret-42".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let again =
+        admin.redeliver_event(pb::RedeliverEventRequest { delivery_id: d.id.clone() }).await.unwrap().into_inner();
+    assert_ne!(again.id, d.id);
+    assert_eq!(again.status, pb::DeliveryStatus::Pending as i32);
+    let second = rx.expect().await;
+    assert_eq!(second.body, got.body);
+    assert_eq!(second.header("webhook-id"), Some(again.id.as_str()));
+    let mut h = <sha2::Sha256 as sha2::Digest>::new();
+    sha2::Digest::update(&mut h, &second.body);
+    sha2::Digest::update(&mut h, b"rotated-secret-42");
+    let want: String = sha2::Digest::finalize(h).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(second.header("x-mia-signature"), Some(want.as_str()));
+
+    // Test ping: a webhook_test event through the engine.
+    let ping = admin.test_webhook(pb::TestWebhookRequest { webhook_id: w.id.clone() }).await.unwrap().into_inner();
+    assert_eq!(ping.event_type, "webhook_test");
+    let third = rx.expect().await;
+    let body: serde_json::Value = serde_json::from_slice(&third.body).unwrap();
+    assert_eq!(body["eventName"], "webhook_test");
+    assert_eq!(body["payload"]["webhookId"], w.id.as_str());
+
+    wait_final(&db, &w.id, 3).await;
+    let all = history(&mut admin, pb::ListEventHistoryRequest { webhook_id: w.id.clone(), ..Default::default() })
+        .await
+        .unwrap();
+    let ids: Vec<&str> = all.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, vec![ping.id.as_str(), again.id.as_str(), d.id.as_str()], "newest first");
+    assert!(all.iter().all(|d| d.status == pb::DeliveryStatus::Success as i32));
+    let pings = history(
+        &mut admin,
+        pb::ListEventHistoryRequest {
+            webhook_id: w.id.clone(),
+            event_types: vec!["webhook_test".into()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(pings.len(), 1);
+    let original = admin.get_delivery(pb::GetDeliveryRequest { id: d.id.clone() }).await.unwrap().into_inner();
+    assert_eq!(original.delivery.unwrap().attempts, 1, "the original stays as it was");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn watch_sees_deliveries_made_by_another_server_process() {
+    // Server A only serves the API (no engine); server B, a separate process, delivers.
+    let a = TestServer::start_with(&["--no-delivery"]).await;
+    let db_url = a.database_url.clone().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut b = std::process::Command::new(env!("CARGO_BIN_EXE_webhookd"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--allow-targets", "127.0.0.1/32", "--poll-interval", "100ms"])
+        .arg("--database-url")
+        .arg(&db_url)
+        .arg("--data-dir")
+        .arg(tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let rx = Receiver::ok().await;
+    let mut admin = a.admin().await;
+    let w = admin
+        .create_webhook(new_webhook(scope("acme", "web"), &rx.url("/"), &["tag_created"]))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut by_webhook = admin
+        .watch_deliveries(pb::WatchDeliveriesRequest {
+            target: Some(pb::watch_deliveries_request::Target::WebhookId(w.id.clone())),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut by_scope = admin
+        .watch_deliveries(pb::WatchDeliveriesRequest {
+            target: Some(pb::watch_deliveries_request::Target::Scope(pb::Scope {
+                company_id: "acme".into(),
+                project_id: String::new(),
+            })),
+            status: pb::DeliveryStatus::Success as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut elsewhere = admin
+        .watch_deliveries(pb::WatchDeliveriesRequest {
+            target: Some(pb::watch_deliveries_request::Target::Scope(pb::Scope {
+                company_id: "globex".into(),
+                project_id: String::new(),
+            })),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let publisher = a.token("publisher", "", "").await;
+    let published = a
+        .ingest_as(Some(&publisher))
+        .await
+        .publish_event(pb::PublishEventRequest {
+            event_name: "tag_created".into(),
+            scope: scope("acme", "web"),
+            payload: "{}".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    rx.expect().await;
+    for stream in [&mut by_webhook, &mut by_scope] {
+        let seen = tokio::time::timeout(Duration::from_secs(20), stream.message())
+            .await
+            .expect("a change within 20 s")
+            .unwrap()
+            .unwrap();
+        assert_eq!(seen.webhook_id, w.id);
+        assert_eq!(seen.event_id, published.event_id);
+        assert_eq!(seen.status, pb::DeliveryStatus::Success as i32);
+        assert_eq!(seen.status_code, 200);
+    }
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), elsewhere.message()).await.is_err(),
+        "a watcher of another company sees nothing"
+    );
+    b.kill().unwrap();
+    b.wait().unwrap();
+    // Shutdown ends open watches cleanly.
+    let stop = tokio::spawn(a.stop());
+    let end =
+        tokio::time::timeout(Duration::from_secs(20), by_webhook.message()).await.expect("the watch ends on shutdown");
+    assert!(matches!(end, Ok(None)), "{end:?}");
+    stop.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_slow_watcher_is_cut_off_without_slowing_deliveries() {
+    let server = TestServer::start_with(&["--watch-buffer", "8"]).await;
+    let rx = Receiver::ok().await;
+    let mut admin = server.admin().await;
+    let w = admin.create_webhook(new_webhook(None, &rx.url("/"), &["tag_created"])).await.unwrap().into_inner();
+    let mut watch = admin
+        .watch_deliveries(pb::WatchDeliveriesRequest {
+            target: Some(pb::watch_deliveries_request::Target::WebhookId(w.id.clone())),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let publisher = server.token("publisher", "", "").await;
+    let events: Vec<pb::PublishEventRequest> = (0..1500)
+        .map(|i| pb::PublishEventRequest {
+            event_name: "tag_created".into(),
+            payload: format!(r#"{{"i":{i}}}"#),
+            ..Default::default()
+        })
+        .collect();
+    let mut acks =
+        server.ingest_as(Some(&publisher)).await.publish_events(tokio_stream::iter(events)).await.unwrap().into_inner();
+    while acks.message().await.unwrap().is_some() {}
+    // Every delivery completes although nobody reads the watch.
+    let db = sql(server.database_url.as_deref().unwrap()).await;
+    let rows = wait_final(&db, &w.id, 200).await;
+    assert_eq!(rows.len(), 200);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while rx.count() < 1500 {
+        assert!(tokio::time::Instant::now() < deadline, "deliveries stalled at {}", rx.count());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The watcher gets what was buffered, then RESOURCE_EXHAUSTED.
+    let mut got = 0;
+    let err = loop {
+        match tokio::time::timeout(Duration::from_secs(20), watch.message()).await.expect("the watch answers") {
+            Ok(Some(_)) => got += 1,
+            Ok(None) => panic!("the watch ended without an error after {got} records"),
+            Err(status) => break status,
+        }
+    };
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
+    assert!(err.message().contains("fell behind"), "{err:?}");
+    assert!(got < 1500, "the slow watcher was cut off ({got} records)");
+    server.stop().await;
+}
