@@ -20,6 +20,7 @@ pub mod telemetry;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
+use futures_util::StreamExt;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
@@ -104,6 +105,13 @@ async fn serve(
     let addr = listener.local_addr().map_err(|e| ServeError::Io("listener address".into(), e))?;
     tracing::info!(%addr, "webhookd listening");
 
+    // Small gRPC messages must not wait for Nagle's algorithm (40 ms with delayed ACKs).
+    let incoming = TcpListenerStream::new(listener).map(|conn| {
+        if let Ok(c) = &conn {
+            let _ = c.set_nodelay(true);
+        }
+        conn
+    });
     let stop = shutdown.clone();
     let result = tonic::transport::Server::builder()
         .add_service(health_service)
@@ -111,7 +119,7 @@ async fn serve(
         .add_service(reflection_v1alpha)
         .add_service(WebhookAdminServer::new(admin))
         .add_service(EventIngestServer::new(ingest))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+        .serve_with_incoming_shutdown(incoming, async move {
             stop.cancelled().await;
             health.set_not_serving::<WebhookAdminServer<AdminService>>().await;
             health.set_not_serving::<EventIngestServer<IngestService>>().await;
