@@ -42,6 +42,25 @@ mod tests {
         assert_ne!(mia_signature(BODY, b"my-shared-secreT"), mia_signature(BODY, b"my-shared-secret"));
     }
 
+    /// The vectors the clients' verify helpers are tested with must be what webhookd sends.
+    #[test]
+    fn shared_vectors() {
+        let file: serde_json::Value =
+            serde_json::from_str(include_str!("../../clients/testdata/signature_vectors.json")).unwrap();
+        let vectors = file["vectors"].as_array().unwrap();
+        assert!(vectors.len() >= 4);
+        for v in vectors {
+            let (secret, body) = (v["secret"].as_str().unwrap().as_bytes(), v["body"].as_str().unwrap().as_bytes());
+            let (id, ts) = (v["webhook_id"].as_str().unwrap(), v["webhook_timestamp"].as_i64().unwrap());
+            let mia = mia_signature(body, secret);
+            let standard = standard_signature(id, ts, body, secret);
+            assert_eq!(mia, v["x_mia_signature"].as_str().unwrap(), "{}: X-Mia-Signature", v["name"]);
+            assert_eq!(standard, v["webhook_signature"].as_str().unwrap(), "{}: webhook-signature", v["name"]);
+            let whsec = format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(secret));
+            assert_eq!(whsec, v["standard_webhooks_secret"].as_str().unwrap());
+        }
+    }
+
     #[test]
     fn standard_webhooks_known_answers() {
         // The Standard Webhooks specification's own example (secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw).

@@ -1,7 +1,7 @@
 //! WebhookAdmin CRUD, validation, update masks and pagination.
 
 use tonic::Code;
-use webhookd::pb;
+use webhookd_client::pb;
 
 use crate::common::{assert_field_error, new_webhook, scope, sql, TestServer};
 

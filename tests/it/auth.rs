@@ -1,7 +1,7 @@
 //! Tokens: authentication, roles and scopes.
 
 use tonic::Code;
-use webhookd::pb;
+use webhookd_client::pb;
 
 use crate::common::{new_webhook, scope, TestServer};
 

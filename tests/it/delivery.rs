@@ -7,7 +7,7 @@ use hmac::Mac;
 use sha2::Digest;
 use tonic::Code;
 use uuid::Uuid;
-use webhookd::pb;
+use webhookd_client::pb;
 
 use crate::common::proxy::TinyProxy;
 use crate::common::receiver::{Captured, Receiver, Reply, TestPki};

@@ -8,7 +8,7 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use tonic::Code;
 use uuid::Uuid;
-use webhookd::pb;
+use webhookd_client::pb;
 
 use crate::common::receiver::Receiver;
 use crate::common::{assert_field_error, new_webhook, scope, sql, TestServer};

@@ -2,7 +2,7 @@
 
 use prost::Message;
 use tokio_stream::StreamExt;
-use webhookd::pb;
+use webhookd_client::pb;
 
 use crate::common::{logs, new_webhook, scope, ServerOptions, TestServer};
 
@@ -75,7 +75,9 @@ async fn the_secret_never_leaves_the_server() {
     let secret = format!("never-show-{}", uuid::Uuid::new_v4().simple());
     let mut req = new_webhook(scope("acme", ""), "https://a.example.com/", &["tag_created"]);
     req.secret = secret.clone();
-    assert!(!format!("{req:?}").contains(&secret), "Debug of the request shows the secret");
+    assert!(!format!("{req:?}").contains(&secret), "Debug of the client's request shows the secret");
+    let server_side = webhookd::pb::CreateWebhookRequest { secret: secret.clone(), ..Default::default() };
+    assert!(!format!("{server_side:?}").contains(&secret), "Debug of the server's request shows the secret");
 
     let mut encoded: Vec<u8> = Vec::new();
     let created = admin.create_webhook(req).await.unwrap().into_inner();

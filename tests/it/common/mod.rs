@@ -16,14 +16,12 @@ use tokio::net::TcpListener;
 use tokio::sync::OnceCell;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tonic::metadata::MetadataValue;
-use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
-use tonic::{Request, Status};
+use tonic::Status;
 
 use webhookd::config::Config;
-use webhookd::pb;
 use webhookd::storage::local::LocalPostgres;
+use webhookd_client::pb;
 
 /// The cluster of this test process.
 struct Cluster {
@@ -92,30 +90,10 @@ pub async fn sql(url: &str) -> tokio_postgres::Client {
     c
 }
 
-/// Adds `authorization: Bearer <token>` to every call.
-#[derive(Clone)]
-pub struct Bearer(Option<MetadataValue<tonic::metadata::Ascii>>);
-
-impl tonic::service::Interceptor for Bearer {
-    fn call(&mut self, mut req: Request<()>) -> Result<Request<()>, Status> {
-        if let Some(v) = &self.0 {
-            req.metadata_mut().insert("authorization", v.clone());
-        }
-        Ok(req)
-    }
-}
-
-impl Bearer {
-    /// An interceptor sending `token`; `None` sends no header.
-    pub fn new(token: Option<&str>) -> Self {
-        Self(token.map(|t| format!("Bearer {t}").parse().unwrap()))
-    }
-}
-
-/// Admin client type.
-pub type Admin = pb::webhook_admin_client::WebhookAdminClient<InterceptedService<Channel, Bearer>>;
+/// Admin client type (from the Rust client crate, generated from the same proto).
+pub type Admin = webhookd_client::AdminClient;
 /// Ingest client type.
-pub type Ingest = pb::event_ingest_client::EventIngestClient<InterceptedService<Channel, Bearer>>;
+pub type Ingest = webhookd_client::IngestClient;
 
 /// A webhookd server running in this process.
 pub struct TestServer {
@@ -233,14 +211,19 @@ impl TestServer {
         self.admin_as(Some(&self.admin_token.clone())).await
     }
 
+    /// A client of both services with `token` (`None`: no credentials).
+    pub async fn client_as(&self, token: Option<&str>) -> webhookd_client::Client {
+        webhookd_client::Client::with_channel(self.channel().await, token).unwrap()
+    }
+
     /// An admin client with `token`.
     pub async fn admin_as(&self, token: Option<&str>) -> Admin {
-        pb::webhook_admin_client::WebhookAdminClient::with_interceptor(self.channel().await, Bearer::new(token))
+        self.client_as(token).await.admin()
     }
 
     /// An ingest client with `token`.
     pub async fn ingest_as(&self, token: Option<&str>) -> Ingest {
-        pb::event_ingest_client::EventIngestClient::with_interceptor(self.channel().await, Bearer::new(token))
+        self.client_as(token).await.ingest()
     }
 
     /// Creates a token in the server's database.

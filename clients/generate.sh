@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Regenerates every client's code from proto/ with pinned generators.
+#   Python:     grpcio-tools (protoc + grpc plugin)   -> clients/python/src/webhookd/v1/
+#   TypeScript: buf generate with protoc-gen-es      -> clients/typescript/src/gen/
+#   Rust:       generated at build time by clients/rust/build.rs (nothing to commit)
+# CI runs this and fails if the committed code differs (`git diff --exit-code clients`).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+tools="${WEBHOOKD_TOOLS_DIR:-$root/target/client-tools}"
+mkdir -p "$tools"
+
+# --- Python ---------------------------------------------------------------------------------
+if [ ! -x "$tools/gen-venv/bin/python" ]; then
+  python3 -m venv "$tools/gen-venv"
+fi
+"$tools/gen-venv/bin/pip" install -q --disable-pip-version-check grpcio-tools==1.85.1
+out="$root/clients/python/src"
+rm -rf "$out/webhookd"
+mkdir -p "$out/webhookd/v1"
+"$tools/gen-venv/bin/python" -m grpc_tools.protoc -I "$root/proto" \
+  --python_out="$out" --pyi_out="$out" --grpc_python_out="$out" \
+  "$root"/proto/webhookd/v1/*.proto
+printf '"""Generated from proto/webhookd; do not edit."""\n' > "$out/webhookd/__init__.py"
+printf '"""Generated from proto/webhookd/v1; do not edit."""\n' > "$out/webhookd/v1/__init__.py"
+
+# --- TypeScript -----------------------------------------------------------------------------
+if [ ! -x "$tools/buf/node_modules/.bin/buf" ]; then
+  npm install --prefix "$tools/buf" --no-audit --no-fund --silent @bufbuild/buf@1.75.0
+fi
+cd "$root/clients/typescript"
+npm ci --no-audit --no-fund --silent --ignore-scripts
+rm -rf src/gen
+# buf finds the pinned protoc-gen-es in the package's node_modules/.bin.
+PATH="$PWD/node_modules/.bin:$PATH" "$tools/buf/node_modules/.bin/buf" generate "$root/proto" --template buf.gen.yaml
+echo "generated Python and TypeScript clients from proto/"

@@ -1,0 +1,1 @@
+"""Generated from proto/webhookd; do not edit."""

@@ -1,0 +1,62 @@
+"""Receiver side: verify what webhookd signed, over the raw body bytes, in constant time."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from typing import Mapping, Optional, Union
+
+Secret = Union[str, bytes]
+
+
+def _secret_bytes(secret: Secret) -> bytes:
+    return secret.encode("utf-8") if isinstance(secret, str) else secret
+
+
+def verify_mia_signature(body: bytes, header: Optional[str], secret: Secret) -> bool:
+    """True when ``header`` (``X-Mia-Signature``) is hex(sha256(body + secret))."""
+    if not header:
+        return False
+    want = hashlib.sha256(body + _secret_bytes(secret)).hexdigest()
+    return hmac.compare_digest(want, header.strip().lower())
+
+
+def verify_standard_webhook(
+    body: bytes,
+    headers: Mapping[str, str],
+    secret: Secret,
+    tolerance: float = 300,
+    now: Optional[float] = None,
+) -> bool:
+    """True when the Standard Webhooks headers sign ``body`` with ``secret`` (raw, or ``whsec_…``)
+    and ``webhook-timestamp`` is within ``tolerance`` seconds of ``now``."""
+    h = {k.lower(): v for k, v in headers.items()}
+    msg_id, ts, signatures = h.get("webhook-id"), h.get("webhook-timestamp"), h.get("webhook-signature")
+    if not msg_id or not ts or not signatures:
+        return False
+    try:
+        ts_num = int(ts.strip())
+    except ValueError:
+        return False
+    if abs((time.time() if now is None else now) - ts_num) > tolerance:
+        return False
+    key = _secret_bytes(secret)
+    if key.startswith(b"whsec_"):
+        try:
+            key = base64.b64decode(key[len(b"whsec_"):], validate=True)
+        except ValueError:
+            return False
+    want = hmac.new(key, f"{msg_id}.{ts.strip()}.".encode() + body, hashlib.sha256).digest()
+    for candidate in signatures.split():
+        version, _, b64 = candidate.partition(",")
+        if version != "v1":
+            continue
+        try:
+            got = base64.b64decode(b64, validate=True)
+        except ValueError:
+            continue
+        if hmac.compare_digest(got, want):
+            return True
+    return False

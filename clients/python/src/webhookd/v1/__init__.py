@@ -1,0 +1,1 @@
+"""Generated from proto/webhookd/v1; do not edit."""

@@ -1,0 +1,89 @@
+"""Against a real webhookd: publish, receive, verify, read history and the delivery body."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+
+from webhookd_client import WebhookdClient, verify_mia_signature, verify_standard_webhook, webhook_pb2
+
+SECRET = "py-secret-value-1"
+
+
+def test_publish_receive_verify_and_read_back(server, receiver):
+    with WebhookdClient(server["address"], server["admin"]) as admin, \
+            WebhookdClient(server["address"], server["publisher"]) as publisher:
+        # Its own company: the README example below uses acme.
+        hook = admin.create_webhook(receiver.url, SECRET, ["project_created"], company_id="globex")
+        assert hook.id and hook.scope.company_id == "globex"
+        payload = '{"projectId":"web","big":12345678901234567890,"nested":{"list":[1,2.50]}}'
+        sent = publisher.publish_event("project_created", payload, company_id="globex", project_id="web")
+        assert sent.deliveries == 1 and not sent.duplicate
+
+        path, headers, body = receiver.next()
+        assert path == "/hook"
+        assert verify_mia_signature(body, headers["X-Mia-Signature"], SECRET)
+        assert verify_standard_webhook(body, dict(headers.items()), SECRET)
+        assert not verify_mia_signature(body, headers["X-Mia-Signature"], "another-secret")
+        assert body.decode().endswith('"payload":' + payload + "}"), "payload sent byte for byte"
+        assert json.loads(body)["payload"]["big"] == 12345678901234567890
+
+        deadline = time.time() + 20
+        while True:
+            records = list(admin.list_event_history(hook.id))
+            if records and records[0].status == webhook_pb2.DELIVERY_STATUS_SUCCESS:
+                break
+            assert time.time() < deadline, records
+            time.sleep(0.05)
+        assert [r.event_type for r in records] == ["project_created"]
+        assert records[0].status_code == 200
+        assert list(admin.list_event_history(hook.id, status="error")) == []
+        detail = admin.get_delivery(records[0].id)
+        assert detail.request_body == body
+        assert {h.name: h.value for h in detail.request_headers}["x-mia-signature"] == headers["X-Mia-Signature"]
+
+        again = admin.redeliver_event(records[0].id)
+        _, headers2, body2 = receiver.next()
+        assert body2 == body and headers2["webhook-id"] == again.id
+
+
+def test_invalid_request_raises_invalid_argument_naming_the_field(server):
+    with WebhookdClient(server["address"], server["admin"]) as admin:
+        with pytest.raises(grpc.RpcError) as err:
+            admin.create_webhook("ftp://example.com/hook", "12345678", ["project_created"])
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert err.value.details().startswith("target_url:")
+        with pytest.raises(grpc.RpcError) as err:
+            admin.create_webhook("https://example.com/hook", "12345678", ["no_such_event"])
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "events" in err.value.details()
+    with WebhookdClient(server["address"], "not-a-token") as nobody:
+        with pytest.raises(grpc.RpcError) as err:
+            nobody.list_event_types()
+        assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_readme_examples_run(server, receiver):
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    env = {
+        **os.environ,
+        "WEBHOOKD_ADDRESS": server["address"],
+        "WEBHOOKD_ADMIN_TOKEN": server["admin"],
+        "WEBHOOKD_PUBLISHER_TOKEN": server["publisher"],
+        "RECEIVER_URL": receiver.url,
+    }
+    out = subprocess.run([sys.executable, str(examples / "quickstart.py")], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    assert "published" in out and "to 1 webhook(s)" in out
+
+    import receiver as receiver_example  # examples/receiver.py
+
+    _, headers, body = receiver.next()
+    event = receiver_example.handle(body, headers)
+    assert event["eventName"] == "project_created" and event["payload"]["createdAt"] == 1700000000123
+    with pytest.raises(ValueError):
+        receiver_example.handle(body.replace(b"web", b"bew"), headers)

@@ -1,0 +1,94 @@
+// Against a real webhookd: publish, receive, verify, read history and the delivery body.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { Code, ConnectError } from "@connectrpc/connect";
+import { DeliveryStatus, verifyMiaSignature, verifyStandardWebhook, WebhookdClient } from "@webhookd/client";
+
+import { Receiver, startServer, type RunningServer } from "./server.js";
+
+const SECRET = "ts-secret-value-1";
+let server: RunningServer;
+
+before(async () => {
+  server = await startServer();
+});
+after(async () => {
+  await server.stop();
+});
+
+test("publish, receive, verify and read back", async () => {
+  const receiver = await Receiver.start();
+  const admin = new WebhookdClient(server.address, server.admin);
+  const publisher = new WebhookdClient(server.address, server.publisher);
+  // Its own company: the README example below uses acme.
+  const hook = await admin.createWebhook(receiver.url, SECRET, ["tag_created"], { companyId: "globex" });
+  assert.equal(hook.scope?.companyId, "globex");
+  const payload = '{"tag":"v1.2.3","big":12345678901234567890,"nested":{"list":[1,2.50]}}';
+  const sent = await publisher.publishEvent("tag_created", payload, { companyId: "globex", projectId: "web" });
+  assert.equal(sent.deliveries, 1);
+  assert.equal(sent.duplicate, false);
+
+  const got = await receiver.next();
+  assert.equal(got.path, "/hook");
+  assert.ok(verifyMiaSignature(got.body, got.headers["x-mia-signature"] as string, SECRET));
+  assert.ok(verifyStandardWebhook(got.body, got.headers, SECRET));
+  assert.equal(verifyStandardWebhook(got.body, got.headers, "another-secret"), false);
+  assert.ok(got.body.toString().endsWith(`"payload":${payload}}`), "payload sent byte for byte");
+
+  const deadline = Date.now() + 20_000;
+  let records: any[] = [];
+  for (;;) {
+    records = [];
+    for await (const d of admin.listEventHistory(hook.id)) records.push(d);
+    if (records.length && records[0].status === DeliveryStatus.SUCCESS) break;
+    assert.ok(Date.now() < deadline, "delivery not recorded as successful in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.deepEqual(records.map((r) => r.eventType), ["tag_created"]);
+  assert.equal(records[0].statusCode, 200);
+  const errors = [];
+  for await (const d of admin.listEventHistory(hook.id, { status: "error" })) errors.push(d);
+  assert.equal(errors.length, 0);
+  const detail = await admin.getDelivery(records[0].id);
+  assert.deepEqual(Buffer.from(detail.requestBody), got.body);
+  await receiver.close();
+});
+
+test("an invalid request rejects with INVALID_ARGUMENT naming the field", async () => {
+  const admin = new WebhookdClient(server.address, server.admin);
+  await assert.rejects(admin.createWebhook("ftp://example.com/hook", "12345678", ["tag_created"]), (e: unknown) => {
+    const err = ConnectError.from(e);
+    assert.equal(err.code, Code.InvalidArgument);
+    assert.match(err.rawMessage, /^target_url:/);
+    return true;
+  });
+  const nobody = new WebhookdClient(server.address, "not-a-token");
+  await assert.rejects(nobody.admin.listEventTypes({}), (e: unknown) => ConnectError.from(e).code === Code.Unauthenticated);
+});
+
+test("the README examples run", async () => {
+  const receiver = await Receiver.start();
+  const here = fileURLToPath(new URL(".", import.meta.url));
+  const out = execFileSync(process.execPath, [resolve(here, "../examples/quickstart.js")], {
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      WEBHOOKD_ADDRESS: server.address,
+      WEBHOOKD_ADMIN_TOKEN: server.admin,
+      WEBHOOKD_PUBLISHER_TOKEN: server.publisher,
+      RECEIVER_URL: receiver.url,
+    },
+  });
+  assert.match(out, /published .* to 1 webhook\(s\)/);
+  const { handle } = await import("../examples/receiver.js");
+  const got = await receiver.next();
+  const event = handle(got.body, got.headers);
+  assert.equal(event.eventName, "project_created");
+  assert.equal(event.payload.createdAt, 1700000000123);
+  assert.throws(() => handle(Buffer.from(got.body.toString().replace("web", "bew")), got.headers));
+  await receiver.close();
+});

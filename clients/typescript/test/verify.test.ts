@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { verifyMiaSignature, verifyStandardWebhook } from "@webhookd/client";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const file = resolve(here, "../../../testdata/signature_vectors.json");
+const vectors: any[] = JSON.parse(readFileSync(file, "utf8")).vectors;
+
+const headersOf = (v: any) => ({
+  "webhook-id": v.webhook_id,
+  "webhook-timestamp": String(v.webhook_timestamp),
+  "webhook-signature": v.webhook_signature,
+});
+
+test("vectors from the Rust side verify", () => {
+  assert.ok(vectors.length >= 4);
+  for (const v of vectors) {
+    const body = Buffer.from(v.body, "utf8");
+    const now = v.webhook_timestamp + 10;
+    assert.ok(verifyMiaSignature(body, v.x_mia_signature, v.secret), v.name);
+    assert.ok(verifyStandardWebhook(body, headersOf(v), v.secret, 300, now), v.name);
+    assert.ok(verifyStandardWebhook(body, headersOf(v), v.standard_webhooks_secret, 300, now), v.name);
+    const upper = Object.fromEntries(Object.entries(headersOf(v)).map(([k, x]) => [k.toUpperCase(), x]));
+    assert.ok(verifyStandardWebhook(body, upper, v.secret, 300, now), "header names are case-insensitive");
+  }
+});
+
+test("tampering, staleness and missing headers fail", () => {
+  const v = vectors[0];
+  const body = Buffer.from(v.body, "utf8");
+  const now = v.webhook_timestamp;
+  assert.equal(verifyMiaSignature(Buffer.concat([body, Buffer.from(" ")]), v.x_mia_signature, v.secret), false);
+  assert.equal(verifyMiaSignature(body, v.x_mia_signature, v.secret + "x"), false);
+  assert.equal(verifyMiaSignature(body, undefined, v.secret), false);
+  assert.equal(verifyStandardWebhook(Buffer.from(v.body.replace("1", "2")), headersOf(v), v.secret, 300, now), false);
+  assert.equal(verifyStandardWebhook(body, headersOf(v), "wrong-secret", 300, now), false);
+  assert.equal(verifyStandardWebhook(body, headersOf(v), v.secret, 300, now + 301), false);
+  assert.equal(verifyStandardWebhook(body, headersOf(v), v.secret, 300, now - 301), false);
+  assert.ok(verifyStandardWebhook(body, headersOf(v), v.secret, 300, now + 299));
+  for (const missing of ["webhook-id", "webhook-timestamp", "webhook-signature"]) {
+    const h: Record<string, string> = headersOf(v);
+    delete h[missing];
+    assert.equal(verifyStandardWebhook(body, h, v.secret, 300, now), false, missing);
+  }
+  const several = { ...headersOf(v), "webhook-signature": `v1,bm9wZQ== ${v.webhook_signature}` };
+  assert.ok(verifyStandardWebhook(body, several, v.secret, 300, now));
+});

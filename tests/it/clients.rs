@@ -1,0 +1,113 @@
+//! The clients: each language's own test suite against this server, the Rust examples, and
+//! the README showing exactly the examples that run here.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::receiver::Receiver;
+use crate::common::{fresh_database, TestServer};
+
+#[path = "../../clients/rust/examples/quickstart.rs"]
+mod rust_quickstart;
+#[path = "../../clients/rust/examples/receiver.rs"]
+mod rust_receiver;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Tools installed for the client suites live under the target directory.
+fn tools() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("client-tools");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(cmd: &mut Command, what: &str) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn python_client_suite() {
+    let db = fresh_database().await;
+    let venv = tools().join("py-venv");
+    if !venv.join("bin/python").exists() {
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv), "python3 -m venv");
+    }
+    let pip = |args: &[&str]| {
+        let mut c = Command::new(venv.join("bin/pip"));
+        c.args(["install", "-q", "--disable-pip-version-check"]).args(args);
+        c
+    };
+    // A real install of the package, as a user would do it.
+    run(
+        pip(&["--force-reinstall", "--no-deps", "./clients/python"]).current_dir(repo()),
+        "pip install ./clients/python",
+    );
+    run(pip(&["./clients/python[test]"]).current_dir(repo()), "pip install ./clients/python[test]");
+    run(
+        Command::new(venv.join("bin/python"))
+            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "clients/python/tests"])
+            .current_dir(repo())
+            .env("WEBHOOKD_BIN", env!("CARGO_BIN_EXE_webhookd"))
+            .env("WEBHOOKD_TEST_DATABASE_URL", db),
+        "the Python client's tests",
+    );
+}
+
+#[tokio::test]
+async fn typescript_client_suite() {
+    let db = fresh_database().await;
+    let dir = repo().join("clients/typescript");
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--silent"]).current_dir(&dir), "npm ci");
+    run(
+        Command::new("npm")
+            .args(["test", "--silent"])
+            .current_dir(&dir)
+            .env("WEBHOOKD_BIN", env!("CARGO_BIN_EXE_webhookd"))
+            .env("WEBHOOKD_TEST_DATABASE_URL", db),
+        "the TypeScript client's tests",
+    );
+}
+
+#[tokio::test]
+async fn rust_client_examples_run() {
+    let server = TestServer::start().await;
+    let rx = Receiver::ok().await;
+    let publisher = server.token("publisher", "", "").await;
+    let address = format!("http://{}", server.addr);
+    rust_quickstart::run(&address, &server.admin_token, &publisher, &rx.url("/hook")).await.unwrap();
+    let got = rx.expect().await;
+    let event = rust_receiver::handle(&got.body, |name| got.header(name)).unwrap();
+    assert_eq!(event["eventName"], "project_created");
+    assert_eq!(event["payload"]["createdAt"], 1700000000123u64);
+    let forged = String::from_utf8(got.body.to_vec()).unwrap().replace("web", "bew");
+    assert!(rust_receiver::handle(forged.as_bytes(), |name| got.header(name)).is_err());
+    server.stop().await;
+}
+
+/// The README's client examples are the files the suites above execute, verbatim.
+#[test]
+fn readme_shows_the_tested_examples() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    for example in [
+        "clients/python/examples/quickstart.py",
+        "clients/python/examples/receiver.py",
+        "clients/typescript/examples/quickstart.ts",
+        "clients/typescript/examples/receiver.ts",
+        "clients/rust/examples/quickstart.rs",
+        "clients/rust/examples/receiver.rs",
+    ] {
+        let text = std::fs::read_to_string(Path::new(&repo()).join(example)).unwrap();
+        let shown = text.lines().filter(|l| !l.starts_with("#[allow(dead_code)]")).collect::<Vec<_>>().join("\n");
+        let shown = shown.trim_end();
+        assert!(readme.contains(shown), "README.md does not show {example} as it is");
+    }
+}
