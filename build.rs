@@ -13,7 +13,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(out.join("webhookd_descriptor.bin"), prost::Message::encode_to_vec(&fds))?;
     tonic_prost_build::configure()
         .build_server(true)
-        .build_client(true)
+        // Clients come from clients/rust (webhookd-client).
+        .build_client(false)
         // These carry a webhook secret: pb.rs gives them a redacting Debug.
         .skip_debug(["webhookd.v1.CreateWebhookRequest", "webhookd.v1.UpdateWebhookRequest"])
         .compile_fds(fds)?;

@@ -21,12 +21,11 @@ use hyper::service::service_fn;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
-use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 use uuid::Uuid;
 
-use webhookd::pb;
 use webhookd::storage::local::LocalPostgres;
+use webhookd_client::pb;
 
 /// Sizes of one run.
 #[derive(Debug, Clone, Parser, serde::Serialize)]
@@ -445,29 +444,15 @@ impl Drop for Server {
     }
 }
 
-#[derive(Clone)]
-struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
-
-impl tonic::service::Interceptor for Bearer {
-    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        req.metadata_mut().insert("authorization", self.0.clone());
-        Ok(req)
-    }
-}
-
-fn bearer(token: &str) -> Bearer {
-    Bearer(format!("Bearer {token}").parse().unwrap())
-}
-
-type Admin = pb::webhook_admin_client::WebhookAdminClient<InterceptedService<Channel, Bearer>>;
-type Ingest = pb::event_ingest_client::EventIngestClient<InterceptedService<Channel, Bearer>>;
+type Admin = webhookd_client::AdminClient;
+type Ingest = webhookd_client::IngestClient;
 
 fn admin_client(s: &Server, token: &str) -> Admin {
-    pb::webhook_admin_client::WebhookAdminClient::with_interceptor(s.channel(), bearer(token))
+    webhookd_client::Client::with_channel(s.channel(), Some(token)).unwrap().admin()
 }
 
 fn ingest_client(s: &Server, token: &str) -> Ingest {
-    pb::event_ingest_client::EventIngestClient::with_interceptor(s.channel(), bearer(token))
+    webhookd_client::Client::with_channel(s.channel(), Some(token)).unwrap().ingest()
 }
 
 async fn connect(url: &str) -> tokio_postgres::Client {

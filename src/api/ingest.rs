@@ -4,7 +4,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::FutureExt;
 use serde_json::value::RawValue;
-use tokio::sync::mpsc;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -21,6 +23,11 @@ const STREAM_BATCH: usize = 1000;
 /// Longest idempotency key, in bytes.
 const MAX_KEY_BYTES: usize = 256;
 
+/// Most events one group commit stores.
+const GROUP_BATCH: usize = 512;
+/// Transactions of grouped unary publishes in flight at once.
+const GROUP_WRITERS: usize = 4;
+
 /// Handlers of `webhookd.v1.EventIngest`.
 #[derive(Clone)]
 pub struct IngestService {
@@ -28,12 +35,14 @@ pub struct IngestService {
     auth: Authenticator,
     catalog: Catalog,
     max_payload_bytes: usize,
+    group: GroupCommit,
 }
 
 impl IngestService {
     /// The service over `storage`.
     pub fn new(storage: Storage, auth: Authenticator, catalog: Catalog, max_payload_bytes: usize) -> Self {
-        Self { storage, auth, catalog, max_payload_bytes }
+        let group = GroupCommit::start(storage.clone());
+        Self { storage, auth, catalog, max_payload_bytes, group }
     }
 
     /// Validates a request into a storable event with its body built.
@@ -93,6 +102,72 @@ pub fn build_body(name: &str, timestamp_ms: i64, payload: &str) -> Result<Vec<u8
     Ok(body)
 }
 
+type Reply = oneshot::Sender<Result<Published, ApiError>>;
+
+/// Group commit of unary publishes: concurrent calls queue their event, and each of a few
+/// writer tasks stores whatever is queued in one transaction (one fsync for many events),
+/// answering each caller only after that commit.
+#[derive(Clone)]
+struct GroupCommit {
+    tx: mpsc::Sender<(NewEvent, Reply)>,
+}
+
+impl GroupCommit {
+    fn start(storage: Storage) -> Self {
+        let (tx, rx) = mpsc::channel::<(NewEvent, Reply)>(GROUP_BATCH * GROUP_WRITERS * 2);
+        let rx = Arc::new(tokio::sync::Mutex::new(rx));
+        for _ in 0..GROUP_WRITERS {
+            let (rx, storage) = (rx.clone(), storage.clone());
+            tokio::spawn(async move {
+                let mut batch = Vec::with_capacity(GROUP_BATCH);
+                loop {
+                    // Only one writer waits for the queue at a time; the others are committing.
+                    if rx.lock().await.recv_many(&mut batch, GROUP_BATCH).await == 0 {
+                        return;
+                    }
+                    let (events, replies): (Vec<NewEvent>, Vec<Reply>) = batch.drain(..).unzip();
+                    match storage.publish(&events).await {
+                        Ok(published) => {
+                            for (reply, p) in replies.into_iter().zip(published) {
+                                let _ = reply.send(Ok(p));
+                            }
+                        }
+                        Err(e) => {
+                            let e = Arc::new(e);
+                            for reply in replies {
+                                let _ = reply.send(Err(ApiError::Internal(Box::new(SharedError(e.clone())))));
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        Self { tx }
+    }
+
+    async fn publish(&self, event: NewEvent) -> Result<Published, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send((event, reply)).await.map_err(|_| ApiError::Unavailable("shutting down".into()))?;
+        answer.await.map_err(|_| ApiError::Unavailable("shutting down".into()))?
+    }
+}
+
+/// One storage failure reported to every caller of a group.
+#[derive(Debug)]
+struct SharedError(Arc<crate::storage::StorageError>);
+
+impl std::fmt::Display for SharedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SharedError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(self.0.as_ref())
+    }
+}
+
 fn response(p: Published) -> pb::PublishEventResponse {
     pb::PublishEventResponse { event_id: p.event_id.to_string(), deliveries: p.deliveries, duplicate: p.duplicate }
 }
@@ -105,9 +180,9 @@ impl pb::event_ingest_server::EventIngest for IngestService {
     ) -> Result<Response<pb::PublishEventResponse>, Status> {
         let who = self.auth.authorize(req.metadata(), Role::Publisher).await?;
         let event = self.event(&who, req.into_inner())?;
-        let mut published = self.storage.publish(std::slice::from_ref(&event)).await.map_err(ApiError::from)?;
-        let p = published.pop().expect("one answer per event");
-        tracing::debug!(event_id = %p.event_id, event_name = %event.name, deliveries = p.deliveries, duplicate = p.duplicate, "event published");
+        let name = event.name.clone();
+        let p = self.group.publish(event).await?;
+        tracing::debug!(event_id = %p.event_id, event_name = %name, deliveries = p.deliveries, duplicate = p.duplicate, "event published");
         Ok(Response::new(response(p)))
     }
 

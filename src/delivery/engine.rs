@@ -73,6 +73,7 @@ impl Engine {
         let listener = tokio::spawn(notify::listen(self.storage.clone(), DUE_CHANNEL, shutdown.clone(), move |_| {
             wake.notify_one()
         }));
+        let janitor = tokio::spawn(janitor(self.storage.clone(), shutdown.clone()));
         let in_flight: InFlight = Arc::default();
         let (results_tx, results_rx) = mpsc::channel::<Outcome>(RECORD_BATCH * 4);
         let recorder = tokio::spawn(record_loop(self.storage.clone(), results_rx, in_flight.clone()));
@@ -80,14 +81,29 @@ impl Engine {
         let mut sends = JoinSet::new();
         let policy = Arc::new(self.settings.policy.clone());
 
+        // Claim in worthwhile batches: while sends are in flight, wait (briefly) until at
+        // least this many permits are free rather than claiming one delivery at a time.
+        let worthwhile = (self.settings.concurrency / 4).clamp(1, CLAIM_BATCH);
         while !shutdown.is_cancelled() {
             while sends.try_join_next().is_some() {}
+            if permits.available_permits() < worthwhile && !sends.is_empty() {
+                let deadline = tokio::time::sleep(Duration::from_millis(2));
+                tokio::pin!(deadline);
+                loop {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => break,
+                        _ = &mut deadline => break,
+                        done = sends.join_next() => {
+                            if done.is_none() || permits.available_permits() >= worthwhile {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
             let free = permits.available_permits();
             if free == 0 {
-                tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    _ = sends.join_next() => continue,
-                }
+                continue;
             }
             let token = Uuid::now_v7();
             let batch = match self.storage.claim_due(free.min(CLAIM_BATCH) as i64, self.settings.lease, token).await {
@@ -152,6 +168,7 @@ impl Engine {
             }
         }
         listener.abort();
+        janitor.abort();
     }
 
     /// How long to sleep when no work is due now: until the next retry, at most the poll interval.
@@ -160,6 +177,32 @@ impl Engine {
         match self.storage.next_due().await {
             Ok(Some(at)) => at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO).min(poll),
             _ => poll,
+        }
+    }
+}
+
+/// Every minute, removes events past their retention that no delivery needs any more.
+async fn janitor(storage: Storage, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        loop {
+            match storage.purge_events(5_000).await {
+                Ok(5_000) => continue,
+                Ok(n) => {
+                    if n > 0 {
+                        tracing::debug!(removed = n, "old events removed");
+                    }
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %crate::error::chain(&e), "removing old events failed");
+                    break;
+                }
+            }
         }
     }
 }

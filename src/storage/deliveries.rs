@@ -107,72 +107,85 @@ impl Storage {
         Ok(c.query_one(&stmt, &[]).await?.get(0))
     }
 
-    /// Records outcomes in one transaction: the attempt, the delivery's new state, the
-    /// webhook's last event, and the history cap. Outcomes whose claim was lost are skipped.
+    /// Records outcomes in one transaction of three statements, whatever their number: the
+    /// deliveries' new state with their attempts and webhooks' last event, the history cap,
+    /// and the notifications for watchers. Outcomes whose claim was lost are skipped.
     pub async fn record(&self, outcomes: &[Outcome]) -> Result<Vec<Watched>, StorageError> {
-        let mut c = self.conn().await?;
-        let tx = c.transaction().await?;
-        let attempt = tx
-            .prepare_cached(
-                "INSERT INTO delivery_attempts (delivery_id, attempt, dispatch_time, status_code, error, duration_ms, response_body)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-            )
-            .await?;
-        let update = tx.prepare_cached(include_str!("sql/record.sql")).await?;
-        let last = tx
-            .prepare_cached(
-                "UPDATE webhooks SET last_status = $2, last_dispatch_time = $3, last_event_type = $4, last_status_code = $5
-                 WHERE id = $1 AND (last_dispatch_time IS NULL OR last_dispatch_time <= $3)",
-            )
-            .await?;
-        let prune = tx.prepare_cached(include_str!("sql/prune_history.sql")).await?;
-        let mut recorded = Vec::with_capacity(outcomes.len());
-        let mut finished_webhooks = std::collections::HashSet::new();
+        let mut ids = Vec::with_capacity(outcomes.len());
+        let mut tokens = Vec::with_capacity(outcomes.len());
+        let mut statuses = Vec::with_capacity(outcomes.len());
+        let mut codes = Vec::with_capacity(outcomes.len());
+        let mut times = Vec::with_capacity(outcomes.len());
+        let mut durations = Vec::with_capacity(outcomes.len());
+        let mut errors = Vec::with_capacity(outcomes.len());
+        let mut headers = Vec::with_capacity(outcomes.len());
+        let mut bodies = Vec::with_capacity(outcomes.len());
+        let mut next_times = Vec::with_capacity(outcomes.len());
+        let mut attempts = Vec::with_capacity(outcomes.len());
         for o in outcomes {
             let (status, next_time) = match o.next {
                 Next::Done(s) => (s, None),
                 Next::RetryAt(t) => (DeliveryStatus::Pending, Some(t)),
             };
-            let Some(row) = tx
-                .query_opt(
-                    &update,
-                    &[
-                        &o.id,
-                        &o.claim_token,
-                        &(status as i16),
-                        &o.status_code,
-                        &o.dispatch_time,
-                        &o.duration_ms,
-                        &o.error,
-                        &o.request_headers,
-                        &o.response_body,
-                        &next_time,
-                    ],
-                )
-                .await?
-            else {
-                tracing::warn!(delivery_id = %o.id, "claim lost before the outcome was recorded");
-                continue;
-            };
-            tx.execute(
-                &attempt,
-                &[&o.id, &o.attempt, &o.dispatch_time, &o.status_code, &o.error, &o.duration_ms, &o.response_body],
+            ids.push(o.id);
+            tokens.push(o.claim_token);
+            statuses.push(status as i16);
+            codes.push(o.status_code);
+            times.push(o.dispatch_time);
+            durations.push(o.duration_ms);
+            errors.push(o.error.as_str());
+            headers.push(&o.request_headers);
+            bodies.push(o.response_body.as_slice());
+            next_times.push(next_time);
+            attempts.push(o.attempt);
+        }
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        let record = tx.prepare_cached(include_str!("sql/record.sql")).await?;
+        let rows = tx
+            .query(
+                &record,
+                &[
+                    &ids,
+                    &tokens,
+                    &statuses,
+                    &codes,
+                    &times,
+                    &durations,
+                    &errors,
+                    &headers,
+                    &bodies,
+                    &next_times,
+                    &attempts,
+                ],
             )
             .await?;
-            let delivery = DeliveryRow::from_row(&row);
-            if status != DeliveryStatus::Pending {
-                let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
-                    [&delivery.webhook_id, &(status as i16), &o.dispatch_time, &delivery.event_type, &o.status_code];
-                tx.execute(&last, &params).await?;
-                finished_webhooks.insert(delivery.webhook_id);
-            }
-            recorded.push(Watched { delivery, company_id: row.get("company_id"), project_id: row.get("project_id") });
+        if rows.len() < outcomes.len() {
+            tracing::warn!(lost = outcomes.len() - rows.len(), "claims lost before their outcomes were recorded");
         }
-        for w in finished_webhooks {
-            tx.execute(&prune, &[&w]).await?;
+        let recorded: Vec<Watched> = rows
+            .iter()
+            .map(|r| Watched {
+                delivery: DeliveryRow::from_row(r),
+                company_id: r.get("company_id"),
+                project_id: r.get("project_id"),
+            })
+            .collect();
+        let mut finished: Vec<Uuid> = recorded
+            .iter()
+            .filter(|w| w.delivery.status != DeliveryStatus::Pending as i16)
+            .map(|w| w.delivery.webhook_id)
+            .collect();
+        finished.sort_unstable();
+        finished.dedup();
+        if !finished.is_empty() {
+            let prune = tx.prepare_cached(include_str!("sql/prune_history.sql")).await?;
+            tx.execute(&prune, &[&finished]).await?;
         }
-        for payload in notify_payloads(&recorded) {
-            tx.execute("SELECT pg_notify($1, $2)", &[&DELIVERY_CHANNEL, &payload]).await?;
+        let payloads = notify_payloads(&recorded);
+        if !payloads.is_empty() {
+            let notify = tx.prepare_cached("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p").await?;
+            tx.execute(&notify, &[&DELIVERY_CHANNEL, &payloads]).await?;
         }
         tx.commit().await?;
         Ok(recorded)

@@ -36,6 +36,9 @@ pub struct Published {
     pub duplicate: bool,
 }
 
+/// How long an event (and so its idempotency key) is kept at least.
+pub const EVENT_RETENTION: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 const INSERT_EVENTS: &str = include_str!("sql/insert_events.sql");
 const FAN_OUT: &str = include_str!("sql/fan_out.sql");
 
@@ -120,5 +123,24 @@ impl Storage {
                 Published { event_id, deliveries: counts.get(&event_id).copied().unwrap_or(0), duplicate }
             })
             .collect())
+    }
+}
+
+impl Storage {
+    /// Removes up to `limit` of the oldest events older than `EVENT_RETENTION` that no
+    /// delivery references any more; returns how many.
+    pub async fn purge_events(&self, limit: i64) -> Result<u64, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c
+            .prepare_cached(
+                "DELETE FROM events WHERE id IN (
+                     SELECT e.id FROM events e
+                     WHERE e.create_time < now() - $1 * interval '1 second'
+                       AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
+                     ORDER BY e.create_time
+                     LIMIT $2)",
+            )
+            .await?;
+        Ok(c.execute(&stmt, &[&(EVENT_RETENTION.as_secs() as f64), &limit]).await?)
     }
 }

@@ -6,7 +6,10 @@ use tokio_postgres::Client;
 use super::StorageError;
 
 /// Every migration, in order. Never edit one that has landed; add the next number.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(1, "init", include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "init", include_str!("migrations/0001_init.sql")),
+    (2, "event_retention", include_str!("migrations/0002_event_retention.sql")),
+];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).
 const LOCK_KEY: i64 = 0x7765_6268_6f6f_6b64;

@@ -534,3 +534,45 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
     assert_eq!((rows[0].status, rows[0].attempts), (SUCCESS, 2));
     b.stop().await;
 }
+
+#[tokio::test]
+async fn old_events_without_deliveries_are_purged_after_their_retention() {
+    let url = crate::common::fresh_database().await;
+    let storage = webhookd::storage::Storage::connect(url.parse().unwrap(), 2).await.unwrap();
+    let db = sql(&url).await;
+    let hook = storage
+        .create_webhook(&webhookd::storage::webhooks::NewWebhook {
+            scope: Default::default(),
+            target_url: "https://example.com/".into(),
+            secret: webhookd::secret::Secret::new("a-secret-value"),
+            events: vec!["tag_created".into()],
+            ca_certificate: None,
+            proxy_url: None,
+        })
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (age_hours, with_delivery) in [(25, false), (25, true), (1, false)] {
+        let id = Uuid::now_v7();
+        db.execute(
+            "INSERT INTO events (id, event_name, event_timestamp, idempotency_key, body, create_time)
+             VALUES ($1, 'tag_created', 1, $2, '{}', now() - $3 * interval '1 hour')",
+            &[&id, &id.to_string(), &f64::from(age_hours)],
+        )
+        .await
+        .unwrap();
+        if with_delivery {
+            db.execute(
+                "INSERT INTO deliveries (id, webhook_id, event_id, event_type, status) VALUES ($1, $2, $3, 'tag_created', 2)",
+                &[&Uuid::new_v4(), &hook.id, &id],
+            )
+            .await
+            .unwrap();
+        }
+        ids.push(id);
+    }
+    assert_eq!(storage.purge_events(100).await.unwrap(), 1);
+    let left: Vec<Uuid> =
+        db.query("SELECT id FROM events ORDER BY id", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(left, vec![ids[1], ids[2]], "kept: still delivered, and still within its idempotency window");
+}

@@ -1,8 +1,14 @@
--- Keeps a webhook's 200 most recent completed deliveries (served by deliveries_history).
-DELETE FROM deliveries
-WHERE id IN (
-    SELECT id FROM deliveries
-    WHERE webhook_id = $1 AND status <> 1
-    ORDER BY dispatch_time DESC, id DESC
-    OFFSET 200
-)
+-- Keeps each listed webhook's 200 most recent completed deliveries; a backward scan of
+-- deliveries_history per webhook skips the 200 kept and deletes the rest.
+DELETE FROM deliveries d
+USING (
+    SELECT old.id
+    FROM unnest($1::uuid[]) AS w(id)
+    CROSS JOIN LATERAL (
+        SELECT id FROM deliveries
+        WHERE webhook_id = w.id AND status <> 1
+        ORDER BY dispatch_time DESC, id DESC
+        OFFSET 200
+    ) old
+) doomed
+WHERE d.id = doomed.id
