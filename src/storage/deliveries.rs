@@ -79,10 +79,15 @@ const NOTIFY_ERROR_CHARS: usize = 300;
 impl Storage {
     /// Claims up to `limit` due deliveries for `lease`.
     pub async fn claim_due(&self, limit: i64, lease: Duration, token: Uuid) -> Result<Vec<Claimed>, StorageError> {
-        let c = self.conn().await?;
-        let stmt = c.prepare_cached(include_str!("sql/claim.sql")).await?;
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        // A claim lost in a crash leaves the delivery due, to be sent (again): at least once
+        // holds without waiting for this commit to reach the disk.
+        tx.batch_execute("SET LOCAL synchronous_commit = off").await?;
+        let stmt = tx.prepare_cached(include_str!("sql/claim.sql")).await?;
         let lease_ms = lease.as_millis() as f64;
-        let rows = c.query(&stmt, &[&limit, &lease_ms, &token]).await?;
+        let rows = tx.query(&stmt, &[&limit, &lease_ms, &token]).await?;
+        tx.commit().await?;
         Ok(rows
             .iter()
             .map(|r| Claimed {
@@ -141,6 +146,9 @@ impl Storage {
         }
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
+        // A lost outcome only means the delivery falls due again when its lease ends
+        // (at least once), so the engine does not wait for this commit to reach the disk.
+        tx.batch_execute("SET LOCAL synchronous_commit = off").await?;
         let record = tx.prepare_cached(include_str!("sql/record.sql")).await?;
         let rows = tx
             .query(

@@ -120,6 +120,17 @@ pub struct AttemptRow {
     pub response_body: Vec<u8>,
 }
 
+/// One entry of a delivery's `attempt_log` column.
+#[derive(Deserialize)]
+struct LoggedAttempt {
+    attempt: i32,
+    at_us: i64,
+    status_code: i32,
+    error: String,
+    duration_ms: i64,
+    response_body: String,
+}
+
 /// A delivery with what was sent and received.
 #[derive(Debug, Clone)]
 pub struct DeliveryDetail {
@@ -195,28 +206,23 @@ impl Storage {
             .prepare_cached(
                 "SELECT d.id, d.webhook_id, d.event_id, d.event_type, d.status, d.status_code, d.dispatch_time,
                         d.attempts, d.duration_ms, d.error, d.create_time, d.next_attempt_time,
-                        d.request_headers, d.response_body, e.body
+                        d.request_headers, d.response_body, d.attempt_log, e.body
                  FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = $1",
             )
             .await?;
         let Some(r) = c.query_opt(&stmt, &[&id]).await? else { return Ok(None) };
-        let attempts = c
-            .prepare_cached(
-                "SELECT attempt, dispatch_time, status_code, error, duration_ms, response_body
-                 FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt",
-            )
-            .await?;
-        let attempts = c
-            .query(&attempts, &[&id])
-            .await?
-            .iter()
+        let log: serde_json::Value = r.get("attempt_log");
+        let attempts = serde_json::from_value::<Vec<LoggedAttempt>>(log)
+            .unwrap_or_default()
+            .into_iter()
             .map(|a| AttemptRow {
-                attempt: a.get("attempt"),
-                dispatch_time: a.get("dispatch_time"),
-                status_code: a.get("status_code"),
-                error: a.get("error"),
-                duration_ms: a.get("duration_ms"),
-                response_body: a.get("response_body"),
+                attempt: a.attempt,
+                dispatch_time: std::time::UNIX_EPOCH + std::time::Duration::from_micros(a.at_us.max(0) as u64),
+                status_code: a.status_code,
+                error: a.error,
+                duration_ms: a.duration_ms,
+                response_body: base64::Engine::decode(&base64::engine::general_purpose::STANDARD, a.response_body)
+                    .unwrap_or_default(),
             })
             .collect();
         Ok(Some(DeliveryDetail {

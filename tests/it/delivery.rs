@@ -266,11 +266,11 @@ async fn retries_follow_the_schedule_and_honour_retry_after() {
         assert_eq!(r.header("webhook-id"), Some(rows[0].id.to_string().as_str()));
         assert_signed(r, "s3cret-value-1234");
     }
-    let attempts: i64 = db
-        .query_one("SELECT count(*) FROM delivery_attempts WHERE delivery_id = $1", &[&rows[0].id])
-        .await
-        .unwrap()
-        .get(0);
+    let detail = admin.get_delivery(pb::GetDeliveryRequest { id: rows[0].id.to_string() }).await.unwrap().into_inner();
+    let attempts = detail.attempts.len();
+    let codes: Vec<i32> = detail.attempts.iter().map(|a| a.status_code).collect();
+    assert_eq!(codes, vec![503, 503, 200]);
+    assert_eq!(detail.attempts.iter().map(|a| a.attempt).collect::<Vec<_>>(), vec![1, 2, 3]);
     assert_eq!(attempts, 3, "every attempt is recorded");
     admin.delete_webhook(pb::DeleteWebhookRequest { id: w.id }).await.unwrap();
 

@@ -7,4 +7,5 @@ mod auth;
 mod clients;
 mod delivery;
 mod history;
+mod migrations;
 mod server;

@@ -1,5 +1,5 @@
--- Records a batch of attempt outcomes in one statement: each delivery's new state (only
--- where the claim is still ours), its attempt row, and each webhook's last event.
+-- Records a batch of attempt outcomes in one statement: each delivery's new state and
+-- attempt (only where the claim is still ours), and each webhook's last event.
 -- Returns the new states with the webhooks' scopes, for watchers.
 WITH o AS (
     SELECT *
@@ -11,16 +11,18 @@ WITH o AS (
     UPDATE deliveries d
     SET status = o.status, status_code = o.status_code, dispatch_time = o.dispatch_time,
         duration_ms = o.duration_ms, error = o.error, request_headers = o.request_headers,
-        response_body = o.response_body, next_attempt_time = o.next_attempt_time, claim_token = NULL
+        response_body = o.response_body, next_attempt_time = o.next_attempt_time, claim_token = NULL,
+        attempt_log = d.attempt_log || jsonb_build_array(jsonb_build_object(
+            'attempt', o.attempt,
+            'at_us', (extract(epoch FROM o.dispatch_time) * 1000000)::int8,
+            'status_code', o.status_code,
+            'error', o.error,
+            'duration_ms', o.duration_ms,
+            'response_body', encode(o.response_body, 'base64')))
     FROM o
     WHERE d.id = o.id AND d.claim_token = o.claim_token
     RETURNING d.id, d.webhook_id, d.event_id, d.event_type, d.status, d.status_code, d.dispatch_time,
               d.attempts, d.duration_ms, d.error, d.create_time, d.next_attempt_time
-), attempts AS (
-    INSERT INTO delivery_attempts (delivery_id, attempt, dispatch_time, status_code, error, duration_ms, response_body)
-    SELECT o.id, o.attempt, o.dispatch_time, o.status_code, o.error, o.duration_ms, o.response_body
-    FROM o JOIN upd ON upd.id = o.id
-    ON CONFLICT DO NOTHING
 ), last_event AS (
     UPDATE webhooks w
     SET last_status = l.status, last_dispatch_time = l.dispatch_time,

@@ -83,6 +83,18 @@ pub async fn fresh_database() -> String {
     cluster.pg.url(&name)
 }
 
+/// A fresh database with no schema at all (for migration tests).
+pub async fn fresh_empty_database() -> String {
+    let cluster = tokio::task::spawn_blocking(cluster).await.unwrap();
+    let name = format!("e{}_{}", std::process::id(), DB_COUNTER.fetch_add(1, Ordering::SeqCst));
+    let (c, conn) = cluster.pg.pg_config("postgres").connect(tokio_postgres::NoTls).await.unwrap();
+    let h = tokio::spawn(conn);
+    c.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+    drop(c);
+    let _ = h.await;
+    cluster.pg.url(&name)
+}
+
 /// A direct SQL connection to a test database (for seeding and inspecting state).
 pub async fn sql(url: &str) -> tokio_postgres::Client {
     let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
