@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (1, "init", include_str!("migrations/0001_init.sql")),
     (2, "event_retention", include_str!("migrations/0002_event_retention.sql")),
     (3, "attempt_log", include_str!("migrations/0003_attempt_log.sql")),
+    (4, "completed_history", include_str!("migrations/0004_completed_history.sql")),
 ];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).

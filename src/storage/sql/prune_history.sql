@@ -1,5 +1,5 @@
--- Keeps each listed webhook's 200 most recent completed deliveries; a backward scan of
--- deliveries_history per webhook skips the 200 kept and deletes the rest.
+-- Keeps each listed webhook's 200 most recent completed deliveries; a scan of
+-- deliveries_completed per webhook skips the 200 kept and deletes the rest.
 DELETE FROM deliveries d
 USING (
     SELECT old.id
