@@ -576,3 +576,85 @@ async fn old_events_without_deliveries_are_purged_after_their_retention() {
         db.query("SELECT id FROM events ORDER BY id", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(left, vec![ids[1], ids[2]], "kept: still delivered, and still within its idempotency window");
 }
+
+#[tokio::test]
+async fn shutdown_lets_sends_finish_within_the_grace_period_and_releases_the_rest() {
+    let server = TestServer::start_with(&["--shutdown-grace", "1500ms"]).await;
+    let slow = Receiver::start(None, |_, _| Reply::After(Duration::from_millis(300), 200)).await;
+    let stuck = Receiver::start(None, |_, _| Reply::Hang).await;
+    let mut admin = server.admin().await;
+    let finishing =
+        admin.create_webhook(new_webhook(None, &slow.url("/slow"), &["tag_created"])).await.unwrap().into_inner();
+    let hanging =
+        admin.create_webhook(new_webhook(None, &stuck.url("/stuck"), &["tag_created"])).await.unwrap().into_inner();
+    let db = sql(server.database_url.as_deref().unwrap()).await;
+    publish(&server, "tag_created", None, "{}").await;
+    // Both sends are in flight when the server is told to stop.
+    slow.expect().await;
+    stuck.expect().await;
+    let started = std::time::Instant::now();
+    server.stop().await;
+    assert!(started.elapsed() < Duration::from_secs(10), "shutdown took {:?}", started.elapsed());
+
+    let row = |id: &str| {
+        let id = Uuid::parse_str(id).unwrap();
+        let db = &db;
+        async move {
+            db.query_one(
+                "SELECT status, attempts, claim_token, next_attempt_time <= now() AS due FROM deliveries WHERE webhook_id = $1",
+                &[&id],
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let done = row(&finishing.id).await;
+    assert_eq!(
+        (done.get::<_, i16>("status"), done.get::<_, i32>("attempts")),
+        (SUCCESS, 1),
+        "finished within the grace period"
+    );
+    let released = row(&hanging.id).await;
+    assert_eq!(released.get::<_, i16>("status"), 1, "still pending");
+    assert_eq!(released.get::<_, i32>("attempts"), 0, "the abandoned attempt is not counted");
+    assert_eq!(released.get::<_, Option<Uuid>>("claim_token"), None, "the claim was released");
+    assert!(released.get::<_, bool>("due"), "due again at once, not after the lease");
+}
+
+#[tokio::test]
+async fn two_replicas_share_the_queue_and_send_each_delivery_once() {
+    let a = TestServer::start().await;
+    let db_url = a.database_url.clone().unwrap();
+    let b = TestServer::start_opts(crate::common::ServerOptions {
+        database_url: Some(db_url.clone()),
+        data_dir: None,
+        args: vec!["--allow-targets".into(), "127.0.0.1/32".into()],
+    })
+    .await;
+    let rx = Receiver::ok().await;
+    let w =
+        a.admin().await.create_webhook(new_webhook(None, &rx.url("/"), &["tag_created"])).await.unwrap().into_inner();
+    let token = a.token("publisher", "", "").await;
+    let events: Vec<pb::PublishEventRequest> = (0..600)
+        .map(|i| pb::PublishEventRequest {
+            event_name: "tag_created".into(),
+            payload: format!(r#"{{"i":{i}}}"#),
+            ..Default::default()
+        })
+        .collect();
+    let mut acks =
+        a.ingest_as(Some(&token)).await.publish_events(tokio_stream::iter(events)).await.unwrap().into_inner();
+    while acks.message().await.unwrap().is_some() {}
+    let mut ids = std::collections::HashSet::new();
+    for _ in 0..600 {
+        let req = rx.expect().await;
+        assert!(ids.insert(req.header("webhook-id").unwrap().to_string()), "a delivery was sent twice");
+    }
+    let db = sql(&db_url).await;
+    let rows = wait_final(&db, &w.id, 200).await;
+    assert!(rows.iter().all(|r| r.attempts == 1 && r.status == SUCCESS));
+    assert!(rx.next(Duration::from_millis(500)).await.is_none(), "no extra sends");
+    assert_eq!(rx.count(), 600);
+    b.stop().await;
+    a.stop().await;
+}

@@ -42,6 +42,8 @@ pub enum Reply {
     Status(u16, Vec<(&'static str, String)>),
     /// Never answer (the connection stays open).
     Hang,
+    /// Answer with this status after a delay.
+    After(Duration, u16),
 }
 
 type Responder = Arc<dyn Fn(usize, &Captured) -> Reply + Send + Sync>;
@@ -131,11 +133,19 @@ impl Receiver {
                             let index = counter.fetch_add(1, Ordering::SeqCst);
                             let reply = responder(index, &captured);
                             let _ = tx.send(captured);
+                            let reply = match reply {
+                                Reply::After(delay, code) => {
+                                    tokio::time::sleep(delay).await;
+                                    Reply::Status(code, vec![])
+                                }
+                                other => other,
+                            };
                             match reply {
                                 Reply::Hang => {
                                     std::future::pending::<()>().await;
                                     unreachable!()
                                 }
+                                Reply::After(..) => unreachable!("resolved above"),
                                 Reply::Status(code, headers) => {
                                     let mut resp = hyper::Response::new(Full::new(Bytes::from_static(b"received")));
                                     *resp.status_mut() = http::StatusCode::from_u16(code).unwrap();
