@@ -1,1 +1,0 @@
-"""Generated from proto/webhookd; do not edit."""

@@ -1,1 +1,0 @@
-"""Generated from proto/webhookd/v1; do not edit."""
