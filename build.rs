@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = ["proto/webhookd/v1/webhook.proto", "proto/webhookd/v1/admin.proto", "proto/webhookd/v1/ingest.proto"];
+    println!("cargo:rerun-if-changed=build.rs");
     for f in &files {
         println!("cargo:rerun-if-changed={f}");
     }

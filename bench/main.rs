@@ -722,7 +722,7 @@ async fn history_latency(s: &Server, url: &str, ids: &[Uuid], queries: usize) ->
         ms.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let sql = include_str!("../src/storage/sql/history_newest.sql");
+    let sql = webhookd::storage::history::history_sql(false);
     let plan = explain(
         url,
         &format!("PREPARE h(uuid, text[], int2, int4[], int8) AS {sql};\nEXPLAIN (ANALYZE, BUFFERS) EXECUTE h('{}', ARRAY['tag_created'], 2, ARRAY[]::int4[], 50)", ids[0]),

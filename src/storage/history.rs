@@ -1,5 +1,6 @@
 //! Reading deliveries: history listings, details, redeliveries and test pings.
 
+use std::sync::LazyLock;
 use std::time::SystemTime;
 
 use futures_util::{pin_mut, TryStreamExt};
@@ -146,6 +147,21 @@ pub struct DeliveryDetail {
     pub attempts: Vec<AttemptRow>,
 }
 
+/// The history query in the given order.
+pub fn history_sql(oldest_first: bool) -> &'static str {
+    static NEWEST: LazyLock<String> = LazyLock::new(|| {
+        format!("{}ORDER BY dispatch_time DESC NULLS FIRST, id DESC\nLIMIT $5", include_str!("sql/history.sql"))
+    });
+    static OLDEST: LazyLock<String> = LazyLock::new(|| {
+        format!("{}ORDER BY dispatch_time ASC NULLS LAST, id ASC\nLIMIT $5", include_str!("sql/history.sql"))
+    });
+    if oldest_first {
+        &OLDEST
+    } else {
+        &NEWEST
+    }
+}
+
 const COLUMNS: &str = "id, webhook_id, event_id, event_type, status, status_code, dispatch_time, attempts,
      duration_ms, error, create_time, next_attempt_time";
 
@@ -156,12 +172,7 @@ impl Storage {
         f: HistoryFilter,
     ) -> Result<mpsc::Receiver<Result<DeliveryRow, StorageError>>, StorageError> {
         let c = self.conn().await?;
-        let sql = if f.oldest_first {
-            include_str!("sql/history_oldest.sql")
-        } else {
-            include_str!("sql/history_newest.sql")
-        };
-        let stmt = c.prepare_cached(sql).await?;
+        let stmt = c.prepare_cached(history_sql(f.oldest_first)).await?;
         let (tx, rx) = mpsc::channel(32);
         tokio::spawn(async move {
             let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =

@@ -478,16 +478,7 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
     let rx = Receiver::start(None, |i, _| if i == 0 { Reply::Hang } else { Reply::Status(200, vec![]) }).await;
     let tmp = tempfile::tempdir().unwrap();
     // Server A: a separate process that claims the delivery, sends it, and is killed mid-send.
-    let mut a = std::process::Command::new(env!("CARGO_BIN_EXE_webhookd"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--allow-targets", "127.0.0.1/32", "--lease", "2s"])
-        .arg("--database-url")
-        .arg(&db_url)
-        .arg("--data-dir")
-        .arg(tmp.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut a = crate::common::spawn_server_process(&db_url, tmp.path(), &["--lease", "2s"]);
     let db = sql(&db_url).await;
     // Create the webhook and the event straight in the database A serves.
     let storage = webhookd::storage::Storage::connect(db_url.parse().unwrap(), 2).await.unwrap();

@@ -313,16 +313,7 @@ async fn watch_sees_deliveries_made_by_another_server_process() {
     let a = TestServer::start_with(&["--no-delivery"]).await;
     let db_url = a.database_url.clone().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let mut b = std::process::Command::new(env!("CARGO_BIN_EXE_webhookd"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--allow-targets", "127.0.0.1/32", "--poll-interval", "100ms"])
-        .arg("--database-url")
-        .arg(&db_url)
-        .arg("--data-dir")
-        .arg(tmp.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut b = crate::common::spawn_server_process(&db_url, tmp.path(), &["--poll-interval", "100ms"]);
     let rx = Receiver::ok().await;
     let mut admin = a.admin().await;
     let w = admin

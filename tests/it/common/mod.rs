@@ -95,6 +95,22 @@ pub async fn fresh_empty_database() -> String {
     cluster.pg.url(&name)
 }
 
+/// A webhookd server as a separate process on `db_url` (loopback targets allowed), for
+/// tests that kill a server or need a second replica; it listens on a port nobody uses.
+pub fn spawn_server_process(db_url: &str, data_dir: &std::path::Path, extra: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_webhookd"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--allow-targets", "127.0.0.1/32"])
+        .arg("--database-url")
+        .arg(db_url)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start a webhookd process")
+}
+
 /// A direct SQL connection to a test database (for seeding and inspecting state).
 pub async fn sql(url: &str) -> tokio_postgres::Client {
     let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
