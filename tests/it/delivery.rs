@@ -625,17 +625,7 @@ async fn two_replicas_share_the_queue_and_send_each_delivery_once() {
     let rx = Receiver::ok().await;
     let w =
         a.admin().await.create_webhook(new_webhook(None, &rx.url("/"), &["tag_created"])).await.unwrap().into_inner();
-    let token = a.token("publisher", "", "").await;
-    let events: Vec<pb::PublishEventRequest> = (0..600)
-        .map(|i| pb::PublishEventRequest {
-            event_name: "tag_created".into(),
-            payload: format!(r#"{{"i":{i}}}"#),
-            ..Default::default()
-        })
-        .collect();
-    let mut acks =
-        a.ingest_as(Some(&token)).await.publish_events(tokio_stream::iter(events)).await.unwrap().into_inner();
-    while acks.message().await.unwrap().is_some() {}
+    a.publish_many("tag_created", 600).await;
     let mut ids = std::collections::HashSet::new();
     for _ in 0..600 {
         let req = rx.expect().await;

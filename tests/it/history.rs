@@ -405,17 +405,7 @@ async fn a_slow_watcher_is_cut_off_without_slowing_deliveries() {
         .await
         .unwrap()
         .into_inner();
-    let publisher = server.token("publisher", "", "").await;
-    let events: Vec<pb::PublishEventRequest> = (0..1500)
-        .map(|i| pb::PublishEventRequest {
-            event_name: "tag_created".into(),
-            payload: format!(r#"{{"i":{i}}}"#),
-            ..Default::default()
-        })
-        .collect();
-    let mut acks =
-        server.ingest_as(Some(&publisher)).await.publish_events(tokio_stream::iter(events)).await.unwrap().into_inner();
-    while acks.message().await.unwrap().is_some() {}
+    server.publish_many("tag_created", 1500).await;
     // Every delivery completes although nobody reads the watch.
     let db = sql(server.database_url.as_deref().unwrap()).await;
     let rows = wait_final(&db, &w.id, 200).await;

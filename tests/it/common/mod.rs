@@ -264,6 +264,26 @@ impl TestServer {
         token
     }
 
+    /// Publishes `n` instance events `name` with payloads `{"i":0}`… over one stream and waits
+    /// until every one is acknowledged (durable).
+    pub async fn publish_many(&self, name: &str, n: usize) {
+        let token = self.token("publisher", "", "").await;
+        let events: Vec<pb::PublishEventRequest> = (0..n)
+            .map(|i| pb::PublishEventRequest {
+                event_name: name.into(),
+                payload: format!(r#"{{"i":{i}}}"#),
+                ..Default::default()
+            })
+            .collect();
+        let mut acks =
+            self.ingest_as(Some(&token)).await.publish_events(tokio_stream::iter(events)).await.unwrap().into_inner();
+        let mut acked = 0;
+        while acks.message().await.unwrap().is_some() {
+            acked += 1;
+        }
+        assert_eq!(acked, n, "every event acknowledged");
+    }
+
     /// Stops the server and waits for it to finish.
     pub async fn stop(mut self) {
         self.shutdown.cancel();
