@@ -20,18 +20,6 @@ impl Scope {
         (self.company_id.is_empty() || self.company_id == other.company_id)
             && (self.project_id.is_empty() || self.project_id == other.project_id)
     }
-
-    /// The scope and its ancestors: the instance, the company, the project.
-    pub fn with_ancestors(&self) -> Vec<Scope> {
-        let mut v = vec![Scope::default()];
-        if !self.company_id.is_empty() {
-            v.push(Scope::new(&self.company_id, ""));
-        }
-        if !self.project_id.is_empty() {
-            v.push(self.clone());
-        }
-        v
-    }
 }
 
 impl std::fmt::Display for Scope {
@@ -91,6 +79,5 @@ mod tests {
         for (a, b, want) in cases {
             assert_eq!(a.contains(b), want, "{a} contains {b}");
         }
-        assert_eq!(web.with_ancestors(), vec![inst.clone(), acme.clone(), web.clone()]);
     }
 }

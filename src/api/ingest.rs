@@ -180,9 +180,9 @@ impl pb::event_ingest_server::EventIngest for IngestService {
     ) -> Result<Response<pb::PublishEventResponse>, Status> {
         let who = self.auth.authorize(req.metadata(), Role::Publisher).await?;
         let event = self.event(&who, req.into_inner())?;
-        let name = event.name.clone();
         let p = self.group.publish(event).await?;
-        tracing::debug!(event_id = %p.event_id, event_name = %name, deliveries = p.deliveries, duplicate = p.duplicate, "event published");
+        tracing::debug!(
+            event_id = %p.event_id, deliveries = p.deliveries, duplicate = p.duplicate, "event published");
         Ok(Response::new(response(p)))
     }
 

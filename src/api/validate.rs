@@ -105,23 +105,19 @@ pub fn events(field: &str, names: &[String], catalog: &Catalog) -> Result<Vec<St
 
 /// Event names used as a filter: each in the catalog; may be empty.
 pub fn event_filter(field: &str, names: &[String], catalog: &Catalog) -> Result<Vec<String>, ApiError> {
-    let mut out: Vec<String> = Vec::with_capacity(names.len());
-    for n in names {
-        if !catalog.contains(n) {
-            return Err(ApiError::invalid(field, format!("unknown event {n:?}")));
-        }
-        if !out.contains(n) {
-            out.push(n.clone());
-        }
-    }
-    Ok(out)
+    known_names(field, names, |n| catalog.contains(n))
 }
 
 /// Event names filtering a history: catalog names or the test ping's name.
 pub fn history_event_types(field: &str, names: &[String], catalog: &Catalog) -> Result<Vec<String>, ApiError> {
+    known_names(field, names, |n| catalog.contains(n) || n == crate::catalog::TEST_EVENT)
+}
+
+/// `names` deduplicated (order kept), each accepted by `known`.
+fn known_names(field: &str, names: &[String], known: impl Fn(&str) -> bool) -> Result<Vec<String>, ApiError> {
     let mut out: Vec<String> = Vec::with_capacity(names.len());
     for n in names {
-        if !catalog.contains(n) && n != crate::catalog::TEST_EVENT {
+        if !known(n) {
             return Err(ApiError::invalid(field, format!("unknown event {n:?}")));
         }
         if !out.contains(n) {

@@ -117,16 +117,6 @@ impl Clients {
         Self { settings, cache: Mutex::default() }
     }
 
-    /// Number of cached clients.
-    pub fn len(&self) -> usize {
-        self.cache.lock().expect("client cache").len()
-    }
-
-    /// Whether no client is cached.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     fn client_for(&self, ca: Option<&str>, proxy: Option<&str>) -> Result<Arc<Built>, SendError> {
         let key = ClientKey { ca: ca.map(str::to_owned), proxy: proxy.map(str::to_owned) };
         let mut cache = self.cache.lock().expect("client cache");
@@ -259,10 +249,7 @@ fn proxy_from_url(raw: &str) -> Result<Proxy, SendError> {
 }
 
 fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// Turns a client error into a `SendError`, finding an SSRF refusal anywhere in its chain.
