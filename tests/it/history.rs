@@ -307,6 +307,16 @@ async fn get_delivery_redeliver_and_test_ping() {
     server.stop().await;
 }
 
+/// Opens a watch on `target`, optionally filtered by `status`.
+async fn watch(
+    admin: &mut crate::common::Admin,
+    target: pb::watch_deliveries_request::Target,
+    status: i32,
+) -> tonic::Streaming<pb::DeliveryRecord> {
+    let req = pb::WatchDeliveriesRequest { target: Some(target), status, ..Default::default() };
+    admin.watch_deliveries(req).await.unwrap().into_inner()
+}
+
 #[tokio::test]
 async fn watch_sees_deliveries_made_by_another_server_process() {
     // Server A only serves the API (no engine); server B, a separate process, delivers.
@@ -321,37 +331,11 @@ async fn watch_sees_deliveries_made_by_another_server_process() {
         .await
         .unwrap()
         .into_inner();
-    let mut by_webhook = admin
-        .watch_deliveries(pb::WatchDeliveriesRequest {
-            target: Some(pb::watch_deliveries_request::Target::WebhookId(w.id.clone())),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let mut by_scope = admin
-        .watch_deliveries(pb::WatchDeliveriesRequest {
-            target: Some(pb::watch_deliveries_request::Target::Scope(pb::Scope {
-                company_id: "acme".into(),
-                project_id: String::new(),
-            })),
-            status: pb::DeliveryStatus::Success as i32,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let mut elsewhere = admin
-        .watch_deliveries(pb::WatchDeliveriesRequest {
-            target: Some(pb::watch_deliveries_request::Target::Scope(pb::Scope {
-                company_id: "globex".into(),
-                project_id: String::new(),
-            })),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    use pb::watch_deliveries_request::Target;
+    let company = |c: &str| Target::Scope(pb::Scope { company_id: c.into(), project_id: String::new() });
+    let mut by_webhook = watch(&mut admin, Target::WebhookId(w.id.clone()), 0).await;
+    let mut by_scope = watch(&mut admin, company("acme"), pb::DeliveryStatus::Success as i32).await;
+    let mut elsewhere = watch(&mut admin, company("globex"), 0).await;
     let publisher = a.token("publisher", "", "").await;
     let published = a
         .ingest_as(Some(&publisher))
@@ -397,14 +381,7 @@ async fn a_slow_watcher_is_cut_off_without_slowing_deliveries() {
     let rx = Receiver::ok().await;
     let mut admin = server.admin().await;
     let w = admin.create_webhook(new_webhook(None, &rx.url("/"), &["tag_created"])).await.unwrap().into_inner();
-    let mut watch = admin
-        .watch_deliveries(pb::WatchDeliveriesRequest {
-            target: Some(pb::watch_deliveries_request::Target::WebhookId(w.id.clone())),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut watch = watch(&mut admin, pb::watch_deliveries_request::Target::WebhookId(w.id.clone()), 0).await;
     server.publish_many("tag_created", 1500).await;
     // Every delivery completes although nobody reads the watch.
     let db = sql(server.database_url.as_deref().unwrap()).await;

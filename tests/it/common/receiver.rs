@@ -133,28 +133,20 @@ impl Receiver {
                             let index = counter.fetch_add(1, Ordering::SeqCst);
                             let reply = responder(index, &captured);
                             let _ = tx.send(captured);
-                            let reply = match reply {
+                            let (code, headers) = match reply {
+                                Reply::Hang => std::future::pending().await,
                                 Reply::After(delay, code) => {
                                     tokio::time::sleep(delay).await;
-                                    Reply::Status(code, vec![])
+                                    (code, vec![])
                                 }
-                                other => other,
+                                Reply::Status(code, headers) => (code, headers),
                             };
-                            match reply {
-                                Reply::Hang => {
-                                    std::future::pending::<()>().await;
-                                    unreachable!()
-                                }
-                                Reply::After(..) => unreachable!("resolved above"),
-                                Reply::Status(code, headers) => {
-                                    let mut resp = hyper::Response::new(Full::new(Bytes::from_static(b"received")));
-                                    *resp.status_mut() = http::StatusCode::from_u16(code).unwrap();
-                                    for (n, v) in headers {
-                                        resp.headers_mut().insert(n, v.parse().unwrap());
-                                    }
-                                    Ok::<_, Infallible>(resp)
-                                }
+                            let mut resp = hyper::Response::new(Full::new(Bytes::from_static(b"received")));
+                            *resp.status_mut() = http::StatusCode::from_u16(code).unwrap();
+                            for (n, v) in headers {
+                                resp.headers_mut().insert(n, v.parse().unwrap());
                             }
+                            Ok::<_, Infallible>(resp)
                         }
                     });
                     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
