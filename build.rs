@@ -16,6 +16,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(true)
         // Clients come from clients/rust (webhookd-client).
         .build_client(false)
+        // Undecodable requests answer INVALID_ARGUMENT (prost's codec says INTERNAL).
+        .codec_path("crate::pb::codec::StrictCodec")
         // These carry a webhook secret: pb.rs gives them a redacting Debug.
         .skip_debug(["webhookd.v1.CreateWebhookRequest", "webhookd.v1.UpdateWebhookRequest"])
         .compile_fds(fds)?;

@@ -63,6 +63,18 @@ impl From<StorageError> for ApiError {
     }
 }
 
+/// Longest piece of caller input repeated in an error message, in characters.
+pub const ECHO_CHARS: usize = 64;
+
+/// `value` quoted for an error message, cut to [`ECHO_CHARS`] characters with an ellipsis,
+/// so that a huge input does not come back whole in the message and its details.
+pub fn echo(value: &str) -> String {
+    match value.char_indices().nth(ECHO_CHARS) {
+        None => format!("{value:?}"),
+        Some((cut, _)) => format!("{:?}…", &value[..cut]),
+    }
+}
+
 /// Writes an error and its source chain on one line.
 pub fn chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
@@ -100,5 +112,18 @@ impl From<ApiError> for Status {
                 Status::internal(message)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echoes_are_bounded() {
+        assert_eq!(echo("tag_created"), "\"tag_created\"");
+        let long = "é".repeat(1000);
+        let shown = echo(&long);
+        assert!(shown.ends_with('…') && shown.chars().count() == ECHO_CHARS + 3, "{shown}");
     }
 }

@@ -19,6 +19,7 @@ pub mod telemetry;
 
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
+use std::sync::Arc;
 
 use futures_util::StreamExt;
 use tokio::net::TcpListener;
@@ -93,7 +94,8 @@ async fn serve(
         .build_v1alpha()?;
 
     let hub = WatchHub::start(storage.clone(), shutdown.clone(), config.watch_buffer);
-    let admin = AdminService::new(storage.clone(), auth.clone(), catalog.clone(), hub);
+    let guard = Arc::new(config.allow_list().map_err(ServeError::Config)?);
+    let admin = AdminService::new(storage.clone(), auth.clone(), catalog.clone(), hub, guard.clone());
     let ingest = IngestService::new(storage.clone(), auth.clone(), catalog.clone(), config.max_payload_bytes);
     let engine = if config.no_delivery {
         None
@@ -146,7 +148,7 @@ fn engine_settings(config: &Config) -> Result<EngineSettings, ServeError> {
         http: HttpSettings {
             connect_timeout: config.connect_timeout,
             request_timeout: config.request_timeout,
-            allow: std::sync::Arc::new(config.allow_list().map_err(ServeError::Config)?),
+            allow: Arc::new(config.allow_list().map_err(ServeError::Config)?),
         },
     })
 }

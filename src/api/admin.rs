@@ -1,5 +1,7 @@
 //! The `WebhookAdmin` service.
 
+use std::sync::Arc;
+
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -13,7 +15,8 @@ use super::{convert, validate, ResponseStream};
 use crate::auth::{Authenticator, Principal, Role};
 use crate::catalog::Catalog;
 use crate::catalog::TEST_EVENT;
-use crate::error::ApiError;
+use crate::delivery::ssrf::AllowList;
+use crate::error::{echo, ApiError};
 use crate::model::{DeliveryStatus, Scope};
 use crate::pb;
 use crate::secret::Secret;
@@ -25,6 +28,8 @@ use crate::storage::Storage;
 /// Default and largest `page_size` of ListWebhooks.
 const DEFAULT_PAGE: i64 = 50;
 const MAX_PAGE: i64 = 500;
+/// Most bytes of webhooks in one ListWebhooks page.
+const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
 
 /// Handlers of `webhookd.v1.WebhookAdmin`.
 #[derive(Clone)]
@@ -33,12 +38,14 @@ pub struct AdminService {
     auth: Authenticator,
     catalog: Catalog,
     hub: WatchHub,
+    guard: Arc<AllowList>,
 }
 
 impl AdminService {
-    /// The service over `storage`, with `hub` feeding `WatchDeliveries`.
-    pub fn new(storage: Storage, auth: Authenticator, catalog: Catalog, hub: WatchHub) -> Self {
-        Self { storage, auth, catalog, hub }
+    /// The service over `storage`, with `hub` feeding `WatchDeliveries` and `guard` refusing
+    /// literal non-public target addresses when webhooks are written.
+    pub fn new(storage: Storage, auth: Authenticator, catalog: Catalog, hub: WatchHub, guard: Arc<AllowList>) -> Self {
+        Self { storage, auth, catalog, hub, guard }
     }
 
     async fn admin<T>(&self, req: &Request<T>) -> Result<Principal, ApiError> {
@@ -117,7 +124,7 @@ impl AdminService {
         let r = req.into_inner();
         let scope = validate::scope("scope", r.scope.as_ref())?;
         let new = NewWebhook {
-            target_url: validate::target_url("target_url", &r.target_url)?,
+            target_url: validate::target_url("target_url", &r.target_url, &self.guard)?,
             secret: {
                 validate::secret("secret", &r.secret)?;
                 Secret::new(r.secret.into_bytes())
@@ -157,9 +164,11 @@ impl AdminService {
         let mut patch = WebhookPatch::default();
         for path in &paths {
             match path.as_str() {
-                "target_url" => patch.target_url = Some(validate::target_url("target_url", &r.target_url)?),
-                // The secret is optional on edit: an empty one keeps the current secret.
-                "secret" if r.secret.is_empty() => {}
+                "target_url" => {
+                    patch.target_url = Some(validate::target_url("target_url", &r.target_url, &self.guard)?)
+                }
+                // Without a mask an empty secret keeps the current one (the secret is optional
+                // on edit); naming it in the mask asks for a new one, so it must be given.
                 "secret" => {
                     validate::secret("secret", &r.secret)?;
                     patch.secret = Some(Secret::new(r.secret.as_bytes()));
@@ -176,14 +185,13 @@ impl AdminService {
                     patch.proxy_url =
                         Some(non_empty(&r.proxy_url).map(|p| validate::proxy_url("proxy_url", p)).transpose()?)
                 }
-                other => {
-                    return Err(ApiError::invalid(
-                        "update_mask",
-                        format!(
-                            "unknown or immutable path {other:?} (allowed: target_url, secret, events, ca_certificate, proxy_url)"
-                        ),
-                    ))
-                }
+                other => return Err(ApiError::invalid(
+                    "update_mask",
+                    format!(
+                        "unknown or immutable path {} (allowed: target_url, secret, events, ca_certificate, proxy_url)",
+                        echo(other)
+                    ),
+                )),
             }
         }
         let row = self
@@ -222,13 +230,29 @@ impl AdminService {
                 limit: limit + 1,
             })
             .await?;
-        let next_page_token = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last().map(|w| PageToken { after: w.id, query }.encode()).unwrap_or_default()
-        } else {
-            String::new()
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let total = rows.len();
+        let mut webhooks = Vec::with_capacity(total);
+        let mut bytes = 0;
+        let mut last = None;
+        for row in rows {
+            let id = row.id;
+            let w = convert::webhook(row);
+            bytes += prost::Message::encoded_len(&w) + 4;
+            // A page stays far below the 4 MiB that clients accept by default, whatever the
+            // rows hold: a full one ends early and the next page continues after it.
+            if bytes > MAX_PAGE_BYTES && !webhooks.is_empty() {
+                break;
+            }
+            webhooks.push(w);
+            last = Some(id);
+        }
+        let next_page_token = match last {
+            Some(after) if more || webhooks.len() < total => PageToken { after, query }.encode(),
+            _ => String::new(),
         };
-        Ok(pb::ListWebhooksResponse { webhooks: rows.into_iter().map(convert::webhook).collect(), next_page_token })
+        Ok(pb::ListWebhooksResponse { webhooks, next_page_token })
     }
 }
 

@@ -13,7 +13,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::{validate, ResponseStream};
 use crate::auth::{Authenticator, Principal, Role};
 use crate::catalog::Catalog;
-use crate::error::ApiError;
+use crate::error::{echo, ApiError};
 use crate::pb;
 use crate::storage::events::{NewEvent, Published};
 use crate::storage::Storage;
@@ -51,7 +51,7 @@ impl IngestService {
             return Err(ApiError::invalid("event_name", "is required"));
         }
         if !self.catalog.contains(&r.event_name) {
-            return Err(ApiError::invalid("event_name", format!("unknown event {:?}", r.event_name)));
+            return Err(ApiError::invalid("event_name", format!("unknown event {}", echo(&r.event_name))));
         }
         let scope = validate::scope("scope", r.scope.as_ref())?;
         if r.payload.len() > self.max_payload_bytes {

@@ -5,7 +5,8 @@ use rustls_pki_types::CertificateDer;
 use url::Url;
 
 use crate::catalog::Catalog;
-use crate::error::ApiError;
+use crate::delivery::ssrf::AllowList;
+use crate::error::{echo, ApiError};
 use crate::model::Scope;
 use crate::pb;
 
@@ -13,6 +14,8 @@ use crate::pb;
 pub const MAX_URL_BYTES: usize = 2048;
 /// Shortest and longest accepted secret, in bytes.
 pub const SECRET_BYTES: std::ops::RangeInclusive<usize> = 8..=512;
+/// Largest accepted `ca_certificate`, in bytes.
+pub const MAX_CA_BYTES: usize = 64 * 1024;
 
 fn scope_id(field: &str, id: &str) -> Result<(), ApiError> {
     if id.len() > 128 {
@@ -43,9 +46,14 @@ pub fn scope(field: &str, s: Option<&pb::Scope>) -> Result<Scope, ApiError> {
     Ok(Scope::new(&s.company_id, &s.project_id))
 }
 
-fn http_url(field: &str, raw: &str) -> Result<Url, ApiError> {
+/// An absolute http(s) URL with a host, in clean form: it must read back exactly as given
+/// (an empty path may be left out), so what is stored is what was validated and what is used.
+fn clean_url(field: &str, raw: &str) -> Result<Url, ApiError> {
     if raw.is_empty() {
         return Err(ApiError::invalid(field, "is required"));
+    }
+    if raw.len() > MAX_URL_BYTES {
+        return Err(ApiError::invalid(field, format!("must be at most {MAX_URL_BYTES} bytes")));
     }
     let url = Url::parse(raw).map_err(|e| ApiError::invalid(field, format!("not an absolute URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -54,31 +62,58 @@ fn http_url(field: &str, raw: &str) -> Result<Url, ApiError> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err(ApiError::invalid(field, "must have a host"));
     }
+    if url.port() == Some(0) {
+        return Err(ApiError::invalid(field, "port 0 is not a port a server listens on"));
+    }
+    let canonical = url.as_str();
+    if canonical != raw && canonical.strip_suffix('/') != Some(raw) {
+        return Err(ApiError::invalid(
+            field,
+            format!("is not a clean URL (it reads as {}): send it in that form", echo(canonical)),
+        ));
+    }
+    if raw.parse::<http::Uri>().is_err() {
+        return Err(ApiError::invalid(field, "is not a valid HTTP request target"));
+    }
     Ok(url)
 }
 
-/// A target URL: absolute http(s), with a host, no credentials, at most 2048 bytes.
-pub fn target_url(field: &str, raw: &str) -> Result<String, ApiError> {
-    if raw.len() > MAX_URL_BYTES {
-        return Err(ApiError::invalid(field, format!("must be at most {MAX_URL_BYTES} bytes")));
-    }
-    let url = http_url(field, raw)?;
+/// A target URL: clean absolute http(s), with a host, no credentials, at most 2048 bytes,
+/// and not a literal address the SSRF guard refuses. Returned exactly as given.
+pub fn target_url(field: &str, raw: &str, guard: &AllowList) -> Result<String, ApiError> {
+    let url = clean_url(field, raw)?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(ApiError::invalid(field, "must not contain credentials"));
     }
     if url.fragment().is_some() {
         return Err(ApiError::invalid(field, "must not contain a fragment"));
     }
-    // The normalised form is stored, so what was validated is exactly what is used.
-    Ok(url.into())
+    literal_address(field, &url, guard)?;
+    Ok(raw.to_string())
 }
 
-/// A proxy URL: absolute http(s) with a host; credentials allowed (sent as Proxy-Authorization).
+/// Refuses a URL whose host is a literal IP address the SSRF guard refuses. Host names
+/// are checked on every connection instead, since what they resolve to can change.
+pub fn literal_address(field: &str, url: &Url, guard: &AllowList) -> Result<(), ApiError> {
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(v4)) => std::net::IpAddr::V4(v4),
+        Some(url::Host::Ipv6(v6)) => std::net::IpAddr::V6(v6),
+        _ => return Ok(()),
+    };
+    guard.check(ip).map_err(|why| ApiError::invalid(field, why))
+}
+
+/// A proxy URL: clean absolute `http://` with a host; credentials allowed (sent only as
+/// Proxy-Authorization). TLS to the proxy itself is not supported, so `https://` is refused.
 pub fn proxy_url(field: &str, raw: &str) -> Result<String, ApiError> {
-    if raw.len() > MAX_URL_BYTES {
-        return Err(ApiError::invalid(field, format!("must be at most {MAX_URL_BYTES} bytes")));
+    let url = clean_url(field, raw)?;
+    if url.scheme() != "http" {
+        return Err(ApiError::invalid(
+            field,
+            "must be an http:// proxy (https targets are still encrypted end to end through it with CONNECT)",
+        ));
     }
-    Ok(http_url(field, raw)?.into())
+    Ok(raw.to_string())
 }
 
 /// A secret of 8 to 512 bytes. The reason never repeats the value.
@@ -118,7 +153,7 @@ fn known_names(field: &str, names: &[String], known: impl Fn(&str) -> bool) -> R
     let mut out: Vec<String> = Vec::with_capacity(names.len());
     for n in names {
         if !known(n) {
-            return Err(ApiError::invalid(field, format!("unknown event {n:?}")));
+            return Err(ApiError::invalid(field, format!("unknown event {}", echo(n))));
         }
         if !out.contains(n) {
             out.push(n.clone());
@@ -127,8 +162,13 @@ fn known_names(field: &str, names: &[String], known: impl Fn(&str) -> bool) -> R
     Ok(out)
 }
 
-/// One or more PEM X.509 certificates that parse.
+/// One or more PEM `CERTIFICATE` blocks, each parsing as X.509, at most 64 KiB in all.
+/// Any other block (a private key above all) is refused rather than stored and shown.
 pub fn ca_certificate(field: &str, pem: &str) -> Result<String, ApiError> {
+    if pem.len() > MAX_CA_BYTES {
+        return Err(ApiError::invalid(field, format!("must be at most {MAX_CA_BYTES} bytes")));
+    }
+    let blocks = pem.lines().filter(|l| l.trim_start().starts_with("-----BEGIN ")).count();
     let mut roots = rustls::RootCertStore::empty();
     let mut n = 0;
     for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
@@ -140,6 +180,12 @@ pub fn ca_certificate(field: &str, pem: &str) -> Result<String, ApiError> {
     }
     if n == 0 {
         return Err(ApiError::invalid(field, "no PEM certificate (-----BEGIN CERTIFICATE-----) found"));
+    }
+    if blocks != n {
+        return Err(ApiError::invalid(
+            field,
+            "only CERTIFICATE blocks are accepted (remove any key or other PEM block; never send a private key)",
+        ));
     }
     Ok(pem.to_string())
 }
@@ -165,8 +211,16 @@ mod tests {
 
     #[test]
     fn target_urls() {
-        for ok in ["https://example.com/hook", "http://10.0.0.1:8080/x?y=1", "https://[::1]/"] {
-            assert!(target_url("target_url", ok).is_ok(), "{ok}");
+        let open = AllowList::allow_all();
+        let guarded = AllowList::default();
+        for ok in [
+            "https://example.com/hook",
+            "https://example.com",
+            "http://10.0.0.1:8080/x?y=1",
+            "https://[::1]/",
+            "https://example.com:8443/a%20b",
+        ] {
+            assert_eq!(target_url("target_url", ok, &open).unwrap(), ok, "stored exactly as given");
         }
         for bad in [
             "",
@@ -177,11 +231,38 @@ mod tests {
             "http://",
             "https://:443/",
             "https://example.com/#frag",
+            "http:///path",
+            "http:/example.com/",
+            "http://exa\r\nmple.com/",
+            "http://example.com/a\tb",
+            "http://example.com\\path",
+            "http://example.com:0/",
+            "HTTPS://Example.com/",
+            "https://example.com:443/",
+            "https://example.com/a b",
+            " https://example.com/",
         ] {
-            assert_eq!(field_of(target_url("target_url", bad).unwrap_err()), "target_url", "{bad}");
+            assert_eq!(field_of(target_url("target_url", bad, &open).unwrap_err()), "target_url", "{bad:?}");
         }
         let long = format!("https://example.com/{}", "a".repeat(MAX_URL_BYTES));
-        assert!(target_url("target_url", &long).is_err());
+        assert!(target_url("target_url", &long, &open).is_err());
+        for private in ["http://127.0.0.1/", "http://169.254.169.254/latest", "http://[::1]/", "http://10.0.0.1/"] {
+            let err = target_url("target_url", private, &guarded).unwrap_err();
+            assert!(err.to_string().contains("--allow-targets"), "{err}");
+            assert_eq!(field_of(err), "target_url");
+        }
+        let some = AllowList::parse(["10.1.2.0/24"]).unwrap();
+        assert!(target_url("target_url", "http://10.1.2.3/", &some).is_ok());
+        assert!(target_url("target_url", "http://10.1.3.3/", &some).is_err());
+        assert!(target_url("target_url", "https://internal.example/", &guarded).is_ok(), "names are checked later");
+    }
+
+    #[test]
+    fn proxy_urls() {
+        assert!(proxy_url("proxy_url", "http://user:p%40ss@proxy.internal:3128").is_ok());
+        for bad in ["https://proxy.internal:3128", "socks5://proxy.internal", "http://proxy.internal:0", "http:///x"] {
+            assert_eq!(field_of(proxy_url("proxy_url", bad).unwrap_err()), "proxy_url", "{bad}");
+        }
     }
 
     #[test]
@@ -206,6 +287,8 @@ mod tests {
         assert!(events("events", &[], &cat).is_err());
         let err = events("events", &["nope".into()], &cat).unwrap_err();
         assert!(err.to_string().contains("nope"), "{err}");
+        let err = events("events", &["x".repeat(10_000)], &cat).unwrap_err();
+        assert!(err.to_string().len() < 200, "an unknown name is echoed truncated: {err}");
     }
 
     #[test]

@@ -29,6 +29,7 @@ use rustls_pki_types::CertificateDer;
 use tokio::net::TcpStream;
 use tower_service::Service;
 
+use super::pinning::PinnedOrChained;
 use super::ssrf::AllowList;
 
 /// Bytes of the response body kept for the history.
@@ -133,20 +134,27 @@ impl Clients {
     }
 
     fn build(&self, ca: Option<&str>, proxy: Option<&str>) -> Result<Built, SendError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut roots = rustls::RootCertStore::empty();
+        let mut pins = Vec::new();
         match ca {
             Some(pem) => {
                 for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
                     let cert = cert.map_err(|e| SendError::Config(format!("ca_certificate: {e}")))?;
-                    roots.add(cert).map_err(|e| SendError::Config(format!("ca_certificate: {e}")))?;
+                    roots.add(cert.clone()).map_err(|e| SendError::Config(format!("ca_certificate: {e}")))?;
+                    pins.push(cert);
                 }
             }
             None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
         }
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        let chained = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|e| SendError::Config(format!("ca_certificate: {e}")))?;
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| SendError::Config(format!("tls: {e}")))?
-            .with_root_certificates(roots)
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(PinnedOrChained::new(pins, chained)))
             .with_no_client_auth();
 
         let mut http = HttpConnector::new_with_resolver(GuardedResolver { allow: self.settings.allow.clone() });
@@ -180,6 +188,14 @@ impl Clients {
     ) -> Result<HttpResponse, SendError> {
         let built = self.client_for(ca, proxy)?;
         let uri: Uri = url.parse().map_err(|e| SendError::Config(format!("target_url: {e}")))?;
+        if proxy.is_some() {
+            // Only the proxy's address is connected to; a literal target address is still
+            // judged here (names behind a proxy are resolved by the proxy, out of our sight).
+            let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+            if let Ok(ip) = host.parse::<IpAddr>() {
+                self.settings.allow.check(ip).map_err(SendError::Refused)?;
+            }
+        }
         let mut req =
             Request::post(uri.clone()).body(Full::new(body)).map_err(|e| SendError::Config(format!("request: {e}")))?;
         for (n, v) in headers {
@@ -252,21 +268,34 @@ fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
-/// Turns a client error into a `SendError`, finding an SSRF refusal anywhere in its chain.
+/// Turns a client error into a `SendError`, finding an SSRF refusal or a certificate
+/// failure anywhere in its chain.
 fn classify(e: hyper_util::client::legacy::Error) -> SendError {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(&e);
     while let Some(err) = cur {
-        if let Some(r) = err.downcast_ref::<Refused>() {
+        let inner = unwrap_io(err);
+        if let Some(r) = inner.downcast_ref::<Refused>() {
             return SendError::Refused(r.0.clone());
         }
-        if let Some(r) =
-            err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).and_then(|i| i.downcast_ref::<Refused>())
-        {
-            return SendError::Refused(r.0.clone());
+        if let Some(rustls::Error::InvalidCertificate(_)) = inner.downcast_ref::<rustls::Error>() {
+            return SendError::Transport(format!(
+                "{}; the target's certificate is not trusted: set ca_certificate to the CA that issued it, \
+                 or to the target's own (self-signed) certificate to pin it",
+                crate::error::chain(&e)
+            ));
         }
         cur = err.source();
     }
     SendError::Transport(crate::error::chain(&e))
+}
+
+/// The error an `io::Error` carries (through any number of wrappings; their `source` skips
+/// it), or `err` itself.
+fn unwrap_io<'a>(mut err: &'a (dyn std::error::Error + 'static)) -> &'a (dyn std::error::Error + 'static) {
+    while let Some(inner) = err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        err = inner;
+    }
+    err
 }
 
 /// Resolves names and keeps only the addresses the SSRF guard allows.

@@ -2,6 +2,7 @@
 
 pub mod engine;
 pub mod http;
+pub mod pinning;
 pub mod policy;
 pub mod signing;
 pub mod ssrf;

@@ -193,8 +193,36 @@ async fn tls_targets_verify_against_the_webhook_ca() {
         assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (ERROR, 0, 2), "{what}");
         assert!(rows[0].error.contains("certificate"), "{what}: error names the TLS failure: {}", rows[0].error);
         assert!(rows[0].error.contains("UnknownIssuer"), "{what}: {}", rows[0].error);
+        assert!(rows[0].error.contains("set ca_certificate"), "{what}: the error says what to do: {}", rows[0].error);
     }
     assert_eq!(rx.count(), 1, "only the webhook with the right CA got through");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_self_signed_target_certificate_given_as_ca_certificate_is_pinned() {
+    let own = TestPki::self_signed();
+    let impostor = TestPki::self_signed();
+    let rx = Receiver::start(Some(own.server.clone()), |_, _| Reply::Status(200, vec![])).await;
+    let server = TestServer::start_with(&["--retry-schedule", "50ms"]).await;
+    let mut admin = server.admin().await;
+    let url = format!("https://localhost:{}/pinned", rx.addr.port());
+    let mut pinned = new_webhook(None, &url, &["tag_created"]);
+    pinned.ca_certificate = own.ca_pem.clone();
+    let pinned = admin.create_webhook(pinned).await.unwrap().into_inner();
+    let mut other = new_webhook(None, &url, &["tag_created"]);
+    other.ca_certificate = impostor.ca_pem.clone();
+    let other = admin.create_webhook(other).await.unwrap().into_inner();
+
+    publish(&server, "tag_created", None, r#"{"n":1}"#).await;
+    let db = sql(server.database_url.as_deref().unwrap()).await;
+    let ok = wait_final(&db, &pinned.id, 1).await;
+    assert_eq!((ok[0].status, ok[0].status_code), (SUCCESS, 200), "{:?}", ok[0]);
+    assert_signed(&rx.expect().await, "s3cret-value-1234");
+    let refused = wait_final(&db, &other.id, 1).await;
+    assert_eq!(refused[0].status, ERROR, "another self-signed certificate is not trusted");
+    assert!(refused[0].error.contains("set ca_certificate"), "{}", refused[0].error);
+    assert_eq!(rx.count(), 1);
     server.stop().await;
 }
 
@@ -215,9 +243,23 @@ async fn deliveries_go_through_a_real_proxy_without_leaking_its_credentials() {
     via_https.proxy_url = proxy.url_with_credentials();
     via_https.ca_certificate = pki.ca_pem.clone();
     let via_https = admin.create_webhook(via_https).await.unwrap().into_inner();
+    // Behind a proxy, a literal non-public target is refused too: when written, and (for a
+    // row written before that check) when sent, so the proxy is never asked to reach it.
+    let mut metadata = new_webhook(None, "http://169.254.169.254/latest/meta-data", &["tag_created"]);
+    metadata.proxy_url = proxy.url();
+    let err = admin.create_webhook(metadata.clone()).await.unwrap_err();
+    assert_field_error(&err, Code::InvalidArgument, "target_url");
+    metadata.target_url = "http://metadata.example/".into();
+    let metadata = admin.create_webhook(metadata).await.unwrap().into_inner();
+    let db = sql(server.database_url.as_deref().unwrap()).await;
+    db.execute(
+        "UPDATE webhooks SET target_url = 'http://169.254.169.254/latest/meta-data' WHERE id = $1",
+        &[&Uuid::parse_str(&metadata.id).unwrap()],
+    )
+    .await
+    .unwrap();
 
     publish(&server, "tag_created", None, r#"{"through":"proxy"}"#).await;
-    let db = sql(server.database_url.as_deref().unwrap()).await;
     for w in [&via_http, &via_https] {
         let rows = wait_final(&db, &w.id, 1).await;
         assert_eq!((rows[0].status, rows[0].status_code), (SUCCESS, 200), "{:?}", rows[0]);
@@ -236,6 +278,10 @@ async fn deliveries_go_through_a_real_proxy_without_leaking_its_credentials() {
         "https went through a CONNECT tunnel:\n{log}"
     );
     assert!(log.contains(&format!("127.0.0.1:{}", plain.addr.port())), "http went through the proxy:\n{log}");
+    let refused = wait_final(&db, &metadata.id, 1).await;
+    assert!(refused[0].error.contains("SSRF") && refused[0].error.contains("link-local"), "{:?}", refused[0]);
+    let log = proxy.log();
+    assert!(!log.contains("169.254"), "the proxy was never asked for the metadata address:\n{log}");
 
     // Without the credentials the proxy answers 407: a final error, nothing reaches the target.
     let mut no_auth = new_webhook(None, &plain.url("/no-auth"), &["project_created"]);
@@ -334,20 +380,29 @@ async fn the_ssrf_guard_refuses_private_targets_by_default() {
     let rx = Receiver::ok().await;
     let server = TestServer::start_guarded(&[]).await;
     let mut admin = server.admin().await;
-    let by_ip = admin.create_webhook(new_webhook(None, &rx.url("/ip"), &["tag_created"])).await.unwrap().into_inner();
+    // Literal addresses are refused when written; names are judged on every connection.
+    for target in [rx.url("/ip"), "http://169.254.169.254/latest/meta-data".into()] {
+        let err = admin.create_webhook(new_webhook(None, &target, &["tag_created"])).await.unwrap_err();
+        assert_field_error(&err, Code::InvalidArgument, "target_url");
+        assert!(err.message().contains("--allow-targets"), "{err:?}");
+    }
     let by_name = admin
         .create_webhook(new_webhook(None, &format!("http://localhost:{}/name", rx.addr.port()), &["tag_created"]))
         .await
         .unwrap()
         .into_inner();
-    let metadata = admin
-        .create_webhook(new_webhook(None, "http://169.254.169.254/latest/meta-data", &["tag_created"]))
-        .await
-        .unwrap()
-        .into_inner();
-    publish(&server, "tag_created", None, "{}").await;
+    // A row written before the create-time check existed is still refused when sent.
+    let legacy =
+        admin.create_webhook(new_webhook(None, "http://legacy.example/", &["tag_created"])).await.unwrap().into_inner();
     let db = sql(server.database_url.as_deref().unwrap()).await;
-    for (w, why) in [(&by_ip, "loopback"), (&by_name, "loopback"), (&metadata, "link-local")] {
+    db.execute(
+        "UPDATE webhooks SET target_url = 'http://169.254.169.254/latest/meta-data' WHERE id = $1",
+        &[&Uuid::parse_str(&legacy.id).unwrap()],
+    )
+    .await
+    .unwrap();
+    publish(&server, "tag_created", None, "{}").await;
+    for (w, why) in [(&by_name, "loopback"), (&legacy, "link-local")] {
         let rows = wait_final(&db, &w.id, 1).await;
         assert_eq!((rows[0].status, rows[0].attempts), (ERROR, 1), "refused is final: {:?}", rows[0]);
         assert!(rows[0].error.contains("SSRF") && rows[0].error.contains(why), "{}", rows[0].error);

@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod clients;
 mod delivery;
+mod edge;
 mod history;
 mod migrations;
 mod server;

@@ -90,6 +90,25 @@ impl TestPki {
             .unwrap();
         TestPki { ca_pem: ca_cert.pem(), server: Arc::new(server) }
     }
+
+    /// A server presenting one self-signed certificate that is its own CA (as
+    /// `openssl req -x509` makes them); `ca_pem` is that certificate.
+    pub fn self_signed() -> Self {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key).unwrap();
+        let server = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                rustls_pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .unwrap();
+        TestPki { ca_pem: cert.pem(), server: Arc::new(server) }
+    }
 }
 
 impl Receiver {
