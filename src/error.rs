@@ -52,12 +52,20 @@ impl ApiError {
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Self::InvalidArgument { field: field.into(), reason: reason.into() }
     }
+
+    /// UNAVAILABLE for a database that cannot be reached (`e`, logged here), so that
+    /// callers retry.
+    pub fn database_unavailable(e: &StorageError) -> Self {
+        tracing::warn!(error = %chain(e), "database unavailable");
+        Self::Unavailable("the database is unavailable; retry shortly".into())
+    }
 }
 
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::Conflict(what) => ApiError::AlreadyExists(format!("{what} already exists")),
+            e if e.is_unavailable() => ApiError::database_unavailable(&e),
             other => ApiError::Internal(Box::new(other)),
         }
     }

@@ -20,6 +20,11 @@ pub mod telemetry;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
+
+use tonic::server::NamedService;
+use tonic_health::server::HealthReporter;
+use tonic_health::ServingStatus;
 
 use futures_util::StreamExt;
 use tokio::net::TcpListener;
@@ -57,6 +62,9 @@ pub enum ServeError {
     Io(String, #[source] std::io::Error),
 }
 
+const WEBHOOK_ADMIN: &str = <WebhookAdminServer<AdminService> as NamedService>::NAME;
+const EVENT_INGEST: &str = <EventIngestServer<IngestService> as NamedService>::NAME;
+
 /// Name of the bootstrap admin token file in the data directory.
 pub const ADMIN_TOKEN_FILE: &str = "admin.token";
 
@@ -82,8 +90,8 @@ async fn serve(
     let auth = Authenticator::new(storage.clone());
 
     let (health, health_service) = tonic_health::server::health_reporter();
-    health.set_serving::<WebhookAdminServer<AdminService>>().await;
-    health.set_serving::<EventIngestServer<IngestService>>().await;
+    set_health(&health, ServingStatus::Serving).await;
+    tokio::spawn(watch_database(storage.clone(), health.clone(), shutdown.child_token()));
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -116,6 +124,8 @@ async fn serve(
     });
     let stop = shutdown.clone();
     let result = tonic::transport::Server::builder()
+        .initial_stream_window_size(STREAM_WINDOW)
+        .initial_connection_window_size(CONNECTION_WINDOW)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -123,8 +133,7 @@ async fn serve(
         .add_service(EventIngestServer::new(ingest))
         .serve_with_incoming_shutdown(incoming, async move {
             stop.cancelled().await;
-            health.set_not_serving::<WebhookAdminServer<AdminService>>().await;
-            health.set_not_serving::<EventIngestServer<IngestService>>().await;
+            set_health(&health, ServingStatus::NotServing).await;
         })
         .await;
     tracing::info!("webhookd stopped serving");
@@ -135,6 +144,50 @@ async fn serve(
         tracing::info!("delivery engine stopped");
     }
     Ok(result?)
+}
+
+/// HTTP/2 flow-control windows. h2 closes a connection (ENHANCE_YOUR_CALM) when the framing
+/// overhead of small DATA frames buffered unread passes half the connection window; a
+/// stream window of 64 KiB keeps one stalled stream's worth of even tiny frames (one per
+/// message, as grpcurl sends them) well under that.
+const STREAM_WINDOW: u32 = 64 * 1024;
+const CONNECTION_WINDOW: u32 = 2 * 1024 * 1024;
+
+/// How often the database is checked for `grpc.health.v1`, and how long a check may take.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(1);
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Sets the status of the whole server (`""`) and of both webhookd services.
+async fn set_health(health: &HealthReporter, status: ServingStatus) {
+    for service in ["", WEBHOOK_ADMIN, EVENT_INGEST] {
+        health.set_service_status(service, status).await;
+    }
+}
+
+/// Keeps `grpc.health.v1` in step with the database: NOT_SERVING while it cannot be
+/// reached (every RPC then answers UNAVAILABLE), SERVING again once it answers.
+async fn watch_database(storage: storage::Storage, health: HealthReporter, stop: CancellationToken) {
+    let mut serving = true;
+    let mut tick = tokio::time::interval(HEALTH_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let up = matches!(tokio::time::timeout(HEALTH_TIMEOUT, storage.ping()).await, Ok(Ok(())));
+        if up == serving || stop.is_cancelled() {
+            continue;
+        }
+        serving = up;
+        if up {
+            tracing::info!("database reachable again; health is SERVING");
+            set_health(&health, ServingStatus::Serving).await;
+        } else {
+            tracing::warn!("database unreachable; health is NOT_SERVING");
+            set_health(&health, ServingStatus::NotServing).await;
+        }
+    }
 }
 
 /// Engine settings from the configuration.

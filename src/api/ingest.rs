@@ -2,11 +2,10 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use futures_util::FutureExt;
 use serde_json::value::RawValue;
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -20,6 +19,8 @@ use crate::storage::Storage;
 
 /// Most events of a stream stored in one transaction.
 const STREAM_BATCH: usize = 1000;
+/// Bytes of requests a stream reads ahead of its commits.
+const READ_AHEAD_BYTES: usize = 8 * 1024 * 1024;
 /// Longest idempotency key, in bytes.
 const MAX_KEY_BYTES: usize = 256;
 
@@ -132,6 +133,13 @@ impl GroupCommit {
                                 let _ = reply.send(Ok(p));
                             }
                         }
+                        Err(e) if e.is_unavailable() => {
+                            // Logged once for the whole group.
+                            let why = ApiError::database_unavailable(&e).to_string();
+                            for reply in replies {
+                                let _ = reply.send(Err(ApiError::Unavailable(why.clone())));
+                            }
+                        }
                         Err(e) => {
                             let e = Arc::new(e);
                             for reply in replies {
@@ -191,44 +199,33 @@ impl pb::event_ingest_server::EventIngest for IngestService {
     /// Takes whatever requests have arrived (up to a batch), stores them in one
     /// transaction, answers them in order, and repeats. An invalid request ends the
     /// stream with its error after the valid ones before it are stored and answered.
+    ///
+    /// A reader task takes requests off the connection as they arrive, into a buffer
+    /// bounded in bytes, while the batches before them commit: HTTP/2 closes a connection
+    /// whose small DATA frames (one per message, as grpcurl and most clients send them)
+    /// pile up unread, so they are never left waiting on a commit.
     async fn publish_events(
         &self,
         req: Request<Streaming<pb::PublishEventRequest>>,
     ) -> Result<Response<Self::PublishEventsStream>, Status> {
         let who = self.auth.authorize(req.metadata(), Role::Publisher).await?;
-        let mut incoming = req.into_inner();
+        let mut arrived = read_ahead(req.into_inner());
         let (tx, rx) = mpsc::channel(STREAM_BATCH * 2);
         let this = self.clone();
         tokio::spawn(async move {
             let mut index: u64 = 0;
+            let mut batch = Vec::with_capacity(STREAM_BATCH);
             loop {
-                let first = match incoming.message().await {
-                    Ok(Some(m)) => m,
-                    Ok(None) => return,
-                    Err(status) => {
-                        let _ = tx.send(Err(status)).await;
-                        return;
-                    }
-                };
-                let mut requests = vec![first];
-                let mut ended = false;
-                while requests.len() < STREAM_BATCH {
-                    match incoming.message().now_or_never() {
-                        Some(Ok(Some(m))) => requests.push(m),
-                        Some(Ok(None)) => {
-                            ended = true;
-                            break;
-                        }
-                        Some(Err(_)) | None => break,
-                    }
+                if arrived.recv_many(&mut batch, STREAM_BATCH).await == 0 {
+                    return;
                 }
-                let mut events = Vec::with_capacity(requests.len());
+                let mut events = Vec::with_capacity(batch.len());
                 let mut failure = None;
-                for r in requests {
-                    match this.event(&who, r) {
+                for item in batch.drain(..) {
+                    match item.and_then(|(r, _permit)| this.event(&who, r).map_err(Status::from)) {
                         Ok(e) => events.push(e),
-                        Err(e) => {
-                            failure = Some(e);
+                        Err(status) => {
+                            failure = Some(status);
                             break;
                         }
                     }
@@ -247,18 +244,46 @@ impl pb::event_ingest_server::EventIngest for IngestService {
                     }
                 }
                 index += events.len() as u64;
-                if let Some(e) = failure {
-                    tracing::debug!(index, error = %e, "publish stream ended by an invalid event");
-                    let _ = tx.send(Err(e.into())).await;
-                    return;
-                }
-                if ended {
+                if let Some(status) = failure {
+                    tracing::debug!(index, error = %status.message(), "publish stream ended by an invalid event");
+                    let _ = tx.send(Err(status)).await;
                     return;
                 }
             }
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
+}
+
+/// A request read off a stream, holding its share of the read-ahead buffer.
+type Arrived = Result<(pb::PublishEventRequest, OwnedSemaphorePermit), Status>;
+
+/// Reads `incoming` into a channel as fast as messages arrive, holding at most
+/// [`READ_AHEAD_BYTES`] of them (one larger message is let through alone). The channel
+/// ends after the stream ends, or after its error.
+fn read_ahead(mut incoming: Streaming<pb::PublishEventRequest>) -> mpsc::UnboundedReceiver<Arrived> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let budget = Arc::new(Semaphore::new(READ_AHEAD_BYTES));
+    tokio::spawn(async move {
+        loop {
+            let item = match incoming.message().await {
+                Ok(Some(m)) => {
+                    let size = (prost::Message::encoded_len(&m).max(1)).min(READ_AHEAD_BYTES) as u32;
+                    let Ok(permit) = budget.clone().acquire_many_owned(size).await else {
+                        return;
+                    };
+                    Ok((m, permit))
+                }
+                Ok(None) => return,
+                Err(status) => Err(status),
+            };
+            let last = item.is_err();
+            if tx.send(item).is_err() || last {
+                return;
+            }
+        }
+    });
+    rx
 }
 
 #[cfg(test)]

@@ -53,6 +53,16 @@ pub enum StorageError {
 }
 
 impl StorageError {
+    /// Whether the database could not be reached or is going away (down, restarting,
+    /// refusing connections): worth a retry by the caller, unlike a failed statement.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StorageError::Pool(deadpool_postgres::PoolError::Backend(e)) | StorageError::Db(e) => connection_lost(e),
+            StorageError::Pool(deadpool_postgres::PoolError::Timeout(_) | deadpool_postgres::PoolError::Closed) => true,
+            _ => false,
+        }
+    }
+
     /// Maps a unique violation (23505) to `Conflict`, anything else to `Db`.
     fn from_db(e: tokio_postgres::Error, what: &str) -> Self {
         if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
@@ -62,6 +72,33 @@ impl StorageError {
         }
     }
 }
+
+/// Whether `e` means the connection or the server is gone, rather than a statement failing.
+fn connection_lost(e: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    if e.is_closed() {
+        return true;
+    }
+    match e.code() {
+        // Class 08 (connection exception), shutdowns and start-up, too many connections.
+        Some(code) => {
+            code.code().starts_with("08")
+                || [
+                    SqlState::ADMIN_SHUTDOWN,
+                    SqlState::CRASH_SHUTDOWN,
+                    SqlState::CANNOT_CONNECT_NOW,
+                    SqlState::TOO_MANY_CONNECTIONS,
+                ]
+                .contains(code)
+        }
+        // No server error at all: the socket failed (connect refused, reset, timed out).
+        None => std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
+    }
+}
+
+/// How long opening or checking a pooled connection may take before the database counts
+/// as unreachable.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Handle to the database: a pool of connections and the settings to open more.
 #[derive(Clone)]
@@ -86,13 +123,24 @@ impl Storage {
         let _ = conn.await;
         let mgr =
             Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let pool = Pool::builder(mgr).max_size(size.max(2)).build()?;
+        let pool = Pool::builder(mgr)
+            .max_size(size.max(2))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .recycle_timeout(Some(CONNECT_TIMEOUT))
+            .build()?;
         Ok(Self { pool, config })
     }
 
     /// A pooled connection.
     pub(crate) async fn conn(&self) -> Result<deadpool_postgres::Object, StorageError> {
         Ok(self.pool.get().await?)
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        self.conn().await?.simple_query("SELECT 1").await?;
+        Ok(())
     }
 
     /// A dedicated connection outside the pool (for LISTEN); its driver task is spawned.

@@ -1,10 +1,12 @@
 //! The edge: bounded responses and errors, undecodable requests.
 
+use std::time::Duration;
+
 use prost::Message;
 use tonic::Code;
 use webhookd_client::pb;
 
-use crate::common::{assert_field_error, new_webhook, TestServer};
+use crate::common::{assert_field_error, new_webhook, ServerOptions, TestServer};
 
 /// One CA certificate, PEM.
 fn ca_pem() -> String {
@@ -118,5 +120,99 @@ async fn undecodable_requests_are_invalid_argument() {
     // The same path with a valid encoding reaches the handler.
     let status = get_webhook_raw(&server, RawStringField { id: b"nope".to_vec() }).await;
     assert_field_error(&status, Code::InvalidArgument, "id");
+    server.stop().await;
+}
+
+/// The next status a health watch reports, within 30 s.
+async fn next_status(watch: &mut tonic::Streaming<tonic_health::pb::HealthCheckResponse>) -> i32 {
+    let next = tokio::time::timeout(Duration::from_secs(30), watch.message()).await;
+    next.expect("a health change within 30 s").unwrap().unwrap().status
+}
+
+#[tokio::test]
+async fn a_database_outage_answers_unavailable_and_health_follows_it() {
+    use tonic_health::pb::{health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest};
+    use webhookd::storage::local::LocalPostgres;
+
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(tmp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let dir = tmp.path().join("pg");
+    let start = |dir: std::path::PathBuf| async move {
+        tokio::task::spawn_blocking(move || LocalPostgres::start(&dir, None).unwrap()).await.unwrap()
+    };
+    let pg = start(dir.clone()).await;
+    let (c, conn) = pg.pg_config("postgres").connect(tokio_postgres::NoTls).await.unwrap();
+    let driver = tokio::spawn(conn);
+    c.batch_execute("CREATE DATABASE outage").await.unwrap();
+    drop(c);
+    let _ = driver.await;
+    let server = TestServer::start_opts(ServerOptions {
+        database_url: Some(pg.url("outage")),
+        data_dir: None,
+        args: vec!["--allow-targets".into(), "127.0.0.1/32".into()],
+    })
+    .await;
+    let mut admin = server.admin().await;
+    let publisher = server.token("publisher", "", "").await;
+    let mut ingest = server.ingest_as(Some(&publisher)).await;
+    let publish = || pb::PublishEventRequest { event_name: "tag_created".into(), payload: "{}".into(), ..Default::default() };
+    admin.list_webhooks(pb::ListWebhooksRequest::default()).await.unwrap();
+    ingest.publish_event(publish()).await.unwrap();
+
+    let mut health = HealthClient::new(server.channel().await);
+    let mut statuses = Vec::new();
+    for service in ["", "webhookd.v1.WebhookAdmin", "webhookd.v1.EventIngest"] {
+        let mut watch = health.watch(HealthCheckRequest { service: service.into() }).await.unwrap().into_inner();
+        let first = watch.message().await.unwrap().unwrap();
+        assert_eq!(first.status, ServingStatus::Serving as i32, "{service:?}");
+        statuses.push(watch);
+    }
+
+    tokio::task::spawn_blocking(move || pg.stop()).await.unwrap();
+    for watch in &mut statuses {
+        assert_eq!(next_status(watch).await, ServingStatus::NotServing as i32);
+    }
+    let err = admin.list_webhooks(pb::ListWebhooksRequest::default()).await.unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    let err = admin.create_webhook(new_webhook(None, "https://a.example.com/", &["tag_created"])).await.unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    let err = ingest.publish_event(publish()).await.unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert!(!err.message().contains("internal"), "{err:?}");
+
+    // Recovery needs no restart of webhookd.
+    let _pg = start(dir).await;
+    for watch in &mut statuses {
+        assert_eq!(next_status(watch).await, ServingStatus::Serving as i32);
+    }
+    admin.list_webhooks(pb::ListWebhooksRequest::default()).await.unwrap();
+    ingest.publish_event(publish()).await.unwrap();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_stream_of_100000_events_sent_one_small_frame_each_is_fully_acknowledged() {
+    use tokio_stream::StreamExt;
+    let server = TestServer::start().await;
+    let token = server.token("publisher", "", "").await;
+    let n = 100_000;
+    // Yielding between messages makes the client flush each one in its own DATA frame, as
+    // grpcurl and most clients do, instead of packing many into one.
+    let requests = tokio_stream::iter(0..n).then(|i| async move {
+        tokio::task::yield_now().await;
+        pb::PublishEventRequest {
+            event_name: "tag_created".into(),
+            payload: format!(r#"{{"i":{i}}}"#),
+            idempotency_key: format!("k{i}"),
+            ..Default::default()
+        }
+    });
+    let mut acks = server.ingest_as(Some(&token)).await.publish_events(requests).await.unwrap().into_inner();
+    let mut acked = 0;
+    while let Some(ack) = acks.message().await.expect("the stream is not cut") {
+        assert!(!ack.duplicate);
+        acked += 1;
+    }
+    assert_eq!(acked, n, "every event acknowledged");
     server.stop().await;
 }
