@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::catalog::Catalog;
 use crate::delivery::policy::RetryPolicy;
 use crate::delivery::ssrf::AllowList;
+use crate::listener::{EdgeSettings, TlsFiles};
 
 /// webhookd: webhook management and delivery over gRPC.
 #[derive(Debug, Parser)]
@@ -128,6 +129,42 @@ pub struct Config {
     /// Do not run the delivery engine in this process (ingest and admin only).
     #[arg(long, env = "WEBHOOKD_NO_DELIVERY")]
     pub no_delivery: bool,
+    /// gRPC connections open at once; further ones are refused (HTTP/2 GOAWAY) until one closes.
+    #[arg(long, env = "WEBHOOKD_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Calls (HTTP/2 streams) open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS).
+    #[arg(long, env = "WEBHOOKD_MAX_CONCURRENT_STREAMS", default_value_t = 256)]
+    pub max_concurrent_streams: u32,
+    /// Time a new connection has to finish its TLS handshake and send the HTTP/2 preface.
+    #[arg(long, env = "WEBHOOKD_HANDSHAKE_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub handshake_timeout: Duration,
+    /// A connection with no call in flight for this long is closed (`0` keeps it open).
+    #[arg(long, env = "WEBHOOKD_IDLE_TIMEOUT", default_value = "5m", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+    /// Interval of HTTP/2 keepalive pings on each connection.
+    #[arg(long, env = "WEBHOOKD_HTTP2_KEEPALIVE_INTERVAL", default_value = "30s", value_parser = parse_duration)]
+    pub http2_keepalive_interval: Duration,
+    /// A connection whose peer does not answer a keepalive ping within this time is closed.
+    #[arg(long, env = "WEBHOOKD_HTTP2_KEEPALIVE_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub http2_keepalive_timeout: Duration,
+    /// Idle time of a TCP connection before the kernel probes whether its peer is alive.
+    #[arg(long, env = "WEBHOOKD_TCP_KEEPALIVE", default_value = "60s", value_parser = parse_duration)]
+    pub tcp_keepalive: Duration,
+    /// PEM certificate chain for TLS on the gRPC listener (with `--tls-key`). Reloaded on SIGHUP.
+    #[arg(long, env = "WEBHOOKD_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `--tls-cert`.
+    #[arg(long, env = "WEBHOOKD_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA certificates; with it, every client must present a certificate chaining to one (mutual TLS).
+    #[arg(long, env = "WEBHOOKD_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// Most webhooks one company may have, its projects' included.
+    #[arg(long, env = "WEBHOOKD_MAX_WEBHOOKS_PER_COMPANY", default_value_t = 500)]
+    pub max_webhooks_per_company: i64,
+    /// Most webhooks one project may have.
+    #[arg(long, env = "WEBHOOKD_MAX_WEBHOOKS_PER_PROJECT", default_value_t = 100)]
+    pub max_webhooks_per_project: i64,
 }
 
 impl Config {
@@ -154,6 +191,25 @@ impl Config {
             return Ok(AllowList::allow_all());
         }
         AllowList::parse(self.allow_targets.iter().filter(|s| !s.is_empty()))
+    }
+
+    /// How connections are admitted and kept.
+    pub fn edge(&self) -> EdgeSettings {
+        EdgeSettings {
+            max_connections: self.max_connections.max(1),
+            handshake_timeout: self.handshake_timeout,
+            idle_timeout: self.idle_timeout,
+            tcp_keepalive: self.tcp_keepalive.max(Duration::from_secs(1)),
+        }
+    }
+
+    /// The listener's TLS files, when TLS is on.
+    pub fn tls_files(&self) -> Option<TlsFiles> {
+        Some(TlsFiles {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+            client_ca: self.tls_client_ca.clone(),
+        })
     }
 
     /// Parses `webhookd serve` arguments (without the subcommand), for embedding and tests.
@@ -207,6 +263,9 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:50051");
         assert_eq!(c.retry_schedule.len(), 8);
         assert_eq!(c.max_payload_bytes, 262_144);
+        assert_eq!((c.max_concurrent_streams, c.max_connections), (256, 1024));
+        assert!(c.tls_files().is_none());
+        assert!(Config::from_args(["--tls-cert", "c.pem"]).is_err(), "a certificate needs its key");
         let c = Config::from_args(["--extra-events", "a_b=Something,c"]).unwrap();
         assert!(c.catalog().contains("a_b") && c.catalog().contains("c"));
     }

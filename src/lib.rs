@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod config;
 pub mod delivery;
 pub mod error;
+pub mod listener;
 pub mod model;
 pub mod pb;
 pub mod secret;
@@ -26,9 +27,7 @@ use tonic::server::NamedService;
 use tonic_health::server::HealthReporter;
 use tonic_health::ServingStatus;
 
-use futures_util::StreamExt;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::admin::AdminService;
@@ -57,6 +56,9 @@ pub enum ServeError {
     /// Reflection could not be built.
     #[error("reflection")]
     Reflection(#[from] tonic_reflection::server::Error),
+    /// The listener's TLS files cannot be used.
+    #[error("listener tls")]
+    Tls(#[from] listener::TlsError),
     /// A file could not be written.
     #[error("{0}")]
     Io(String, #[source] std::io::Error),
@@ -113,29 +115,45 @@ async fn serve(
         Some(tokio::spawn(engine.run(stop)))
     };
     let addr = listener.local_addr().map_err(|e| ServeError::Io("listener address".into(), e))?;
-    tracing::info!(%addr, "webhookd listening");
+    let tls = config.tls_files().map(listener::Tls::load).transpose()?;
+    if let Some(tls) = &tls {
+        tokio::spawn(reload_on_sighup(tls.clone(), shutdown.child_token()));
+    } else if !addr.ip().is_loopback() {
+        tracing::warn!(%addr, "listening in plaintext beyond loopback: bearer tokens cross the network in clear (set --tls-cert and --tls-key)");
+    }
+    tracing::info!(%addr, tls = tls.is_some(), "webhookd listening");
+    let incoming = listener::incoming(listener, config.edge(), tls, shutdown.child_token());
 
-    // Small gRPC messages must not wait for Nagle's algorithm (40 ms with delayed ACKs).
-    let incoming = TcpListenerStream::new(listener).map(|conn| {
-        if let Ok(c) = &conn {
-            let _ = c.set_nodelay(true);
-        }
-        conn
-    });
     let stop = shutdown.clone();
-    let result = tonic::transport::Server::builder()
+    let server = tonic::transport::Server::builder()
         .initial_stream_window_size(STREAM_WINDOW)
         .initial_connection_window_size(CONNECTION_WINDOW)
+        .max_concurrent_streams(config.max_concurrent_streams.max(1))
+        .http2_keepalive_interval(Some(config.http2_keepalive_interval))
+        .http2_keepalive_timeout(Some(config.http2_keepalive_timeout))
+        .layer(listener::CountCalls)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(WebhookAdminServer::new(admin))
-        .add_service(EventIngestServer::new(ingest))
+        .add_service(WebhookAdminServer::new(admin).max_decoding_message_size(MAX_ADMIN_REQUEST))
+        .add_service(
+            EventIngestServer::new(ingest).max_decoding_message_size(config.max_payload_bytes + MAX_ADMIN_REQUEST),
+        )
         .serve_with_incoming_shutdown(incoming, async move {
             stop.cancelled().await;
             set_health(&health, ServingStatus::NotServing).await;
-        })
-        .await;
+        });
+    // Calls still open after the grace period (watch streams, say) do not hold the
+    // shutdown up: they end with the process.
+    let grace = async {
+        shutdown.cancelled().await;
+        tokio::time::sleep(config.shutdown_grace).await;
+        tracing::warn!("calls still open after the shutdown grace period; closing them");
+    };
+    let result = tokio::select! {
+        r = server => r,
+        _ = grace => Ok(()),
+    };
     tracing::info!("webhookd stopped serving");
     if let Some(engine) = engine {
         // The server future ends on shutdown or on error; either way the engine stops.
@@ -145,6 +163,27 @@ async fn serve(
     }
     Ok(result?)
 }
+
+/// Reloads the listener's certificate, key and client CA on SIGHUP; new connections use
+/// them, open ones keep theirs. A failed reload keeps the previous files in use.
+async fn reload_on_sighup(tls: listener::Tls, stop: CancellationToken) {
+    let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        tracing::warn!("cannot watch SIGHUP: TLS files are not reloaded");
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = hup.recv() => match tls.reload() {
+                Ok(()) => tracing::info!("tls certificate reloaded"),
+                Err(e) => tracing::error!(error = %error::chain(&e), "tls reload failed; keeping the previous certificate"),
+            },
+        }
+    }
+}
+
+/// Largest admin request (a webhook with a 64 KiB CA and 2 KiB URLs fits many times over).
+const MAX_ADMIN_REQUEST: usize = 256 * 1024;
 
 /// HTTP/2 flow-control windows. h2 closes a connection (ENHANCE_YOUR_CALM) when the framing
 /// overhead of small DATA frames buffered unread passes half the connection window; a

@@ -28,6 +28,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn serve(config: webhookd::config::Config) -> Result<(), Box<dyn std::error::Error>> {
+    raise_open_files_limit();
     let listener =
         TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let shutdown = CancellationToken::new();
@@ -44,6 +45,18 @@ async fn serve(config: webhookd::config::Config) -> Result<(), Box<dyn std::erro
     });
     webhookd::run(config, listener, shutdown).await?;
     Ok(())
+}
+
+/// Raises the soft limit on open files to the hard one: each gRPC connection, delivery and
+/// database connection holds a descriptor, and the usual soft limit (1024) is below
+/// `--max-connections` plus the rest.
+fn raise_open_files_limit() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_err() {
+            tracing::warn!(soft, hard, "cannot raise the open files limit");
+        }
+    }
 }
 
 async fn create_token(args: TokenCreate) -> Result<(), Box<dyn std::error::Error>> {

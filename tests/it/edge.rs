@@ -187,6 +187,7 @@ async fn a_database_outage_answers_unavailable_and_health_follows_it() {
     }
     admin.list_webhooks(pb::ListWebhooksRequest::default()).await.unwrap();
     ingest.publish_event(publish()).await.unwrap();
+    drop(statuses);
     server.stop().await;
 }
 

@@ -1,0 +1,474 @@
+//! The gRPC listener's edge: which connections get in, how long they may take to speak,
+//! how long they may stay idle, and TLS (reloadable without a restart).
+//!
+//! tonic serves what [`incoming`] yields. Each accepted socket gets TCP keepalive and
+//! no Nagle delay, takes one of `--max-connections` slots (a connection beyond them is
+//! answered with an HTTP/2 GOAWAY saying why and closed), finishes its TLS handshake
+//! and the HTTP/2 preface within `--handshake-timeout`, and is closed once it has had no
+//! call in flight for `--idle-timeout`. Calls are counted by [`CountCalls`].
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use rustls::server::WebPkiClientVerifier;
+use rustls::ServerConfig;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, Semaphore};
+use tokio::time::Sleep;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::server::Connected;
+
+/// The HTTP/2 client preface every gRPC connection starts with.
+const PREFACE_LEN: u64 = 24;
+
+/// How connections are admitted and kept.
+#[derive(Debug, Clone)]
+pub struct EdgeSettings {
+    /// Connections open at once; more are refused.
+    pub max_connections: usize,
+    /// Time to finish the TLS handshake and send the HTTP/2 preface.
+    pub handshake_timeout: Duration,
+    /// A connection with no call in flight this long is closed; zero keeps it.
+    pub idle_timeout: Duration,
+    /// Idle time before TCP keepalive probes start.
+    pub tcp_keepalive: Duration,
+}
+
+/// Where the listener's certificate, key and optional client CA are.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// PEM certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// PEM private key.
+    pub key: PathBuf,
+    /// PEM CA certificates that client certificates must chain to (mutual TLS).
+    pub client_ca: Option<PathBuf>,
+}
+
+/// Why the TLS files cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// A file could not be read.
+    #[error("reading {0}")]
+    Read(PathBuf, #[source] io::Error),
+    /// A file holds no usable PEM.
+    #[error("{0}: {1}")]
+    Pem(PathBuf, String),
+    /// rustls refused the certificate, key or CA.
+    #[error("tls configuration")]
+    Rustls(#[from] rustls::Error),
+    /// The client CA cannot verify clients.
+    #[error("--tls-client-ca")]
+    ClientCa(#[from] rustls::server::VerifierBuilderError),
+}
+
+/// The listener's TLS configuration, swapped whole on [`Tls::reload`]; connections
+/// already open keep the configuration they were accepted with.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    files: TlsFiles,
+    current: Arc<RwLock<Arc<ServerConfig>>>,
+}
+
+impl Tls {
+    /// Loads the files once; an error names the file.
+    pub fn load(files: TlsFiles) -> Result<Self, TlsError> {
+        let config = server_config(&files)?;
+        Ok(Self { files, current: Arc::new(RwLock::new(config)) })
+    }
+
+    /// Reads the files again; on error the previous configuration stays in use.
+    pub fn reload(&self) -> Result<(), TlsError> {
+        let config = server_config(&self.files)?;
+        *self.current.write().expect("tls config lock") = config;
+        Ok(())
+    }
+
+    fn acceptor(&self) -> tokio_rustls::TlsAcceptor {
+        tokio_rustls::TlsAcceptor::from(self.current.read().expect("tls config lock").clone())
+    }
+}
+
+fn read(path: &PathBuf) -> Result<Vec<u8>, TlsError> {
+    std::fs::read(path).map_err(|e| TlsError::Read(path.clone(), e))
+}
+
+fn certificates(path: &PathBuf) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let certs = CertificateDer::pem_slice_iter(&read(path)?)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TlsError::Pem(path.clone(), e.to_string()))?;
+    if certs.is_empty() {
+        return Err(TlsError::Pem(path.clone(), "no CERTIFICATE block".into()));
+    }
+    Ok(certs)
+}
+
+fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, TlsError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let chain = certificates(&files.cert)?;
+    let key = PrivateKeyDer::from_pem_slice(&read(&files.key)?)
+        .map_err(|e| TlsError::Pem(files.key.clone(), format!("no private key: {e}")))?;
+    let builder = ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
+    let builder = match &files.client_ca {
+        None => builder.with_no_client_auth(),
+        Some(path) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in certificates(path)? {
+                roots.add(cert)?;
+            }
+            builder.with_client_cert_verifier(
+                WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build()?,
+            )
+        }
+    };
+    let mut config = builder.with_single_cert(chain, key)?;
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// Accepts connections on `listener` until `stop` fires, yielding them to tonic.
+pub fn incoming(
+    listener: TcpListener,
+    settings: EdgeSettings,
+    tls: Option<Tls>,
+    stop: CancellationToken,
+) -> ReceiverStream<Result<Conn, io::Error>> {
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(async move {
+        let slots = Arc::new(Semaphore::new(settings.max_connections));
+        let mut refused: u64 = 0;
+        loop {
+            let (tcp, peer) = tokio::select! {
+                _ = stop.cancelled() => return,
+                accepted = listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors, most likely: wait a little instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                refused += 1;
+                if refused.is_power_of_two() {
+                    tracing::warn!(
+                        %peer, refused, max_connections = settings.max_connections,
+                        "connection refused: --max-connections reached"
+                    );
+                }
+                refuse(&tcp, tls.is_none());
+                continue;
+            };
+            let _ = tcp.set_nodelay(true);
+            let keepalive = socket2::TcpKeepalive::new()
+                .with_time(settings.tcp_keepalive)
+                .with_interval(settings.tcp_keepalive / 4 + Duration::from_secs(1));
+            let _ = socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive);
+            let (tx, tls, settings) = (tx.clone(), tls.clone(), settings.clone());
+            // Handshakes run beside the accept loop, so a slow one delays nobody else.
+            tokio::spawn(async move {
+                let deadline = tokio::time::Instant::now() + settings.handshake_timeout;
+                let io: Pin<Box<dyn Io>> = match tls {
+                    None => Box::pin(tcp),
+                    Some(tls) => match tokio::time::timeout_at(deadline, tls.acceptor().accept(tcp)).await {
+                        Ok(Ok(stream)) => Box::pin(stream),
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "tls handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "tls handshake timed out");
+                            return;
+                        }
+                    },
+                };
+                let state = Arc::new(ConnState::default());
+                let conn = Conn {
+                    io,
+                    info: ConnInfo { remote: peer, state },
+                    read: 0,
+                    preface_deadline: Some(Box::pin(tokio::time::sleep_until(deadline))),
+                    idle: (!settings.idle_timeout.is_zero())
+                        .then(|| (settings.idle_timeout, Box::pin(tokio::time::sleep(settings.idle_timeout)))),
+                    _slot: slot,
+                };
+                let _ = tx.send(Ok(conn)).await;
+            });
+        }
+    });
+    ReceiverStream::new(rx)
+}
+
+/// An empty SETTINGS frame (the server preface) and a GOAWAY (ENHANCE_YOUR_CALM, last
+/// stream 0) whose debug data says why, so an HTTP/2 client reports the reason.
+fn refusal() -> Vec<u8> {
+    let why = b"webhookd: connection limit reached (--max-connections); retry later";
+    let mut frames = vec![0, 0, 0, 0x4, 0, 0, 0, 0, 0];
+    let len = (8 + why.len()) as u32;
+    frames.extend_from_slice(&len.to_be_bytes()[1..]);
+    frames.extend_from_slice(&[0x7, 0, 0, 0, 0, 0]);
+    frames.extend_from_slice(&0u32.to_be_bytes());
+    frames.extend_from_slice(&0xbu32.to_be_bytes());
+    frames.extend_from_slice(why);
+    frames
+}
+
+/// Answers a connection beyond the limit and closes it, without waiting on it: over
+/// plaintext the GOAWAY is written if the socket takes it at once; over TLS it is just
+/// closed (a handshake would spend what the limit protects).
+fn refuse(tcp: &TcpStream, plaintext: bool) {
+    if plaintext {
+        let _ = tcp.try_write(&refusal());
+    }
+}
+
+/// Anything a connection can run over.
+pub trait Io: AsyncRead + AsyncWrite + Send {}
+impl<T: AsyncRead + AsyncWrite + Send> Io for T {}
+
+/// Calls in flight on one connection, and since when it has had none.
+#[derive(Debug)]
+pub struct ConnState {
+    active: AtomicUsize,
+    idle_since: AtomicU64,
+    epoch: Instant,
+}
+
+impl Default for ConnState {
+    fn default() -> Self {
+        Self { active: AtomicUsize::new(0), idle_since: AtomicU64::new(0), epoch: Instant::now() }
+    }
+}
+
+impl ConnState {
+    fn now(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// When the connection will have been idle long enough, or `None` while a call runs.
+    fn idle_deadline(&self, idle: Duration) -> Option<Instant> {
+        (self.active.load(Ordering::Acquire) == 0)
+            .then(|| self.epoch + Duration::from_millis(self.idle_since.load(Ordering::Acquire)) + idle)
+    }
+}
+
+/// What tonic puts in each request's extensions about its connection.
+#[derive(Debug, Clone)]
+pub struct ConnInfo {
+    /// The peer's address.
+    pub remote: SocketAddr,
+    state: Arc<ConnState>,
+}
+
+/// An accepted connection, holding its slot until it closes.
+pub struct Conn {
+    io: Pin<Box<dyn Io>>,
+    info: ConnInfo,
+    read: u64,
+    preface_deadline: Option<Pin<Box<Sleep>>>,
+    idle: Option<(Duration, Pin<Box<Sleep>>)>,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Connected for Conn {
+    type ConnectInfo = ConnInfo;
+
+    fn connect_info(&self) -> ConnInfo {
+        self.info.clone()
+    }
+}
+
+impl Conn {
+    /// Ends reading with an error once the preface is late, or EOF once the connection
+    /// has been idle too long. HTTP/2 always has a read pending, so the timers are polled.
+    fn poll_limits(&mut self, cx: &mut Context<'_>) -> Option<io::Result<()>> {
+        if let Some(deadline) = &mut self.preface_deadline {
+            if self.read >= PREFACE_LEN {
+                self.preface_deadline = None;
+            } else if deadline.as_mut().poll(cx).is_ready() {
+                tracing::debug!(remote = %self.info.remote, "closing a connection that sent no HTTP/2 preface in time");
+                return Some(Err(io::Error::new(io::ErrorKind::TimedOut, "no HTTP/2 preface in time")));
+            }
+        }
+        if let Some((idle, sleep)) = &mut self.idle {
+            loop {
+                let due = self.info.state.idle_deadline(*idle).unwrap_or_else(|| Instant::now() + *idle);
+                if sleep.deadline().into_std() != due {
+                    sleep.as_mut().reset(due.into());
+                }
+                if sleep.as_mut().poll(cx).is_pending() {
+                    break;
+                }
+                if self.info.state.idle_deadline(*idle).is_some_and(|d| d <= Instant::now()) {
+                    tracing::debug!(remote = %self.info.remote, "closing an idle connection");
+                    return Some(Ok(()));
+                }
+            }
+        }
+        None
+    }
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if let Some(end) = this.poll_limits(cx) {
+            return Poll::Ready(end);
+        }
+        let before = buf.filled().len();
+        let r = this.io.as_mut().poll_read(cx, buf);
+        this.read += (buf.filled().len() - before) as u64;
+        r
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.get_mut().io.as_mut().poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().io.as_mut().poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().io.as_mut().poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().io.as_mut().poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+}
+
+/// Marks a call in flight on its connection until dropped.
+struct CallGuard(Arc<ConnState>);
+
+impl CallGuard {
+    fn open(state: &Arc<ConnState>) -> Self {
+        state.active.fetch_add(1, Ordering::AcqRel);
+        Self(state.clone())
+    }
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        self.0.idle_since.store(self.0.now(), Ordering::Release);
+        self.0.active.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Tower layer counting each call on its connection from its request until its response
+/// body ends, so that [`Conn`] knows when the connection is idle.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CountCalls;
+
+impl<S> tower_layer::Layer<S> for CountCalls {
+    type Service = Counted<S>;
+
+    fn layer(&self, inner: S) -> Counted<S> {
+        Counted { inner }
+    }
+}
+
+/// A service whose calls are counted on their connection.
+#[derive(Debug, Clone)]
+pub struct Counted<S> {
+    inner: S,
+}
+
+impl<S, ReqBody, ResBody> tower_service::Service<http::Request<ReqBody>> for Counted<S>
+where
+    S: tower_service::Service<http::Request<ReqBody>, Response = http::Response<ResBody>>,
+    S::Future: Send + 'static,
+{
+    type Response = http::Response<CountedBody<ResBody>>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: http::Request<ReqBody>) -> Self::Future {
+        let guard = req.extensions().get::<ConnInfo>().map(|c| CallGuard::open(&c.state));
+        let response = self.inner.call(req);
+        Box::pin(async move { Ok(response.await?.map(|inner| CountedBody { inner, _guard: guard })) })
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A response body that ends its call's count when dropped.
+    pub struct CountedBody<B> {
+        #[pin]
+        inner: B,
+        _guard: Option<CallGuard>,
+    }
+}
+
+impl<B: http_body::Body> http_body::Body for CountedBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        self.project().inner.poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refusal_is_a_settings_frame_then_a_goaway() {
+        let f = refusal();
+        assert_eq!(&f[..9], &[0, 0, 0, 4, 0, 0, 0, 0, 0], "empty SETTINGS on stream 0");
+        let len = u32::from_be_bytes([0, f[9], f[10], f[11]]) as usize;
+        assert_eq!((f[12], f.len()), (7, 18 + len), "GOAWAY carrying the rest");
+        assert_eq!(u32::from_be_bytes(f[22..26].try_into().unwrap()), 0xb, "ENHANCE_YOUR_CALM");
+        assert!(String::from_utf8_lossy(&f[26..]).contains("--max-connections"));
+    }
+
+    #[test]
+    fn idle_deadline_waits_for_calls_to_end() {
+        let state = Arc::new(ConnState::default());
+        let idle = Duration::from_secs(60);
+        assert!(state.idle_deadline(idle).is_some());
+        let call = CallGuard::open(&state);
+        assert_eq!(state.idle_deadline(idle), None, "not idle during a call");
+        drop(call);
+        let due = state.idle_deadline(idle).unwrap();
+        assert!(due > Instant::now() + Duration::from_secs(59), "idle time counts from the call's end");
+    }
+}
