@@ -117,7 +117,10 @@ async fn serve(
     let addr = listener.local_addr().map_err(|e| ServeError::Io("listener address".into(), e))?;
     let tls = config.tls_files().map(listener::Tls::load).transpose()?;
     if let Some(tls) = &tls {
-        tokio::spawn(reload_on_sighup(tls.clone(), shutdown.child_token()));
+        // Registered before serving, so a SIGHUP from then on reloads (and never kills).
+        let hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .map_err(|e| ServeError::Io("watching SIGHUP".into(), e))?;
+        tokio::spawn(reload_on_sighup(tls.clone(), hup, shutdown.child_token()));
     } else if !addr.ip().is_loopback() {
         tracing::warn!(%addr, "listening in plaintext beyond loopback: bearer tokens cross the network in clear (set --tls-cert and --tls-key)");
     }
@@ -166,11 +169,7 @@ async fn serve(
 
 /// Reloads the listener's certificate, key and client CA on SIGHUP; new connections use
 /// them, open ones keep theirs. A failed reload keeps the previous files in use.
-async fn reload_on_sighup(tls: listener::Tls, stop: CancellationToken) {
-    let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
-        tracing::warn!("cannot watch SIGHUP: TLS files are not reloaded");
-        return;
-    };
+async fn reload_on_sighup(tls: listener::Tls, mut hup: tokio::signal::unix::Signal, stop: CancellationToken) {
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,

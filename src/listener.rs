@@ -292,15 +292,15 @@ impl Connected for Conn {
 }
 
 impl Conn {
-    /// Ends reading with an error once the preface is late, or EOF once the connection
-    /// has been idle too long. HTTP/2 always has a read pending, so the timers are polled.
-    fn poll_limits(&mut self, cx: &mut Context<'_>) -> Option<io::Result<()>> {
+    /// Ends reading with an error once the preface is late or the connection has been idle
+    /// too long. HTTP/2 always has a read pending, so the timers are polled.
+    fn poll_limits(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
         if let Some(deadline) = &mut self.preface_deadline {
             if self.read >= PREFACE_LEN {
                 self.preface_deadline = None;
             } else if deadline.as_mut().poll(cx).is_ready() {
                 tracing::debug!(remote = %self.info.remote, "closing a connection that sent no HTTP/2 preface in time");
-                return Some(Err(io::Error::new(io::ErrorKind::TimedOut, "no HTTP/2 preface in time")));
+                return Some(io::Error::new(io::ErrorKind::TimedOut, "no HTTP/2 preface in time"));
             }
         }
         if let Some((idle, sleep)) = &mut self.idle {
@@ -314,7 +314,8 @@ impl Conn {
                 }
                 if self.info.state.idle_deadline(*idle).is_some_and(|d| d <= Instant::now()) {
                     tracing::debug!(remote = %self.info.remote, "closing an idle connection");
-                    return Some(Ok(()));
+                    // An error, not EOF: h2 answers a read EOF by waiting for the peer.
+                    return Some(io::Error::new(io::ErrorKind::TimedOut, "idle connection closed"));
                 }
             }
         }
@@ -326,7 +327,7 @@ impl AsyncRead for Conn {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if let Some(end) = this.poll_limits(cx) {
-            return Poll::Ready(end);
+            return Poll::Ready(Err(end));
         }
         let before = buf.filled().len();
         let r = this.io.as_mut().poll_read(cx, buf);

@@ -185,13 +185,15 @@ impl AdminService {
                     patch.proxy_url =
                         Some(non_empty(&r.proxy_url).map(|p| validate::proxy_url("proxy_url", p)).transpose()?)
                 }
-                other => return Err(ApiError::invalid(
-                    "update_mask",
-                    format!(
+                other => {
+                    return Err(ApiError::invalid(
+                        "update_mask",
+                        format!(
                         "unknown or immutable path {} (allowed: target_url, secret, events, ca_certificate, proxy_url)",
                         echo(other)
                     ),
-                )),
+                    ))
+                }
             }
         }
         let row = self

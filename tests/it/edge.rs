@@ -155,7 +155,8 @@ async fn a_database_outage_answers_unavailable_and_health_follows_it() {
     let mut admin = server.admin().await;
     let publisher = server.token("publisher", "", "").await;
     let mut ingest = server.ingest_as(Some(&publisher)).await;
-    let publish = || pb::PublishEventRequest { event_name: "tag_created".into(), payload: "{}".into(), ..Default::default() };
+    let publish =
+        || pb::PublishEventRequest { event_name: "tag_created".into(), payload: "{}".into(), ..Default::default() };
     admin.list_webhooks(pb::ListWebhooksRequest::default()).await.unwrap();
     ingest.publish_event(publish()).await.unwrap();
 

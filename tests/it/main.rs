@@ -8,5 +8,6 @@ mod clients;
 mod delivery;
 mod edge;
 mod history;
+mod listener;
 mod migrations;
 mod server;

@@ -129,6 +129,8 @@ pub struct TestServer {
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
     pub admin_token: String,
+    /// How clients reach the server over TLS, when it serves TLS.
+    tls: Option<tonic::transport::ClientTlsConfig>,
     shutdown: CancellationToken,
     handle: Option<JoinHandle<Result<(), webhookd::ServeError>>>,
     _tmp: Option<tempfile::TempDir>,
@@ -164,8 +166,20 @@ impl TestServer {
         Self::start_opts(ServerOptions { database_url: Some(db), data_dir: None, args }).await
     }
 
+    /// A TLS server on a fresh database with exactly these flags (`--tls-cert` among them),
+    /// reached with `tls` (its CA, for `localhost`); `channel()` then speaks TLS.
+    pub async fn start_tls(args: &[&str], tls: tonic::transport::ClientTlsConfig) -> Self {
+        let db = fresh_database().await;
+        let args = args.iter().map(|s| s.to_string()).collect();
+        Self::start_full(ServerOptions { database_url: Some(db), data_dir: None, args }, Some(tls)).await
+    }
+
     /// A server with explicit options.
     pub async fn start_opts(opts: ServerOptions) -> Self {
+        Self::start_full(opts, None).await
+    }
+
+    async fn start_full(opts: ServerOptions, tls: Option<tonic::transport::ClientTlsConfig>) -> Self {
         let (tmp, data_dir) = match opts.data_dir {
             Some(d) => (None, d),
             None => {
@@ -195,6 +209,7 @@ impl TestServer {
             data_dir: data_dir.clone(),
             database_url: opts.database_url,
             admin_token: String::new(),
+            tls,
             shutdown,
             handle: Some(handle),
             _tmp: tmp,
@@ -231,7 +246,14 @@ impl TestServer {
 
     /// A lazily connecting channel to the server.
     pub async fn channel(&self) -> Channel {
-        Endpoint::from_shared(format!("http://{}", self.addr)).unwrap().connect_lazy()
+        match &self.tls {
+            None => Endpoint::from_shared(format!("http://{}", self.addr)).unwrap().connect_lazy(),
+            Some(tls) => Endpoint::from_shared(format!("https://localhost:{}", self.addr.port()))
+                .unwrap()
+                .tls_config(tls.clone())
+                .unwrap()
+                .connect_lazy(),
+        }
     }
 
     /// An admin client with the bootstrap instance admin token.

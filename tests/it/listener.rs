@@ -1,0 +1,297 @@
+//! The listener's edge: stream and connection limits, handshake and idle timeouts, TLS.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
+use tonic_health::pb::{health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest};
+
+use crate::common::TestServer;
+
+/// A raw HTTP/2 connection: its request handle and the task driving it (which ends
+/// when the server closes the connection).
+async fn h2_connect(addr: std::net::SocketAddr) -> (h2::client::SendRequest<Bytes>, JoinHandle<()>) {
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (send, conn) = h2::client::handshake(tcp).await.unwrap();
+    let driver = tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    (send, driver)
+}
+
+/// Starts a gRPC call of `path` with an empty request message; returns its response
+/// future and the request stream (ended when `end`).
+/// Fails when the server refused the connection.
+async fn grpc_call(
+    send: &mut h2::client::SendRequest<Bytes>,
+    path: &str,
+    end: bool,
+) -> Result<(h2::client::ResponseFuture, h2::SendStream<Bytes>), h2::Error> {
+    let req = http::Request::post(format!("http://localhost{path}"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .unwrap();
+    let mut ready = send.clone().ready().await?;
+    let (response, mut body) = ready.send_request(req, false)?;
+    body.send_data(Bytes::from_static(&[0, 0, 0, 0, 0]), end)?;
+    Ok((response, body))
+}
+
+/// Reads a unary health check's whole answer (message and trailers).
+async fn finish(response: h2::client::ResponseFuture) {
+    let mut body = response.await.unwrap().into_body();
+    while let Some(chunk) = body.data().await {
+        let chunk = chunk.unwrap();
+        body.flow_control().release_capacity(chunk.len()).unwrap();
+    }
+    body.trailers().await.unwrap();
+}
+
+/// Waits (at most 10 s) for the server to close the connection driven by `driver`.
+async fn closed_by_server(driver: JoinHandle<()>, what: &str) {
+    tokio::time::timeout(Duration::from_secs(10), driver).await.unwrap_or_else(|_| panic!("{what}")).unwrap();
+}
+
+#[tokio::test]
+async fn each_connection_gets_at_most_max_concurrent_streams() {
+    let server = TestServer::start_with(&["--max-concurrent-streams", "4"]).await;
+    let (mut send, _driver) = h2_connect(server.addr).await;
+    let (response, _) = grpc_call(&mut send, "/grpc.health.v1.Health/Check", true).await.unwrap();
+    finish(response).await;
+    assert_eq!(send.current_max_send_streams(), 4, "SETTINGS_MAX_CONCURRENT_STREAMS is advertised");
+
+    // Through a generated client on one connection: four watches run, a fifth waits
+    // for a slot and runs as soon as one of the four ends.
+    let channel = server.channel().await;
+    let mut watches = Vec::new();
+    for _ in 0..4 {
+        let mut w = HealthClient::new(channel.clone())
+            .watch(HealthCheckRequest { service: String::new() })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(w.message().await.unwrap().unwrap().status, ServingStatus::Serving as i32);
+        watches.push(w);
+    }
+    let fifth = tokio::spawn(async move {
+        let mut w = HealthClient::new(channel).watch(HealthCheckRequest { service: String::new() }).await.unwrap();
+        w.get_mut().message().await.unwrap().unwrap().status
+    });
+    watches.pop();
+    let status = tokio::time::timeout(Duration::from_secs(10), fifth).await.expect("the fifth watch ran").unwrap();
+    assert_eq!(status, ServingStatus::Serving as i32);
+    drop(watches);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn connections_beyond_max_connections_are_refused_with_a_reason() {
+    let server = TestServer::start_with(&["--max-connections", "2"]).await;
+    // The harness's own health probe may hold a slot for a moment after start: connect
+    // until the server takes both connections.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut open = Vec::new();
+    while open.len() < 2 {
+        let (mut send, driver) = h2_connect(server.addr).await;
+        let response = match grpc_call(&mut send, "/grpc.health.v1.Health/Check", true).await {
+            Ok((response, _)) => response.await,
+            Err(e) => Err(e),
+        };
+        match response {
+            Ok(_) => open.push((send, driver)),
+            Err(e) => assert!(e.is_go_away() && tokio::time::Instant::now() < deadline, "{e:?}"),
+        }
+    }
+    let mut third = TcpStream::connect(server.addr).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), third.read_to_end(&mut answer))
+        .await
+        .expect("the refused connection is closed")
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.contains("--max-connections"), "GOAWAY debug data says why: {answer:?}");
+    assert_eq!(answer[12], 0x7, "a GOAWAY frame follows the SETTINGS frame");
+
+    // A closed connection frees its slot.
+    let (a, a_driver) = open.pop().unwrap();
+    drop(a);
+    a_driver.abort();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut health = HealthClient::new(server.channel().await);
+        if health.check(HealthCheckRequest { service: String::new() }).await.is_ok() {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "a slot was freed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn connections_that_do_not_finish_the_handshake_in_time_are_closed() {
+    let server = TestServer::start_with(&["--handshake-timeout", "300ms"]).await;
+    let silent = TcpStream::connect(server.addr).await.unwrap();
+    let mut half = TcpStream::connect(server.addr).await.unwrap();
+    half.write_all(b"PRI * HTTP/2.0\r\n").await.unwrap();
+    for (mut tcp, what) in [(silent, "a silent connection"), (half, "half a preface")] {
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut rest)).await;
+        assert!(read.is_ok(), "{what} is closed");
+    }
+    // A real client's connection outlives its handshake deadline: a silent connection
+    // opened after it being closed is the sentinel.
+    let (mut send, driver) = h2_connect(server.addr).await;
+    let (response, _) = grpc_call(&mut send, "/grpc.health.v1.Health/Check", true).await.unwrap();
+    finish(response).await;
+    let mut later = TcpStream::connect(server.addr).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), later.read_to_end(&mut Vec::new())).await.unwrap().unwrap();
+    assert!(!driver.is_finished(), "a connection past its handshake stays open");
+    let (response, _) = grpc_call(&mut send, "/grpc.health.v1.Health/Check", true).await.unwrap();
+    finish(response).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_but_not_while_a_call_runs() {
+    let server = TestServer::start_with(&["--idle-timeout", "1s"]).await;
+    let (mut idle, idle_driver) = h2_connect(server.addr).await;
+    let (mut busy, busy_driver) = h2_connect(server.addr).await;
+    let (response, _) = grpc_call(&mut idle, "/grpc.health.v1.Health/Check", true).await.unwrap();
+    finish(response).await;
+    let (watch, _) = grpc_call(&mut busy, "/grpc.health.v1.Health/Watch", true).await.unwrap();
+    let mut watch = watch.await.unwrap().into_body();
+    assert!(watch.data().await.is_some(), "the watch answered");
+
+    // The idle connection closing is the sentinel: the busy one, older, is still open.
+    closed_by_server(idle_driver, "the idle connection is closed").await;
+    assert!(!busy_driver.is_finished(), "a connection with a call in flight stays open");
+    drop(watch);
+    closed_by_server(busy_driver, "the connection is closed once its call ended").await;
+    server.stop().await;
+}
+
+/// A CA, and certificates it issued for the server (localhost) and for a client.
+struct Pki {
+    dir: tempfile::TempDir,
+    ca_pem: String,
+}
+
+impl Pki {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.distinguished_name.push(rcgen::DnType::CommonName, "webhookd listener test CA");
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca, ca_key);
+        for (name, sans) in [("server", vec!["localhost".to_string()]), ("client", vec!["client.example".into()])] {
+            let key = rcgen::KeyPair::generate().unwrap();
+            let cert = rcgen::CertificateParams::new(sans).unwrap().signed_by(&key, &issuer).unwrap();
+            std::fs::write(dir.path().join(format!("{name}.pem")), cert.pem()).unwrap();
+            std::fs::write(dir.path().join(format!("{name}.key")), key.serialize_pem()).unwrap();
+        }
+        std::fs::write(dir.path().join("ca.pem"), ca_cert.pem()).unwrap();
+        Pki { dir, ca_pem: ca_cert.pem() }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn identity(&self) -> Identity {
+        let read = |n: &str| std::fs::read_to_string(self.path(n)).unwrap();
+        Identity::from_pem(read("client.pem"), read("client.key"))
+    }
+}
+
+fn arg(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// A health check over TLS trusting `ca_pem`, with an optional client identity.
+async fn tls_check(server: &TestServer, ca_pem: &str, identity: Option<Identity>) -> Result<(), String> {
+    let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca_pem)).domain_name("localhost");
+    if let Some(id) = identity {
+        tls = tls.identity(id);
+    }
+    let channel = Endpoint::from_shared(format!("https://localhost:{}", server.addr.port()))
+        .unwrap()
+        .tls_config(tls)
+        .map_err(|e| e.to_string())?
+        .connect()
+        .await
+        .map_err(|e| format!("connect: {e:?}"))?;
+    HealthClient::new(channel)
+        .check(HealthCheckRequest { service: String::new() })
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("{e:?}"))
+}
+
+/// Starts a TLS server with `pki`'s server certificate; the harness reaches it with a
+/// client certificate when `extra` asks for mutual TLS.
+async fn tls_server(pki: &Pki, extra: &[&str]) -> TestServer {
+    let (cert, key) = (arg(&pki.path("server.pem")), arg(&pki.path("server.key")));
+    let mut args = vec!["--allow-targets", "127.0.0.1/32", "--tls-cert", &cert, "--tls-key", &key];
+    args.extend_from_slice(extra);
+    let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(&pki.ca_pem)).domain_name("localhost");
+    if extra.contains(&"--tls-client-ca") {
+        tls = tls.identity(pki.identity());
+    }
+    TestServer::start_tls(&args, tls).await
+}
+
+#[tokio::test]
+async fn tls_on_the_listener_refuses_plaintext() {
+    let pki = Pki::new();
+    let server = tls_server(&pki, &[]).await;
+    tls_check(&server, &pki.ca_pem, None).await.expect("a TLS client calls");
+    let plain = Endpoint::from_shared(format!("http://{}", server.addr)).unwrap().connect_lazy();
+    let plaintext = HealthClient::new(plain).check(HealthCheckRequest { service: String::new() }).await;
+    assert!(plaintext.is_err(), "a plaintext client is refused");
+    let stranger = Pki::new();
+    assert!(
+        tls_check(&server, &stranger.ca_pem, None).await.is_err(),
+        "a client trusting another CA refuses the server"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn mutual_tls_refuses_clients_without_a_certificate() {
+    let pki = Pki::new();
+    let ca = arg(&pki.path("ca.pem"));
+    let server = tls_server(&pki, &["--tls-client-ca", &ca]).await;
+    tls_check(&server, &pki.ca_pem, Some(pki.identity())).await.expect("a client with a certificate calls");
+    assert!(tls_check(&server, &pki.ca_pem, None).await.is_err(), "no client certificate");
+    let stranger = Pki::new();
+    assert!(tls_check(&server, &pki.ca_pem, Some(stranger.identity())).await.is_err(), "a certificate of another CA");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_certificate_is_reloaded_on_sighup_without_a_restart() {
+    let pki = Pki::new();
+    let server = tls_server(&pki, &[]).await;
+    tls_check(&server, &pki.ca_pem, None).await.unwrap();
+
+    let next = Pki::new();
+    for f in ["server.pem", "server.key"] {
+        std::fs::copy(next.path(f), pki.path(f)).unwrap();
+    }
+    nix::sys::signal::kill(nix::unistd::Pid::this(), nix::sys::signal::Signal::SIGHUP).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while tls_check(&server, &next.ca_pem, None).await.is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "the new certificate is served after SIGHUP");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(tls_check(&server, &pki.ca_pem, None).await.is_err(), "the old certificate is no longer served");
+    server.stop().await;
+}
