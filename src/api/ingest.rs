@@ -20,7 +20,7 @@ use crate::storage::Storage;
 /// Most events of a stream stored in one transaction.
 const STREAM_BATCH: usize = 1000;
 /// Bytes of requests a stream reads ahead of its commits.
-const READ_AHEAD_BYTES: usize = 8 * 1024 * 1024;
+const READ_AHEAD_BYTES: usize = 1024 * 1024;
 /// Longest idempotency key, in bytes.
 const MAX_KEY_BYTES: usize = 256;
 
@@ -268,7 +268,7 @@ fn read_ahead(mut incoming: Streaming<pb::PublishEventRequest>) -> mpsc::Unbound
         loop {
             let item = match incoming.message().await {
                 Ok(Some(m)) => {
-                    let size = (prost::Message::encoded_len(&m).max(1)).min(READ_AHEAD_BYTES) as u32;
+                    let size = prost::Message::encoded_len(&m).clamp(1, READ_AHEAD_BYTES) as u32;
                     let Ok(permit) = budget.clone().acquire_many_owned(size).await else {
                         return;
                     };

@@ -295,3 +295,79 @@ async fn the_certificate_is_reloaded_on_sighup_without_a_restart() {
     assert!(tls_check(&server, &pki.ca_pem, None).await.is_err(), "the old certificate is no longer served");
     server.stop().await;
 }
+
+/// Resident memory of process `pid`, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_flood_of_watch_streams_is_bounded_per_connection_and_its_memory_returns() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    const CONNECTIONS: usize = 3;
+    const STREAMS: usize = 64;
+    const ATTEMPTS: usize = 2_000;
+    let db = crate::common::fresh_database().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut child, addr) = crate::common::spawn_serving_process(
+        &db,
+        tmp.path(),
+        &["--max-concurrent-streams", &STREAMS.to_string(), "--no-delivery"],
+    )
+    .await;
+    let baseline = rss_kib(child.id());
+
+    // Each connection asks for far more watches than it may open at once.
+    let answered = Arc::new(AtomicUsize::new(0));
+    let mut drivers = Vec::new();
+    let mut calls = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let (send, driver) = h2_connect(addr).await;
+        drivers.push(driver);
+        for _ in 0..ATTEMPTS {
+            let (mut send, answered) = (send.clone(), answered.clone());
+            calls.push(tokio::spawn(async move {
+                let (response, _) = grpc_call(&mut send, "/grpc.health.v1.Health/Watch", true).await.unwrap();
+                let body = response.await.unwrap().into_body();
+                answered.fetch_add(1, Ordering::SeqCst);
+                std::future::pending::<()>().await;
+                drop(body);
+            }));
+        }
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while answered.load(Ordering::SeqCst) < CONNECTIONS * STREAMS {
+        assert!(tokio::time::Instant::now() < deadline, "{} watches answered", answered.load(Ordering::SeqCst));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let flooded = rss_kib(child.id());
+    // A watch on a fresh connection is the sentinel: answered after the flood's, which
+    // are then all the server took.
+    let channel = Endpoint::from_shared(format!("http://{addr}")).unwrap().connect_lazy();
+    let mut w = HealthClient::new(channel).watch(HealthCheckRequest { service: String::new() }).await.unwrap();
+    w.get_mut().message().await.unwrap().unwrap();
+    assert_eq!(answered.load(Ordering::SeqCst), CONNECTIONS * STREAMS, "no connection ran more than its limit");
+
+    for call in &calls {
+        call.abort();
+    }
+    for driver in &drivers {
+        driver.abort();
+    }
+    drop((calls, drivers, w));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut after = rss_kib(child.id());
+    while after > baseline + (flooded.saturating_sub(baseline)) / 2 + 4096 {
+        assert!(tokio::time::Instant::now() < deadline, "memory not returned: {baseline} → {flooded} → {after} KiB");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        after = rss_kib(child.id());
+    }
+    eprintln!("server RSS: {baseline} KiB at rest, {flooded} KiB flooded, {after} KiB after");
+    assert!(flooded < baseline + 64 * 1024, "the flood grew memory by {} KiB", flooded - baseline);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

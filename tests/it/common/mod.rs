@@ -98,8 +98,11 @@ pub async fn fresh_empty_database() -> String {
 /// A webhookd server as a separate process on `db_url` (loopback targets allowed), for
 /// tests that kill a server or need a second replica; it listens on a port nobody uses.
 pub fn spawn_server_process(db_url: &str, data_dir: &std::path::Path, extra: &[&str]) -> std::process::Child {
+    let listen = if extra.contains(&"--listen") { None } else { Some(["--listen", "127.0.0.1:0"]) };
     std::process::Command::new(env!("CARGO_BIN_EXE_webhookd"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--allow-targets", "127.0.0.1/32"])
+        .arg("serve")
+        .args(listen.iter().flatten())
+        .args(["--allow-targets", "127.0.0.1/32"])
         .arg("--database-url")
         .arg(db_url)
         .arg("--data-dir")
@@ -109,6 +112,28 @@ pub fn spawn_server_process(db_url: &str, data_dir: &std::path::Path, extra: &[&
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start a webhookd process")
+}
+
+/// A webhookd process on `db_url` listening on a free loopback port, once it serves;
+/// returns the process and its address.
+pub async fn spawn_serving_process(
+    db_url: &str,
+    data_dir: &std::path::Path,
+    extra: &[&str],
+) -> (std::process::Child, std::net::SocketAddr) {
+    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let listen = addr.to_string();
+    let mut args = vec!["--listen", listen.as_str()];
+    args.extend_from_slice(extra);
+    let child = spawn_server_process(db_url, data_dir, &args);
+    let channel = Endpoint::from_shared(format!("http://{addr}")).unwrap().connect_lazy();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while health.check(tonic_health::pb::HealthCheckRequest { service: String::new() }).await.is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "server process not serving after 60 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (child, addr)
 }
 
 /// A direct SQL connection to a test database (for seeding and inspecting state).
