@@ -3,6 +3,7 @@
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use crate::storage::webhooks::QuotaExceeded;
 use crate::storage::StorageError;
 
 /// What a gRPC handler can fail with.
@@ -36,6 +37,9 @@ pub enum ApiError {
     /// No valid token.
     #[error("{0}")]
     Unauthenticated(String),
+    /// A quota is used up; the message names it and the flag that sets it.
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// The system is not in a state that allows this.
     #[error("{0}")]
     FailedPrecondition(String),
@@ -65,6 +69,12 @@ impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::Conflict(what) => ApiError::AlreadyExists(format!("{what} already exists")),
+            StorageError::Quota(QuotaExceeded::Company(n)) => ApiError::QuotaExceeded(format!(
+                "this company has {n} webhooks (its projects' included), the most allowed (--max-webhooks-per-company)"
+            )),
+            StorageError::Quota(QuotaExceeded::Project(n)) => ApiError::QuotaExceeded(format!(
+                "this project has {n} webhooks, the most allowed (--max-webhooks-per-project)"
+            )),
             e if e.is_unavailable() => ApiError::database_unavailable(&e),
             other => ApiError::Internal(Box::new(other)),
         }
@@ -114,6 +124,11 @@ impl From<ApiError> for Status {
             ApiError::PermissionDenied(_) => Status::permission_denied(message),
             ApiError::Unauthenticated(_) => Status::unauthenticated(message),
             ApiError::FailedPrecondition(_) => Status::failed_precondition(message),
+            ApiError::QuotaExceeded(_) => Status::with_error_details(
+                Code::ResourceExhausted,
+                message.clone(),
+                ErrorDetails::with_quota_failure_violation("webhooks", message),
+            ),
             ApiError::Unavailable(_) => Status::unavailable(message),
             ApiError::Internal(source) => {
                 tracing::error!(error = %chain(source.as_ref()), "internal error");

@@ -105,7 +105,11 @@ async fn serve(
 
     let hub = WatchHub::start(storage.clone(), shutdown.clone(), config.watch_buffer);
     let guard = Arc::new(config.allow_list().map_err(ServeError::Config)?);
-    let admin = AdminService::new(storage.clone(), auth.clone(), catalog.clone(), hub, guard.clone());
+    let quota = storage::webhooks::WebhookQuota {
+        per_company: config.max_webhooks_per_company,
+        per_project: config.max_webhooks_per_project,
+    };
+    let admin = AdminService::new(storage.clone(), auth.clone(), catalog.clone(), hub, guard.clone(), quota);
     let ingest = IngestService::new(storage.clone(), auth.clone(), catalog.clone(), config.max_payload_bytes);
     let engine = if config.no_delivery {
         None

@@ -22,7 +22,7 @@ use crate::pb;
 use crate::secret::Secret;
 use crate::storage::deliveries::HISTORY_LIMIT;
 use crate::storage::history::{DeliveryRow, HistoryFilter};
-use crate::storage::webhooks::{NewWebhook, WebhookFilter, WebhookPatch, WebhookRow};
+use crate::storage::webhooks::{NewWebhook, WebhookFilter, WebhookPatch, WebhookQuota, WebhookRow};
 use crate::storage::Storage;
 
 /// Default and largest `page_size` of ListWebhooks.
@@ -39,13 +39,22 @@ pub struct AdminService {
     catalog: Catalog,
     hub: WatchHub,
     guard: Arc<AllowList>,
+    quota: WebhookQuota,
 }
 
 impl AdminService {
-    /// The service over `storage`, with `hub` feeding `WatchDeliveries` and `guard` refusing
-    /// literal non-public target addresses when webhooks are written.
-    pub fn new(storage: Storage, auth: Authenticator, catalog: Catalog, hub: WatchHub, guard: Arc<AllowList>) -> Self {
-        Self { storage, auth, catalog, hub, guard }
+    /// The service over `storage`, with `hub` feeding `WatchDeliveries`, `guard` refusing
+    /// literal non-public target addresses when webhooks are written, and `quota` bounding
+    /// the webhooks of each company and project.
+    pub fn new(
+        storage: Storage,
+        auth: Authenticator,
+        catalog: Catalog,
+        hub: WatchHub,
+        guard: Arc<AllowList>,
+        quota: WebhookQuota,
+    ) -> Self {
+        Self { storage, auth, catalog, hub, guard, quota }
     }
 
     async fn admin<T>(&self, req: &Request<T>) -> Result<Principal, ApiError> {
@@ -137,7 +146,7 @@ impl AdminService {
             scope,
         };
         who.check_scope(&new.scope)?;
-        let row = self.storage.create_webhook(&new).await?;
+        let row = self.storage.create_webhook(&new, &self.quota).await?;
         tracing::info!(webhook_id = %row.id, scope = %row.scope, "webhook created");
         Ok(convert::webhook(row))
     }

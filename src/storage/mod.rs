@@ -50,6 +50,9 @@ pub enum StorageError {
     /// A unique constraint was violated.
     #[error("already exists: {0}")]
     Conflict(String),
+    /// A scope has as many webhooks as it may.
+    #[error("webhook quota reached: {0:?}")]
+    Quota(webhooks::QuotaExceeded),
 }
 
 impl StorageError {

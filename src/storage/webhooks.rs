@@ -26,6 +26,29 @@ pub struct NewWebhook {
     pub proxy_url: Option<String>,
 }
 
+/// Most webhooks a company (its projects' included) and one project may have.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookQuota {
+    /// Per company.
+    pub per_company: i64,
+    /// Per project.
+    pub per_project: i64,
+}
+
+impl WebhookQuota {
+    /// No limit.
+    pub const UNLIMITED: Self = Self { per_company: i64::MAX, per_project: i64::MAX };
+}
+
+/// Which quota a create would pass, and its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaExceeded {
+    /// The company has this many webhooks already.
+    Company(i64),
+    /// The project has this many webhooks already.
+    Project(i64),
+}
+
 /// Changes to a webhook; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct WebhookPatch {
@@ -121,15 +144,29 @@ fn row_to_webhook(r: &Row) -> WebhookRow {
 impl Storage {
     /// Inserts a webhook.
     #[tracing::instrument(skip_all, err)]
-    pub async fn create_webhook(&self, w: &NewWebhook) -> Result<WebhookRow, StorageError> {
-        let c = self.conn().await?;
-        let stmt = c
+    pub async fn create_webhook(&self, w: &NewWebhook, quota: &WebhookQuota) -> Result<WebhookRow, StorageError> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        if !w.scope.company_id.is_empty() {
+            let lock = tx.prepare_cached(include_str!("sql/lock_company_webhooks.sql")).await?;
+            tx.execute(&lock, &[&w.scope.company_id]).await?;
+            let count = tx.prepare_cached(include_str!("sql/count_scope_webhooks.sql")).await?;
+            let n = tx.query_one(&count, &[&w.scope.company_id, &w.scope.project_id]).await?;
+            let (in_company, in_project): (i64, i64) = (n.get("in_company"), n.get("in_project"));
+            if in_company >= quota.per_company {
+                return Err(StorageError::Quota(QuotaExceeded::Company(quota.per_company)));
+            }
+            if !w.scope.project_id.is_empty() && in_project >= quota.per_project {
+                return Err(StorageError::Quota(QuotaExceeded::Project(quota.per_project)));
+            }
+        }
+        let stmt = tx
             .prepare_cached(&format!(
                 "INSERT INTO webhooks (id, company_id, project_id, target_url, secret, events, ca_certificate, proxy_url)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
             ))
             .await?;
-        let row = c
+        let row = tx
             .query_one(
                 &stmt,
                 &[
@@ -144,6 +181,7 @@ impl Storage {
                 ],
             )
             .await?;
+        tx.commit().await?;
         Ok(row_to_webhook(&row))
     }
 

@@ -538,14 +538,17 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
     // Create the webhook and the event straight in the database A serves.
     let storage = webhookd::storage::Storage::connect(db_url.parse().unwrap(), 2).await.unwrap();
     let hook = storage
-        .create_webhook(&webhookd::storage::webhooks::NewWebhook {
-            scope: Default::default(),
-            target_url: rx.url("/crash"),
-            secret: webhookd::secret::Secret::new("crash-secret"),
-            events: vec!["tag_created".into()],
-            ca_certificate: None,
-            proxy_url: None,
-        })
+        .create_webhook(
+            &webhookd::storage::webhooks::NewWebhook {
+                scope: Default::default(),
+                target_url: rx.url("/crash"),
+                secret: webhookd::secret::Secret::new("crash-secret"),
+                events: vec!["tag_created".into()],
+                ca_certificate: None,
+                proxy_url: None,
+            },
+            &webhookd::storage::webhooks::WebhookQuota::UNLIMITED,
+        )
         .await
         .unwrap();
     let body = webhookd::api::ingest::build_body("tag_created", 1, "{}").unwrap();
@@ -587,14 +590,17 @@ async fn old_events_without_deliveries_are_purged_after_their_retention() {
     let storage = webhookd::storage::Storage::connect(url.parse().unwrap(), 2).await.unwrap();
     let db = sql(&url).await;
     let hook = storage
-        .create_webhook(&webhookd::storage::webhooks::NewWebhook {
-            scope: Default::default(),
-            target_url: "https://example.com/".into(),
-            secret: webhookd::secret::Secret::new("a-secret-value"),
-            events: vec!["tag_created".into()],
-            ca_certificate: None,
-            proxy_url: None,
-        })
+        .create_webhook(
+            &webhookd::storage::webhooks::NewWebhook {
+                scope: Default::default(),
+                target_url: "https://example.com/".into(),
+                secret: webhookd::secret::Secret::new("a-secret-value"),
+                events: vec!["tag_created".into()],
+                ca_certificate: None,
+                proxy_url: None,
+            },
+            &webhookd::storage::webhooks::WebhookQuota::UNLIMITED,
+        )
         .await
         .unwrap();
     let mut ids = Vec::new();

@@ -218,3 +218,39 @@ async fn a_stream_of_100000_events_sent_one_small_frame_each_is_fully_acknowledg
     assert_eq!(acked, n, "every event acknowledged");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn webhooks_per_company_and_project_are_limited_even_when_created_at_once() {
+    use crate::common::scope;
+    let server =
+        TestServer::start_with(&["--max-webhooks-per-company", "3", "--max-webhooks-per-project", "2"]).await;
+    let admin = server.admin().await;
+    let create = |company: &str, project: &str| {
+        let mut admin = admin.clone();
+        let req = new_webhook(scope(company, project), "https://hooks.example.com/", &["tag_created"]);
+        async move { admin.create_webhook(req).await }
+    };
+    for _ in 0..2 {
+        create("acme", "web").await.unwrap();
+    }
+    let err = create("acme", "web").await.unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
+    assert!(err.message().contains("--max-webhooks-per-project"), "{err:?}");
+    let third = create("acme", "").await.unwrap().into_inner();
+    let err = create("acme", "app").await.unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
+    assert!(err.message().contains("--max-webhooks-per-company"), "{err:?}");
+    // Other scopes are untouched, and a deleted webhook frees its place.
+    create("globex", "web").await.unwrap();
+    create("", "").await.unwrap();
+    let mut a = admin.clone();
+    a.delete_webhook(pb::DeleteWebhookRequest { id: third.id }).await.unwrap();
+    create("acme", "app").await.unwrap();
+
+    // Ten creates at once in a fresh company: exactly its quota gets in.
+    let results = futures_util::future::join_all((0..10).map(|_| create("initech", ""))).await;
+    let created = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(created, 3, "{results:?}");
+    assert!(results.iter().flatten().count() == 3);
+    server.stop().await;
+}
