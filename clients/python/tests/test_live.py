@@ -87,3 +87,15 @@ def test_readme_examples_run(server, receiver):
     assert event["eventName"] == "project_created" and event["payload"]["createdAt"] == 1700000000123
     with pytest.raises(ValueError):
         receiver_example.handle(body.replace(b"web", b"bew"), headers)
+
+
+def test_a_stream_of_100000_events_is_fully_acknowledged(server):
+    """grpcio sends each message in its own small DATA frame; the whole stream completes."""
+    n = 100_000
+    with WebhookdClient(server["address"], server["publisher"]) as publisher:
+        requests = (
+            publisher.event("tag_created", '{"i":%d}' % i, company_id="stream-py", idempotency_key="py-%d" % i)
+            for i in range(n)
+        )
+        acked = sum(1 for ack in publisher.publish_events(requests) if not ack.duplicate)
+    assert acked == n

@@ -92,3 +92,19 @@ test("the README examples run", async () => {
   assert.throws(() => handle(Buffer.from(got.body.toString().replace("web", "bew")), got.headers));
   await receiver.close();
 });
+
+test("a stream of 100000 events is fully acknowledged", async () => {
+  const publisher = new WebhookdClient(server.address, server.publisher);
+  const n = 100_000;
+  function* events() {
+    for (let i = 0; i < n; i++) {
+      yield WebhookdClient.event("tag_created", `{"i":${i}}`, { companyId: "stream-ts", idempotencyKey: `ts-${i}` });
+    }
+  }
+  let acked = 0;
+  for await (const ack of publisher.publishEvents(events())) {
+    assert.equal(ack.duplicate, false);
+    acked++;
+  }
+  assert.equal(acked, n);
+});

@@ -100,7 +100,9 @@ class WebhookAdminServicer:
     """
 
     def CreateWebhook(self, request, context):
-        """Installs a webhook on the instance, a company or a project.
+        """Installs a webhook on the instance, a company or a project. RESOURCE_EXHAUSTED (with a
+        google.rpc.QuotaFailure) when the company or project has as many webhooks as the server
+        allows (--max-webhooks-per-company, --max-webhooks-per-project).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -61,7 +61,14 @@ class EventIngestServicer:
         raise NotImplementedError('Method not implemented!')
 
     def PublishEvents(self, request_iterator, context):
-        """Publishes a stream of events; each is answered, in order, once durable.
+        """Publishes a stream of events; each is answered, in order, once durable. An invalid
+        event ends the stream with its error after the events before it are stored and answered.
+
+        When a stream breaks (a network error, a restart, UNAVAILABLE), the events sent but not
+        yet answered may or may not have been stored. Resend each of them, on a new stream or
+        with PublishEvent, with the same idempotency_key: those already stored come back with
+        `duplicate` set and are not delivered twice. Give every event an idempotency_key to make
+        such a resend safe.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -30,7 +30,11 @@ export type CreateWebhookRequest = Message<"webhookd.v1.CreateWebhookRequest"> &
   scope?: Scope | undefined;
 
   /**
-   * Absolute http or https URL with a host and no credentials, at most 2048 bytes.
+   * Absolute http or https URL with a host, no credentials and no fragment, at most 2048
+   * bytes, in clean form: it must read back exactly as sent (no whitespace or control
+   * characters, no backslashes, no empty host, no port 0; stored exactly as given). A literal
+   * IP address the SSRF guard refuses (loopback, private, link-local, ...) is refused here,
+   * unless the server's --allow-targets opens it; host names are checked on every connection.
    *
    * @generated from field: string target_url = 2;
    */
@@ -51,14 +55,17 @@ export type CreateWebhookRequest = Message<"webhookd.v1.CreateWebhookRequest"> &
   events: string[];
 
   /**
-   * Optional PEM certificate(s) the target's TLS chain must verify against.
+   * Optional PEM CERTIFICATE blocks (nothing else, never a key), at most 64 KiB in all, each
+   * valid X.509. The target's TLS chain must verify against them; a certificate the target
+   * presents exactly (a self-signed one, say) is trusted as a pin.
    *
    * @generated from field: string ca_certificate = 5;
    */
   caCertificate: string;
 
   /**
-   * Optional http or https forward proxy URL.
+   * Optional http:// forward proxy URL (credentials allowed, sent only to the proxy), at most
+   * 2048 bytes; https targets are tunnelled through it with CONNECT, encrypted end to end.
    *
    * @generated from field: string proxy_url = 6;
    */
@@ -107,14 +114,15 @@ export type UpdateWebhookRequest = Message<"webhookd.v1.UpdateWebhookRequest"> &
   id: string;
 
   /**
-   * New target URL (mask path `target_url`).
+   * New target URL (mask path `target_url`); rules as in CreateWebhookRequest.
    *
    * @generated from field: string target_url = 2;
    */
   targetUrl: string;
 
   /**
-   * New secret (mask path `secret`); the old one is kept unless this is given.
+   * New secret (mask path `secret`), 8 to 512 bytes. Without a mask, empty keeps the current
+   * secret; with `secret` in the mask it must be given.
    *
    * @generated from field: string secret = 3;
    */
@@ -128,14 +136,14 @@ export type UpdateWebhookRequest = Message<"webhookd.v1.UpdateWebhookRequest"> &
   events: string[];
 
   /**
-   * New CA certificate (mask path `ca_certificate`); empty removes it.
+   * New CA certificate (mask path `ca_certificate`), at most 64 KiB; empty removes it.
    *
    * @generated from field: string ca_certificate = 5;
    */
   caCertificate: string;
 
   /**
-   * New proxy URL (mask path `proxy_url`); empty removes it.
+   * New http:// proxy URL (mask path `proxy_url`); empty removes it.
    *
    * @generated from field: string proxy_url = 6;
    */
@@ -220,7 +228,8 @@ export type ListWebhooksRequest = Message<"webhookd.v1.ListWebhooksRequest"> & {
   events: string[];
 
   /**
-   * Page size; 0 means 50, values above 500 are capped to 500.
+   * Page size; 0 means 50, values above 500 are capped to 500. A page also ends early
+   * once it holds about 2 MiB, so it always fits a client's default 4 MiB message limit.
    *
    * @generated from field: int32 page_size = 4;
    */
@@ -552,7 +561,9 @@ export const HistoryOrderSchema: GenEnum<HistoryOrder> = /*@__PURE__*/
  */
 export const WebhookAdmin: GenService<{
   /**
-   * Installs a webhook on the instance, a company or a project.
+   * Installs a webhook on the instance, a company or a project. RESOURCE_EXHAUSTED (with a
+   * google.rpc.QuotaFailure) when the company or project has as many webhooks as the server
+   * allows (--max-webhooks-per-company, --max-webhooks-per-project).
    *
    * @generated from rpc webhookd.v1.WebhookAdmin.CreateWebhook
    */

@@ -35,8 +35,9 @@ export type PublishEventRequest = Message<"webhookd.v1.PublishEventRequest"> & {
   scope?: Scope | undefined;
 
   /**
-   * The payload: the text of a JSON object. It is sent byte for byte as given,
-   * so numbers keep their exact form (a Struct would turn integers into doubles).
+   * The payload: the text of a JSON object, at most --max-payload-bytes (256 KiB by
+   * default). It is sent byte for byte as given, so numbers keep their exact form (a Struct
+   * would turn integers into doubles).
    *
    * @generated from field: string payload = 3;
    */
@@ -50,8 +51,8 @@ export type PublishEventRequest = Message<"webhookd.v1.PublishEventRequest"> & {
   eventTimestamp: bigint;
 
   /**
-   * Optional: a second publish with the same key in the same scope within 24 h
-   * returns the first event and creates nothing.
+   * Optional, at most 256 bytes: a second publish with the same key in the same scope within
+   * 24 h returns the first event and creates nothing.
    *
    * @generated from field: string idempotency_key = 5;
    */
@@ -118,7 +119,14 @@ export const EventIngest: GenService<{
     output: typeof PublishEventResponseSchema;
   },
   /**
-   * Publishes a stream of events; each is answered, in order, once durable.
+   * Publishes a stream of events; each is answered, in order, once durable. An invalid
+   * event ends the stream with its error after the events before it are stored and answered.
+   *
+   * When a stream breaks (a network error, a restart, UNAVAILABLE), the events sent but not
+   * yet answered may or may not have been stored. Resend each of them, on a new stream or
+   * with PublishEvent, with the same idempotency_key: those already stored come back with
+   * `duplicate` set and are not delivered twice. Give every event an idempotency_key to make
+   * such a resend safe.
    *
    * @generated from rpc webhookd.v1.EventIngest.PublishEvents
    */

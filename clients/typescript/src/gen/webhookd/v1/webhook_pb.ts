@@ -80,14 +80,15 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
   events: string[];
 
   /**
-   * PEM certificate(s) the target's TLS chain must verify against; empty for the public web roots.
+   * PEM certificate(s), at most 64 KiB, the target's TLS chain must verify against (or that
+   * the target presents exactly, as a pin); empty for the public web roots.
    *
    * @generated from field: string ca_certificate = 5;
    */
   caCertificate: string;
 
   /**
-   * http or https URL of the forward proxy deliveries go through; empty for a direct connection.
+   * http:// URL of the forward proxy deliveries go through; empty for a direct connection.
    *
    * @generated from field: string proxy_url = 6;
    */
