@@ -371,3 +371,37 @@ async fn a_flood_of_watch_streams_is_bounded_per_connection_and_its_memory_retur
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[tokio::test]
+async fn the_rust_client_uses_tls_for_https_and_never_falls_back_to_plaintext() {
+    use webhookd_client::{Client, ConnectError, ConnectOptions};
+    let list = |c: Client| async move {
+        c.admin().list_event_types(webhookd_client::pb::ListEventTypesRequest {}).await.map(|_| ())
+    };
+
+    let plain = TestServer::start().await;
+    let port = plain.addr.port();
+    let https = Client::connect(format!("https://localhost:{port}"), &plain.admin_token).await;
+    assert!(https.is_err(), "https:// to a plaintext server fails instead of sending the token in clear");
+    let bare = Client::connect(format!("127.0.0.1:{port}"), &plain.admin_token).await.unwrap();
+    list(bare).await.expect("host:port is plaintext");
+    let pki = Pki::new();
+    let options = ConnectOptions { ca_certificate: Some(pki.ca_pem.clone()), identity: None };
+    let mixed = Client::connect_with(format!("http://127.0.0.1:{port}"), &plain.admin_token, &options).await;
+    assert!(matches!(mixed, Err(ConnectError::TlsOptionsWithoutTls)), "TLS options need https://");
+    plain.stop().await;
+
+    let ca = arg(&pki.path("ca.pem"));
+    let server = tls_server(&pki, &["--tls-client-ca", &ca]).await;
+    let address = format!("https://localhost:{}", server.addr.port());
+    let read = |n: &str| std::fs::read_to_string(pki.path(n)).unwrap();
+    let mutual = ConnectOptions { identity: Some((read("client.pem"), read("client.key"))), ..options.clone() };
+    let client = Client::connect_with(&address, &server.admin_token, &mutual).await.unwrap();
+    list(client).await.expect("TLS with a client certificate");
+    let without = match Client::connect_with(&address, &server.admin_token, &options).await {
+        Ok(c) => list(c).await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    assert!(without.is_err(), "no client certificate: refused");
+    server.stop().await;
+}

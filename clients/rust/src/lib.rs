@@ -32,7 +32,7 @@ pub mod verify;
 
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
 pub use verify::{verify_mia_signature, verify_standard_webhook, VerifyError};
 
@@ -109,6 +109,8 @@ pub enum ConnectError {
     Transport(tonic::transport::Error),
     /// The token cannot be sent as a header.
     Token(tonic::metadata::errors::InvalidMetadataValue),
+    /// TLS options were given for a plaintext (`http://` or `host:port`) address.
+    TlsOptionsWithoutTls,
 }
 
 impl std::fmt::Display for ConnectError {
@@ -116,6 +118,7 @@ impl std::fmt::Display for ConnectError {
         match self {
             Self::Transport(e) => write!(f, "connecting to webhookd: {e}"),
             Self::Token(_) => f.write_str("the token is not a valid header value"),
+            Self::TlsOptionsWithoutTls => f.write_str("a CA certificate or client identity needs an https:// address"),
         }
     }
 }
@@ -125,8 +128,40 @@ impl std::error::Error for ConnectError {
         match self {
             Self::Transport(e) => Some(e),
             Self::Token(e) => Some(e),
+            Self::TlsOptionsWithoutTls => None,
         }
     }
+}
+
+/// How to reach webhookd beyond its address.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// PEM CA certificate(s) to trust instead of the system's and the webpki roots.
+    pub ca_certificate: Option<String>,
+    /// PEM certificate chain and private key to present to the server (mutual TLS).
+    pub identity: Option<(String, String)>,
+}
+
+/// The endpoint for `address`: `host:port` and `http://host:port` in plaintext,
+/// `https://host:port` over TLS (never silently in plaintext).
+pub fn endpoint(address: &str, options: &ConnectOptions) -> Result<Endpoint, ConnectError> {
+    let address = if address.contains("://") { address.to_string() } else { format!("http://{address}") };
+    let tls = address.starts_with("https://");
+    let mut endpoint = Endpoint::from_shared(address).map_err(ConnectError::Transport)?.tcp_nodelay(true);
+    if tls {
+        let mut config = ClientTlsConfig::new();
+        config = match &options.ca_certificate {
+            Some(pem) => config.ca_certificate(Certificate::from_pem(pem)),
+            None => config.with_native_roots().with_webpki_roots(),
+        };
+        if let Some((cert, key)) = &options.identity {
+            config = config.identity(Identity::from_pem(cert, key));
+        }
+        endpoint = endpoint.tls_config(config).map_err(ConnectError::Transport)?;
+    } else if options.ca_certificate.is_some() || options.identity.is_some() {
+        return Err(ConnectError::TlsOptionsWithoutTls);
+    }
+    Ok(endpoint)
 }
 
 /// Both services over one connection, authenticated with one token.
@@ -137,14 +172,19 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connects to `address` (e.g. `http://127.0.0.1:50051`) with `token`.
+    /// Connects to `address` with `token`: `127.0.0.1:50051` or `http://…` in plaintext,
+    /// `https://…` over TLS trusting the system's and the webpki roots.
     pub async fn connect(address: impl Into<String>, token: &str) -> Result<Self, ConnectError> {
-        let channel = Endpoint::from_shared(address.into())
-            .map_err(ConnectError::Transport)?
-            .tcp_nodelay(true)
-            .connect()
-            .await
-            .map_err(ConnectError::Transport)?;
+        Self::connect_with(address, token, &ConnectOptions::default()).await
+    }
+
+    /// Connects like [`Client::connect`], with a CA to trust or a client certificate.
+    pub async fn connect_with(
+        address: impl Into<String>,
+        token: &str,
+        options: &ConnectOptions,
+    ) -> Result<Self, ConnectError> {
+        let channel = endpoint(&address.into(), options)?.connect().await.map_err(ConnectError::Transport)?;
         Self::with_channel(channel, Some(token))
     }
 
