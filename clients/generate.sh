@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates every client's code from proto/ with pinned generators.
 #   Python:     grpcio-tools (protoc + grpc plugin)   -> clients/python/src/webhookd/v1/
-#   TypeScript: buf generate with protoc-gen-es      -> clients/typescript/src/gen/
+#   TypeScript: buf generate with protoc-gen-es      -> clients/typescript/src/gen/, built to dist/
 #   Rust:       generated at build time by clients/rust/build.rs (nothing to commit)
 # CI runs this and fails if the committed code differs (`git diff --exit-code clients`).
 set -euo pipefail
@@ -32,4 +32,8 @@ npm ci --no-audit --no-fund --silent --ignore-scripts
 rm -rf src/gen
 # buf finds the pinned protoc-gen-es in the package's node_modules/.bin.
 PATH="$PWD/node_modules/.bin:$PATH" "$tools/buf/node_modules/.bin/buf" generate "$root/proto" --template buf.gen.yaml
+# The built JavaScript and declarations are committed, so that `npm install ./clients/typescript`
+# from a fresh clone needs no build (and none of the dev dependencies).
+rm -rf dist
+node_modules/.bin/tsc -p tsconfig.json
 echo "generated Python and TypeScript clients from proto/"

@@ -135,6 +135,43 @@ async fn python_client_suite() {
 }
 
 #[tokio::test]
+async fn the_typescript_client_installs_from_a_fresh_clone_with_the_readme_command() {
+    // A fresh clone holds the package's tracked files only (no node_modules, no build).
+    let tmp = tempfile::tempdir().unwrap();
+    let clone = tmp.path().join("clone");
+    let files = Command::new("git").args(["ls-files", "clients/typescript"]).current_dir(repo()).output().unwrap();
+    assert!(files.status.success());
+    for f in String::from_utf8(files.stdout).unwrap().lines() {
+        let to = clone.join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(repo().join(f), to).unwrap();
+    }
+    let app = tmp.path().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(app.join("package.json"), r#"{"name":"app","private":true,"type":"module"}"#).unwrap();
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let install = "npm install --install-links ./clients/typescript";
+    assert!(readme.contains(install), "README.md shows the install command tested here");
+    run(
+        Command::new("npm")
+            .args(["install", "--install-links", "--no-audit", "--no-fund"])
+            .arg(clone.join("clients/typescript"))
+            .current_dir(&app),
+        install,
+    );
+    run(
+        Command::new("node")
+            .args(["-e", r#"import("@webhookd/client").then(m => { if (typeof m.WebhookdClient !== "function" || typeof m.verifyMiaSignature !== "function") process.exit(1) })"#])
+            .current_dir(&app),
+        "importing the installed package",
+    );
+    let installed = app.join("node_modules/@webhookd/client");
+    for f in ["README.md", "LICENSE", "dist/index.js", "dist/index.d.ts"] {
+        assert!(installed.join(f).exists(), "the package carries {f}");
+    }
+}
+
+#[tokio::test]
 async fn typescript_client_suite() {
     let db = fresh_database().await;
     let dir = repo().join("clients/typescript");

@@ -1,0 +1,591 @@
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import type { FieldMask } from "@bufbuild/protobuf/wkt";
+import type { DeliveryDetailSchema, DeliveryRecordSchema, DeliveryStatus, Scope, Webhook, WebhookSchema } from "./webhook_pb.js";
+import type { Message } from "@bufbuild/protobuf";
+/**
+ * Describes the file webhookd/v1/admin.proto.
+ */
+export declare const file_webhookd_v1_admin: GenFile;
+/**
+ * Request of CreateWebhook.
+ *
+ * @generated from message webhookd.v1.CreateWebhookRequest
+ */
+export type CreateWebhookRequest = Message<"webhookd.v1.CreateWebhookRequest"> & {
+    /**
+     * Where to install the webhook.
+     *
+     * @generated from field: webhookd.v1.Scope scope = 1;
+     */
+    scope?: Scope | undefined;
+    /**
+     * Absolute http or https URL with a host, no credentials and no fragment, at most 2048
+     * bytes, in clean form: it must read back exactly as sent (no whitespace or control
+     * characters, no backslashes, no empty host, no port 0; stored exactly as given). A literal
+     * IP address the SSRF guard refuses (loopback, private, link-local, ...) is refused here,
+     * unless the server's --allow-targets opens it; host names are checked on every connection.
+     *
+     * @generated from field: string target_url = 2;
+     */
+    targetUrl: string;
+    /**
+     * Shared secret, 8 to 512 bytes; never returned.
+     *
+     * @generated from field: string secret = 3;
+     */
+    secret: string;
+    /**
+     * At least one event name from the catalog.
+     *
+     * @generated from field: repeated string events = 4;
+     */
+    events: string[];
+    /**
+     * Optional PEM CERTIFICATE blocks (nothing else, never a key), at most 64 KiB in all, each
+     * valid X.509. The target's TLS chain must verify against them; a certificate the target
+     * presents exactly (a self-signed one, say) is trusted as a pin.
+     *
+     * @generated from field: string ca_certificate = 5;
+     */
+    caCertificate: string;
+    /**
+     * Optional http:// forward proxy URL (credentials allowed, sent only to the proxy), at most
+     * 2048 bytes; https targets are tunnelled through it with CONNECT, encrypted end to end.
+     *
+     * @generated from field: string proxy_url = 6;
+     */
+    proxyUrl: string;
+};
+/**
+ * Describes the message webhookd.v1.CreateWebhookRequest.
+ * Use `create(CreateWebhookRequestSchema)` to create a new message.
+ */
+export declare const CreateWebhookRequestSchema: GenMessage<CreateWebhookRequest>;
+/**
+ * Request of GetWebhook.
+ *
+ * @generated from message webhookd.v1.GetWebhookRequest
+ */
+export type GetWebhookRequest = Message<"webhookd.v1.GetWebhookRequest"> & {
+    /**
+     * Webhook identifier.
+     *
+     * @generated from field: string id = 1;
+     */
+    id: string;
+};
+/**
+ * Describes the message webhookd.v1.GetWebhookRequest.
+ * Use `create(GetWebhookRequestSchema)` to create a new message.
+ */
+export declare const GetWebhookRequestSchema: GenMessage<GetWebhookRequest>;
+/**
+ * Request of UpdateWebhook.
+ *
+ * @generated from message webhookd.v1.UpdateWebhookRequest
+ */
+export type UpdateWebhookRequest = Message<"webhookd.v1.UpdateWebhookRequest"> & {
+    /**
+     * Webhook identifier.
+     *
+     * @generated from field: string id = 1;
+     */
+    id: string;
+    /**
+     * New target URL (mask path `target_url`); rules as in CreateWebhookRequest.
+     *
+     * @generated from field: string target_url = 2;
+     */
+    targetUrl: string;
+    /**
+     * New secret (mask path `secret`), 8 to 512 bytes. Without a mask, empty keeps the current
+     * secret; with `secret` in the mask it must be given.
+     *
+     * @generated from field: string secret = 3;
+     */
+    secret: string;
+    /**
+     * New events (mask path `events`).
+     *
+     * @generated from field: repeated string events = 4;
+     */
+    events: string[];
+    /**
+     * New CA certificate (mask path `ca_certificate`), at most 64 KiB; empty removes it.
+     *
+     * @generated from field: string ca_certificate = 5;
+     */
+    caCertificate: string;
+    /**
+     * New http:// proxy URL (mask path `proxy_url`); empty removes it.
+     *
+     * @generated from field: string proxy_url = 6;
+     */
+    proxyUrl: string;
+    /**
+     * Fields to change. Empty: every non-empty field given above.
+     *
+     * @generated from field: google.protobuf.FieldMask update_mask = 7;
+     */
+    updateMask?: FieldMask | undefined;
+};
+/**
+ * Describes the message webhookd.v1.UpdateWebhookRequest.
+ * Use `create(UpdateWebhookRequestSchema)` to create a new message.
+ */
+export declare const UpdateWebhookRequestSchema: GenMessage<UpdateWebhookRequest>;
+/**
+ * Request of DeleteWebhook.
+ *
+ * @generated from message webhookd.v1.DeleteWebhookRequest
+ */
+export type DeleteWebhookRequest = Message<"webhookd.v1.DeleteWebhookRequest"> & {
+    /**
+     * Webhook identifier.
+     *
+     * @generated from field: string id = 1;
+     */
+    id: string;
+};
+/**
+ * Describes the message webhookd.v1.DeleteWebhookRequest.
+ * Use `create(DeleteWebhookRequestSchema)` to create a new message.
+ */
+export declare const DeleteWebhookRequestSchema: GenMessage<DeleteWebhookRequest>;
+/**
+ * Response of DeleteWebhook.
+ *
+ * @generated from message webhookd.v1.DeleteWebhookResponse
+ */
+export type DeleteWebhookResponse = Message<"webhookd.v1.DeleteWebhookResponse"> & {};
+/**
+ * Describes the message webhookd.v1.DeleteWebhookResponse.
+ * Use `create(DeleteWebhookResponseSchema)` to create a new message.
+ */
+export declare const DeleteWebhookResponseSchema: GenMessage<DeleteWebhookResponse>;
+/**
+ * Request of ListWebhooks.
+ *
+ * @generated from message webhookd.v1.ListWebhooksRequest
+ */
+export type ListWebhooksRequest = Message<"webhookd.v1.ListWebhooksRequest"> & {
+    /**
+     * Scope to list; empty for the instance.
+     *
+     * @generated from field: webhookd.v1.Scope scope = 1;
+     */
+    scope?: Scope | undefined;
+    /**
+     * Also list webhooks on the companies and projects under the scope.
+     *
+     * @generated from field: bool include_descendants = 2;
+     */
+    includeDescendants: boolean;
+    /**
+     * Keep only webhooks subscribed to any of these events.
+     *
+     * @generated from field: repeated string events = 3;
+     */
+    events: string[];
+    /**
+     * Page size; 0 means 50, values above 500 are capped to 500. A page also ends early
+     * once it holds about 2 MiB, so it always fits a client's default 4 MiB message limit.
+     *
+     * @generated from field: int32 page_size = 4;
+     */
+    pageSize: number;
+    /**
+     * Token from a previous response's `next_page_token`.
+     *
+     * @generated from field: string page_token = 5;
+     */
+    pageToken: string;
+};
+/**
+ * Describes the message webhookd.v1.ListWebhooksRequest.
+ * Use `create(ListWebhooksRequestSchema)` to create a new message.
+ */
+export declare const ListWebhooksRequestSchema: GenMessage<ListWebhooksRequest>;
+/**
+ * Response of ListWebhooks.
+ *
+ * @generated from message webhookd.v1.ListWebhooksResponse
+ */
+export type ListWebhooksResponse = Message<"webhookd.v1.ListWebhooksResponse"> & {
+    /**
+     * The page's webhooks, oldest first.
+     *
+     * @generated from field: repeated webhookd.v1.Webhook webhooks = 1;
+     */
+    webhooks: Webhook[];
+    /**
+     * Token for the next page; empty on the last page.
+     *
+     * @generated from field: string next_page_token = 2;
+     */
+    nextPageToken: string;
+};
+/**
+ * Describes the message webhookd.v1.ListWebhooksResponse.
+ * Use `create(ListWebhooksResponseSchema)` to create a new message.
+ */
+export declare const ListWebhooksResponseSchema: GenMessage<ListWebhooksResponse>;
+/**
+ * Request of ListEventHistory. Filters combine with AND.
+ *
+ * @generated from message webhookd.v1.ListEventHistoryRequest
+ */
+export type ListEventHistoryRequest = Message<"webhookd.v1.ListEventHistoryRequest"> & {
+    /**
+     * Webhook identifier.
+     *
+     * @generated from field: string webhook_id = 1;
+     */
+    webhookId: string;
+    /**
+     * Keep deliveries of any of these event names.
+     *
+     * @generated from field: repeated string event_types = 2;
+     */
+    eventTypes: string[];
+    /**
+     * Keep deliveries in this state; unspecified keeps all.
+     *
+     * @generated from field: webhookd.v1.DeliveryStatus status = 3;
+     */
+    status: DeliveryStatus;
+    /**
+     * Keep deliveries whose latest status code is any of these.
+     *
+     * @generated from field: repeated int32 status_codes = 4;
+     */
+    statusCodes: number[];
+    /**
+     * Sort order; newest first by default.
+     *
+     * @generated from field: webhookd.v1.HistoryOrder order = 5;
+     */
+    order: HistoryOrder;
+    /**
+     * At most this many records; 0 means 200, above 200 is capped to 200.
+     *
+     * @generated from field: int32 limit = 6;
+     */
+    limit: number;
+};
+/**
+ * Describes the message webhookd.v1.ListEventHistoryRequest.
+ * Use `create(ListEventHistoryRequestSchema)` to create a new message.
+ */
+export declare const ListEventHistoryRequestSchema: GenMessage<ListEventHistoryRequest>;
+/**
+ * Request of GetDelivery.
+ *
+ * @generated from message webhookd.v1.GetDeliveryRequest
+ */
+export type GetDeliveryRequest = Message<"webhookd.v1.GetDeliveryRequest"> & {
+    /**
+     * Delivery identifier.
+     *
+     * @generated from field: string id = 1;
+     */
+    id: string;
+};
+/**
+ * Describes the message webhookd.v1.GetDeliveryRequest.
+ * Use `create(GetDeliveryRequestSchema)` to create a new message.
+ */
+export declare const GetDeliveryRequestSchema: GenMessage<GetDeliveryRequest>;
+/**
+ * Request of RedeliverEvent.
+ *
+ * @generated from message webhookd.v1.RedeliverEventRequest
+ */
+export type RedeliverEventRequest = Message<"webhookd.v1.RedeliverEventRequest"> & {
+    /**
+     * Delivery whose body is sent again.
+     *
+     * @generated from field: string delivery_id = 1;
+     */
+    deliveryId: string;
+};
+/**
+ * Describes the message webhookd.v1.RedeliverEventRequest.
+ * Use `create(RedeliverEventRequestSchema)` to create a new message.
+ */
+export declare const RedeliverEventRequestSchema: GenMessage<RedeliverEventRequest>;
+/**
+ * Request of TestWebhook.
+ *
+ * @generated from message webhookd.v1.TestWebhookRequest
+ */
+export type TestWebhookRequest = Message<"webhookd.v1.TestWebhookRequest"> & {
+    /**
+     * Webhook to ping.
+     *
+     * @generated from field: string webhook_id = 1;
+     */
+    webhookId: string;
+};
+/**
+ * Describes the message webhookd.v1.TestWebhookRequest.
+ * Use `create(TestWebhookRequestSchema)` to create a new message.
+ */
+export declare const TestWebhookRequestSchema: GenMessage<TestWebhookRequest>;
+/**
+ * Request of WatchDeliveries. Filters combine with AND.
+ *
+ * @generated from message webhookd.v1.WatchDeliveriesRequest
+ */
+export type WatchDeliveriesRequest = Message<"webhookd.v1.WatchDeliveriesRequest"> & {
+    /**
+     * What to watch.
+     *
+     * @generated from oneof webhookd.v1.WatchDeliveriesRequest.target
+     */
+    target: {
+        /**
+         * One webhook.
+         *
+         * @generated from field: string webhook_id = 1;
+         */
+        value: string;
+        case: "webhookId";
+    } | {
+        /**
+         * Every webhook on a scope and below it.
+         *
+         * @generated from field: webhookd.v1.Scope scope = 2;
+         */
+        value: Scope;
+        case: "scope";
+    } | {
+        case: undefined;
+        value?: undefined;
+    };
+    /**
+     * Keep deliveries of any of these event names.
+     *
+     * @generated from field: repeated string event_types = 3;
+     */
+    eventTypes: string[];
+    /**
+     * Keep deliveries in this state.
+     *
+     * @generated from field: webhookd.v1.DeliveryStatus status = 4;
+     */
+    status: DeliveryStatus;
+    /**
+     * Keep deliveries whose status code is any of these.
+     *
+     * @generated from field: repeated int32 status_codes = 5;
+     */
+    statusCodes: number[];
+};
+/**
+ * Describes the message webhookd.v1.WatchDeliveriesRequest.
+ * Use `create(WatchDeliveriesRequestSchema)` to create a new message.
+ */
+export declare const WatchDeliveriesRequestSchema: GenMessage<WatchDeliveriesRequest>;
+/**
+ * Request of ListEventTypes.
+ *
+ * @generated from message webhookd.v1.ListEventTypesRequest
+ */
+export type ListEventTypesRequest = Message<"webhookd.v1.ListEventTypesRequest"> & {};
+/**
+ * Describes the message webhookd.v1.ListEventTypesRequest.
+ * Use `create(ListEventTypesRequestSchema)` to create a new message.
+ */
+export declare const ListEventTypesRequestSchema: GenMessage<ListEventTypesRequest>;
+/**
+ * An event name webhooks can subscribe to.
+ *
+ * @generated from message webhookd.v1.EventType
+ */
+export type EventType = Message<"webhookd.v1.EventType"> & {
+    /**
+     * The event name, as in `events` and `eventName`.
+     *
+     * @generated from field: string name = 1;
+     */
+    name: string;
+    /**
+     * What the event means.
+     *
+     * @generated from field: string description = 2;
+     */
+    description: string;
+};
+/**
+ * Describes the message webhookd.v1.EventType.
+ * Use `create(EventTypeSchema)` to create a new message.
+ */
+export declare const EventTypeSchema: GenMessage<EventType>;
+/**
+ * Response of ListEventTypes.
+ *
+ * @generated from message webhookd.v1.ListEventTypesResponse
+ */
+export type ListEventTypesResponse = Message<"webhookd.v1.ListEventTypesResponse"> & {
+    /**
+     * The catalog.
+     *
+     * @generated from field: repeated webhookd.v1.EventType event_types = 1;
+     */
+    eventTypes: EventType[];
+};
+/**
+ * Describes the message webhookd.v1.ListEventTypesResponse.
+ * Use `create(ListEventTypesResponseSchema)` to create a new message.
+ */
+export declare const ListEventTypesResponseSchema: GenMessage<ListEventTypesResponse>;
+/**
+ * Order of a history listing.
+ *
+ * @generated from enum webhookd.v1.HistoryOrder
+ */
+export declare enum HistoryOrder {
+    /**
+     * Newest first.
+     *
+     * @generated from enum value: HISTORY_ORDER_UNSPECIFIED = 0;
+     */
+    UNSPECIFIED = 0,
+    /**
+     * Newest first by dispatch time, ties by id.
+     *
+     * @generated from enum value: HISTORY_ORDER_NEWEST_FIRST = 1;
+     */
+    NEWEST_FIRST = 1,
+    /**
+     * Oldest first by dispatch time, ties by id.
+     *
+     * @generated from enum value: HISTORY_ORDER_OLDEST_FIRST = 2;
+     */
+    OLDEST_FIRST = 2
+}
+/**
+ * Describes the enum webhookd.v1.HistoryOrder.
+ */
+export declare const HistoryOrderSchema: GenEnum<HistoryOrder>;
+/**
+ * Manages webhooks and reads their delivery history.
+ * Every call needs `authorization: Bearer <token>` of an admin token whose scope reaches the resource.
+ *
+ * @generated from service webhookd.v1.WebhookAdmin
+ */
+export declare const WebhookAdmin: GenService<{
+    /**
+     * Installs a webhook on the instance, a company or a project. RESOURCE_EXHAUSTED (with a
+     * google.rpc.QuotaFailure) when the company or project has as many webhooks as the server
+     * allows (--max-webhooks-per-company, --max-webhooks-per-project).
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.CreateWebhook
+     */
+    createWebhook: {
+        methodKind: "unary";
+        input: typeof CreateWebhookRequestSchema;
+        output: typeof WebhookSchema;
+    };
+    /**
+     * Reads one webhook.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.GetWebhook
+     */
+    getWebhook: {
+        methodKind: "unary";
+        input: typeof GetWebhookRequestSchema;
+        output: typeof WebhookSchema;
+    };
+    /**
+     * Changes the fields named in `update_mask`.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.UpdateWebhook
+     */
+    updateWebhook: {
+        methodKind: "unary";
+        input: typeof UpdateWebhookRequestSchema;
+        output: typeof WebhookSchema;
+    };
+    /**
+     * Removes a webhook and its history.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.DeleteWebhook
+     */
+    deleteWebhook: {
+        methodKind: "unary";
+        input: typeof DeleteWebhookRequestSchema;
+        output: typeof DeleteWebhookResponseSchema;
+    };
+    /**
+     * Lists webhooks on a scope, optionally with those below it, filtered by events.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.ListWebhooks
+     */
+    listWebhooks: {
+        methodKind: "unary";
+        input: typeof ListWebhooksRequestSchema;
+        output: typeof ListWebhooksResponseSchema;
+    };
+    /**
+     * Streams a webhook's recent deliveries (at most 200), filtered and sorted by the server.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.ListEventHistory
+     */
+    listEventHistory: {
+        methodKind: "server_streaming";
+        input: typeof ListEventHistoryRequestSchema;
+        output: typeof DeliveryRecordSchema;
+    };
+    /**
+     * Reads one delivery with its exact request body, headers and attempts.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.GetDelivery
+     */
+    getDelivery: {
+        methodKind: "unary";
+        input: typeof GetDeliveryRequestSchema;
+        output: typeof DeliveryDetailSchema;
+    };
+    /**
+     * Sends a delivery's body again to its webhook, as a new delivery.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.RedeliverEvent
+     */
+    redeliverEvent: {
+        methodKind: "unary";
+        input: typeof RedeliverEventRequestSchema;
+        output: typeof DeliveryRecordSchema;
+    };
+    /**
+     * Sends a `webhook_test` ping to a webhook.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.TestWebhook
+     */
+    testWebhook: {
+        methodKind: "unary";
+        input: typeof TestWebhookRequestSchema;
+        output: typeof DeliveryRecordSchema;
+    };
+    /**
+     * Streams deliveries as their state changes.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.WatchDeliveries
+     */
+    watchDeliveries: {
+        methodKind: "server_streaming";
+        input: typeof WatchDeliveriesRequestSchema;
+        output: typeof DeliveryRecordSchema;
+    };
+    /**
+     * Lists the event names webhooks can subscribe to.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.ListEventTypes
+     */
+    listEventTypes: {
+        methodKind: "unary";
+        input: typeof ListEventTypesRequestSchema;
+        output: typeof ListEventTypesResponseSchema;
+    };
+}>;

@@ -1,0 +1,376 @@
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Message } from "@bufbuild/protobuf";
+/**
+ * Describes the file webhookd/v1/webhook.proto.
+ */
+export declare const file_webhookd_v1_webhook: GenFile;
+/**
+ * Where a webhook is installed, where an event happened, or what a token reaches.
+ * Both empty: the whole instance. Company only: that company.
+ * Both set: that project of that company. A project without a company is invalid.
+ *
+ * @generated from message webhookd.v1.Scope
+ */
+export type Scope = Message<"webhookd.v1.Scope"> & {
+    /**
+     * Company identifier: 1 to 128 characters of letters, digits, '.', '_', '-'.
+     *
+     * @generated from field: string company_id = 1;
+     */
+    companyId: string;
+    /**
+     * Project identifier within the company, same alphabet.
+     *
+     * @generated from field: string project_id = 2;
+     */
+    projectId: string;
+};
+/**
+ * Describes the message webhookd.v1.Scope.
+ * Use `create(ScopeSchema)` to create a new message.
+ */
+export declare const ScopeSchema: GenMessage<Scope>;
+/**
+ * A webhook: where events are POSTed and which events it listens to.
+ * The shared secret is write-only and never appears here.
+ *
+ * @generated from message webhookd.v1.Webhook
+ */
+export type Webhook = Message<"webhookd.v1.Webhook"> & {
+    /**
+     * Server-assigned identifier (a UUID).
+     *
+     * @generated from field: string id = 1;
+     */
+    id: string;
+    /**
+     * Where the webhook is installed.
+     *
+     * @generated from field: webhookd.v1.Scope scope = 2;
+     */
+    scope?: Scope | undefined;
+    /**
+     * Absolute http or https URL that receives the POSTs.
+     *
+     * @generated from field: string target_url = 3;
+     */
+    targetUrl: string;
+    /**
+     * Event names the webhook listens to.
+     *
+     * @generated from field: repeated string events = 4;
+     */
+    events: string[];
+    /**
+     * PEM certificate(s), at most 64 KiB, the target's TLS chain must verify against (or that
+     * the target presents exactly, as a pin); empty for the public web roots.
+     *
+     * @generated from field: string ca_certificate = 5;
+     */
+    caCertificate: string;
+    /**
+     * http:// URL of the forward proxy deliveries go through; empty for a direct connection.
+     *
+     * @generated from field: string proxy_url = 6;
+     */
+    proxyUrl: string;
+    /**
+     * The latest completed delivery; absent until one completes.
+     *
+     * @generated from field: webhookd.v1.LastEvent last_event = 7;
+     */
+    lastEvent?: LastEvent | undefined;
+    /**
+     * When the webhook was created.
+     *
+     * @generated from field: google.protobuf.Timestamp create_time = 8;
+     */
+    createTime?: Timestamp | undefined;
+    /**
+     * When the webhook was last changed.
+     *
+     * @generated from field: google.protobuf.Timestamp update_time = 9;
+     */
+    updateTime?: Timestamp | undefined;
+};
+/**
+ * Describes the message webhookd.v1.Webhook.
+ * Use `create(WebhookSchema)` to create a new message.
+ */
+export declare const WebhookSchema: GenMessage<Webhook>;
+/**
+ * Summary of a webhook's latest completed delivery.
+ *
+ * @generated from message webhookd.v1.LastEvent
+ */
+export type LastEvent = Message<"webhookd.v1.LastEvent"> & {
+    /**
+     * SUCCESS or ERROR.
+     *
+     * @generated from field: webhookd.v1.DeliveryStatus status = 1;
+     */
+    status: DeliveryStatus;
+    /**
+     * When the deciding attempt was sent.
+     *
+     * @generated from field: google.protobuf.Timestamp dispatch_time = 2;
+     */
+    dispatchTime?: Timestamp | undefined;
+    /**
+     * The event's name.
+     *
+     * @generated from field: string event_type = 3;
+     */
+    eventType: string;
+    /**
+     * HTTP status code of the response; 0 when no response was received.
+     *
+     * @generated from field: int32 status_code = 4;
+     */
+    statusCode: number;
+};
+/**
+ * Describes the message webhookd.v1.LastEvent.
+ * Use `create(LastEventSchema)` to create a new message.
+ */
+export declare const LastEventSchema: GenMessage<LastEvent>;
+/**
+ * One event sent (or to be sent) to one webhook.
+ *
+ * @generated from message webhookd.v1.DeliveryRecord
+ */
+export type DeliveryRecord = Message<"webhookd.v1.DeliveryRecord"> & {
+    /**
+     * Delivery identifier (a UUID); also the `webhook-id` header of every attempt.
+     *
+     * @generated from field: string id = 1;
+     */
+    id: string;
+    /**
+     * The webhook it goes to.
+     *
+     * @generated from field: string webhook_id = 2;
+     */
+    webhookId: string;
+    /**
+     * The published event it carries.
+     *
+     * @generated from field: string event_id = 3;
+     */
+    eventId: string;
+    /**
+     * The event's name.
+     *
+     * @generated from field: string event_type = 4;
+     */
+    eventType: string;
+    /**
+     * Current state.
+     *
+     * @generated from field: webhookd.v1.DeliveryStatus status = 5;
+     */
+    status: DeliveryStatus;
+    /**
+     * HTTP status of the latest attempt; 0 when none answered.
+     *
+     * @generated from field: int32 status_code = 6;
+     */
+    statusCode: number;
+    /**
+     * When the latest attempt was sent; absent before the first attempt.
+     *
+     * @generated from field: google.protobuf.Timestamp dispatch_time = 7;
+     */
+    dispatchTime?: Timestamp | undefined;
+    /**
+     * Attempts made so far.
+     *
+     * @generated from field: int32 attempts = 8;
+     */
+    attempts: number;
+    /**
+     * Duration of the latest attempt in milliseconds.
+     *
+     * @generated from field: int64 duration_ms = 9;
+     */
+    durationMs: bigint;
+    /**
+     * Why the latest attempt failed; empty on success.
+     *
+     * @generated from field: string error = 10;
+     */
+    error: string;
+    /**
+     * When the delivery was created (the event was accepted).
+     *
+     * @generated from field: google.protobuf.Timestamp create_time = 11;
+     */
+    createTime?: Timestamp | undefined;
+    /**
+     * When the next attempt is due, while PENDING.
+     *
+     * @generated from field: google.protobuf.Timestamp next_attempt_time = 12;
+     */
+    nextAttemptTime?: Timestamp | undefined;
+};
+/**
+ * Describes the message webhookd.v1.DeliveryRecord.
+ * Use `create(DeliveryRecordSchema)` to create a new message.
+ */
+export declare const DeliveryRecordSchema: GenMessage<DeliveryRecord>;
+/**
+ * One HTTP attempt of a delivery.
+ *
+ * @generated from message webhookd.v1.DeliveryAttempt
+ */
+export type DeliveryAttempt = Message<"webhookd.v1.DeliveryAttempt"> & {
+    /**
+     * 1 for the first attempt.
+     *
+     * @generated from field: int32 attempt = 1;
+     */
+    attempt: number;
+    /**
+     * When the request was sent.
+     *
+     * @generated from field: google.protobuf.Timestamp dispatch_time = 2;
+     */
+    dispatchTime?: Timestamp | undefined;
+    /**
+     * HTTP status of the response; 0 when none was received.
+     *
+     * @generated from field: int32 status_code = 3;
+     */
+    statusCode: number;
+    /**
+     * Transport or policy error; empty when a response was received.
+     *
+     * @generated from field: string error = 4;
+     */
+    error: string;
+    /**
+     * Time to the response (or failure) in milliseconds.
+     *
+     * @generated from field: int64 duration_ms = 5;
+     */
+    durationMs: bigint;
+    /**
+     * First 1 KiB of the response body.
+     *
+     * @generated from field: bytes response_body = 6;
+     */
+    responseBody: Uint8Array;
+};
+/**
+ * Describes the message webhookd.v1.DeliveryAttempt.
+ * Use `create(DeliveryAttemptSchema)` to create a new message.
+ */
+export declare const DeliveryAttemptSchema: GenMessage<DeliveryAttempt>;
+/**
+ * An HTTP header.
+ *
+ * @generated from message webhookd.v1.Header
+ */
+export type Header = Message<"webhookd.v1.Header"> & {
+    /**
+     * Header name, lower case.
+     *
+     * @generated from field: string name = 1;
+     */
+    name: string;
+    /**
+     * Header value.
+     *
+     * @generated from field: string value = 2;
+     */
+    value: string;
+};
+/**
+ * Describes the message webhookd.v1.Header.
+ * Use `create(HeaderSchema)` to create a new message.
+ */
+export declare const HeaderSchema: GenMessage<Header>;
+/**
+ * A delivery with what was sent and what came back.
+ *
+ * @generated from message webhookd.v1.DeliveryDetail
+ */
+export type DeliveryDetail = Message<"webhookd.v1.DeliveryDetail"> & {
+    /**
+     * The delivery's summary.
+     *
+     * @generated from field: webhookd.v1.DeliveryRecord delivery = 1;
+     */
+    delivery?: DeliveryRecord | undefined;
+    /**
+     * The exact request body bytes sent (the same on every attempt).
+     *
+     * @generated from field: bytes request_body = 2;
+     */
+    requestBody: Uint8Array;
+    /**
+     * Headers of the latest attempt, signatures included.
+     *
+     * @generated from field: repeated webhookd.v1.Header request_headers = 3;
+     */
+    requestHeaders: Header[];
+    /**
+     * HTTP status of the latest response; 0 when none.
+     *
+     * @generated from field: int32 response_status = 4;
+     */
+    responseStatus: number;
+    /**
+     * First 1 KiB of the latest response body.
+     *
+     * @generated from field: bytes response_body = 5;
+     */
+    responseBody: Uint8Array;
+    /**
+     * Every attempt, oldest first.
+     *
+     * @generated from field: repeated webhookd.v1.DeliveryAttempt attempts = 6;
+     */
+    attempts: DeliveryAttempt[];
+};
+/**
+ * Describes the message webhookd.v1.DeliveryDetail.
+ * Use `create(DeliveryDetailSchema)` to create a new message.
+ */
+export declare const DeliveryDetailSchema: GenMessage<DeliveryDetail>;
+/**
+ * State of a delivery.
+ *
+ * @generated from enum webhookd.v1.DeliveryStatus
+ */
+export declare enum DeliveryStatus {
+    /**
+     * Not set; as a filter, matches every status.
+     *
+     * @generated from enum value: DELIVERY_STATUS_UNSPECIFIED = 0;
+     */
+    UNSPECIFIED = 0,
+    /**
+     * Not yet sent, or failed and scheduled for a retry.
+     *
+     * @generated from enum value: DELIVERY_STATUS_PENDING = 1;
+     */
+    PENDING = 1,
+    /**
+     * The receiver answered 2xx.
+     *
+     * @generated from enum value: DELIVERY_STATUS_SUCCESS = 2;
+     */
+    SUCCESS = 2,
+    /**
+     * Failed for good: a final status, a refused target, or retries exhausted.
+     *
+     * @generated from enum value: DELIVERY_STATUS_ERROR = 3;
+     */
+    ERROR = 3
+}
+/**
+ * Describes the enum webhookd.v1.DeliveryStatus.
+ */
+export declare const DeliveryStatusSchema: GenEnum<DeliveryStatus>;
