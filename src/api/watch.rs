@@ -3,7 +3,9 @@
 //! One `LISTEN` connection per process feeds a broadcast channel; each watcher filters it
 //! into its own bounded buffer. The engine never waits on a watcher: a watcher whose
 //! buffer fills (or who lags behind the broadcast) gets what was buffered and then
-//! RESOURCE_EXHAUSTED.
+//! RESOURCE_EXHAUSTED. A watch never ends as if complete: when the server shuts down, or
+//! when the notification connection was lost (changes may have been missed), it ends with
+//! UNAVAILABLE, so the client watches again and catches up with `ListEventHistory`.
 
 use std::sync::Arc;
 
@@ -22,10 +24,19 @@ use crate::storage::{notify, Storage};
 /// Changes held for all watchers of a process before slow ones lag.
 const BROADCAST_CAPACITY: usize = 8192;
 
+/// What the hub broadcasts.
+#[derive(Debug, Clone)]
+enum HubEvent {
+    /// A delivery changed.
+    Change(Arc<Watched>),
+    /// The notification connection came back after a loss: changes may have been missed.
+    Gap,
+}
+
 /// The per-process source of delivery state changes.
 #[derive(Clone)]
 pub struct WatchHub {
-    tx: broadcast::Sender<Arc<Watched>>,
+    tx: broadcast::Sender<HubEvent>,
     shutdown: CancellationToken,
     buffer: usize,
 }
@@ -61,13 +72,19 @@ impl WatchHub {
     pub fn start(storage: Storage, shutdown: CancellationToken, buffer: usize) -> Self {
         let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
         let sender = tx.clone();
+        let mut connected_before = false;
         tokio::spawn(notify::listen(storage, DELIVERY_CHANNEL, shutdown.clone(), move |payload| {
-            let Some(payload) = payload else { return };
+            let Some(payload) = payload else {
+                // No receiver is not an error: nobody is watching.
+                if std::mem::replace(&mut connected_before, true) {
+                    let _ = sender.send(HubEvent::Gap);
+                }
+                return;
+            };
             match serde_json::from_str::<Vec<Watched>>(payload) {
                 Ok(items) => {
                     for w in items {
-                        // No receiver is not an error: nobody is watching.
-                        let _ = sender.send(Arc::new(w));
+                        let _ = sender.send(HubEvent::Change(Arc::new(w)));
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "unreadable delivery notification"),
@@ -90,12 +107,24 @@ impl WatchHub {
                      read faster, narrow the filter, or use ListEventHistory to catch up"
                 ))
             };
+            let unavailable = |why: &str| {
+                tonic::Status::unavailable(format!(
+                    "{why}; watch again and catch up on what you missed with ListEventHistory"
+                ))
+            };
             loop {
                 tokio::select! {
-                    _ = shutdown.cancelled() => return,
+                    _ = shutdown.cancelled() => {
+                        let _ = fail_tx.send(unavailable("webhookd is shutting down"));
+                        return;
+                    }
                     _ = tx.closed() => return,
                     change = changes.recv() => match change {
-                        Ok(w) if filter.matches(&w) => {
+                        Ok(HubEvent::Gap) => {
+                            let _ = fail_tx.send(unavailable("the server lost its database connection for a while, so changes may have been missed"));
+                            return;
+                        }
+                        Ok(HubEvent::Change(w)) if filter.matches(&w) => {
                             match tx.try_send(Ok(convert::delivery(w.delivery.clone()))) {
                                 Ok(()) => {}
                                 Err(mpsc::error::TrySendError::Full(_)) => {
@@ -110,7 +139,10 @@ impl WatchHub {
                             let _ = fail_tx.send(overflow(format!("{n} changes missed")));
                             return;
                         }
-                        Err(broadcast::error::RecvError::Closed) => return,
+                        Err(broadcast::error::RecvError::Closed) => {
+                            let _ = fail_tx.send(unavailable("webhookd is shutting down"));
+                            return;
+                        }
                     },
                 }
             }

@@ -169,6 +169,8 @@ async fn a_database_outage_answers_unavailable_and_health_follows_it() {
         statuses.push(watch);
     }
 
+    let mut watch = admin.watch_deliveries(pb::WatchDeliveriesRequest::default()).await.unwrap().into_inner();
+
     tokio::task::spawn_blocking(move || pg.stop()).await.unwrap();
     for watch in &mut statuses {
         assert_eq!(next_status(watch).await, ServingStatus::NotServing as i32);
@@ -188,6 +190,9 @@ async fn a_database_outage_answers_unavailable_and_health_follows_it() {
     }
     admin.list_webhooks(pb::ListWebhooksRequest::default()).await.unwrap();
     ingest.publish_event(publish()).await.unwrap();
+    // Changes made during the outage were not seen: the watch says so instead of going on.
+    let ended = tokio::time::timeout(Duration::from_secs(30), watch.message()).await.expect("the watch ended");
+    assert_eq!(ended.unwrap_err().code(), Code::Unavailable);
     drop(statuses);
     server.stop().await;
 }
@@ -252,4 +257,16 @@ async fn webhooks_per_company_and_project_are_limited_even_when_created_at_once(
     assert_eq!(created, 3, "{results:?}");
     assert!(results.iter().flatten().count() == 3);
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_watch_ends_with_unavailable_when_the_server_shuts_down_never_as_if_complete() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let mut watch = admin.watch_deliveries(pb::WatchDeliveriesRequest::default()).await.unwrap().into_inner();
+    let stopping = tokio::spawn(server.stop());
+    let ended = tokio::time::timeout(Duration::from_secs(30), watch.message()).await.expect("the watch ended");
+    let status = ended.expect_err("a shutdown is not the end of the changes");
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    stopping.await.unwrap();
 }

@@ -165,7 +165,10 @@ class WebhookAdminServicer:
         raise NotImplementedError('Method not implemented!')
 
     def WatchDeliveries(self, request, context):
-        """Streams deliveries as their state changes.
+        """Streams deliveries as their state changes. It never ends as if complete: it ends with
+        UNAVAILABLE when the server shuts down or lost its database connection (changes may
+        have been missed), and with RESOURCE_EXHAUSTED when the watcher falls behind. Watch
+        again, and catch up with ListEventHistory.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

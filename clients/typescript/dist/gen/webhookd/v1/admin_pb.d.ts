@@ -569,7 +569,10 @@ export declare const WebhookAdmin: GenService<{
         output: typeof DeliveryRecordSchema;
     };
     /**
-     * Streams deliveries as their state changes.
+     * Streams deliveries as their state changes. It never ends as if complete: it ends with
+     * UNAVAILABLE when the server shuts down or lost its database connection (changes may
+     * have been missed), and with RESOURCE_EXHAUSTED when the watcher falls behind. Watch
+     * again, and catch up with ListEventHistory.
      *
      * @generated from rpc webhookd.v1.WebhookAdmin.WatchDeliveries
      */
