@@ -36,6 +36,16 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity
 
 pub use verify::{verify_mia_signature, verify_standard_webhook, VerifyError};
 
+/// The fields an INVALID_ARGUMENT (or RESOURCE_EXHAUSTED) status names, as `(field, reason)`
+/// pairs decoded from its `google.rpc.BadRequest` details; empty when it carries none.
+pub fn field_violations(status: &tonic::Status) -> Vec<(String, String)> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| (v.field, v.description)).collect())
+        .unwrap_or_default()
+}
+
 /// Generated messages and clients of `webhookd.v1`.
 #[allow(missing_docs, clippy::all)]
 pub mod pb {

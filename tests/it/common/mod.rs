@@ -365,9 +365,8 @@ pub fn scope(company: &str, project: &str) -> Option<pb::Scope> {
 
 /// Asserts `status` has `code` and names `field` (in its message and its BadRequest details).
 pub fn assert_field_error(status: &Status, code: tonic::Code, field: &str) {
-    use tonic_types::StatusExt;
     assert_eq!(status.code(), code, "{status:?}");
     assert!(status.message().starts_with(&format!("{field}:")), "message {:?} should name {field}", status.message());
-    let details = status.get_details_bad_request().expect("BadRequest details");
-    assert!(details.field_violations.iter().any(|v| v.field == field), "{details:?}");
+    let violations = webhookd_client::field_violations(status);
+    assert!(violations.iter().any(|(f, _)| f == field), "BadRequest details name {field}: {violations:?}");
 }
