@@ -10,7 +10,13 @@ from pathlib import Path
 import grpc
 import pytest
 
-from webhookd_client import WebhookdClient, verify_mia_signature, verify_standard_webhook, webhook_pb2
+from webhookd_client import (
+    WebhookdClient,
+    field_violations,
+    verify_mia_signature,
+    verify_standard_webhook,
+    webhook_pb2,
+)
 
 SECRET = "py-secret-value-1"
 
@@ -58,6 +64,7 @@ def test_invalid_request_raises_invalid_argument_naming_the_field(server):
             admin.create_webhook("ftp://example.com/hook", "12345678", ["project_created"])
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert err.value.details().startswith("target_url:")
+        assert [field for field, _ in field_violations(err.value)] == ["target_url"]
         with pytest.raises(grpc.RpcError) as err:
             admin.create_webhook("https://example.com/hook", "12345678", ["no_such_event"])
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "events" in err.value.details()
@@ -65,6 +72,7 @@ def test_invalid_request_raises_invalid_argument_naming_the_field(server):
         with pytest.raises(grpc.RpcError) as err:
             nobody.list_event_types()
         assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert field_violations(err.value) == [], "an error without BadRequest details names no field"
 
 
 def test_readme_examples_run(server, receiver):
