@@ -36,6 +36,7 @@ use crate::api::watch::WatchHub;
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::delivery::http::HttpSettings;
+use crate::delivery::ssrf::AllowList;
 use crate::delivery::{Engine, EngineSettings};
 use crate::pb::event_ingest_server::EventIngestServer;
 use crate::pb::webhook_admin_server::WebhookAdminServer;
@@ -73,9 +74,10 @@ pub const ADMIN_TOKEN_FILE: &str = "admin.token";
 /// Runs webhookd on `listener` until `shutdown` is cancelled.
 pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), ServeError> {
     let catalog = config.catalog();
-    config.allow_list().map_err(ServeError::Config)?;
+    // Parsed once, before the database opens: the admin API and the engine share it.
+    let guard = Arc::new(config.allow_list().map_err(ServeError::Config)?);
     let db = Database::open(&config.database).await?;
-    let result = serve(&config, &db, catalog, listener, shutdown).await;
+    let result = serve(&config, &db, catalog, guard, listener, shutdown).await;
     db.close().await;
     result
 }
@@ -84,6 +86,7 @@ async fn serve(
     config: &Config,
     db: &Database,
     catalog: catalog::Catalog,
+    guard: Arc<AllowList>,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
@@ -104,7 +107,6 @@ async fn serve(
         .build_v1alpha()?;
 
     let hub = WatchHub::start(storage.clone(), shutdown.clone(), config.watch_buffer);
-    let guard = Arc::new(config.allow_list().map_err(ServeError::Config)?);
     let quota = storage::webhooks::WebhookQuota {
         per_company: config.max_webhooks_per_company,
         per_project: config.max_webhooks_per_project,
@@ -114,7 +116,7 @@ async fn serve(
     let engine = if config.no_delivery {
         None
     } else {
-        let engine = Engine::new(storage.clone(), engine_settings(config)?);
+        let engine = Engine::new(storage.clone(), engine_settings(config, guard));
         let stop = shutdown.child_token();
         Some(tokio::spawn(engine.run(stop)))
     };
@@ -232,20 +234,16 @@ async fn watch_database(storage: storage::Storage, health: HealthReporter, stop:
     }
 }
 
-/// Engine settings from the configuration.
-fn engine_settings(config: &Config) -> Result<EngineSettings, ServeError> {
-    Ok(EngineSettings {
+/// Engine settings from the configuration, with the SSRF guard `allow`.
+fn engine_settings(config: &Config, allow: Arc<AllowList>) -> EngineSettings {
+    EngineSettings {
         concurrency: config.delivery_concurrency,
         lease: config.lease,
         poll_interval: config.poll_interval,
         shutdown_grace: config.shutdown_grace,
         policy: config.retry_policy(),
-        http: HttpSettings {
-            connect_timeout: config.connect_timeout,
-            request_timeout: config.request_timeout,
-            allow: Arc::new(config.allow_list().map_err(ServeError::Config)?),
-        },
-    })
+        http: HttpSettings { connect_timeout: config.connect_timeout, request_timeout: config.request_timeout, allow },
+    }
 }
 
 /// On first start (no token in the database), creates an instance admin token and

@@ -3,14 +3,7 @@
 use tonic::Code;
 use webhookd_client::pb;
 
-use crate::common::{assert_field_error, new_webhook, scope, sql, TestServer};
-
-fn ca_pem() -> String {
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let key = rcgen::KeyPair::generate().unwrap();
-    params.self_signed(&key).unwrap().pem()
-}
+use crate::common::{assert_field_error, ca_pem, new_webhook, scope, sql, TestServer};
 
 #[tokio::test]
 async fn crud_happy_path() {

@@ -6,14 +6,7 @@ use prost::Message;
 use tonic::Code;
 use webhookd_client::pb;
 
-use crate::common::{assert_field_error, new_webhook, ServerOptions, TestServer};
-
-/// One CA certificate, PEM.
-fn ca_pem() -> String {
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap().pem()
-}
+use crate::common::{assert_field_error, ca_pem, new_webhook, ServerOptions, TestServer};
 
 #[tokio::test]
 async fn list_pages_stay_under_the_default_message_size_whatever_the_rows_hold() {

@@ -358,6 +358,13 @@ pub fn new_webhook(scope: Option<pb::Scope>, target: &str, events: &[&str]) -> p
     }
 }
 
+/// A fresh self-signed CA certificate, PEM.
+pub fn ca_pem() -> String {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap().pem()
+}
+
 /// A proto scope.
 pub fn scope(company: &str, project: &str) -> Option<pb::Scope> {
     Some(pb::Scope { company_id: company.into(), project_id: project.into() })
