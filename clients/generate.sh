@@ -2,7 +2,7 @@
 # Regenerates every client's code from proto/ with pinned generators.
 #   Python:     grpcio-tools (protoc + grpc plugin)   -> clients/python/src/webhookd/v1/
 #   TypeScript: buf generate with protoc-gen-es      -> clients/typescript/src/gen/, built to dist/
-#   Rust:       generated at build time by clients/rust/build.rs (nothing to commit)
+#   Rust:       generated at build time by proto/build.rs (the webhookd-proto crate; nothing to commit)
 # CI runs this and fails if the committed code differs (`git diff --exit-code clients`).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

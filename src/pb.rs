@@ -1,11 +1,14 @@
-//! Generated protobuf and gRPC code for `webhookd.v1`, and the descriptor set served by reflection.
+//! The `webhookd.v1` protocol as the server uses it: the messages and descriptor set of
+//! `webhookd-proto`, and the service traits generated with the server's codec.
 
-#![allow(missing_docs, clippy::all)]
+pub use webhookd_proto::v1::*;
+pub use webhookd_proto::FILE_DESCRIPTOR_SET;
 
-tonic::include_proto!("webhookd.v1");
-
-/// Encoded `FileDescriptorSet` of every proto file, for server reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("webhookd_descriptor");
+#[allow(missing_docs, clippy::all)]
+mod services {
+    tonic::include_proto!("webhookd.v1");
+}
+pub use services::*;
 
 /// The server's protobuf codec: prost's, except that a request that does not decode (not
 /// protobuf, or a string field holding invalid UTF-8) is the caller's fault and answers
@@ -55,41 +58,5 @@ pub mod codec {
         fn buffer_settings(&self) -> BufferSettings {
             self.0.buffer_settings()
         }
-    }
-}
-
-/// Redacts a secret for `Debug`: shows only whether one was given.
-fn redact(secret: &str) -> &'static str {
-    if secret.is_empty() {
-        "\"\""
-    } else {
-        "<redacted>"
-    }
-}
-
-impl std::fmt::Debug for CreateWebhookRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateWebhookRequest")
-            .field("scope", &self.scope)
-            .field("target_url", &self.target_url)
-            .field("secret", &format_args!("{}", redact(&self.secret)))
-            .field("events", &self.events)
-            .field("ca_certificate", &self.ca_certificate)
-            .field("proxy_url", &self.proxy_url)
-            .finish()
-    }
-}
-
-impl std::fmt::Debug for UpdateWebhookRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UpdateWebhookRequest")
-            .field("id", &self.id)
-            .field("target_url", &self.target_url)
-            .field("secret", &format_args!("{}", redact(&self.secret)))
-            .field("events", &self.events)
-            .field("ca_certificate", &self.ca_certificate)
-            .field("proxy_url", &self.proxy_url)
-            .field("update_mask", &self.update_mask)
-            .finish()
     }
 }

@@ -386,7 +386,7 @@ async fn the_rust_client_uses_tls_for_https_and_never_falls_back_to_plaintext() 
     let bare = Client::connect(format!("127.0.0.1:{port}"), &plain.admin_token).await.unwrap();
     list(bare).await.expect("host:port is plaintext");
     let pki = Pki::new();
-    let options = ConnectOptions { ca_certificate: Some(pki.ca_pem.clone()), identity: None };
+    let options = ConnectOptions { ca_certificate: Some(pki.ca_pem.clone()), ..Default::default() };
     let mixed = Client::connect_with(format!("http://127.0.0.1:{port}"), &plain.admin_token, &options).await;
     assert!(matches!(mixed, Err(ConnectError::TlsOptionsWithoutTls)), "TLS options need https://");
     plain.stop().await;

@@ -10,4 +10,5 @@ mod edge;
 mod history;
 mod listener;
 mod migrations;
+mod rust_client;
 mod server;

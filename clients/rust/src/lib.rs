@@ -3,38 +3,52 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use webhookd_client::{pb, Client};
+//! use webhookd_client::{pb, Client, WatchEvent};
 //! let client = Client::connect("http://127.0.0.1:50051", "whk_…").await?;
+//! // A raw stub call, with the client's deadline (30 s by default).
 //! let hook = client
 //!     .admin()
-//!     .create_webhook(pb::CreateWebhookRequest {
+//!     .create_webhook(client.request(pb::CreateWebhookRequest {
 //!         target_url: "https://example.com/hook".into(),
 //!         secret: "change-me-please".into(),
 //!         events: vec!["project_created".into()],
 //!         ..Default::default()
-//!     })
+//!     }))
 //!     .await?
 //!     .into_inner();
-//! let mut history = client
-//!     .admin()
-//!     .list_event_history(pb::ListEventHistoryRequest { webhook_id: hook.id, ..Default::default() })
-//!     .await?
-//!     .into_inner();
-//! while let Some(delivery) = history.message().await? {
+//! // Helpers retry what is safe to repeat; a publish gets an idempotency key.
+//! let history = client
+//!     .list_event_history(pb::ListEventHistoryRequest { webhook_id: hook.id.clone(), ..Default::default() })
+//!     .await?;
+//! for delivery in history {
 //!     println!("{} {}", delivery.event_type, delivery.status_code);
+//! }
+//! let mut watch = client.watch_deliveries(pb::WatchDeliveriesRequest {
+//!     target: Some(pb::watch_deliveries_request::Target::WebhookId(hook.id)),
+//!     ..Default::default()
+//! });
+//! while let WatchEvent::Delivery(d) = watch.next().await? {
+//!     println!("{} is {:?}", d.id, d.status());
 //! }
 //! # Ok(()) }
 //! ```
 
 #![warn(missing_docs)]
 
+mod retry;
 pub mod verify;
+mod watch;
+
+use std::time::Duration;
 
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+use tonic::Status;
 
+pub use retry::{is_retryable, RetryPolicy};
 pub use verify::{verify_mia_signature, verify_standard_webhook, VerifyError};
+pub use watch::{Watch, WatchEvent};
 
 /// The fields an INVALID_ARGUMENT (or RESOURCE_EXHAUSTED) status names, as `(field, reason)`
 /// pairs decoded from its `google.rpc.BadRequest` details; empty when it carries none.
@@ -46,46 +60,9 @@ pub fn field_violations(status: &tonic::Status) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// Generated messages and clients of `webhookd.v1`.
-#[allow(missing_docs, clippy::all)]
-pub mod pb {
-    tonic::include_proto!("webhookd.v1");
-
-    fn redact(secret: &str) -> &'static str {
-        if secret.is_empty() {
-            "\"\""
-        } else {
-            "<redacted>"
-        }
-    }
-
-    impl std::fmt::Debug for CreateWebhookRequest {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("CreateWebhookRequest")
-                .field("scope", &self.scope)
-                .field("target_url", &self.target_url)
-                .field("secret", &format_args!("{}", redact(&self.secret)))
-                .field("events", &self.events)
-                .field("ca_certificate", &self.ca_certificate)
-                .field("proxy_url", &self.proxy_url)
-                .finish()
-        }
-    }
-
-    impl std::fmt::Debug for UpdateWebhookRequest {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("UpdateWebhookRequest")
-                .field("id", &self.id)
-                .field("target_url", &self.target_url)
-                .field("secret", &format_args!("{}", redact(&self.secret)))
-                .field("events", &self.events)
-                .field("ca_certificate", &self.ca_certificate)
-                .field("proxy_url", &self.proxy_url)
-                .field("update_mask", &self.update_mask)
-                .finish()
-        }
-    }
-}
+/// Generated messages and clients of `webhookd.v1` (the `webhookd-proto` crate): the raw
+/// stubs, for every call and option the helpers below do not cover.
+pub use webhookd_proto::v1 as pb;
 
 /// Adds `authorization: Bearer <token>` to every call.
 #[derive(Clone)]
@@ -143,13 +120,44 @@ impl std::error::Error for ConnectError {
     }
 }
 
-/// How to reach webhookd beyond its address.
-#[derive(Debug, Clone, Default)]
+/// How to reach webhookd beyond its address, and how calls behave.
+#[derive(Clone)]
 pub struct ConnectOptions {
     /// PEM CA certificate(s) to trust instead of the system's and the webpki roots.
     pub ca_certificate: Option<String>,
     /// PEM certificate chain and private key to present to the server (mutual TLS).
     pub identity: Option<(String, String)>,
+    /// Deadline of each call the helpers make, retries included (30 s). Watches have none.
+    pub timeout: Duration,
+    /// How the helpers retry calls that are safe to repeat.
+    pub retry: RetryPolicy,
+    /// Interval of HTTP/2 pings that find a dead connection (30 s); `None` sends none.
+    pub keepalive: Option<Duration>,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            ca_certificate: None,
+            identity: None,
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            keepalive: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("ca_certificate", &self.ca_certificate.as_ref().map(|_| "<pem>"))
+            // The private key never shows.
+            .field("identity", &self.identity.as_ref().map(|_| "<certificate and key>"))
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("keepalive", &self.keepalive)
+            .finish()
+    }
 }
 
 /// The endpoint for `address`: `host:port` and `http://host:port` in plaintext,
@@ -157,7 +165,13 @@ pub struct ConnectOptions {
 pub fn endpoint(address: &str, options: &ConnectOptions) -> Result<Endpoint, ConnectError> {
     let address = if address.contains("://") { address.to_string() } else { format!("http://{address}") };
     let tls = address.starts_with("https://");
-    let mut endpoint = Endpoint::from_shared(address).map_err(ConnectError::Transport)?.tcp_nodelay(true);
+    let mut endpoint = Endpoint::from_shared(address)
+        .map_err(ConnectError::Transport)?
+        .tcp_nodelay(true)
+        .connect_timeout(options.timeout);
+    if let Some(interval) = options.keepalive {
+        endpoint = endpoint.http2_keep_alive_interval(interval).keep_alive_while_idle(false);
+    }
     if tls {
         let mut config = ClientTlsConfig::new();
         config = match &options.ca_certificate {
@@ -175,10 +189,18 @@ pub fn endpoint(address: &str, options: &ConnectOptions) -> Result<Endpoint, Con
 }
 
 /// Both services over one connection, authenticated with one token.
+///
+/// [`Client::admin`] and [`Client::ingest`] are the raw generated stubs; give them requests
+/// made with [`Client::request`] to send the client's deadline. The helpers
+/// ([`Client::publish_event`], [`Client::list_webhooks`], [`Client::watch_deliveries`], …)
+/// add what is safe for each call: a deadline, retries of calls that may be repeated, an
+/// idempotency key for publishes, page following, and watch resumption.
 #[derive(Clone)]
 pub struct Client {
     channel: Channel,
     bearer: Bearer,
+    timeout: Duration,
+    retry: RetryPolicy,
 }
 
 impl Client {
@@ -188,28 +210,177 @@ impl Client {
         Self::connect_with(address, token, &ConnectOptions::default()).await
     }
 
-    /// Connects like [`Client::connect`], with a CA to trust or a client certificate.
+    /// Connects like [`Client::connect`], with a CA to trust, a client certificate, or other
+    /// deadlines and retries.
     pub async fn connect_with(
         address: impl Into<String>,
         token: &str,
         options: &ConnectOptions,
     ) -> Result<Self, ConnectError> {
         let channel = endpoint(&address.into(), options)?.connect().await.map_err(ConnectError::Transport)?;
-        Self::with_channel(channel, Some(token))
+        Ok(Self::with_channel(channel, Some(token))?.with_call_options(options))
+    }
+
+    /// A client that connects on its first call (and again after the connection was lost),
+    /// so that it can be made while the server is down.
+    pub fn connect_lazy(address: &str, token: &str, options: &ConnectOptions) -> Result<Self, ConnectError> {
+        let channel = endpoint(address, options)?.connect_lazy();
+        Ok(Self::with_channel(channel, Some(token))?.with_call_options(options))
     }
 
     /// A client over an existing channel; `token` `None` sends no credentials.
     pub fn with_channel(channel: Channel, token: Option<&str>) -> Result<Self, ConnectError> {
-        Ok(Self { channel, bearer: Bearer::new(token).map_err(ConnectError::Token)? })
+        let defaults = ConnectOptions::default();
+        Ok(Self {
+            channel,
+            bearer: Bearer::new(token).map_err(ConnectError::Token)?,
+            timeout: defaults.timeout,
+            retry: defaults.retry,
+        })
     }
 
-    /// The `WebhookAdmin` client.
+    /// The same client with the deadline and retries of `options`.
+    pub fn with_call_options(mut self, options: &ConnectOptions) -> Self {
+        self.timeout = options.timeout;
+        self.retry = options.retry.clone();
+        self
+    }
+
+    /// The `WebhookAdmin` stub.
     pub fn admin(&self) -> AdminClient {
         pb::webhook_admin_client::WebhookAdminClient::with_interceptor(self.channel.clone(), self.bearer.clone())
     }
 
-    /// The `EventIngest` client.
+    /// The `EventIngest` stub.
     pub fn ingest(&self) -> IngestClient {
         pb::event_ingest_client::EventIngestClient::with_interceptor(self.channel.clone(), self.bearer.clone())
     }
+
+    /// `message` as a request carrying the client's deadline, for the raw stubs.
+    pub fn request<T>(&self, message: T) -> tonic::Request<T> {
+        timed(message, self.timeout)
+    }
+
+    /// Runs `call` within the client's deadline, retrying it with backoff while it fails with
+    /// UNAVAILABLE (see [`is_retryable`]). Only for calls that are safe to repeat. `call`
+    /// gets the time left, to send as the attempt's deadline:
+    ///
+    /// ```no_run
+    /// # async fn demo(client: webhookd_client::Client) -> Result<(), tonic::Status> {
+    /// use webhookd_client::pb;
+    /// let hook = client
+    ///     .retrying(|left| {
+    ///         let mut request = tonic::Request::new(pb::GetWebhookRequest { id: "…".into() });
+    ///         request.set_timeout(left);
+    ///         let mut admin = client.admin();
+    ///         async move { admin.get_webhook(request).await }
+    ///     })
+    ///     .await?
+    ///     .into_inner();
+    /// # Ok(()) }
+    /// ```
+    pub async fn retrying<T, F, Fut>(&self, call: F) -> Result<T, Status>
+    where
+        F: FnMut(Duration) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Status>>,
+    {
+        retry::with_retries(&self.retry, self.timeout, call).await
+    }
+
+    /// Publishes one event, durably. Without an `idempotency_key` one is generated, so the
+    /// retries made on UNAVAILABLE never store the event twice (a retry whose first attempt
+    /// was stored answers with `duplicate` set and the same `event_id`).
+    pub async fn publish_event(&self, mut event: pb::PublishEventRequest) -> Result<pb::PublishEventResponse, Status> {
+        if event.idempotency_key.is_empty() {
+            event.idempotency_key = uuid::Uuid::new_v4().to_string();
+        }
+        self.retrying(|left| {
+            let mut ingest = self.ingest();
+            let request = timed(event.clone(), left);
+            async move { ingest.publish_event(request).await.map(tonic::Response::into_inner) }
+        })
+        .await
+    }
+
+    /// One webhook.
+    pub async fn get_webhook(&self, id: &str) -> Result<pb::Webhook, Status> {
+        self.retrying(|left| {
+            let mut admin = self.admin();
+            let request = timed(pb::GetWebhookRequest { id: id.into() }, left);
+            async move { admin.get_webhook(request).await.map(tonic::Response::into_inner) }
+        })
+        .await
+    }
+
+    /// Every webhook `request` matches, following page tokens from `request.page_token`
+    /// (each page within its own deadline, retried like any read).
+    pub async fn list_webhooks(&self, mut request: pb::ListWebhooksRequest) -> Result<Vec<pb::Webhook>, Status> {
+        let mut all = Vec::new();
+        loop {
+            let page = self
+                .retrying(|left| {
+                    let mut admin = self.admin();
+                    let request = timed(request.clone(), left);
+                    async move { admin.list_webhooks(request).await.map(tonic::Response::into_inner) }
+                })
+                .await?;
+            all.extend(page.webhooks);
+            if page.next_page_token.is_empty() {
+                return Ok(all);
+            }
+            request.page_token = page.next_page_token;
+        }
+    }
+
+    /// The webhook's recent deliveries (at most 200), filtered and sorted by the server.
+    pub async fn list_event_history(
+        &self,
+        request: pb::ListEventHistoryRequest,
+    ) -> Result<Vec<pb::DeliveryRecord>, Status> {
+        self.retrying(|left| {
+            let mut admin = self.admin();
+            let request = timed(request.clone(), left);
+            async move {
+                let mut stream = admin.list_event_history(request).await?.into_inner();
+                let mut all = Vec::new();
+                while let Some(record) = stream.message().await? {
+                    all.push(record);
+                }
+                Ok(all)
+            }
+        })
+        .await
+    }
+
+    /// One delivery with its request body, headers and attempts.
+    pub async fn get_delivery(&self, id: &str) -> Result<pb::DeliveryDetail, Status> {
+        self.retrying(|left| {
+            let mut admin = self.admin();
+            let request = timed(pb::GetDeliveryRequest { id: id.into() }, left);
+            async move { admin.get_delivery(request).await.map(tonic::Response::into_inner) }
+        })
+        .await
+    }
+
+    /// The event catalog.
+    pub async fn list_event_types(&self) -> Result<Vec<pb::EventType>, Status> {
+        self.retrying(|left| {
+            let mut admin = self.admin();
+            let request = timed(pb::ListEventTypesRequest {}, left);
+            async move { admin.list_event_types(request).await.map(|r| r.into_inner().event_types) }
+        })
+        .await
+    }
+
+    /// Deliveries as they change, opened again after the server restarts (see [`Watch`]).
+    pub fn watch_deliveries(&self, request: pb::WatchDeliveriesRequest) -> Watch {
+        Watch::new(self.clone(), request)
+    }
+}
+
+/// `message` with `timeout` as its deadline.
+fn timed<T>(message: T, timeout: Duration) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.set_timeout(timeout);
+    request
 }

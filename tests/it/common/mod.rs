@@ -6,6 +6,7 @@
 pub mod logs;
 pub mod proxy;
 pub mod receiver;
+pub mod relay;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -156,6 +157,8 @@ pub struct TestServer {
     pub admin_token: String,
     /// How clients reach the server over TLS, when it serves TLS.
     tls: Option<tonic::transport::ClientTlsConfig>,
+    /// The `serve` arguments, to serve again after `go_down`.
+    args: Vec<String>,
     shutdown: CancellationToken,
     handle: Option<JoinHandle<Result<(), webhookd::ServeError>>>,
     _tmp: Option<tempfile::TempDir>,
@@ -235,6 +238,7 @@ impl TestServer {
             database_url: opts.database_url,
             admin_token: String::new(),
             tls,
+            args,
             shutdown,
             handle: Some(handle),
             _tmp: tmp,
@@ -329,6 +333,25 @@ impl TestServer {
             acked += 1;
         }
         assert_eq!(acked, n, "every event acknowledged");
+    }
+
+    /// Shuts the server down (as on SIGTERM) and waits until it has; its address then
+    /// refuses connections until `come_back`.
+    pub async fn go_down(&mut self) {
+        self.shutdown.cancel();
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap().expect("server stopped cleanly");
+        }
+    }
+
+    /// Serves again on the same address, database and data directory after `go_down`.
+    pub async fn come_back(&mut self) {
+        assert!(self.handle.is_none(), "come_back after go_down");
+        let config = Config::from_args(&self.args).expect("valid test config");
+        let listener = TcpListener::bind(self.addr).await.unwrap();
+        self.shutdown = CancellationToken::new();
+        self.handle = Some(tokio::spawn(webhookd::run(config, listener, self.shutdown.clone())));
+        self.wait_serving().await;
     }
 
     /// Stops the server and waits for it to finish.

@@ -1,0 +1,143 @@
+//! The Rust client's own behaviour against a real server: deadlines, retries that never
+//! store an event twice, and watches that survive a restart.
+
+use std::time::Duration;
+
+use tonic::Code;
+use webhookd_client::{pb, Client, ConnectOptions, RetryPolicy, WatchEvent};
+
+use crate::common::receiver::Receiver;
+use crate::common::relay::CutRelay;
+use crate::common::{new_webhook, sql, TestServer};
+
+fn event(name: &str, i: u32) -> pb::PublishEventRequest {
+    pb::PublishEventRequest { event_name: name.into(), payload: format!(r#"{{"i":{i}}}"#), ..Default::default() }
+}
+
+async fn events_stored(server: &TestServer) -> i64 {
+    let db = sql(server.database_url.as_ref().unwrap()).await;
+    db.query_one("SELECT count(*) FROM events", &[]).await.unwrap().get(0)
+}
+
+#[tokio::test]
+async fn a_publish_whose_answer_was_lost_is_retried_and_stored_once() {
+    let server = TestServer::start().await;
+    let publisher = server.token("publisher", "", "").await;
+    let relay = CutRelay::start(server.addr).await;
+    let client = Client::connect(format!("http://{}", relay.addr), &publisher).await.unwrap();
+    relay.arm();
+    let sent = client.publish_event(event("tag_created", 1)).await.expect("retried after the lost answer");
+    assert_eq!(relay.cuts(), 1, "the first answer was lost");
+    assert!(sent.duplicate, "the retry found the event the first attempt stored");
+    assert_eq!(events_stored(&server).await, 1);
+
+    // Without the generated key the same loss stores the event twice: the key is what helps.
+    relay.arm();
+    let mut raw = client.ingest();
+    let lost = raw.publish_event(event("tag_created", 2)).await.unwrap_err();
+    assert!(webhookd_client::is_retryable(&lost), "a lost answer is retryable: {lost:?}");
+    raw.publish_event(event("tag_created", 2)).await.unwrap();
+    assert_eq!(events_stored(&server).await, 3);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_publish_made_while_the_server_is_down_succeeds_once_it_is_back() {
+    let mut server = TestServer::start().await;
+    let publisher = server.token("publisher", "", "").await;
+    let client = Client::connect_lazy(&server.addr.to_string(), &publisher, &ConnectOptions::default()).unwrap();
+    client.publish_event(event("tag_created", 0)).await.unwrap();
+    server.go_down().await;
+    let publishing = tokio::spawn({
+        let client = client.clone();
+        async move { client.publish_event(event("tag_created", 1)).await }
+    });
+    // The first attempts are refused while the server is down.
+    let down = Client::connect_lazy(
+        &server.addr.to_string(),
+        &server.admin_token,
+        &ConnectOptions { retry: RetryPolicy::none(), ..Default::default() },
+    )
+    .unwrap();
+    assert_eq!(down.list_event_types().await.unwrap_err().code(), Code::Unavailable);
+    server.come_back().await;
+    let sent = publishing.await.unwrap().expect("the publish waited for the server");
+    assert!(!sent.duplicate);
+    assert_eq!(events_stored(&server).await, 2);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_call_past_its_deadline_is_deadline_exceeded() {
+    // A listener that accepts and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = silent.local_addr().unwrap();
+    let _accepting = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let options = ConnectOptions { timeout: Duration::from_millis(300), ..Default::default() };
+    let client = Client::connect_lazy(&addr.to_string(), "whk_x", &options).unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(client.list_event_types().await.unwrap_err().code(), Code::DeadlineExceeded);
+    assert_eq!(client.publish_event(event("tag_created", 1)).await.unwrap_err().code(), Code::DeadlineExceeded);
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// The watch's next event, within 30 s.
+async fn next_delivery(watch: &mut webhookd_client::Watch) -> Result<WatchEvent, tonic::Status> {
+    tokio::time::timeout(Duration::from_secs(30), watch.next()).await.expect("a watch event within 30 s")
+}
+
+#[tokio::test]
+async fn a_watch_resumes_after_a_restart_and_says_so() {
+    let mut server = TestServer::start().await;
+    let rx = Receiver::ok().await;
+    let admin = Client::connect(format!("http://{}", server.addr), &server.admin_token).await.unwrap();
+    let publisher =
+        Client::connect(format!("http://{}", server.addr), &server.token("publisher", "", "").await).await.unwrap();
+    let hook =
+        admin.admin().create_webhook(new_webhook(None, &rx.url("/hook"), &["tag_created"])).await.unwrap().into_inner();
+    let mut watch = admin.watch_deliveries(pb::WatchDeliveriesRequest {
+        target: Some(pb::watch_deliveries_request::Target::WebhookId(hook.id.clone())),
+        status: pb::DeliveryStatus::Success as i32,
+        ..Default::default()
+    });
+    let first = publisher.publish_event(event("tag_created", 1)).await.unwrap();
+    match next_delivery(&mut watch).await.unwrap() {
+        WatchEvent::Delivery(d) => assert_eq!(d.event_id, first.event_id),
+        other => panic!("expected the first delivery, got {other:?}"),
+    }
+    server.go_down().await;
+    server.come_back().await;
+    match next_delivery(&mut watch).await.unwrap() {
+        WatchEvent::Resumed { after } => assert_eq!(after.code(), Code::Unavailable, "{after:?}"),
+        other => panic!("expected the watch to say it resumed, got {other:?}"),
+    }
+    let second = publisher.publish_event(event("tag_created", 2)).await.unwrap();
+    match next_delivery(&mut watch).await.unwrap() {
+        WatchEvent::Delivery(d) => assert_eq!(d.event_id, second.event_id),
+        other => panic!("expected the second delivery, got {other:?}"),
+    }
+
+    // Opting out: the same break ends the watch with its error.
+    let mut once = admin
+        .watch_deliveries(pb::WatchDeliveriesRequest {
+            target: Some(pb::watch_deliveries_request::Target::WebhookId(hook.id.clone())),
+            ..Default::default()
+        })
+        .without_resume();
+    let third = publisher.publish_event(event("tag_created", 3)).await.unwrap();
+    loop {
+        match next_delivery(&mut once).await.unwrap() {
+            WatchEvent::Delivery(d) if d.event_id == third.event_id => break,
+            WatchEvent::Delivery(_) => continue,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    server.go_down().await;
+    let ended = next_delivery(&mut once).await.unwrap_err();
+    assert_eq!(ended.code(), Code::Unavailable, "{ended:?}");
+}
