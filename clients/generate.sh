@@ -22,6 +22,8 @@ mkdir -p "$out/webhookd/v1"
   "$root"/proto/webhookd/v1/*.proto
 printf '"""Generated from proto/webhookd; do not edit."""\n' > "$out/webhookd/__init__.py"
 printf '"""Generated from proto/webhookd/v1; do not edit."""\n' > "$out/webhookd/v1/__init__.py"
+# The generated .pyi files type the messages for mypy and editors.
+touch "$out/webhookd/py.typed"
 
 # --- TypeScript -----------------------------------------------------------------------------
 if [ ! -x "$tools/buf/node_modules/.bin/buf" ]; then

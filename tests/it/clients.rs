@@ -106,9 +106,22 @@ async fn grpcurl_calls_a_tls_listener_with_cacert() {
     server.stop().await;
 }
 
+/// A fresh clone of `dir`: its tracked files only, copied under `into`.
+fn fresh_copy(dir: &str, into: &Path) -> PathBuf {
+    let files = Command::new("git").args(["ls-files", dir]).current_dir(repo()).output().unwrap();
+    assert!(files.status.success());
+    for f in String::from_utf8(files.stdout).unwrap().lines() {
+        let to = into.join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(repo().join(f), to).unwrap();
+    }
+    into.join(dir)
+}
+
 #[tokio::test]
 async fn python_client_suite() {
     let db = fresh_database().await;
+    let pki = crate::listener::Pki::new();
     let venv = tools().join("py-venv");
     if !venv.join("bin/python").exists() {
         run(Command::new("python3").arg("-m").arg("venv").arg(&venv), "python3 -m venv");
@@ -118,18 +131,24 @@ async fn python_client_suite() {
         c.args(["install", "-q", "--disable-pip-version-check"]).args(args);
         c
     };
-    // A real install of the package, as a user would do it.
+    // A real install of the package from a fresh clone, as README says.
+    let tmp = tempfile::tempdir().unwrap();
+    let clone = tmp.path().join("clone");
+    fresh_copy("clients/python", &clone);
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(readme.contains("pip install ./clients/python"), "README.md shows the install command tested here");
     run(
-        pip(&["--force-reinstall", "--no-deps", "./clients/python"]).current_dir(repo()),
+        pip(&["--force-reinstall", "--no-deps", "./clients/python"]).current_dir(&clone),
         "pip install ./clients/python",
     );
-    run(pip(&["./clients/python[test]"]).current_dir(repo()), "pip install ./clients/python[test]");
+    run(pip(&["./clients/python[test]"]).current_dir(&clone), "pip install ./clients/python[test]");
     run(
         Command::new(venv.join("bin/python"))
             .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "clients/python/tests"])
             .current_dir(repo())
             .env("WEBHOOKD_BIN", env!("CARGO_BIN_EXE_webhookd"))
-            .env("WEBHOOKD_TEST_DATABASE_URL", db),
+            .env("WEBHOOKD_TEST_DATABASE_URL", db)
+            .env("WEBHOOKD_TEST_PKI", pki.path("")),
         "the Python client's tests",
     );
 }
@@ -139,13 +158,7 @@ async fn the_typescript_client_installs_from_a_fresh_clone_with_the_readme_comma
     // A fresh clone holds the package's tracked files only (no node_modules, no build).
     let tmp = tempfile::tempdir().unwrap();
     let clone = tmp.path().join("clone");
-    let files = Command::new("git").args(["ls-files", "clients/typescript"]).current_dir(repo()).output().unwrap();
-    assert!(files.status.success());
-    for f in String::from_utf8(files.stdout).unwrap().lines() {
-        let to = clone.join(f);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(repo().join(f), to).unwrap();
-    }
+    fresh_copy("clients/typescript", &clone);
     let app = tmp.path().join("app");
     std::fs::create_dir_all(&app).unwrap();
     std::fs::write(app.join("package.json"), r#"{"name":"app","private":true,"type":"module"}"#).unwrap();

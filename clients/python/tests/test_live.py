@@ -11,11 +11,14 @@ import grpc
 import pytest
 
 from webhookd_client import (
+    DeliveryStatus,
+    InvalidArgumentError,
+    UnauthenticatedError,
     WebhookdClient,
+    WebhookdError,
     field_violations,
     verify_mia_signature,
     verify_standard_webhook,
-    webhook_pb2,
 )
 
 SECRET = "py-secret-value-1"
@@ -42,13 +45,14 @@ def test_publish_receive_verify_and_read_back(server, receiver):
         deadline = time.time() + 20
         while True:
             records = list(admin.list_event_history(hook.id))
-            if records and records[0].status == webhook_pb2.DELIVERY_STATUS_SUCCESS:
+            if records and records[0].status == DeliveryStatus.SUCCESS:
                 break
             assert time.time() < deadline, records
             time.sleep(0.05)
         assert [r.event_type for r in records] == ["project_created"]
         assert records[0].status_code == 200
         assert list(admin.list_event_history(hook.id, status="error")) == []
+        assert [r.id for r in admin.list_event_history(hook.id, status=DeliveryStatus.SUCCESS)] == [records[0].id]
         detail = admin.get_delivery(records[0].id)
         assert detail.request_body == body
         assert {h.name: h.value for h in detail.request_headers}["x-mia-signature"] == headers["X-Mia-Signature"]
@@ -58,21 +62,24 @@ def test_publish_receive_verify_and_read_back(server, receiver):
         assert body2 == body and headers2["webhook-id"] == again.id
 
 
-def test_invalid_request_raises_invalid_argument_naming_the_field(server):
+def test_errors_are_typed_and_name_the_field(server):
     with WebhookdClient(server["address"], server["admin"]) as admin:
-        with pytest.raises(grpc.RpcError) as err:
+        with pytest.raises(InvalidArgumentError) as err:
             admin.create_webhook("ftp://example.com/hook", "12345678", ["project_created"])
-        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-        assert err.value.details().startswith("target_url:")
-        assert [field for field, _ in field_violations(err.value)] == ["target_url"]
-        with pytest.raises(grpc.RpcError) as err:
+        assert err.value.code == grpc.StatusCode.INVALID_ARGUMENT
+        assert err.value.message.startswith("target_url:")
+        assert [field for field, _ in err.value.field_violations] == ["target_url"]
+        assert isinstance(err.value.__cause__, grpc.RpcError)
+        assert [f for f, _ in field_violations(err.value.__cause__)] == ["target_url"]
+        with pytest.raises(InvalidArgumentError) as err:
             admin.create_webhook("https://example.com/hook", "12345678", ["no_such_event"])
-        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "events" in err.value.details()
+        assert "events" in err.value.message
+        with pytest.raises(ValueError):
+            list(admin.list_event_history("x", status="failed"))
     with WebhookdClient(server["address"], "not-a-token") as nobody:
-        with pytest.raises(grpc.RpcError) as err:
+        with pytest.raises(UnauthenticatedError) as err:
             nobody.list_event_types()
-        assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
-        assert field_violations(err.value) == [], "an error without BadRequest details names no field"
+        assert isinstance(err.value, WebhookdError) and err.value.field_violations == []
 
 
 def test_readme_examples_run(server, receiver):
@@ -87,6 +94,7 @@ def test_readme_examples_run(server, receiver):
     out = subprocess.run([sys.executable, str(examples / "quickstart.py")], env=env, check=True,
                          capture_output=True, text=True).stdout
     assert "published" in out and "to 1 webhook(s)" in out
+    assert "refused: [('target_url', " in out
 
     import receiver as receiver_example  # examples/receiver.py
 
@@ -107,3 +115,12 @@ def test_a_stream_of_100000_events_is_fully_acknowledged(server):
         )
         acked = sum(1 for ack in publisher.publish_events(requests) if not ack.duplicate)
     assert acked == n
+
+
+def test_readme_examples_pass_mypy_strict():
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "quickstart.py", "receiver.py"],
+        cwd=examples, capture_output=True, text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -86,7 +86,12 @@ where
         }
         let wait = policy.backoff(attempt, fastrand::f64());
         if start.elapsed() + wait >= deadline {
-            return Err(status);
+            // Retrying was stopped by the deadline, not by the error.
+            return Err(Status::deadline_exceeded(format!(
+                "the call's deadline of {deadline:?} passed; last error: {}: {}",
+                status.code(),
+                status.message()
+            )));
         }
         tokio::time::sleep(wait).await;
     }

@@ -2,12 +2,45 @@
 
 from webhookd.v1 import admin_pb2, ingest_pb2, webhook_pb2
 
+from ._common import DEFAULT_TIMEOUT, NO_RETRY, DeliveryStatus, RetryPolicy
+from .aio import AsyncWebhookdClient
 from .client import WebhookdClient
-from .errors import field_violations
+from .errors import (
+    AlreadyExistsError,
+    CancelledError,
+    DeadlineExceededError,
+    FailedPreconditionError,
+    InternalError,
+    InvalidArgumentError,
+    NotFoundError,
+    PermissionDeniedError,
+    ResourceExhaustedError,
+    UnauthenticatedError,
+    UnavailableError,
+    WebhookdError,
+    field_violations,
+)
 from .verify import verify_mia_signature, verify_standard_webhook
 
 __all__ = [
     "WebhookdClient",
+    "AsyncWebhookdClient",
+    "DeliveryStatus",
+    "RetryPolicy",
+    "NO_RETRY",
+    "DEFAULT_TIMEOUT",
+    "WebhookdError",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "AlreadyExistsError",
+    "PermissionDeniedError",
+    "UnauthenticatedError",
+    "ResourceExhaustedError",
+    "FailedPreconditionError",
+    "UnavailableError",
+    "DeadlineExceededError",
+    "CancelledError",
+    "InternalError",
     "field_violations",
     "verify_mia_signature",
     "verify_standard_webhook",

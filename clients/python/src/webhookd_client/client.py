@@ -1,46 +1,66 @@
-"""A small, typed wrapper over the generated stubs."""
+"""The blocking client: a typed wrapper over the generated stubs."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
+import random
+import time
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Type, TypeVar, cast
 
 import grpc
-from google.protobuf import field_mask_pb2
 
 from webhookd.v1 import admin_pb2, admin_pb2_grpc, ingest_pb2, ingest_pb2_grpc, webhook_pb2
 
-Payload = Union[str, Mapping[str, Any]]
+from . import _common as c
+from ._common import DEFAULT_TIMEOUT, Payload, Pem, RetryPolicy, StatusFilter
+from .errors import UnavailableError, WebhookdError, _deadline_exceeded, from_rpc_error
 
-_STATUS = {
-    None: webhook_pb2.DELIVERY_STATUS_UNSPECIFIED,
-    "pending": webhook_pb2.DELIVERY_STATUS_PENDING,
-    "success": webhook_pb2.DELIVERY_STATUS_SUCCESS,
-    "error": webhook_pb2.DELIVERY_STATUS_ERROR,
-}
-
-
-def _payload_text(payload: Payload) -> str:
-    # A string is sent byte for byte; a mapping is serialised (Python ints stay integers).
-    return payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+T = TypeVar("T")
 
 
 class WebhookdClient:
     """Both webhookd services over one channel, authenticated with one token.
 
+    ``address`` is ``host:port`` or ``http://host:port`` (plaintext) or ``https://host:port``
+    (TLS, trusting the system's roots or ``ca_certificate``; ``client_certificate`` is a
+    ``(certificate_chain, private_key)`` PEM pair for mutual TLS). Every call has a deadline
+    (``timeout`` seconds, 30 by default; each method takes its own ``timeout=``), calls that
+    are safe to repeat are retried on UNAVAILABLE with exponential backoff and jitter
+    (``retry``), and every failure is raised as a ``WebhookdError`` subclass.
+
     >>> with WebhookdClient("127.0.0.1:50051", token) as client:
     ...     hook = client.create_webhook("https://example.com/hook", "change-me-please", ["project_created"])
+
+    ``admin`` and ``ingest`` are the generated stubs, for what the methods do not cover.
     """
 
-    def __init__(self, address: str, token: str, credentials: Optional[grpc.ChannelCredentials] = None):
+    def __init__(
+        self,
+        address: str,
+        token: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = RetryPolicy(),
+        ca_certificate: Optional[Pem] = None,
+        client_certificate: Optional[Tuple[Pem, Pem]] = None,
+        credentials: Optional[grpc.ChannelCredentials] = None,
+        keepalive: Optional[float] = 30.0,
+    ) -> None:
+        target, creds = c.target_and_credentials(address, ca_certificate, client_certificate, credentials)
+        options = c.channel_options(keepalive)
         self._channel = (
-            grpc.secure_channel(address, credentials) if credentials else grpc.insecure_channel(address)
+            grpc.secure_channel(target, creds, options=options)
+            if creds
+            else grpc.insecure_channel(target, options=options)
         )
         self._metadata = (("authorization", f"Bearer {token}"),)
-        self.admin = admin_pb2_grpc.WebhookAdminStub(self._channel)
-        self.ingest = ingest_pb2_grpc.EventIngestStub(self._channel)
+        self._timeout = timeout
+        self._retry = retry
+        # The generated stubs are untyped; the methods below give their results types.
+        self.admin: Any = admin_pb2_grpc.WebhookAdminStub(self._channel)  # type: ignore[no-untyped-call]
+        self.ingest: Any = ingest_pb2_grpc.EventIngestStub(self._channel)  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
+        """Closes the channel; calls still running are cancelled."""
         self._channel.close()
 
     def __enter__(self) -> "WebhookdClient":
@@ -48,6 +68,41 @@ class WebhookdClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # --- calling ---------------------------------------------------------------------------
+
+    def _call(self, returns: Type[T], attempt: Callable[[float], T], timeout: Optional[float], retry: bool) -> T:
+        """Runs ``attempt(time_left)`` within the deadline, retrying UNAVAILABLE if ``retry``."""
+        budget = self._timeout if timeout is None else timeout
+        deadline = time.monotonic() + budget
+        policy = self._retry if retry else c.NO_RETRY
+        n = 0
+        while True:
+            n += 1
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _deadline_exceeded(budget, None)
+            try:
+                return attempt(left)
+            except grpc.RpcError as e:
+                error = e
+            wait = policy.backoff(n, random.random())
+            code = error.code() if isinstance(error, grpc.Call) else None
+            if code != grpc.StatusCode.UNAVAILABLE or n >= policy.max_attempts:
+                raise from_rpc_error(error) from error
+            if time.monotonic() + wait >= deadline:
+                # Retrying was stopped by the deadline, not by the error.
+                raise _deadline_exceeded(budget, from_rpc_error(error)) from error
+            time.sleep(wait)
+
+    def _stream(self, open_call: Callable[[float], Iterator[T]], timeout: Optional[float]) -> Iterator[T]:
+        """Yields a server stream's messages; retried like a read until the first one."""
+        # A stream is typed by its caller; the first message is read within the retries.
+        items = cast(Iterator[T], self._call(object, lambda left: _first(open_call(left)), timeout, retry=True))
+        try:
+            yield from items
+        except grpc.RpcError as e:
+            raise from_rpc_error(e) from e
 
     # --- webhooks -------------------------------------------------------------------------
 
@@ -61,19 +116,21 @@ class WebhookdClient:
         project_id: str = "",
         ca_certificate: str = "",
         proxy_url: str = "",
+        timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
-        req = admin_pb2.CreateWebhookRequest(
-            scope=webhook_pb2.Scope(company_id=company_id, project_id=project_id),
-            target_url=target_url,
-            secret=secret,
-            events=list(events),
-            ca_certificate=ca_certificate,
-            proxy_url=proxy_url,
+        """Installs a webhook on the instance, a company (``company_id``) or one of its
+        projects (``project_id`` too). Not retried: a retry could create a second one."""
+        request = c.create_request(target_url, secret, events, company_id, project_id, ca_certificate, proxy_url)
+        return self._call(webhook_pb2.Webhook,
+            lambda left: self.admin.CreateWebhook(request, metadata=self._metadata, timeout=left), timeout, retry=False
         )
-        return self.admin.CreateWebhook(req, metadata=self._metadata)
 
-    def get_webhook(self, webhook_id: str) -> webhook_pb2.Webhook:
-        return self.admin.GetWebhook(admin_pb2.GetWebhookRequest(id=webhook_id), metadata=self._metadata)
+    def get_webhook(self, webhook_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.Webhook:
+        """One webhook, with its last event."""
+        request = admin_pb2.GetWebhookRequest(id=webhook_id)
+        return self._call(webhook_pb2.Webhook,
+            lambda left: self.admin.GetWebhook(request, metadata=self._metadata, timeout=left), timeout, retry=True
+        )
 
     def update_webhook(
         self,
@@ -84,23 +141,21 @@ class WebhookdClient:
         events: Optional[Sequence[str]] = None,
         ca_certificate: Optional[str] = None,
         proxy_url: Optional[str] = None,
+        timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
-        """Changes the fields given; an empty ``ca_certificate`` or ``proxy_url`` removes it."""
-        fields = {
-            "target_url": target_url,
-            "secret": secret,
-            "events": list(events) if events is not None else None,
-            "ca_certificate": ca_certificate,
-            "proxy_url": proxy_url,
-        }
-        given = {k: v for k, v in fields.items() if v is not None}
-        req = admin_pb2.UpdateWebhookRequest(
-            id=webhook_id, update_mask=field_mask_pb2.FieldMask(paths=list(given)), **given
+        """Changes the fields given (the secret only when given); an empty
+        ``ca_certificate`` or ``proxy_url`` removes it."""
+        request = c.update_request(webhook_id, target_url, secret, events, ca_certificate, proxy_url)
+        return self._call(webhook_pb2.Webhook,
+            lambda left: self.admin.UpdateWebhook(request, metadata=self._metadata, timeout=left), timeout, retry=False
         )
-        return self.admin.UpdateWebhook(req, metadata=self._metadata)
 
-    def delete_webhook(self, webhook_id: str) -> None:
-        self.admin.DeleteWebhook(admin_pb2.DeleteWebhookRequest(id=webhook_id), metadata=self._metadata)
+    def delete_webhook(self, webhook_id: str, *, timeout: Optional[float] = None) -> None:
+        """Deletes a webhook and its history."""
+        request = admin_pb2.DeleteWebhookRequest(id=webhook_id)
+        self._call(admin_pb2.DeleteWebhookResponse,
+            lambda left: self.admin.DeleteWebhook(request, metadata=self._metadata, timeout=left), timeout, retry=False
+        )
 
     def list_webhooks(
         self,
@@ -110,27 +165,27 @@ class WebhookdClient:
         include_descendants: bool = False,
         events: Sequence[str] = (),
         page_size: int = 0,
+        timeout: Optional[float] = None,
     ) -> Iterator[webhook_pb2.Webhook]:
-        """Every matching webhook, following page tokens."""
+        """Every matching webhook, following page tokens (each page within its own deadline)."""
         token = ""
         while True:
-            page = self.admin.ListWebhooks(
-                admin_pb2.ListWebhooksRequest(
-                    scope=webhook_pb2.Scope(company_id=company_id, project_id=project_id),
-                    include_descendants=include_descendants,
-                    events=list(events),
-                    page_size=page_size,
-                    page_token=token,
-                ),
-                metadata=self._metadata,
+            request = c.list_request(company_id, project_id, include_descendants, events, page_size, token)
+            page = self._call(admin_pb2.ListWebhooksResponse,
+                lambda left: self.admin.ListWebhooks(request, metadata=self._metadata, timeout=left), timeout, retry=True
             )
             yield from page.webhooks
             token = page.next_page_token
             if not token:
                 return
 
-    def list_event_types(self) -> list:
-        return list(self.admin.ListEventTypes(admin_pb2.ListEventTypesRequest(), metadata=self._metadata).event_types)
+    def list_event_types(self, *, timeout: Optional[float] = None) -> List[admin_pb2.EventType]:
+        """The event catalog."""
+        request = admin_pb2.ListEventTypesRequest()
+        response = self._call(admin_pb2.ListEventTypesResponse,
+            lambda left: self.admin.ListEventTypes(request, metadata=self._metadata, timeout=left), timeout, retry=True
+        )
+        return list(response.event_types)
 
     # --- history ------------------------------------------------------------------------------
 
@@ -139,32 +194,39 @@ class WebhookdClient:
         webhook_id: str,
         *,
         event_types: Sequence[str] = (),
-        status: Optional[str] = None,
+        status: StatusFilter = None,
         status_codes: Sequence[int] = (),
         oldest_first: bool = False,
         limit: int = 0,
+        timeout: Optional[float] = None,
     ) -> Iterator[webhook_pb2.DeliveryRecord]:
         """The webhook's recent deliveries (at most 200), filtered and sorted by the server.
-        ``status`` is ``"pending"``, ``"success"`` or ``"error"``."""
-        req = admin_pb2.ListEventHistoryRequest(
-            webhook_id=webhook_id,
-            event_types=list(event_types),
-            status=_STATUS[status],
-            status_codes=list(status_codes),
-            order=admin_pb2.HISTORY_ORDER_OLDEST_FIRST if oldest_first else admin_pb2.HISTORY_ORDER_NEWEST_FIRST,
-            limit=limit,
+        ``status`` is a ``DeliveryStatus`` or its lower-case name (``"error"``)."""
+        request = c.history_request(webhook_id, event_types, status, status_codes, oldest_first, limit)
+        return self._stream(
+            lambda left: self.admin.ListEventHistory(request, metadata=self._metadata, timeout=left), timeout
         )
-        return iter(self.admin.ListEventHistory(req, metadata=self._metadata))
 
-    def get_delivery(self, delivery_id: str) -> webhook_pb2.DeliveryDetail:
-        return self.admin.GetDelivery(admin_pb2.GetDeliveryRequest(id=delivery_id), metadata=self._metadata)
+    def get_delivery(self, delivery_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.DeliveryDetail:
+        """One delivery with its request body and headers and every attempt."""
+        request = admin_pb2.GetDeliveryRequest(id=delivery_id)
+        return self._call(webhook_pb2.DeliveryDetail,
+            lambda left: self.admin.GetDelivery(request, metadata=self._metadata, timeout=left), timeout, retry=True
+        )
 
-    def redeliver_event(self, delivery_id: str) -> webhook_pb2.DeliveryRecord:
-        req = admin_pb2.RedeliverEventRequest(delivery_id=delivery_id)
-        return self.admin.RedeliverEvent(req, metadata=self._metadata)
+    def redeliver_event(self, delivery_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.DeliveryRecord:
+        """Sends a delivery's event again, as a new delivery with the same body bytes."""
+        request = admin_pb2.RedeliverEventRequest(delivery_id=delivery_id)
+        return self._call(webhook_pb2.DeliveryRecord,
+            lambda left: self.admin.RedeliverEvent(request, metadata=self._metadata, timeout=left), timeout, retry=False
+        )
 
-    def test_webhook(self, webhook_id: str) -> webhook_pb2.DeliveryRecord:
-        return self.admin.TestWebhook(admin_pb2.TestWebhookRequest(webhook_id=webhook_id), metadata=self._metadata)
+    def test_webhook(self, webhook_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.DeliveryRecord:
+        """Sends the webhook a test event."""
+        request = admin_pb2.TestWebhookRequest(webhook_id=webhook_id)
+        return self._call(webhook_pb2.DeliveryRecord,
+            lambda left: self.admin.TestWebhook(request, metadata=self._metadata, timeout=left), timeout, retry=False
+        )
 
     def watch_deliveries(
         self,
@@ -173,23 +235,54 @@ class WebhookdClient:
         company_id: str = "",
         project_id: str = "",
         event_types: Sequence[str] = (),
-        status: Optional[str] = None,
+        status: StatusFilter = None,
         status_codes: Sequence[int] = (),
+        resume: bool = True,
+        on_resume: Optional[Callable[[WebhookdError], None]] = None,
+        timeout: Optional[float] = None,
     ) -> Iterator[webhook_pb2.DeliveryRecord]:
-        """Deliveries as their state changes; cancel the returned iterator (``.cancel()``) to stop."""
-        req = admin_pb2.WatchDeliveriesRequest(
-            event_types=list(event_types), status=_STATUS[status], status_codes=list(status_codes)
-        )
-        if webhook_id:
-            req.webhook_id = webhook_id
-        else:
-            req.scope.CopyFrom(webhook_pb2.Scope(company_id=company_id, project_id=project_id))
-        return self.admin.WatchDeliveries(req, metadata=self._metadata)
+        """Deliveries as they are created and change state, for one webhook or a scope.
+
+        The watch never ends as if complete. When the server shuts down or restarts, the
+        connection breaks or the watcher falls behind, it opens itself again with backoff
+        and, once open, calls ``on_resume(error)``: changes made in between may have been
+        missed (catch up with ``list_event_history``). With ``resume=False`` it raises that
+        error instead. Other errors (the webhook was deleted, the token refused) are raised.
+        It has no deadline unless ``timeout`` is given. Stop it with ``.close()`` on the
+        iterator or by leaving the loop; that cancels the call.
+        """
+        request = c.watch_request(webhook_id, company_id, project_id, event_types, status, status_codes)
+        failures = 0
+        broken: Optional[WebhookdError] = None
+        while True:
+            call = self.admin.WatchDeliveries(request, metadata=self._metadata, timeout=timeout)
+            cause: Optional[grpc.RpcError] = None
+            try:
+                call.initial_metadata()  # the server answers a watch's headers at once
+                if broken is not None and not call.done():
+                    if on_resume is not None:
+                        on_resume(broken)
+                    broken, failures = None, 0
+                for record in call:
+                    yield record
+                # The server never ends a watch as complete: an end is a break.
+                error: WebhookdError = UnavailableError(grpc.StatusCode.UNAVAILABLE, "the watch ended")
+            except grpc.RpcError as e:
+                error, cause = from_rpc_error(e), e
+            finally:
+                call.cancel()
+            if not resume or error.code not in c.RESUMABLE:
+                raise error from cause
+            broken = broken or error
+            failures += 1
+            time.sleep(self._retry.backoff(failures, random.random()))
 
     # --- ingest ----------------------------------------------------------------------------------
 
-    @staticmethod
-    def event(
+    event = staticmethod(c.event_request)
+
+    def publish_event(
+        self,
         event_name: str,
         payload: Payload,
         *,
@@ -197,21 +290,48 @@ class WebhookdClient:
         project_id: str = "",
         event_timestamp: int = 0,
         idempotency_key: str = "",
-    ) -> ingest_pb2.PublishEventRequest:
-        """A publish request; ``payload`` is JSON text (sent as is) or a mapping."""
-        return ingest_pb2.PublishEventRequest(
-            event_name=event_name,
-            scope=webhook_pb2.Scope(company_id=company_id, project_id=project_id),
-            payload=_payload_text(payload),
-            event_timestamp=event_timestamp,
-            idempotency_key=idempotency_key,
+        timeout: Optional[float] = None,
+    ) -> ingest_pb2.PublishEventResponse:
+        """Publishes one event; it is durable when this returns. ``payload`` is JSON text
+        (sent byte for byte) or a mapping. Without an ``idempotency_key`` one is generated, so
+        the retries made on UNAVAILABLE never store the event twice: a retry whose first
+        attempt was stored answers with ``duplicate`` set and the same ``event_id``."""
+        request = c.with_idempotency_key(
+            c.event_request(
+                event_name,
+                payload,
+                company_id=company_id,
+                project_id=project_id,
+                event_timestamp=event_timestamp,
+                idempotency_key=idempotency_key,
+            )
+        )
+        return self._call(ingest_pb2.PublishEventResponse,
+            lambda left: self.ingest.PublishEvent(request, metadata=self._metadata, timeout=left), timeout, retry=True
         )
 
-    def publish_event(self, event_name: str, payload: Payload, **kwargs: Any) -> ingest_pb2.PublishEventResponse:
-        return self.ingest.PublishEvent(self.event(event_name, payload, **kwargs), metadata=self._metadata)
-
     def publish_events(
-        self, requests: Iterable[ingest_pb2.PublishEventRequest]
+        self, requests: Iterable[ingest_pb2.PublishEventRequest], *, timeout: Optional[float] = None
     ) -> Iterator[ingest_pb2.PublishEventResponse]:
-        """Streams many events; answers come back in order, each once its event is durable."""
-        return iter(self.ingest.PublishEvents(iter(requests), metadata=self._metadata))
+        """Streams many events (made with ``event``); answers come back in order, each once
+        its event is durable. Not retried: if the stream breaks, send the unanswered events
+        again with the same idempotency keys. No deadline unless ``timeout`` is given."""
+        try:
+            yield from self.ingest.PublishEvents(iter(requests), metadata=self._metadata, timeout=timeout)
+        except grpc.RpcError as e:
+            raise from_rpc_error(e) from e
+
+
+def _first(stream: Iterator[T]) -> Iterator[T]:
+    """Reads a stream's first message (so that opening it can be retried), then the rest."""
+    iterator = iter(stream)
+    try:
+        head = next(iterator)
+    except StopIteration:
+        return iter(())
+    return _chain(head, iterator)
+
+
+def _chain(head: T, rest: Iterator[T]) -> Iterator[T]:
+    yield head
+    yield from rest

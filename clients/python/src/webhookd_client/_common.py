@@ -1,0 +1,244 @@
+"""What the blocking and the asyncio clients share: addresses, TLS, retries, requests."""
+
+from __future__ import annotations
+
+import enum
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
+
+import grpc
+
+from webhookd.v1 import admin_pb2, ingest_pb2, webhook_pb2
+
+#: An event payload: JSON text (sent byte for byte) or a mapping (serialised compactly).
+Payload = Union[str, Mapping[str, Any]]
+
+#: PEM text or bytes.
+Pem = Union[str, bytes]
+
+
+class DeliveryStatus(enum.IntEnum):
+    """A delivery's state, as in ``DeliveryRecord.status`` and ``LastEvent.status``
+    (which compare equal to these members: ``record.status == DeliveryStatus.ERROR``)."""
+
+    UNSPECIFIED = webhook_pb2.DELIVERY_STATUS_UNSPECIFIED
+    PENDING = webhook_pb2.DELIVERY_STATUS_PENDING
+    SUCCESS = webhook_pb2.DELIVERY_STATUS_SUCCESS
+    ERROR = webhook_pb2.DELIVERY_STATUS_ERROR
+
+
+#: A status filter: a ``DeliveryStatus``, or its name in lower case (``"error"``).
+StatusFilter = Union[DeliveryStatus, str, None]
+
+
+def status_value(status: StatusFilter) -> int:
+    """The wire value of a status filter (``None`` means any status)."""
+    if status is None:
+        return int(DeliveryStatus.UNSPECIFIED)
+    if isinstance(status, DeliveryStatus):
+        return int(status)
+    try:
+        return int(DeliveryStatus[status.upper()])
+    except KeyError:
+        raise ValueError(f"status must be a DeliveryStatus or one of pending, success, error; got {status!r}") from None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How calls that are safe to repeat are retried when the server is unavailable: up to
+    ``max_attempts`` in all (within the call's deadline), waiting ``initial_backoff`` seconds
+    and doubling up to ``max_backoff``, each wait jittered between half and whole."""
+
+    max_attempts: int = 10
+    initial_backoff: float = 0.1
+    max_backoff: float = 5.0
+
+    def backoff(self, attempt: int, unit: float) -> float:
+        """The wait after failed attempt ``attempt`` (1 for the first); ``unit`` in [0, 1)."""
+        doubled = self.initial_backoff * float(2 ** min(max(attempt - 1, 0), 20))
+        return min(doubled, self.max_backoff) * (0.5 + 0.5 * min(max(unit, 0.0), 1.0))
+
+
+#: Never retries.
+NO_RETRY = RetryPolicy(max_attempts=1)
+
+#: A client's default deadline for each call, in seconds (watches have none).
+DEFAULT_TIMEOUT = 30.0
+
+
+def _bytes(pem: Optional[Pem]) -> Optional[bytes]:
+    return pem.encode() if isinstance(pem, str) else pem
+
+
+def target_and_credentials(
+    address: str,
+    ca_certificate: Optional[Pem],
+    client_certificate: Optional[Tuple[Pem, Pem]],
+    credentials: Optional[grpc.ChannelCredentials],
+) -> Tuple[str, Optional[grpc.ChannelCredentials]]:
+    """``host:port`` and ``http://host:port`` are plaintext; ``https://host:port`` is TLS
+    (the system's roots unless ``ca_certificate`` is given), never silently plaintext."""
+    if address.startswith("https://"):
+        target = address[len("https://"):].rstrip("/")
+        if credentials is None:
+            cert, key = client_certificate or (None, None)
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=_bytes(ca_certificate), private_key=_bytes(key), certificate_chain=_bytes(cert)
+            )
+        return target, credentials
+    if "://" in address and not address.startswith("http://"):
+        raise ValueError(f"address must be host:port, http://host:port or https://host:port; got {address!r}")
+    if ca_certificate is not None or client_certificate is not None or credentials is not None:
+        raise ValueError("TLS options need an https:// address")
+    return address[len("http://"):].rstrip("/") if address.startswith("http://") else address, None
+
+
+def channel_options(keepalive: Optional[float]) -> List[Tuple[str, Any]]:
+    """Keepalive pings, and reconnection that follows a restarted server within seconds."""
+    options: List[Tuple[str, Any]] = [
+        ("grpc.initial_reconnect_backoff_ms", 100),
+        ("grpc.min_reconnect_backoff_ms", 100),
+        ("grpc.max_reconnect_backoff_ms", 5000),
+    ]
+    if keepalive:
+        options += [("grpc.keepalive_time_ms", int(keepalive * 1000)), ("grpc.keepalive_timeout_ms", 10000)]
+    return options
+
+
+def payload_text(payload: Payload) -> str:
+    # A string is sent byte for byte; a mapping is serialised (Python ints stay integers).
+    return payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+
+
+def scope(company_id: str, project_id: str) -> webhook_pb2.Scope:
+    return webhook_pb2.Scope(company_id=company_id, project_id=project_id)
+
+
+def event_request(
+    event_name: str,
+    payload: Payload,
+    *,
+    company_id: str = "",
+    project_id: str = "",
+    event_timestamp: int = 0,
+    idempotency_key: str = "",
+) -> ingest_pb2.PublishEventRequest:
+    """A publish request; ``payload`` is JSON text (sent as is) or a mapping."""
+    return ingest_pb2.PublishEventRequest(
+        event_name=event_name,
+        scope=scope(company_id, project_id),
+        payload=payload_text(payload),
+        event_timestamp=event_timestamp,
+        idempotency_key=idempotency_key,
+    )
+
+
+def with_idempotency_key(request: ingest_pb2.PublishEventRequest) -> ingest_pb2.PublishEventRequest:
+    """``request`` with a generated idempotency key when it has none."""
+    if request.idempotency_key:
+        return request
+    keyed = ingest_pb2.PublishEventRequest()
+    keyed.CopyFrom(request)
+    keyed.idempotency_key = str(uuid.uuid4())
+    return keyed
+
+
+def create_request(
+    target_url: str,
+    secret: str,
+    events: Sequence[str],
+    company_id: str,
+    project_id: str,
+    ca_certificate: str,
+    proxy_url: str,
+) -> admin_pb2.CreateWebhookRequest:
+    return admin_pb2.CreateWebhookRequest(
+        scope=scope(company_id, project_id),
+        target_url=target_url,
+        secret=secret,
+        events=list(events),
+        ca_certificate=ca_certificate,
+        proxy_url=proxy_url,
+    )
+
+
+def update_request(
+    webhook_id: str,
+    target_url: Optional[str],
+    secret: Optional[str],
+    events: Optional[Sequence[str]],
+    ca_certificate: Optional[str],
+    proxy_url: Optional[str],
+) -> admin_pb2.UpdateWebhookRequest:
+    fields = {
+        "target_url": target_url,
+        "secret": secret,
+        "events": list(events) if events is not None else None,
+        "ca_certificate": ca_certificate,
+        "proxy_url": proxy_url,
+    }
+    request = admin_pb2.UpdateWebhookRequest(id=webhook_id)
+    for name, value in fields.items():
+        if value is None:
+            continue
+        request.update_mask.paths.append(name)
+        if isinstance(value, list):
+            getattr(request, name).extend(value)
+        else:
+            setattr(request, name, value)
+    return request
+
+
+def list_request(
+    company_id: str, project_id: str, include_descendants: bool, events: Sequence[str], page_size: int, page_token: str
+) -> admin_pb2.ListWebhooksRequest:
+    return admin_pb2.ListWebhooksRequest(
+        scope=scope(company_id, project_id),
+        include_descendants=include_descendants,
+        events=list(events),
+        page_size=page_size,
+        page_token=page_token,
+    )
+
+
+def history_request(
+    webhook_id: str,
+    event_types: Sequence[str],
+    status: StatusFilter,
+    status_codes: Sequence[int],
+    oldest_first: bool,
+    limit: int,
+) -> admin_pb2.ListEventHistoryRequest:
+    return admin_pb2.ListEventHistoryRequest(
+        webhook_id=webhook_id,
+        event_types=list(event_types),
+        status=status_value(status),  # type: ignore[arg-type]
+        status_codes=list(status_codes),
+        order=admin_pb2.HISTORY_ORDER_OLDEST_FIRST if oldest_first else admin_pb2.HISTORY_ORDER_NEWEST_FIRST,
+        limit=limit,
+    )
+
+
+def watch_request(
+    webhook_id: Optional[str],
+    company_id: str,
+    project_id: str,
+    event_types: Sequence[str],
+    status: StatusFilter,
+    status_codes: Sequence[int],
+) -> admin_pb2.WatchDeliveriesRequest:
+    request = admin_pb2.WatchDeliveriesRequest(
+        event_types=list(event_types), status=status_value(status), status_codes=list(status_codes)  # type: ignore[arg-type]
+    )
+    if webhook_id:
+        request.webhook_id = webhook_id
+    else:
+        request.scope.CopyFrom(scope(company_id, project_id))
+    return request
+
+
+#: Codes on which a watch opens itself again: the server went away or restarted, the
+#: connection broke, or the watcher fell behind.
+RESUMABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED)

@@ -1,0 +1,281 @@
+"""The asyncio client (``grpc.aio``): the same methods as ``WebhookdClient``, awaitable."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from typing import Any, AsyncIterator, Awaitable, Callable, List, Optional, Sequence, Tuple, Type, TypeVar
+
+import grpc
+import grpc.aio
+
+from webhookd.v1 import admin_pb2, admin_pb2_grpc, ingest_pb2, ingest_pb2_grpc, webhook_pb2
+
+from . import _common as c
+from ._common import DEFAULT_TIMEOUT, Payload, Pem, RetryPolicy, StatusFilter
+from .errors import UnavailableError, WebhookdError, _deadline_exceeded, from_rpc_error
+
+T = TypeVar("T")
+
+
+class AsyncWebhookdClient:
+    """Both webhookd services over one ``grpc.aio`` channel, authenticated with one token.
+
+    Takes the same arguments as ``WebhookdClient`` and behaves the same: deadlines, retries
+    of calls that are safe to repeat, generated idempotency keys, ``WebhookdError``
+    exceptions, resuming watches. Cancelling the task that awaits a call cancels the call.
+
+    >>> async with AsyncWebhookdClient("127.0.0.1:50051", token) as client:
+    ...     hook = await client.get_webhook(webhook_id)
+    """
+
+    def __init__(
+        self,
+        address: str,
+        token: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = RetryPolicy(),
+        ca_certificate: Optional[Pem] = None,
+        client_certificate: Optional[Tuple[Pem, Pem]] = None,
+        credentials: Optional[grpc.ChannelCredentials] = None,
+        keepalive: Optional[float] = 30.0,
+    ) -> None:
+        target, creds = c.target_and_credentials(address, ca_certificate, client_certificate, credentials)
+        options = c.channel_options(keepalive)
+        self._channel = (
+            grpc.aio.secure_channel(target, creds, options=options)
+            if creds
+            else grpc.aio.insecure_channel(target, options=options)
+        )
+        self._metadata = (("authorization", f"Bearer {token}"),)
+        self._timeout = timeout
+        self._retry = retry
+        # The generated stubs are untyped; the methods below give their results types.
+        self.admin: Any = admin_pb2_grpc.WebhookAdminStub(self._channel)  # type: ignore[no-untyped-call]
+        self.ingest: Any = ingest_pb2_grpc.EventIngestStub(self._channel)  # type: ignore[no-untyped-call]
+
+    async def close(self) -> None:
+        """Closes the channel; calls still running are cancelled."""
+        await self._channel.close()
+
+    async def __aenter__(self) -> "AsyncWebhookdClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _call(
+        self, returns: Type[T], attempt: Callable[[float], Awaitable[T]], timeout: Optional[float], retry: bool
+    ) -> T:
+        budget = self._timeout if timeout is None else timeout
+        deadline = time.monotonic() + budget
+        policy = self._retry if retry else c.NO_RETRY
+        n = 0
+        while True:
+            n += 1
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _deadline_exceeded(budget, None)
+            try:
+                return await attempt(left)
+            except grpc.RpcError as e:
+                error = e
+            wait = policy.backoff(n, random.random())
+            code = error.code() if isinstance(error, grpc.aio.AioRpcError) else None
+            if code != grpc.StatusCode.UNAVAILABLE or n >= policy.max_attempts:
+                raise from_rpc_error(error) from error
+            if time.monotonic() + wait >= deadline:
+                # Retrying was stopped by the deadline, not by the error.
+                raise _deadline_exceeded(budget, from_rpc_error(error)) from error
+            await asyncio.sleep(wait)
+
+    async def create_webhook(
+        self,
+        target_url: str,
+        secret: str,
+        events: Sequence[str],
+        *,
+        company_id: str = "",
+        project_id: str = "",
+        ca_certificate: str = "",
+        proxy_url: str = "",
+        timeout: Optional[float] = None,
+    ) -> webhook_pb2.Webhook:
+        """Installs a webhook (see ``WebhookdClient.create_webhook``). Not retried."""
+        request = c.create_request(target_url, secret, events, company_id, project_id, ca_certificate, proxy_url)
+        return await self._call(webhook_pb2.Webhook,
+            lambda left: self.admin.CreateWebhook(request, metadata=self._metadata, timeout=left), timeout, False
+        )
+
+    async def get_webhook(self, webhook_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.Webhook:
+        """One webhook, with its last event."""
+        request = admin_pb2.GetWebhookRequest(id=webhook_id)
+        return await self._call(webhook_pb2.Webhook,
+            lambda left: self.admin.GetWebhook(request, metadata=self._metadata, timeout=left), timeout, True
+        )
+
+    async def update_webhook(
+        self,
+        webhook_id: str,
+        *,
+        target_url: Optional[str] = None,
+        secret: Optional[str] = None,
+        events: Optional[Sequence[str]] = None,
+        ca_certificate: Optional[str] = None,
+        proxy_url: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> webhook_pb2.Webhook:
+        """Changes the fields given (see ``WebhookdClient.update_webhook``). Not retried."""
+        request = c.update_request(webhook_id, target_url, secret, events, ca_certificate, proxy_url)
+        return await self._call(webhook_pb2.Webhook,
+            lambda left: self.admin.UpdateWebhook(request, metadata=self._metadata, timeout=left), timeout, False
+        )
+
+    async def delete_webhook(self, webhook_id: str, *, timeout: Optional[float] = None) -> None:
+        """Deletes a webhook and its history. Not retried."""
+        request = admin_pb2.DeleteWebhookRequest(id=webhook_id)
+        await self._call(admin_pb2.DeleteWebhookResponse,
+            lambda left: self.admin.DeleteWebhook(request, metadata=self._metadata, timeout=left), timeout, False
+        )
+
+    async def list_webhooks(
+        self,
+        *,
+        company_id: str = "",
+        project_id: str = "",
+        include_descendants: bool = False,
+        events: Sequence[str] = (),
+        page_size: int = 0,
+        timeout: Optional[float] = None,
+    ) -> AsyncIterator[webhook_pb2.Webhook]:
+        """Every matching webhook, following page tokens (each page within its own deadline)."""
+        token = ""
+        while True:
+            request = c.list_request(company_id, project_id, include_descendants, events, page_size, token)
+            page = await self._call(admin_pb2.ListWebhooksResponse,
+                lambda left: self.admin.ListWebhooks(request, metadata=self._metadata, timeout=left), timeout, True
+            )
+            for hook in page.webhooks:
+                yield hook
+            token = page.next_page_token
+            if not token:
+                return
+
+    async def list_event_types(self, *, timeout: Optional[float] = None) -> List[admin_pb2.EventType]:
+        """The event catalog."""
+        request = admin_pb2.ListEventTypesRequest()
+        response = await self._call(admin_pb2.ListEventTypesResponse,
+            lambda left: self.admin.ListEventTypes(request, metadata=self._metadata, timeout=left), timeout, True
+        )
+        return list(response.event_types)
+
+    async def list_event_history(
+        self,
+        webhook_id: str,
+        *,
+        event_types: Sequence[str] = (),
+        status: StatusFilter = None,
+        status_codes: Sequence[int] = (),
+        oldest_first: bool = False,
+        limit: int = 0,
+        timeout: Optional[float] = None,
+    ) -> List[webhook_pb2.DeliveryRecord]:
+        """The webhook's recent deliveries (at most 200), filtered and sorted by the server;
+        read whole within the deadline and retried like any read."""
+        request = c.history_request(webhook_id, event_types, status, status_codes, oldest_first, limit)
+
+        async def read(left: float) -> List[webhook_pb2.DeliveryRecord]:
+            return [r async for r in self.admin.ListEventHistory(request, metadata=self._metadata, timeout=left)]
+
+        return await self._call(list, read, timeout, True)
+
+    async def get_delivery(self, delivery_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.DeliveryDetail:
+        """One delivery with its request body and headers and every attempt."""
+        request = admin_pb2.GetDeliveryRequest(id=delivery_id)
+        return await self._call(webhook_pb2.DeliveryDetail,
+            lambda left: self.admin.GetDelivery(request, metadata=self._metadata, timeout=left), timeout, True
+        )
+
+    async def redeliver_event(self, delivery_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.DeliveryRecord:
+        """Sends a delivery's event again, as a new delivery with the same body bytes."""
+        request = admin_pb2.RedeliverEventRequest(delivery_id=delivery_id)
+        return await self._call(webhook_pb2.DeliveryRecord,
+            lambda left: self.admin.RedeliverEvent(request, metadata=self._metadata, timeout=left), timeout, False
+        )
+
+    async def test_webhook(self, webhook_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.DeliveryRecord:
+        """Sends the webhook a test event."""
+        request = admin_pb2.TestWebhookRequest(webhook_id=webhook_id)
+        return await self._call(webhook_pb2.DeliveryRecord,
+            lambda left: self.admin.TestWebhook(request, metadata=self._metadata, timeout=left), timeout, False
+        )
+
+    async def watch_deliveries(
+        self,
+        *,
+        webhook_id: Optional[str] = None,
+        company_id: str = "",
+        project_id: str = "",
+        event_types: Sequence[str] = (),
+        status: StatusFilter = None,
+        status_codes: Sequence[int] = (),
+        resume: bool = True,
+        on_resume: Optional[Callable[[WebhookdError], None]] = None,
+        timeout: Optional[float] = None,
+    ) -> AsyncIterator[webhook_pb2.DeliveryRecord]:
+        """Deliveries as they change; resumes like ``WebhookdClient.watch_deliveries``."""
+        request = c.watch_request(webhook_id, company_id, project_id, event_types, status, status_codes)
+        failures = 0
+        broken: Optional[WebhookdError] = None
+        while True:
+            call = self.admin.WatchDeliveries(request, metadata=self._metadata, timeout=timeout)
+            cause: Optional[grpc.RpcError] = None
+            try:
+                await call.initial_metadata()
+                if broken is not None and not call.done():
+                    if on_resume is not None:
+                        on_resume(broken)
+                    broken, failures = None, 0
+                async for record in call:
+                    yield record
+                error: WebhookdError = UnavailableError(grpc.StatusCode.UNAVAILABLE, "the watch ended")
+            except grpc.RpcError as e:
+                error, cause = from_rpc_error(e), e
+            finally:
+                call.cancel()
+            if not resume or error.code not in c.RESUMABLE:
+                raise error from cause
+            broken = broken or error
+            failures += 1
+            await asyncio.sleep(self._retry.backoff(failures, random.random()))
+
+    event = staticmethod(c.event_request)
+
+    async def publish_event(
+        self,
+        event_name: str,
+        payload: Payload,
+        *,
+        company_id: str = "",
+        project_id: str = "",
+        event_timestamp: int = 0,
+        idempotency_key: str = "",
+        timeout: Optional[float] = None,
+    ) -> ingest_pb2.PublishEventResponse:
+        """Publishes one event (see ``WebhookdClient.publish_event``): a generated
+        idempotency key when none is given, retried on UNAVAILABLE."""
+        request = c.with_idempotency_key(
+            c.event_request(
+                event_name,
+                payload,
+                company_id=company_id,
+                project_id=project_id,
+                event_timestamp=event_timestamp,
+                idempotency_key=idempotency_key,
+            )
+        )
+        return await self._call(ingest_pb2.PublishEventResponse,
+            lambda left: self.ingest.PublishEvent(request, metadata=self._metadata, timeout=left), timeout, True
+        )

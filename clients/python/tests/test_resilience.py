@@ -1,0 +1,190 @@
+"""Deadlines, retries across a restart, watches that resume, TLS, and the asyncio client."""
+
+import asyncio
+import socket
+import threading
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+
+from conftest import PKI
+from webhookd_client import (
+    NO_RETRY,
+    AsyncWebhookdClient,
+    DeadlineExceededError,
+    DeliveryStatus,
+    InvalidArgumentError,
+    NotFoundError,
+    RetryPolicy,
+    UnavailableError,
+    WebhookdClient,
+    WebhookdError,
+)
+
+
+def test_backoff_doubles_to_its_cap_with_jitter():
+    policy = RetryPolicy()
+    assert [round(policy.backoff(n, 1.0), 3) for n in (1, 2, 3, 7, 30)] == [0.1, 0.2, 0.4, 5.0, 5.0]
+    assert round(policy.backoff(1, 0.0), 3) == 0.05
+
+
+@pytest.fixture()
+def silent():
+    """An address that accepts connections (in the kernel's backlog) and never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    yield f"127.0.0.1:{sock.getsockname()[1]}"
+    sock.close()
+
+
+def test_a_call_past_its_deadline_raises_deadline_exceeded(silent):
+    with WebhookdClient(silent, "whk_x", timeout=0.3) as client:
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceededError):
+            client.list_event_types()
+        with pytest.raises(DeadlineExceededError):
+            client.publish_event("tag_created", {"i": 1}, timeout=0.2)
+        with pytest.raises(DeadlineExceededError):
+            list(client.list_event_history("x"))
+        assert time.monotonic() - started < 10
+
+    async def main():
+        async with AsyncWebhookdClient(silent, "whk_x", timeout=0.3) as client:
+            with pytest.raises(DeadlineExceededError):
+                await client.list_event_types()
+            with pytest.raises(DeadlineExceededError):
+                await client.publish_event("tag_created", {"i": 1})
+
+    asyncio.run(main())
+
+
+def test_a_publish_waits_through_a_restart_and_a_watch_resumes(restartable, server, receiver):
+    address = restartable.address
+    with WebhookdClient(address, server["admin"]) as admin, WebhookdClient(address, server["publisher"]) as publisher:
+        hook = admin.create_webhook(receiver.url, "py-secret-value-1", ["tag_created"], company_id="restart-py")
+        resumed = []
+        seen = []
+        watch = admin.watch_deliveries(webhook_id=hook.id, status=DeliveryStatus.SUCCESS, on_resume=resumed.append)
+
+        ended = []
+
+        def read_watch():
+            try:
+                for record in watch:
+                    seen.append(record.event_id)
+            except WebhookdError as e:
+                ended.append(e)  # CANCELLED when the client closes, below
+
+        reader = threading.Thread(target=read_watch, daemon=True)
+        reader.start()
+        first = publisher.publish_event("tag_created", {"i": 1}, company_id="restart-py")
+        _wait(lambda: first.event_id in seen, "the first delivery on the watch")
+
+        restartable.stop()
+        with pytest.raises(UnavailableError):
+            with WebhookdClient(address, server["publisher"], retry=NO_RETRY) as once:
+                once.publish_event("tag_created", {"i": 0}, company_id="restart-py")
+        answers = []
+        publishing = threading.Thread(
+            target=lambda: answers.append(publisher.publish_event("tag_created", {"i": 2}, company_id="restart-py"))
+        )
+        publishing.start()
+        restartable.start(server["admin"])
+        publishing.join(timeout=60)
+        assert len(answers) == 1 and not answers[0].duplicate, "the publish waited for the server"
+
+        # Once the watch says it resumed, it sees what happens next (what happened while it
+        # was away, the second delivery maybe, it may have missed).
+        _wait(lambda: resumed, "the watch to resume")
+        assert len(resumed) == 1 and resumed[0].code == grpc.StatusCode.UNAVAILABLE
+        third = publisher.publish_event("tag_created", {"i": 3}, company_id="restart-py")
+        _wait(lambda: third.event_id in seen, "the delivery after the resume on the watch")
+        assert seen[0] == first.event_id, seen
+        events = [r.event_id for r in admin.list_event_history(hook.id)]
+        assert sorted(events) == sorted([first.event_id, answers[0].event_id, third.event_id]), "each stored once"
+    reader.join(timeout=30)
+    assert not reader.is_alive() and [e.code for e in ended] == [grpc.StatusCode.CANCELLED]
+
+
+def test_a_watch_without_resume_raises_when_the_server_goes(restartable, server, receiver):
+    with WebhookdClient(restartable.address, server["admin"]) as admin, \
+            WebhookdClient(restartable.address, server["publisher"]) as publisher:
+        hook = admin.create_webhook(receiver.url, "py-secret-value-1", ["tag_created"], company_id="once-py")
+        watch = admin.watch_deliveries(webhook_id=hook.id, status=DeliveryStatus.SUCCESS, resume=False)
+        seen, errors = [], []
+
+        def read_watch():
+            try:
+                for record in watch:
+                    seen.append(record.event_id)
+            except WebhookdError as e:
+                errors.append(e)
+
+        reader = threading.Thread(target=read_watch, daemon=True)
+        reader.start()
+        sent = publisher.publish_event("tag_created", {"i": 1}, company_id="once-py")
+        _wait(lambda: sent.event_id in seen, "the delivery on the watch (it is open)")
+        restartable.stop()
+        reader.join(timeout=30)
+        assert len(errors) == 1 and isinstance(errors[0], UnavailableError), errors
+
+
+def test_tls_with_a_custom_ca_and_a_client_certificate(tls_server, server):
+    pki = Path(PKI)
+    ca = (pki / "ca.pem").read_bytes()
+    identity = ((pki / "client.pem").read_bytes(), (pki / "client.key").read_bytes())
+    url = f"https://localhost:{tls_server.port}"
+    with WebhookdClient(url, server["admin"], ca_certificate=ca, client_certificate=identity) as client:
+        assert any(t.name == "tag_created" for t in client.list_event_types())
+    # https never falls back to plaintext: without the CA, the server's certificate is refused.
+    with WebhookdClient(url, server["admin"], retry=NO_RETRY, timeout=5) as untrusting:
+        with pytest.raises(UnavailableError):
+            untrusting.list_event_types()
+    # And a plaintext client cannot talk to it.
+    with WebhookdClient(f"localhost:{tls_server.port}", server["admin"], retry=NO_RETRY, timeout=5) as plain:
+        with pytest.raises(UnavailableError):
+            plain.list_event_types()
+    with pytest.raises(ValueError):
+        WebhookdClient(f"http://localhost:{tls_server.port}", server["admin"], ca_certificate=ca)
+
+
+def test_the_asyncio_client(server, receiver):
+    async def main():
+        async with AsyncWebhookdClient(server["address"], server["admin"]) as admin, \
+                AsyncWebhookdClient(server["address"], server["publisher"]) as publisher:
+            hook = await admin.create_webhook(receiver.url, "py-secret-value-1", ["project_created"], company_id="aio")
+            assert [h.id async for h in admin.list_webhooks(company_id="aio", page_size=1)] == [hook.id]
+            watch = admin.watch_deliveries(webhook_id=hook.id, status=DeliveryStatus.SUCCESS)
+            sent = await publisher.publish_event("project_created", {"projectId": "p"}, company_id="aio")
+            record = await asyncio.wait_for(watch.__anext__(), 30)
+            assert record.event_id == sent.event_id and record.status == DeliveryStatus.SUCCESS
+            await watch.aclose()
+            history = await admin.list_event_history(hook.id, status="success")
+            assert [r.event_id for r in history] == [sent.event_id]
+            detail = await admin.get_delivery(history[0].id)
+            assert detail.request_body.endswith(b'"payload":{"projectId":"p"}}')
+            with pytest.raises(InvalidArgumentError) as err:
+                await admin.create_webhook("ftp://x", "12345678", ["project_created"])
+            assert [f for f, _ in err.value.field_violations] == ["target_url"]
+            await admin.delete_webhook(hook.id)
+            with pytest.raises(NotFoundError):
+                await admin.get_webhook(hook.id)
+
+    asyncio.run(main())
+
+
+def test_list_webhooks_follows_every_page(server):
+    with WebhookdClient(server["address"], server["admin"]) as admin:
+        made = {admin.create_webhook("https://example.com/h%d" % i, "12345678", ["tag_created"],
+                                     company_id="pages-py").id for i in range(5)}
+        assert {h.id for h in admin.list_webhooks(company_id="pages-py", page_size=2)} == made
+
+
+def _wait(condition, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
