@@ -187,6 +187,7 @@ async fn the_typescript_client_installs_from_a_fresh_clone_with_the_readme_comma
 #[tokio::test]
 async fn typescript_client_suite() {
     let db = fresh_database().await;
+    let pki = crate::listener::Pki::new();
     let dir = repo().join("clients/typescript");
     run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--silent"]).current_dir(&dir), "npm ci");
     run(
@@ -194,7 +195,8 @@ async fn typescript_client_suite() {
             .args(["test", "--silent"])
             .current_dir(&dir)
             .env("WEBHOOKD_BIN", env!("CARGO_BIN_EXE_webhookd"))
-            .env("WEBHOOKD_TEST_DATABASE_URL", db),
+            .env("WEBHOOKD_TEST_DATABASE_URL", db)
+            .env("WEBHOOKD_TEST_PKI", pki.path("")),
         "the TypeScript client's tests",
     );
 }

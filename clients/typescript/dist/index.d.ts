@@ -1,12 +1,13 @@
 import { type MessageInitShape } from "@bufbuild/protobuf";
-import { type Client } from "@connectrpc/connect";
-import { WebhookAdmin } from "./gen/webhookd/v1/admin_pb.js";
+import { ConnectError, type Client } from "@connectrpc/connect";
+import { WebhookAdmin, type EventType } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest, PublishEventRequestSchema, type PublishEventResponse } from "./gen/webhookd/v1/ingest_pb.js";
-import { type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
+import { DeliveryStatus, type DeliveryDetail, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
 export { verifyMiaSignature, verifyStandardWebhook } from "./verify.js";
+export { Code, ConnectError, fieldViolations, isRetryable, type FieldViolation } from "./errors.js";
 /** A publish request as plain fields. */
 export type PublishEventInit = MessageInitShape<typeof PublishEventRequestSchema>;
 /** Where a webhook is installed or an event happened; both empty means the instance. */
@@ -14,63 +15,149 @@ export interface ScopeIds {
     companyId?: string;
     projectId?: string;
 }
-/** History and watch filters. `status` is "pending", "success" or "error". */
+/** A status filter: a `DeliveryStatus`, or its lower-case name. */
+export type StatusFilter = DeliveryStatus | "pending" | "success" | "error";
+/** History and watch filters. */
 export interface DeliveryFilter {
     eventTypes?: string[];
-    status?: "pending" | "success" | "error";
+    status?: StatusFilter;
     statusCodes?: number[];
 }
-/** Both webhookd services over one HTTP/2 connection, authenticated with one token. */
+/** Per-call options of every method. */
+export interface CallOptions {
+    /** Deadline of the call, retries included (the client's `timeoutMs` by default). */
+    timeoutMs?: number;
+    /** Cancels the call (it rejects with `Code.Canceled`; a watch just ends). */
+    signal?: AbortSignal;
+}
+/** How calls that are safe to repeat are retried when the server is unavailable. */
+export interface RetryPolicy {
+    /** Attempts in all, the first included (10); the deadline bounds them too. */
+    maxAttempts: number;
+    /** Wait before the first retry in ms (100); each later wait doubles. */
+    initialBackoffMs: number;
+    /** Longest wait in ms (5000). */
+    maxBackoffMs: number;
+}
+export declare const DEFAULT_RETRY: RetryPolicy;
+/** The wait after failed attempt `attempt` (1 for the first); `unit` in [0, 1) is the jitter. */
+export declare function backoffMs(policy: RetryPolicy, attempt: number, unit: number): number;
+/** How to reach webhookd and how calls behave. */
+export interface ClientOptions {
+    /** Default deadline of each call in ms (30 000). Watches and streams have none. */
+    timeoutMs?: number;
+    /** Retries of calls that are safe to repeat; `false` never retries. */
+    retry?: RetryPolicy | false;
+    /** PEM CA certificate(s) to trust instead of Node's roots (https:// only). */
+    caCertificate?: string | Uint8Array;
+    /** PEM certificate chain and key to present for mutual TLS (https:// only). */
+    clientCertificate?: {
+        cert: string | Uint8Array;
+        key: string | Uint8Array;
+    };
+    /** Interval of HTTP/2 pings that find a dead connection in ms (30 000); 0 sends none. */
+    keepaliveMs?: number;
+}
+/** What `watchDeliveries` accepts beyond its filters. */
+export interface WatchOptions extends DeliveryFilter {
+    /** Ends the watch (the loop finishes without an error). */
+    signal?: AbortSignal;
+    /** Open the watch again after the server restarts (true); `false` throws instead. */
+    resume?: boolean;
+    /**
+     * Called once the watch is open again after a break (`error` says why: the server shut
+     * down, the connection was lost, the watcher fell behind). Changes made in between may
+     * have been missed: catch up with `listEventHistory` if they matter.
+     */
+    onResume?: (error: ConnectError) => void;
+}
+/**
+ * Both webhookd services over one HTTP/2 connection, authenticated with one token.
+ *
+ * Every call has a deadline (`timeoutMs`, 30 s by default, per call too), calls that are
+ * safe to repeat are retried on UNAVAILABLE with exponential backoff and jitter, and
+ * failures reject with a `ConnectError` (`fieldViolations(error)` reads the fields it
+ * names). `admin` and `ingest` are the generated clients, for what the methods do not cover.
+ */
 export declare class WebhookdClient {
     /** The generated `WebhookAdmin` client, for calls the wrapper does not cover. */
     readonly admin: Client<typeof WebhookAdmin>;
     /** The generated `EventIngest` client. */
     readonly ingest: Client<typeof EventIngest>;
-    /** `address` is `host:port` or a full `http(s)://` URL. */
-    constructor(address: string, token: string);
+    private readonly timeoutMs;
+    private readonly retry;
+    /** `address` is `host:port`, `http://host:port` or `https://host:port` (TLS). */
+    constructor(address: string, token: string, options?: ClientOptions);
+    /** Runs `attempt` within the deadline, retrying UNAVAILABLE when `retry`. */
+    private call;
+    /** Installs a webhook. Not retried: a retry could create a second one. */
     createWebhook(targetUrl: string, secret: string, events: string[], opts?: ScopeIds & {
         caCertificate?: string;
         proxyUrl?: string;
-    }): Promise<Webhook>;
-    getWebhook(id: string): Promise<Webhook>;
-    /** Changes the fields given; an empty `caCertificate` or `proxyUrl` removes it. */
+    } & CallOptions): Promise<Webhook>;
+    /** One webhook, with its last event. */
+    getWebhook(id: string, opts?: CallOptions): Promise<Webhook>;
+    /** Changes the fields given (the secret only when given); an empty `caCertificate` or `proxyUrl` removes it. Not retried. */
     updateWebhook(id: string, change: {
         targetUrl?: string;
         secret?: string;
         events?: string[];
         caCertificate?: string;
         proxyUrl?: string;
-    }): Promise<Webhook>;
-    deleteWebhook(id: string): Promise<void>;
-    /** Every matching webhook, following page tokens. */
+    }, opts?: CallOptions): Promise<Webhook>;
+    /** Deletes a webhook and its history. Not retried. */
+    deleteWebhook(id: string, opts?: CallOptions): Promise<void>;
+    /** Every matching webhook, following page tokens (each page within its own deadline). */
     listWebhooks(opts?: ScopeIds & {
         includeDescendants?: boolean;
         events?: string[];
         pageSize?: number;
-    }): AsyncGenerator<Webhook>;
-    /** The webhook's recent deliveries (at most 200), filtered and sorted by the server. */
+    } & CallOptions): AsyncGenerator<Webhook>;
+    /** The event catalog. */
+    listEventTypes(opts?: CallOptions): Promise<EventType[]>;
+    /**
+     * The webhook's recent deliveries (at most 200), filtered and sorted by the server; read
+     * whole within the deadline and retried like any read.
+     */
     listEventHistory(webhookId: string, opts?: DeliveryFilter & {
         oldestFirst?: boolean;
         limit?: number;
-    }): AsyncIterable<DeliveryRecord>;
-    getDelivery(id: string): Promise<import("./gen/webhookd/v1/webhook_pb.js").DeliveryDetail>;
-    redeliverEvent(deliveryId: string): Promise<DeliveryRecord>;
-    testWebhook(webhookId: string): Promise<DeliveryRecord>;
-    /** Deliveries as their state changes, for one webhook or a scope; stop with `signal`. */
+    } & CallOptions): AsyncGenerator<DeliveryRecord>;
+    /** One delivery with its request body and headers and every attempt. */
+    getDelivery(id: string, opts?: CallOptions): Promise<DeliveryDetail>;
+    /** Sends a delivery's event again, as a new delivery with the same body bytes. Not retried. */
+    redeliverEvent(deliveryId: string, opts?: CallOptions): Promise<DeliveryRecord>;
+    /** Sends the webhook a test event. Not retried. */
+    testWebhook(webhookId: string, opts?: CallOptions): Promise<DeliveryRecord>;
+    /**
+     * Deliveries as they are created and change state, for one webhook or a scope. The watch
+     * never ends as if complete: after a server restart, a lost connection or falling behind
+     * it opens itself again with backoff and calls `onResume` (or throws with `resume: false`).
+     * Other errors (the webhook was deleted, the token refused) throw. Abort `signal` to end
+     * the loop; it has no deadline.
+     */
     watchDeliveries(target: {
         webhookId: string;
-    } | ScopeIds, opts?: DeliveryFilter & {
-        signal?: AbortSignal;
-    }): AsyncIterable<DeliveryRecord>;
+    } | ScopeIds, opts?: WatchOptions): AsyncGenerator<DeliveryRecord>;
     /** A publish request. `payload` is JSON text (sent byte for byte) or an object. */
     static event(eventName: string, payload: string | object, opts?: ScopeIds & {
         eventTimestamp?: bigint;
         idempotencyKey?: string;
     }): PublishEventInit;
+    /**
+     * Publishes one event; it is durable when the promise resolves. Without an
+     * `idempotencyKey` one is generated, so the retries made on UNAVAILABLE never store the
+     * event twice: a retry whose first attempt was stored answers with `duplicate` set and
+     * the same `eventId`.
+     */
     publishEvent(eventName: string, payload: string | object, opts?: ScopeIds & {
         eventTimestamp?: bigint;
         idempotencyKey?: string;
-    }): Promise<PublishEventResponse>;
-    /** Streams many events; answers come back in order, each once its event is durable. */
-    publishEvents(events: AsyncIterable<PublishEventInit> | Iterable<PublishEventInit>): AsyncIterable<PublishEventResponse>;
+    } & CallOptions): Promise<PublishEventResponse>;
+    /**
+     * Streams many events; answers come back in order, each once its event is durable. Not
+     * retried: if the stream breaks, send the unanswered events again with the same
+     * idempotency keys. No deadline unless `timeoutMs` is given.
+     */
+    publishEvents(events: AsyncIterable<PublishEventInit> | Iterable<PublishEventInit>, opts?: CallOptions): AsyncIterable<PublishEventResponse>;
 }

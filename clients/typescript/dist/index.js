@@ -1,8 +1,9 @@
 // Client for webhookd, generated from the same proto as the server (protoc-gen-es), over
 // gRPC with Connect for Node, plus the receiver-side signature helpers.
+import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { FieldMaskSchema } from "@bufbuild/protobuf/wkt";
-import { createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { HistoryOrder, WebhookAdmin } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest } from "./gen/webhookd/v1/ingest_pb.js";
@@ -11,43 +12,132 @@ export * from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
 export { verifyMiaSignature, verifyStandardWebhook } from "./verify.js";
-const STATUS = {
-    pending: DeliveryStatus.PENDING,
-    success: DeliveryStatus.SUCCESS,
-    error: DeliveryStatus.ERROR,
-};
-/** Both webhookd services over one HTTP/2 connection, authenticated with one token. */
+export { Code, ConnectError, fieldViolations, isRetryable } from "./errors.js";
+export const DEFAULT_RETRY = { maxAttempts: 10, initialBackoffMs: 100, maxBackoffMs: 5000 };
+/** The wait after failed attempt `attempt` (1 for the first); `unit` in [0, 1) is the jitter. */
+export function backoffMs(policy, attempt, unit) {
+    const doubled = policy.initialBackoffMs * 2 ** Math.min(Math.max(attempt - 1, 0), 20);
+    return Math.min(doubled, policy.maxBackoffMs) * (0.5 + 0.5 * Math.min(Math.max(unit, 0), 1));
+}
+function statusValue(status) {
+    if (status === undefined)
+        return DeliveryStatus.UNSPECIFIED;
+    if (typeof status === "number")
+        return status;
+    const value = { pending: DeliveryStatus.PENDING, success: DeliveryStatus.SUCCESS, error: DeliveryStatus.ERROR }[status];
+    if (value === undefined)
+        throw new TypeError(`status must be a DeliveryStatus or pending, success, error; got ${status}`);
+    return value;
+}
+/** `host:port` and `http://host:port` are plaintext; `https://host:port` is TLS, never plaintext. */
+function baseUrl(address, options) {
+    const tls = address.startsWith("https://");
+    if (!tls && (options.caCertificate !== undefined || options.clientCertificate !== undefined)) {
+        throw new TypeError("caCertificate and clientCertificate need an https:// address");
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(address) && !tls && !address.startsWith("http://")) {
+        throw new TypeError(`address must be host:port, http://host:port or https://host:port; got ${address}`);
+    }
+    return { url: /^https?:\/\//.test(address) ? address : `http://${address}`, tls };
+}
+function sleep(ms, signal) {
+    return new Promise((resolve) => {
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener("abort", done);
+            resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal?.addEventListener("abort", done, { once: true });
+    });
+}
+/**
+ * Both webhookd services over one HTTP/2 connection, authenticated with one token.
+ *
+ * Every call has a deadline (`timeoutMs`, 30 s by default, per call too), calls that are
+ * safe to repeat are retried on UNAVAILABLE with exponential backoff and jitter, and
+ * failures reject with a `ConnectError` (`fieldViolations(error)` reads the fields it
+ * names). `admin` and `ingest` are the generated clients, for what the methods do not cover.
+ */
 export class WebhookdClient {
     /** The generated `WebhookAdmin` client, for calls the wrapper does not cover. */
     admin;
     /** The generated `EventIngest` client. */
     ingest;
-    /** `address` is `host:port` or a full `http(s)://` URL. */
-    constructor(address, token) {
+    timeoutMs;
+    retry;
+    /** `address` is `host:port`, `http://host:port` or `https://host:port` (TLS). */
+    constructor(address, token, options = {}) {
         const auth = (next) => async (req) => {
             req.header.set("authorization", `Bearer ${token}`);
             return next(req);
         };
-        const baseUrl = /^https?:\/\//.test(address) ? address : `http://${address}`;
-        const transport = createGrpcTransport({ baseUrl, interceptors: [auth] });
+        const { url, tls } = baseUrl(address, options);
+        const keepaliveMs = options.keepaliveMs ?? 30_000;
+        const transport = createGrpcTransport({
+            baseUrl: url,
+            interceptors: [auth],
+            ...(keepaliveMs > 0 ? { pingIntervalMs: keepaliveMs, pingTimeoutMs: 10_000 } : {}),
+            ...(tls
+                ? {
+                    nodeOptions: {
+                        ...(options.caCertificate !== undefined ? { ca: Buffer.from(options.caCertificate) } : {}),
+                        ...(options.clientCertificate
+                            ? { cert: Buffer.from(options.clientCertificate.cert), key: Buffer.from(options.clientCertificate.key) }
+                            : {}),
+                    },
+                }
+                : {}),
+        });
         this.admin = createClient(WebhookAdmin, transport);
         this.ingest = createClient(EventIngest, transport);
+        this.timeoutMs = options.timeoutMs ?? 30_000;
+        this.retry = options.retry === false ? { ...DEFAULT_RETRY, maxAttempts: 1 } : (options.retry ?? DEFAULT_RETRY);
     }
+    /** Runs `attempt` within the deadline, retrying UNAVAILABLE when `retry`. */
+    async call(attempt, opts, retry) {
+        const budget = opts.timeoutMs ?? this.timeoutMs;
+        const deadline = Date.now() + budget;
+        const policy = retry ? this.retry : { ...this.retry, maxAttempts: 1 };
+        for (let n = 1;; n++) {
+            const left = deadline - Date.now();
+            if (left <= 0)
+                throw new ConnectError(`the call's deadline of ${budget} ms passed`, Code.DeadlineExceeded);
+            let error;
+            try {
+                return await attempt({ timeoutMs: left, signal: opts.signal });
+            }
+            catch (e) {
+                error = ConnectError.from(e);
+            }
+            const wait = backoffMs(policy, n, Math.random());
+            if (error.code !== Code.Unavailable || n >= policy.maxAttempts || opts.signal?.aborted)
+                throw error;
+            if (Date.now() + wait >= deadline) {
+                // Retrying was stopped by the deadline, not by the error.
+                throw new ConnectError(`the call's deadline of ${budget} ms passed; last error: ${error.message}`, Code.DeadlineExceeded, undefined, undefined, error);
+            }
+            await sleep(wait, opts.signal);
+        }
+    }
+    /** Installs a webhook. Not retried: a retry could create a second one. */
     createWebhook(targetUrl, secret, events, opts = {}) {
-        return this.admin.createWebhook({
+        const req = {
             scope: { companyId: opts.companyId ?? "", projectId: opts.projectId ?? "" },
             targetUrl,
             secret,
             events,
             caCertificate: opts.caCertificate ?? "",
             proxyUrl: opts.proxyUrl ?? "",
-        });
+        };
+        return this.call((o) => this.admin.createWebhook(req, o), opts, false);
     }
-    getWebhook(id) {
-        return this.admin.getWebhook({ id });
+    /** One webhook, with its last event. */
+    getWebhook(id, opts = {}) {
+        return this.call((o) => this.admin.getWebhook({ id }, o), opts, true);
     }
-    /** Changes the fields given; an empty `caCertificate` or `proxyUrl` removes it. */
-    updateWebhook(id, change) {
+    /** Changes the fields given (the secret only when given); an empty `caCertificate` or `proxyUrl` removes it. Not retried. */
+    updateWebhook(id, change, opts = {}) {
         const paths = Object.entries({
             target_url: change.targetUrl,
             secret: change.secret,
@@ -57,57 +147,115 @@ export class WebhookdClient {
         })
             .filter(([, v]) => v !== undefined)
             .map(([k]) => k);
-        return this.admin.updateWebhook({ id, ...change, updateMask: create(FieldMaskSchema, { paths }) });
+        const req = { id, ...change, updateMask: create(FieldMaskSchema, { paths }) };
+        return this.call((o) => this.admin.updateWebhook(req, o), opts, false);
     }
-    async deleteWebhook(id) {
-        await this.admin.deleteWebhook({ id });
+    /** Deletes a webhook and its history. Not retried. */
+    async deleteWebhook(id, opts = {}) {
+        await this.call((o) => this.admin.deleteWebhook({ id }, o), opts, false);
     }
-    /** Every matching webhook, following page tokens. */
+    /** Every matching webhook, following page tokens (each page within its own deadline). */
     async *listWebhooks(opts = {}) {
         let pageToken = "";
         do {
-            const page = await this.admin.listWebhooks({
+            const req = {
                 scope: { companyId: opts.companyId ?? "", projectId: opts.projectId ?? "" },
                 includeDescendants: opts.includeDescendants ?? false,
                 events: opts.events ?? [],
                 pageSize: opts.pageSize ?? 0,
                 pageToken,
-            });
+            };
+            const page = await this.call((o) => this.admin.listWebhooks(req, o), opts, true);
             yield* page.webhooks;
             pageToken = page.nextPageToken;
         } while (pageToken);
     }
-    /** The webhook's recent deliveries (at most 200), filtered and sorted by the server. */
-    listEventHistory(webhookId, opts = {}) {
-        return this.admin.listEventHistory({
+    /** The event catalog. */
+    async listEventTypes(opts = {}) {
+        return (await this.call((o) => this.admin.listEventTypes({}, o), opts, true)).eventTypes;
+    }
+    /**
+     * The webhook's recent deliveries (at most 200), filtered and sorted by the server; read
+     * whole within the deadline and retried like any read.
+     */
+    async *listEventHistory(webhookId, opts = {}) {
+        const req = {
             webhookId,
             eventTypes: opts.eventTypes ?? [],
-            status: opts.status ? STATUS[opts.status] : DeliveryStatus.UNSPECIFIED,
+            status: statusValue(opts.status),
             statusCodes: opts.statusCodes ?? [],
             order: opts.oldestFirst ? HistoryOrder.OLDEST_FIRST : HistoryOrder.NEWEST_FIRST,
             limit: opts.limit ?? 0,
-        });
+        };
+        const all = await this.call(async (o) => {
+            const records = [];
+            for await (const r of this.admin.listEventHistory(req, o))
+                records.push(r);
+            return records;
+        }, opts, true);
+        yield* all;
     }
-    getDelivery(id) {
-        return this.admin.getDelivery({ id });
+    /** One delivery with its request body and headers and every attempt. */
+    getDelivery(id, opts = {}) {
+        return this.call((o) => this.admin.getDelivery({ id }, o), opts, true);
     }
-    redeliverEvent(deliveryId) {
-        return this.admin.redeliverEvent({ deliveryId });
+    /** Sends a delivery's event again, as a new delivery with the same body bytes. Not retried. */
+    redeliverEvent(deliveryId, opts = {}) {
+        return this.call((o) => this.admin.redeliverEvent({ deliveryId }, o), opts, false);
     }
-    testWebhook(webhookId) {
-        return this.admin.testWebhook({ webhookId });
+    /** Sends the webhook a test event. Not retried. */
+    testWebhook(webhookId, opts = {}) {
+        return this.call((o) => this.admin.testWebhook({ webhookId }, o), opts, false);
     }
-    /** Deliveries as their state changes, for one webhook or a scope; stop with `signal`. */
-    watchDeliveries(target, opts = {}) {
+    /**
+     * Deliveries as they are created and change state, for one webhook or a scope. The watch
+     * never ends as if complete: after a server restart, a lost connection or falling behind
+     * it opens itself again with backoff and calls `onResume` (or throws with `resume: false`).
+     * Other errors (the webhook was deleted, the token refused) throw. Abort `signal` to end
+     * the loop; it has no deadline.
+     */
+    async *watchDeliveries(target, opts = {}) {
         const t = "webhookId" in target
             ? { case: "webhookId", value: target.webhookId }
             : { case: "scope", value: { companyId: target.companyId ?? "", projectId: target.projectId ?? "" } };
-        return this.admin.watchDeliveries({
+        const req = {
             target: t,
             eventTypes: opts.eventTypes ?? [],
-            status: opts.status ? STATUS[opts.status] : DeliveryStatus.UNSPECIFIED,
+            status: statusValue(opts.status),
             statusCodes: opts.statusCodes ?? [],
-        }, { signal: opts.signal });
+        };
+        let failures = 0;
+        let broken;
+        for (;;) {
+            let error;
+            try {
+                const onHeader = () => {
+                    // The server answers a watch's headers at once: the watch is open.
+                    if (broken)
+                        opts.onResume?.(broken);
+                    broken = undefined;
+                    failures = 0;
+                };
+                for await (const record of this.admin.watchDeliveries(req, { signal: opts.signal, timeoutMs: 0, onHeader })) {
+                    yield record;
+                }
+                // The server never ends a watch as complete: an end is a break.
+                error = new ConnectError("the watch ended", Code.Unavailable);
+            }
+            catch (e) {
+                error = ConnectError.from(e);
+            }
+            if (opts.signal?.aborted)
+                return;
+            if (opts.resume === false || (error.code !== Code.Unavailable && error.code !== Code.ResourceExhausted)) {
+                throw error;
+            }
+            broken ??= error;
+            failures++;
+            await sleep(backoffMs(this.retry, failures, Math.random()), opts.signal);
+            if (opts.signal?.aborted)
+                return;
+        }
     }
     /** A publish request. `payload` is JSON text (sent byte for byte) or an object. */
     static event(eventName, payload, opts = {}) {
@@ -119,14 +267,25 @@ export class WebhookdClient {
             idempotencyKey: opts.idempotencyKey ?? "",
         };
     }
+    /**
+     * Publishes one event; it is durable when the promise resolves. Without an
+     * `idempotencyKey` one is generated, so the retries made on UNAVAILABLE never store the
+     * event twice: a retry whose first attempt was stored answers with `duplicate` set and
+     * the same `eventId`.
+     */
     publishEvent(eventName, payload, opts = {}) {
-        return this.ingest.publishEvent(WebhookdClient.event(eventName, payload, opts));
+        const req = WebhookdClient.event(eventName, payload, { ...opts, idempotencyKey: opts.idempotencyKey || randomUUID() });
+        return this.call((o) => this.ingest.publishEvent(req, o), opts, true);
     }
-    /** Streams many events; answers come back in order, each once its event is durable. */
-    publishEvents(events) {
+    /**
+     * Streams many events; answers come back in order, each once its event is durable. Not
+     * retried: if the stream breaks, send the unanswered events again with the same
+     * idempotency keys. No deadline unless `timeoutMs` is given.
+     */
+    publishEvents(events, opts = {}) {
         async function* all() {
             yield* events;
         }
-        return this.ingest.publishEvents(all());
+        return this.ingest.publishEvents(all(), { signal: opts.signal, timeoutMs: opts.timeoutMs ?? 0 });
     }
 }

@@ -5,8 +5,15 @@ import { resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { Code, ConnectError } from "@connectrpc/connect";
-import { DeliveryStatus, verifyMiaSignature, verifyStandardWebhook, WebhookdClient } from "@webhookd/client";
+import {
+  Code,
+  ConnectError,
+  DeliveryStatus,
+  fieldViolations,
+  verifyMiaSignature,
+  verifyStandardWebhook,
+  WebhookdClient,
+} from "@webhookd/client";
 
 import { Receiver, startServer, type RunningServer } from "./server.js";
 
@@ -64,10 +71,15 @@ test("an invalid request rejects with INVALID_ARGUMENT naming the field", async 
     const err = ConnectError.from(e);
     assert.equal(err.code, Code.InvalidArgument);
     assert.match(err.rawMessage, /^target_url:/);
+    assert.deepEqual(fieldViolations(e).map((v) => v.field), ["target_url"]);
     return true;
   });
   const nobody = new WebhookdClient(server.address, "not-a-token");
-  await assert.rejects(nobody.admin.listEventTypes({}), (e: unknown) => ConnectError.from(e).code === Code.Unauthenticated);
+  await assert.rejects(nobody.listEventTypes(), (e: unknown) => {
+    assert.equal(ConnectError.from(e).code, Code.Unauthenticated);
+    assert.deepEqual(fieldViolations(e), [], "an error without BadRequest details names no field");
+    return true;
+  });
 });
 
 test("the README examples run", async () => {
@@ -84,6 +96,7 @@ test("the README examples run", async () => {
     },
   });
   assert.match(out, /published .* to 1 webhook\(s\)/);
+  assert.match(out, /refused: 3 \[\s+\{ field: 'target_url'/);
   const { handle } = await import("../examples/receiver.js");
   const got = await receiver.next();
   const event = handle(got.body, got.headers);

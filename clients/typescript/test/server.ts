@@ -25,56 +25,88 @@ async function freePort(): Promise<number> {
 
 export interface RunningServer {
   address: string;
+  port: number;
   admin: string;
   publisher: string;
+  /** Stops the process (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
+  /** Starts it again on the same address, database and data directory. */
+  start(): Promise<void>;
 }
 
-export async function startServer(): Promise<RunningServer> {
-  const binary = process.env.WEBHOOKD_BIN ?? join(repo, "target", "debug", "webhookd");
+const binary = process.env.WEBHOOKD_BIN ?? join(repo, "target", "debug", "webhookd");
+export const PKI = process.env.WEBHOOKD_TEST_PKI;
+
+/**
+ * A webhookd process. Servers after the first share its database (WEBHOOKD_TEST_DATABASE_URL)
+ * and its tokens; `extra` adds `serve` flags; `tls` makes the readiness probe speak TLS
+ * with the test PKI's CA and client certificate.
+ */
+export async function startServer(opts: { extra?: string[]; tls?: boolean; tokens?: { admin: string; publisher: string } } = {}): Promise<RunningServer> {
   if (!existsSync(binary)) throw new Error(`${binary} not found: run cargo build first or set WEBHOOKD_BIN`);
+  if (opts.tokens && !process.env.WEBHOOKD_TEST_DATABASE_URL) {
+    throw new Error("a second server needs WEBHOOKD_TEST_DATABASE_URL (cargo test sets it)");
+  }
   const tmp = mkdtempSync(join(tmpdir(), "webhookd-ts-"));
   chmodSync(tmp, 0o755); // the embedded PostgreSQL runs as an unprivileged user
   const data = join(tmp, "data");
   const db = process.env.WEBHOOKD_TEST_DATABASE_URL ? ["--database-url", process.env.WEBHOOKD_TEST_DATABASE_URL] : [];
-  const address = `127.0.0.1:${await freePort()}`;
-  const child: ChildProcess = spawn(
-    binary,
-    ["serve", "--listen", address, "--data-dir", data, "--allow-targets", "127.0.0.1/32", ...db],
-    { env: { ...process.env, RUST_LOG: "warn" }, stdio: ["ignore", "inherit", "inherit"] },
-  );
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
   const tokenFile = join(data, "admin.token");
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error("webhookd exited during start");
-    if (existsSync(tokenFile)) {
-      try {
-        await new WebhookdClient(address, readFileSync(tokenFile, "utf8").trim()).admin.listEventTypes({});
-        break;
-      } catch {
-        // not serving yet
-      }
-    }
-    if (Date.now() > deadline) throw new Error("webhookd did not start within 60 s");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const publisher = execFileSync(binary, ["token", "create", "--role", "publisher", "--data-dir", data, ...db], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "ignore"],
-  }).trim();
-  return {
+  const cli = (...args: string[]) =>
+    execFileSync(binary, [...args, "--data-dir", data, ...db], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  // On a shared database only the first server writes the bootstrap token: others get their own.
+  const admin = opts.tokens?.admin ?? (db.length ? cli("token", "create", "--role", "admin") : "");
+  let child: ChildProcess | undefined;
+  const server: RunningServer = {
     address,
-    admin: readFileSync(tokenFile, "utf8").trim(),
-    publisher,
+    port,
+    admin,
+    publisher: opts.tokens?.publisher ?? "",
+    async start() {
+      const proc = spawn(
+        binary,
+        ["serve", "--listen", address, "--data-dir", data, "--allow-targets", "127.0.0.1/32", ...db, ...(opts.extra ?? [])],
+        { env: { ...process.env, RUST_LOG: "warn" }, stdio: ["ignore", "inherit", "inherit"] },
+      );
+      child = proc;
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        if (proc.exitCode !== null) throw new Error("webhookd exited during start");
+        const token = server.admin || (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : "");
+        if (token) {
+          const tls = opts.tls && PKI
+            ? {
+                caCertificate: readFileSync(join(PKI, "ca.pem")),
+                clientCertificate: { cert: readFileSync(join(PKI, "client.pem")), key: readFileSync(join(PKI, "client.key")) },
+              }
+            : {};
+          const url = opts.tls ? `https://localhost:${port}` : address;
+          try {
+            await new WebhookdClient(url, token, { retry: false, timeoutMs: 2000, ...tls }).listEventTypes();
+            server.admin = token;
+            return;
+          } catch {
+            // not serving yet
+          }
+        }
+        if (Date.now() > deadline) throw new Error("webhookd did not start within 60 s");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     stop: () =>
       new Promise((ok) => {
-        child.once("exit", () => {
-          rmSync(tmp, { recursive: true, force: true });
-          ok();
-        });
-        child.kill("SIGTERM");
+        const proc = child;
+        if (!proc || proc.exitCode !== null) return ok();
+        proc.once("exit", () => ok());
+        proc.kill("SIGTERM");
       }),
   };
+  await server.start();
+  if (!server.publisher) server.publisher = cli("token", "create", "--role", "publisher");
+  process.once("exit", () => rmSync(tmp, { recursive: true, force: true }));
+  return server;
 }
 
 export interface Received {

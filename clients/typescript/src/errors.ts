@@ -1,0 +1,59 @@
+// webhookd's errors are Connect errors; these helpers read what the server put in them.
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { Code, ConnectError } from "@connectrpc/connect";
+
+export { Code, ConnectError };
+
+/** One field the server refused, from an error's `google.rpc.BadRequest` details. */
+export interface FieldViolation {
+  field: string;
+  description: string;
+}
+
+const BAD_REQUEST = "google.rpc.BadRequest";
+
+/**
+ * The fields an error names (INVALID_ARGUMENT, and RESOURCE_EXHAUSTED for a field too
+ * large), decoded from its `google.rpc.BadRequest` details; empty for any other error.
+ */
+export function fieldViolations(error: unknown): FieldViolation[] {
+  const err = ConnectError.from(error);
+  const out: FieldViolation[] = [];
+  for (const detail of err.details) {
+    if ("type" in detail && detail.type === BAD_REQUEST && detail.value instanceof Uint8Array) {
+      out.push(...decodeBadRequest(detail.value));
+    }
+  }
+  return out;
+}
+
+/** Whether sending the same call again may succeed: the server was unavailable. */
+export function isRetryable(error: unknown): boolean {
+  return ConnectError.from(error).code === Code.Unavailable;
+}
+
+// google.rpc.BadRequest { repeated FieldViolation field_violations = 1; }
+// FieldViolation { string field = 1; string description = 2; ... }
+// Decoded with the protobuf runtime's wire reader: no generated googleapis package is
+// published for @bufbuild/protobuf v2 on npm.
+function decodeBadRequest(bytes: Uint8Array): FieldViolation[] {
+  const reader = new BinaryReader(bytes);
+  const out: FieldViolation[] = [];
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field !== 1) {
+      reader.skip(wireType);
+      continue;
+    }
+    const inner = new BinaryReader(reader.bytes());
+    const violation: FieldViolation = { field: "", description: "" };
+    while (inner.pos < inner.len) {
+      const [f, w] = inner.tag();
+      if (f === 1) violation.field = inner.string();
+      else if (f === 2) violation.description = inner.string();
+      else inner.skip(w);
+    }
+    out.push(violation);
+  }
+  return out;
+}

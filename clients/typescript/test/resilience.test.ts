@@ -1,0 +1,186 @@
+// Deadlines, retries across a restart, watches that resume or end, TLS, and paging.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer as createNetServer, type Socket } from "node:net";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+import { backoffMs, Code, ConnectError, DEFAULT_RETRY, DeliveryStatus, WebhookdClient } from "@webhookd/client";
+
+import { PKI, Receiver, startServer, type RunningServer } from "./server.js";
+
+let server: RunningServer;
+// Companies of their own, so that the suite can run again on the same database.
+const restartCompany = `restart-ts-${randomUUID()}`;
+const pagesCompany = `pages-ts-${randomUUID()}`;
+
+before(async () => {
+  server = await startServer();
+});
+after(async () => {
+  await server.stop();
+});
+
+async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const code = (expected: Code) => (e: unknown) => {
+  assert.equal(ConnectError.from(e).code, expected, String(e));
+  return true;
+};
+
+test("backoff doubles to its cap with jitter", () => {
+  assert.deepEqual([1, 2, 3, 7, 30].map((n) => backoffMs(DEFAULT_RETRY, n, 1)), [100, 200, 400, 5000, 5000]);
+  assert.equal(backoffMs(DEFAULT_RETRY, 1, 0), 50);
+});
+
+test("a call past its deadline rejects with DEADLINE_EXCEEDED", async () => {
+  // Accepts connections and never answers.
+  const held: Socket[] = [];
+  const silent = createNetServer((s) => held.push(s));
+  await new Promise<void>((ok) => silent.listen(0, "127.0.0.1", ok));
+  const address = `127.0.0.1:${(silent.address() as { port: number }).port}`;
+  const client = new WebhookdClient(address, "whk_x", { timeoutMs: 300 });
+  const started = Date.now();
+  await assert.rejects(client.listEventTypes(), code(Code.DeadlineExceeded));
+  await assert.rejects(client.publishEvent("tag_created", { i: 1 }, { timeoutMs: 200 }), code(Code.DeadlineExceeded));
+  assert.ok(Date.now() - started < 10_000);
+  held.forEach((s) => s.destroy());
+  silent.close();
+});
+
+test("an aborted call rejects with CANCELED", async () => {
+  const client = new WebhookdClient(server.address, server.admin);
+  const abort = new AbortController();
+  abort.abort();
+  await assert.rejects(client.listEventTypes({ signal: abort.signal }), code(Code.Canceled));
+});
+
+test("a publish waits through a restart, and a watch resumes and says so", async () => {
+  const other = await startServer({ tokens: { admin: server.admin, publisher: server.publisher } });
+  const receiver = await Receiver.start();
+  try {
+    await restartAndResume(other, receiver);
+  } finally {
+    await other.stop();
+    await receiver.close();
+  }
+});
+
+async function restartAndResume(other: RunningServer, receiver: Receiver): Promise<void> {
+  const admin = new WebhookdClient(other.address, other.admin);
+  const publisher = new WebhookdClient(other.address, other.publisher);
+  const hook = await admin.createWebhook(receiver.url, "ts-secret-value-1", ["tag_created"], { companyId: restartCompany });
+  const stop = new AbortController();
+  const seen: string[] = [];
+  const resumed: ConnectError[] = [];
+  const watching = (async () => {
+    for await (const r of admin.watchDeliveries(
+      { webhookId: hook.id },
+      { status: DeliveryStatus.SUCCESS, signal: stop.signal, onResume: (e) => resumed.push(e) },
+    )) {
+      seen.push(r.eventId);
+    }
+  })();
+  // The watch is open once it reports a delivery (one published before it opened is not).
+  const published: string[] = [];
+  for (let i = 0; !seen.some((e) => published.includes(e)); i++) {
+    assert.ok(i < 150, "the watch reported none of the deliveries");
+    published.push((await publisher.publishEvent("tag_created", { i: 100 + i }, { companyId: restartCompany })).eventId);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  await other.stop();
+  await assert.rejects(
+    new WebhookdClient(other.address, other.publisher, { retry: false }).publishEvent("tag_created", { i: 0 }),
+    code(Code.Unavailable),
+  );
+  const publishing = publisher.publishEvent("tag_created", { i: 2 }, { companyId: restartCompany });
+  await other.start();
+  const second = await publishing;
+  assert.equal(second.duplicate, false, "the publish waited for the server");
+
+  // Once resumed, the watch sees what happens next (it may have missed what happened while away).
+  await until(() => resumed.length > 0, "the watch to resume");
+  assert.equal(resumed.length, 1);
+  assert.equal(resumed[0].code, Code.Unavailable);
+  const third = await publisher.publishEvent("tag_created", { i: 3 }, { companyId: restartCompany });
+  await until(() => seen.includes(third.eventId), "the delivery after the resume");
+  stop.abort();
+  await watching; // aborting ends the loop without an error
+  const stored: string[] = [];
+  for await (const r of admin.listEventHistory(hook.id)) stored.push(r.eventId);
+  assert.deepEqual(stored.sort(), [...published, second.eventId, third.eventId].sort(), "each event stored once");
+
+  // Without resume, the same break throws. The watch is open once it reports a delivery
+  // (publish until it does: one published before it opened would not be reported).
+  const once = admin.watchDeliveries({ webhookId: hook.id }, { resume: false });
+  const first4 = once.next();
+  let opened = false;
+  first4.then(() => (opened = true), () => (opened = true));
+  for (let i = 4; !opened; i++) {
+    await publisher.publishEvent("tag_created", { i }, { companyId: restartCompany });
+    await Promise.race([first4, new Promise((r) => setTimeout(r, 200))]);
+  }
+  assert.ok(!(await first4).done);
+  await other.stop();
+  await assert.rejects(
+    (async () => {
+      for await (const _ of once) {
+        // deliveries until the server goes
+      }
+    })(),
+    code(Code.Unavailable),
+  );
+}
+
+test("TLS with a custom CA and a client certificate; https never falls back to plaintext", async () => {
+  assert.ok(PKI, "the TLS test needs WEBHOOKD_TEST_PKI (cargo test sets it)");
+  const pki = PKI;
+  const tls = await startServer({
+    tls: true,
+    tokens: { admin: server.admin, publisher: server.publisher },
+    extra: ["--tls-cert", join(pki, "server.pem"), "--tls-key", join(pki, "server.key"), "--tls-client-ca", join(pki, "ca.pem")],
+  });
+  try {
+    await tlsChecks(tls, pki);
+  } finally {
+    await tls.stop();
+  }
+});
+
+async function tlsChecks(tls: RunningServer, pki: string): Promise<void> {
+  const ca = readFileSync(join(pki, "ca.pem"));
+  const clientCertificate = { cert: readFileSync(join(pki, "client.pem")), key: readFileSync(join(pki, "client.key")) };
+  const url = `https://localhost:${tls.port}`;
+  const client = new WebhookdClient(url, server.admin, { caCertificate: ca, clientCertificate });
+  assert.ok((await client.listEventTypes()).some((t) => t.name === "tag_created"));
+  // Without the CA the server's certificate is refused; a plaintext client gets nowhere.
+  await assert.rejects(new WebhookdClient(url, server.admin).listEventTypes(), (e: unknown) => {
+    // Connect reports a certificate that does not verify as INTERNAL (not retried).
+    assert.match(String(e), /certificate/);
+    return [Code.Internal, Code.Unavailable].includes(ConnectError.from(e).code);
+  });
+  await assert.rejects(
+    new WebhookdClient(`localhost:${tls.port}`, server.admin, { retry: false, timeoutMs: 5000 }).listEventTypes(),
+    ConnectError, // the code depends on how the TLS listener drops the plaintext connection
+  );
+  assert.throws(() => new WebhookdClient(`http://localhost:${tls.port}`, server.admin, { caCertificate: ca }), TypeError);
+}
+
+test("listWebhooks follows every page", async () => {
+  const admin = new WebhookdClient(server.address, server.admin);
+  const made = new Set<string>();
+  for (let i = 0; i < 5; i++) {
+    made.add((await admin.createWebhook(`https://example.com/h${i}`, "12345678", ["tag_created"], { companyId: pagesCompany })).id);
+  }
+  const listed = new Set<string>();
+  for await (const h of admin.listWebhooks({ companyId: pagesCompany, pageSize: 2 })) listed.add(h.id);
+  assert.deepEqual(listed, made);
+});
