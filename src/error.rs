@@ -65,6 +65,12 @@ impl ApiError {
     }
 }
 
+impl From<crate::body::PayloadError> for ApiError {
+    fn from(e: crate::body::PayloadError) -> Self {
+        ApiError::invalid("payload", e.to_string())
+    }
+}
+
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         match e {

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod body;
 pub mod catalog;
 pub mod config;
 pub mod delivery;

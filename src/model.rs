@@ -32,8 +32,10 @@ impl std::fmt::Display for Scope {
     }
 }
 
-/// State of a delivery; the numbers are the proto enum's and the database's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// State of a delivery; the numbers are the proto enum's and the database's (and travel as
+/// numbers in notifications).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "i16", into = "i16")]
 #[repr(i16)]
 pub enum DeliveryStatus {
     /// Waiting for its first or next attempt.
@@ -44,20 +46,118 @@ pub enum DeliveryStatus {
     Error = 3,
 }
 
-impl DeliveryStatus {
-    /// From the stored number.
-    pub fn from_i16(v: i16) -> Self {
+/// One header of a request webhookd sent, as kept with the delivery (`jsonb`, an array of
+/// `{"name", "value"}` objects).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RequestHeader {
+    /// Lower-case header name.
+    pub name: String,
+    /// Its value.
+    pub value: String,
+}
+
+/// One attempt of a delivery, as kept in its `attempt_log` (a `jsonb` array, oldest first):
+/// `{"attempt", "at_us", "status_code", "error", "duration_ms", "response_body"}` with the
+/// time in Unix microseconds and the response prefix in base64.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Attempt {
+    /// 1 for the first.
+    pub attempt: i32,
+    /// When it was sent.
+    #[serde(rename = "at_us", with = "unix_micros")]
+    pub dispatch_time: std::time::SystemTime,
+    /// HTTP status, 0 when none came back.
+    pub status_code: i32,
+    /// Why it failed; empty on success.
+    pub error: String,
+    /// From sending to the answer.
+    pub duration_ms: i64,
+    /// First 1 KiB of the response body.
+    #[serde(with = "base64_bytes")]
+    pub response_body: Vec<u8>,
+}
+
+/// `SystemTime` as Unix microseconds (before the epoch reads as the epoch).
+mod unix_micros {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    pub fn serialize<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+        let us = t.duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0);
+        s.serialize_i64(us)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
+        let us: i64 = serde::Deserialize::deserialize(d)?;
+        Ok(UNIX_EPOCH + Duration::from_micros(us.max(0) as u64))
+    }
+}
+
+/// Bytes as standard base64 text.
+mod base64_bytes {
+    use base64::Engine;
+
+    pub fn serialize<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(b))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text: String = serde::Deserialize::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A stored number that names no delivery state.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown delivery status {0}")]
+pub struct UnknownStatus(pub i16);
+
+impl TryFrom<i16> for DeliveryStatus {
+    type Error = UnknownStatus;
+
+    fn try_from(v: i16) -> Result<Self, UnknownStatus> {
         match v {
-            2 => Self::Success,
-            3 => Self::Error,
-            _ => Self::Pending,
+            1 => Ok(Self::Pending),
+            2 => Ok(Self::Success),
+            3 => Ok(Self::Error),
+            other => Err(UnknownStatus(other)),
         }
+    }
+}
+
+impl From<DeliveryStatus> for i16 {
+    fn from(s: DeliveryStatus) -> i16 {
+        s as i16
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statuses_round_trip_and_unknown_numbers_are_errors() {
+        for s in [DeliveryStatus::Pending, DeliveryStatus::Success, DeliveryStatus::Error] {
+            assert_eq!(DeliveryStatus::try_from(i16::from(s)).unwrap(), s);
+            assert_eq!(serde_json::from_str::<DeliveryStatus>(&serde_json::to_string(&s).unwrap()).unwrap(), s);
+        }
+        for n in [0, 4, -1] {
+            assert!(DeliveryStatus::try_from(n).is_err(), "{n}");
+        }
+        assert!(serde_json::from_str::<DeliveryStatus>("7").is_err());
+    }
+
+    #[test]
+    fn an_attempt_reads_back_what_the_log_stores() {
+        // As migration 0003 and earlier versions wrote it.
+        let stored = r#"{"attempt":2,"at_us":1700000000123456,"status_code":503,"error":"HTTP 503","duration_ms":12,"response_body":"b2s="}"#;
+        let a: Attempt = serde_json::from_str(stored).unwrap();
+        assert_eq!(a.attempt, 2);
+        assert_eq!(a.dispatch_time, std::time::UNIX_EPOCH + std::time::Duration::from_micros(1700000000123456));
+        assert_eq!(a.response_body, b"ok");
+        let again: serde_json::Value = serde_json::to_value(&a).unwrap();
+        assert_eq!(again, serde_json::from_str::<serde_json::Value>(stored).unwrap());
+        assert!(serde_json::from_str::<Attempt>(r#"{"attempt":1}"#).is_err());
+    }
 
     #[test]
     fn containment() {

@@ -267,13 +267,13 @@ impl AdminService {
     }
 }
 
-/// A status filter: unspecified (all), PENDING, SUCCESS or ERROR, as its stored number.
-fn history_status(raw: i32) -> Result<i16, ApiError> {
+/// A status filter: unspecified (all), PENDING, SUCCESS or ERROR.
+fn history_status(raw: i32) -> Result<Option<DeliveryStatus>, ApiError> {
     match pb::DeliveryStatus::try_from(raw) {
-        Ok(pb::DeliveryStatus::Unspecified) => Ok(0),
-        Ok(pb::DeliveryStatus::Pending) => Ok(DeliveryStatus::Pending as i16),
-        Ok(pb::DeliveryStatus::Success) => Ok(DeliveryStatus::Success as i16),
-        Ok(pb::DeliveryStatus::Error) => Ok(DeliveryStatus::Error as i16),
+        Ok(pb::DeliveryStatus::Unspecified) => Ok(None),
+        Ok(pb::DeliveryStatus::Pending) => Ok(Some(DeliveryStatus::Pending)),
+        Ok(pb::DeliveryStatus::Success) => Ok(Some(DeliveryStatus::Success)),
+        Ok(pb::DeliveryStatus::Error) => Ok(Some(DeliveryStatus::Error)),
         Err(_) => Err(ApiError::invalid("status", format!("unknown status {raw}"))),
     }
 }
@@ -406,7 +406,7 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
             "message": "This is a test event sent by webhookd.",
         })
         .to_string();
-        let body = super::ingest::build_body(TEST_EVENT, now_ms as i64, &payload)?;
+        let body = crate::body::delivery_body(TEST_EVENT, now_ms as i64, &payload).map_err(ApiError::from)?;
         let d = self
             .storage
             .test_delivery(w.id, &w.scope, TEST_EVENT, now_ms as i64, &body)

@@ -54,7 +54,7 @@ pub fn webhook(w: WebhookRow) -> pb::Webhook {
 
 /// Proto record of a stored delivery.
 pub fn delivery(d: DeliveryRow) -> pb::DeliveryRecord {
-    let status = status(d.status()) as i32;
+    let status = status(d.status) as i32;
     pb::DeliveryRecord {
         id: d.id.to_string(),
         webhook_id: d.webhook_id.to_string(),
@@ -67,30 +67,13 @@ pub fn delivery(d: DeliveryRow) -> pb::DeliveryRecord {
         duration_ms: d.duration_ms,
         error: d.error,
         create_time: Some(d.create_time.into()),
-        next_attempt_time: if d.status == DeliveryStatus::Pending as i16 {
-            d.next_attempt_time.map(Into::into)
-        } else {
-            None
-        },
+        next_attempt_time: if d.status == DeliveryStatus::Pending { d.next_attempt_time.map(Into::into) } else { None },
     }
 }
 
 /// Proto detail of a stored delivery with its body, headers and attempts.
 pub fn delivery_detail(d: DeliveryDetail) -> pb::DeliveryDetail {
-    let request_headers = d
-        .request_headers
-        .as_ref()
-        .and_then(|h| h.as_array())
-        .map(|items| {
-            items
-                .iter()
-                .map(|h| pb::Header {
-                    name: h["name"].as_str().unwrap_or_default().to_string(),
-                    value: h["value"].as_str().unwrap_or_default().to_string(),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let request_headers = d.request_headers.into_iter().map(|h| pb::Header { name: h.name, value: h.value }).collect();
     let response_status = d.delivery.status_code;
     pb::DeliveryDetail {
         delivery: Some(delivery(d.delivery)),

@@ -2,7 +2,6 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::value::RawValue;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
@@ -11,6 +10,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::{validate, ResponseStream};
 use crate::auth::{Authenticator, Principal, Role};
+use crate::body::delivery_body;
 use crate::catalog::Catalog;
 use crate::error::{echo, ApiError};
 use crate::pb;
@@ -70,7 +70,7 @@ impl IngestService {
             return Err(ApiError::invalid("idempotency_key", format!("must be at most {MAX_KEY_BYTES} bytes")));
         }
         who.check_scope(&scope)?;
-        let body = build_body(&r.event_name, timestamp_ms, &r.payload)?;
+        let body = delivery_body(&r.event_name, timestamp_ms, &r.payload)?;
         Ok(NewEvent {
             name: r.event_name,
             scope,
@@ -79,28 +79,6 @@ impl IngestService {
             body,
         })
     }
-}
-
-/// The delivery body, built once: `{"eventName":…,"eventTimestamp":…,"payload":…}` with
-/// the payload's own bytes, so numbers keep their exact text.
-pub fn build_body(name: &str, timestamp_ms: i64, payload: &str) -> Result<Vec<u8>, ApiError> {
-    if payload.trim().is_empty() {
-        return Err(ApiError::invalid("payload", "is required: the text of a JSON object"));
-    }
-    let raw: &RawValue =
-        serde_json::from_str(payload).map_err(|e| ApiError::invalid("payload", format!("not valid JSON: {e}")))?;
-    if !raw.get().starts_with('{') {
-        return Err(ApiError::invalid("payload", "must be a JSON object"));
-    }
-    let mut body = Vec::with_capacity(raw.get().len() + name.len() + 64);
-    body.extend_from_slice(b"{\"eventName\":");
-    serde_json::to_writer(&mut body, name).expect("writing to a Vec");
-    body.extend_from_slice(b",\"eventTimestamp\":");
-    body.extend_from_slice(timestamp_ms.to_string().as_bytes());
-    body.extend_from_slice(b",\"payload\":");
-    body.extend_from_slice(raw.get().as_bytes());
-    body.push(b'}');
-    Ok(body)
 }
 
 type Reply = oneshot::Sender<Result<Published, ApiError>>;
@@ -284,26 +262,4 @@ fn read_ahead(mut incoming: Streaming<pb::PublishEventRequest>) -> mpsc::Unbound
         }
     });
     rx
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn body_keeps_the_payload_bytes() {
-        let payload = r#"{"id": 1700000000123, "big": 123456789012345678901234567890, "f": 1.50, "nested": {"a": [1, {"b": null}]}}"#;
-        let body = build_body("project_created", 1700000000123, payload).unwrap();
-        let want = format!(r#"{{"eventName":"project_created","eventTimestamp":1700000000123,"payload":{payload}}}"#);
-        assert_eq!(String::from_utf8(body).unwrap(), want);
-    }
-
-    #[test]
-    fn payload_must_be_an_object() {
-        for bad in ["", "  ", "[1,2]", "42", "\"s\"", "{", "{\"a\":1} trailing", "null"] {
-            let e = build_body("tag_created", 1, bad).unwrap_err();
-            assert!(matches!(e, ApiError::InvalidArgument { ref field, .. } if field == "payload"), "{bad:?}: {e:?}");
-        }
-        assert!(build_body("tag_created", 1, " {\"a\":1} ").is_ok());
-    }
 }

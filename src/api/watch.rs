@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{convert, ResponseStream};
-use crate::model::Scope;
+use crate::model::{DeliveryStatus, Scope};
 use crate::pb;
 use crate::storage::history::{Watched, DELIVERY_CHANNEL};
 use crate::storage::{notify, Storage};
@@ -50,8 +50,8 @@ pub struct WatchFilter {
     pub scope: Scope,
     /// Any of these names; empty for all.
     pub event_types: Vec<String>,
-    /// This status number; 0 for all.
-    pub status: i16,
+    /// This state; `None` for all.
+    pub status: Option<DeliveryStatus>,
     /// Any of these codes; empty for all.
     pub status_codes: Vec<i32>,
 }
@@ -62,7 +62,7 @@ impl WatchFilter {
         self.webhook_id.is_none_or(|id| id == d.webhook_id)
             && self.scope.contains(&w.scope())
             && (self.event_types.is_empty() || self.event_types.contains(&d.event_type))
-            && (self.status == 0 || self.status == d.status)
+            && self.status.is_none_or(|s| s == d.status)
             && (self.status_codes.is_empty() || self.status_codes.contains(&d.status_code))
     }
 }

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::http::{Clients, HttpSettings};
 use super::policy::{classify_status, RetryPolicy, Verdict};
 use super::signing;
-use crate::model::DeliveryStatus;
+use crate::model::{DeliveryStatus, RequestHeader};
 use crate::storage::deliveries::{Claimed, Next, Outcome};
 use crate::storage::events::DUE_CHANNEL;
 use crate::storage::notify;
@@ -284,12 +284,10 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
         },
     };
     tracing::debug!(delivery_id = %c.id, webhook_id = %c.webhook_id, attempt = c.attempt, status_code, ?next, "delivery attempted");
-    let request_headers = serde_json::Value::Array(
-        headers
-            .iter()
-            .map(|(n, v)| serde_json::json!({ "name": n.as_str(), "value": v.to_str().unwrap_or_default() }))
-            .collect(),
-    );
+    let request_headers = headers
+        .iter()
+        .map(|(n, v)| RequestHeader { name: n.as_str().into(), value: v.to_str().unwrap_or_default().into() })
+        .collect();
     Outcome {
         id: c.id,
         claim_token: c.claim_token,

@@ -2,11 +2,12 @@
 
 use std::time::{Duration, SystemTime};
 
+use tokio_postgres::types::Json;
 use uuid::Uuid;
 
 use super::history::{DeliveryRow, Watched, DELIVERY_CHANNEL};
 use super::{Storage, StorageError};
-use crate::model::DeliveryStatus;
+use crate::model::{Attempt, DeliveryStatus, RequestHeader};
 use crate::secret::Secret;
 
 /// Completed deliveries kept per webhook.
@@ -65,8 +66,8 @@ pub struct Outcome {
     pub duration_ms: i64,
     /// First 1 KiB of the response.
     pub response_body: Vec<u8>,
-    /// Headers sent, as `[{"name":…,"value":…}]`.
-    pub request_headers: serde_json::Value,
+    /// Headers sent.
+    pub request_headers: Vec<RequestHeader>,
     /// What follows.
     pub next: Next,
 }
@@ -126,7 +127,7 @@ impl Storage {
         let mut headers = Vec::with_capacity(outcomes.len());
         let mut bodies = Vec::with_capacity(outcomes.len());
         let mut next_times = Vec::with_capacity(outcomes.len());
-        let mut attempts = Vec::with_capacity(outcomes.len());
+        let mut entries = Vec::with_capacity(outcomes.len());
         for o in outcomes {
             let (status, next_time) = match o.next {
                 Next::Done(s) => (s, None),
@@ -139,10 +140,17 @@ impl Storage {
             times.push(o.dispatch_time);
             durations.push(o.duration_ms);
             errors.push(o.error.as_str());
-            headers.push(&o.request_headers);
+            headers.push(Json(&o.request_headers));
             bodies.push(o.response_body.as_slice());
             next_times.push(next_time);
-            attempts.push(o.attempt);
+            entries.push(Json(Attempt {
+                attempt: o.attempt,
+                dispatch_time: o.dispatch_time,
+                status_code: o.status_code,
+                error: o.error.clone(),
+                duration_ms: o.duration_ms,
+                response_body: o.response_body.clone(),
+            }));
         }
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
@@ -164,24 +172,26 @@ impl Storage {
                     &headers,
                     &bodies,
                     &next_times,
-                    &attempts,
+                    &entries,
                 ],
             )
             .await?;
         if rows.len() < outcomes.len() {
             tracing::warn!(lost = outcomes.len() - rows.len(), "claims lost before their outcomes were recorded");
         }
-        let recorded: Vec<Watched> = rows
+        let recorded = rows
             .iter()
-            .map(|r| Watched {
-                delivery: DeliveryRow::from_row(r),
-                company_id: r.get("company_id"),
-                project_id: r.get("project_id"),
+            .map(|r| {
+                Ok(Watched {
+                    delivery: DeliveryRow::from_row(r)?,
+                    company_id: r.get("company_id"),
+                    project_id: r.get("project_id"),
+                })
             })
-            .collect();
+            .collect::<Result<Vec<Watched>, tokio_postgres::Error>>()?;
         let mut finished: Vec<Uuid> = recorded
             .iter()
-            .filter(|w| w.delivery.status != DeliveryStatus::Pending as i16)
+            .filter(|w| w.delivery.status != DeliveryStatus::Pending)
             .map(|w| w.delivery.webhook_id)
             .collect();
         finished.sort_unstable();
@@ -256,7 +266,7 @@ mod tests {
                 webhook_id: Uuid::from_u128(1),
                 event_id: Uuid::from_u128(2),
                 event_type: "tag_created".into(),
-                status: 2,
+                status: DeliveryStatus::Success,
                 status_code: 200,
                 dispatch_time: Some(SystemTime::now()),
                 attempts: 1,

@@ -6,11 +6,12 @@ use std::time::SystemTime;
 use futures_util::{pin_mut, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
+use tokio_postgres::types::Json;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::{Storage, StorageError};
-use crate::model::{DeliveryStatus, Scope};
+use crate::model::{Attempt, DeliveryStatus, RequestHeader, Scope};
 
 /// Notification channel carrying delivery state changes (JSON arrays of [`Watched`]).
 pub const DELIVERY_CHANNEL: &str = "webhookd_delivery";
@@ -26,8 +27,8 @@ pub struct DeliveryRow {
     pub event_id: Uuid,
     /// Event name.
     pub event_type: String,
-    /// Stored status number (1 pending, 2 success, 3 error).
-    pub status: i16,
+    /// Its state.
+    pub status: DeliveryStatus,
     /// Latest HTTP status, 0 when none.
     pub status_code: i32,
     /// Latest attempt time.
@@ -45,18 +46,14 @@ pub struct DeliveryRow {
 }
 
 impl DeliveryRow {
-    /// Its status.
-    pub fn status(&self) -> DeliveryStatus {
-        DeliveryStatus::from_i16(self.status)
-    }
-
-    pub(crate) fn from_row(r: &Row) -> Self {
-        Self {
+    /// The row's columns; a status number that names no state is an error.
+    pub(crate) fn from_row(r: &Row) -> Result<Self, tokio_postgres::Error> {
+        Ok(Self {
             id: r.get("id"),
             webhook_id: r.get("webhook_id"),
             event_id: r.get("event_id"),
             event_type: r.get("event_type"),
-            status: r.get("status"),
+            status: r.try_get("status")?,
             status_code: r.get("status_code"),
             dispatch_time: r.get("dispatch_time"),
             attempts: r.get("attempts"),
@@ -64,7 +61,7 @@ impl DeliveryRow {
             error: r.get("error"),
             create_time: r.get("create_time"),
             next_attempt_time: r.get("next_attempt_time"),
-        }
+        })
     }
 }
 
@@ -94,42 +91,14 @@ pub struct HistoryFilter {
     pub webhook_id: Uuid,
     /// Any of these event names; empty for all.
     pub event_types: Vec<String>,
-    /// This status number; 0 for all.
-    pub status: i16,
+    /// This state; `None` for all.
+    pub status: Option<DeliveryStatus>,
     /// Any of these codes; empty for all.
     pub status_codes: Vec<i32>,
     /// Oldest first instead of newest first.
     pub oldest_first: bool,
     /// At most this many.
     pub limit: i64,
-}
-
-/// One attempt of a delivery.
-#[derive(Debug, Clone)]
-pub struct AttemptRow {
-    /// Attempt number.
-    pub attempt: i32,
-    /// When.
-    pub dispatch_time: SystemTime,
-    /// HTTP status or 0.
-    pub status_code: i32,
-    /// Error or empty.
-    pub error: String,
-    /// Duration.
-    pub duration_ms: i64,
-    /// Response prefix.
-    pub response_body: Vec<u8>,
-}
-
-/// One entry of a delivery's `attempt_log` column.
-#[derive(Deserialize)]
-struct LoggedAttempt {
-    attempt: i32,
-    at_us: i64,
-    status_code: i32,
-    error: String,
-    duration_ms: i64,
-    response_body: String,
 }
 
 /// A delivery with what was sent and received.
@@ -139,12 +108,12 @@ pub struct DeliveryDetail {
     pub delivery: DeliveryRow,
     /// Exact body.
     pub body: Vec<u8>,
-    /// Headers of the latest attempt as `[{"name","value"}]`.
-    pub request_headers: Option<serde_json::Value>,
+    /// Headers of the latest attempt (none before the first).
+    pub request_headers: Vec<RequestHeader>,
     /// Latest response prefix.
     pub response_body: Option<Vec<u8>>,
     /// Every attempt, oldest first.
-    pub attempts: Vec<AttemptRow>,
+    pub attempts: Vec<Attempt>,
 }
 
 /// The history query in the given order.
@@ -188,7 +157,7 @@ impl Storage {
             loop {
                 match rows.try_next().await {
                     Ok(Some(r)) => {
-                        if tx.send(Ok(DeliveryRow::from_row(&r))).await.is_err() {
+                        if tx.send(DeliveryRow::from_row(&r).map_err(StorageError::from)).await.is_err() {
                             return;
                         }
                     }
@@ -207,7 +176,7 @@ impl Storage {
     pub async fn get_delivery(&self, id: Uuid) -> Result<Option<DeliveryRow>, StorageError> {
         let c = self.conn().await?;
         let stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = $1")).await?;
-        Ok(c.query_opt(&stmt, &[&id]).await?.as_ref().map(DeliveryRow::from_row))
+        Ok(c.query_opt(&stmt, &[&id]).await?.as_ref().map(DeliveryRow::from_row).transpose()?)
     }
 
     /// One delivery with its body, headers and attempts.
@@ -222,26 +191,15 @@ impl Storage {
             )
             .await?;
         let Some(r) = c.query_opt(&stmt, &[&id]).await? else { return Ok(None) };
-        let log: serde_json::Value = r.get("attempt_log");
-        let attempts = serde_json::from_value::<Vec<LoggedAttempt>>(log)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|a| AttemptRow {
-                attempt: a.attempt,
-                dispatch_time: std::time::UNIX_EPOCH + std::time::Duration::from_micros(a.at_us.max(0) as u64),
-                status_code: a.status_code,
-                error: a.error,
-                duration_ms: a.duration_ms,
-                response_body: base64::Engine::decode(&base64::engine::general_purpose::STANDARD, a.response_body)
-                    .unwrap_or_default(),
-            })
-            .collect();
         Ok(Some(DeliveryDetail {
-            delivery: DeliveryRow::from_row(&r),
+            delivery: DeliveryRow::from_row(&r)?,
             body: r.get("body"),
-            request_headers: r.get("request_headers"),
+            request_headers: r
+                .try_get::<_, Option<Json<Vec<RequestHeader>>>>("request_headers")?
+                .map(|Json(h)| h)
+                .unwrap_or_default(),
             response_body: r.get("response_body"),
-            attempts,
+            attempts: r.try_get::<_, Json<Vec<Attempt>>>("attempt_log")?.0,
         }))
     }
 
@@ -259,7 +217,7 @@ impl Storage {
                 super::events::DUE_CHANNEL
             ))
             .await?;
-        Ok(c.query_opt(&stmt, &[&delivery_id]).await?.as_ref().map(DeliveryRow::from_row))
+        Ok(c.query_opt(&stmt, &[&delivery_id]).await?.as_ref().map(DeliveryRow::from_row).transpose()?)
     }
 
     /// Stores a `webhook_test` event for one webhook only, with its single delivery.
@@ -291,6 +249,6 @@ impl Storage {
             .await?;
         tx.execute("SELECT pg_notify($1, '')", &[&super::events::DUE_CHANNEL]).await?;
         tx.commit().await?;
-        Ok(DeliveryRow::from_row(&row))
+        Ok(DeliveryRow::from_row(&row)?)
     }
 }

@@ -11,7 +11,35 @@ pub mod tokens;
 pub mod webhooks;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use tokio_postgres::NoTls;
+
+use crate::model::DeliveryStatus;
+
+type SqlError = Box<dyn std::error::Error + Sync + Send>;
+
+/// A delivery's state is stored as its `int2` number; one that names no state fails to read.
+impl<'a> FromSql<'a> for DeliveryStatus {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, SqlError> {
+        Ok(DeliveryStatus::try_from(i16::from_sql(ty, raw)?)?)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <i16 as FromSql>::accepts(ty)
+    }
+}
+
+impl ToSql for DeliveryStatus {
+    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, SqlError> {
+        i16::from(*self).to_sql(ty, out)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <i16 as ToSql>::accepts(ty)
+    }
+
+    to_sql_checked!();
+}
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]

@@ -118,17 +118,17 @@ pub struct WebhookFilter {
 const COLUMNS: &str = "id, company_id, project_id, target_url, events, ca_certificate, proxy_url,
      create_time, update_time, last_status, last_dispatch_time, last_event_type, last_status_code";
 
-fn row_to_webhook(r: &Row) -> WebhookRow {
-    let last_event = match (r.get::<_, Option<i16>>("last_status"), r.get("last_dispatch_time")) {
+fn row_to_webhook(r: &Row) -> Result<WebhookRow, tokio_postgres::Error> {
+    let last_event = match (r.try_get::<_, Option<DeliveryStatus>>("last_status")?, r.get("last_dispatch_time")) {
         (Some(status), Some(dispatch_time)) => Some(LastEvent {
-            status: DeliveryStatus::from_i16(status),
+            status,
             dispatch_time,
             event_type: r.get::<_, Option<String>>("last_event_type").unwrap_or_default(),
             status_code: r.get::<_, Option<i32>>("last_status_code").unwrap_or_default(),
         }),
         _ => None,
     };
-    WebhookRow {
+    Ok(WebhookRow {
         id: r.get("id"),
         scope: Scope::new(r.get::<_, String>("company_id"), r.get::<_, String>("project_id")),
         target_url: r.get("target_url"),
@@ -138,7 +138,7 @@ fn row_to_webhook(r: &Row) -> WebhookRow {
         last_event,
         create_time: r.get("create_time"),
         update_time: r.get("update_time"),
-    }
+    })
 }
 
 impl Storage {
@@ -182,14 +182,14 @@ impl Storage {
             )
             .await?;
         tx.commit().await?;
-        Ok(row_to_webhook(&row))
+        Ok(row_to_webhook(&row)?)
     }
 
     /// Reads a webhook.
     pub async fn get_webhook(&self, id: Uuid) -> Result<Option<WebhookRow>, StorageError> {
         let c = self.conn().await?;
         let stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1")).await?;
-        Ok(c.query_opt(&stmt, &[&id]).await?.as_ref().map(row_to_webhook))
+        Ok(c.query_opt(&stmt, &[&id]).await?.as_ref().map(row_to_webhook).transpose()?)
     }
 
     /// Applies `patch`; `None` when the webhook does not exist.
@@ -223,7 +223,7 @@ impl Storage {
                 ],
             )
             .await?;
-        Ok(row.as_ref().map(row_to_webhook))
+        Ok(row.as_ref().map(row_to_webhook).transpose()?)
     }
 
     /// Deletes a webhook and its deliveries; whether it existed.
@@ -254,6 +254,6 @@ impl Storage {
                 &[&f.scope.company_id, &f.scope.project_id, &f.include_descendants, &f.events, &f.after, &f.limit],
             )
             .await?;
-        Ok(rows.iter().map(row_to_webhook).collect())
+        Ok(rows.iter().map(row_to_webhook).collect::<Result<_, _>>()?)
     }
 }

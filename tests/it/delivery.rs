@@ -551,7 +551,7 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
         )
         .await
         .unwrap();
-    let body = webhookd::api::ingest::build_body("tag_created", 1, "{}").unwrap();
+    let body = webhookd::body::delivery_body("tag_created", 1, "{}").unwrap();
     storage
         .publish(&[webhookd::storage::events::NewEvent {
             name: "tag_created".into(),

@@ -6,5 +6,5 @@ SELECT id, webhook_id, event_id, event_type, status, status_code, dispatch_time,
 FROM deliveries
 WHERE webhook_id = $1
   AND (cardinality($2::text[]) = 0 OR event_type = ANY($2))
-  AND ($3::int2 = 0 OR status = $3)
+  AND ($3::int2 IS NULL OR status = $3)
   AND (cardinality($4::int4[]) = 0 OR status_code = ANY($4))

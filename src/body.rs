@@ -1,0 +1,69 @@
+//! The body every delivery of an event carries, built once when the event is accepted.
+
+use serde_json::value::RawValue;
+
+/// Why a payload cannot make a body.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PayloadError {
+    /// Nothing was given.
+    #[error("is required: the text of a JSON object")]
+    Missing,
+    /// Not JSON text.
+    #[error("not valid JSON: {0}")]
+    NotJson(String),
+    /// JSON, but not an object.
+    #[error("must be a JSON object")]
+    NotAnObject,
+}
+
+/// The delivery body: `{"eventName":…,"eventTimestamp":…,"payload":…}` with the payload's
+/// own bytes, so numbers keep their exact text.
+pub fn delivery_body(name: &str, timestamp_ms: i64, payload: &str) -> Result<Vec<u8>, PayloadError> {
+    if payload.trim().is_empty() {
+        return Err(PayloadError::Missing);
+    }
+    let raw: &RawValue = serde_json::from_str(payload).map_err(|e| PayloadError::NotJson(e.to_string()))?;
+    if !raw.get().starts_with('{') {
+        return Err(PayloadError::NotAnObject);
+    }
+    let mut body = Vec::with_capacity(raw.get().len() + name.len() + 64);
+    body.extend_from_slice(b"{\"eventName\":");
+    serde_json::to_writer(&mut body, name).expect("writing to a Vec");
+    body.extend_from_slice(b",\"eventTimestamp\":");
+    body.extend_from_slice(timestamp_ms.to_string().as_bytes());
+    body.extend_from_slice(b",\"payload\":");
+    body.extend_from_slice(raw.get().as_bytes());
+    body.push(b'}');
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_keeps_the_payload_bytes() {
+        let payload = r#"{"id": 1700000000123, "big": 123456789012345678901234567890, "f": 1.50, "nested": {"a": [1, {"b": null}]}}"#;
+        let body = delivery_body("project_created", 1700000000123, payload).unwrap();
+        let want = format!(r#"{{"eventName":"project_created","eventTimestamp":1700000000123,"payload":{payload}}}"#);
+        assert_eq!(String::from_utf8(body).unwrap(), want);
+    }
+
+    #[test]
+    fn payload_must_be_an_object() {
+        for (bad, want) in [
+            ("", "required"),
+            ("  ", "required"),
+            ("[1,2]", "object"),
+            ("42", "object"),
+            ("\"s\"", "object"),
+            ("{", "JSON"),
+            ("{\"a\":1} trailing", "JSON"),
+            ("null", "object"),
+        ] {
+            let e = delivery_body("tag_created", 1, bad).unwrap_err();
+            assert!(e.to_string().contains(want), "{bad:?}: {e}");
+        }
+        assert!(delivery_body("tag_created", 1, " {\"a\":1} ").is_ok());
+    }
+}
