@@ -75,9 +75,8 @@ impl AdminService {
     async fn visible_delivery(&self, who: &Principal, field: &str, raw_id: &str) -> Result<DeliveryRow, ApiError> {
         let id = validate::id(field, raw_id)?;
         let not_found = || ApiError::NotFound(format!("delivery {id} not found"));
-        let d = self.storage.get_delivery(id).await?.ok_or_else(not_found)?;
-        match self.storage.get_webhook(d.webhook_id).await? {
-            Some(w) if who.reaches(&w.scope) => Ok(d),
+        match self.storage.get_delivery(id).await? {
+            Some(d) if who.reaches(&d.scope()) => Ok(d.delivery),
             _ => Err(not_found()),
         }
     }
@@ -119,13 +118,12 @@ impl AdminService {
 
     async fn delivery_detail(&self, req: Request<pb::GetDeliveryRequest>) -> Result<pb::DeliveryDetail, ApiError> {
         let who = self.admin(&req).await?;
-        let d = self.visible_delivery(&who, "id", &req.get_ref().id).await?;
-        let detail = self
-            .storage
-            .delivery_detail(d.id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("delivery {} not found", d.id)))?;
-        Ok(convert::delivery_detail(detail))
+        let id = validate::id("id", &req.get_ref().id)?;
+        // One query: the delivery, what it sent, and its webhook's scope for the reach check.
+        match self.storage.delivery_detail(id).await? {
+            Some(d) if who.reaches(&d.scope) => Ok(convert::delivery_detail(d)),
+            _ => Err(ApiError::NotFound(format!("delivery {id} not found"))),
+        }
     }
 
     async fn create(&self, req: Request<pb::CreateWebhookRequest>) -> Result<pb::Webhook, ApiError> {

@@ -18,7 +18,8 @@ use uuid::Uuid;
 use super::{convert, ResponseStream};
 use crate::model::{DeliveryStatus, Scope};
 use crate::pb;
-use crate::storage::history::{Watched, DELIVERY_CHANNEL};
+use crate::storage::history::Watched;
+use crate::storage::notify::DELIVERY_CHANNEL;
 use crate::storage::{notify, Storage};
 
 /// Changes held for all watchers of a process before slow ones lag.

@@ -20,8 +20,8 @@ use super::policy::{classify_status, RetryPolicy, Verdict};
 use super::signing;
 use crate::model::{DeliveryStatus, RequestHeader};
 use crate::storage::deliveries::{Claimed, Next, Outcome};
-use crate::storage::events::DUE_CHANNEL;
 use crate::storage::notify;
+use crate::storage::notify::DUE_CHANNEL;
 use crate::storage::Storage;
 
 /// `User-Agent` of every delivery.

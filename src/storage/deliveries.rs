@@ -5,7 +5,8 @@ use std::time::{Duration, SystemTime};
 use tokio_postgres::types::Json;
 use uuid::Uuid;
 
-use super::history::{DeliveryRow, Watched, DELIVERY_CHANNEL};
+use super::history::{DeliveryRow, Watched};
+use super::notify::DELIVERY_CHANNEL;
 use super::{Storage, StorageError};
 use crate::model::{Attempt, DeliveryStatus, RequestHeader};
 use crate::secret::Secret;

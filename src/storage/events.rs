@@ -7,9 +7,6 @@ use uuid::Uuid;
 use super::{Storage, StorageError};
 use crate::model::Scope;
 
-/// Notification channel that tells delivery engines new work is due.
-pub const DUE_CHANNEL: &str = "webhookd_due";
-
 /// An event to store.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
@@ -107,7 +104,7 @@ impl Storage {
             }
         }
         if counts.values().any(|&n| n > 0) {
-            tx.execute("SELECT pg_notify($1, '')", &[&DUE_CHANNEL]).await?;
+            tx.execute("SELECT pg_notify($1, '')", &[&super::notify::DUE_CHANNEL]).await?;
         }
         tx.commit().await?;
 

@@ -13,9 +13,6 @@ use uuid::Uuid;
 use super::{Storage, StorageError};
 use crate::model::{Attempt, DeliveryStatus, RequestHeader, Scope};
 
-/// Notification channel carrying delivery state changes (JSON arrays of [`Watched`]).
-pub const DELIVERY_CHANNEL: &str = "webhookd_delivery";
-
 /// A delivery's summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryRow {
@@ -106,6 +103,8 @@ pub struct HistoryFilter {
 pub struct DeliveryDetail {
     /// Summary.
     pub delivery: DeliveryRow,
+    /// Where its webhook is installed.
+    pub scope: Scope,
     /// Exact body.
     pub body: Vec<u8>,
     /// Headers of the latest attempt (none before the first).
@@ -172,27 +171,26 @@ impl Storage {
         Ok(rx)
     }
 
-    /// One delivery's summary.
-    pub async fn get_delivery(&self, id: Uuid) -> Result<Option<DeliveryRow>, StorageError> {
+    /// One delivery's summary with its webhook's scope, in one query.
+    pub async fn get_delivery(&self, id: Uuid) -> Result<Option<Watched>, StorageError> {
         let c = self.conn().await?;
-        let stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = $1")).await?;
-        Ok(c.query_opt(&stmt, &[&id]).await?.as_ref().map(DeliveryRow::from_row).transpose()?)
+        let stmt = c.prepare_cached(include_str!("sql/get_delivery.sql")).await?;
+        let Some(r) = c.query_opt(&stmt, &[&id]).await? else { return Ok(None) };
+        Ok(Some(Watched {
+            delivery: DeliveryRow::from_row(&r)?,
+            company_id: r.get("company_id"),
+            project_id: r.get("project_id"),
+        }))
     }
 
     /// One delivery with its body, headers and attempts.
     pub async fn delivery_detail(&self, id: Uuid) -> Result<Option<DeliveryDetail>, StorageError> {
         let c = self.conn().await?;
-        let stmt = c
-            .prepare_cached(
-                "SELECT d.id, d.webhook_id, d.event_id, d.event_type, d.status, d.status_code, d.dispatch_time,
-                        d.attempts, d.duration_ms, d.error, d.create_time, d.next_attempt_time,
-                        d.request_headers, d.response_body, d.attempt_log, e.body
-                 FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = $1",
-            )
-            .await?;
+        let stmt = c.prepare_cached(include_str!("sql/delivery_detail.sql")).await?;
         let Some(r) = c.query_opt(&stmt, &[&id]).await? else { return Ok(None) };
         Ok(Some(DeliveryDetail {
             delivery: DeliveryRow::from_row(&r)?,
+            scope: Scope::new(r.get::<_, String>("company_id"), r.get::<_, String>("project_id")),
             body: r.get("body"),
             request_headers: r
                 .try_get::<_, Option<Json<Vec<RequestHeader>>>>("request_headers")?
@@ -214,7 +212,7 @@ impl Storage {
                      RETURNING {COLUMNS}
                  ), wake AS (SELECT pg_notify('{}', '') FROM new)
                  SELECT new.* FROM new, wake",
-                super::events::DUE_CHANNEL
+                super::notify::DUE_CHANNEL
             ))
             .await?;
         Ok(c.query_opt(&stmt, &[&delivery_id]).await?.as_ref().map(DeliveryRow::from_row).transpose()?)
@@ -247,7 +245,7 @@ impl Storage {
                 &[&webhook_id, &event_id, &name],
             )
             .await?;
-        tx.execute("SELECT pg_notify($1, '')", &[&super::events::DUE_CHANNEL]).await?;
+        tx.execute("SELECT pg_notify($1, '')", &[&super::notify::DUE_CHANNEL]).await?;
         tx.commit().await?;
         Ok(DeliveryRow::from_row(&row)?)
     }

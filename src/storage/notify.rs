@@ -7,6 +7,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::Storage;
 
+/// Channel that tells delivery engines new work is due (empty payloads).
+pub const DUE_CHANNEL: &str = "webhookd_due";
+/// Channel carrying delivery state changes to watchers (JSON arrays of `history::Watched`).
+pub const DELIVERY_CHANNEL: &str = "webhookd_delivery";
+
 /// Calls `on_payload` with every notification on `channel` until `shutdown`; after each
 /// (re)connection it is called once with `None`, since notifications sent while
 /// disconnected are lost and the caller may need to catch up.

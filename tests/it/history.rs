@@ -197,6 +197,22 @@ async fn history_errors_and_scopes() {
         acme.test_webhook(pb::TestWebhookRequest { webhook_id: theirs.id.clone() }).await.unwrap_err().code(),
         Code::NotFound
     );
+    // Another company's delivery is not revealed either, whether read or sent again.
+    let their_delivery =
+        root.test_webhook(pb::TestWebhookRequest { webhook_id: theirs.id.clone() }).await.unwrap().into_inner();
+    assert_eq!(
+        acme.get_delivery(pb::GetDeliveryRequest { id: their_delivery.id.clone() }).await.unwrap_err().code(),
+        Code::NotFound
+    );
+    assert_eq!(
+        acme.redeliver_event(pb::RedeliverEventRequest { delivery_id: their_delivery.id.clone() })
+            .await
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+    let detail = root.get_delivery(pb::GetDeliveryRequest { id: their_delivery.id.clone() }).await.unwrap();
+    assert_eq!(detail.into_inner().delivery.unwrap().webhook_id, theirs.id);
     let err = acme
         .watch_deliveries(pb::WatchDeliveriesRequest {
             target: Some(pb::watch_deliveries_request::Target::Scope(pb::Scope {
