@@ -725,9 +725,9 @@ async fn history_latency(s: &Server, url: &str, ids: &[Uuid], queries: usize) ->
     }
     ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
     // The plans of a filtered listing and of the default, unfiltered one.
-    let sql = webhookd::storage::history::history_sql(false);
+    let sql = webhookd::storage::history::HISTORY_NEWEST.trim_end();
     let mut plan = String::new();
-    for (types, status) in [("ARRAY['project_created']", 2), ("ARRAY[]::text[]", 0)] {
+    for (types, status) in [("ARRAY['project_created']", "2"), ("ARRAY[]::text[]", "NULL")] {
         plan.push_str(
             &explain(
                 url,

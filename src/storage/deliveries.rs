@@ -199,7 +199,7 @@ impl Storage {
         finished.dedup();
         if !finished.is_empty() {
             let prune = tx.prepare_cached(include_str!("sql/prune_history.sql")).await?;
-            tx.execute(&prune, &[&finished]).await?;
+            tx.execute(&prune, &[&finished, &HISTORY_LIMIT]).await?;
         }
         let payloads = notify_payloads(&recorded);
         if !payloads.is_empty() {

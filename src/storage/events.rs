@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
+use super::history::DeliveryRow;
+use super::notify::DUE_CHANNEL;
 use super::{Storage, StorageError};
 use crate::model::Scope;
 
@@ -104,7 +106,7 @@ impl Storage {
             }
         }
         if counts.values().any(|&n| n > 0) {
-            tx.execute("SELECT pg_notify($1, '')", &[&super::notify::DUE_CHANNEL]).await?;
+            tx.execute("SELECT pg_notify($1, '')", &[&DUE_CHANNEL]).await?;
         }
         tx.commit().await?;
 
@@ -139,5 +141,32 @@ impl Storage {
             )
             .await?;
         Ok(c.execute(&stmt, &[&(EVENT_RETENTION.as_secs() as f64), &limit]).await?)
+    }
+}
+
+impl Storage {
+    /// A new pending delivery of `delivery_id`'s event to the same webhook.
+    pub async fn redeliver(&self, delivery_id: Uuid) -> Result<Option<DeliveryRow>, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached(include_str!("sql/redeliver.sql")).await?;
+        let row = c.query_opt(&stmt, &[&delivery_id, &DUE_CHANNEL]).await?;
+        Ok(row.as_ref().map(DeliveryRow::from_row).transpose()?)
+    }
+
+    /// Stores a test event for one webhook only, with its single delivery.
+    pub async fn test_delivery(
+        &self,
+        webhook_id: Uuid,
+        scope: &Scope,
+        name: &str,
+        timestamp_ms: i64,
+        body: &[u8],
+    ) -> Result<DeliveryRow, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached(include_str!("sql/test_delivery.sql")).await?;
+        let event_id = Uuid::now_v7();
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 8] =
+            [&event_id, &name, &scope.company_id, &scope.project_id, &timestamp_ms, &body, &webhook_id, &DUE_CHANNEL];
+        Ok(DeliveryRow::from_row(&c.query_one(&stmt, &params).await?)?)
     }
 }

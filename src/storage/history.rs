@@ -1,6 +1,5 @@
 //! Reading deliveries: history listings, details, redeliveries and test pings.
 
-use std::sync::LazyLock;
 use std::time::SystemTime;
 
 use futures_util::{pin_mut, TryStreamExt};
@@ -115,23 +114,10 @@ pub struct DeliveryDetail {
     pub attempts: Vec<Attempt>,
 }
 
-/// The history query in the given order.
-pub fn history_sql(oldest_first: bool) -> &'static str {
-    static NEWEST: LazyLock<String> = LazyLock::new(|| {
-        format!("{}ORDER BY dispatch_time DESC NULLS FIRST, id DESC\nLIMIT $5", include_str!("sql/history.sql"))
-    });
-    static OLDEST: LazyLock<String> = LazyLock::new(|| {
-        format!("{}ORDER BY dispatch_time ASC NULLS LAST, id ASC\nLIMIT $5", include_str!("sql/history.sql"))
-    });
-    if oldest_first {
-        &OLDEST
-    } else {
-        &NEWEST
-    }
-}
-
-const COLUMNS: &str = "id, webhook_id, event_id, event_type, status, status_code, dispatch_time, attempts,
-     duration_ms, error, create_time, next_attempt_time";
+/// A webhook's history, newest first (public for the benchmark's query plans).
+pub const HISTORY_NEWEST: &str = include_str!("sql/history_newest.sql");
+/// A webhook's history, oldest first.
+pub const HISTORY_OLDEST: &str = include_str!("sql/history_oldest.sql");
 
 impl Storage {
     /// Streams a webhook's filtered, sorted history; rows are sent as the database returns them.
@@ -140,7 +126,7 @@ impl Storage {
         f: HistoryFilter,
     ) -> Result<mpsc::Receiver<Result<DeliveryRow, StorageError>>, StorageError> {
         let c = self.conn().await?;
-        let stmt = c.prepare_cached(history_sql(f.oldest_first)).await?;
+        let stmt = c.prepare_cached(if f.oldest_first { HISTORY_OLDEST } else { HISTORY_NEWEST }).await?;
         let (tx, rx) = mpsc::channel(32);
         tokio::spawn(async move {
             let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
@@ -199,54 +185,5 @@ impl Storage {
             response_body: r.get("response_body"),
             attempts: r.try_get::<_, Json<Vec<Attempt>>>("attempt_log")?.0,
         }))
-    }
-
-    /// A new pending delivery of `delivery_id`'s event to the same webhook.
-    pub async fn redeliver(&self, delivery_id: Uuid) -> Result<Option<DeliveryRow>, StorageError> {
-        let c = self.conn().await?;
-        let stmt = c
-            .prepare_cached(&format!(
-                "WITH new AS (
-                     INSERT INTO deliveries (id, webhook_id, event_id, event_type, next_attempt_time)
-                     SELECT gen_random_uuid(), webhook_id, event_id, event_type, now() FROM deliveries WHERE id = $1
-                     RETURNING {COLUMNS}
-                 ), wake AS (SELECT pg_notify('{}', '') FROM new)
-                 SELECT new.* FROM new, wake",
-                super::notify::DUE_CHANNEL
-            ))
-            .await?;
-        Ok(c.query_opt(&stmt, &[&delivery_id]).await?.as_ref().map(DeliveryRow::from_row).transpose()?)
-    }
-
-    /// Stores a `webhook_test` event for one webhook only, with its single delivery.
-    pub async fn test_delivery(
-        &self,
-        webhook_id: Uuid,
-        scope: &Scope,
-        name: &str,
-        timestamp_ms: i64,
-        body: &[u8],
-    ) -> Result<DeliveryRow, StorageError> {
-        let mut c = self.conn().await?;
-        let tx = c.transaction().await?;
-        let event_id = Uuid::now_v7();
-        tx.execute(
-            "INSERT INTO events (id, event_name, company_id, project_id, event_timestamp, body)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&event_id, &name, &scope.company_id, &scope.project_id, &timestamp_ms, &body],
-        )
-        .await?;
-        let row = tx
-            .query_one(
-                &format!(
-                    "INSERT INTO deliveries (id, webhook_id, event_id, event_type, next_attempt_time)
-                     VALUES (gen_random_uuid(), $1, $2, $3, now()) RETURNING {COLUMNS}"
-                ),
-                &[&webhook_id, &event_id, &name],
-            )
-            .await?;
-        tx.execute("SELECT pg_notify($1, '')", &[&super::notify::DUE_CHANNEL]).await?;
-        tx.commit().await?;
-        Ok(DeliveryRow::from_row(&row)?)
     }
 }

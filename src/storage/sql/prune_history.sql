@@ -1,5 +1,5 @@
--- Keeps each listed webhook's 200 most recent completed deliveries; a scan of
--- deliveries_completed per webhook skips the 200 kept and deletes the rest.
+-- Keeps each listed webhook's $2 (the history limit) most recent completed deliveries; a
+-- scan of deliveries_completed per webhook skips the kept ones and deletes the rest.
 DELETE FROM deliveries d
 USING (
     SELECT old.id
@@ -8,7 +8,7 @@ USING (
         SELECT id FROM deliveries
         WHERE webhook_id = w.id AND status <> 1
         ORDER BY dispatch_time DESC, id DESC
-        OFFSET 200
+        OFFSET $2
     ) old
 ) doomed
 WHERE d.id = doomed.id

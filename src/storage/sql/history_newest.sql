@@ -1,6 +1,5 @@
--- A webhook's history, filtered; the storage layer appends the order (newest first with
--- undispatched deliveries leading, or its exact reverse) and `LIMIT $5`. Served by a scan
--- of deliveries_history (backward for newest first) that stops at the limit.
+-- A webhook's history, filtered, newest first with undispatched deliveries leading, at
+-- most $5 rows. Served by a backward scan of deliveries_history that stops at the limit.
 SELECT id, webhook_id, event_id, event_type, status, status_code, dispatch_time, attempts,
        duration_ms, error, create_time, next_attempt_time
 FROM deliveries
@@ -8,3 +7,5 @@ WHERE webhook_id = $1
   AND (cardinality($2::text[]) = 0 OR event_type = ANY($2))
   AND ($3::int2 IS NULL OR status = $3)
   AND (cardinality($4::int4[]) = 0 OR status_code = ANY($4))
+ORDER BY dispatch_time DESC NULLS FIRST, id DESC
+LIMIT $5

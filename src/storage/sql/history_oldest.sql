@@ -1,0 +1,11 @@
+-- A webhook's history, filtered, oldest first (the exact reverse of history_newest.sql),
+-- at most $5 rows. Served by a forward scan of deliveries_history that stops at the limit.
+SELECT id, webhook_id, event_id, event_type, status, status_code, dispatch_time, attempts,
+       duration_ms, error, create_time, next_attempt_time
+FROM deliveries
+WHERE webhook_id = $1
+  AND (cardinality($2::text[]) = 0 OR event_type = ANY($2))
+  AND ($3::int2 IS NULL OR status = $3)
+  AND (cardinality($4::int4[]) = 0 OR status_code = ANY($4))
+ORDER BY dispatch_time ASC NULLS LAST, id ASC
+LIMIT $5
