@@ -218,13 +218,7 @@ impl Storage {
         let ids: Vec<Uuid> = claims.iter().map(|c| c.0).collect();
         let tokens: Vec<Uuid> = claims.iter().map(|c| c.1).collect();
         let c = self.conn().await?;
-        let stmt = c
-            .prepare_cached(
-                "UPDATE deliveries d SET next_attempt_time = now(), claim_token = NULL, attempts = d.attempts - 1
-                 FROM unnest($1::uuid[], $2::uuid[]) AS r(id, token)
-                 WHERE d.id = r.id AND d.claim_token = r.token",
-            )
-            .await?;
+        let stmt = c.prepare_cached(include_str!("sql/release_claims.sql")).await?;
         Ok(c.execute(&stmt, &[&ids, &tokens]).await?)
     }
 }

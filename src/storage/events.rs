@@ -71,13 +71,7 @@ impl Storage {
         let mut earlier: HashMap<(String, String, String), Uuid> = HashMap::new();
         let dup_idx: Vec<usize> = (0..events.len()).filter(|&i| !inserted.contains(&ids[i])).collect();
         if !dup_idx.is_empty() {
-            let stmt = tx
-                .prepare_cached(
-                    "SELECT e.id, e.company_id, e.project_id, e.idempotency_key
-                     FROM unnest($1::text[], $2::text[], $3::text[]) AS k(company_id, project_id, idempotency_key)
-                     JOIN events e USING (company_id, project_id, idempotency_key)",
-                )
-                .await?;
+            let stmt = tx.prepare_cached(include_str!("sql/earlier_events.sql")).await?;
             let c: Vec<&str> = dup_idx.iter().map(|&i| companies[i]).collect();
             let p: Vec<&str> = dup_idx.iter().map(|&i| projects[i]).collect();
             let k: Vec<&str> = dup_idx.iter().map(|&i| keys[i].unwrap_or_default()).collect();
@@ -130,16 +124,7 @@ impl Storage {
     /// delivery references any more; returns how many.
     pub async fn purge_events(&self, limit: i64) -> Result<u64, StorageError> {
         let c = self.conn().await?;
-        let stmt = c
-            .prepare_cached(
-                "DELETE FROM events WHERE id IN (
-                     SELECT e.id FROM events e
-                     WHERE e.create_time < now() - $1 * interval '1 second'
-                       AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
-                     ORDER BY e.create_time
-                     LIMIT $2)",
-            )
-            .await?;
+        let stmt = c.prepare_cached(include_str!("sql/purge_events.sql")).await?;
         Ok(c.execute(&stmt, &[&(EVENT_RETENTION.as_secs() as f64), &limit]).await?)
     }
 }

@@ -28,12 +28,7 @@ impl Storage {
     ) -> Result<Uuid, StorageError> {
         let id = Uuid::now_v7();
         let c = self.conn().await?;
-        let stmt = c
-            .prepare_cached(
-                "INSERT INTO api_tokens (id, token_hash, role, company_id, project_id, description)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .await?;
+        let stmt = c.prepare_cached(include_str!("sql/insert_token.sql")).await?;
         c.execute(&stmt, &[&id, &hash, &role, &scope.company_id, &scope.project_id, &description])
             .await
             .map_err(|e| StorageError::from_db(e, "token"))?;
@@ -43,14 +38,7 @@ impl Storage {
     /// Stores the bootstrap token only if no token exists yet; returns whether it did.
     pub async fn insert_first_token(&self, hash: &[u8]) -> Result<bool, StorageError> {
         let c = self.conn().await?;
-        let n = c
-            .execute(
-                "INSERT INTO api_tokens (id, token_hash, role, description)
-                 SELECT $1, $2, 'admin', 'bootstrap instance admin'
-                 WHERE NOT EXISTS (SELECT 1 FROM api_tokens)",
-                &[&Uuid::now_v7(), &hash],
-            )
-            .await?;
+        let n = c.execute(include_str!("sql/insert_first_token.sql"), &[&Uuid::now_v7(), &hash]).await?;
         Ok(n == 1)
     }
 

@@ -115,9 +115,6 @@ pub struct WebhookFilter {
     pub limit: i64,
 }
 
-const COLUMNS: &str = "id, company_id, project_id, target_url, events, ca_certificate, proxy_url,
-     create_time, update_time, last_status, last_dispatch_time, last_event_type, last_status_code";
-
 fn row_to_webhook(r: &Row) -> Result<WebhookRow, tokio_postgres::Error> {
     let last_event = match (r.try_get::<_, Option<DeliveryStatus>>("last_status")?, r.get("last_dispatch_time")) {
         (Some(status), Some(dispatch_time)) => Some(LastEvent {
@@ -160,12 +157,7 @@ impl Storage {
                 return Err(StorageError::Quota(QuotaExceeded::Project(quota.per_project)));
             }
         }
-        let stmt = tx
-            .prepare_cached(&format!(
-                "INSERT INTO webhooks (id, company_id, project_id, target_url, secret, events, ca_certificate, proxy_url)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
-            ))
-            .await?;
+        let stmt = tx.prepare_cached(include_str!("sql/insert_webhook.sql")).await?;
         let row = tx
             .query_one(
                 &stmt,
@@ -188,7 +180,7 @@ impl Storage {
     /// Reads a webhook.
     pub async fn get_webhook(&self, id: Uuid) -> Result<Option<WebhookRow>, StorageError> {
         let c = self.conn().await?;
-        let stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1")).await?;
+        let stmt = c.prepare_cached(include_str!("sql/get_webhook.sql")).await?;
         Ok(c.query_opt(&stmt, &[&id]).await?.as_ref().map(row_to_webhook).transpose()?)
     }
 
@@ -196,18 +188,7 @@ impl Storage {
     #[tracing::instrument(skip(self, patch), err)]
     pub async fn update_webhook(&self, id: Uuid, patch: &WebhookPatch) -> Result<Option<WebhookRow>, StorageError> {
         let c = self.conn().await?;
-        let stmt = c
-            .prepare_cached(&format!(
-                "UPDATE webhooks SET
-                     target_url = coalesce($2, target_url),
-                     secret = coalesce($3, secret),
-                     events = coalesce($4, events),
-                     ca_certificate = CASE WHEN $5 THEN $6 ELSE ca_certificate END,
-                     proxy_url = CASE WHEN $7 THEN $8 ELSE proxy_url END,
-                     update_time = now()
-                 WHERE id = $1 RETURNING {COLUMNS}"
-            ))
-            .await?;
+        let stmt = c.prepare_cached(include_str!("sql/update_webhook.sql")).await?;
         let row = c
             .query_opt(
                 &stmt,
@@ -237,17 +218,7 @@ impl Storage {
     /// Lists webhooks in id (creation) order.
     pub async fn list_webhooks(&self, f: &WebhookFilter) -> Result<Vec<WebhookRow>, StorageError> {
         let c = self.conn().await?;
-        // Exact scope: both ids match. With descendants: only the ids the scope sets.
-        let stmt = c
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM webhooks
-                 WHERE (CASE WHEN $3 THEN ($1 = '' OR company_id = $1) AND ($2 = '' OR project_id = $2)
-                             ELSE company_id = $1 AND project_id = $2 END)
-                   AND (cardinality($4::text[]) = 0 OR events && $4)
-                   AND ($5::uuid IS NULL OR id > $5)
-                 ORDER BY id LIMIT $6"
-            ))
-            .await?;
+        let stmt = c.prepare_cached(include_str!("sql/list_webhooks.sql")).await?;
         let rows = c
             .query(
                 &stmt,

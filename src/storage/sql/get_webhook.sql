@@ -1,0 +1,5 @@
+-- One webhook (never its secret).
+SELECT id, company_id, project_id, target_url, events, ca_certificate, proxy_url,
+          create_time, update_time, last_status, last_dispatch_time, last_event_type, last_status_code
+FROM webhooks
+WHERE id = $1
