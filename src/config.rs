@@ -15,6 +15,9 @@ use crate::listener::{EdgeSettings, TlsFiles};
 #[derive(Debug, Parser)]
 #[command(name = "webhookd", version, about)]
 pub struct Cli {
+    /// Logs as JSON lines instead of text (for log collectors).
+    #[arg(long, global = true, env = "WEBHOOKD_LOG_JSON")]
+    pub log_json: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

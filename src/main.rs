@@ -13,7 +13,7 @@ use webhookd::storage::Database;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    webhookd::telemetry::init(std::env::var("WEBHOOKD_LOG_JSON").is_ok_and(|v| v == "1" || v == "true"));
+    webhookd::telemetry::init(cli.log_json);
     let result = match cli.command {
         Command::Serve(config) => serve(*config).await,
         Command::Token(TokenCommand::Create(args)) => create_token(args).await,

@@ -162,16 +162,8 @@ impl LocalPostgres {
 
     /// The libpq URL of `dbname` in this cluster.
     pub fn url(&self, dbname: &str) -> String {
-        let host: String = self
-            .socket_dir
-            .display()
-            .to_string()
-            .bytes()
-            .map(|b| match b {
-                b'/' => "%2F".to_string(),
-                _ => (b as char).to_string(),
-            })
-            .collect();
+        let dir = self.socket_dir.to_string_lossy();
+        let host = percent_encoding::utf8_percent_encode(&dir, percent_encoding::NON_ALPHANUMERIC);
         format!("postgresql://postgres@{host}:{PORT}/{dbname}")
     }
 
