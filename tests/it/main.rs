@@ -10,5 +10,6 @@ mod edge;
 mod history;
 mod listener;
 mod migrations;
+mod queue;
 mod rust_client;
 mod server;
