@@ -61,7 +61,35 @@ impl ApiError {
     /// callers retry.
     pub fn database_unavailable(e: &StorageError) -> Self {
         tracing::warn!(error = %chain(e), "database unavailable");
-        Self::Unavailable("the database is unavailable; retry shortly".into())
+        Self::Unavailable(DATABASE_UNAVAILABLE.into())
+    }
+
+    /// The error of a storage failure shared by several callers (a group commit), which
+    /// logged an unavailable database once for all of them.
+    pub fn from_shared(e: std::sync::Arc<StorageError>) -> Self {
+        if e.is_unavailable() {
+            Self::Unavailable(DATABASE_UNAVAILABLE.into())
+        } else {
+            Self::Internal(Box::new(SharedError(e)))
+        }
+    }
+}
+
+const DATABASE_UNAVAILABLE: &str = "the database is unavailable; retry shortly";
+
+/// One storage failure reported to every caller of a group.
+#[derive(Debug)]
+struct SharedError(std::sync::Arc<StorageError>);
+
+impl std::fmt::Display for SharedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SharedError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(self.0.as_ref())
     }
 }
 

@@ -4,7 +4,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -15,6 +15,7 @@ use crate::catalog::Catalog;
 use crate::error::{echo, ApiError};
 use crate::pb;
 use crate::storage::events::{NewEvent, Published};
+use crate::storage::group::{GroupCommit, GroupError};
 use crate::storage::Storage;
 
 /// Most events of a stream stored in one transaction.
@@ -42,7 +43,7 @@ pub struct IngestService {
 impl IngestService {
     /// The service over `storage`.
     pub fn new(storage: Storage, auth: Authenticator, catalog: Catalog, max_payload_bytes: usize) -> Self {
-        let group = GroupCommit::start(storage.clone());
+        let group = GroupCommit::start(storage.clone(), GROUP_BATCH, GROUP_WRITERS);
         Self { storage, auth, catalog, max_payload_bytes, group }
     }
 
@@ -81,79 +82,6 @@ impl IngestService {
     }
 }
 
-type Reply = oneshot::Sender<Result<Published, ApiError>>;
-
-/// Group commit of unary publishes: concurrent calls queue their event, and each of a few
-/// writer tasks stores whatever is queued in one transaction (one fsync for many events),
-/// answering each caller only after that commit.
-#[derive(Clone)]
-struct GroupCommit {
-    tx: mpsc::Sender<(NewEvent, Reply)>,
-}
-
-impl GroupCommit {
-    fn start(storage: Storage) -> Self {
-        let (tx, rx) = mpsc::channel::<(NewEvent, Reply)>(GROUP_BATCH * GROUP_WRITERS * 2);
-        let rx = Arc::new(tokio::sync::Mutex::new(rx));
-        for _ in 0..GROUP_WRITERS {
-            let (rx, storage) = (rx.clone(), storage.clone());
-            tokio::spawn(async move {
-                let mut batch = Vec::with_capacity(GROUP_BATCH);
-                loop {
-                    // Only one writer waits for the queue at a time; the others are committing.
-                    if rx.lock().await.recv_many(&mut batch, GROUP_BATCH).await == 0 {
-                        return;
-                    }
-                    let (events, replies): (Vec<NewEvent>, Vec<Reply>) = batch.drain(..).unzip();
-                    match storage.publish(&events).await {
-                        Ok(published) => {
-                            for (reply, p) in replies.into_iter().zip(published) {
-                                let _ = reply.send(Ok(p));
-                            }
-                        }
-                        Err(e) if e.is_unavailable() => {
-                            // Logged once for the whole group.
-                            let why = ApiError::database_unavailable(&e).to_string();
-                            for reply in replies {
-                                let _ = reply.send(Err(ApiError::Unavailable(why.clone())));
-                            }
-                        }
-                        Err(e) => {
-                            let e = Arc::new(e);
-                            for reply in replies {
-                                let _ = reply.send(Err(ApiError::Internal(Box::new(SharedError(e.clone())))));
-                            }
-                        }
-                    }
-                }
-            });
-        }
-        Self { tx }
-    }
-
-    async fn publish(&self, event: NewEvent) -> Result<Published, ApiError> {
-        let (reply, answer) = oneshot::channel();
-        self.tx.send((event, reply)).await.map_err(|_| ApiError::Unavailable("shutting down".into()))?;
-        answer.await.map_err(|_| ApiError::Unavailable("shutting down".into()))?
-    }
-}
-
-/// One storage failure reported to every caller of a group.
-#[derive(Debug)]
-struct SharedError(Arc<crate::storage::StorageError>);
-
-impl std::fmt::Display for SharedError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::error::Error for SharedError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        std::error::Error::source(self.0.as_ref())
-    }
-}
-
 fn response(p: Published) -> pb::PublishEventResponse {
     pb::PublishEventResponse { event_id: p.event_id.to_string(), deliveries: p.deliveries, duplicate: p.duplicate }
 }
@@ -166,7 +94,10 @@ impl pb::event_ingest_server::EventIngest for IngestService {
     ) -> Result<Response<pb::PublishEventResponse>, Status> {
         let who = self.auth.authorize(req.metadata(), Role::Publisher).await?;
         let event = self.event(&who, req.into_inner())?;
-        let p = self.group.publish(event).await?;
+        let p = self.group.publish(event).await.map_err(|e| match e {
+            GroupError::Closed => ApiError::Unavailable("shutting down".into()),
+            GroupError::Storage(e) => ApiError::from_shared(e),
+        })?;
         tracing::debug!(
             event_id = %p.event_id, deliveries = p.deliveries, duplicate = p.duplicate, "event published");
         Ok(Response::new(response(p)))

@@ -3,6 +3,7 @@
 
 pub mod deliveries;
 pub mod events;
+pub mod group;
 pub mod history;
 pub mod local;
 pub mod migrate;
