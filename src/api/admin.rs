@@ -20,8 +20,9 @@ use crate::error::{echo, ApiError};
 use crate::model::{DeliveryStatus, Scope};
 use crate::pb;
 use crate::secret::Secret;
+use crate::storage::deliveries::DeliveryRow;
 use crate::storage::deliveries::HISTORY_LIMIT;
-use crate::storage::history::{DeliveryRow, HistoryFilter};
+use crate::storage::history::HistoryFilter;
 use crate::storage::webhooks::{NewWebhook, WebhookFilter, WebhookPatch, WebhookQuota, WebhookRow};
 use crate::storage::Storage;
 

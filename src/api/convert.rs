@@ -4,7 +4,8 @@ use url::Url;
 
 use crate::model::{DeliveryStatus, Scope};
 use crate::pb;
-use crate::storage::history::{DeliveryDetail, DeliveryRow};
+use crate::storage::deliveries::DeliveryRow;
+use crate::storage::history::DeliveryDetail;
 use crate::storage::webhooks::WebhookRow;
 
 /// Proto scope of a domain scope.

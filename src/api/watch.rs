@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{convert, ResponseStream};
 use crate::model::{DeliveryStatus, Scope};
 use crate::pb;
-use crate::storage::history::Watched;
+use crate::storage::deliveries::Watched;
 use crate::storage::notify::DELIVERY_CHANNEL;
 use crate::storage::{notify, Storage};
 

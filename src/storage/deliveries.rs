@@ -1,15 +1,84 @@
-//! The delivery queue: claims, outcomes, releases.
+//! The delivery queue: its rows, claims, outcomes, releases.
 
 use std::time::{Duration, SystemTime};
 
+use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Json;
+use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::history::{DeliveryRow, Watched};
 use super::notify::DELIVERY_CHANNEL;
 use super::{Storage, StorageError};
-use crate::model::{Attempt, DeliveryStatus, RequestHeader};
+use crate::model::{Attempt, DeliveryStatus, RequestHeader, Scope};
 use crate::secret::Secret;
+
+/// A delivery's summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRow {
+    /// Delivery id.
+    pub id: Uuid,
+    /// Its webhook.
+    pub webhook_id: Uuid,
+    /// Its event.
+    pub event_id: Uuid,
+    /// Event name.
+    pub event_type: String,
+    /// Its state.
+    pub status: DeliveryStatus,
+    /// Latest HTTP status, 0 when none.
+    pub status_code: i32,
+    /// Latest attempt time.
+    pub dispatch_time: Option<SystemTime>,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// Latest attempt duration.
+    pub duration_ms: i64,
+    /// Latest error.
+    pub error: String,
+    /// Creation time.
+    pub create_time: SystemTime,
+    /// Next attempt, while pending.
+    pub next_attempt_time: Option<SystemTime>,
+}
+
+impl DeliveryRow {
+    /// The row's columns; a status number that names no state is an error.
+    pub(crate) fn from_row(r: &Row) -> Result<Self, tokio_postgres::Error> {
+        Ok(Self {
+            id: r.get("id"),
+            webhook_id: r.get("webhook_id"),
+            event_id: r.get("event_id"),
+            event_type: r.get("event_type"),
+            status: r.try_get("status")?,
+            status_code: r.get("status_code"),
+            dispatch_time: r.get("dispatch_time"),
+            attempts: r.get("attempts"),
+            duration_ms: r.get("duration_ms"),
+            error: r.get("error"),
+            create_time: r.get("create_time"),
+            next_attempt_time: r.get("next_attempt_time"),
+        })
+    }
+}
+
+/// A state change as broadcast to watchers: the delivery and where its webhook lives.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Watched {
+    /// The delivery.
+    #[serde(flatten)]
+    pub delivery: DeliveryRow,
+    /// The webhook's scope: company.
+    pub company_id: String,
+    /// The webhook's scope: project.
+    pub project_id: String,
+}
+
+impl Watched {
+    /// The webhook's scope.
+    pub fn scope(&self) -> Scope {
+        Scope::new(&self.company_id, &self.project_id)
+    }
+}
 
 /// Completed deliveries kept per webhook.
 pub const HISTORY_LIMIT: i64 = 200;

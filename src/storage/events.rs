@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::history::DeliveryRow;
+use super::deliveries::DeliveryRow;
 use super::notify::DUE_CHANNEL;
 use super::{Storage, StorageError};
 use crate::model::Scope;

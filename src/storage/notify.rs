@@ -9,7 +9,7 @@ use super::Storage;
 
 /// Channel that tells delivery engines new work is due (empty payloads).
 pub const DUE_CHANNEL: &str = "webhookd_due";
-/// Channel carrying delivery state changes to watchers (JSON arrays of `history::Watched`).
+/// Channel carrying delivery state changes to watchers (JSON arrays of `deliveries::Watched`).
 pub const DELIVERY_CHANNEL: &str = "webhookd_delivery";
 
 /// Calls `on_payload` with every notification on `channel` until `shutdown`; after each
