@@ -373,7 +373,8 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
         &self,
         req: Request<pb::ListEventHistoryRequest>,
     ) -> Result<Response<Self::ListEventHistoryStream>, Status> {
-        Ok(Response::new(self.history(req).await?))
+        let deadline = super::deadline(req.metadata());
+        Ok(Response::new(super::within_deadline(self.history(req).await?, deadline)))
     }
 
     async fn get_delivery(&self, req: Request<pb::GetDeliveryRequest>) -> Result<Response<pb::DeliveryDetail>, Status> {
@@ -422,6 +423,7 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
         req: Request<pb::WatchDeliveriesRequest>,
     ) -> Result<Response<Self::WatchDeliveriesStream>, Status> {
         let who = self.admin(&req).await?;
+        let deadline = super::deadline(req.metadata());
         let r = req.into_inner();
         let (webhook_id, scope) = match &r.target {
             Some(pb::watch_deliveries_request::Target::WebhookId(id)) => {
@@ -445,7 +447,7 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
             status: history_status(r.status)?,
             status_codes: status_codes(&r.status_codes)?,
         };
-        Ok(Response::new(self.hub.watch(filter)))
+        Ok(Response::new(super::within_deadline(self.hub.watch(filter), deadline)))
     }
 
     async fn list_event_types(

@@ -84,6 +84,19 @@ async fn a_call_past_its_deadline_is_deadline_exceeded() {
     assert_eq!(client.list_event_types().await.unwrap_err().code(), Code::DeadlineExceeded);
     assert_eq!(client.publish_event(event("tag_created", 1)).await.unwrap_err().code(), Code::DeadlineExceeded);
     assert!(started.elapsed() < Duration::from_secs(10));
+
+    // On a live server the deadline travels with the call: a watch given one ends with it.
+    let server = TestServer::start().await;
+    let client = Client::connect(format!("http://{}", server.addr), &server.admin_token).await.unwrap();
+    let mut request = tonic::Request::new(pb::WatchDeliveriesRequest::default());
+    request.set_timeout(Duration::from_millis(300));
+    let mut watch = client.admin().watch_deliveries(request).await.unwrap().into_inner();
+    let ended = tokio::time::timeout(Duration::from_secs(20), watch.message())
+        .await
+        .expect("the server ends the watch at its deadline")
+        .unwrap_err();
+    assert_eq!(ended.code(), Code::DeadlineExceeded, "{ended:?}");
+    server.stop().await;
 }
 
 /// Publishes until `watch` reports one of the events published (one published before the
