@@ -19,7 +19,6 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import grpc
 import pytest
 
 HERE = Path(__file__).resolve().parent

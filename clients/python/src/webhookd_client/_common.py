@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 import json
+import random
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
@@ -11,6 +13,8 @@ from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 import grpc
 
 from webhookd.v1 import admin_pb2, ingest_pb2, webhook_pb2
+
+from .errors import _deadline_exceeded, from_rpc_error
 
 #: An event payload: JSON text (sent byte for byte) or a mapping (serialised compactly).
 Payload = Union[str, Mapping[str, Any]]
@@ -59,6 +63,38 @@ class RetryPolicy:
         """The wait after failed attempt ``attempt`` (1 for the first); ``unit`` in [0, 1)."""
         doubled = self.initial_backoff * float(2 ** min(max(attempt - 1, 0), 20))
         return min(doubled, self.max_backoff) * (0.5 + 0.5 * min(max(unit, 0.0), 1.0))
+
+
+class Attempts:
+    """The attempts of one call, shared by both clients: the deadline over all of them
+    (``budget`` seconds) and whether, and after how long, a failed one is sent again."""
+
+    def __init__(self, budget: float, policy: RetryPolicy) -> None:
+        self.budget = budget
+        self.policy = policy
+        self.deadline = time.monotonic() + budget
+        self.made = 0
+
+    def time_left(self) -> float:
+        """The next attempt's deadline; raises DEADLINE_EXCEEDED when none is left."""
+        self.made += 1
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise _deadline_exceeded(self.budget, None)
+        return left
+
+    def wait_after(self, error: grpc.RpcError) -> float:
+        """Seconds to wait before the next attempt; raises the error (as a ``WebhookdError``)
+        when it is not UNAVAILABLE or the attempts are spent, and DEADLINE_EXCEEDED when the
+        deadline would pass during the wait."""
+        code = error.code() if hasattr(error, "code") else None
+        if code != grpc.StatusCode.UNAVAILABLE or self.made >= self.policy.max_attempts:
+            raise from_rpc_error(error) from error
+        wait = self.policy.backoff(self.made, random.random())
+        if time.monotonic() + wait >= self.deadline:
+            # Retrying was stopped by the deadline, not by the error.
+            raise _deadline_exceeded(self.budget, from_rpc_error(error)) from error
+        return wait
 
 
 #: Never retries.
@@ -132,6 +168,27 @@ def event_request(
         payload=payload_text(payload),
         event_timestamp=event_timestamp,
         idempotency_key=idempotency_key,
+    )
+
+
+def publish_request(
+    event_name: str,
+    payload: Payload,
+    company_id: str,
+    project_id: str,
+    event_timestamp: int,
+    idempotency_key: str,
+) -> ingest_pb2.PublishEventRequest:
+    """``publish_event``'s request, with a generated idempotency key when none is given."""
+    return with_idempotency_key(
+        event_request(
+            event_name,
+            payload,
+            company_id=company_id,
+            project_id=project_id,
+            event_timestamp=event_timestamp,
+            idempotency_key=idempotency_key,
+        )
     )
 
 

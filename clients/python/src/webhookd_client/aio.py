@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from typing import Any, AsyncIterator, Awaitable, Callable, List, Optional, Sequence, Tuple, Type, TypeVar
 
 import grpc
@@ -14,7 +13,7 @@ from webhookd.v1 import admin_pb2, admin_pb2_grpc, ingest_pb2, ingest_pb2_grpc, 
 
 from . import _common as c
 from ._common import DEFAULT_TIMEOUT, Payload, Pem, RetryPolicy, StatusFilter
-from .errors import UnavailableError, WebhookdError, _deadline_exceeded, from_rpc_error
+from .errors import UnavailableError, WebhookdError, from_rpc_error
 
 T = TypeVar("T")
 
@@ -70,26 +69,13 @@ class AsyncWebhookdClient:
         self, returns: Type[T], attempt: Callable[[float], Awaitable[T]], timeout: Optional[float], retry: bool
     ) -> T:
         budget = self._timeout if timeout is None else timeout
-        deadline = time.monotonic() + budget
-        policy = self._retry if retry else c.NO_RETRY
-        n = 0
+        attempts = c.Attempts(budget, self._retry if retry else c.NO_RETRY)
         while True:
-            n += 1
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise _deadline_exceeded(budget, None)
+            left = attempts.time_left()
             try:
                 return await attempt(left)
             except grpc.RpcError as e:
-                error = e
-            wait = policy.backoff(n, random.random())
-            code = error.code() if isinstance(error, grpc.aio.AioRpcError) else None
-            if code != grpc.StatusCode.UNAVAILABLE or n >= policy.max_attempts:
-                raise from_rpc_error(error) from error
-            if time.monotonic() + wait >= deadline:
-                # Retrying was stopped by the deadline, not by the error.
-                raise _deadline_exceeded(budget, from_rpc_error(error)) from error
-            await asyncio.sleep(wait)
+                await asyncio.sleep(attempts.wait_after(e))
 
     async def create_webhook(
         self,
@@ -266,16 +252,7 @@ class AsyncWebhookdClient:
     ) -> ingest_pb2.PublishEventResponse:
         """Publishes one event (see ``WebhookdClient.publish_event``): a generated
         idempotency key when none is given, retried on UNAVAILABLE."""
-        request = c.with_idempotency_key(
-            c.event_request(
-                event_name,
-                payload,
-                company_id=company_id,
-                project_id=project_id,
-                event_timestamp=event_timestamp,
-                idempotency_key=idempotency_key,
-            )
-        )
+        request = c.publish_request(event_name, payload, company_id, project_id, event_timestamp, idempotency_key)
         return await self._call(ingest_pb2.PublishEventResponse,
             lambda left: self.ingest.PublishEvent(request, metadata=self._metadata, timeout=left), timeout, True
         )

@@ -12,7 +12,7 @@ from webhookd.v1 import admin_pb2, admin_pb2_grpc, ingest_pb2, ingest_pb2_grpc, 
 
 from . import _common as c
 from ._common import DEFAULT_TIMEOUT, Payload, Pem, RetryPolicy, StatusFilter
-from .errors import UnavailableError, WebhookdError, _deadline_exceeded, from_rpc_error
+from .errors import UnavailableError, WebhookdError, from_rpc_error
 
 T = TypeVar("T")
 
@@ -74,26 +74,13 @@ class WebhookdClient:
     def _call(self, returns: Type[T], attempt: Callable[[float], T], timeout: Optional[float], retry: bool) -> T:
         """Runs ``attempt(time_left)`` within the deadline, retrying UNAVAILABLE if ``retry``."""
         budget = self._timeout if timeout is None else timeout
-        deadline = time.monotonic() + budget
-        policy = self._retry if retry else c.NO_RETRY
-        n = 0
+        attempts = c.Attempts(budget, self._retry if retry else c.NO_RETRY)
         while True:
-            n += 1
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise _deadline_exceeded(budget, None)
+            left = attempts.time_left()
             try:
                 return attempt(left)
             except grpc.RpcError as e:
-                error = e
-            wait = policy.backoff(n, random.random())
-            code = error.code() if isinstance(error, grpc.Call) else None
-            if code != grpc.StatusCode.UNAVAILABLE or n >= policy.max_attempts:
-                raise from_rpc_error(error) from error
-            if time.monotonic() + wait >= deadline:
-                # Retrying was stopped by the deadline, not by the error.
-                raise _deadline_exceeded(budget, from_rpc_error(error)) from error
-            time.sleep(wait)
+                time.sleep(attempts.wait_after(e))
 
     def _stream(self, open_call: Callable[[float], Iterator[T]], timeout: Optional[float]) -> Iterator[T]:
         """Yields a server stream's messages; retried like a read until the first one."""
@@ -296,16 +283,7 @@ class WebhookdClient:
         (sent byte for byte) or a mapping. Without an ``idempotency_key`` one is generated, so
         the retries made on UNAVAILABLE never store the event twice: a retry whose first
         attempt was stored answers with ``duplicate`` set and the same ``event_id``."""
-        request = c.with_idempotency_key(
-            c.event_request(
-                event_name,
-                payload,
-                company_id=company_id,
-                project_id=project_id,
-                event_timestamp=event_timestamp,
-                idempotency_key=idempotency_key,
-            )
-        )
+        request = c.publish_request(event_name, payload, company_id, project_id, event_timestamp, idempotency_key)
         return self._call(ingest_pb2.PublishEventResponse,
             lambda left: self.ingest.PublishEvent(request, metadata=self._metadata, timeout=left), timeout, retry=True
         )
