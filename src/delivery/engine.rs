@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::http::{Clients, HttpSettings};
 use super::policy::{classify_status, RetryPolicy, Verdict};
 use super::signing;
-use crate::model::{DeliveryStatus, RequestHeader};
+use crate::model::{Attempt, DeliveryStatus, RequestHeader};
 use crate::storage::deliveries::{Claimed, Next, Outcome};
 use crate::storage::notify;
 use crate::storage::notify::DUE_CHANNEL;
@@ -291,12 +291,7 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
     Outcome {
         id: c.id,
         claim_token: c.claim_token,
-        attempt: c.attempt,
-        dispatch_time,
-        status_code,
-        error,
-        duration_ms,
-        response_body,
+        attempt: Attempt { attempt: c.attempt, dispatch_time, status_code, error, duration_ms, response_body },
         request_headers,
         next,
     }

@@ -124,18 +124,8 @@ pub struct Outcome {
     pub id: Uuid,
     /// The claim it was made under.
     pub claim_token: Uuid,
-    /// Attempt number.
-    pub attempt: i32,
-    /// When it was sent.
-    pub dispatch_time: SystemTime,
-    /// HTTP status, 0 when none.
-    pub status_code: i32,
-    /// Error text, empty when a 2xx came back.
-    pub error: String,
-    /// Duration in milliseconds.
-    pub duration_ms: i64,
-    /// First 1 KiB of the response.
-    pub response_body: Vec<u8>,
+    /// The attempt, as its log keeps it (the delivery's latest-attempt columns come from it).
+    pub attempt: Attempt,
     /// Headers sent.
     pub request_headers: Vec<RequestHeader>,
     /// What follows.
@@ -206,21 +196,14 @@ impl Storage {
             ids.push(o.id);
             tokens.push(o.claim_token);
             statuses.push(status as i16);
-            codes.push(o.status_code);
-            times.push(o.dispatch_time);
-            durations.push(o.duration_ms);
-            errors.push(o.error.as_str());
+            codes.push(o.attempt.status_code);
+            times.push(o.attempt.dispatch_time);
+            durations.push(o.attempt.duration_ms);
+            errors.push(o.attempt.error.as_str());
             headers.push(Json(&o.request_headers));
-            bodies.push(o.response_body.as_slice());
+            bodies.push(o.attempt.response_body.as_slice());
             next_times.push(next_time);
-            entries.push(Json(Attempt {
-                attempt: o.attempt,
-                dispatch_time: o.dispatch_time,
-                status_code: o.status_code,
-                error: o.error.clone(),
-                duration_ms: o.duration_ms,
-                response_body: o.response_body.clone(),
-            }));
+            entries.push(Json(&o.attempt));
         }
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;

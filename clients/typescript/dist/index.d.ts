@@ -39,7 +39,7 @@ export interface RetryPolicy {
     /** Longest wait in ms (5000). */
     maxBackoffMs: number;
 }
-export declare const DEFAULT_RETRY: RetryPolicy;
+export declare const DEFAULT_RETRY: Readonly<RetryPolicy>;
 /** The wait after failed attempt `attempt` (1 for the first); `unit` in [0, 1) is the jitter. */
 export declare function backoffMs(policy: RetryPolicy, attempt: number, unit: number): number;
 /** How to reach webhookd and how calls behave. */

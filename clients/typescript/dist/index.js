@@ -13,7 +13,7 @@ export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
 export { verifyMiaSignature, verifyStandardWebhook } from "./verify.js";
 export { Code, ConnectError, fieldViolations, isRetryable } from "./errors.js";
-export const DEFAULT_RETRY = { maxAttempts: 10, initialBackoffMs: 100, maxBackoffMs: 5000 };
+export const DEFAULT_RETRY = Object.freeze({ maxAttempts: 10, initialBackoffMs: 100, maxBackoffMs: 5000 });
 /** The wait after failed attempt `attempt` (1 for the first); `unit` in [0, 1) is the jitter. */
 export function backoffMs(policy, attempt, unit) {
     const doubled = policy.initialBackoffMs * 2 ** Math.min(Math.max(attempt - 1, 0), 20);

@@ -54,7 +54,7 @@ export interface RetryPolicy {
   maxBackoffMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 10, initialBackoffMs: 100, maxBackoffMs: 5000 };
+export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({ maxAttempts: 10, initialBackoffMs: 100, maxBackoffMs: 5000 });
 
 /** The wait after failed attempt `attempt` (1 for the first); `unit` in [0, 1) is the jitter. */
 export function backoffMs(policy: RetryPolicy, attempt: number, unit: number): number {
