@@ -339,7 +339,7 @@ async fn watch_sees_deliveries_made_by_another_server_process() {
     let a = TestServer::start_with(&["--no-delivery"]).await;
     let db_url = a.database_url.clone().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let mut b = crate::common::spawn_server_process(&db_url, tmp.path(), &["--poll-interval", "100ms"]);
+    let mut b = crate::common::ServerProcess::start(&db_url, tmp.path(), &["--poll-interval", "100ms"]);
     let rx = Receiver::ok().await;
     let mut admin = a.admin().await;
     let w = admin
@@ -400,8 +400,7 @@ async fn watch_sees_deliveries_made_by_another_server_process() {
         .unwrap()
         .unwrap();
     assert_eq!(first.webhook_id, g.id, "a watcher of another company saw nothing of acme");
-    b.kill().unwrap();
-    b.wait().unwrap();
+    b.kill();
     // Shutdown ends open watches with UNAVAILABLE, never as if the changes were complete.
     let stop = tokio::spawn(a.stop());
     let end =

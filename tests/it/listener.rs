@@ -297,12 +297,6 @@ async fn the_certificate_is_reloaded_on_sighup_without_a_restart() {
 }
 
 /// Resident memory of process `pid`, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 #[tokio::test]
 async fn a_flood_of_watch_streams_is_bounded_per_connection_and_its_memory_returns() {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -313,13 +307,14 @@ async fn a_flood_of_watch_streams_is_bounded_per_connection_and_its_memory_retur
     const ATTEMPTS: usize = 2_000;
     let db = crate::common::fresh_database().await;
     let tmp = tempfile::tempdir().unwrap();
-    let (mut child, addr) = crate::common::spawn_serving_process(
+    let server = crate::common::ServerProcess::serving(
         &db,
         tmp.path(),
         &["--max-concurrent-streams", &STREAMS.to_string(), "--no-delivery"],
     )
     .await;
-    let baseline = rss_kib(child.id());
+    let (addr, rss_kib) = (server.addr, || server.rss("VmRSS"));
+    let baseline = rss_kib();
 
     // Each connection asks for far more watches than it may open at once.
     let answered = Arc::new(AtomicUsize::new(0));
@@ -344,7 +339,7 @@ async fn a_flood_of_watch_streams_is_bounded_per_connection_and_its_memory_retur
         assert!(tokio::time::Instant::now() < deadline, "{} watches answered", answered.load(Ordering::SeqCst));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let flooded = rss_kib(child.id());
+    let flooded = rss_kib();
     // A watch on a fresh connection is the sentinel: answered after the flood's, which
     // are then all the server took.
     let channel = Endpoint::from_shared(format!("http://{addr}")).unwrap().connect_lazy();
@@ -360,16 +355,14 @@ async fn a_flood_of_watch_streams_is_bounded_per_connection_and_its_memory_retur
     }
     drop((calls, drivers, w));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let mut after = rss_kib(child.id());
+    let mut after = rss_kib();
     while after > baseline + (flooded.saturating_sub(baseline)) / 2 + 4096 {
         assert!(tokio::time::Instant::now() < deadline, "memory not returned: {baseline} → {flooded} → {after} KiB");
         tokio::time::sleep(Duration::from_millis(50)).await;
-        after = rss_kib(child.id());
+        after = rss_kib();
     }
     eprintln!("server RSS: {baseline} KiB at rest, {flooded} KiB flooded, {after} KiB after");
     assert!(flooded < baseline + 64 * 1024, "the flood grew memory by {} KiB", flooded - baseline);
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 #[tokio::test]

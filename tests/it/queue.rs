@@ -133,7 +133,7 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
     let rx = Receiver::start(None, |i, _| if i == 0 { Reply::Hang } else { Reply::Status(200, vec![]) }).await;
     let tmp = tempfile::tempdir().unwrap();
     // Server A: a separate process that claims the delivery, sends it, and is killed mid-send.
-    let mut a = crate::common::spawn_server_process(&db_url, tmp.path(), &["--lease", "2s"]);
+    let mut a = crate::common::ServerProcess::start(&db_url, tmp.path(), &["--lease", "2s"]);
     let db = sql(&db_url).await;
     // Create the webhook and the event straight in the database A serves.
     let storage = webhookd::storage::Storage::connect(db_url.parse().unwrap(), 2).await.unwrap();
@@ -163,8 +163,7 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
         .await
         .unwrap();
     let first = rx.expect().await;
-    a.kill().unwrap();
-    a.wait().unwrap();
+    a.kill();
     let claimed: Option<Uuid> = db.query_one("SELECT claim_token FROM deliveries", &[]).await.unwrap().get(0);
     assert!(claimed.is_some(), "the dead server's claim is left behind");
 

@@ -7,11 +7,15 @@ pub mod logs;
 pub mod proxy;
 pub mod receiver;
 pub mod relay;
+#[path = "../../support/mod.rs"]
+#[allow(dead_code)]
+pub mod support;
+
+pub use support::{sql, ServerProcess};
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::OnceCell;
@@ -63,24 +67,15 @@ fn cluster() -> &'static Cluster {
 /// A fresh database for one test, cloned from the migrated template.
 pub async fn fresh_database() -> String {
     let cluster = tokio::task::spawn_blocking(cluster).await.unwrap();
+    let maintenance = cluster.pg.url("postgres");
     TEMPLATE
         .get_or_init(|| async {
-            let (c, conn) = cluster.pg.pg_config("postgres").connect(tokio_postgres::NoTls).await.unwrap();
-            let h = tokio::spawn(conn);
-            c.batch_execute(&format!("CREATE DATABASE {TEMPLATE_DB}")).await.unwrap();
-            drop(c);
-            let _ = h.await;
-            // Connecting migrates; the pool opens no connection of its own until used.
-            let storage = webhookd::storage::Storage::connect(cluster.pg.pg_config(TEMPLATE_DB), 2).await.unwrap();
-            drop(storage);
+            support::create_database(&maintenance, TEMPLATE_DB, None).await;
+            support::migrate(&cluster.pg.url(TEMPLATE_DB)).await;
         })
         .await;
     let name = format!("t{}_{}", std::process::id(), DB_COUNTER.fetch_add(1, Ordering::SeqCst));
-    let (c, conn) = cluster.pg.pg_config("postgres").connect(tokio_postgres::NoTls).await.unwrap();
-    let h = tokio::spawn(conn);
-    c.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}")).await.unwrap();
-    drop(c);
-    let _ = h.await;
+    support::create_database(&maintenance, &name, Some(TEMPLATE_DB)).await;
     cluster.pg.url(&name)
 }
 
@@ -88,63 +83,10 @@ pub async fn fresh_database() -> String {
 pub async fn fresh_empty_database() -> String {
     let cluster = tokio::task::spawn_blocking(cluster).await.unwrap();
     let name = format!("e{}_{}", std::process::id(), DB_COUNTER.fetch_add(1, Ordering::SeqCst));
-    let (c, conn) = cluster.pg.pg_config("postgres").connect(tokio_postgres::NoTls).await.unwrap();
-    let h = tokio::spawn(conn);
-    c.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
-    drop(c);
-    let _ = h.await;
+    support::create_database(&cluster.pg.url("postgres"), &name, None).await;
     cluster.pg.url(&name)
 }
 
-/// A webhookd server as a separate process on `db_url` (loopback targets allowed), for
-/// tests that kill a server or need a second replica; it listens on a port nobody uses.
-pub fn spawn_server_process(db_url: &str, data_dir: &std::path::Path, extra: &[&str]) -> std::process::Child {
-    let listen = if extra.contains(&"--listen") { None } else { Some(["--listen", "127.0.0.1:0"]) };
-    std::process::Command::new(env!("CARGO_BIN_EXE_webhookd"))
-        .arg("serve")
-        .args(listen.iter().flatten())
-        .args(["--allow-targets", "127.0.0.1/32"])
-        .arg("--database-url")
-        .arg(db_url)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(extra)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start a webhookd process")
-}
-
-/// A webhookd process on `db_url` listening on a free loopback port, once it serves;
-/// returns the process and its address.
-pub async fn spawn_serving_process(
-    db_url: &str,
-    data_dir: &std::path::Path,
-    extra: &[&str],
-) -> (std::process::Child, std::net::SocketAddr) {
-    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let listen = addr.to_string();
-    let mut args = vec!["--listen", listen.as_str()];
-    args.extend_from_slice(extra);
-    let child = spawn_server_process(db_url, data_dir, &args);
-    let channel = Endpoint::from_shared(format!("http://{addr}")).unwrap().connect_lazy();
-    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while health.check(tonic_health::pb::HealthCheckRequest { service: String::new() }).await.is_err() {
-        assert!(tokio::time::Instant::now() < deadline, "server process not serving after 60 s");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    (child, addr)
-}
-
-/// A direct SQL connection to a test database (for seeding and inspecting state).
-pub async fn sql(url: &str) -> tokio_postgres::Client {
-    let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(conn);
-    c
-}
-
-/// Admin client type (from the Rust client crate, generated from the same proto).
 pub type Admin = webhookd_client::AdminClient;
 /// Ingest client type.
 pub type Ingest = webhookd_client::IngestClient;
@@ -253,24 +195,10 @@ impl TestServer {
     }
 
     async fn wait_serving(&mut self) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(h) = &self.handle {
-                if h.is_finished() {
-                    let r = self.handle.take().unwrap().await.unwrap();
-                    panic!("server exited during start: {r:?}");
-                }
-            }
-            let mut health = tonic_health::pb::health_client::HealthClient::new(self.channel().await);
-            let req = tonic_health::pb::HealthCheckRequest { service: String::new() };
-            if let Ok(r) = health.check(req).await {
-                if r.into_inner().status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32 {
-                    return;
-                }
-            }
-            assert!(tokio::time::Instant::now() < deadline, "server not serving after 60 s");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        use futures_util::FutureExt;
+        let channel = self.channel().await;
+        let handle = &mut self.handle;
+        support::wait_serving(channel, || Some(format!("{:?}", handle.as_mut()?.now_or_never()?))).await;
     }
 
     /// A lazily connecting channel to the server.
@@ -308,11 +236,7 @@ impl TestServer {
     /// Creates a token in the server's database.
     pub async fn token(&self, role: &str, company: &str, project: &str) -> String {
         let url = self.database_url.as_ref().expect("token() needs a database url");
-        let config: tokio_postgres::Config = url.parse().unwrap();
-        let storage = webhookd::storage::Storage::connect(config, 2).await.unwrap();
-        let (token, hash) = webhookd::auth::new_token();
-        storage.insert_token(&hash, role, &webhookd::model::Scope::new(company, project), "test").await.unwrap();
-        token
+        support::mint_token(url, role, &webhookd::model::Scope::new(company, project)).await
     }
 
     /// Publishes `n` instance events `name` with payloads `{"i":0}`… over one stream and waits

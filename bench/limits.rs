@@ -1,0 +1,82 @@
+//! The machine's own limits, measured with the same stacks webhookd uses: plain HTTP POSTs
+//! to the receiver and durable single-row PostgreSQL inserts.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use uuid::Uuid;
+use webhookd::storage::local::LocalPostgres;
+
+use crate::receiver::Receiver;
+use crate::support;
+
+/// Plain POSTs to the receiver with the client stack webhookd uses (hyper-util, HTTP/1.1, pooled).
+pub async fn plain_posts(receiver: &Receiver, n: usize, concurrency: usize) -> f64 {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(concurrency)
+        .build(hyper_util::client::legacy::connect::HttpConnector::new());
+    let uri: hyper::Uri = receiver.url("/limit").parse().unwrap();
+    let body = Bytes::from(format!(
+        r#"{{"eventName":"tag_created","eventTimestamp":1,"payload":{{"data":"{}"}}}}"#,
+        "x".repeat(100)
+    ));
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, uri, body, next) = (client.clone(), uri.clone(), body.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            while next.fetch_add(1, Ordering::Relaxed) < n {
+                let req = hyper::Request::post(uri.clone())
+                    .header("content-type", "application/json")
+                    .body(Full::new(body.clone()))
+                    .unwrap();
+                let resp = client.request(req).await.unwrap();
+                let _ = resp.into_body().collect().await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Durable single-row inserts (one transaction each, synchronous commit) of a delivery-sized row.
+pub async fn durable_inserts(pg: &LocalPostgres, n: usize, concurrency: usize) -> f64 {
+    support::create_database(&pg.url("postgres"), "bench_limit", None).await;
+    let url = pg.url("bench_limit");
+    let db = support::sql(&url).await;
+    db.batch_execute(
+        "CREATE TABLE probe (id uuid PRIMARY KEY, webhook_id uuid NOT NULL, event_type text NOT NULL,
+                             status smallint NOT NULL, body bytea NOT NULL, create_time timestamptz NOT NULL DEFAULT now())",
+    )
+    .await
+    .unwrap();
+    let next = Arc::new(AtomicUsize::new(0));
+    let body = vec![b'x'; 200];
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (url, next, body) = (url.clone(), next.clone(), body.clone());
+        tasks.push(tokio::spawn(async move {
+            let c = support::sql(&url).await;
+            let stmt = c
+                .prepare("INSERT INTO probe (id, webhook_id, event_type, status, body) VALUES ($1, $2, 'tag_created', 1, $3)")
+                .await
+                .unwrap();
+            while next.fetch_add(1, Ordering::Relaxed) < n {
+                c.execute(&stmt, &[&Uuid::new_v4(), &Uuid::new_v4(), &body]).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}

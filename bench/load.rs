@@ -1,0 +1,156 @@
+//! Publishing, delivering and end-to-end latency against webhookd server processes.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use webhookd_client::pb;
+
+use crate::receiver::Receiver;
+use crate::support::ServerProcess;
+use crate::pct;
+
+pub type Admin = webhookd_client::AdminClient;
+pub type Ingest = webhookd_client::IngestClient;
+
+pub fn admin_client(s: &ServerProcess, token: &str) -> Admin {
+    webhookd_client::Client::with_channel(s.channel(), Some(token)).unwrap().admin()
+}
+
+pub fn ingest_client(s: &ServerProcess, token: &str) -> Ingest {
+    webhookd_client::Client::with_channel(s.channel(), Some(token)).unwrap().ingest()
+}
+
+pub async fn create_webhooks(admin: &mut Admin, url: &str, event: &str, n: usize) {
+    for _ in 0..n {
+        admin
+            .create_webhook(pb::CreateWebhookRequest {
+                target_url: url.into(),
+                secret: "bench-secret-value".into(),
+                events: vec![event.into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+}
+
+pub fn event(name: &str, seq: usize) -> pb::PublishEventRequest {
+    pb::PublishEventRequest {
+        event_name: name.into(),
+        payload: format!(r#"{{"seq":{seq},"data":"{}"}}"#, "x".repeat(100)),
+        ..Default::default()
+    }
+}
+
+// --- phases --------------------------------------------------------------------------------------
+
+pub async fn publish_unary(s: &ServerProcess, token: &str, name: &str, n: usize, concurrency: usize) -> f64 {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (mut client, next, name) = (ingest_client(s, token), next.clone(), name.to_string());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return;
+                }
+                client.publish_event(event(&name, i)).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+pub async fn publish_streaming(s: &ServerProcess, token: &str, name: &str, n: usize, streams: usize) -> f64 {
+    let started = Instant::now();
+    let per = n.div_ceil(streams.max(1));
+    let mut tasks = Vec::new();
+    for k in 0..streams.max(1) {
+        let (mut client, name) = (ingest_client(s, token), name.to_string());
+        let range = (k * per)..((k + 1) * per).min(n);
+        tasks.push(tokio::spawn(async move {
+            let expected = range.len();
+            let reqs = tokio_stream::iter(range.map(move |i| event(&name, i)));
+            let mut answers = client.publish_events(reqs).await.unwrap().into_inner();
+            let mut got = 0;
+            while answers.message().await.unwrap().is_some() {
+                got += 1;
+            }
+            assert_eq!(got, expected);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Starts a delivering server on a backlog of `n` deliveries and times the drain, from the
+/// first arrival to the last recorded outcome. Returns the rate and the server's peak RSS.
+pub async fn drain(url: &str, dir: &Path, receiver: &Receiver, db: &tokio_postgres::Client, n: usize) -> (f64, u64) {
+    receiver.reset();
+    let server = ServerProcess::serving(url, dir, &[]).await;
+    // Wait on the receiver's own counter, then for the last outcomes to be recorded: the
+    // measurement must not load the database it measures.
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while receiver.count.load(Ordering::SeqCst) < n as u64 {
+        assert!(Instant::now() < deadline, "only {} of {n} deliveries arrived", receiver.count.load(Ordering::SeqCst));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    loop {
+        let pending: bool =
+            db.query_one("SELECT EXISTS (SELECT 1 FROM deliveries WHERE status = 1)", &[]).await.unwrap().get(0);
+        if !pending {
+            break;
+        }
+        assert!(Instant::now() < deadline, "outcomes not recorded");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let done = Instant::now();
+    let first = receiver.first.lock().unwrap().expect("requests arrived");
+    let peak = server.rss("VmHWM");
+    db.batch_execute("DELETE FROM deliveries; DELETE FROM events;").await.unwrap();
+    (n as f64 / done.duration_since(first).as_secs_f64(), peak)
+}
+
+/// Publishes at a steady rate and measures acknowledgement-to-arrival latency: [p50, p95, p99, max] ms.
+pub async fn latency(s: &ServerProcess, token: &str, receiver: &Receiver, rate: u64, secs: u64) -> [f64; 4] {
+    receiver.arrivals.lock().unwrap().clear();
+    let acks: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
+    let total = rate * secs;
+    let mut tick = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let client = ingest_client(s, token);
+    let mut tasks = Vec::with_capacity(total as usize);
+    for seq in 0..total {
+        tick.tick().await;
+        let (mut client, acks) = (client.clone(), acks.clone());
+        tasks.push(tokio::spawn(async move {
+            client.publish_event(event("configuration_saved", seq as usize)).await.unwrap();
+            acks.lock().unwrap().insert(seq, Instant::now());
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while receiver.arrivals.lock().unwrap().len() < total as usize {
+        assert!(Instant::now() < deadline, "latency events did not all arrive");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let arrivals = receiver.arrivals.lock().unwrap();
+    let acks = acks.lock().unwrap();
+    // Arrival can precede the acknowledgement's return to the client: that counts as 0.
+    let mut ms: Vec<f64> =
+        acks.iter().map(|(seq, ack)| arrivals[seq].saturating_duration_since(*ack).as_secs_f64() * 1000.0).collect();
+    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    [pct(&ms, 0.50), pct(&ms, 0.95), pct(&ms, 0.99), *ms.last().unwrap_or(&0.0)]
+}

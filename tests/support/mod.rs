@@ -1,0 +1,144 @@
+//! What the integration tests and the benchmark both need: webhookd server processes,
+//! databases and tokens. Included by path from `tests/it/common/` and `bench/`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use tonic::transport::{Channel, Endpoint};
+use webhookd::model::Scope;
+use webhookd::storage::Storage;
+
+/// A direct SQL connection (for seeding and inspecting state).
+pub async fn sql(url: &str) -> tokio_postgres::Client {
+    let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    c
+}
+
+/// Creates database `name` on the server of `maintenance_url`, as a copy of `template` if given.
+pub async fn create_database(maintenance_url: &str, name: &str, template: Option<&str>) {
+    let (c, conn) = tokio_postgres::connect(maintenance_url, tokio_postgres::NoTls).await.unwrap();
+    let conn = tokio::spawn(conn);
+    let from = template.map(|t| format!(" TEMPLATE {t}")).unwrap_or_default();
+    c.batch_execute(&format!("CREATE DATABASE {name}{from}")).await.unwrap();
+    drop(c);
+    let _ = conn.await;
+}
+
+/// Migrates the database at `url` (connecting migrates).
+pub async fn migrate(url: &str) {
+    drop(Storage::connect(url.parse().unwrap(), 2).await.unwrap());
+}
+
+/// Creates a token straight in the database at `url`, as `webhookd token create` does.
+pub async fn mint_token(url: &str, role: &str, scope: &Scope) -> String {
+    let storage = Storage::connect(url.parse().unwrap(), 2).await.unwrap();
+    let (token, hash) = webhookd::auth::new_token();
+    storage.insert_token(&hash, role, scope, "test support").await.unwrap();
+    token
+}
+
+/// Waits until the server behind `channel` reports SERVING, checking `exited` between tries
+/// so that a server that died at start fails at once instead of after the deadline.
+pub async fn wait_serving(channel: Channel, mut exited: impl FnMut() -> Option<String>) {
+    use tonic_health::pb::{health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest};
+    let mut health = HealthClient::new(channel);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(why) = exited() {
+            panic!("the server exited during start: {why}");
+        }
+        if let Ok(r) = health.check(HealthCheckRequest { service: String::new() }).await {
+            if r.into_inner().status == ServingStatus::Serving as i32 {
+                return;
+            }
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the server is not serving after 60 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A `webhookd serve` process on a free loopback port, loopback targets allowed, logging to
+/// `server.log` in its data directory. Dropping it stops it with SIGTERM and waits.
+pub struct ServerProcess {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+}
+
+impl ServerProcess {
+    /// Starts the process without waiting for it to serve.
+    pub fn start(database_url: &str, data_dir: &Path, extra: &[&str]) -> Self {
+        std::fs::create_dir_all(data_dir).unwrap();
+        let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let log = std::fs::File::create(data_dir.join("server.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_webhookd"))
+            .arg("serve")
+            .args(["--listen", &addr.to_string(), "--allow-targets", "127.0.0.1/32", "--database-url", database_url])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(extra)
+            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start a webhookd process");
+        ServerProcess { child, addr, data_dir: data_dir.to_path_buf() }
+    }
+
+    /// Starts the process and waits until it serves.
+    pub async fn serving(database_url: &str, data_dir: &Path, extra: &[&str]) -> Self {
+        let mut server = Self::start(database_url, data_dir, extra);
+        let channel = server.channel();
+        let log = server.data_dir.join("server.log");
+        let child = &mut server.child;
+        wait_serving(channel, || {
+            let status = child.try_wait().ok().flatten()?;
+            Some(format!("{status}; {}", std::fs::read_to_string(&log).unwrap_or_default()))
+        })
+        .await;
+        server
+    }
+
+    /// A lazily connecting channel to the process.
+    pub fn channel(&self) -> Channel {
+        Endpoint::from_shared(format!("http://{}", self.addr)).unwrap().tcp_nodelay(true).connect_lazy()
+    }
+
+    /// The bootstrap admin token, written by the first server on a database.
+    pub fn admin_token(&self) -> String {
+        std::fs::read_to_string(self.data_dir.join(webhookd::ADMIN_TOKEN_FILE)).unwrap().trim().to_string()
+    }
+
+    /// A field of `/proc/<pid>/status` in KiB (`VmRSS` now, `VmHWM` peak).
+    pub fn rss(&self, field: &str) -> u64 {
+        proc_status_kib(self.child.id(), field)
+    }
+
+    /// Kills the process at once (SIGKILL) and reaps it.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let _ = self.child.wait();
+    }
+}
+
+/// A field of `/proc/<pid>/status` in KiB, 0 if the process or field is gone.
+pub fn proc_status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
