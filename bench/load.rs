@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use webhookd_client::pb;
 
+use crate::pct;
 use crate::receiver::Receiver;
 use crate::support::ServerProcess;
-use crate::pct;
 
 pub type Admin = webhookd_client::AdminClient;
 pub type Ingest = webhookd_client::IngestClient;
