@@ -38,7 +38,7 @@ impl Role {
         }
     }
 
-    /// The stored name.
+    /// The name stored in the tokens table and accepted by `parse`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Admin => "admin",
@@ -50,7 +50,7 @@ impl Role {
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    /// Its role.
+    /// What the caller may do.
     pub role: Role,
     /// What it reaches: this scope and everything under it.
     pub scope: Scope,

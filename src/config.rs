@@ -231,20 +231,14 @@ impl Config {
     }
 }
 
-/// Parses `250ms`, `5s`, `2m`, `1h`, or a bare number of seconds.
+/// Parses a duration as humantime writes it (`250ms`, `5s`, `2m`, `1h 30m`, `7days`), or a
+/// bare number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num.parse().map_err(|_| format!("invalid duration `{s}`"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "" | "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("invalid duration unit in `{s}` (use ms, s, m or h)")),
-    };
-    Duration::try_from_secs_f64(secs).map_err(|e| format!("invalid duration `{s}`: {e}"))
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().map(Duration::from_secs).map_err(|e| format!("invalid duration `{s}`: {e}"));
+    }
+    humantime::parse_duration(s).map_err(|e| format!("invalid duration `{s}`: {e}"))
 }
 
 #[cfg(test)]
@@ -253,7 +247,9 @@ mod tests {
 
     #[test]
     fn durations() {
-        for (s, ms) in [("250ms", 250), ("5s", 5000), ("2m", 120_000), ("1h", 3_600_000), ("3", 3000)] {
+        for (s, ms) in
+            [("250ms", 250), ("5s", 5000), ("2m", 120_000), ("1h", 3_600_000), ("1h 30m", 5_400_000), ("3", 3000)]
+        {
             assert_eq!(parse_duration(s).unwrap(), Duration::from_millis(ms), "{s}");
         }
         assert!(parse_duration("5x").is_err());

@@ -50,7 +50,7 @@ pub struct EdgeSettings {
 pub struct TlsFiles {
     /// PEM certificate chain, leaf first.
     pub cert: PathBuf,
-    /// PEM private key.
+    /// PEM private key of the certificate, read once at start.
     pub key: PathBuf,
     /// PEM CA certificates that client certificates must chain to (mutual TLS).
     pub client_ca: Option<PathBuf>,

@@ -42,7 +42,7 @@ pub enum DeliveryStatus {
     Pending = 1,
     /// The receiver answered 2xx.
     Success = 2,
-    /// Failed for good.
+    /// Failed for good: every retry was spent, or the error could not be retried.
     Error = 3,
 }
 
@@ -50,9 +50,9 @@ pub enum DeliveryStatus {
 /// `{"name", "value"}` objects).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RequestHeader {
-    /// Lower-case header name.
+    /// Header name in lower case, as `GetDelivery` shows it.
     pub name: String,
-    /// Its value.
+    /// Header value exactly as sent.
     pub value: String,
 }
 

@@ -190,7 +190,7 @@ pub fn ca_certificate(field: &str, pem: &str) -> Result<String, ApiError> {
     Ok(pem.to_string())
 }
 
-/// A UUID identifier.
+/// Parses `raw` as the UUID in `field`; anything else is INVALID_ARGUMENT naming the field.
 pub fn id(field: &str, raw: &str) -> Result<uuid::Uuid, ApiError> {
     if raw.is_empty() {
         return Err(ApiError::invalid(field, "is required"));

@@ -31,20 +31,20 @@ const CLAIM_BATCH: usize = 256;
 /// Most outcomes recorded in one transaction.
 const RECORD_BATCH: usize = 512;
 
-/// Engine settings.
+/// How the engine claims, retries and sends; from the `serve` flags.
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
     /// Deliveries in flight at once.
     pub concurrency: usize,
-    /// Claim lease.
+    /// How long a claim is held: a replica that dies mid-send leaves its claims for this long.
     pub lease: Duration,
-    /// Fallback poll interval.
+    /// How often to look for due work when no notification says there is some.
     pub poll_interval: Duration,
     /// Time in-flight sends get on shutdown.
     pub shutdown_grace: Duration,
-    /// Retry policy.
+    /// When to try again after a failure, and when to give up.
     pub policy: RetryPolicy,
-    /// HTTP settings.
+    /// Timeouts and the SSRF guard of every attempt.
     pub http: HttpSettings,
 }
 

@@ -66,18 +66,18 @@ pub enum SendError {
 }
 
 impl SendError {
-    /// Whether retrying can help.
+    /// Whether a later attempt can succeed (a refused or invalid target cannot).
     pub fn retryable(&self) -> bool {
         matches!(self, Self::Timeout(_) | Self::Transport(_))
     }
 }
 
-/// What came back.
+/// The receiver's answer to one attempt.
 #[derive(Debug, Clone)]
 pub struct HttpResponse {
-    /// Status code.
+    /// HTTP status code of the answer.
     pub status: u16,
-    /// Parsed `Retry-After`.
+    /// The `Retry-After` header (seconds or HTTP date) as a wait from now.
     pub retry_after: Option<Duration>,
     /// First 1 KiB of the body.
     pub body_prefix: Vec<u8>,
@@ -88,9 +88,9 @@ pub struct HttpResponse {
 pub struct HttpSettings {
     /// TCP (and proxy) connect timeout.
     pub connect_timeout: Duration,
-    /// Whole-attempt timeout.
+    /// Limit on one whole attempt: connect, send, and read the answer.
     pub request_timeout: Duration,
-    /// The SSRF guard.
+    /// The SSRF guard: addresses a target may resolve to.
     pub allow: Arc<AllowList>,
 }
 
@@ -106,7 +106,7 @@ struct Built {
     proxy_headers: Option<http::HeaderMap>,
 }
 
-/// The client cache.
+/// HTTP clients by CA certificate and proxy, so connections are pooled across attempts.
 pub struct Clients {
     settings: HttpSettings,
     cache: Mutex<HashMap<ClientKey, (Arc<Built>, Instant)>>,

@@ -9,7 +9,7 @@ pub struct RetryPolicy {
     pub schedule: Vec<Duration>,
     /// Spread applied to each scheduled delay (0.2 = ±20 %).
     pub jitter: f64,
-    /// Longest `Retry-After` honoured.
+    /// Longest `Retry-After` honoured; a longer one is cut to this.
     pub max_retry_after: Duration,
 }
 
@@ -46,11 +46,11 @@ impl RetryPolicy {
 /// What an attempt's result means for the delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Done: delivered.
+    /// Done: the receiver answered 2xx.
     Success,
     /// Try again later (if attempts remain).
     Retry,
-    /// Done: failed for good.
+    /// Done: failed for good (schedule exhausted or not retryable).
     Fail,
 }
 

@@ -12,30 +12,30 @@ use super::{Storage, StorageError};
 use crate::model::{Attempt, DeliveryStatus, RequestHeader, Scope};
 use crate::secret::Secret;
 
-/// A delivery's summary.
+/// One delivery of one event to one webhook, as `ListEventHistory` and watchers see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryRow {
-    /// Delivery id.
+    /// Also sent as the `webhook-id` header, so receivers can drop repeats.
     pub id: Uuid,
-    /// Its webhook.
+    /// The webhook delivered to; its history holds this row.
     pub webhook_id: Uuid,
-    /// Its event.
+    /// Shared by every delivery the event fanned out to.
     pub event_id: Uuid,
-    /// Event name.
+    /// The event name (`eventName` in the body).
     pub event_type: String,
-    /// Its state.
+    /// PENDING until the last attempt succeeds or fails for good.
     pub status: DeliveryStatus,
     /// Latest HTTP status, 0 when none.
     pub status_code: i32,
-    /// Latest attempt time.
+    /// When the latest attempt was sent; `None` before the first.
     pub dispatch_time: Option<SystemTime>,
-    /// Attempts so far.
+    /// Attempts made so far (0 before the first).
     pub attempts: i32,
-    /// Latest attempt duration.
+    /// How long the latest attempt took, in milliseconds.
     pub duration_ms: i64,
-    /// Latest error.
+    /// Why the latest attempt failed, empty after a success or before the first attempt.
     pub error: String,
-    /// Creation time.
+    /// When the event fanned out to this webhook.
     pub create_time: SystemTime,
     /// Next attempt, while pending.
     pub next_attempt_time: Option<SystemTime>,
@@ -64,17 +64,17 @@ impl DeliveryRow {
 /// A state change as broadcast to watchers: the delivery and where its webhook lives.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Watched {
-    /// The delivery.
+    /// The changed delivery as it is now (flattened into the notification's JSON).
     #[serde(flatten)]
     pub delivery: DeliveryRow,
-    /// The webhook's scope: company.
+    /// The webhook's company, empty for an instance webhook.
     pub company_id: String,
-    /// The webhook's scope: project.
+    /// The webhook's project, empty for an instance or company webhook.
     pub project_id: String,
 }
 
 impl Watched {
-    /// The webhook's scope.
+    /// Where the webhook is installed, which decides who may watch the change.
     pub fn scope(&self) -> Scope {
         Scope::new(&self.company_id, &self.project_id)
     }
@@ -86,23 +86,23 @@ pub const HISTORY_LIMIT: i64 = 200;
 /// A delivery claimed for one attempt, with everything needed to send it.
 #[derive(Debug, Clone)]
 pub struct Claimed {
-    /// Delivery id.
+    /// The delivery, also the `webhook-id` header.
     pub id: Uuid,
-    /// Its webhook.
+    /// The webhook the target, secret, CA and proxy were read from.
     pub webhook_id: Uuid,
     /// Number of this attempt (1 for the first).
     pub attempt: i32,
-    /// Event name.
+    /// The event name, logged with the outcome.
     pub event_type: String,
-    /// Target URL.
+    /// Read from the webhook at claim time, so an edit applies to the next attempt.
     pub target_url: String,
-    /// The webhook's secret.
+    /// Signs the body; redacted in `Debug`.
     pub secret: Secret,
-    /// PEM CA.
+    /// PEM certificates the target's chain must end in, instead of the public roots.
     pub ca_certificate: Option<String>,
-    /// Proxy URL.
+    /// HTTP(S) proxy the attempt goes through, possibly with credentials.
     pub proxy_url: Option<String>,
-    /// The exact body.
+    /// The bytes to send and sign, exactly as stored at publish time.
     pub body: Vec<u8>,
     /// The claim this attempt holds.
     pub claim_token: Uuid,
@@ -111,7 +111,7 @@ pub struct Claimed {
 /// What happens to a delivery after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
-    /// Final: SUCCESS or ERROR.
+    /// The delivery is final: SUCCESS or ERROR.
     Done(DeliveryStatus),
     /// Pending, next attempt at this time.
     RetryAt(SystemTime),
@@ -120,15 +120,16 @@ pub enum Next {
 /// The outcome of one attempt.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// Delivery id.
+    /// The delivery attempted.
     pub id: Uuid,
-    /// The claim it was made under.
+    /// The claim it was made under: if the lease ran out and another replica took the
+    /// delivery, this outcome is not recorded.
     pub claim_token: Uuid,
     /// The attempt, as its log keeps it (the delivery's latest-attempt columns come from it).
     pub attempt: Attempt,
-    /// Headers sent.
+    /// The headers of the request, kept for `GetDelivery`.
     pub request_headers: Vec<RequestHeader>,
-    /// What follows.
+    /// Whether the delivery is now final or when it is tried again.
     pub next: Next,
 }
 

@@ -12,13 +12,13 @@ use crate::model::Scope;
 /// An event to store.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    /// Event name.
+    /// Catalog name of the event; webhooks subscribed to it get a delivery.
     pub name: String,
-    /// Where it happened.
+    /// Where it happened: webhooks on this scope and above it get a delivery.
     pub scope: Scope,
     /// Milliseconds since the epoch.
     pub timestamp_ms: i64,
-    /// Optional idempotency key.
+    /// A repeat publish with the same key (in the same scope) returns the first event.
     pub idempotency_key: Option<String>,
     /// The exact body every delivery sends.
     pub body: Vec<u8>,
@@ -29,7 +29,7 @@ pub struct NewEvent {
 pub struct Published {
     /// The event's id (the earlier one for a duplicate).
     pub event_id: Uuid,
-    /// Deliveries the event has.
+    /// Deliveries the event fanned out to (0 when no webhook listens).
     pub deliveries: i32,
     /// Whether the idempotency key matched an earlier event.
     pub duplicate: bool,

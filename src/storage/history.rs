@@ -12,7 +12,7 @@ use crate::model::{Attempt, DeliveryStatus, RequestHeader, Scope};
 /// Which history to list.
 #[derive(Debug, Clone)]
 pub struct HistoryFilter {
-    /// The webhook.
+    /// The webhook whose history is listed.
     pub webhook_id: Uuid,
     /// Any of these event names; empty for all.
     pub event_types: Vec<String>,
@@ -22,22 +22,22 @@ pub struct HistoryFilter {
     pub status_codes: Vec<i32>,
     /// Oldest first instead of newest first.
     pub oldest_first: bool,
-    /// At most this many.
+    /// At most this many rows (the API caps it at the history size).
     pub limit: i64,
 }
 
 /// A delivery with what was sent and received.
 #[derive(Debug, Clone)]
 pub struct DeliveryDetail {
-    /// Summary.
+    /// The delivery as the history lists it.
     pub delivery: DeliveryRow,
     /// Where its webhook is installed.
     pub scope: Scope,
-    /// Exact body.
+    /// The body bytes sent (and signed), exactly.
     pub body: Vec<u8>,
     /// Headers of the latest attempt (none before the first).
     pub request_headers: Vec<RequestHeader>,
-    /// Latest response prefix.
+    /// The start of the latest answer's body, when there was one.
     pub response_body: Option<Vec<u8>>,
     /// Every attempt, oldest first.
     pub attempts: Vec<Attempt>,

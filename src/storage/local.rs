@@ -35,20 +35,20 @@ pub enum LocalError {
     /// A file operation in the data directory failed.
     #[error("{what} {path}")]
     Io {
-        /// What was being done.
+        /// What was being done, as the message says it.
         what: &'static str,
-        /// The path concerned.
+        /// The file or directory it was done to.
         path: PathBuf,
-        /// The cause.
+        /// The I/O error behind it.
         #[source]
         source: std::io::Error,
     },
     /// `initdb` failed.
     #[error("initdb failed ({status}): {output}")]
     Initdb {
-        /// Exit status.
+        /// How `initdb` exited.
         status: std::process::ExitStatus,
-        /// What it printed.
+        /// Its standard output and error, for the log.
         output: String,
     },
     /// The postmaster exited or never became ready.

@@ -14,29 +14,29 @@ use crate::secret::Secret;
 pub struct NewWebhook {
     /// Where it is installed.
     pub scope: Scope,
-    /// Target URL.
+    /// Where deliveries are POSTed (http or https).
     pub target_url: String,
-    /// Shared secret.
+    /// Signs every delivery; never returned by any API.
     pub secret: Secret,
     /// Subscribed event names, deduplicated.
     pub events: Vec<String>,
-    /// PEM CA certificate(s).
+    /// PEM certificate(s) the target's TLS chain must end in, instead of the public roots.
     pub ca_certificate: Option<String>,
-    /// Proxy URL.
+    /// HTTP(S) proxy deliveries go through, possibly with credentials.
     pub proxy_url: Option<String>,
 }
 
 /// Most webhooks a company (its projects' included) and one project may have.
 #[derive(Debug, Clone, Copy)]
 pub struct WebhookQuota {
-    /// Per company.
+    /// Most webhooks one company may have, its projects' included.
     pub per_company: i64,
-    /// Per project.
+    /// Most webhooks one project may have.
     pub per_project: i64,
 }
 
 impl WebhookQuota {
-    /// No limit.
+    /// No limit, for tests and tools that write straight to storage.
     pub const UNLIMITED: Self = Self { per_company: i64::MAX, per_project: i64::MAX };
 }
 
