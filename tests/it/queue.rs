@@ -127,6 +127,22 @@ async fn streaming_ingest_answers_in_order_and_history_is_capped_at_200() {
     server.stop().await;
 }
 
+/// An instance webhook for `tag_created` written straight to storage (no server involved).
+async fn stored_webhook(
+    storage: &webhookd::storage::Storage,
+    target_url: String,
+) -> webhookd::storage::webhooks::WebhookRow {
+    let hook = webhookd::storage::webhooks::NewWebhook {
+        scope: Default::default(),
+        target_url,
+        secret: webhookd::secret::Secret::new("a-secret-value"),
+        events: vec!["tag_created".into()],
+        ca_certificate: None,
+        proxy_url: None,
+    };
+    storage.create_webhook(&hook, &webhookd::storage::webhooks::WebhookQuota::UNLIMITED).await.unwrap()
+}
+
 #[tokio::test]
 async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
     let db_url = crate::common::fresh_database().await;
@@ -137,20 +153,7 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
     let db = sql(&db_url).await;
     // Create the webhook and the event straight in the database A serves.
     let storage = webhookd::storage::Storage::connect(db_url.parse().unwrap(), 2).await.unwrap();
-    let hook = storage
-        .create_webhook(
-            &webhookd::storage::webhooks::NewWebhook {
-                scope: Default::default(),
-                target_url: rx.url("/crash"),
-                secret: webhookd::secret::Secret::new("crash-secret"),
-                events: vec!["tag_created".into()],
-                ca_certificate: None,
-                proxy_url: None,
-            },
-            &webhookd::storage::webhooks::WebhookQuota::UNLIMITED,
-        )
-        .await
-        .unwrap();
+    let hook = stored_webhook(&storage, rx.url("/crash")).await;
     let body = webhookd::body::delivery_body("tag_created", 1, "{}").unwrap();
     storage
         .publish(&[webhookd::storage::events::NewEvent {
@@ -188,20 +191,7 @@ async fn old_events_without_deliveries_are_purged_after_their_retention() {
     let url = crate::common::fresh_database().await;
     let storage = webhookd::storage::Storage::connect(url.parse().unwrap(), 2).await.unwrap();
     let db = sql(&url).await;
-    let hook = storage
-        .create_webhook(
-            &webhookd::storage::webhooks::NewWebhook {
-                scope: Default::default(),
-                target_url: "https://example.com/".into(),
-                secret: webhookd::secret::Secret::new("a-secret-value"),
-                events: vec!["tag_created".into()],
-                ca_certificate: None,
-                proxy_url: None,
-            },
-            &webhookd::storage::webhooks::WebhookQuota::UNLIMITED,
-        )
-        .await
-        .unwrap();
+    let hook = stored_webhook(&storage, "https://example.com/".into()).await;
     let mut ids = Vec::new();
     for (age_hours, with_delivery) in [(25, false), (25, true), (1, false)] {
         let id = Uuid::now_v7();
