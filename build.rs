@@ -4,7 +4,12 @@
 //! server decodes requests with its own codec.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let files = ["proto/webhookd/v1/webhook.proto", "proto/webhookd/v1/admin.proto", "proto/webhookd/v1/ingest.proto"];
+    let files = [
+        "proto/webhookd/v1/webhook.proto",
+        "proto/webhookd/v1/admin.proto",
+        "proto/webhookd/v1/ingest.proto",
+        "proto/webhookd/v1/token.proto",
+    ];
     println!("cargo:rerun-if-changed=build.rs");
     for f in &files {
         println!("cargo:rerun-if-changed={f}");

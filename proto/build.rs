@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let files = ["webhookd/v1/webhook.proto", "webhookd/v1/admin.proto", "webhookd/v1/ingest.proto"];
+    let files =
+        ["webhookd/v1/webhook.proto", "webhookd/v1/admin.proto", "webhookd/v1/ingest.proto", "webhookd/v1/token.proto"];
     println!("cargo:rerun-if-changed=build.rs");
     for f in &files {
         println!("cargo:rerun-if-changed={f}");
@@ -18,8 +19,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(true)
         // Clients are made over a channel given to them (no tonic transport needed here).
         .build_transport(false)
-        // These carry a webhook secret: lib.rs gives them a redacting Debug.
-        .skip_debug(["webhookd.v1.CreateWebhookRequest", "webhookd.v1.UpdateWebhookRequest"])
+        // These carry a webhook secret or a bearer token: lib.rs gives them a redacting Debug.
+        .skip_debug([
+            "webhookd.v1.CreateWebhookRequest",
+            "webhookd.v1.UpdateWebhookRequest",
+            "webhookd.v1.CreateTokenResponse",
+        ])
         .compile_fds(fds)?;
     Ok(())
 }

@@ -1,23 +1,33 @@
 //! Bearer-token authentication and scope/role authorization.
 //!
-//! Tokens are random strings shown once; the database keeps only their SHA-256.
-//! A short-lived in-memory cache keeps the hot paths (ingest) off the database.
+//! Tokens are random strings shown once; the database keeps only their SHA-256. A cache
+//! keeps the hot paths (ingest) off the database: an entry lives at most a second, never past
+//! its token's expiry, and a revocation on any replica clears every replica's cache at once
+//! through a notification. When each token was last used is written at most once a minute.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
 use tonic::metadata::MetadataMap;
+use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::model::Scope;
+use crate::storage::notify::{self, TOKEN_CHANNEL};
 use crate::storage::Storage;
 
-/// How long a verified token is trusted without asking the database again.
-const CACHE_TTL: Duration = Duration::from_secs(10);
+/// How long a verified token is trusted without asking the database again. Revocations also
+/// clear the cache by notification; this bounds what a lost notification can leave behind.
+const CACHE_TTL: Duration = Duration::from_secs(1);
+/// How often a token's `last_used_time` is written, at most, by one replica.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+/// Entries beyond which the cache is emptied instead of growing.
+const CACHE_MAX: usize = 10_000;
 
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,10 +60,14 @@ impl Role {
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
+    /// The token's id (never its value), recorded as who made a change.
+    pub token_id: Uuid,
     /// What the caller may do.
     pub role: Role,
     /// What it reaches: this scope and everything under it.
     pub scope: Scope,
+    /// When the token stops working; `None` if never.
+    pub expire_time: Option<SystemTime>,
 }
 
 impl Principal {
@@ -86,20 +100,37 @@ pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// Verified tokens by hash, with when they were verified.
-type TokenCache = HashMap<Vec<u8>, (Principal, Instant)>;
+/// A verified token: who it is, and when it was verified.
+struct Cached {
+    principal: Principal,
+    verified: Instant,
+}
+
+#[derive(Default)]
+struct State {
+    /// Verified tokens by hash.
+    cache: HashMap<Vec<u8>, Cached>,
+    /// When each token's use was last written.
+    touched: HashMap<Uuid, Instant>,
+}
 
 /// Authenticates requests against the token table.
 #[derive(Clone)]
 pub struct Authenticator {
     storage: Storage,
-    cache: Arc<Mutex<TokenCache>>,
+    state: Arc<Mutex<State>>,
 }
 
 impl Authenticator {
-    /// An authenticator over `storage`.
-    pub fn new(storage: Storage) -> Self {
-        Self { storage, cache: Arc::default() }
+    /// An authenticator over `storage` that forgets cached tokens when any replica revokes
+    /// one (and whenever its notification connection was lost), until `shutdown`.
+    pub fn start(storage: Storage, shutdown: CancellationToken) -> Self {
+        let auth = Self { storage: storage.clone(), state: Arc::default() };
+        let state = auth.state.clone();
+        tokio::spawn(notify::listen(storage, TOKEN_CHANNEL, shutdown, move |_| {
+            state.lock().expect("auth state").cache.clear();
+        }));
+        auth
     }
 
     /// The caller, if it holds a valid token of `role`.
@@ -127,20 +158,54 @@ impl Authenticator {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::Unauthenticated("authorization must be `Bearer <token>`".into()))?;
         let hash = hash_token(token);
-        if let Some((p, at)) = self.cache.lock().expect("auth cache").get(&hash) {
-            if at.elapsed() < CACHE_TTL {
-                return Ok(p.clone());
+        let cached = {
+            let state = self.state.lock().expect("auth state");
+            state.cache.get(&hash).filter(|c| c.verified.elapsed() < CACHE_TTL).map(|c| c.principal.clone())
+        };
+        let principal = match cached {
+            Some(p) => p,
+            None => {
+                let grant = self
+                    .storage
+                    .find_token(&hash)
+                    .await?
+                    .ok_or_else(|| ApiError::Unauthenticated("unknown, revoked or expired token".into()))?;
+                let role =
+                    Role::parse(&grant.role).ok_or_else(|| ApiError::Unauthenticated("unknown token role".into()))?;
+                let principal =
+                    Principal { token_id: grant.id, role, scope: grant.scope, expire_time: grant.expire_time };
+                let mut state = self.state.lock().expect("auth state");
+                if state.cache.len() >= CACHE_MAX {
+                    state.cache.clear();
+                }
+                state.cache.insert(hash, Cached { principal: principal.clone(), verified: Instant::now() });
+                principal
             }
+        };
+        if principal.expire_time.is_some_and(|t| t <= SystemTime::now()) {
+            return Err(ApiError::Unauthenticated("unknown, revoked or expired token".into()));
         }
-        let grant =
-            self.storage.find_token(&hash).await?.ok_or_else(|| ApiError::Unauthenticated("unknown token".into()))?;
-        let role = Role::parse(&grant.role).ok_or_else(|| ApiError::Unauthenticated("unknown token role".into()))?;
-        let principal = Principal { role, scope: grant.scope };
-        let mut cache = self.cache.lock().expect("auth cache");
-        if cache.len() > 10_000 {
-            cache.clear();
-        }
-        cache.insert(hash, (principal.clone(), Instant::now()));
+        self.touch(principal.token_id);
         Ok(principal)
+    }
+
+    /// Writes that `id` was used, unless this replica did so within the last minute.
+    fn touch(&self, id: Uuid) {
+        {
+            let mut state = self.state.lock().expect("auth state");
+            if state.touched.get(&id).is_some_and(|at| at.elapsed() < TOUCH_EVERY) {
+                return;
+            }
+            if state.touched.len() >= CACHE_MAX {
+                state.touched.retain(|_, at| at.elapsed() < TOUCH_EVERY);
+            }
+            state.touched.insert(id, Instant::now());
+        }
+        let storage = self.storage.clone();
+        tokio::spawn(async move {
+            if let Err(e) = storage.touch_tokens(&[id]).await {
+                tracing::debug!(error = %crate::error::chain(&e), "cannot record a token's last use");
+            }
+        });
     }
 }

@@ -33,11 +33,43 @@ pub enum Command {
     Token(TokenCommand),
 }
 
-/// `webhookd token …`
+/// `webhookd token …`: the `TokenAdmin` calls, made straight on the database by whoever runs
+/// the server (no token needed).
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token and print it once.
     Create(TokenCreate),
+    /// List tokens (never their values), newest first.
+    List(TokenList),
+    /// Revoke a token by id: every replica refuses it from its next call on.
+    Revoke(TokenRevoke),
+}
+
+/// Arguments of `webhookd token list`.
+#[derive(Debug, Args)]
+pub struct TokenList {
+    /// Database location.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// List this company's tokens (all of them, its projects' included); without it, all tokens.
+    #[arg(long, default_value = "")]
+    pub company: String,
+    /// Only this project of `--company`.
+    #[arg(long, default_value = "")]
+    pub project: String,
+    /// Also revoked and expired tokens.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// Arguments of `webhookd token revoke`.
+#[derive(Debug, Args)]
+pub struct TokenRevoke {
+    /// Database location.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The token's id, as `token list` shows it (not its value).
+    pub id: String,
 }
 
 /// Arguments of `webhookd token create`.
@@ -58,6 +90,9 @@ pub struct TokenCreate {
     /// Free-text note stored with the token.
     #[arg(long, default_value = "")]
     pub description: String,
+    /// The token stops working this long after now (e.g. `90days`, `12h`); never by default.
+    #[arg(long, value_parser = parse_duration)]
+    pub expire_in: Option<Duration>,
 }
 
 /// Where the database is.

@@ -1,6 +1,6 @@
 //! webhookd: webhook management and delivery over gRPC.
 //!
-//! [`run`] serves `WebhookAdmin` and `EventIngest` (with reflection and health) on a
+//! [`run`] serves `WebhookAdmin`, `EventIngest` and `TokenAdmin` (with reflection and health) on a
 //! listener until a shutdown token fires, over PostgreSQL storage.
 
 #![warn(missing_docs)]
@@ -33,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::admin::AdminService;
 use crate::api::ingest::IngestService;
+use crate::api::tokens::TokenService;
 use crate::api::watch::WatchHub;
 use crate::auth::Authenticator;
 use crate::config::Config;
@@ -40,6 +41,7 @@ use crate::delivery::http::HttpSettings;
 use crate::delivery::ssrf::AllowList;
 use crate::delivery::{Engine, EngineSettings};
 use crate::pb::event_ingest_server::EventIngestServer;
+use crate::pb::token_admin_server::TokenAdminServer;
 use crate::pb::webhook_admin_server::WebhookAdminServer;
 use crate::storage::{Database, StorageError};
 
@@ -68,6 +70,7 @@ pub enum ServeError {
 
 const WEBHOOK_ADMIN: &str = <WebhookAdminServer<AdminService> as NamedService>::NAME;
 const EVENT_INGEST: &str = <EventIngestServer<IngestService> as NamedService>::NAME;
+const TOKEN_ADMIN: &str = <TokenAdminServer<TokenService> as NamedService>::NAME;
 
 /// Name of the bootstrap admin token file in the data directory.
 pub const ADMIN_TOKEN_FILE: &str = "admin.token";
@@ -93,7 +96,7 @@ async fn serve(
 ) -> Result<(), ServeError> {
     let storage = db.storage.clone();
     bootstrap_admin_token(&storage, &config.database.data_dir).await?;
-    let auth = Authenticator::new(storage.clone());
+    let auth = Authenticator::start(storage.clone(), shutdown.child_token());
 
     let (health, health_service) = tonic_health::server::health_reporter();
     set_health(&health, ServingStatus::Serving).await;
@@ -114,6 +117,7 @@ async fn serve(
     };
     let admin = AdminService::new(storage.clone(), auth.clone(), catalog.clone(), hub, guard.clone(), quota);
     let ingest = IngestService::new(storage.clone(), auth.clone(), catalog.clone(), config.max_payload_bytes);
+    let tokens = TokenService::new(storage.clone(), auth.clone());
     let engine = if config.no_delivery {
         None
     } else {
@@ -146,6 +150,7 @@ async fn serve(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(WebhookAdminServer::new(admin).max_decoding_message_size(MAX_ADMIN_REQUEST))
+        .add_service(TokenAdminServer::new(tokens).max_decoding_message_size(MAX_ADMIN_REQUEST))
         .add_service(
             EventIngestServer::new(ingest).max_decoding_message_size(config.max_payload_bytes + MAX_ADMIN_REQUEST),
         )
@@ -202,9 +207,9 @@ const CONNECTION_WINDOW: u32 = 2 * 1024 * 1024;
 const HEALTH_INTERVAL: Duration = Duration::from_secs(1);
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Sets the status of the whole server (`""`) and of both webhookd services.
+/// Sets the status of the whole server (`""`) and of every webhookd service.
 async fn set_health(health: &HealthReporter, status: ServingStatus) {
-    for service in ["", WEBHOOK_ADMIN, EVENT_INGEST] {
+    for service in ["", WEBHOOK_ADMIN, EVENT_INGEST, TOKEN_ADMIN] {
         health.set_service_status(service, status).await;
     }
 }

@@ -1,13 +1,14 @@
-//! The `webhookd` command: `serve` and `token create`.
+//! The `webhookd` command: `serve` and `token create|list|revoke`.
 
 use clap::Parser;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use webhookd::auth::{self, Role};
-use webhookd::config::{Cli, Command, TokenCommand, TokenCreate};
+use webhookd::config::{Cli, Command, TokenCommand, TokenCreate, TokenList, TokenRevoke};
 use webhookd::error::chain;
 use webhookd::model::Scope;
+use webhookd::storage::tokens::{NewToken, TokenFilter};
 use webhookd::storage::Database;
 
 #[tokio::main]
@@ -17,6 +18,8 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(config) => serve(*config).await,
         Command::Token(TokenCommand::Create(args)) => create_token(args).await,
+        Command::Token(TokenCommand::List(args)) => list_tokens(args).await,
+        Command::Token(TokenCommand::Revoke(args)) => revoke_token(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -59,19 +62,89 @@ fn raise_open_files_limit() {
     }
 }
 
+/// The scope of `--company`/`--project`, checked as the API checks a scope.
+fn cli_scope(company: &str, project: &str) -> Result<Scope, String> {
+    let scope = webhookd::pb::Scope { company_id: company.into(), project_id: project.into() };
+    webhookd::api::validate::scope("--company/--project", Some(&scope)).map_err(|e| e.to_string())
+}
+
 async fn create_token(args: TokenCreate) -> Result<(), Box<dyn std::error::Error>> {
     let role = Role::parse(&args.role).ok_or("--role must be admin or publisher")?;
-    let scope = webhookd::api::validate::scope(
-        "--company/--project",
-        Some(&webhookd::pb::Scope { company_id: args.company.clone(), project_id: args.project.clone() }),
-    )
-    .map_err(|e| e.to_string())?;
+    let scope = cli_scope(&args.company, &args.project)?;
+    let description = webhookd::api::validate::description("--description", &args.description)?;
+    let expire_time = args.expire_in.map(|d| std::time::SystemTime::now() + d);
     let db = Database::open(&args.database).await?;
     let (token, hash) = auth::new_token();
-    let result = db.storage.insert_token(&hash, role.as_str(), &scope, &args.description).await;
+    let new = NewToken {
+        hash: &hash,
+        role: role.as_str(),
+        scope: &scope,
+        description: &description,
+        expire_time,
+        creator_id: None,
+    };
+    let result = db.storage.create_token(&new).await;
+    db.close().await;
+    let row = result?;
+    let until = row.expire_time.map(|t| format!(" until {}", httpdate::fmt_http_date(t))).unwrap_or_default();
+    eprintln!("created {} token {} for {scope}{until}; its value is shown only now:", role.as_str(), row.id);
+    println!("{token}");
+    Ok(())
+}
+
+async fn list_tokens(args: TokenList) -> Result<(), Box<dyn std::error::Error>> {
+    let scope = cli_scope(&args.company, &args.project)?;
+    let db = Database::open(&args.database).await?;
+    let mut rows = Vec::new();
+    let mut before = None;
+    let result = loop {
+        let filter = TokenFilter {
+            scope: scope.clone(),
+            include_descendants: args.project.is_empty(),
+            show_inactive: args.all,
+            before,
+            limit: 500,
+        };
+        match db.storage.list_tokens(&filter).await {
+            Ok(page) => {
+                let full = page.len() == 500;
+                before = page.last().map(|t| t.id);
+                rows.extend(page);
+                if !full {
+                    break Ok(());
+                }
+            }
+            Err(e) => break Err(e),
+        }
+    };
     db.close().await;
     result?;
-    eprintln!("created a {} token for {}; it is shown only now:", role.as_str(), Scope::clone(&scope));
-    println!("{token}");
+    let time = |t: Option<std::time::SystemTime>| t.map(httpdate::fmt_http_date).unwrap_or_else(|| "-".into());
+    println!(
+        "{:<36}  {:<9}  {:<24}  {:<29}  {:<29}  {:<29}  description",
+        "id", "role", "scope", "expires", "last used", "revoked"
+    );
+    for t in rows {
+        println!(
+            "{:<36}  {:<9}  {:<24}  {:<29}  {:<29}  {:<29}  {}",
+            t.id,
+            t.role,
+            t.scope.to_string(),
+            time(t.expire_time),
+            time(t.last_used_time),
+            time(t.revoke_time),
+            t.description
+        );
+    }
+    Ok(())
+}
+
+async fn revoke_token(args: TokenRevoke) -> Result<(), Box<dyn std::error::Error>> {
+    let id = webhookd::api::validate::id("id", &args.id)?;
+    let db = Database::open(&args.database).await?;
+    let result = db.storage.revoke_token(id).await;
+    db.close().await;
+    let row = result?.ok_or_else(|| format!("no token has id {id}"))?;
+    eprintln!("revoked {} token {} for {}", row.role, row.id, row.scope);
     Ok(())
 }

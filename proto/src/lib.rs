@@ -1,6 +1,6 @@
 //! The `webhookd.v1` protocol, compiled once for the server, the Rust client and the tests:
 //! the messages, the client stubs, the encoded descriptor set, and `Debug` that never shows
-//! a webhook secret.
+//! a webhook secret or a bearer token.
 
 #![allow(missing_docs, clippy::all)]
 
@@ -43,6 +43,15 @@ pub mod v1 {
                 .finish()
         }
     }
+
+    impl std::fmt::Debug for CreateTokenResponse {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("CreateTokenResponse")
+                .field("token", &self.token)
+                .field("bearer_token", &format_args!("{}", redact(&self.bearer_token)))
+                .finish()
+        }
+    }
 }
 
 /// Encoded `FileDescriptorSet` of every proto file, for server reflection.
@@ -50,7 +59,7 @@ pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("webh
 
 #[cfg(test)]
 mod tests {
-    use super::v1::{CreateWebhookRequest, UpdateWebhookRequest};
+    use super::v1::{CreateTokenResponse, CreateWebhookRequest, UpdateWebhookRequest};
 
     #[test]
     fn debug_never_shows_a_secret() {
@@ -61,5 +70,7 @@ mod tests {
             assert!(shown.contains("<redacted>"), "{shown}");
         }
         assert!(format!("{:?}", CreateWebhookRequest::default()).contains("secret: \"\""));
+        let created = CreateTokenResponse { bearer_token: "whk_b34r3r".into(), ..Default::default() };
+        assert!(!format!("{created:?}").contains("b34r3r"), "{created:?}");
     }
 }

@@ -2,16 +2,12 @@
 
 use std::sync::Arc;
 
-use base64::Engine;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
-use uuid::Uuid;
 
 use futures_util::StreamExt;
 
 use super::watch::{WatchFilter, WatchHub};
-use super::{convert, validate, ResponseStream};
+use super::{convert, page, validate, ResponseStream};
 use crate::auth::{Authenticator, Principal, Role};
 use crate::catalog::Catalog;
 use crate::catalog::TEST_EVENT;
@@ -26,9 +22,6 @@ use crate::storage::history::HistoryFilter;
 use crate::storage::webhooks::{NewWebhook, WebhookFilter, WebhookPatch, WebhookQuota, WebhookRow};
 use crate::storage::Storage;
 
-/// Default and largest `page_size` of ListWebhooks.
-const DEFAULT_PAGE: i64 = 50;
-const MAX_PAGE: i64 = 500;
 /// Most bytes of webhooks in one ListWebhooks page.
 const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
 
@@ -220,16 +213,12 @@ impl AdminService {
         let mut events = validate::event_filter("events", &r.events, &self.catalog)?;
         events.sort();
         who.check_scope(&scope)?;
-        let limit = match r.page_size {
-            n if n < 0 => return Err(ApiError::invalid("page_size", "must not be negative")),
-            0 => DEFAULT_PAGE,
-            n => i64::from(n).min(MAX_PAGE),
-        };
-        let query = PageQuery::fingerprint(&scope.company_id, &scope.project_id, r.include_descendants, &events);
-        let after = match r.page_token.as_str() {
-            "" => None,
-            t => Some(PageToken::decode(t, &query)?),
-        };
+        let limit = page::size("page_size", r.page_size)?;
+        let descendants = if r.include_descendants { "1" } else { "0" };
+        let query = page::fingerprint(
+            [&scope.company_id, &scope.project_id, descendants].into_iter().chain(events.iter().map(String::as_str)),
+        );
+        let after = page::decode(&r.page_token, &query)?;
         let mut rows = self
             .storage
             .list_webhooks(&WebhookFilter {
@@ -259,7 +248,7 @@ impl AdminService {
             last = Some(id);
         }
         let next_page_token = match last {
-            Some(after) if more || webhooks.len() < total => PageToken { after, query }.encode(),
+            Some(after) if more || webhooks.len() < total => page::encode(after, &query),
             _ => String::new(),
         };
         Ok(pb::ListWebhooksResponse { webhooks, next_page_token })
@@ -287,48 +276,6 @@ fn status_codes(codes: &[i32]) -> Result<Vec<i32>, ApiError> {
 
 fn non_empty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
-}
-
-/// Fingerprint of a list query, so a page token is only used with the query that made it.
-struct PageQuery;
-
-impl PageQuery {
-    fn fingerprint(company: &str, project: &str, descendants: bool, events: &[String]) -> String {
-        let mut h = Sha256::new();
-        for part in [company, project, if descendants { "1" } else { "0" }] {
-            h.update(part.as_bytes());
-            h.update([0]);
-        }
-        for e in events {
-            h.update(e.as_bytes());
-            h.update([0]);
-        }
-        hex::encode(&h.finalize()[..8])
-    }
-}
-
-/// The opaque `page_token`: where the previous page ended, and for which query.
-#[derive(Serialize, Deserialize)]
-struct PageToken {
-    after: Uuid,
-    query: String,
-}
-
-impl PageToken {
-    fn encode(&self) -> String {
-        let json = serde_json::to_vec(self).expect("page token serializes");
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
-    }
-
-    fn decode(token: &str, query: &str) -> Result<Uuid, ApiError> {
-        let bad = || ApiError::invalid("page_token", "invalid page token");
-        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
-        let t: PageToken = serde_json::from_slice(&json).map_err(|_| bad())?;
-        if t.query != query {
-            return Err(ApiError::invalid("page_token", "page token belongs to a different query"));
-        }
-        Ok(t.after)
-    }
 }
 
 #[tonic::async_trait]

@@ -6,6 +6,7 @@ use crate::model::{DeliveryStatus, Scope};
 use crate::pb;
 use crate::storage::deliveries::DeliveryRow;
 use crate::storage::history::DeliveryDetail;
+use crate::storage::tokens::TokenRow;
 use crate::storage::webhooks::WebhookRow;
 
 /// Proto scope of a domain scope.
@@ -94,6 +95,30 @@ pub fn delivery_detail(d: DeliveryDetail) -> pb::DeliveryDetail {
                 response_body: a.response_body,
             })
             .collect(),
+    }
+}
+
+/// Proto role of a stored role name.
+pub fn token_role(role: &str) -> pb::TokenRole {
+    match crate::auth::Role::parse(role) {
+        Some(crate::auth::Role::Admin) => pb::TokenRole::Admin,
+        Some(crate::auth::Role::Publisher) => pb::TokenRole::Publisher,
+        None => pb::TokenRole::Unspecified,
+    }
+}
+
+/// Proto token of a stored one (which never carries the token's value or hash).
+pub fn token(t: TokenRow) -> pb::Token {
+    pb::Token {
+        id: t.id.to_string(),
+        role: token_role(&t.role) as i32,
+        scope: Some(scope(&t.scope)),
+        description: t.description,
+        create_time: Some(t.create_time.into()),
+        expire_time: t.expire_time.map(Into::into),
+        last_used_time: t.last_used_time.map(Into::into),
+        revoke_time: t.revoke_time.map(Into::into),
+        creator_token_id: t.creator_id.map(|id| id.to_string()).unwrap_or_default(),
     }
 }
 

@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod convert;
 pub mod ingest;
+pub mod page;
+pub mod tokens;
 pub mod validate;
 pub mod watch;
 

@@ -190,6 +190,31 @@ pub fn ca_certificate(field: &str, pem: &str) -> Result<String, ApiError> {
     Ok(pem.to_string())
 }
 
+/// Longest accepted token description, in bytes.
+pub const MAX_DESCRIPTION_BYTES: usize = 256;
+
+/// A token description: at most 256 bytes of text without control characters (it is shown
+/// in listings and logs).
+pub fn description(field: &str, raw: &str) -> Result<String, ApiError> {
+    if raw.len() > MAX_DESCRIPTION_BYTES {
+        return Err(ApiError::invalid(field, format!("must be at most {MAX_DESCRIPTION_BYTES} bytes")));
+    }
+    if raw.chars().any(char::is_control) {
+        return Err(ApiError::invalid(field, "must not contain control characters"));
+    }
+    Ok(raw.to_string())
+}
+
+/// A time given as a protobuf Timestamp, which must be valid and in the future.
+pub fn future_time(field: &str, t: &prost_types::Timestamp) -> Result<std::time::SystemTime, ApiError> {
+    let at = std::time::SystemTime::try_from(*t)
+        .map_err(|_| ApiError::invalid(field, "not a valid timestamp (nanos 0 to 999999999, year 1 to 9999)"))?;
+    if at <= std::time::SystemTime::now() {
+        return Err(ApiError::invalid(field, "must be in the future"));
+    }
+    Ok(at)
+}
+
 /// Parses `raw` as the UUID in `field`; anything else is INVALID_ARGUMENT naming the field.
 pub fn id(field: &str, raw: &str) -> Result<uuid::Uuid, ApiError> {
     if raw.is_empty() {

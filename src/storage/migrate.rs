@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (2, "event_retention", include_str!("migrations/0002_event_retention.sql")),
     (3, "attempt_log", include_str!("migrations/0003_attempt_log.sql")),
     (4, "completed_history", include_str!("migrations/0004_completed_history.sql")),
+    (5, "token_lifecycle", include_str!("migrations/0005_token_lifecycle.sql")),
 ];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).

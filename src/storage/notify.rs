@@ -11,6 +11,9 @@ use super::Storage;
 pub const DUE_CHANNEL: &str = "webhookd_due";
 /// Channel carrying delivery state changes to watchers (JSON arrays of `deliveries::Watched`).
 pub const DELIVERY_CHANNEL: &str = "webhookd_delivery";
+/// Channel that tells every replica a token was revoked (payload: the token's id), so that
+/// no cached grant outlives it.
+pub const TOKEN_CHANNEL: &str = "webhookd_tokens";
 
 /// Calls `on_payload` with every notification on `channel` until `shutdown`; after each
 /// (re)connection it is called once with `None`, since notifications sent while

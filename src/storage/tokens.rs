@@ -1,24 +1,100 @@
-//! API tokens, stored as SHA-256 hashes.
+//! API tokens, stored as SHA-256 hashes: created, listed, revoked, expired.
 
+use std::time::SystemTime;
+
+use tokio_postgres::Row;
 use uuid::Uuid;
 
+use super::notify::TOKEN_CHANNEL;
 use super::{Storage, StorageError};
 use crate::model::Scope;
 
-/// A stored token's grant.
+/// What authentication needs of a token that is neither revoked nor expired.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenGrant {
-    /// Token row id.
+    /// The token's row id (recorded as who made a change, shown by ListTokens).
     pub id: Uuid,
     /// `admin` or `publisher`.
     pub role: String,
-    /// What the token reaches.
+    /// What the token reaches: this scope and everything under it.
     pub scope: Scope,
+    /// When it stops working; `None` if never.
+    pub expire_time: Option<SystemTime>,
+}
+
+/// A stored token as ListTokens shows it (never its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    /// Row id, a UUIDv7 (so ids order by creation).
+    pub id: Uuid,
+    /// `admin` or `publisher`.
+    pub role: String,
+    /// What the token reaches: this scope and everything under it.
+    pub scope: Scope,
+    /// Free text given at creation.
+    pub description: String,
+    /// When it was created.
+    pub create_time: SystemTime,
+    /// When it stops working; `None` if never.
+    pub expire_time: Option<SystemTime>,
+    /// When it was revoked; `None` while it is not.
+    pub revoke_time: Option<SystemTime>,
+    /// Roughly when it was last used (written at most once a minute per replica).
+    pub last_used_time: Option<SystemTime>,
+    /// The token that created it; `None` for the bootstrap token and the CLI.
+    pub creator_id: Option<Uuid>,
+}
+
+impl TokenRow {
+    fn from_row(r: &Row) -> Self {
+        Self {
+            id: r.get("id"),
+            role: r.get("role"),
+            scope: Scope::new(r.get::<_, String>("company_id"), r.get::<_, String>("project_id")),
+            description: r.get("description"),
+            create_time: r.get("create_time"),
+            expire_time: r.get("expire_time"),
+            revoke_time: r.get("revoke_time"),
+            last_used_time: r.get("last_used_time"),
+            creator_id: r.get("creator_id"),
+        }
+    }
+}
+
+/// A token to store.
+#[derive(Debug, Clone)]
+pub struct NewToken<'a> {
+    /// SHA-256 of the bearer value.
+    pub hash: &'a [u8],
+    /// `admin` or `publisher`.
+    pub role: &'a str,
+    /// What the token reaches.
+    pub scope: &'a Scope,
+    /// Free text to recognise it by.
+    pub description: &'a str,
+    /// When it stops working; `None` if never.
+    pub expire_time: Option<SystemTime>,
+    /// The token that created it; `None` for the CLI.
+    pub creator_id: Option<Uuid>,
+}
+
+/// Which tokens to list.
+#[derive(Debug, Clone)]
+pub struct TokenFilter {
+    /// The scope listed.
+    pub scope: Scope,
+    /// Also the companies and projects under it.
+    pub include_descendants: bool,
+    /// Also revoked and expired tokens.
+    pub show_inactive: bool,
+    /// Only tokens older than this one (the previous page's last).
+    pub before: Option<Uuid>,
+    /// At most this many.
+    pub limit: i64,
 }
 
 impl Storage {
-    /// Stores a token hash with its role and scope.
-    #[tracing::instrument(skip(self, hash), err)]
+    /// Stores a token hash with its role and scope (for tools and tests that need no expiry).
     pub async fn insert_token(
         &self,
         hash: &[u8],
@@ -26,13 +102,27 @@ impl Storage {
         scope: &Scope,
         description: &str,
     ) -> Result<Uuid, StorageError> {
-        let id = Uuid::now_v7();
+        let new = NewToken { hash, role, scope, description, expire_time: None, creator_id: None };
+        Ok(self.create_token(&new).await?.id)
+    }
+
+    /// Stores a token; returns it as listed.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn create_token(&self, t: &NewToken<'_>) -> Result<TokenRow, StorageError> {
         let c = self.conn().await?;
         let stmt = c.prepare_cached(include_str!("sql/insert_token.sql")).await?;
-        c.execute(&stmt, &[&id, &hash, &role, &scope.company_id, &scope.project_id, &description])
-            .await
-            .map_err(|e| StorageError::from_db(e, "token"))?;
-        Ok(id)
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 8] = [
+            &Uuid::now_v7(),
+            &t.hash,
+            &t.role,
+            &t.scope.company_id,
+            &t.scope.project_id,
+            &t.description,
+            &t.expire_time,
+            &t.creator_id,
+        ];
+        let row = c.query_one(&stmt, &params).await.map_err(|e| StorageError::from_db(e, "token"))?;
+        Ok(TokenRow::from_row(&row))
     }
 
     /// Stores the bootstrap token only if no token exists yet; returns whether it did.
@@ -42,15 +132,64 @@ impl Storage {
         Ok(n == 1)
     }
 
-    /// The grant of the token whose hash is `hash`.
+    /// The grant of the token whose hash is `hash`, unless it is revoked or expired.
     pub async fn find_token(&self, hash: &[u8]) -> Result<Option<TokenGrant>, StorageError> {
         let c = self.conn().await?;
-        let stmt =
-            c.prepare_cached("SELECT id, role, company_id, project_id FROM api_tokens WHERE token_hash = $1").await?;
+        let stmt = c.prepare_cached(include_str!("sql/find_token.sql")).await?;
         Ok(c.query_opt(&stmt, &[&hash]).await?.map(|r| TokenGrant {
             id: r.get("id"),
             role: r.get("role"),
             scope: Scope::new(r.get::<_, String>("company_id"), r.get::<_, String>("project_id")),
+            expire_time: r.get("expire_time"),
         }))
+    }
+
+    /// One token by id, revoked or not.
+    pub async fn get_token(&self, id: Uuid) -> Result<Option<TokenRow>, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached(include_str!("sql/get_token.sql")).await?;
+        Ok(c.query_opt(&stmt, &[&id]).await?.as_ref().map(TokenRow::from_row))
+    }
+
+    /// A page of tokens, newest first.
+    pub async fn list_tokens(&self, f: &TokenFilter) -> Result<Vec<TokenRow>, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached(include_str!("sql/list_tokens.sql")).await?;
+        let rows = c
+            .query(
+                &stmt,
+                &[
+                    &f.scope.company_id,
+                    &f.scope.project_id,
+                    &f.include_descendants,
+                    &f.before,
+                    &f.show_inactive,
+                    &f.limit,
+                ],
+            )
+            .await?;
+        Ok(rows.iter().map(TokenRow::from_row).collect())
+    }
+
+    /// Revokes a token and, in the same transaction, tells every replica to drop what it
+    /// cached about tokens. `None` if there is no such token.
+    #[tracing::instrument(skip(self), err)]
+    pub async fn revoke_token(&self, id: Uuid) -> Result<Option<TokenRow>, StorageError> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        let Some(row) = tx.query_opt(include_str!("sql/revoke_token.sql"), &[&id]).await? else {
+            return Ok(None);
+        };
+        tx.execute("SELECT pg_notify($1, $2)", &[&TOKEN_CHANNEL, &id.to_string()]).await?;
+        tx.commit().await?;
+        Ok(Some(TokenRow::from_row(&row)))
+    }
+
+    /// Records that these tokens were used just now.
+    pub async fn touch_tokens(&self, ids: &[Uuid]) -> Result<(), StorageError> {
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached("UPDATE api_tokens SET last_used_time = now() WHERE id = ANY($1)").await?;
+        c.execute(&stmt, &[&ids]).await?;
+        Ok(())
     }
 }

@@ -13,3 +13,4 @@ mod migrations;
 mod queue;
 mod rust_client;
 mod server;
+mod tokens;

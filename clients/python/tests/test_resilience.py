@@ -1,6 +1,7 @@
 """Deadlines, retries across a restart, watches that resume, TLS, and the asyncio client."""
 
 import asyncio
+import datetime
 import socket
 import threading
 import time
@@ -18,9 +19,11 @@ from webhookd_client import (
     InvalidArgumentError,
     NotFoundError,
     RetryPolicy,
+    UnauthenticatedError,
     UnavailableError,
     WebhookdClient,
     WebhookdError,
+    token_pb2,
 )
 
 
@@ -209,3 +212,38 @@ def _wait(condition, what: str, timeout: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.02)
+
+
+def test_tokens_are_created_listed_and_revoked(server):
+    expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+    with WebhookdClient(server["address"], server["admin"]) as admin:
+        made = admin.create_token("publisher", company_id="tokens-py", description="py", expire_time=expires)
+        assert made.bearer_token.startswith("whk_")
+        assert made.token.role == token_pb2.TOKEN_ROLE_PUBLISHER
+        assert abs(made.token.expire_time.ToDatetime(datetime.timezone.utc) - expires) < datetime.timedelta(seconds=1)
+        assert [t.id for t in admin.list_tokens(company_id="tokens-py")] == [made.token.id]
+        with pytest.raises(ValueError):
+            admin.create_token("owner")
+        with pytest.raises(ValueError):
+            admin.create_token("admin", expire_time=datetime.datetime.now())
+        with WebhookdClient(server["address"], made.bearer_token) as publisher:
+            publisher.publish_event("tag_created", {"by": "token"}, company_id="tokens-py")
+            revoked = admin.revoke_token(made.token.id)
+            assert revoked.HasField("revoke_time")
+            deadline = time.monotonic() + 10
+            with pytest.raises(UnauthenticatedError):
+                while time.monotonic() < deadline:
+                    publisher.publish_event("tag_created", {"by": "token"}, company_id="tokens-py")
+                    time.sleep(0.02)
+        assert list(admin.list_tokens(company_id="tokens-py")) == []
+        assert [t.id for t in admin.list_tokens(company_id="tokens-py", show_inactive=True)] == [made.token.id]
+
+    async def main():
+        async with AsyncWebhookdClient(server["address"], server["admin"]) as admin:
+            made = await admin.create_token("admin", company_id="tokens-aio", project_id="web")
+            assert [t.id async for t in admin.list_tokens(company_id="tokens-aio", include_descendants=True)] == [
+                made.token.id
+            ]
+            assert (await admin.revoke_token(made.token.id)).HasField("revoke_time")
+
+    asyncio.run(main())

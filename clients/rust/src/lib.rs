@@ -88,6 +88,8 @@ impl tonic::service::Interceptor for Bearer {
 pub type AdminClient = pb::webhook_admin_client::WebhookAdminClient<InterceptedService<Channel, Bearer>>;
 /// `EventIngest` client with the token attached.
 pub type IngestClient = pb::event_ingest_client::EventIngestClient<InterceptedService<Channel, Bearer>>;
+/// `TokenAdmin` client with the token attached.
+pub type TokenAdminClient = pb::token_admin_client::TokenAdminClient<InterceptedService<Channel, Bearer>>;
 
 /// Why a client could not be made.
 #[derive(Debug)]
@@ -256,6 +258,11 @@ impl Client {
         pb::event_ingest_client::EventIngestClient::with_interceptor(self.channel.clone(), self.bearer.clone())
     }
 
+    /// The `TokenAdmin` stub.
+    pub fn tokens(&self) -> TokenAdminClient {
+        pb::token_admin_client::TokenAdminClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+
     /// `message` as a request carrying the client's deadline, for the raw stubs.
     pub fn request<T>(&self, message: T) -> tonic::Request<T> {
         timed(message, self.timeout)
@@ -368,6 +375,42 @@ impl Client {
             let mut admin = self.admin();
             let request = timed(pb::ListEventTypesRequest {}, left);
             async move { admin.list_event_types(request).await.map(|r| r.into_inner().event_types) }
+        })
+        .await
+    }
+
+    /// Creates a token; the response holds its bearer value, which cannot be read again. Not
+    /// retried: a lost answer would leave a token nobody knows, so on UNAVAILABLE list the
+    /// tokens and revoke any you cannot account for.
+    pub async fn create_token(&self, request: pb::CreateTokenRequest) -> Result<pb::CreateTokenResponse, Status> {
+        self.tokens().create_token(timed(request, self.timeout)).await.map(tonic::Response::into_inner)
+    }
+
+    /// Every token `request` matches, newest first, following page tokens.
+    pub async fn list_tokens(&self, mut request: pb::ListTokensRequest) -> Result<Vec<pb::Token>, Status> {
+        let mut all = Vec::new();
+        loop {
+            let page = self
+                .retrying(|left| {
+                    let mut tokens = self.tokens();
+                    let request = timed(request.clone(), left);
+                    async move { tokens.list_tokens(request).await.map(tonic::Response::into_inner) }
+                })
+                .await?;
+            all.extend(page.tokens);
+            if page.next_page_token.is_empty() {
+                return Ok(all);
+            }
+            request.page_token = page.next_page_token;
+        }
+    }
+
+    /// Revokes a token by id (retried: revoking twice changes nothing).
+    pub async fn revoke_token(&self, id: &str) -> Result<pb::Token, Status> {
+        self.retrying(|left| {
+            let mut tokens = self.tokens();
+            let request = timed(pb::RevokeTokenRequest { id: id.into() }, left);
+            async move { tokens.revoke_token(request).await.map(tonic::Response::into_inner) }
         })
         .await
     }

@@ -2,10 +2,12 @@ import { type MessageInitShape } from "@bufbuild/protobuf";
 import { ConnectError, type Client } from "@connectrpc/connect";
 import { WebhookAdmin, type EventType } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest, PublishEventRequestSchema, type PublishEventResponse } from "./gen/webhookd/v1/ingest_pb.js";
+import { TokenAdmin, type CreateTokenResponse, type Token } from "./gen/webhookd/v1/token_pb.js";
 import { DeliveryStatus, type DeliveryDetail, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
+export * from "./gen/webhookd/v1/token_pb.js";
 export { verifyMiaSignature, verifyStandardWebhook } from "./verify.js";
 export { Code, ConnectError, fieldViolations, isRetryable, type FieldViolation } from "./errors.js";
 /** A publish request as plain fields. */
@@ -77,13 +79,16 @@ export interface WatchOptions extends DeliveryFilter {
  * Every call has a deadline (`timeoutMs`, 30 s by default, per call too), calls that are
  * safe to repeat are retried on UNAVAILABLE with exponential backoff and jitter, and
  * failures reject with a `ConnectError` (`fieldViolations(error)` reads the fields it
- * names). `admin` and `ingest` are the generated clients, for what the methods do not cover.
+ * names). `admin`, `ingest` and `tokens` are the generated clients, for what the methods do
+ * not cover.
  */
 export declare class WebhookdClient {
     /** The generated `WebhookAdmin` client, for calls the wrapper does not cover. */
     readonly admin: Client<typeof WebhookAdmin>;
     /** The generated `EventIngest` client. */
     readonly ingest: Client<typeof EventIngest>;
+    /** The generated `TokenAdmin` client. */
+    readonly tokens: Client<typeof TokenAdmin>;
     private readonly timeoutMs;
     private readonly retry;
     /** `address` is `host:port`, `http://host:port` or `https://host:port` (TLS). */
@@ -113,6 +118,23 @@ export declare class WebhookdClient {
         events?: string[];
         pageSize?: number;
     } & CallOptions): AsyncGenerator<Webhook>;
+    /**
+     * Creates an `admin` or `publisher` token on a scope within this client's token's reach;
+     * `bearerToken` of the result is shown only now. Not retried: a lost answer would leave a
+     * token nobody knows (list the tokens and revoke what you cannot account for).
+     */
+    createToken(role: "admin" | "publisher", opts?: ScopeIds & {
+        description?: string;
+        expireTime?: Date;
+    } & CallOptions): Promise<CreateTokenResponse>;
+    /** Every matching token (never its value), newest first, following page tokens. */
+    listTokens(opts?: ScopeIds & {
+        includeDescendants?: boolean;
+        showInactive?: boolean;
+        pageSize?: number;
+    } & CallOptions): AsyncGenerator<Token>;
+    /** Revokes a token by id: every replica refuses it from its next call on. Retried (revoking twice changes nothing). */
+    revokeToken(id: string, opts?: CallOptions): Promise<Token>;
     /** The event catalog. */
     listEventTypes(opts?: CallOptions): Promise<EventType[]>;
     /**

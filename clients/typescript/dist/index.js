@@ -2,15 +2,17 @@
 // gRPC with Connect for Node, plus the receiver-side signature helpers.
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { FieldMaskSchema } from "@bufbuild/protobuf/wkt";
+import { FieldMaskSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { HistoryOrder, WebhookAdmin } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest } from "./gen/webhookd/v1/ingest_pb.js";
+import { TokenAdmin, TokenRole } from "./gen/webhookd/v1/token_pb.js";
 import { DeliveryStatus } from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
+export * from "./gen/webhookd/v1/token_pb.js";
 export { verifyMiaSignature, verifyStandardWebhook } from "./verify.js";
 export { Code, ConnectError, fieldViolations, isRetryable } from "./errors.js";
 export const DEFAULT_RETRY = Object.freeze({ maxAttempts: 10, initialBackoffMs: 100, maxBackoffMs: 5000 });
@@ -57,13 +59,16 @@ function sleep(ms, signal) {
  * Every call has a deadline (`timeoutMs`, 30 s by default, per call too), calls that are
  * safe to repeat are retried on UNAVAILABLE with exponential backoff and jitter, and
  * failures reject with a `ConnectError` (`fieldViolations(error)` reads the fields it
- * names). `admin` and `ingest` are the generated clients, for what the methods do not cover.
+ * names). `admin`, `ingest` and `tokens` are the generated clients, for what the methods do
+ * not cover.
  */
 export class WebhookdClient {
     /** The generated `WebhookAdmin` client, for calls the wrapper does not cover. */
     admin;
     /** The generated `EventIngest` client. */
     ingest;
+    /** The generated `TokenAdmin` client. */
+    tokens;
     timeoutMs;
     retry;
     /** `address` is `host:port`, `http://host:port` or `https://host:port` (TLS). */
@@ -91,6 +96,7 @@ export class WebhookdClient {
         });
         this.admin = createClient(WebhookAdmin, transport);
         this.ingest = createClient(EventIngest, transport);
+        this.tokens = createClient(TokenAdmin, transport);
         this.timeoutMs = options.timeoutMs ?? 30_000;
         this.retry = options.retry === false ? { ...DEFAULT_RETRY, maxAttempts: 1 } : (options.retry ?? DEFAULT_RETRY);
     }
@@ -169,6 +175,43 @@ export class WebhookdClient {
             yield* page.webhooks;
             pageToken = page.nextPageToken;
         } while (pageToken);
+    }
+    /**
+     * Creates an `admin` or `publisher` token on a scope within this client's token's reach;
+     * `bearerToken` of the result is shown only now. Not retried: a lost answer would leave a
+     * token nobody knows (list the tokens and revoke what you cannot account for).
+     */
+    async createToken(role, opts = {}) {
+        const roles = { admin: TokenRole.ADMIN, publisher: TokenRole.PUBLISHER };
+        if (!(role in roles))
+            throw new TypeError(`role must be "admin" or "publisher", not ${JSON.stringify(role)}`);
+        const req = {
+            role: roles[role],
+            scope: { companyId: opts.companyId ?? "", projectId: opts.projectId ?? "" },
+            description: opts.description ?? "",
+            ...(opts.expireTime ? { expireTime: timestampFromDate(opts.expireTime) } : {}),
+        };
+        return this.call((o) => this.tokens.createToken(req, o), opts, false);
+    }
+    /** Every matching token (never its value), newest first, following page tokens. */
+    async *listTokens(opts = {}) {
+        let pageToken = "";
+        do {
+            const req = {
+                scope: { companyId: opts.companyId ?? "", projectId: opts.projectId ?? "" },
+                includeDescendants: opts.includeDescendants ?? false,
+                showInactive: opts.showInactive ?? false,
+                pageSize: opts.pageSize ?? 0,
+                pageToken,
+            };
+            const page = await this.call((o) => this.tokens.listTokens(req, o), opts, true);
+            yield* page.tokens;
+            pageToken = page.nextPageToken;
+        } while (pageToken);
+    }
+    /** Revokes a token by id: every replica refuses it from its next call on. Retried (revoking twice changes nothing). */
+    async revokeToken(id, opts = {}) {
+        return this.call((o) => this.tokens.revokeToken({ id }, o), opts, true);
     }
     /** The event catalog. */
     async listEventTypes(opts = {}) {

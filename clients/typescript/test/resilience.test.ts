@@ -6,7 +6,7 @@ import { createServer as createNetServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { backoffMs, Code, ConnectError, DEFAULT_RETRY, DeliveryStatus, WebhookdClient } from "@webhookd/client";
+import { backoffMs, Code, ConnectError, DEFAULT_RETRY, DeliveryStatus, TokenRole, WebhookdClient } from "@webhookd/client";
 
 import { PKI, Receiver, startServer, type RunningServer } from "./server.js";
 
@@ -183,4 +183,36 @@ test("listWebhooks follows every page", async () => {
   const listed = new Set<string>();
   for await (const h of admin.listWebhooks({ companyId: pagesCompany, pageSize: 2 })) listed.add(h.id);
   assert.deepEqual(listed, made);
+});
+
+test("tokens are created, listed and revoked", async () => {
+  const company = `tokens-ts-${randomUUID()}`;
+  const admin = new WebhookdClient(server.address, server.admin);
+  const expires = new Date(Date.now() + 3_600_000);
+  const made = await admin.createToken("publisher", { companyId: company, description: "ts", expireTime: expires });
+  assert.match(made.bearerToken, /^whk_/);
+  assert.equal(made.token?.role, TokenRole.PUBLISHER);
+  assert.equal(Number(made.token?.expireTime?.seconds), Math.floor(expires.getTime() / 1000));
+  const listed: string[] = [];
+  for await (const t of admin.listTokens({ companyId: company })) listed.push(t.id);
+  assert.deepEqual(listed, [made.token?.id]);
+  await assert.rejects(admin.createToken("owner" as "admin"), TypeError);
+
+  const publisher = new WebhookdClient(server.address, made.bearerToken);
+  await publisher.publishEvent("tag_created", { by: "token" }, { companyId: company });
+  const revoked = await admin.revokeToken(made.token?.id ?? "");
+  assert.ok(revoked.revokeTime);
+  const deadline = Date.now() + 10_000;
+  await assert.rejects(async () => {
+    while (Date.now() < deadline) {
+      await publisher.publishEvent("tag_created", { by: "token" }, { companyId: company });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }, code(Code.Unauthenticated));
+  const active: string[] = [];
+  for await (const t of admin.listTokens({ companyId: company })) active.push(t.id);
+  assert.deepEqual(active, []);
+  const all: string[] = [];
+  for await (const t of admin.listTokens({ companyId: company, showInactive: true })) all.push(t.id);
+  assert.deepEqual(all, [made.token?.id]);
 });

@@ -1,6 +1,6 @@
 """Client for webhookd, generated from the same proto as the server, and receiver helpers."""
 
-from webhookd.v1 import admin_pb2, ingest_pb2, webhook_pb2
+from webhookd.v1 import admin_pb2, ingest_pb2, token_pb2, webhook_pb2
 
 from ._common import DEFAULT_TIMEOUT, NO_RETRY, DeliveryStatus, RetryPolicy
 from .aio import AsyncWebhookdClient
@@ -46,5 +46,6 @@ __all__ = [
     "verify_standard_webhook",
     "admin_pb2",
     "ingest_pb2",
+    "token_pb2",
     "webhook_pb2",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 import json
 import random
@@ -12,7 +13,7 @@ from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 import grpc
 
-from webhookd.v1 import admin_pb2, ingest_pb2, webhook_pb2
+from webhookd.v1 import admin_pb2, ingest_pb2, token_pb2, webhook_pb2
 
 from .errors import _deadline_exceeded, from_rpc_error
 
@@ -255,6 +256,36 @@ def list_request(
         scope=scope(company_id, project_id),
         include_descendants=include_descendants,
         events=list(events),
+        page_size=page_size,
+        page_token=page_token,
+    )
+
+
+_ROLES = {"admin": token_pb2.TOKEN_ROLE_ADMIN, "publisher": token_pb2.TOKEN_ROLE_PUBLISHER}
+
+
+def create_token_request(
+    role: str, company_id: str, project_id: str, description: str, expire_time: Optional[datetime.datetime]
+) -> token_pb2.CreateTokenRequest:
+    if role not in _ROLES:
+        raise ValueError(f"role must be 'admin' or 'publisher', not {role!r}")
+    request = token_pb2.CreateTokenRequest(
+        role=_ROLES[role], scope=scope(company_id, project_id), description=description
+    )
+    if expire_time is not None:
+        if expire_time.tzinfo is None:
+            raise ValueError("expire_time must be timezone-aware (e.g. datetime.now(timezone.utc) + ...)")
+        request.expire_time.FromDatetime(expire_time.astimezone(datetime.timezone.utc))
+    return request
+
+
+def list_tokens_request(
+    company_id: str, project_id: str, include_descendants: bool, show_inactive: bool, page_size: int, page_token: str
+) -> token_pb2.ListTokensRequest:
+    return token_pb2.ListTokensRequest(
+        scope=scope(company_id, project_id),
+        include_descendants=include_descendants,
+        show_inactive=show_inactive,
         page_size=page_size,
         page_token=page_token,
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import random
 from typing import Any, AsyncIterator, Awaitable, Callable, List, Optional, Sequence, Tuple, Type, TypeVar
 
 import grpc
 import grpc.aio
 
-from webhookd.v1 import admin_pb2, admin_pb2_grpc, ingest_pb2, ingest_pb2_grpc, webhook_pb2
+from webhookd.v1 import admin_pb2, admin_pb2_grpc, ingest_pb2, ingest_pb2_grpc, token_pb2, token_pb2_grpc, webhook_pb2
 
 from . import _common as c
 from ._common import DEFAULT_TIMEOUT, Payload, Pem, RetryPolicy, StatusFilter
@@ -54,6 +55,7 @@ class AsyncWebhookdClient:
         # The generated stubs are untyped; the methods below give their results types.
         self.admin: Any = admin_pb2_grpc.WebhookAdminStub(self._channel)  # type: ignore[no-untyped-call]
         self.ingest: Any = ingest_pb2_grpc.EventIngestStub(self._channel)  # type: ignore[no-untyped-call]
+        self.tokens: Any = token_pb2_grpc.TokenAdminStub(self._channel)  # type: ignore[no-untyped-call]
 
     async def close(self) -> None:
         """Closes the channel; calls still running are cancelled."""
@@ -156,6 +158,52 @@ class AsyncWebhookdClient:
             lambda left: self.admin.ListEventTypes(request, metadata=self._metadata, timeout=left), timeout, True
         )
         return list(response.event_types)
+
+    async def create_token(
+        self,
+        role: str,
+        *,
+        company_id: str = "",
+        project_id: str = "",
+        description: str = "",
+        expire_time: Optional[datetime.datetime] = None,
+        timeout: Optional[float] = None,
+    ) -> token_pb2.CreateTokenResponse:
+        """Creates a token (see ``WebhookdClient.create_token``); not retried."""
+        request = c.create_token_request(role, company_id, project_id, description, expire_time)
+        return await self._call(token_pb2.CreateTokenResponse,
+            lambda left: self.tokens.CreateToken(request, metadata=self._metadata, timeout=left), timeout, False
+        )
+
+    async def list_tokens(
+        self,
+        *,
+        company_id: str = "",
+        project_id: str = "",
+        include_descendants: bool = False,
+        show_inactive: bool = False,
+        page_size: int = 0,
+        timeout: Optional[float] = None,
+    ) -> AsyncIterator[token_pb2.Token]:
+        """Every matching token (never its value), newest first, following page tokens."""
+        page_token = ""
+        while True:
+            request = c.list_tokens_request(company_id, project_id, include_descendants, show_inactive, page_size, page_token)
+            page = await self._call(token_pb2.ListTokensResponse,
+                lambda left: self.tokens.ListTokens(request, metadata=self._metadata, timeout=left), timeout, True
+            )
+            for t in page.tokens:
+                yield t
+            page_token = page.next_page_token
+            if not page_token:
+                return
+
+    async def revoke_token(self, token_id: str, *, timeout: Optional[float] = None) -> token_pb2.Token:
+        """Revokes a token by id; retried (revoking twice changes nothing)."""
+        request = token_pb2.RevokeTokenRequest(id=token_id)
+        return await self._call(token_pb2.Token,
+            lambda left: self.tokens.RevokeToken(request, metadata=self._metadata, timeout=left), timeout, True
+        )
 
     async def list_event_history(
         self,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import random
 import time
 from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Type, TypeVar, cast
 
 import grpc
 
-from webhookd.v1 import admin_pb2, admin_pb2_grpc, ingest_pb2, ingest_pb2_grpc, webhook_pb2
+from webhookd.v1 import admin_pb2, admin_pb2_grpc, ingest_pb2, ingest_pb2_grpc, token_pb2, token_pb2_grpc, webhook_pb2
 
 from . import _common as c
 from ._common import DEFAULT_TIMEOUT, Payload, Pem, RetryPolicy, StatusFilter
@@ -58,6 +59,7 @@ class WebhookdClient:
         # The generated stubs are untyped; the methods below give their results types.
         self.admin: Any = admin_pb2_grpc.WebhookAdminStub(self._channel)  # type: ignore[no-untyped-call]
         self.ingest: Any = ingest_pb2_grpc.EventIngestStub(self._channel)  # type: ignore[no-untyped-call]
+        self.tokens: Any = token_pb2_grpc.TokenAdminStub(self._channel)  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
         """Closes the channel; calls still running are cancelled."""
@@ -173,6 +175,57 @@ class WebhookdClient:
             lambda left: self.admin.ListEventTypes(request, metadata=self._metadata, timeout=left), timeout, retry=True
         )
         return list(response.event_types)
+
+    # --- tokens -------------------------------------------------------------------------------
+
+    def create_token(
+        self,
+        role: str,
+        *,
+        company_id: str = "",
+        project_id: str = "",
+        description: str = "",
+        expire_time: Optional[datetime.datetime] = None,
+        timeout: Optional[float] = None,
+    ) -> token_pb2.CreateTokenResponse:
+        """Creates an ``admin`` or ``publisher`` token on a scope within this client's token's
+        reach. ``bearer_token`` of the result is shown only now. Not retried: a lost answer
+        would leave a token nobody knows (list the tokens and revoke what you cannot account for).
+        """
+        request = c.create_token_request(role, company_id, project_id, description, expire_time)
+        return self._call(token_pb2.CreateTokenResponse,
+            lambda left: self.tokens.CreateToken(request, metadata=self._metadata, timeout=left), timeout, retry=False
+        )
+
+    def list_tokens(
+        self,
+        *,
+        company_id: str = "",
+        project_id: str = "",
+        include_descendants: bool = False,
+        show_inactive: bool = False,
+        page_size: int = 0,
+        timeout: Optional[float] = None,
+    ) -> Iterator[token_pb2.Token]:
+        """Every matching token (never its value), newest first, following page tokens."""
+        page_token = ""
+        while True:
+            request = c.list_tokens_request(company_id, project_id, include_descendants, show_inactive, page_size, page_token)
+            page = self._call(token_pb2.ListTokensResponse,
+                lambda left: self.tokens.ListTokens(request, metadata=self._metadata, timeout=left), timeout, retry=True
+            )
+            yield from page.tokens
+            page_token = page.next_page_token
+            if not page_token:
+                return
+
+    def revoke_token(self, token_id: str, *, timeout: Optional[float] = None) -> token_pb2.Token:
+        """Revokes a token by id: every replica refuses it from its next call on. Retried
+        (revoking twice changes nothing)."""
+        request = token_pb2.RevokeTokenRequest(id=token_id)
+        return self._call(token_pb2.Token,
+            lambda left: self.tokens.RevokeToken(request, metadata=self._metadata, timeout=left), timeout, retry=True
+        )
 
     # --- history ------------------------------------------------------------------------------
 

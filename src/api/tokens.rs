@@ -1,0 +1,144 @@
+//! The `TokenAdmin` service: admin tokens manage the tokens of their own scope and below.
+//!
+//! Nobody escalates: a token creates tokens only for its own scope or a narrower one, and
+//! none that outlives it. Company and project admins may create publishers as well as admins
+//! for what they reach. Tokens another caller cannot reach answer NOT_FOUND, as webhooks do.
+
+use std::time::SystemTime;
+
+use tonic::{Request, Response, Status};
+
+use super::{convert, page, validate};
+use crate::auth::{self, Authenticator, Principal, Role};
+use crate::error::ApiError;
+use crate::pb;
+use crate::storage::tokens::{NewToken, TokenFilter};
+use crate::storage::Storage;
+
+/// Handlers of `webhookd.v1.TokenAdmin`.
+#[derive(Clone)]
+pub struct TokenService {
+    storage: Storage,
+    auth: Authenticator,
+}
+
+impl TokenService {
+    /// The service over `storage`, authenticating with `auth`.
+    pub fn new(storage: Storage, auth: Authenticator) -> Self {
+        Self { storage, auth }
+    }
+
+    async fn admin<T>(&self, req: &Request<T>) -> Result<Principal, ApiError> {
+        self.auth.authorize(req.metadata(), Role::Admin).await
+    }
+
+    async fn create(&self, req: Request<pb::CreateTokenRequest>) -> Result<pb::CreateTokenResponse, ApiError> {
+        let who = self.admin(&req).await?;
+        let r = req.into_inner();
+        let role = match pb::TokenRole::try_from(r.role) {
+            Ok(pb::TokenRole::Admin) => Role::Admin,
+            Ok(pb::TokenRole::Publisher) => Role::Publisher,
+            _ => return Err(ApiError::invalid("role", "must be TOKEN_ROLE_ADMIN or TOKEN_ROLE_PUBLISHER")),
+        };
+        let scope = validate::scope("scope", r.scope.as_ref())?;
+        let description = validate::description("description", &r.description)?;
+        let expire_time = r.expire_time.as_ref().map(|t| validate::future_time("expire_time", t)).transpose()?;
+        who.check_scope(&scope)?;
+        let expire_time = within_lifetime(&who, expire_time)?;
+        let (bearer_token, hash) = auth::new_token();
+        let row = self
+            .storage
+            .create_token(&NewToken {
+                hash: &hash,
+                role: role.as_str(),
+                scope: &scope,
+                description: &description,
+                expire_time,
+                creator_id: Some(who.token_id),
+            })
+            .await?;
+        tracing::info!(token_id = %row.id, role = role.as_str(), scope = %row.scope, creator = %who.token_id, "token created");
+        Ok(pb::CreateTokenResponse { token: Some(convert::token(row)), bearer_token })
+    }
+
+    async fn list(&self, req: Request<pb::ListTokensRequest>) -> Result<pb::ListTokensResponse, ApiError> {
+        let who = self.admin(&req).await?;
+        let r = req.into_inner();
+        let scope = validate::scope("scope", r.scope.as_ref())?;
+        who.check_scope(&scope)?;
+        let limit = page::size("page_size", r.page_size)?;
+        let flag = |b: bool| if b { "1" } else { "0" };
+        let query = page::fingerprint([
+            "tokens",
+            &scope.company_id,
+            &scope.project_id,
+            flag(r.include_descendants),
+            flag(r.show_inactive),
+        ]);
+        let before = page::decode(&r.page_token, &query)?;
+        let mut rows = self
+            .storage
+            .list_tokens(&TokenFilter {
+                scope,
+                include_descendants: r.include_descendants,
+                show_inactive: r.show_inactive,
+                before,
+                limit: limit + 1,
+            })
+            .await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_page_token = match rows.last() {
+            Some(last) if more => page::encode(last.id, &query),
+            _ => String::new(),
+        };
+        Ok(pb::ListTokensResponse { tokens: rows.into_iter().map(convert::token).collect(), next_page_token })
+    }
+
+    async fn revoke(&self, req: Request<pb::RevokeTokenRequest>) -> Result<pb::Token, ApiError> {
+        let who = self.admin(&req).await?;
+        let id = validate::id("id", &req.get_ref().id)?;
+        let not_found = || ApiError::NotFound(format!("token {id} not found"));
+        match self.storage.get_token(id).await? {
+            Some(t) if who.reaches(&t.scope) => {}
+            _ => return Err(not_found()),
+        }
+        let row = self.storage.revoke_token(id).await?.ok_or_else(not_found)?;
+        tracing::info!(token_id = %row.id, by = %who.token_id, "token revoked");
+        Ok(convert::token(row))
+    }
+}
+
+/// The expiry of a token `who` creates: no later than `who`'s own; the caller's expiry when
+/// none is asked for and the caller expires.
+fn within_lifetime(who: &Principal, asked: Option<SystemTime>) -> Result<Option<SystemTime>, ApiError> {
+    match (asked, who.expire_time) {
+        (Some(asked), Some(own)) if asked > own => Err(ApiError::PermissionDenied(format!(
+            "expire_time is after this token's own expiry ({}); a token cannot create one that outlives it",
+            httpdate::fmt_http_date(own)
+        ))),
+        (Some(asked), _) => Ok(Some(asked)),
+        (None, own) => Ok(own),
+    }
+}
+
+#[tonic::async_trait]
+impl pb::token_admin_server::TokenAdmin for TokenService {
+    async fn create_token(
+        &self,
+        req: Request<pb::CreateTokenRequest>,
+    ) -> Result<Response<pb::CreateTokenResponse>, Status> {
+        Ok(Response::new(self.create(req).await?))
+    }
+
+    async fn list_tokens(
+        &self,
+        req: Request<pb::ListTokensRequest>,
+    ) -> Result<Response<pb::ListTokensResponse>, Status> {
+        Ok(Response::new(self.list(req).await?))
+    }
+
+    async fn revoke_token(&self, req: Request<pb::RevokeTokenRequest>) -> Result<Response<pb::Token>, Status> {
+        Ok(Response::new(self.revoke(req).await?))
+    }
+}
