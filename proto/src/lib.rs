@@ -40,6 +40,7 @@ pub mod v1 {
                 .field("ca_certificate", &self.ca_certificate)
                 .field("proxy_url", &self.proxy_url)
                 .field("update_mask", &self.update_mask)
+                .field("secret_grace_period", &self.secret_grace_period)
                 .finish()
         }
     }

@@ -22,6 +22,10 @@ use crate::storage::history::HistoryFilter;
 use crate::storage::webhooks::{NewWebhook, WebhookFilter, WebhookPatch, WebhookQuota, WebhookRow};
 use crate::storage::Storage;
 
+/// How long a replaced secret stays valid when the update does not say.
+const DEFAULT_SECRET_GRACE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// The longest grace period an update may ask for.
+const MAX_SECRET_GRACE: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 /// Most bytes of webhooks in one ListWebhooks page.
 const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
 
@@ -197,6 +201,13 @@ impl AdminService {
                 }
             }
         }
+        patch.secret_grace = match (&r.secret_grace_period, &patch.secret) {
+            (None, _) => DEFAULT_SECRET_GRACE,
+            (Some(_), None) => {
+                return Err(ApiError::invalid("secret_grace_period", "only with a new secret (mask path `secret`)"))
+            }
+            (Some(d), Some(_)) => validate::grace_period("secret_grace_period", d, MAX_SECRET_GRACE)?,
+        };
         let row = self
             .storage
             .update_webhook(existing.id, &patch)

@@ -51,6 +51,7 @@ pub fn webhook(w: WebhookRow) -> pb::Webhook {
         }),
         create_time: Some(w.create_time.into()),
         update_time: Some(w.update_time.into()),
+        secret_rotation_end_time: w.secret_rotation_end_time.map(Into::into),
     }
 }
 

@@ -215,6 +215,20 @@ pub fn future_time(field: &str, t: &prost_types::Timestamp) -> Result<std::time:
     Ok(at)
 }
 
+/// A protobuf Duration between zero and `max`.
+pub fn grace_period(
+    field: &str,
+    d: &prost_types::Duration,
+    max: std::time::Duration,
+) -> Result<std::time::Duration, ApiError> {
+    let d = std::time::Duration::try_from(*d)
+        .map_err(|_| ApiError::invalid(field, "must be a valid duration of zero or more"))?;
+    if d > max {
+        return Err(ApiError::invalid(field, format!("must be at most {}", humantime::format_duration(max))));
+    }
+    Ok(d)
+}
+
 /// Parses `raw` as the UUID in `field`; anything else is INVALID_ARGUMENT naming the field.
 pub fn id(field: &str, raw: &str) -> Result<uuid::Uuid, ApiError> {
     if raw.is_empty() {

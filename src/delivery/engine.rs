@@ -181,13 +181,17 @@ impl Engine {
     }
 }
 
-/// Every minute, removes events past their retention that no delivery needs any more.
+/// Every minute, removes events past their retention that no delivery needs any more, and
+/// replaced secrets whose grace period is over.
 async fn janitor(storage: Storage, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {}
+        }
+        if let Err(e) = storage.end_secret_rotations().await {
+            tracing::warn!(error = %crate::error::chain(&e), "forgetting replaced secrets failed");
         }
         loop {
             match storage.purge_events(5_000).await {
@@ -236,16 +240,30 @@ async fn record_loop(storage: Storage, mut rx: mpsc::Receiver<Outcome>, in_fligh
     }
 }
 
-/// The headers of one attempt, signatures included.
-pub fn delivery_headers(id: &str, unix_secs: i64, body: &[u8], secret: &[u8]) -> Vec<(HeaderName, HeaderValue)> {
+/// The headers of one attempt, signatures included. During a secret rotation
+/// `webhook-signature` carries a `v1,` entry for each secret, the new one first (Standard
+/// Webhooks receivers accept any entry that matches), while `X-Mia-Signature`, which has room
+/// for one signature only, uses the new secret.
+pub fn delivery_headers(
+    id: &str,
+    unix_secs: i64,
+    body: &[u8],
+    secret: &[u8],
+    previous: Option<&[u8]>,
+) -> Vec<(HeaderName, HeaderValue)> {
     let v = |s: &str| HeaderValue::from_str(s).expect("ascii header value");
+    let mut standard = signing::standard_signature(id, unix_secs, body, secret);
+    if let Some(previous) = previous {
+        standard.push(' ');
+        standard.push_str(&signing::standard_signature(id, unix_secs, body, previous));
+    }
     vec![
         (CONTENT_TYPE, HeaderValue::from_static("application/json")),
         (USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE)),
         (HeaderName::from_static("x-mia-signature"), v(&signing::mia_signature(body, secret))),
         (HeaderName::from_static("webhook-id"), v(id)),
         (HeaderName::from_static("webhook-timestamp"), v(&unix_secs.to_string())),
-        (HeaderName::from_static("webhook-signature"), v(&signing::standard_signature(id, unix_secs, body, secret))),
+        (HeaderName::from_static("webhook-signature"), v(&standard)),
     ]
 }
 
@@ -254,7 +272,8 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
     let dispatch_time = SystemTime::now();
     let unix = dispatch_time.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
     let id = c.id.to_string();
-    let headers = delivery_headers(&id, unix, &c.body, c.secret.expose());
+    let headers =
+        delivery_headers(&id, unix, &c.body, c.secret.expose(), c.previous_secret.as_ref().map(|s| s.expose()));
     let started = Instant::now();
     let result = clients
         .post(&c.target_url, c.ca_certificate.as_deref(), c.proxy_url.as_deref(), &headers, Bytes::from(c.body))

@@ -98,6 +98,8 @@ pub struct Claimed {
     pub target_url: String,
     /// Signs the body; redacted in `Debug`.
     pub secret: Secret,
+    /// The secret it replaced, while that one's grace period runs: signs too.
+    pub previous_secret: Option<Secret>,
     /// PEM certificates the target's chain must end in, instead of the public roots.
     pub ca_certificate: Option<String>,
     /// HTTP(S) proxy the attempt goes through, possibly with credentials.
@@ -159,6 +161,7 @@ impl Storage {
                 event_type: r.get("event_type"),
                 target_url: r.get("target_url"),
                 secret: Secret::new(r.get::<_, Vec<u8>>("secret")),
+                previous_secret: r.get::<_, Option<Vec<u8>>>("previous_secret").map(Secret::new),
                 ca_certificate: r.get("ca_certificate"),
                 proxy_url: r.get("proxy_url"),
                 body: r.get("body"),

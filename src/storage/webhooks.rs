@@ -56,6 +56,8 @@ pub struct WebhookPatch {
     pub target_url: Option<String>,
     /// New secret.
     pub secret: Option<Secret>,
+    /// With a new secret: how long the replaced one stays valid (zero: not at all).
+    pub secret_grace: std::time::Duration,
     /// New events.
     pub events: Option<Vec<String>>,
     /// New CA (`Some(None)` removes it).
@@ -98,6 +100,8 @@ pub struct WebhookRow {
     pub create_time: SystemTime,
     /// Changed at.
     pub update_time: SystemTime,
+    /// While a replaced secret still signs deliveries too: when it stops.
+    pub secret_rotation_end_time: Option<SystemTime>,
 }
 
 /// Which webhooks to list.
@@ -135,6 +139,7 @@ fn row_to_webhook(r: &Row) -> Result<WebhookRow, tokio_postgres::Error> {
         last_event,
         create_time: r.get("create_time"),
         update_time: r.get("update_time"),
+        secret_rotation_end_time: r.get("secret_rotation_end_time"),
     })
 }
 
@@ -201,6 +206,7 @@ impl Storage {
                     &patch.ca_certificate.clone().flatten(),
                     &patch.proxy_url.is_some(),
                     &patch.proxy_url.clone().flatten(),
+                    &(patch.secret_grace.as_millis().min(i64::MAX as u128) as i64),
                 ],
             )
             .await?;
@@ -213,6 +219,12 @@ impl Storage {
         let c = self.conn().await?;
         let stmt = c.prepare_cached("DELETE FROM webhooks WHERE id = $1").await?;
         Ok(c.execute(&stmt, &[&id]).await? == 1)
+    }
+
+    /// Forgets replaced secrets whose grace period is over; how many.
+    pub async fn end_secret_rotations(&self) -> Result<u64, StorageError> {
+        let c = self.conn().await?;
+        Ok(c.execute(include_str!("sql/end_secret_rotations.sql"), &[]).await?)
     }
 
     /// Lists webhooks in id (creation) order.

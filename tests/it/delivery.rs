@@ -57,9 +57,16 @@ pub const ERROR: i16 = 3;
 
 /// Checks both signatures of a received request independently of webhookd's code.
 fn assert_signed(req: &Captured, secret: &str) {
+    assert_signed_by(req, &[secret]);
+}
+
+/// Checks a request signed during a rotation, independently of webhookd's code:
+/// `X-Mia-Signature` by the first (newest) secret, and one `webhook-signature` entry per
+/// secret, in the order given.
+pub fn assert_signed_by(req: &Captured, secrets: &[&str]) {
     let mut h = sha2::Sha256::new();
     h.update(&req.body);
-    h.update(secret.as_bytes());
+    h.update(secrets[0].as_bytes());
     let mia: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(req.header("x-mia-signature"), Some(mia.as_str()), "X-Mia-Signature");
 
@@ -67,11 +74,16 @@ fn assert_signed(req: &Captured, secret: &str) {
     let ts = req.header("webhook-timestamp").expect("webhook-timestamp");
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     assert!((now - ts.parse::<i64>().unwrap()).abs() < 300, "timestamp is current");
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{id}.{ts}.").as_bytes());
-    mac.update(&req.body);
-    let want = format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()));
-    assert_eq!(req.header("webhook-signature"), Some(want.as_str()), "webhook-signature");
+    let entries: Vec<String> = secrets
+        .iter()
+        .map(|secret| {
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+            mac.update(format!("{id}.{ts}.").as_bytes());
+            mac.update(&req.body);
+            format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+        })
+        .collect();
+    assert_eq!(req.header("webhook-signature"), Some(entries.join(" ").as_str()), "webhook-signature");
     assert_eq!(req.header("content-type"), Some("application/json"));
     assert!(req.header("user-agent").unwrap().starts_with("webhookd/"));
     assert_eq!(req.method, "POST");

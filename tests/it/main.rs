@@ -12,5 +12,6 @@ mod listener;
 mod migrations;
 mod queue;
 mod rust_client;
+mod secrets;
 mod server;
 mod tokens;

@@ -247,3 +247,20 @@ def test_tokens_are_created_listed_and_revoked(server):
             assert (await admin.revoke_token(made.token.id)).HasField("revoke_time")
 
     asyncio.run(main())
+
+
+def test_a_new_secret_with_a_grace_period_shows_its_rotation(server):
+    with WebhookdClient(server["address"], server["admin"]) as admin:
+        hook = admin.create_webhook("https://example.com/rotate", "first-secret-1", ["tag_created"],
+                                    company_id="rotate-py")
+        assert not hook.HasField("secret_rotation_end_time")
+        rotated = admin.update_webhook(hook.id, secret="second-secret-2",
+                                       secret_grace_period=datetime.timedelta(hours=2))
+        end = rotated.secret_rotation_end_time.ToDatetime(datetime.timezone.utc)
+        expected = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=2)
+        assert abs(end - expected) < datetime.timedelta(minutes=1)
+        now = admin.update_webhook(hook.id, secret="third-secret-3", secret_grace_period=datetime.timedelta(0))
+        assert not now.HasField("secret_rotation_end_time")
+        with pytest.raises(InvalidArgumentError) as err:
+            admin.update_webhook(hook.id, events=["tag_created"], secret_grace_period=datetime.timedelta(hours=1))
+        assert [f for f, _ in err.value.field_violations] == ["secret_grace_period"]

@@ -102,13 +102,18 @@ export declare class WebhookdClient {
     } & CallOptions): Promise<Webhook>;
     /** One webhook, with its last event. */
     getWebhook(id: string, opts?: CallOptions): Promise<Webhook>;
-    /** Changes the fields given (the secret only when given); an empty `caCertificate` or `proxyUrl` removes it. Not retried. */
+    /**
+     * Changes the fields given (the secret only when given); an empty `caCertificate` or
+     * `proxyUrl` removes it. A new secret keeps the old one valid (a second `webhook-signature`
+     * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. Not retried.
+     */
     updateWebhook(id: string, change: {
         targetUrl?: string;
         secret?: string;
         events?: string[];
         caCertificate?: string;
         proxyUrl?: string;
+        secretGracePeriodMs?: number;
     }, opts?: CallOptions): Promise<Webhook>;
     /** Deletes a webhook and its history. Not retried. */
     deleteWebhook(id: string, opts?: CallOptions): Promise<void>;

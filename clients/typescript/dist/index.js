@@ -142,7 +142,11 @@ export class WebhookdClient {
     getWebhook(id, opts = {}) {
         return this.call((o) => this.admin.getWebhook({ id }, o), opts, true);
     }
-    /** Changes the fields given (the secret only when given); an empty `caCertificate` or `proxyUrl` removes it. Not retried. */
+    /**
+     * Changes the fields given (the secret only when given); an empty `caCertificate` or
+     * `proxyUrl` removes it. A new secret keeps the old one valid (a second `webhook-signature`
+     * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. Not retried.
+     */
     updateWebhook(id, change, opts = {}) {
         const paths = Object.entries({
             target_url: change.targetUrl,
@@ -153,7 +157,16 @@ export class WebhookdClient {
         })
             .filter(([, v]) => v !== undefined)
             .map(([k]) => k);
-        const req = { id, ...change, updateMask: create(FieldMaskSchema, { paths }) };
+        const { secretGracePeriodMs, ...fields } = change;
+        const grace = secretGracePeriodMs === undefined
+            ? {}
+            : {
+                secretGracePeriod: {
+                    seconds: BigInt(Math.floor(secretGracePeriodMs / 1000)),
+                    nanos: (secretGracePeriodMs % 1000) * 1_000_000,
+                },
+            };
+        const req = { id, ...fields, ...grace, updateMask: create(FieldMaskSchema, { paths }) };
         return this.call((o) => this.admin.updateWebhook(req, o), opts, false);
     }
     /** Deletes a webhook and its history. Not retried. */

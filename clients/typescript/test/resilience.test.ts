@@ -216,3 +216,16 @@ test("tokens are created, listed and revoked", async () => {
   for await (const t of admin.listTokens({ companyId: company, showInactive: true })) all.push(t.id);
   assert.deepEqual(all, [made.token?.id]);
 });
+
+test("a new secret with a grace period shows its rotation", async () => {
+  const admin = new WebhookdClient(server.address, server.admin);
+  const hook = await admin.createWebhook("https://example.com/rotate", "first-secret-1", ["tag_created"], {
+    companyId: `rotate-ts-${randomUUID()}`,
+  });
+  assert.equal(hook.secretRotationEndTime, undefined);
+  const rotated = await admin.updateWebhook(hook.id, { secret: "second-secret-2", secretGracePeriodMs: 7_200_000 });
+  const end = Number(rotated.secretRotationEndTime?.seconds) * 1000;
+  assert.ok(Math.abs(end - (Date.now() + 7_200_000)) < 60_000, String(end));
+  const now = await admin.updateWebhook(hook.id, { secret: "third-secret-3", secretGracePeriodMs: 0 });
+  assert.equal(now.secretRotationEndTime, undefined);
+});

@@ -2,7 +2,9 @@
 -- descendants ($3): only the ids the scope sets. Then the event filter ($4), the page
 -- token ($5, the last id of the previous page) and the page size ($6).
 SELECT id, company_id, project_id, target_url, events, ca_certificate, proxy_url,
-          create_time, update_time, last_status, last_dispatch_time, last_event_type, last_status_code
+          create_time, update_time, last_status, last_dispatch_time, last_event_type, last_status_code,
+          CASE WHEN previous_secret_expire_time > now() THEN previous_secret_expire_time END
+              AS secret_rotation_end_time
 FROM webhooks
 WHERE (CASE WHEN $3 THEN ($1 = '' OR company_id = $1) AND ($2 = '' OR project_id = $2)
             ELSE company_id = $1 AND project_id = $2 END)

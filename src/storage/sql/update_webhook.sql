@@ -1,12 +1,20 @@
 -- Changes the fields given: $2 to $4 when not null; the CA certificate and the proxy when
--- $5 / $7 say so (to $6 / $8, null removing them).
+-- $5 / $7 say so (to $6 / $8, null removing them). A new secret ($3) keeps the one it
+-- replaces valid for $9 milliseconds (none when 0); a rotation in progress ends, its older
+-- secret dropped.
 UPDATE webhooks SET
     target_url = coalesce($2, target_url),
     secret = coalesce($3, secret),
+    previous_secret = CASE WHEN $3 IS NULL THEN previous_secret
+                           WHEN $9::bigint > 0 THEN secret END,
+    previous_secret_expire_time = CASE WHEN $3 IS NULL THEN previous_secret_expire_time
+                                       WHEN $9::bigint > 0 THEN now() + $9::bigint * interval '1 millisecond' END,
     events = coalesce($4, events),
     ca_certificate = CASE WHEN $5 THEN $6 ELSE ca_certificate END,
     proxy_url = CASE WHEN $7 THEN $8 ELSE proxy_url END,
     update_time = now()
 WHERE id = $1
 RETURNING id, company_id, project_id, target_url, events, ca_certificate, proxy_url,
-          create_time, update_time, last_status, last_dispatch_time, last_event_type, last_status_code
+          create_time, update_time, last_status, last_dispatch_time, last_event_type, last_status_code,
+          CASE WHEN previous_secret_expire_time > now() THEN previous_secret_expire_time END
+              AS secret_rotation_end_time

@@ -229,6 +229,7 @@ def update_request(
     events: Optional[Sequence[str]],
     ca_certificate: Optional[str],
     proxy_url: Optional[str],
+    secret_grace_period: Optional[datetime.timedelta] = None,
 ) -> admin_pb2.UpdateWebhookRequest:
     fields = {
         "target_url": target_url,
@@ -246,6 +247,8 @@ def update_request(
             getattr(request, name).extend(value)
         else:
             setattr(request, name, value)
+    if secret_grace_period is not None:
+        request.secret_grace_period.FromTimedelta(secret_grace_period)
     return request
 
 

@@ -113,10 +113,13 @@ class AsyncWebhookdClient:
         events: Optional[Sequence[str]] = None,
         ca_certificate: Optional[str] = None,
         proxy_url: Optional[str] = None,
+        secret_grace_period: Optional[datetime.timedelta] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
         """Changes the fields given (see ``WebhookdClient.update_webhook``). Not retried."""
-        request = c.update_request(webhook_id, target_url, secret, events, ca_certificate, proxy_url)
+        request = c.update_request(
+            webhook_id, target_url, secret, events, ca_certificate, proxy_url, secret_grace_period
+        )
         return await self._call(webhook_pb2.Webhook,
             lambda left: self.admin.UpdateWebhook(request, metadata=self._metadata, timeout=left), timeout, False
         )

@@ -130,11 +130,16 @@ class WebhookdClient:
         events: Optional[Sequence[str]] = None,
         ca_certificate: Optional[str] = None,
         proxy_url: Optional[str] = None,
+        secret_grace_period: Optional[datetime.timedelta] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
         """Changes the fields given (the secret only when given); an empty
-        ``ca_certificate`` or ``proxy_url`` removes it."""
-        request = c.update_request(webhook_id, target_url, secret, events, ca_certificate, proxy_url)
+        ``ca_certificate`` or ``proxy_url`` removes it. A new secret keeps the old one valid
+        (a second ``webhook-signature`` entry) for ``secret_grace_period``: 24 hours if not
+        given, ``timedelta(0)`` for none."""
+        request = c.update_request(
+            webhook_id, target_url, secret, events, ca_certificate, proxy_url, secret_grace_period
+        )
         return self._call(webhook_pb2.Webhook,
             lambda left: self.admin.UpdateWebhook(request, metadata=self._metadata, timeout=left), timeout, retry=False
         )

@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from webhookd.v1 import webhook_pb2 as _webhook_pb2
 from google.protobuf.internal import containers as _containers
@@ -41,7 +44,7 @@ class GetWebhookRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class UpdateWebhookRequest(_message.Message):
-    __slots__ = ("id", "target_url", "secret", "events", "ca_certificate", "proxy_url", "update_mask")
+    __slots__ = ("id", "target_url", "secret", "events", "ca_certificate", "proxy_url", "update_mask", "secret_grace_period")
     ID_FIELD_NUMBER: _ClassVar[int]
     TARGET_URL_FIELD_NUMBER: _ClassVar[int]
     SECRET_FIELD_NUMBER: _ClassVar[int]
@@ -49,6 +52,7 @@ class UpdateWebhookRequest(_message.Message):
     CA_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
     PROXY_URL_FIELD_NUMBER: _ClassVar[int]
     UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    SECRET_GRACE_PERIOD_FIELD_NUMBER: _ClassVar[int]
     id: str
     target_url: str
     secret: str
@@ -56,7 +60,8 @@ class UpdateWebhookRequest(_message.Message):
     ca_certificate: str
     proxy_url: str
     update_mask: _field_mask_pb2.FieldMask
-    def __init__(self, id: _Optional[str] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+    secret_grace_period: _duration_pb2.Duration
+    def __init__(self, id: _Optional[str] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., secret_grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class DeleteWebhookRequest(_message.Message):
     __slots__ = ("id",)

@@ -30,7 +30,7 @@ class Scope(_message.Message):
     def __init__(self, company_id: _Optional[str] = ..., project_id: _Optional[str] = ...) -> None: ...
 
 class Webhook(_message.Message):
-    __slots__ = ("id", "scope", "target_url", "events", "ca_certificate", "proxy_url", "last_event", "create_time", "update_time")
+    __slots__ = ("id", "scope", "target_url", "events", "ca_certificate", "proxy_url", "last_event", "create_time", "update_time", "secret_rotation_end_time")
     ID_FIELD_NUMBER: _ClassVar[int]
     SCOPE_FIELD_NUMBER: _ClassVar[int]
     TARGET_URL_FIELD_NUMBER: _ClassVar[int]
@@ -40,6 +40,7 @@ class Webhook(_message.Message):
     LAST_EVENT_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SECRET_ROTATION_END_TIME_FIELD_NUMBER: _ClassVar[int]
     id: str
     scope: Scope
     target_url: str
@@ -49,7 +50,8 @@ class Webhook(_message.Message):
     last_event: LastEvent
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., scope: _Optional[_Union[Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., last_event: _Optional[_Union[LastEvent, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    secret_rotation_end_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., scope: _Optional[_Union[Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., last_event: _Optional[_Union[LastEvent, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., secret_rotation_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class LastEvent(_message.Message):
     __slots__ = ("status", "dispatch_time", "event_type", "status_code")

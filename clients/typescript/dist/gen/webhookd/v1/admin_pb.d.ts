@@ -1,5 +1,5 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import type { FieldMask } from "@bufbuild/protobuf/wkt";
+import type { Duration, FieldMask } from "@bufbuild/protobuf/wkt";
 import type { DeliveryDetailSchema, DeliveryRecordSchema, DeliveryStatus, Scope, Webhook, WebhookSchema } from "./webhook_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 /**
@@ -128,6 +128,16 @@ export type UpdateWebhookRequest = Message<"webhookd.v1.UpdateWebhookRequest"> &
      * @generated from field: google.protobuf.FieldMask update_mask = 7;
      */
     updateMask?: FieldMask | undefined;
+    /**
+     * With a new secret: how long the secret it replaces stays valid, so receivers can move to
+     * the new one without rejecting deliveries. Absent: 24 hours; zero: the old secret stops at
+     * once; at most 30 days. Meanwhile `webhook-signature` carries one `v1,` entry per secret
+     * (the new one first) and `X-Mia-Signature`, which has room for one, uses the new secret.
+     * Only with a new secret.
+     *
+     * @generated from field: google.protobuf.Duration secret_grace_period = 8;
+     */
+    secretGracePeriod?: Duration | undefined;
 };
 /**
  * Describes the message webhookd.v1.UpdateWebhookRequest.

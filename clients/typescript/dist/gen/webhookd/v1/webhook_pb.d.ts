@@ -93,6 +93,14 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
      * @generated from field: google.protobuf.Timestamp update_time = 9;
      */
     updateTime?: Timestamp | undefined;
+    /**
+     * While the secret replaced by the latest change still signs deliveries too (see
+     * UpdateWebhookRequest.secret_grace_period): when it stops. Absent otherwise. The secrets
+     * themselves are never shown.
+     *
+     * @generated from field: google.protobuf.Timestamp secret_rotation_end_time = 10;
+     */
+    secretRotationEndTime?: Timestamp | undefined;
 };
 /**
  * Describes the message webhookd.v1.Webhook.
