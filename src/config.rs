@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::catalog::Catalog;
 use crate::delivery::policy::RetryPolicy;
 use crate::delivery::ssrf::AllowList;
+use crate::keyring::{KeyError, KeyRing};
 use crate::listener::{EdgeSettings, TlsFiles};
 
 /// webhookd: webhook management and delivery over gRPC.
@@ -31,7 +32,59 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the keys that seal webhook secrets at rest.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
 }
+
+/// `webhookd secrets …`
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Seal every webhook's secret and proxy URL with the first key of the key file, then
+    /// forget the ids of keys no row uses (after which their lines can leave the file).
+    Rekey(SecretsRekey),
+}
+
+/// Arguments of `webhookd secrets rekey`.
+#[derive(Debug, Args)]
+pub struct SecretsRekey {
+    /// Database location.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The keys.
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
+
+/// Where the keys that seal webhook secrets are.
+#[derive(Debug, Clone, Args)]
+pub struct KeyArgs {
+    /// File of keys sealing webhook secrets and proxy URLs at rest: one base64 key of 32 bytes
+    /// per line (`openssl rand -base64 32`); the first seals, later ones only open what they
+    /// sealed. Every replica needs the same file. Default: `secret.key` in the data directory,
+    /// created on first start.
+    #[arg(long, env = "WEBHOOKD_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
+}
+
+impl KeyArgs {
+    /// The key ring, and the path of the key file if it was created just now.
+    pub fn load(&self, data_dir: &std::path::Path) -> Result<(KeyRing, Option<PathBuf>), KeyError> {
+        match &self.secret_key_file {
+            Some(path) => Ok((KeyRing::load(path)?, None)),
+            None => {
+                std::fs::create_dir_all(data_dir)
+                    .map_err(|source| KeyError::Io { path: data_dir.display().to_string(), source })?;
+                let path = data_dir.join(SECRET_KEY_FILE);
+                let (ring, created) = KeyRing::load_or_create(&path)?;
+                Ok((ring, created.then_some(path)))
+            }
+        }
+    }
+}
+
+/// Name of the key file in the data directory when `--secret-key-file` is not given.
+pub const SECRET_KEY_FILE: &str = "secret.key";
 
 /// `webhookd token …`: the `TokenAdmin` calls, made straight on the database by whoever runs
 /// the server (no token needed).
@@ -118,6 +171,9 @@ pub struct Config {
     /// Database location.
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// The keys sealing webhook secrets.
+    #[command(flatten)]
+    pub keys: KeyArgs,
     /// Address the gRPC server listens on.
     #[arg(long, env = "WEBHOOKD_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,

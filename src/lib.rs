@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod config;
 pub mod delivery;
 pub mod error;
+pub mod keyring;
 pub mod listener;
 pub mod model;
 pub mod pb;
@@ -63,6 +64,9 @@ pub enum ServeError {
     /// The listener's TLS files cannot be used.
     #[error("listener tls")]
     Tls(#[from] listener::TlsError),
+    /// The keys sealing webhook secrets cannot be used.
+    #[error("secret keys")]
+    Keys(#[from] keyring::KeyError),
     /// A file could not be written.
     #[error("{0}")]
     Io(String, #[source] std::io::Error),
@@ -94,7 +98,10 @@ async fn serve(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
-    let storage = db.storage.clone();
+    let keys = open_keys(config)?;
+    let storage = db.storage.clone().with_keys(keys);
+    storage.register_keys().await?;
+    tokio::spawn(seal_with_current_key(storage.clone(), shutdown.child_token()));
     bootstrap_admin_token(&storage, &config.database.data_dir).await?;
     let auth = Authenticator::start(storage.clone(), shutdown.child_token());
 
@@ -249,6 +256,48 @@ fn engine_settings(config: &Config, allow: Arc<AllowList>) -> EngineSettings {
         shutdown_grace: config.shutdown_grace,
         policy: config.retry_policy(),
         http: HttpSettings { connect_timeout: config.connect_timeout, request_timeout: config.request_timeout, allow },
+    }
+}
+
+/// The key ring of `--secret-key-file`, or of the data directory's key file (created, and
+/// said so, on first start).
+fn open_keys(config: &Config) -> Result<Arc<keyring::KeyRing>, ServeError> {
+    let (ring, created) = config.keys.load(&config.database.data_dir)?;
+    match created {
+        Some(path) => tracing::warn!(
+            path = %path.display(),
+            key_id = ring.current_id(),
+            "created a key to seal webhook secrets at rest; back it up (without it no secret can be read) \
+             and give every replica the same file (--secret-key-file)"
+        ),
+        None => tracing::info!(key_ids = ?ring.ids(), "webhook secrets are sealed with key {}", ring.current_id()),
+    }
+    Ok(Arc::new(ring))
+}
+
+/// Seals every webhook not yet sealed with the current key (rows from before sealing, or
+/// sealed with an older key) in the background, in batches; retried until done.
+async fn seal_with_current_key(storage: storage::Storage, stop: CancellationToken) {
+    let mut total = 0;
+    loop {
+        let batch = tokio::select! {
+            _ = stop.cancelled() => return,
+            r = storage.reseal() => r,
+        };
+        match batch {
+            Ok(0) => break,
+            Ok(n) => total += n,
+            Err(e) => {
+                tracing::warn!(error = %error::chain(&e), "sealing webhook secrets with the current key failed; retrying");
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                }
+            }
+        }
+    }
+    if total > 0 {
+        tracing::info!(webhooks = total, "webhook secrets sealed with the current key");
     }
 }
 

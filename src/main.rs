@@ -1,11 +1,11 @@
-//! The `webhookd` command: `serve` and `token create|list|revoke`.
+//! The `webhookd` command: `serve`, `token create|list|revoke` and `secrets rekey`.
 
 use clap::Parser;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use webhookd::auth::{self, Role};
-use webhookd::config::{Cli, Command, TokenCommand, TokenCreate, TokenList, TokenRevoke};
+use webhookd::config::{Cli, Command, SecretsCommand, SecretsRekey, TokenCommand, TokenCreate, TokenList, TokenRevoke};
 use webhookd::error::chain;
 use webhookd::model::Scope;
 use webhookd::storage::tokens::{NewToken, TokenFilter};
@@ -20,6 +20,7 @@ async fn main() -> std::process::ExitCode {
         Command::Token(TokenCommand::Create(args)) => create_token(args).await,
         Command::Token(TokenCommand::List(args)) => list_tokens(args).await,
         Command::Token(TokenCommand::Revoke(args)) => revoke_token(args).await,
+        Command::Secrets(SecretsCommand::Rekey(args)) => rekey(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -146,5 +147,27 @@ async fn revoke_token(args: TokenRevoke) -> Result<(), Box<dyn std::error::Error
     db.close().await;
     let row = result?.ok_or_else(|| format!("no token has id {id}"))?;
     eprintln!("revoked {} token {} for {}", row.role, row.id, row.scope);
+    Ok(())
+}
+
+async fn rekey(args: SecretsRekey) -> Result<(), Box<dyn std::error::Error>> {
+    let (ring, created) = args.keys.load(&args.database.data_dir)?;
+    if let Some(path) = created {
+        eprintln!("created a new key file {} (there was none)", path.display());
+    }
+    let current = ring.current_id().to_string();
+    let db = Database::open(&args.database).await?;
+    let storage = db.storage.clone().with_keys(std::sync::Arc::new(ring));
+    let result = async {
+        storage.register_keys().await?;
+        storage.reseal_all().await
+    }
+    .await;
+    db.close().await;
+    let sealed = result?;
+    eprintln!(
+        "{sealed} webhook(s) sealed again with key {current}; every webhook is now sealed with it, and \
+         the ids of keys no row uses were forgotten: their lines can leave the key file"
+    );
     Ok(())
 }

@@ -130,9 +130,27 @@ impl From<DeliveryStatus> for i16 {
     }
 }
 
+/// A proxy URL with any password replaced by `****`, as responses, logs and the database's
+/// plain column show it.
+pub fn redact_proxy(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("****"));
+            u.to_string()
+        }
+        _ => raw.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proxy_passwords_are_hidden() {
+        assert_eq!(redact_proxy("http://u:pw@proxy:3128/"), "http://u:****@proxy:3128/");
+        assert_eq!(redact_proxy("http://proxy:3128"), "http://proxy:3128");
+    }
 
     #[test]
     fn statuses_round_trip_and_unknown_numbers_are_errors() {

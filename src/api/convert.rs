@@ -1,8 +1,6 @@
 //! Conversions between storage rows and proto messages.
 
-use url::Url;
-
-use crate::model::{DeliveryStatus, Scope};
+use crate::model::{redact_proxy, DeliveryStatus, Scope};
 use crate::pb;
 use crate::storage::deliveries::DeliveryRow;
 use crate::storage::history::DeliveryDetail;
@@ -20,17 +18,6 @@ pub fn status(s: DeliveryStatus) -> pb::DeliveryStatus {
         DeliveryStatus::Pending => pb::DeliveryStatus::Pending,
         DeliveryStatus::Success => pb::DeliveryStatus::Success,
         DeliveryStatus::Error => pb::DeliveryStatus::Error,
-    }
-}
-
-/// A proxy URL with any password replaced by `****`, for responses and logs.
-pub fn redact_proxy(raw: &str) -> String {
-    match Url::parse(raw) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("****"));
-            u.to_string()
-        }
-        _ => raw.to_string(),
     }
 }
 
@@ -120,16 +107,5 @@ pub fn token(t: TokenRow) -> pb::Token {
         last_used_time: t.last_used_time.map(Into::into),
         revoke_time: t.revoke_time.map(Into::into),
         creator_token_id: t.creator_id.map(|id| id.to_string()).unwrap_or_default(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn proxy_passwords_are_hidden() {
-        assert_eq!(redact_proxy("http://u:pw@proxy:3128/"), "http://u:****@proxy:3128/");
-        assert_eq!(redact_proxy("http://proxy:3128"), "http://proxy:3128");
     }
 }

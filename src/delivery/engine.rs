@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::http::{Clients, HttpSettings};
+use super::http::{Clients, HttpSettings, SendError};
 use super::policy::{classify_status, RetryPolicy, Verdict};
 use super::signing;
 use crate::model::{Attempt, DeliveryStatus, RequestHeader};
@@ -275,9 +275,16 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
     let headers =
         delivery_headers(&id, unix, &c.body, c.secret.expose(), c.previous_secret.as_ref().map(|s| s.expose()));
     let started = Instant::now();
-    let result = clients
-        .post(&c.target_url, c.ca_certificate.as_deref(), c.proxy_url.as_deref(), &headers, Bytes::from(c.body))
-        .await;
+    let result = match c.sealed_error {
+        // Never sign with a secret that did not open: retried, on a replica (or after a
+        // restart) that holds the key.
+        Some(why) => Err(SendError::Sealed(why)),
+        None => {
+            clients
+                .post(&c.target_url, c.ca_certificate.as_deref(), c.proxy_url.as_deref(), &headers, Bytes::from(c.body))
+                .await
+        }
+    };
     let duration_ms = started.elapsed().as_millis() as i64;
     let (verdict, status_code, error, retry_after, response_body) = match result {
         Ok(r) => {

@@ -63,12 +63,16 @@ pub enum SendError {
     /// Connection, TLS or protocol failure: retried.
     #[error("{0}")]
     Transport(String),
+    /// The webhook's secret or proxy URL is sealed with a key this server lacks: not sent,
+    /// retried.
+    #[error("not sent: the webhook's secret cannot be opened here ({0})")]
+    Sealed(String),
 }
 
 impl SendError {
     /// Whether a later attempt can succeed (a refused or invalid target cannot).
     pub fn retryable(&self) -> bool {
-        matches!(self, Self::Timeout(_) | Self::Transport(_))
+        matches!(self, Self::Timeout(_) | Self::Transport(_) | Self::Sealed(_))
     }
 }
 

@@ -8,7 +8,7 @@ use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::notify::DELIVERY_CHANNEL;
-use super::{Storage, StorageError};
+use super::{sealing, Storage, StorageError};
 use crate::model::{Attempt, DeliveryStatus, RequestHeader, Scope};
 use crate::secret::Secret;
 
@@ -108,6 +108,9 @@ pub struct Claimed {
     pub body: Vec<u8>,
     /// The claim this attempt holds.
     pub claim_token: Uuid,
+    /// Why the webhook's secret or proxy URL could not be opened (a key this server lacks):
+    /// the attempt is not sent, and fails as retryable.
+    pub sealed_error: Option<String>,
 }
 
 /// What happens to a delivery after an attempt.
@@ -154,18 +157,27 @@ impl Storage {
         tx.commit().await?;
         Ok(rows
             .iter()
-            .map(|r| Claimed {
-                id: r.get("id"),
-                webhook_id: r.get("webhook_id"),
-                attempt: r.get("attempts"),
-                event_type: r.get("event_type"),
-                target_url: r.get("target_url"),
-                secret: Secret::new(r.get::<_, Vec<u8>>("secret")),
-                previous_secret: r.get::<_, Option<Vec<u8>>>("previous_secret").map(Secret::new),
-                ca_certificate: r.get("ca_certificate"),
-                proxy_url: r.get("proxy_url"),
-                body: r.get("body"),
-                claim_token: token,
+            .map(|r| {
+                let webhook_id = r.get("webhook_id");
+                let opened = self.keys().and_then(|keys| sealing::open_row(keys, webhook_id, r));
+                let (secret, previous_secret, proxy_url, sealed_error) = match opened {
+                    Ok(o) => (o.secret, o.previous_secret, o.proxy_url, None),
+                    Err(e) => (Secret::new(Vec::new()), None, None, Some(crate::error::chain(&e))),
+                };
+                Claimed {
+                    id: r.get("id"),
+                    webhook_id,
+                    attempt: r.get("attempts"),
+                    event_type: r.get("event_type"),
+                    target_url: r.get("target_url"),
+                    secret,
+                    previous_secret,
+                    ca_certificate: r.get("ca_certificate"),
+                    proxy_url,
+                    body: r.get("body"),
+                    claim_token: token,
+                    sealed_error,
+                }
             })
             .collect())
     }

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (4, "completed_history", include_str!("migrations/0004_completed_history.sql")),
     (5, "token_lifecycle", include_str!("migrations/0005_token_lifecycle.sql")),
     (6, "secret_rotation", include_str!("migrations/0006_secret_rotation.sql")),
+    (7, "sealed_secrets", include_str!("migrations/0007_sealed_secrets.sql")),
 ];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).

@@ -8,13 +8,17 @@ pub mod history;
 pub mod local;
 pub mod migrate;
 pub mod notify;
+pub mod sealing;
 pub mod tokens;
 pub mod webhooks;
+
+use std::sync::Arc;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use tokio_postgres::NoTls;
 
+use crate::keyring::KeyRing;
 use crate::model::DeliveryStatus;
 
 type SqlError = Box<dyn std::error::Error + Sync + Send>;
@@ -82,6 +86,21 @@ pub enum StorageError {
     /// A scope has as many webhooks as it may.
     #[error("webhook quota reached: {0:?}")]
     Quota(webhooks::QuotaExceeded),
+    /// A sealed secret cannot be opened, or no key ring was given to seal with.
+    #[error("sealed secrets")]
+    Keys(#[from] crate::keyring::KeyError),
+    /// The database holds secrets sealed with keys this server lacks.
+    #[error(
+        "this database's webhook secrets are sealed with key(s) {missing:?}, which this server does not hold \
+         (its keys: {held:?}); give every replica the same --secret-key-file, keeping older keys \
+         on later lines until `webhookd secrets rekey` has moved every row to the first"
+    )]
+    ForeignKeys {
+        /// Key ids the database uses.
+        missing: Vec<String>,
+        /// Key ids this server holds.
+        held: Vec<String>,
+    },
 }
 
 impl StorageError {
@@ -137,6 +156,7 @@ const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 pub struct Storage {
     pool: Pool,
     config: tokio_postgres::Config,
+    keys: Option<Arc<KeyRing>>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -161,7 +181,19 @@ impl Storage {
             .create_timeout(Some(CONNECT_TIMEOUT))
             .recycle_timeout(Some(CONNECT_TIMEOUT))
             .build()?;
-        Ok(Self { pool, config })
+        Ok(Self { pool, config, keys: None })
+    }
+
+    /// This storage, sealing and opening webhook secrets with `keys`. Without keys, writing
+    /// or claiming a webhook's secret fails.
+    pub fn with_keys(mut self, keys: Arc<KeyRing>) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// The key ring, or the error of a storage that has none.
+    pub(crate) fn keys(&self) -> Result<&KeyRing, StorageError> {
+        self.keys.as_deref().ok_or(StorageError::Keys(crate::keyring::KeyError::Empty("this storage handle".into())))
     }
 
     /// A pooled connection.

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::{Storage, StorageError};
+use super::{sealing, Storage, StorageError};
 use crate::model::{DeliveryStatus, Scope};
 use crate::secret::Secret;
 
@@ -162,19 +162,24 @@ impl Storage {
                 return Err(StorageError::Quota(QuotaExceeded::Project(quota.per_project)));
             }
         }
+        let keys = self.keys()?;
+        let id = Uuid::now_v7();
+        let proxy = w.proxy_url.as_deref().map(|p| sealing::seal_proxy(keys, id, p));
         let stmt = tx.prepare_cached(include_str!("sql/insert_webhook.sql")).await?;
         let row = tx
             .query_one(
                 &stmt,
                 &[
-                    &Uuid::now_v7(),
+                    &id,
                     &w.scope.company_id,
                     &w.scope.project_id,
                     &w.target_url,
-                    &w.secret.expose(),
+                    &sealing::seal_secret(keys, id, w.secret.expose()),
                     &w.events,
                     &w.ca_certificate,
-                    &w.proxy_url,
+                    &proxy.as_ref().map(|p| p.shown.as_str()),
+                    &proxy.as_ref().map(|p| p.sealed.as_slice()),
+                    &keys.current_id(),
                 ],
             )
             .await?;
@@ -192,24 +197,36 @@ impl Storage {
     /// Applies `patch`; `None` when the webhook does not exist.
     #[tracing::instrument(skip(self, patch), err)]
     pub async fn update_webhook(&self, id: Uuid, patch: &WebhookPatch) -> Result<Option<WebhookRow>, StorageError> {
-        let c = self.conn().await?;
-        let stmt = c.prepare_cached(include_str!("sql/update_webhook.sql")).await?;
-        let row = c
+        let keys = self.keys()?;
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        // The row moves to the current key first, so a replaced secret (kept while its grace
+        // period runs) is sealed with the same key as the new one.
+        let current = tx.query_opt(include_str!("sql/lock_webhook_secrets.sql"), &[&id]).await?;
+        let Some(current) = current else { return Ok(None) };
+        if current.get::<_, Option<String>>("secret_key_id").as_deref() != Some(keys.current_id()) {
+            sealing::reseal_row(&tx, keys, &current).await?;
+        }
+        let proxy = patch.proxy_url.as_ref().map(|p| p.as_deref().map(|p| sealing::seal_proxy(keys, id, p)));
+        let stmt = tx.prepare_cached(include_str!("sql/update_webhook.sql")).await?;
+        let row = tx
             .query_opt(
                 &stmt,
                 &[
                     &id,
                     &patch.target_url,
-                    &patch.secret.as_ref().map(Secret::expose),
+                    &patch.secret.as_ref().map(|s| sealing::seal_secret(keys, id, s.expose())),
                     &patch.events,
                     &patch.ca_certificate.is_some(),
                     &patch.ca_certificate.clone().flatten(),
-                    &patch.proxy_url.is_some(),
-                    &patch.proxy_url.clone().flatten(),
+                    &proxy.is_some(),
+                    &proxy.as_ref().and_then(|p| p.as_ref().map(|p| p.shown.as_str())),
                     &(patch.secret_grace.as_millis().min(i64::MAX as u128) as i64),
+                    &proxy.as_ref().and_then(|p| p.as_ref().map(|p| p.sealed.as_slice())),
                 ],
             )
             .await?;
+        tx.commit().await?;
         Ok(row.as_ref().map(row_to_webhook).transpose()?)
     }
 

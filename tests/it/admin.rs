@@ -182,12 +182,15 @@ async fn every_validation_rule_names_its_field_and_writes_nothing() {
 async fn update_mask_semantics() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let db = sql(server.database_url.as_deref().unwrap()).await;
+    let storage = webhookd::storage::Storage::connect(server.database_url.as_deref().unwrap().parse().unwrap(), 2)
+        .await
+        .unwrap()
+        .with_keys(crate::common::support::test_keys());
     let secret_of = |id: String| {
-        let db = &db;
+        let storage = &storage;
         async move {
             let id = uuid::Uuid::parse_str(&id).unwrap();
-            db.query_one("SELECT secret FROM webhooks WHERE id = $1", &[&id]).await.unwrap().get::<_, Vec<u8>>(0)
+            storage.webhook_secret(id).await.unwrap().unwrap().expose().to_vec()
         }
     };
     let mut req = new_webhook(None, "https://a.example.com/", &["tag_created"]);
@@ -267,9 +270,14 @@ async fn update_mask_semantics() {
     assert_eq!(u.ca_certificate, "");
     assert_eq!(u.proxy_url, "");
     let id = uuid::Uuid::parse_str(&w.id).unwrap();
-    let row = db.query_one("SELECT ca_certificate, proxy_url FROM webhooks WHERE id = $1", &[&id]).await.unwrap();
+    let db = sql(server.database_url.as_deref().unwrap()).await;
+    let row = db
+        .query_one("SELECT ca_certificate, proxy_url, proxy_url_sealed FROM webhooks WHERE id = $1", &[&id])
+        .await
+        .unwrap();
     assert_eq!(row.get::<_, Option<String>>(0), None);
     assert_eq!(row.get::<_, Option<String>>(1), None);
+    assert_eq!(row.get::<_, Option<Vec<u8>>>(2), None);
 
     // Bad values and bad paths are rejected and change nothing.
     let cases = [

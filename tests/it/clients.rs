@@ -148,6 +148,7 @@ async fn python_client_suite() {
             .current_dir(repo())
             .env("WEBHOOKD_BIN", env!("CARGO_BIN_EXE_webhookd"))
             .env("WEBHOOKD_TEST_DATABASE_URL", db)
+            .env("WEBHOOKD_SECRET_KEY_FILE", crate::common::support::test_key_file())
             .env("WEBHOOKD_TEST_PKI", pki.path("")),
         "the Python client's tests",
     );
@@ -196,6 +197,7 @@ async fn typescript_client_suite() {
             .current_dir(&dir)
             .env("WEBHOOKD_BIN", env!("CARGO_BIN_EXE_webhookd"))
             .env("WEBHOOKD_TEST_DATABASE_URL", db)
+            .env("WEBHOOKD_SECRET_KEY_FILE", crate::common::support::test_key_file())
             .env("WEBHOOKD_TEST_PKI", pki.path("")),
         "the TypeScript client's tests",
     );

@@ -152,7 +152,10 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
     let mut a = crate::common::ServerProcess::start(&db_url, tmp.path(), &["--lease", "2s"]);
     let db = sql(&db_url).await;
     // Create the webhook and the event straight in the database A serves.
-    let storage = webhookd::storage::Storage::connect(db_url.parse().unwrap(), 2).await.unwrap();
+    let storage = webhookd::storage::Storage::connect(db_url.parse().unwrap(), 2)
+        .await
+        .unwrap()
+        .with_keys(crate::common::support::test_keys());
     let hook = stored_webhook(&storage, rx.url("/crash")).await;
     let body = webhookd::body::delivery_body("tag_created", 1, "{}").unwrap();
     storage
@@ -189,7 +192,10 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
 #[tokio::test]
 async fn old_events_without_deliveries_are_purged_after_their_retention() {
     let url = crate::common::fresh_database().await;
-    let storage = webhookd::storage::Storage::connect(url.parse().unwrap(), 2).await.unwrap();
+    let storage = webhookd::storage::Storage::connect(url.parse().unwrap(), 2)
+        .await
+        .unwrap()
+        .with_keys(crate::common::support::test_keys());
     let db = sql(&url).await;
     let hook = stored_webhook(&storage, "https://example.com/".into()).await;
     let mut ids = Vec::new();

@@ -1,4 +1,4 @@
-//! Webhook secrets through their life: rotation with a grace period.
+//! Webhook secrets through their life: rotation with a grace period, sealed at rest, rekeyed.
 
 use std::time::{Duration, SystemTime};
 
@@ -87,4 +87,142 @@ async fn a_replaced_secret_keeps_signing_until_its_grace_period_ends() {
     publish(&server, "tag_created", None, "{}").await;
     assert_signed_by(&rx.expect().await, &["fourth-secret-4"]);
     server.stop().await;
+}
+
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                files += 1;
+                if bytes.windows(needle.len()).any(|w| w == needle) {
+                    found.push(path);
+                }
+            }
+        }
+    }
+    assert!(files > 10, "read the cluster's files ({files})");
+    found
+}
+
+#[tokio::test]
+async fn secrets_and_proxy_passwords_never_reach_the_database_files_in_plain() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let secret = format!("disk-canary-{}", uuid::Uuid::new_v4().simple());
+    let password = format!("proxy-canary-{}", uuid::Uuid::new_v4().simple());
+    let proxy = format!("http://hook:{password}@proxy.example.com:3128/");
+    for i in 0..3 {
+        let mut req = new_webhook(None, &format!("https://h{i}.example.com/"), &["tag_created"]);
+        req.secret = secret.clone();
+        req.proxy_url = proxy.clone();
+        let w = admin.create_webhook(req).await.unwrap().into_inner();
+        assert_eq!(w.proxy_url, "http://hook:****@proxy.example.com:3128/");
+        // A rotation stores the replaced secret as well.
+        admin.update_webhook(new_secret(&w.id, &format!("{secret}-next"), None)).await.unwrap();
+    }
+    let db = crate::common::sql(server.database_url.as_deref().unwrap()).await;
+    db.batch_execute("CHECKPOINT").await.unwrap();
+    let dir = crate::common::cluster_files().await;
+    for canary in [secret.as_bytes(), password.as_bytes()] {
+        let found = files_containing(&dir, canary);
+        assert!(found.is_empty(), "{} found in {found:?}", String::from_utf8_lossy(canary));
+    }
+    // The canary is findable when it is there: the same scan sees a plain value written on purpose.
+    let marker = format!("plain-marker-{}", uuid::Uuid::new_v4().simple());
+    db.execute("CREATE TEMP TABLE t AS SELECT $1::text AS v", &[&marker]).await.unwrap();
+    db.batch_execute("CREATE TABLE plain_marker AS SELECT * FROM t; CHECKPOINT").await.unwrap();
+    assert!(!files_containing(&dir, marker.as_bytes()).is_empty(), "the scan finds a plain value");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn rows_from_before_sealing_are_sealed_at_start_and_rekeyed_to_a_new_key() {
+    let url = crate::common::fresh_database().await;
+    let db = crate::common::sql(&url).await;
+    let rx = Receiver::ok().await;
+    // A webhook as it was stored before sealing: plain secret and proxy URL, no key id.
+    let id = uuid::Uuid::now_v7();
+    db.execute(
+        "INSERT INTO webhooks (id, target_url, secret, events, proxy_url) VALUES ($1, $2, $3, '{tag_created}', NULL)",
+        &[&id, &rx.url("/legacy"), &b"legacy-plain-secret".as_slice()],
+    )
+    .await
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let old_key = tmp.path().join("old.key");
+    std::fs::write(&old_key, format!("{}\n", webhookd::keyring::KeyRing::new_key())).unwrap();
+    let opts = |key: &std::path::Path| crate::common::ServerOptions {
+        database_url: Some(url.clone()),
+        data_dir: None,
+        args: vec![
+            "--allow-targets".into(),
+            "127.0.0.1/32".into(),
+            "--secret-key-file".into(),
+            key.display().to_string(),
+        ],
+    };
+    let server = TestServer::start_opts(opts(&old_key)).await;
+    // Sealed in the background at start.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let sealed_with = loop {
+        let row = db.query_one("SELECT secret, secret_key_id FROM webhooks WHERE id = $1", &[&id]).await.unwrap();
+        if let Some(key) = row.get::<_, Option<String>>(1) {
+            assert_ne!(row.get::<_, Vec<u8>>(0), b"legacy-plain-secret");
+            break key;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the legacy row was not sealed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    publish(&server, "tag_created", None, "{}").await;
+    assert_signed_by(&rx.expect().await, &["legacy-plain-secret"]);
+    server.stop().await;
+
+    // A new key first, the old one after it: `secrets rekey` moves every row to the new key.
+    let ring = tmp.path().join("ring.key");
+    let new_key = webhookd::keyring::KeyRing::new_key();
+    std::fs::write(&ring, format!("{new_key}\n{}", std::fs::read_to_string(&old_key).unwrap())).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_webhookd"))
+        .args(["secrets", "rekey", "--database-url", &url, "--secret-key-file"])
+        .arg(&ring)
+        .arg("--data-dir")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.starts_with("1 webhook(s) sealed again"), "{said}");
+    let now: String = db.query_one("SELECT secret_key_id FROM webhooks WHERE id = $1", &[&id]).await.unwrap().get(0);
+    assert_ne!(now, sealed_with);
+    let known: Vec<String> =
+        db.query("SELECT key_id FROM secret_keys", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(known, std::slice::from_ref(&now), "the old key's id is forgotten");
+
+    // Only the new key is needed now; the old one alone is refused at start.
+    let new_only = tmp.path().join("new.key");
+    std::fs::write(&new_only, format!("{new_key}\n")).unwrap();
+    let server = TestServer::start_opts(opts(&new_only)).await;
+    publish(&server, "tag_created", None, "{}").await;
+    assert_signed_by(&rx.expect().await, &["legacy-plain-secret"]);
+    server.stop().await;
+    let config = webhookd::config::Config::from_args(&[
+        "--database-url".to_string(),
+        url.clone(),
+        "--data-dir".into(),
+        tmp.path().join("d").display().to_string(),
+        "--secret-key-file".into(),
+        old_key.display().to_string(),
+    ])
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let err = webhookd::run(config, listener, Default::default()).await.unwrap_err();
+    let text = webhookd::error::chain(&err);
+    assert!(text.contains(&now) && text.contains("same --secret-key-file"), "{text}");
 }

@@ -10,6 +10,27 @@ use tonic::transport::{Channel, Endpoint};
 use webhookd::model::Scope;
 use webhookd::storage::Storage;
 
+/// The key every test server and storage handle seals webhook secrets with (servers sharing
+/// a database must share their keys).
+const TEST_KEY: &str = "dGVzdC1vbmx5IGtleTogbmV2ZXIgdXNlZCBlbHNld2g=";
+
+/// A key file holding the test key, written once per process.
+pub fn test_key_file() -> PathBuf {
+    static FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let path = dir.join(format!("test-secret-{}.key", std::process::id()));
+        std::fs::write(&path, format!("{TEST_KEY}\n")).unwrap();
+        path
+    })
+    .clone()
+}
+
+/// The test key, for storage handles that write webhooks.
+pub fn test_keys() -> std::sync::Arc<webhookd::keyring::KeyRing> {
+    std::sync::Arc::new(webhookd::keyring::KeyRing::parse(TEST_KEY, "the test key").unwrap())
+}
+
 /// A direct SQL connection (for seeding and inspecting state).
 pub async fn sql(url: &str) -> tokio_postgres::Client {
     let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
@@ -77,6 +98,11 @@ impl ServerProcess {
         let child = Command::new(env!("CARGO_BIN_EXE_webhookd"))
             .arg("serve")
             .args(["--listen", &addr.to_string(), "--allow-targets", "127.0.0.1/32", "--database-url", database_url])
+            .args(if extra.contains(&"--secret-key-file") {
+                vec![]
+            } else {
+                vec!["--secret-key-file".into(), test_key_file()]
+            })
             .arg("--data-dir")
             .arg(data_dir)
             .args(extra)

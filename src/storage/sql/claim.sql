@@ -15,5 +15,5 @@ SET next_attempt_time = now() + $2 * interval '1 millisecond',
 FROM due, webhooks w, events e
 WHERE d.id = due.id AND w.id = d.webhook_id AND e.id = d.event_id
 RETURNING d.id, d.webhook_id, d.attempts, d.event_type,
-          w.target_url, w.secret, w.ca_certificate, w.proxy_url, e.body,
+          w.target_url, w.secret, w.ca_certificate, w.proxy_url, w.proxy_url_sealed, w.secret_key_id, e.body,
           CASE WHEN w.previous_secret_expire_time > now() THEN w.previous_secret END AS previous_secret

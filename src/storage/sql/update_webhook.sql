@@ -1,7 +1,7 @@
 -- Changes the fields given: $2 to $4 when not null; the CA certificate and the proxy when
--- $5 / $7 say so (to $6 / $8, null removing them). A new secret ($3) keeps the one it
--- replaces valid for $9 milliseconds (none when 0); a rotation in progress ends, its older
--- secret dropped.
+-- $5 / $7 say so (to $6 / $8, null removing them; $10 is the proxy URL sealed). A new secret
+-- ($3, sealed) keeps the one it replaces valid for $9 milliseconds (none when 0); a rotation
+-- in progress ends, its older secret dropped. The row is sealed with the current key already.
 UPDATE webhooks SET
     target_url = coalesce($2, target_url),
     secret = coalesce($3, secret),
@@ -12,6 +12,7 @@ UPDATE webhooks SET
     events = coalesce($4, events),
     ca_certificate = CASE WHEN $5 THEN $6 ELSE ca_certificate END,
     proxy_url = CASE WHEN $7 THEN $8 ELSE proxy_url END,
+    proxy_url_sealed = CASE WHEN $7 THEN $10 ELSE proxy_url_sealed END,
     update_time = now()
 WHERE id = $1
 RETURNING id, company_id, project_id, target_url, events, ca_certificate, proxy_url,

@@ -55,6 +55,12 @@ fn cluster_dir() -> PathBuf {
     base.join(format!("pg-{}", std::process::id()))
 }
 
+/// The directory of this process's test cluster (its data files, WAL and log), once started.
+pub async fn cluster_files() -> PathBuf {
+    tokio::task::spawn_blocking(cluster).await.unwrap();
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("pg-{}", std::process::id()))
+}
+
 fn cluster() -> &'static Cluster {
     CLUSTER.get_or_init(|| {
         logs::init();
@@ -167,6 +173,10 @@ impl TestServer {
         if let Some(url) = &opts.database_url {
             args.push("--database-url".into());
             args.push(url.clone());
+        }
+        if !opts.args.iter().any(|a| a == "--secret-key-file") {
+            args.push("--secret-key-file".into());
+            args.push(support::test_key_file().display().to_string());
         }
         args.extend(opts.args);
         let config = Config::from_args(&args).expect("valid test config");

@@ -1,0 +1,164 @@
+//! Webhook secrets and proxy URLs at rest: what is sealed, with which key, and moving rows to
+//! the current key. The keys themselves never reach the database; `secret_keys` records only
+//! their ids, so a server lacking one refuses to start.
+
+use tokio_postgres::Row;
+use uuid::Uuid;
+
+use super::{Storage, StorageError};
+use crate::keyring::KeyRing;
+use crate::model::redact_proxy;
+use crate::secret::Secret;
+
+/// A webhook's sealed columns, as written.
+#[derive(Debug, Clone)]
+pub(crate) struct SealedProxy {
+    /// Shown form: the password masked.
+    pub shown: String,
+    /// The whole URL, sealed.
+    pub sealed: Vec<u8>,
+}
+
+/// What binds a webhook's secrets (current and previous) to it.
+fn secret_context(webhook_id: Uuid) -> Vec<u8> {
+    [webhook_id.as_bytes().as_slice(), b"/secret"].concat()
+}
+
+/// What binds a webhook's proxy URL to it.
+fn proxy_context(webhook_id: Uuid) -> Vec<u8> {
+    [webhook_id.as_bytes().as_slice(), b"/proxy_url"].concat()
+}
+
+/// `secret` sealed for webhook `id` with the current key.
+pub(crate) fn seal_secret(keys: &KeyRing, id: Uuid, secret: &[u8]) -> Vec<u8> {
+    keys.seal(&secret_context(id), secret)
+}
+
+/// `url` sealed for webhook `id`, with its shown form.
+pub(crate) fn seal_proxy(keys: &KeyRing, id: Uuid, url: &str) -> SealedProxy {
+    SealedProxy { shown: redact_proxy(url), sealed: keys.seal(&proxy_context(id), url.as_bytes()) }
+}
+
+/// A webhook's secrets and proxy URL, opened.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    pub secret: Secret,
+    pub previous_secret: Option<Secret>,
+    pub proxy_url: Option<String>,
+}
+
+/// Opens the columns of a row read with `secret`, `previous_secret`, `proxy_url`,
+/// `proxy_url_sealed` and `secret_key_id` (null: a row from before sealing, in plain).
+pub(crate) fn open_row(keys: &KeyRing, id: Uuid, r: &Row) -> Result<Opened, StorageError> {
+    let secret: Vec<u8> = r.get("secret");
+    let previous: Option<Vec<u8>> = r.get("previous_secret");
+    let Some(key_id) = r.get::<_, Option<String>>("secret_key_id") else {
+        return Ok(Opened {
+            secret: Secret::new(secret),
+            previous_secret: previous.map(Secret::new),
+            proxy_url: r.get("proxy_url"),
+        });
+    };
+    let context = secret_context(id);
+    let proxy_url = match r.get::<_, Option<Vec<u8>>>("proxy_url_sealed") {
+        Some(sealed) => Some(
+            String::from_utf8(keys.open(&key_id, &proxy_context(id), &sealed)?)
+                .map_err(|_| crate::keyring::KeyError::Corrupt(key_id.clone()))?,
+        ),
+        None => None,
+    };
+    Ok(Opened {
+        secret: Secret::new(keys.open(&key_id, &context, &secret)?),
+        previous_secret: previous.map(|p| keys.open(&key_id, &context, &p)).transpose()?.map(Secret::new),
+        proxy_url,
+    })
+}
+
+/// Seals the webhook of row `r` (read as `open_row` reads) again with the current key.
+pub(crate) async fn reseal_row(
+    tx: &deadpool_postgres::Transaction<'_>,
+    keys: &KeyRing,
+    r: &Row,
+) -> Result<(), StorageError> {
+    let id: Uuid = r.get("id");
+    let opened = open_row(keys, id, r)?;
+    let previous = opened.previous_secret.as_ref().map(|p| seal_secret(keys, id, p.expose()));
+    let proxy = opened.proxy_url.as_deref().map(|p| seal_proxy(keys, id, p));
+    let update = tx.prepare_cached(include_str!("sql/reseal_webhook.sql")).await?;
+    tx.execute(
+        &update,
+        &[
+            &id,
+            &seal_secret(keys, id, opened.secret.expose()),
+            &previous,
+            &proxy.as_ref().map(|p| p.shown.as_str()),
+            &proxy.as_ref().map(|p| p.sealed.as_slice()),
+            &keys.current_id(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Webhooks sealed again per call of `reseal`.
+const RESEAL_BATCH: i64 = 500;
+
+impl Storage {
+    /// Checks that this server holds every key the database's rows are sealed with, and
+    /// records its current key's id. Refuses (ForeignKeys) rather than let replicas seal with
+    /// keys their peers cannot open.
+    pub async fn register_keys(&self) -> Result<(), StorageError> {
+        let keys = self.keys()?;
+        let held: Vec<String> = keys.ids().into_iter().map(String::from).collect();
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        tx.batch_execute("LOCK TABLE secret_keys IN EXCLUSIVE MODE").await?;
+        let rows = tx.query(include_str!("sql/known_keys.sql"), &[]).await?;
+        let missing: Vec<String> = rows.iter().map(|r| r.get::<_, String>(0)).filter(|id| !held.contains(id)).collect();
+        if !missing.is_empty() {
+            return Err(StorageError::ForeignKeys { missing, held });
+        }
+        tx.execute("INSERT INTO secret_keys (key_id) VALUES ($1) ON CONFLICT DO NOTHING", &[&keys.current_id()])
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Seals up to a batch of webhooks not yet sealed with the current key (rows from before
+    /// sealing included) with it; how many. When none is left, forgets the ids of keys no row
+    /// uses any more.
+    pub async fn reseal(&self) -> Result<u64, StorageError> {
+        let keys = self.keys()?;
+        let current = keys.current_id().to_string();
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        let rows = tx.query(include_str!("sql/unsealed_webhooks.sql"), &[&current, &RESEAL_BATCH]).await?;
+        for r in &rows {
+            reseal_row(&tx, keys, r).await?;
+        }
+        if rows.is_empty() {
+            tx.execute(include_str!("sql/forget_keys.sql"), &[&current]).await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+
+    /// A webhook's current secret, opened (for tools and tests; no API returns it).
+    pub async fn webhook_secret(&self, id: Uuid) -> Result<Option<Secret>, StorageError> {
+        let keys = self.keys()?;
+        let c = self.conn().await?;
+        let row = c.query_opt(include_str!("sql/webhook_secrets.sql"), &[&id]).await?;
+        Ok(row.map(|r| open_row(keys, id, &r)).transpose()?.map(|o| o.secret))
+    }
+
+    /// Seals every webhook with the current key; how many were sealed again.
+    pub async fn reseal_all(&self) -> Result<u64, StorageError> {
+        let mut total = 0;
+        loop {
+            match self.reseal().await? {
+                0 => return Ok(total),
+                n => total += n,
+            }
+        }
+    }
+}
