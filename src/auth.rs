@@ -71,6 +71,11 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The caller as the audit log records it.
+    pub fn actor(&self) -> crate::storage::audit::Actor {
+        crate::storage::audit::Actor { token_id: Some(self.token_id), scope: self.scope.clone() }
+    }
+
     /// Whether the caller reaches `scope`.
     pub fn reaches(&self, scope: &Scope) -> bool {
         self.scope.contains(scope)

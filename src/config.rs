@@ -177,6 +177,9 @@ pub struct Config {
     /// Address the gRPC server listens on.
     #[arg(long, env = "WEBHOOKD_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
+    /// How long audit records are kept.
+    #[arg(long, env = "WEBHOOKD_AUDIT_RETENTION", default_value = "365days", value_parser = parse_duration)]
+    pub audit_retention: Duration,
     /// Largest accepted event payload in bytes.
     #[arg(long, env = "WEBHOOKD_MAX_PAYLOAD_BYTES", default_value_t = 256 * 1024)]
     pub max_payload_bytes: usize,

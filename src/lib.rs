@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod config;
 pub mod delivery;
 pub mod error;
+pub mod janitor;
 pub mod keyring;
 pub mod listener;
 pub mod model;
@@ -102,6 +103,7 @@ async fn serve(
     let storage = db.storage.clone().with_keys(keys);
     storage.register_keys().await?;
     tokio::spawn(seal_with_current_key(storage.clone(), shutdown.child_token()));
+    tokio::spawn(janitor::run(storage.clone(), config.audit_retention, shutdown.child_token()));
     bootstrap_admin_token(&storage, &config.database.data_dir).await?;
     let auth = Authenticator::start(storage.clone(), shutdown.child_token());
 

@@ -8,6 +8,7 @@ use webhookd::auth::{self, Role};
 use webhookd::config::{Cli, Command, SecretsCommand, SecretsRekey, TokenCommand, TokenCreate, TokenList, TokenRevoke};
 use webhookd::error::chain;
 use webhookd::model::Scope;
+use webhookd::storage::audit::{Actor, Audit};
 use webhookd::storage::tokens::{NewToken, TokenFilter};
 use webhookd::storage::Database;
 
@@ -84,7 +85,11 @@ async fn create_token(args: TokenCreate) -> Result<(), Box<dyn std::error::Error
         expire_time,
         creator_id: None,
     };
-    let result = db.storage.create_token(&new).await;
+    let audit = Audit::new(Actor::default(), "token.create")
+        .with("role", role.as_str())
+        .with("description", &description)
+        .with("expire_time", expire_time.map(httpdate::fmt_http_date).unwrap_or_default());
+    let result = db.storage.create_token(&new, &audit).await;
     db.close().await;
     let row = result?;
     let until = row.expire_time.map(|t| format!(" until {}", httpdate::fmt_http_date(t))).unwrap_or_default();
@@ -143,7 +148,7 @@ async fn list_tokens(args: TokenList) -> Result<(), Box<dyn std::error::Error>> 
 async fn revoke_token(args: TokenRevoke) -> Result<(), Box<dyn std::error::Error>> {
     let id = webhookd::api::validate::id("id", &args.id)?;
     let db = Database::open(&args.database).await?;
-    let result = db.storage.revoke_token(id).await;
+    let result = db.storage.revoke_token(id, &Audit::new(Actor::default(), "token.revoke")).await;
     db.close().await;
     let row = result?.ok_or_else(|| format!("no token has id {id}"))?;
     eprintln!("revoked {} token {} for {}", row.role, row.id, row.scope);

@@ -13,9 +13,10 @@ use crate::catalog::Catalog;
 use crate::catalog::TEST_EVENT;
 use crate::delivery::ssrf::AllowList;
 use crate::error::{echo, ApiError};
-use crate::model::{DeliveryStatus, Scope};
+use crate::model::{redact_proxy, DeliveryStatus, Scope};
 use crate::pb;
 use crate::secret::Secret;
+use crate::storage::audit::Audit;
 use crate::storage::deliveries::DeliveryRow;
 use crate::storage::deliveries::HISTORY_LIMIT;
 use crate::storage::history::HistoryFilter;
@@ -69,12 +70,21 @@ impl AdminService {
         }
     }
 
-    /// The delivery `raw_id` if the caller reaches its webhook; NOT_FOUND otherwise.
-    async fn visible_delivery(&self, who: &Principal, field: &str, raw_id: &str) -> Result<DeliveryRow, ApiError> {
+    /// The delivery `raw_id` and its webhook's scope if the caller reaches it; NOT_FOUND
+    /// otherwise.
+    async fn visible_delivery(
+        &self,
+        who: &Principal,
+        field: &str,
+        raw_id: &str,
+    ) -> Result<(DeliveryRow, Scope), ApiError> {
         let id = validate::id(field, raw_id)?;
         let not_found = || ApiError::NotFound(format!("delivery {id} not found"));
         match self.storage.get_delivery(id).await? {
-            Some(d) if who.reaches(&d.scope()) => Ok(d.delivery),
+            Some(d) if who.reaches(&d.scope()) => {
+                let scope = d.scope();
+                Ok((d.delivery, scope))
+            }
             _ => Err(not_found()),
         }
     }
@@ -142,7 +152,17 @@ impl AdminService {
             scope,
         };
         who.check_scope(&new.scope)?;
-        let row = self.storage.create_webhook(&new, &self.quota).await?;
+        let audit = Audit::new(who.actor(), "webhook.create")
+            .with("target_url", &new.target_url)
+            .with("events", new.events.join(","))
+            .with("secret", SET);
+        let audit = match (&new.ca_certificate, &new.proxy_url) {
+            (Some(_), Some(p)) => audit.with("ca_certificate", SET).with("proxy_url", redact_proxy(p)),
+            (Some(_), None) => audit.with("ca_certificate", SET),
+            (None, Some(p)) => audit.with("proxy_url", redact_proxy(p)),
+            (None, None) => audit,
+        };
+        let row = self.storage.create_webhook(&new, &self.quota, &audit).await?;
         tracing::info!(webhook_id = %row.id, scope = %row.scope, "webhook created");
         Ok(convert::webhook(row))
     }
@@ -208,9 +228,10 @@ impl AdminService {
             }
             (Some(d), Some(_)) => validate::grace_period("secret_grace_period", d, MAX_SECRET_GRACE)?,
         };
+        let audit = update_audit(who.actor(), &patch);
         let row = self
             .storage
-            .update_webhook(existing.id, &patch)
+            .update_webhook(existing.id, &patch, &audit)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("webhook {} not found", existing.id)))?;
         tracing::info!(webhook_id = %row.id, fields = ?paths, "webhook updated");
@@ -266,6 +287,33 @@ impl AdminService {
     }
 }
 
+/// What the audit log shows for a secret or certificate that was given: never its value.
+const SET: &str = "(set)";
+
+/// The audit record of an update: each changed field with its new value (secrets and
+/// certificates as `(set)`, removals as empty).
+fn update_audit(actor: crate::storage::audit::Actor, patch: &WebhookPatch) -> Audit {
+    let mut audit = Audit::new(actor, "webhook.update");
+    if let Some(t) = &patch.target_url {
+        audit = audit.with("target_url", t);
+    }
+    if patch.secret.is_some() {
+        audit = audit
+            .with("secret", SET)
+            .with("secret_grace_period", humantime::format_duration(patch.secret_grace).to_string());
+    }
+    if let Some(e) = &patch.events {
+        audit = audit.with("events", e.join(","));
+    }
+    if let Some(ca) = &patch.ca_certificate {
+        audit = audit.with("ca_certificate", if ca.is_some() { SET } else { "" });
+    }
+    if let Some(p) = &patch.proxy_url {
+        audit = audit.with("proxy_url", p.as_deref().map(redact_proxy).unwrap_or_default());
+    }
+    audit
+}
+
 /// A status filter: unspecified (all), PENDING, SUCCESS or ERROR.
 fn history_status(raw: i32) -> Result<Option<DeliveryStatus>, ApiError> {
     match pb::DeliveryStatus::try_from(raw) {
@@ -311,7 +359,8 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
     ) -> Result<Response<pb::DeleteWebhookResponse>, Status> {
         let who = self.admin(&req).await?;
         let w = self.visible_webhook(&who, "id", &req.get_ref().id).await?;
-        if !self.storage.delete_webhook(w.id).await.map_err(ApiError::from)? {
+        let audit = Audit::new(who.actor(), "webhook.delete").with("target_url", &w.target_url);
+        if !self.storage.delete_webhook(w.id, &audit).await.map_err(ApiError::from)? {
             return Err(ApiError::NotFound(format!("webhook {} not found", w.id)).into());
         }
         tracing::info!(webhook_id = %w.id, "webhook deleted");
@@ -344,10 +393,11 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
         req: Request<pb::RedeliverEventRequest>,
     ) -> Result<Response<pb::DeliveryRecord>, Status> {
         let who = self.admin(&req).await?;
-        let original = self.visible_delivery(&who, "delivery_id", &req.get_ref().delivery_id).await?;
+        let (original, scope) = self.visible_delivery(&who, "delivery_id", &req.get_ref().delivery_id).await?;
+        let audit = Audit::new(who.actor(), "delivery.redeliver");
         let new = self
             .storage
-            .redeliver(original.id)
+            .redeliver(original.id, &scope, &audit)
             .await
             .map_err(ApiError::from)?
             .ok_or_else(|| ApiError::NotFound(format!("delivery {} not found", original.id)))?;
@@ -367,7 +417,7 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
         let body = crate::body::delivery_body(TEST_EVENT, now_ms as i64, &payload).map_err(ApiError::from)?;
         let d = self
             .storage
-            .test_delivery(w.id, &w.scope, TEST_EVENT, now_ms as i64, &body)
+            .test_delivery(w.id, &w.scope, TEST_EVENT, now_ms as i64, &body, &Audit::new(who.actor(), "webhook.test"))
             .await
             .map_err(ApiError::from)?;
         tracing::info!(delivery_id = %d.id, webhook_id = %w.id, "test ping queued");
@@ -406,6 +456,16 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
             status_codes: status_codes(&r.status_codes)?,
         };
         Ok(Response::new(super::within_deadline(self.hub.watch(filter), deadline)))
+    }
+
+    type ListAuditEventsStream = ResponseStream<pb::AuditEvent>;
+
+    async fn list_audit_events(
+        &self,
+        req: Request<pb::ListAuditEventsRequest>,
+    ) -> Result<Response<Self::ListAuditEventsStream>, Status> {
+        let who = self.admin(&req).await?;
+        Ok(Response::new(super::audit::list(&self.storage, &who, req.into_inner()).await?))
     }
 
     async fn list_event_types(

@@ -2,6 +2,7 @@
 
 use crate::model::{redact_proxy, DeliveryStatus, Scope};
 use crate::pb;
+use crate::storage::audit::AuditRow;
 use crate::storage::deliveries::DeliveryRow;
 use crate::storage::history::DeliveryDetail;
 use crate::storage::tokens::TokenRow;
@@ -83,6 +84,21 @@ pub fn delivery_detail(d: DeliveryDetail) -> pb::DeliveryDetail {
                 response_body: a.response_body,
             })
             .collect(),
+    }
+}
+
+/// Proto record of an audit log row.
+pub fn audit_event(a: AuditRow) -> pb::AuditEvent {
+    pb::AuditEvent {
+        id: a.id.to_string(),
+        create_time: Some(a.create_time.into()),
+        token_id: a.actor.token_id.map(|id| id.to_string()).unwrap_or_default(),
+        actor_scope: Some(scope(&a.actor.scope)),
+        action: a.action,
+        resource_type: a.resource_type,
+        resource_id: a.resource_id.to_string(),
+        scope: Some(scope(&a.scope)),
+        changes: a.changes.into_iter().collect(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! gRPC handlers. They validate, authorize, and call storage or the delivery handle; no SQL here.
 
 pub mod admin;
+pub mod audit;
 pub mod convert;
 pub mod ingest;
 pub mod page;

@@ -12,6 +12,7 @@ use super::{convert, page, validate};
 use crate::auth::{self, Authenticator, Principal, Role};
 use crate::error::ApiError;
 use crate::pb;
+use crate::storage::audit::Audit;
 use crate::storage::tokens::{NewToken, TokenFilter};
 use crate::storage::Storage;
 
@@ -46,16 +47,23 @@ impl TokenService {
         who.check_scope(&scope)?;
         let expire_time = within_lifetime(&who, expire_time)?;
         let (bearer_token, hash) = auth::new_token();
+        let audit = Audit::new(who.actor(), "token.create")
+            .with("role", role.as_str())
+            .with("description", &description)
+            .with("expire_time", expire_time.map(httpdate::fmt_http_date).unwrap_or_default());
         let row = self
             .storage
-            .create_token(&NewToken {
-                hash: &hash,
-                role: role.as_str(),
-                scope: &scope,
-                description: &description,
-                expire_time,
-                creator_id: Some(who.token_id),
-            })
+            .create_token(
+                &NewToken {
+                    hash: &hash,
+                    role: role.as_str(),
+                    scope: &scope,
+                    description: &description,
+                    expire_time,
+                    creator_id: Some(who.token_id),
+                },
+                &audit,
+            )
             .await?;
         tracing::info!(token_id = %row.id, role = role.as_str(), scope = %row.scope, creator = %who.token_id, "token created");
         Ok(pb::CreateTokenResponse { token: Some(convert::token(row)), bearer_token })
@@ -103,7 +111,8 @@ impl TokenService {
             Some(t) if who.reaches(&t.scope) => {}
             _ => return Err(not_found()),
         }
-        let row = self.storage.revoke_token(id).await?.ok_or_else(not_found)?;
+        let row =
+            self.storage.revoke_token(id, &Audit::new(who.actor(), "token.revoke")).await?.ok_or_else(not_found)?;
         tracing::info!(token_id = %row.id, by = %who.token_id, "token revoked");
         Ok(convert::token(row))
     }

@@ -73,7 +73,6 @@ impl Engine {
         let listener = tokio::spawn(notify::listen(self.storage.clone(), DUE_CHANNEL, shutdown.clone(), move |_| {
             wake.notify_one()
         }));
-        let janitor = tokio::spawn(janitor(self.storage.clone(), shutdown.clone()));
         let in_flight: InFlight = Arc::default();
         let (results_tx, results_rx) = mpsc::channel::<Outcome>(RECORD_BATCH * 4);
         let recorder = tokio::spawn(record_loop(self.storage.clone(), results_rx, in_flight.clone()));
@@ -168,7 +167,6 @@ impl Engine {
             }
         }
         listener.abort();
-        janitor.abort();
     }
 
     /// How long to sleep when no work is due now: until the next retry, at most the poll interval.
@@ -177,36 +175,6 @@ impl Engine {
         match self.storage.next_due().await {
             Ok(Some(at)) => at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO).min(poll),
             _ => poll,
-        }
-    }
-}
-
-/// Every minute, removes events past their retention that no delivery needs any more, and
-/// replaced secrets whose grace period is over.
-async fn janitor(storage: Storage, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tick.tick() => {}
-        }
-        if let Err(e) = storage.end_secret_rotations().await {
-            tracing::warn!(error = %crate::error::chain(&e), "forgetting replaced secrets failed");
-        }
-        loop {
-            match storage.purge_events(5_000).await {
-                Ok(5_000) => continue,
-                Ok(n) => {
-                    if n > 0 {
-                        tracing::debug!(removed = n, "old events removed");
-                    }
-                    break;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %crate::error::chain(&e), "removing old events failed");
-                    break;
-                }
-            }
         }
     }
 }

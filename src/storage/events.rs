@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
+use super::audit::Audit;
 use super::deliveries::DeliveryRow;
 use super::notify::DUE_CHANNEL;
 use super::{Storage, StorageError};
@@ -131,11 +132,20 @@ impl Storage {
 
 impl Storage {
     /// A new pending delivery of `delivery_id`'s event to the same webhook.
-    pub async fn redeliver(&self, delivery_id: Uuid) -> Result<Option<DeliveryRow>, StorageError> {
-        let c = self.conn().await?;
-        let stmt = c.prepare_cached(include_str!("sql/redeliver.sql")).await?;
-        let row = c.query_opt(&stmt, &[&delivery_id, &DUE_CHANNEL]).await?;
-        Ok(row.as_ref().map(DeliveryRow::from_row).transpose()?)
+    pub async fn redeliver(
+        &self,
+        delivery_id: Uuid,
+        scope: &Scope,
+        audit: &Audit,
+    ) -> Result<Option<DeliveryRow>, StorageError> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        let stmt = tx.prepare_cached(include_str!("sql/redeliver.sql")).await?;
+        let Some(row) = tx.query_opt(&stmt, &[&delivery_id, &DUE_CHANNEL]).await? else { return Ok(None) };
+        let new = DeliveryRow::from_row(&row)?;
+        audit.clone().with("original_delivery_id", delivery_id.to_string()).record(&tx, new.id, scope).await?;
+        tx.commit().await?;
+        Ok(Some(new))
     }
 
     /// Stores a test event for one webhook only, with its single delivery.
@@ -146,12 +156,17 @@ impl Storage {
         name: &str,
         timestamp_ms: i64,
         body: &[u8],
+        audit: &Audit,
     ) -> Result<DeliveryRow, StorageError> {
-        let c = self.conn().await?;
-        let stmt = c.prepare_cached(include_str!("sql/test_delivery.sql")).await?;
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        let stmt = tx.prepare_cached(include_str!("sql/test_delivery.sql")).await?;
         let event_id = Uuid::now_v7();
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 8] =
             [&event_id, &name, &scope.company_id, &scope.project_id, &timestamp_ms, &body, &webhook_id, &DUE_CHANNEL];
-        Ok(DeliveryRow::from_row(&c.query_one(&stmt, &params).await?)?)
+        let d = DeliveryRow::from_row(&tx.query_one(&stmt, &params).await?)?;
+        audit.clone().with("delivery_id", d.id.to_string()).record(&tx, webhook_id, scope).await?;
+        tx.commit().await?;
+        Ok(d)
     }
 }

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (5, "token_lifecycle", include_str!("migrations/0005_token_lifecycle.sql")),
     (6, "secret_rotation", include_str!("migrations/0006_secret_rotation.sql")),
     (7, "sealed_secrets", include_str!("migrations/0007_sealed_secrets.sql")),
+    (8, "audit_log", include_str!("migrations/0008_audit_log.sql")),
 ];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).

@@ -1,6 +1,7 @@
 //! PostgreSQL storage: the pool, migrations, the embedded cluster, and one module per table family.
 //! All SQL lives here; nothing here knows about gRPC.
 
+pub mod audit;
 pub mod deliveries;
 pub mod events;
 pub mod group;

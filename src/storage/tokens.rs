@@ -5,6 +5,7 @@ use std::time::SystemTime;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
+use super::audit::{Actor, Audit};
 use super::notify::TOKEN_CHANNEL;
 use super::{Storage, StorageError};
 use crate::model::Scope;
@@ -103,14 +104,16 @@ impl Storage {
         description: &str,
     ) -> Result<Uuid, StorageError> {
         let new = NewToken { hash, role, scope, description, expire_time: None, creator_id: None };
-        Ok(self.create_token(&new).await?.id)
+        let audit = Audit::new(Actor::default(), "token.create").with("role", role);
+        Ok(self.create_token(&new, &audit).await?.id)
     }
 
     /// Stores a token; returns it as listed.
     #[tracing::instrument(skip_all, err)]
-    pub async fn create_token(&self, t: &NewToken<'_>) -> Result<TokenRow, StorageError> {
-        let c = self.conn().await?;
-        let stmt = c.prepare_cached(include_str!("sql/insert_token.sql")).await?;
+    pub async fn create_token(&self, t: &NewToken<'_>, audit: &Audit) -> Result<TokenRow, StorageError> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        let stmt = tx.prepare_cached(include_str!("sql/insert_token.sql")).await?;
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 8] = [
             &Uuid::now_v7(),
             &t.hash,
@@ -121,8 +124,11 @@ impl Storage {
             &t.expire_time,
             &t.creator_id,
         ];
-        let row = c.query_one(&stmt, &params).await.map_err(|e| StorageError::from_db(e, "token"))?;
-        Ok(TokenRow::from_row(&row))
+        let row = tx.query_one(&stmt, &params).await.map_err(|e| StorageError::from_db(e, "token"))?;
+        let row = TokenRow::from_row(&row);
+        audit.record(&tx, row.id, &row.scope).await?;
+        tx.commit().await?;
+        Ok(row)
     }
 
     /// Stores the bootstrap token only if no token exists yet; returns whether it did.
@@ -173,16 +179,18 @@ impl Storage {
 
     /// Revokes a token and, in the same transaction, tells every replica to drop what it
     /// cached about tokens. `None` if there is no such token.
-    #[tracing::instrument(skip(self), err)]
-    pub async fn revoke_token(&self, id: Uuid) -> Result<Option<TokenRow>, StorageError> {
+    #[tracing::instrument(skip(self, audit), err)]
+    pub async fn revoke_token(&self, id: Uuid, audit: &Audit) -> Result<Option<TokenRow>, StorageError> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
         let Some(row) = tx.query_opt(include_str!("sql/revoke_token.sql"), &[&id]).await? else {
             return Ok(None);
         };
+        let row = TokenRow::from_row(&row);
         tx.execute("SELECT pg_notify($1, $2)", &[&TOKEN_CHANNEL, &id.to_string()]).await?;
+        audit.record(&tx, id, &row.scope).await?;
         tx.commit().await?;
-        Ok(Some(TokenRow::from_row(&row)))
+        Ok(Some(row))
     }
 
     /// Records that these tokens were used just now.

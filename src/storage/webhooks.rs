@@ -5,6 +5,7 @@ use std::time::SystemTime;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
+use super::audit::Audit;
 use super::{sealing, Storage, StorageError};
 use crate::model::{DeliveryStatus, Scope};
 use crate::secret::Secret;
@@ -146,7 +147,12 @@ fn row_to_webhook(r: &Row) -> Result<WebhookRow, tokio_postgres::Error> {
 impl Storage {
     /// Inserts a webhook.
     #[tracing::instrument(skip_all, err)]
-    pub async fn create_webhook(&self, w: &NewWebhook, quota: &WebhookQuota) -> Result<WebhookRow, StorageError> {
+    pub async fn create_webhook(
+        &self,
+        w: &NewWebhook,
+        quota: &WebhookQuota,
+        audit: &Audit,
+    ) -> Result<WebhookRow, StorageError> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
         if !w.scope.company_id.is_empty() {
@@ -183,6 +189,7 @@ impl Storage {
                 ],
             )
             .await?;
+        audit.record(&tx, id, &w.scope).await?;
         tx.commit().await?;
         Ok(row_to_webhook(&row)?)
     }
@@ -195,8 +202,13 @@ impl Storage {
     }
 
     /// Applies `patch`; `None` when the webhook does not exist.
-    #[tracing::instrument(skip(self, patch), err)]
-    pub async fn update_webhook(&self, id: Uuid, patch: &WebhookPatch) -> Result<Option<WebhookRow>, StorageError> {
+    #[tracing::instrument(skip(self, patch, audit), err)]
+    pub async fn update_webhook(
+        &self,
+        id: Uuid,
+        patch: &WebhookPatch,
+        audit: &Audit,
+    ) -> Result<Option<WebhookRow>, StorageError> {
         let keys = self.keys()?;
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
@@ -226,16 +238,22 @@ impl Storage {
                 ],
             )
             .await?;
+        let scope = Scope::new(current.get::<_, String>("company_id"), current.get::<_, String>("project_id"));
+        audit.record(&tx, id, &scope).await?;
         tx.commit().await?;
         Ok(row.as_ref().map(row_to_webhook).transpose()?)
     }
 
     /// Deletes a webhook and its deliveries; whether it existed.
-    #[tracing::instrument(skip(self), err)]
-    pub async fn delete_webhook(&self, id: Uuid) -> Result<bool, StorageError> {
-        let c = self.conn().await?;
-        let stmt = c.prepare_cached("DELETE FROM webhooks WHERE id = $1").await?;
-        Ok(c.execute(&stmt, &[&id]).await? == 1)
+    #[tracing::instrument(skip(self, audit), err)]
+    pub async fn delete_webhook(&self, id: Uuid, audit: &Audit) -> Result<bool, StorageError> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        let stmt = tx.prepare_cached("DELETE FROM webhooks WHERE id = $1 RETURNING company_id, project_id").await?;
+        let Some(row) = tx.query_opt(&stmt, &[&id]).await? else { return Ok(false) };
+        audit.record(&tx, id, &Scope::new(row.get::<_, String>(0), row.get::<_, String>(1))).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Forgets replaced secrets whose grace period is over; how many.

@@ -140,7 +140,8 @@ async fn stored_webhook(
         ca_certificate: None,
         proxy_url: None,
     };
-    storage.create_webhook(&hook, &webhookd::storage::webhooks::WebhookQuota::UNLIMITED).await.unwrap()
+    let audit = webhookd::storage::audit::Audit::new(Default::default(), "webhook.create");
+    storage.create_webhook(&hook, &webhookd::storage::webhooks::WebhookQuota::UNLIMITED, &audit).await.unwrap()
 }
 
 #[tokio::test]

@@ -12,6 +12,11 @@ fn create(role: pb::TokenRole, scope: Option<pb::Scope>) -> pb::CreateTokenReque
     pb::CreateTokenRequest { role: role as i32, scope, description: "made by a test".into(), expire_time: None }
 }
 
+/// Every token of acme and its projects.
+fn acme_tree() -> pb::ListTokensRequest {
+    pb::ListTokensRequest { scope: scope("acme", ""), include_descendants: true, ..Default::default() }
+}
+
 fn in_secs(secs: u64) -> prost_types::Timestamp {
     (SystemTime::now() + Duration::from_secs(secs)).into()
 }
@@ -105,14 +110,7 @@ async fn admins_create_tokens_only_within_their_own_scope_and_lifetime() {
     assert_eq!(after.len(), before.len(), "refused requests created nothing");
 
     // Listing: within reach only, newest first, never a bearer value.
-    let listed = acme_client
-        .list_tokens(pb::ListTokensRequest {
-            scope: scope("acme", ""),
-            include_descendants: true,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let listed = acme_client.list_tokens(acme_tree()).await.unwrap();
     let ids: Vec<&str> = listed.iter().map(|t| t.id.as_str()).collect();
     let publisher_id = publisher.token.as_ref().unwrap().id.as_str();
     assert_eq!(ids, [publisher_id, web_token.id.as_str(), acme_token.id.as_str()]);
@@ -143,14 +141,7 @@ async fn admins_create_tokens_only_within_their_own_scope_and_lifetime() {
     let err = refused_within(&server, &web.bearer_token, Duration::from_secs(10)).await;
     assert_eq!(err.code(), Code::Unauthenticated, "{err:?}");
     // Revoked tokens leave the default listing and stay in the full one.
-    let active = acme_client
-        .list_tokens(pb::ListTokensRequest {
-            scope: scope("acme", ""),
-            include_descendants: true,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let active = acme_client.list_tokens(acme_tree()).await.unwrap();
     assert!(active.iter().all(|t| t.id != web_token.id));
     let all = acme_client
         .list_tokens(pb::ListTokensRequest {

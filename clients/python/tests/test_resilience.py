@@ -236,6 +236,9 @@ def test_tokens_are_created_listed_and_revoked(server):
                     publisher.publish_event("tag_created", {"by": "token"}, company_id="tokens-py")
                     time.sleep(0.02)
         assert list(admin.list_tokens(company_id="tokens-py")) == []
+        actions = [(e.action, e.resource_id) for e in admin.list_audit_events(company_id="tokens-py", include_descendants=True)]
+        assert actions == [("token.revoke", made.token.id), ("token.create", made.token.id)]
+        assert admin.list_audit_events(company_id="tokens-py", limit=1)[0].changes == {}
         assert [t.id for t in admin.list_tokens(company_id="tokens-py", show_inactive=True)] == [made.token.id]
 
     async def main():

@@ -359,6 +359,23 @@ impl Client {
         .await
     }
 
+    /// The audit log `request` asks for, newest first (at most 1000 records per call).
+    pub async fn list_audit_events(&self, request: pb::ListAuditEventsRequest) -> Result<Vec<pb::AuditEvent>, Status> {
+        self.retrying(|left| {
+            let mut admin = self.admin();
+            let request = timed(request.clone(), left);
+            async move {
+                let mut stream = admin.list_audit_events(request).await?.into_inner();
+                let mut all = Vec::new();
+                while let Some(event) = stream.message().await? {
+                    all.push(event);
+                }
+                Ok(all)
+            }
+        })
+        .await
+    }
+
     /// One delivery with its request body, headers and attempts.
     pub async fn get_delivery(&self, id: &str) -> Result<pb::DeliveryDetail, Status> {
         self.retrying(|left| {

@@ -1,6 +1,6 @@
 import { type MessageInitShape } from "@bufbuild/protobuf";
 import { ConnectError, type Client } from "@connectrpc/connect";
-import { WebhookAdmin, type EventType } from "./gen/webhookd/v1/admin_pb.js";
+import { WebhookAdmin, type AuditEvent, type EventType } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest, PublishEventRequestSchema, type PublishEventResponse } from "./gen/webhookd/v1/ingest_pb.js";
 import { TokenAdmin, type CreateTokenResponse, type Token } from "./gen/webhookd/v1/token_pb.js";
 import { DeliveryStatus, type DeliveryDetail, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
@@ -123,6 +123,19 @@ export declare class WebhookdClient {
         events?: string[];
         pageSize?: number;
     } & CallOptions): AsyncGenerator<Webhook>;
+    /**
+     * The audit log of changes made through the admin API within this token's reach, newest
+     * first: at most `limit` records (100 by default, 1000 at most); read further back by
+     * passing the oldest `createTime` as `endTime`. Retried.
+     */
+    listAuditEvents(opts?: ScopeIds & {
+        includeDescendants?: boolean;
+        resourceId?: string;
+        tokenId?: string;
+        startTime?: Date;
+        endTime?: Date;
+        limit?: number;
+    } & CallOptions): Promise<AuditEvent[]>;
     /**
      * Creates an `admin` or `publisher` token on a scope within this client's token's reach;
      * `bearerToken` of the result is shown only now. Not retried: a lost answer would leave a

@@ -190,6 +190,28 @@ export class WebhookdClient {
         } while (pageToken);
     }
     /**
+     * The audit log of changes made through the admin API within this token's reach, newest
+     * first: at most `limit` records (100 by default, 1000 at most); read further back by
+     * passing the oldest `createTime` as `endTime`. Retried.
+     */
+    async listAuditEvents(opts = {}) {
+        const req = {
+            scope: { companyId: opts.companyId ?? "", projectId: opts.projectId ?? "" },
+            includeDescendants: opts.includeDescendants ?? false,
+            resourceId: opts.resourceId ?? "",
+            tokenId: opts.tokenId ?? "",
+            limit: opts.limit ?? 0,
+            ...(opts.startTime ? { startTime: timestampFromDate(opts.startTime) } : {}),
+            ...(opts.endTime ? { endTime: timestampFromDate(opts.endTime) } : {}),
+        };
+        return this.call(async (o) => {
+            const events = [];
+            for await (const e of this.admin.listAuditEvents(req, o))
+                events.push(e);
+            return events;
+        }, opts, true);
+    }
+    /**
      * Creates an `admin` or `publisher` token on a scope within this client's token's reach;
      * `bearerToken` of the result is shown only now. Not retried: a lost answer would leave a
      * token nobody knows (list the tokens and revoke what you cannot account for).

@@ -7,7 +7,7 @@ import { FieldMaskSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 
-import { HistoryOrder, WebhookAdmin, type EventType } from "./gen/webhookd/v1/admin_pb.js";
+import { HistoryOrder, WebhookAdmin, type AuditEvent, type EventType } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest, PublishEventRequestSchema, type PublishEventResponse } from "./gen/webhookd/v1/ingest_pb.js";
 import { TokenAdmin, TokenRole, type CreateTokenResponse, type Token } from "./gen/webhookd/v1/token_pb.js";
 import { DeliveryStatus, type DeliveryDetail, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
@@ -286,6 +286,41 @@ export class WebhookdClient {
       yield* page.webhooks;
       pageToken = page.nextPageToken;
     } while (pageToken);
+  }
+
+  /**
+   * The audit log of changes made through the admin API within this token's reach, newest
+   * first: at most `limit` records (100 by default, 1000 at most); read further back by
+   * passing the oldest `createTime` as `endTime`. Retried.
+   */
+  async listAuditEvents(
+    opts: ScopeIds & {
+      includeDescendants?: boolean;
+      resourceId?: string;
+      tokenId?: string;
+      startTime?: Date;
+      endTime?: Date;
+      limit?: number;
+    } & CallOptions = {},
+  ): Promise<AuditEvent[]> {
+    const req = {
+      scope: { companyId: opts.companyId ?? "", projectId: opts.projectId ?? "" },
+      includeDescendants: opts.includeDescendants ?? false,
+      resourceId: opts.resourceId ?? "",
+      tokenId: opts.tokenId ?? "",
+      limit: opts.limit ?? 0,
+      ...(opts.startTime ? { startTime: timestampFromDate(opts.startTime) } : {}),
+      ...(opts.endTime ? { endTime: timestampFromDate(opts.endTime) } : {}),
+    };
+    return this.call(
+      async (o) => {
+        const events: AuditEvent[] = [];
+        for await (const e of this.admin.listAuditEvents(req, o)) events.push(e);
+        return events;
+      },
+      opts,
+      true,
+    );
   }
 
   /**

@@ -209,6 +209,15 @@ test("tokens are created, listed and revoked", async () => {
       await new Promise((r) => setTimeout(r, 20));
     }
   }, code(Code.Unauthenticated));
+  const audit = await admin.listAuditEvents({ companyId: company, includeDescendants: true });
+  assert.deepEqual(
+    audit.map((e) => [e.action, e.resourceId]),
+    [
+      ["token.revoke", made.token?.id],
+      ["token.create", made.token?.id],
+    ],
+  );
+  assert.equal(audit[1]?.changes.role, "publisher");
   const active: string[] = [];
   for await (const t of admin.listTokens({ companyId: company })) active.push(t.id);
   assert.deepEqual(active, []);

@@ -294,6 +294,31 @@ def list_tokens_request(
     )
 
 
+def audit_request(
+    company_id: str,
+    project_id: str,
+    include_descendants: bool,
+    resource_id: str,
+    token_id: str,
+    start_time: Optional[datetime.datetime],
+    end_time: Optional[datetime.datetime],
+    limit: int,
+) -> admin_pb2.ListAuditEventsRequest:
+    request = admin_pb2.ListAuditEventsRequest(
+        scope=scope(company_id, project_id),
+        include_descendants=include_descendants,
+        resource_id=resource_id,
+        token_id=token_id,
+        limit=limit,
+    )
+    for field, value in (("start_time", start_time), ("end_time", end_time)):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError(f"{field} must be timezone-aware")
+            getattr(request, field).FromDatetime(value.astimezone(datetime.timezone.utc))
+    return request
+
+
 def history_request(
     webhook_id: str,
     event_types: Sequence[str],

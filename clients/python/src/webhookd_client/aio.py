@@ -162,6 +162,29 @@ class AsyncWebhookdClient:
         )
         return list(response.event_types)
 
+    async def list_audit_events(
+        self,
+        *,
+        company_id: str = "",
+        project_id: str = "",
+        include_descendants: bool = False,
+        resource_id: str = "",
+        token_id: str = "",
+        start_time: Optional[datetime.datetime] = None,
+        end_time: Optional[datetime.datetime] = None,
+        limit: int = 0,
+        timeout: Optional[float] = None,
+    ) -> List[admin_pb2.AuditEvent]:
+        """The audit log within this token's reach, newest first (see ``WebhookdClient``)."""
+        request = c.audit_request(
+            company_id, project_id, include_descendants, resource_id, token_id, start_time, end_time, limit
+        )
+
+        async def attempt(left: float) -> List[admin_pb2.AuditEvent]:
+            return [e async for e in self.admin.ListAuditEvents(request, metadata=self._metadata, timeout=left)]
+
+        return await self._call(list, attempt, timeout, True)
+
     async def create_token(
         self,
         role: str,

@@ -181,6 +181,32 @@ class WebhookdClient:
         )
         return list(response.event_types)
 
+    # --- audit ------------------------------------------------------------------------------
+
+    def list_audit_events(
+        self,
+        *,
+        company_id: str = "",
+        project_id: str = "",
+        include_descendants: bool = False,
+        resource_id: str = "",
+        token_id: str = "",
+        start_time: Optional[datetime.datetime] = None,
+        end_time: Optional[datetime.datetime] = None,
+        limit: int = 0,
+        timeout: Optional[float] = None,
+    ) -> List[admin_pb2.AuditEvent]:
+        """The audit log of changes made through the admin API within this token's reach,
+        newest first, at most ``limit`` (100 by default, 1000 at most); read further back by
+        passing the oldest ``create_time`` as ``end_time``. Retried."""
+        request = c.audit_request(
+            company_id, project_id, include_descendants, resource_id, token_id, start_time, end_time, limit
+        )
+        return self._call(list,
+            lambda left: list(self.admin.ListAuditEvents(request, metadata=self._metadata, timeout=left)),
+            timeout, retry=True,
+        )
+
     # --- tokens -------------------------------------------------------------------------------
 
     def create_token(

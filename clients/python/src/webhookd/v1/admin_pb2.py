@@ -24,48 +24,57 @@ _sym_db = _symbol_database.Default()
 
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from webhookd.v1 import webhook_pb2 as webhookd_dot_v1_dot_webhook__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17webhookd/v1/admin.proto\x12\x0bwebhookd.v1\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x19webhookd/v1/webhook.proto\"\x98\x01\n\x14\x43reateWebhookRequest\x12!\n\x05scope\x18\x01 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x12\n\ntarget_url\x18\x02 \x01(\t\x12\x0e\n\x06secret\x18\x03 \x01(\t\x12\x0e\n\x06\x65vents\x18\x04 \x03(\t\x12\x16\n\x0e\x63\x61_certificate\x18\x05 \x01(\t\x12\x11\n\tproxy_url\x18\x06 \x01(\t\"\x1f\n\x11GetWebhookRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\xea\x01\n\x14UpdateWebhookRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\ntarget_url\x18\x02 \x01(\t\x12\x0e\n\x06secret\x18\x03 \x01(\t\x12\x0e\n\x06\x65vents\x18\x04 \x03(\t\x12\x16\n\x0e\x63\x61_certificate\x18\x05 \x01(\t\x12\x11\n\tproxy_url\x18\x06 \x01(\t\x12/\n\x0bupdate_mask\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x36\n\x13secret_grace_period\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\"\"\n\x14\x44\x65leteWebhookRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x17\n\x15\x44\x65leteWebhookResponse\"\x8c\x01\n\x13ListWebhooksRequest\x12!\n\x05scope\x18\x01 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x1b\n\x13include_descendants\x18\x02 \x01(\x08\x12\x0e\n\x06\x65vents\x18\x03 \x03(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"W\n\x14ListWebhooksResponse\x12&\n\x08webhooks\x18\x01 \x03(\x0b\x32\x14.webhookd.v1.Webhook\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xbe\x01\n\x17ListEventHistoryRequest\x12\x12\n\nwebhook_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65vent_types\x18\x02 \x03(\t\x12+\n\x06status\x18\x03 \x01(\x0e\x32\x1b.webhookd.v1.DeliveryStatus\x12\x14\n\x0cstatus_codes\x18\x04 \x03(\x05\x12(\n\x05order\x18\x05 \x01(\x0e\x32\x19.webhookd.v1.HistoryOrder\x12\r\n\x05limit\x18\x06 \x01(\x05\" \n\x12GetDeliveryRequest\x12\n\n\x02id\x18\x01 \x01(\t\",\n\x15RedeliverEventRequest\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\"(\n\x12TestWebhookRequest\x12\x12\n\nwebhook_id\x18\x01 \x01(\t\"\xb5\x01\n\x16WatchDeliveriesRequest\x12\x14\n\nwebhook_id\x18\x01 \x01(\tH\x00\x12#\n\x05scope\x18\x02 \x01(\x0b\x32\x12.webhookd.v1.ScopeH\x00\x12\x13\n\x0b\x65vent_types\x18\x03 \x03(\t\x12+\n\x06status\x18\x04 \x01(\x0e\x32\x1b.webhookd.v1.DeliveryStatus\x12\x14\n\x0cstatus_codes\x18\x05 \x03(\x05\x42\x08\n\x06target\"\x17\n\x15ListEventTypesRequest\".\n\tEventType\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"E\n\x16ListEventTypesResponse\x12+\n\x0b\x65vent_types\x18\x01 \x03(\x0b\x32\x16.webhookd.v1.EventType*m\n\x0cHistoryOrder\x12\x1d\n\x19HISTORY_ORDER_UNSPECIFIED\x10\x00\x12\x1e\n\x1aHISTORY_ORDER_NEWEST_FIRST\x10\x01\x12\x1e\n\x1aHISTORY_ORDER_OLDEST_FIRST\x10\x02\x32\x8b\x07\n\x0cWebhookAdmin\x12H\n\rCreateWebhook\x12!.webhookd.v1.CreateWebhookRequest\x1a\x14.webhookd.v1.Webhook\x12\x42\n\nGetWebhook\x12\x1e.webhookd.v1.GetWebhookRequest\x1a\x14.webhookd.v1.Webhook\x12H\n\rUpdateWebhook\x12!.webhookd.v1.UpdateWebhookRequest\x1a\x14.webhookd.v1.Webhook\x12V\n\rDeleteWebhook\x12!.webhookd.v1.DeleteWebhookRequest\x1a\".webhookd.v1.DeleteWebhookResponse\x12S\n\x0cListWebhooks\x12 .webhookd.v1.ListWebhooksRequest\x1a!.webhookd.v1.ListWebhooksResponse\x12W\n\x10ListEventHistory\x12$.webhookd.v1.ListEventHistoryRequest\x1a\x1b.webhookd.v1.DeliveryRecord0\x01\x12K\n\x0bGetDelivery\x12\x1f.webhookd.v1.GetDeliveryRequest\x1a\x1b.webhookd.v1.DeliveryDetail\x12Q\n\x0eRedeliverEvent\x12\".webhookd.v1.RedeliverEventRequest\x1a\x1b.webhookd.v1.DeliveryRecord\x12K\n\x0bTestWebhook\x12\x1f.webhookd.v1.TestWebhookRequest\x1a\x1b.webhookd.v1.DeliveryRecord\x12U\n\x0fWatchDeliveries\x12#.webhookd.v1.WatchDeliveriesRequest\x1a\x1b.webhookd.v1.DeliveryRecord0\x01\x12Y\n\x0eListEventTypes\x12\".webhookd.v1.ListEventTypesRequest\x1a#.webhookd.v1.ListEventTypesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17webhookd/v1/admin.proto\x12\x0bwebhookd.v1\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19webhookd/v1/webhook.proto\"\x98\x01\n\x14\x43reateWebhookRequest\x12!\n\x05scope\x18\x01 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x12\n\ntarget_url\x18\x02 \x01(\t\x12\x0e\n\x06secret\x18\x03 \x01(\t\x12\x0e\n\x06\x65vents\x18\x04 \x03(\t\x12\x16\n\x0e\x63\x61_certificate\x18\x05 \x01(\t\x12\x11\n\tproxy_url\x18\x06 \x01(\t\"\x1f\n\x11GetWebhookRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\xea\x01\n\x14UpdateWebhookRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\ntarget_url\x18\x02 \x01(\t\x12\x0e\n\x06secret\x18\x03 \x01(\t\x12\x0e\n\x06\x65vents\x18\x04 \x03(\t\x12\x16\n\x0e\x63\x61_certificate\x18\x05 \x01(\t\x12\x11\n\tproxy_url\x18\x06 \x01(\t\x12/\n\x0bupdate_mask\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x36\n\x13secret_grace_period\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\"\"\n\x14\x44\x65leteWebhookRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x17\n\x15\x44\x65leteWebhookResponse\"\x8c\x01\n\x13ListWebhooksRequest\x12!\n\x05scope\x18\x01 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x1b\n\x13include_descendants\x18\x02 \x01(\x08\x12\x0e\n\x06\x65vents\x18\x03 \x03(\t\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"W\n\x14ListWebhooksResponse\x12&\n\x08webhooks\x18\x01 \x03(\x0b\x32\x14.webhookd.v1.Webhook\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xbe\x01\n\x17ListEventHistoryRequest\x12\x12\n\nwebhook_id\x18\x01 \x01(\t\x12\x13\n\x0b\x65vent_types\x18\x02 \x03(\t\x12+\n\x06status\x18\x03 \x01(\x0e\x32\x1b.webhookd.v1.DeliveryStatus\x12\x14\n\x0cstatus_codes\x18\x04 \x03(\x05\x12(\n\x05order\x18\x05 \x01(\x0e\x32\x19.webhookd.v1.HistoryOrder\x12\r\n\x05limit\x18\x06 \x01(\x05\" \n\x12GetDeliveryRequest\x12\n\n\x02id\x18\x01 \x01(\t\",\n\x15RedeliverEventRequest\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\"(\n\x12TestWebhookRequest\x12\x12\n\nwebhook_id\x18\x01 \x01(\t\"\xb5\x01\n\x16WatchDeliveriesRequest\x12\x14\n\nwebhook_id\x18\x01 \x01(\tH\x00\x12#\n\x05scope\x18\x02 \x01(\x0b\x32\x12.webhookd.v1.ScopeH\x00\x12\x13\n\x0b\x65vent_types\x18\x03 \x03(\t\x12+\n\x06status\x18\x04 \x01(\x0e\x32\x1b.webhookd.v1.DeliveryStatus\x12\x14\n\x0cstatus_codes\x18\x05 \x03(\x05\x42\x08\n\x06target\"\x17\n\x15ListEventTypesRequest\".\n\tEventType\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"E\n\x16ListEventTypesResponse\x12+\n\x0b\x65vent_types\x18\x01 \x03(\x0b\x32\x16.webhookd.v1.EventType\"\xec\x01\n\x16ListAuditEventsRequest\x12!\n\x05scope\x18\x01 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x1b\n\x13include_descendants\x18\x02 \x01(\x08\x12\x13\n\x0bresource_id\x18\x03 \x01(\t\x12\x10\n\x08token_id\x18\x04 \x01(\t\x12.\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x07 \x01(\x05\"\xca\x02\n\nAuditEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12/\n\x0b\x63reate_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08token_id\x18\x03 \x01(\t\x12\'\n\x0b\x61\x63tor_scope\x18\x04 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x0e\n\x06\x61\x63tion\x18\x05 \x01(\t\x12\x15\n\rresource_type\x18\x06 \x01(\t\x12\x13\n\x0bresource_id\x18\x07 \x01(\t\x12!\n\x05scope\x18\x08 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x35\n\x07\x63hanges\x18\t \x03(\x0b\x32$.webhookd.v1.AuditEvent.ChangesEntry\x1a.\n\x0c\x43hangesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*m\n\x0cHistoryOrder\x12\x1d\n\x19HISTORY_ORDER_UNSPECIFIED\x10\x00\x12\x1e\n\x1aHISTORY_ORDER_NEWEST_FIRST\x10\x01\x12\x1e\n\x1aHISTORY_ORDER_OLDEST_FIRST\x10\x02\x32\xde\x07\n\x0cWebhookAdmin\x12H\n\rCreateWebhook\x12!.webhookd.v1.CreateWebhookRequest\x1a\x14.webhookd.v1.Webhook\x12\x42\n\nGetWebhook\x12\x1e.webhookd.v1.GetWebhookRequest\x1a\x14.webhookd.v1.Webhook\x12H\n\rUpdateWebhook\x12!.webhookd.v1.UpdateWebhookRequest\x1a\x14.webhookd.v1.Webhook\x12V\n\rDeleteWebhook\x12!.webhookd.v1.DeleteWebhookRequest\x1a\".webhookd.v1.DeleteWebhookResponse\x12S\n\x0cListWebhooks\x12 .webhookd.v1.ListWebhooksRequest\x1a!.webhookd.v1.ListWebhooksResponse\x12W\n\x10ListEventHistory\x12$.webhookd.v1.ListEventHistoryRequest\x1a\x1b.webhookd.v1.DeliveryRecord0\x01\x12K\n\x0bGetDelivery\x12\x1f.webhookd.v1.GetDeliveryRequest\x1a\x1b.webhookd.v1.DeliveryDetail\x12Q\n\x0eRedeliverEvent\x12\".webhookd.v1.RedeliverEventRequest\x1a\x1b.webhookd.v1.DeliveryRecord\x12K\n\x0bTestWebhook\x12\x1f.webhookd.v1.TestWebhookRequest\x1a\x1b.webhookd.v1.DeliveryRecord\x12U\n\x0fWatchDeliveries\x12#.webhookd.v1.WatchDeliveriesRequest\x1a\x1b.webhookd.v1.DeliveryRecord0\x01\x12Y\n\x0eListEventTypes\x12\".webhookd.v1.ListEventTypesRequest\x1a#.webhookd.v1.ListEventTypesResponse\x12Q\n\x0fListAuditEvents\x12#.webhookd.v1.ListAuditEventsRequest\x1a\x17.webhookd.v1.AuditEvent0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'webhookd.v1.admin_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_HISTORYORDER']._serialized_start=1494
-  _globals['_HISTORYORDER']._serialized_end=1603
-  _globals['_CREATEWEBHOOKREQUEST']._serialized_start=134
-  _globals['_CREATEWEBHOOKREQUEST']._serialized_end=286
-  _globals['_GETWEBHOOKREQUEST']._serialized_start=288
-  _globals['_GETWEBHOOKREQUEST']._serialized_end=319
-  _globals['_UPDATEWEBHOOKREQUEST']._serialized_start=322
-  _globals['_UPDATEWEBHOOKREQUEST']._serialized_end=556
-  _globals['_DELETEWEBHOOKREQUEST']._serialized_start=558
-  _globals['_DELETEWEBHOOKREQUEST']._serialized_end=592
-  _globals['_DELETEWEBHOOKRESPONSE']._serialized_start=594
-  _globals['_DELETEWEBHOOKRESPONSE']._serialized_end=617
-  _globals['_LISTWEBHOOKSREQUEST']._serialized_start=620
-  _globals['_LISTWEBHOOKSREQUEST']._serialized_end=760
-  _globals['_LISTWEBHOOKSRESPONSE']._serialized_start=762
-  _globals['_LISTWEBHOOKSRESPONSE']._serialized_end=849
-  _globals['_LISTEVENTHISTORYREQUEST']._serialized_start=852
-  _globals['_LISTEVENTHISTORYREQUEST']._serialized_end=1042
-  _globals['_GETDELIVERYREQUEST']._serialized_start=1044
-  _globals['_GETDELIVERYREQUEST']._serialized_end=1076
-  _globals['_REDELIVEREVENTREQUEST']._serialized_start=1078
-  _globals['_REDELIVEREVENTREQUEST']._serialized_end=1122
-  _globals['_TESTWEBHOOKREQUEST']._serialized_start=1124
-  _globals['_TESTWEBHOOKREQUEST']._serialized_end=1164
-  _globals['_WATCHDELIVERIESREQUEST']._serialized_start=1167
-  _globals['_WATCHDELIVERIESREQUEST']._serialized_end=1348
-  _globals['_LISTEVENTTYPESREQUEST']._serialized_start=1350
-  _globals['_LISTEVENTTYPESREQUEST']._serialized_end=1373
-  _globals['_EVENTTYPE']._serialized_start=1375
-  _globals['_EVENTTYPE']._serialized_end=1421
-  _globals['_LISTEVENTTYPESRESPONSE']._serialized_start=1423
-  _globals['_LISTEVENTTYPESRESPONSE']._serialized_end=1492
-  _globals['_WEBHOOKADMIN']._serialized_start=1606
-  _globals['_WEBHOOKADMIN']._serialized_end=2513
+  _globals['_AUDITEVENT_CHANGESENTRY']._loaded_options = None
+  _globals['_AUDITEVENT_CHANGESENTRY']._serialized_options = b'8\001'
+  _globals['_HISTORYORDER']._serialized_start=2099
+  _globals['_HISTORYORDER']._serialized_end=2208
+  _globals['_CREATEWEBHOOKREQUEST']._serialized_start=167
+  _globals['_CREATEWEBHOOKREQUEST']._serialized_end=319
+  _globals['_GETWEBHOOKREQUEST']._serialized_start=321
+  _globals['_GETWEBHOOKREQUEST']._serialized_end=352
+  _globals['_UPDATEWEBHOOKREQUEST']._serialized_start=355
+  _globals['_UPDATEWEBHOOKREQUEST']._serialized_end=589
+  _globals['_DELETEWEBHOOKREQUEST']._serialized_start=591
+  _globals['_DELETEWEBHOOKREQUEST']._serialized_end=625
+  _globals['_DELETEWEBHOOKRESPONSE']._serialized_start=627
+  _globals['_DELETEWEBHOOKRESPONSE']._serialized_end=650
+  _globals['_LISTWEBHOOKSREQUEST']._serialized_start=653
+  _globals['_LISTWEBHOOKSREQUEST']._serialized_end=793
+  _globals['_LISTWEBHOOKSRESPONSE']._serialized_start=795
+  _globals['_LISTWEBHOOKSRESPONSE']._serialized_end=882
+  _globals['_LISTEVENTHISTORYREQUEST']._serialized_start=885
+  _globals['_LISTEVENTHISTORYREQUEST']._serialized_end=1075
+  _globals['_GETDELIVERYREQUEST']._serialized_start=1077
+  _globals['_GETDELIVERYREQUEST']._serialized_end=1109
+  _globals['_REDELIVEREVENTREQUEST']._serialized_start=1111
+  _globals['_REDELIVEREVENTREQUEST']._serialized_end=1155
+  _globals['_TESTWEBHOOKREQUEST']._serialized_start=1157
+  _globals['_TESTWEBHOOKREQUEST']._serialized_end=1197
+  _globals['_WATCHDELIVERIESREQUEST']._serialized_start=1200
+  _globals['_WATCHDELIVERIESREQUEST']._serialized_end=1381
+  _globals['_LISTEVENTTYPESREQUEST']._serialized_start=1383
+  _globals['_LISTEVENTTYPESREQUEST']._serialized_end=1406
+  _globals['_EVENTTYPE']._serialized_start=1408
+  _globals['_EVENTTYPE']._serialized_end=1454
+  _globals['_LISTEVENTTYPESRESPONSE']._serialized_start=1456
+  _globals['_LISTEVENTTYPESRESPONSE']._serialized_end=1525
+  _globals['_LISTAUDITEVENTSREQUEST']._serialized_start=1528
+  _globals['_LISTAUDITEVENTSREQUEST']._serialized_end=1764
+  _globals['_AUDITEVENT']._serialized_start=1767
+  _globals['_AUDITEVENT']._serialized_end=2097
+  _globals['_AUDITEVENT_CHANGESENTRY']._serialized_start=2051
+  _globals['_AUDITEVENT_CHANGESENTRY']._serialized_end=2097
+  _globals['_WEBHOOKADMIN']._serialized_start=2211
+  _globals['_WEBHOOKADMIN']._serialized_end=3201
 # @@protoc_insertion_point(module_scope)

@@ -92,6 +92,11 @@ class WebhookAdminStub:
                 request_serializer=webhookd_dot_v1_dot_admin__pb2.ListEventTypesRequest.SerializeToString,
                 response_deserializer=webhookd_dot_v1_dot_admin__pb2.ListEventTypesResponse.FromString,
                 _registered_method=True)
+        self.ListAuditEvents = channel.unary_stream(
+                '/webhookd.v1.WebhookAdmin/ListAuditEvents',
+                request_serializer=webhookd_dot_v1_dot_admin__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=webhookd_dot_v1_dot_admin__pb2.AuditEvent.FromString,
+                _registered_method=True)
 
 
 class WebhookAdminServicer:
@@ -181,6 +186,16 @@ class WebhookAdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAuditEvents(self, request, context):
+        """Streams the audit log, newest first: every change made through the admin API (webhooks
+        created, updated and deleted, redeliveries, test pings, tokens created and revoked) to a
+        resource within the caller's scope, with who made it and which fields it changed (never
+        a secret's value). Records are kept for --audit-retention.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WebhookAdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -238,6 +253,11 @@ def add_WebhookAdminServicer_to_server(servicer, server):
                     servicer.ListEventTypes,
                     request_deserializer=webhookd_dot_v1_dot_admin__pb2.ListEventTypesRequest.FromString,
                     response_serializer=webhookd_dot_v1_dot_admin__pb2.ListEventTypesResponse.SerializeToString,
+            ),
+            'ListAuditEvents': grpc.unary_stream_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=webhookd_dot_v1_dot_admin__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=webhookd_dot_v1_dot_admin__pb2.AuditEvent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -539,6 +559,33 @@ class WebhookAdmin:
             '/webhookd.v1.WebhookAdmin/ListEventTypes',
             webhookd_dot_v1_dot_admin__pb2.ListEventTypesRequest.SerializeToString,
             webhookd_dot_v1_dot_admin__pb2.ListEventTypesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/webhookd.v1.WebhookAdmin/ListAuditEvents',
+            webhookd_dot_v1_dot_admin__pb2.ListAuditEventsRequest.SerializeToString,
+            webhookd_dot_v1_dot_admin__pb2.AuditEvent.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,5 +1,5 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import type { Duration, FieldMask } from "@bufbuild/protobuf/wkt";
+import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import type { DeliveryDetailSchema, DeliveryRecordSchema, DeliveryStatus, Scope, Webhook, WebhookSchema } from "./webhook_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 /**
@@ -451,6 +451,132 @@ export type ListEventTypesResponse = Message<"webhookd.v1.ListEventTypesResponse
  */
 export declare const ListEventTypesResponseSchema: GenMessage<ListEventTypesResponse>;
 /**
+ * Request of ListAuditEvents. Filters combine with AND.
+ *
+ * @generated from message webhookd.v1.ListAuditEventsRequest
+ */
+export type ListAuditEventsRequest = Message<"webhookd.v1.ListAuditEventsRequest"> & {
+    /**
+     * Changes to resources on this scope; empty for the instance. Must be within the caller's scope.
+     *
+     * @generated from field: webhookd.v1.Scope scope = 1;
+     */
+    scope?: Scope | undefined;
+    /**
+     * Also changes to resources on the companies and projects under the scope.
+     *
+     * @generated from field: bool include_descendants = 2;
+     */
+    includeDescendants: boolean;
+    /**
+     * Only changes to this resource (a webhook, delivery or token id).
+     *
+     * @generated from field: string resource_id = 3;
+     */
+    resourceId: string;
+    /**
+     * Only changes made with this token (its id).
+     *
+     * @generated from field: string token_id = 4;
+     */
+    tokenId: string;
+    /**
+     * Only changes made at or after this time.
+     *
+     * @generated from field: google.protobuf.Timestamp start_time = 5;
+     */
+    startTime?: Timestamp | undefined;
+    /**
+     * Only changes made before this time; to read further back, pass the oldest
+     * `create_time` received.
+     *
+     * @generated from field: google.protobuf.Timestamp end_time = 6;
+     */
+    endTime?: Timestamp | undefined;
+    /**
+     * Most records to stream; 0 means 100, values above 1000 are capped to 1000.
+     *
+     * @generated from field: int32 limit = 7;
+     */
+    limit: number;
+};
+/**
+ * Describes the message webhookd.v1.ListAuditEventsRequest.
+ * Use `create(ListAuditEventsRequestSchema)` to create a new message.
+ */
+export declare const ListAuditEventsRequestSchema: GenMessage<ListAuditEventsRequest>;
+/**
+ * One change made through the admin API.
+ *
+ * @generated from message webhookd.v1.AuditEvent
+ */
+export type AuditEvent = Message<"webhookd.v1.AuditEvent"> & {
+    /**
+     * Record identifier (a UUID).
+     *
+     * @generated from field: string id = 1;
+     */
+    id: string;
+    /**
+     * When the change was made.
+     *
+     * @generated from field: google.protobuf.Timestamp create_time = 2;
+     */
+    createTime?: Timestamp | undefined;
+    /**
+     * The id of the token that made it; empty when made with the `webhookd` command on the
+     * server's machine.
+     *
+     * @generated from field: string token_id = 3;
+     */
+    tokenId: string;
+    /**
+     * That token's scope.
+     *
+     * @generated from field: webhookd.v1.Scope actor_scope = 4;
+     */
+    actorScope?: Scope | undefined;
+    /**
+     * What was done: webhook.create, webhook.update, webhook.delete, webhook.test,
+     * delivery.redeliver, token.create or token.revoke.
+     *
+     * @generated from field: string action = 5;
+     */
+    action: string;
+    /**
+     * webhook, delivery or token.
+     *
+     * @generated from field: string resource_type = 6;
+     */
+    resourceType: string;
+    /**
+     * The resource changed (for webhook.test the webhook; for delivery.redeliver the new delivery).
+     *
+     * @generated from field: string resource_id = 7;
+     */
+    resourceId: string;
+    /**
+     * Where the resource lives.
+     *
+     * @generated from field: webhookd.v1.Scope scope = 8;
+     */
+    scope?: Scope | undefined;
+    /**
+     * The fields the change set, with their new values; a secret or certificate shows as
+     * "(set)", never its value, and a proxy URL with its password masked.
+     *
+     * @generated from field: map<string, string> changes = 9;
+     */
+    changes: {
+        [key: string]: string;
+    };
+};
+/**
+ * Describes the message webhookd.v1.AuditEvent.
+ * Use `create(AuditEventSchema)` to create a new message.
+ */
+export declare const AuditEventSchema: GenMessage<AuditEvent>;
+/**
  * Order of a history listing.
  *
  * @generated from enum webhookd.v1.HistoryOrder
@@ -600,5 +726,18 @@ export declare const WebhookAdmin: GenService<{
         methodKind: "unary";
         input: typeof ListEventTypesRequestSchema;
         output: typeof ListEventTypesResponseSchema;
+    };
+    /**
+     * Streams the audit log, newest first: every change made through the admin API (webhooks
+     * created, updated and deleted, redeliveries, test pings, tokens created and revoked) to a
+     * resource within the caller's scope, with who made it and which fields it changed (never
+     * a secret's value). Records are kept for --audit-retention.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.ListAuditEvents
+     */
+    listAuditEvents: {
+        methodKind: "server_streaming";
+        input: typeof ListAuditEventsRequestSchema;
+        output: typeof AuditEventSchema;
     };
 }>;

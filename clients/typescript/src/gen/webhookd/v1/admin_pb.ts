@@ -4,8 +4,8 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Duration, FieldMask } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
+import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { DeliveryDetailSchema, DeliveryRecordSchema, DeliveryStatus, Scope, Webhook, WebhookSchema } from "./webhook_pb.js";
 import { file_webhookd_v1_webhook } from "./webhook_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file webhookd/v1/admin.proto.
  */
 export const file_webhookd_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chd3ZWJob29rZC92MS9hZG1pbi5wcm90bxILd2ViaG9va2QudjEimAEKFENyZWF0ZVdlYmhvb2tSZXF1ZXN0EiEKBXNjb3BlGAEgASgLMhIud2ViaG9va2QudjEuU2NvcGUSEgoKdGFyZ2V0X3VybBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSDgoGZXZlbnRzGAQgAygJEhYKDmNhX2NlcnRpZmljYXRlGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCSIfChFHZXRXZWJob29rUmVxdWVzdBIKCgJpZBgBIAEoCSLqAQoUVXBkYXRlV2ViaG9va1JlcXVlc3QSCgoCaWQYASABKAkSEgoKdGFyZ2V0X3VybBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSDgoGZXZlbnRzGAQgAygJEhYKDmNhX2NlcnRpZmljYXRlGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRIvCgt1cGRhdGVfbWFzaxgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSNgoTc2VjcmV0X2dyYWNlX3BlcmlvZBgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiIiChREZWxldGVXZWJob29rUmVxdWVzdBIKCgJpZBgBIAEoCSIXChVEZWxldGVXZWJob29rUmVzcG9uc2UijAEKE0xpc3RXZWJob29rc1JlcXVlc3QSIQoFc2NvcGUYASABKAsyEi53ZWJob29rZC52MS5TY29wZRIbChNpbmNsdWRlX2Rlc2NlbmRhbnRzGAIgASgIEg4KBmV2ZW50cxgDIAMoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCSJXChRMaXN0V2ViaG9va3NSZXNwb25zZRImCgh3ZWJob29rcxgBIAMoCzIULndlYmhvb2tkLnYxLldlYmhvb2sSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIr4BChdMaXN0RXZlbnRIaXN0b3J5UmVxdWVzdBISCgp3ZWJob29rX2lkGAEgASgJEhMKC2V2ZW50X3R5cGVzGAIgAygJEisKBnN0YXR1cxgDIAEoDjIbLndlYmhvb2tkLnYxLkRlbGl2ZXJ5U3RhdHVzEhQKDHN0YXR1c19jb2RlcxgEIAMoBRIoCgVvcmRlchgFIAEoDjIZLndlYmhvb2tkLnYxLkhpc3RvcnlPcmRlchINCgVsaW1pdBgGIAEoBSIgChJHZXREZWxpdmVyeVJlcXVlc3QSCgoCaWQYASABKAkiLAoVUmVkZWxpdmVyRXZlbnRSZXF1ZXN0EhMKC2RlbGl2ZXJ5X2lkGAEgASgJIigKElRlc3RXZWJob29rUmVxdWVzdBISCgp3ZWJob29rX2lkGAEgASgJIrUBChZXYXRjaERlbGl2ZXJpZXNSZXF1ZXN0EhQKCndlYmhvb2tfaWQYASABKAlIABIjCgVzY29wZRgCIAEoCzISLndlYmhvb2tkLnYxLlNjb3BlSAASEwoLZXZlbnRfdHlwZXMYAyADKAkSKwoGc3RhdHVzGAQgASgOMhsud2ViaG9va2QudjEuRGVsaXZlcnlTdGF0dXMSFAoMc3RhdHVzX2NvZGVzGAUgAygFQggKBnRhcmdldCIXChVMaXN0RXZlbnRUeXBlc1JlcXVlc3QiLgoJRXZlbnRUeXBlEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkiRQoWTGlzdEV2ZW50VHlwZXNSZXNwb25zZRIrCgtldmVudF90eXBlcxgBIAMoCzIWLndlYmhvb2tkLnYxLkV2ZW50VHlwZSptCgxIaXN0b3J5T3JkZXISHQoZSElTVE9SWV9PUkRFUl9VTlNQRUNJRklFRBAAEh4KGkhJU1RPUllfT1JERVJfTkVXRVNUX0ZJUlNUEAESHgoaSElTVE9SWV9PUkRFUl9PTERFU1RfRklSU1QQAjKLBwoMV2ViaG9va0FkbWluEkgKDUNyZWF0ZVdlYmhvb2sSIS53ZWJob29rZC52MS5DcmVhdGVXZWJob29rUmVxdWVzdBoULndlYmhvb2tkLnYxLldlYmhvb2sSQgoKR2V0V2ViaG9vaxIeLndlYmhvb2tkLnYxLkdldFdlYmhvb2tSZXF1ZXN0GhQud2ViaG9va2QudjEuV2ViaG9vaxJICg1VcGRhdGVXZWJob29rEiEud2ViaG9va2QudjEuVXBkYXRlV2ViaG9va1JlcXVlc3QaFC53ZWJob29rZC52MS5XZWJob29rElYKDURlbGV0ZVdlYmhvb2sSIS53ZWJob29rZC52MS5EZWxldGVXZWJob29rUmVxdWVzdBoiLndlYmhvb2tkLnYxLkRlbGV0ZVdlYmhvb2tSZXNwb25zZRJTCgxMaXN0V2ViaG9va3MSIC53ZWJob29rZC52MS5MaXN0V2ViaG9va3NSZXF1ZXN0GiEud2ViaG9va2QudjEuTGlzdFdlYmhvb2tzUmVzcG9uc2USVwoQTGlzdEV2ZW50SGlzdG9yeRIkLndlYmhvb2tkLnYxLkxpc3RFdmVudEhpc3RvcnlSZXF1ZXN0Ghsud2ViaG9va2QudjEuRGVsaXZlcnlSZWNvcmQwARJLCgtHZXREZWxpdmVyeRIfLndlYmhvb2tkLnYxLkdldERlbGl2ZXJ5UmVxdWVzdBobLndlYmhvb2tkLnYxLkRlbGl2ZXJ5RGV0YWlsElEKDlJlZGVsaXZlckV2ZW50EiIud2ViaG9va2QudjEuUmVkZWxpdmVyRXZlbnRSZXF1ZXN0Ghsud2ViaG9va2QudjEuRGVsaXZlcnlSZWNvcmQSSwoLVGVzdFdlYmhvb2sSHy53ZWJob29rZC52MS5UZXN0V2ViaG9va1JlcXVlc3QaGy53ZWJob29rZC52MS5EZWxpdmVyeVJlY29yZBJVCg9XYXRjaERlbGl2ZXJpZXMSIy53ZWJob29rZC52MS5XYXRjaERlbGl2ZXJpZXNSZXF1ZXN0Ghsud2ViaG9va2QudjEuRGVsaXZlcnlSZWNvcmQwARJZCg5MaXN0RXZlbnRUeXBlcxIiLndlYmhvb2tkLnYxLkxpc3RFdmVudFR5cGVzUmVxdWVzdBojLndlYmhvb2tkLnYxLkxpc3RFdmVudFR5cGVzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_webhookd_v1_webhook]);
+  fileDesc("Chd3ZWJob29rZC92MS9hZG1pbi5wcm90bxILd2ViaG9va2QudjEimAEKFENyZWF0ZVdlYmhvb2tSZXF1ZXN0EiEKBXNjb3BlGAEgASgLMhIud2ViaG9va2QudjEuU2NvcGUSEgoKdGFyZ2V0X3VybBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSDgoGZXZlbnRzGAQgAygJEhYKDmNhX2NlcnRpZmljYXRlGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCSIfChFHZXRXZWJob29rUmVxdWVzdBIKCgJpZBgBIAEoCSLqAQoUVXBkYXRlV2ViaG9va1JlcXVlc3QSCgoCaWQYASABKAkSEgoKdGFyZ2V0X3VybBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSDgoGZXZlbnRzGAQgAygJEhYKDmNhX2NlcnRpZmljYXRlGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRIvCgt1cGRhdGVfbWFzaxgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSNgoTc2VjcmV0X2dyYWNlX3BlcmlvZBgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiIiChREZWxldGVXZWJob29rUmVxdWVzdBIKCgJpZBgBIAEoCSIXChVEZWxldGVXZWJob29rUmVzcG9uc2UijAEKE0xpc3RXZWJob29rc1JlcXVlc3QSIQoFc2NvcGUYASABKAsyEi53ZWJob29rZC52MS5TY29wZRIbChNpbmNsdWRlX2Rlc2NlbmRhbnRzGAIgASgIEg4KBmV2ZW50cxgDIAMoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCSJXChRMaXN0V2ViaG9va3NSZXNwb25zZRImCgh3ZWJob29rcxgBIAMoCzIULndlYmhvb2tkLnYxLldlYmhvb2sSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIr4BChdMaXN0RXZlbnRIaXN0b3J5UmVxdWVzdBISCgp3ZWJob29rX2lkGAEgASgJEhMKC2V2ZW50X3R5cGVzGAIgAygJEisKBnN0YXR1cxgDIAEoDjIbLndlYmhvb2tkLnYxLkRlbGl2ZXJ5U3RhdHVzEhQKDHN0YXR1c19jb2RlcxgEIAMoBRIoCgVvcmRlchgFIAEoDjIZLndlYmhvb2tkLnYxLkhpc3RvcnlPcmRlchINCgVsaW1pdBgGIAEoBSIgChJHZXREZWxpdmVyeVJlcXVlc3QSCgoCaWQYASABKAkiLAoVUmVkZWxpdmVyRXZlbnRSZXF1ZXN0EhMKC2RlbGl2ZXJ5X2lkGAEgASgJIigKElRlc3RXZWJob29rUmVxdWVzdBISCgp3ZWJob29rX2lkGAEgASgJIrUBChZXYXRjaERlbGl2ZXJpZXNSZXF1ZXN0EhQKCndlYmhvb2tfaWQYASABKAlIABIjCgVzY29wZRgCIAEoCzISLndlYmhvb2tkLnYxLlNjb3BlSAASEwoLZXZlbnRfdHlwZXMYAyADKAkSKwoGc3RhdHVzGAQgASgOMhsud2ViaG9va2QudjEuRGVsaXZlcnlTdGF0dXMSFAoMc3RhdHVzX2NvZGVzGAUgAygFQggKBnRhcmdldCIXChVMaXN0RXZlbnRUeXBlc1JlcXVlc3QiLgoJRXZlbnRUeXBlEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkiRQoWTGlzdEV2ZW50VHlwZXNSZXNwb25zZRIrCgtldmVudF90eXBlcxgBIAMoCzIWLndlYmhvb2tkLnYxLkV2ZW50VHlwZSLsAQoWTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBIhCgVzY29wZRgBIAEoCzISLndlYmhvb2tkLnYxLlNjb3BlEhsKE2luY2x1ZGVfZGVzY2VuZGFudHMYAiABKAgSEwoLcmVzb3VyY2VfaWQYAyABKAkSEAoIdG9rZW5faWQYBCABKAkSLgoKc3RhcnRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWxpbWl0GAcgASgFIsoCCgpBdWRpdEV2ZW50EgoKAmlkGAEgASgJEi8KC2NyZWF0ZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCgh0b2tlbl9pZBgDIAEoCRInCgthY3Rvcl9zY29wZRgEIAEoCzISLndlYmhvb2tkLnYxLlNjb3BlEg4KBmFjdGlvbhgFIAEoCRIVCg1yZXNvdXJjZV90eXBlGAYgASgJEhMKC3Jlc291cmNlX2lkGAcgASgJEiEKBXNjb3BlGAggASgLMhIud2ViaG9va2QudjEuU2NvcGUSNQoHY2hhbmdlcxgJIAMoCzIkLndlYmhvb2tkLnYxLkF1ZGl0RXZlbnQuQ2hhbmdlc0VudHJ5Gi4KDENoYW5nZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBKm0KDEhpc3RvcnlPcmRlchIdChlISVNUT1JZX09SREVSX1VOU1BFQ0lGSUVEEAASHgoaSElTVE9SWV9PUkRFUl9ORVdFU1RfRklSU1QQARIeChpISVNUT1JZX09SREVSX09MREVTVF9GSVJTVBACMt4HCgxXZWJob29rQWRtaW4SSAoNQ3JlYXRlV2ViaG9vaxIhLndlYmhvb2tkLnYxLkNyZWF0ZVdlYmhvb2tSZXF1ZXN0GhQud2ViaG9va2QudjEuV2ViaG9vaxJCCgpHZXRXZWJob29rEh4ud2ViaG9va2QudjEuR2V0V2ViaG9va1JlcXVlc3QaFC53ZWJob29rZC52MS5XZWJob29rEkgKDVVwZGF0ZVdlYmhvb2sSIS53ZWJob29rZC52MS5VcGRhdGVXZWJob29rUmVxdWVzdBoULndlYmhvb2tkLnYxLldlYmhvb2sSVgoNRGVsZXRlV2ViaG9vaxIhLndlYmhvb2tkLnYxLkRlbGV0ZVdlYmhvb2tSZXF1ZXN0GiIud2ViaG9va2QudjEuRGVsZXRlV2ViaG9va1Jlc3BvbnNlElMKDExpc3RXZWJob29rcxIgLndlYmhvb2tkLnYxLkxpc3RXZWJob29rc1JlcXVlc3QaIS53ZWJob29rZC52MS5MaXN0V2ViaG9va3NSZXNwb25zZRJXChBMaXN0RXZlbnRIaXN0b3J5EiQud2ViaG9va2QudjEuTGlzdEV2ZW50SGlzdG9yeVJlcXVlc3QaGy53ZWJob29rZC52MS5EZWxpdmVyeVJlY29yZDABEksKC0dldERlbGl2ZXJ5Eh8ud2ViaG9va2QudjEuR2V0RGVsaXZlcnlSZXF1ZXN0Ghsud2ViaG9va2QudjEuRGVsaXZlcnlEZXRhaWwSUQoOUmVkZWxpdmVyRXZlbnQSIi53ZWJob29rZC52MS5SZWRlbGl2ZXJFdmVudFJlcXVlc3QaGy53ZWJob29rZC52MS5EZWxpdmVyeVJlY29yZBJLCgtUZXN0V2ViaG9vaxIfLndlYmhvb2tkLnYxLlRlc3RXZWJob29rUmVxdWVzdBobLndlYmhvb2tkLnYxLkRlbGl2ZXJ5UmVjb3JkElUKD1dhdGNoRGVsaXZlcmllcxIjLndlYmhvb2tkLnYxLldhdGNoRGVsaXZlcmllc1JlcXVlc3QaGy53ZWJob29rZC52MS5EZWxpdmVyeVJlY29yZDABElkKDkxpc3RFdmVudFR5cGVzEiIud2ViaG9va2QudjEuTGlzdEV2ZW50VHlwZXNSZXF1ZXN0GiMud2ViaG9va2QudjEuTGlzdEV2ZW50VHlwZXNSZXNwb25zZRJRCg9MaXN0QXVkaXRFdmVudHMSIy53ZWJob29rZC52MS5MaXN0QXVkaXRFdmVudHNSZXF1ZXN0Ghcud2ViaG9va2QudjEuQXVkaXRFdmVudDABYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_webhookd_v1_webhook]);
 
 /**
  * Request of CreateWebhook.
@@ -531,6 +531,150 @@ export const ListEventTypesResponseSchema: GenMessage<ListEventTypesResponse> = 
   messageDesc(file_webhookd_v1_admin, 14);
 
 /**
+ * Request of ListAuditEvents. Filters combine with AND.
+ *
+ * @generated from message webhookd.v1.ListAuditEventsRequest
+ */
+export type ListAuditEventsRequest = Message<"webhookd.v1.ListAuditEventsRequest"> & {
+  /**
+   * Changes to resources on this scope; empty for the instance. Must be within the caller's scope.
+   *
+   * @generated from field: webhookd.v1.Scope scope = 1;
+   */
+  scope?: Scope | undefined;
+
+  /**
+   * Also changes to resources on the companies and projects under the scope.
+   *
+   * @generated from field: bool include_descendants = 2;
+   */
+  includeDescendants: boolean;
+
+  /**
+   * Only changes to this resource (a webhook, delivery or token id).
+   *
+   * @generated from field: string resource_id = 3;
+   */
+  resourceId: string;
+
+  /**
+   * Only changes made with this token (its id).
+   *
+   * @generated from field: string token_id = 4;
+   */
+  tokenId: string;
+
+  /**
+   * Only changes made at or after this time.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 5;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Only changes made before this time; to read further back, pass the oldest
+   * `create_time` received.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 6;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * Most records to stream; 0 means 100, values above 1000 are capped to 1000.
+   *
+   * @generated from field: int32 limit = 7;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message webhookd.v1.ListAuditEventsRequest.
+ * Use `create(ListAuditEventsRequestSchema)` to create a new message.
+ */
+export const ListAuditEventsRequestSchema: GenMessage<ListAuditEventsRequest> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_admin, 15);
+
+/**
+ * One change made through the admin API.
+ *
+ * @generated from message webhookd.v1.AuditEvent
+ */
+export type AuditEvent = Message<"webhookd.v1.AuditEvent"> & {
+  /**
+   * Record identifier (a UUID).
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * When the change was made.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 2;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * The id of the token that made it; empty when made with the `webhookd` command on the
+   * server's machine.
+   *
+   * @generated from field: string token_id = 3;
+   */
+  tokenId: string;
+
+  /**
+   * That token's scope.
+   *
+   * @generated from field: webhookd.v1.Scope actor_scope = 4;
+   */
+  actorScope?: Scope | undefined;
+
+  /**
+   * What was done: webhook.create, webhook.update, webhook.delete, webhook.test,
+   * delivery.redeliver, token.create or token.revoke.
+   *
+   * @generated from field: string action = 5;
+   */
+  action: string;
+
+  /**
+   * webhook, delivery or token.
+   *
+   * @generated from field: string resource_type = 6;
+   */
+  resourceType: string;
+
+  /**
+   * The resource changed (for webhook.test the webhook; for delivery.redeliver the new delivery).
+   *
+   * @generated from field: string resource_id = 7;
+   */
+  resourceId: string;
+
+  /**
+   * Where the resource lives.
+   *
+   * @generated from field: webhookd.v1.Scope scope = 8;
+   */
+  scope?: Scope | undefined;
+
+  /**
+   * The fields the change set, with their new values; a secret or certificate shows as
+   * "(set)", never its value, and a proxy URL with its password masked.
+   *
+   * @generated from field: map<string, string> changes = 9;
+   */
+  changes: { [key: string]: string };
+};
+
+/**
+ * Describes the message webhookd.v1.AuditEvent.
+ * Use `create(AuditEventSchema)` to create a new message.
+ */
+export const AuditEventSchema: GenMessage<AuditEvent> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_admin, 16);
+
+/**
  * Order of a history listing.
  *
  * @generated from enum webhookd.v1.HistoryOrder
@@ -685,6 +829,19 @@ export const WebhookAdmin: GenService<{
     methodKind: "unary";
     input: typeof ListEventTypesRequestSchema;
     output: typeof ListEventTypesResponseSchema;
+  },
+  /**
+   * Streams the audit log, newest first: every change made through the admin API (webhooks
+   * created, updated and deleted, redeliveries, test pings, tokens created and revoked) to a
+   * resource within the caller's scope, with who made it and which fields it changed (never
+   * a secret's value). Records are kept for --audit-retention.
+   *
+   * @generated from rpc webhookd.v1.WebhookAdmin.ListAuditEvents
+   */
+  listAuditEvents: {
+    methodKind: "server_streaming";
+    input: typeof ListAuditEventsRequestSchema;
+    output: typeof AuditEventSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_webhookd_v1_admin, 0);
