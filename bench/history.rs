@@ -74,6 +74,22 @@ pub async fn seed(url: &str, rows: usize, webhooks: usize) -> Vec<Uuid> {
     ids
 }
 
+/// Waits until the server has sealed the seeded webhooks (written in plain, as before
+/// sealing), so that its background sealing does not overlap the timed queries.
+pub async fn wait_sealed(url: &str) {
+    let db = support::sql(url).await;
+    let deadline = Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let left: i64 =
+            db.query_one("SELECT count(*) FROM webhooks WHERE secret_key_id IS NULL", &[]).await.unwrap().get(0);
+        if left == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{left} webhooks still unsealed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// `YYYY-MM-DD HH:MM:SS+00` of a Unix time (days-to-civil conversion, proleptic Gregorian).
 pub fn fmt_ts(unix: u64) -> String {
     let (days, secs) = ((unix / 86_400) as i64, unix % 86_400);

@@ -195,6 +195,7 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
     let hist_url = database(&pg, "bench_history").await;
     let seeded = history::seed(&hist_url, args.history_rows, args.history_webhooks).await;
     let h = ServerProcess::serving(&hist_url, &tmp.join("h"), &["--no-delivery"]).await;
+    history::wait_sealed(&hist_url).await;
     let (hist, plan) = history::latency(&h, &hist_url, &seeded, args.history_queries).await;
     eprintln!("history p50 {:.2} ms p99 {:.2} ms", hist[0], hist[1]);
     let claim_plan = history::explain(&hist_url, "EXPLAIN (COSTS OFF) ", &history::claim_sql()).await;
