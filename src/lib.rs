@@ -1,7 +1,7 @@
 //! webhookd: webhook management and delivery over gRPC.
 //!
-//! [`run`] serves `WebhookAdmin`, `EventIngest` and `TokenAdmin` (with reflection and health) on a
-//! listener until a shutdown token fires, over PostgreSQL storage.
+//! [`run`] serves `WebhookAdmin`, `EventIngest` and `TokenAdmin` (with reflection and
+//! health) on a listener until a shutdown token fires, over PostgreSQL storage.
 
 #![warn(missing_docs)]
 
