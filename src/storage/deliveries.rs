@@ -182,10 +182,11 @@ impl Storage {
             .collect())
     }
 
-    /// When the earliest pending delivery is due, if any is pending.
+    /// When work is next due: the earliest unclaimed pending delivery or the earliest claim
+    /// to expire, if any.
     pub async fn next_due(&self) -> Result<Option<SystemTime>, StorageError> {
         let c = self.conn().await?;
-        let stmt = c.prepare_cached("SELECT min(next_attempt_time) FROM deliveries WHERE status = 1").await?;
+        let stmt = c.prepare_cached(include_str!("sql/next_due.sql")).await?;
         Ok(c.query_one(&stmt, &[]).await?.get(0))
     }
 

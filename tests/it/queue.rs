@@ -127,16 +127,17 @@ async fn streaming_ingest_answers_in_order_and_history_is_capped_at_200() {
     server.stop().await;
 }
 
-/// An instance webhook for `tag_created` written straight to storage (no server involved).
+/// An instance webhook for `event` written straight to storage (no server involved).
 async fn stored_webhook(
     storage: &webhookd::storage::Storage,
     target_url: String,
+    event: &str,
 ) -> webhookd::storage::webhooks::WebhookRow {
     let hook = webhookd::storage::webhooks::NewWebhook {
         scope: Default::default(),
         target_url,
         secret: webhookd::secret::Secret::new("a-secret-value"),
-        events: vec!["tag_created".into()],
+        events: vec![event.into()],
         ca_certificate: None,
         proxy_url: None,
     };
@@ -144,8 +145,22 @@ async fn stored_webhook(
     storage.create_webhook(&hook, &webhookd::storage::webhooks::WebhookQuota::UNLIMITED, &audit).await.unwrap()
 }
 
+/// Stores `n` instance events `name` straight in storage.
+async fn stored_events(storage: &webhookd::storage::Storage, name: &str, n: usize) {
+    let events: Vec<_> = (0..n)
+        .map(|i| webhookd::storage::events::NewEvent {
+            name: name.into(),
+            scope: Default::default(),
+            timestamp_ms: 1,
+            idempotency_key: None,
+            body: webhookd::body::delivery_body(name, 1, &format!(r#"{{"i":{i}}}"#)).unwrap(),
+        })
+        .collect();
+    storage.publish(&events).await.unwrap();
+}
+
 #[tokio::test]
-async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
+async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease_before_newer_backlog() {
     let db_url = crate::common::fresh_database().await;
     let rx = Receiver::start(None, |i, _| if i == 0 { Reply::Hang } else { Reply::Status(200, vec![]) }).await;
     let tmp = tempfile::tempdir().unwrap();
@@ -157,31 +172,32 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease() {
         .await
         .unwrap()
         .with_keys(crate::common::support::test_keys());
-    let hook = stored_webhook(&storage, rx.url("/crash")).await;
-    let body = webhookd::body::delivery_body("tag_created", 1, "{}").unwrap();
-    storage
-        .publish(&[webhookd::storage::events::NewEvent {
-            name: "tag_created".into(),
-            scope: Default::default(),
-            timestamp_ms: 1,
-            idempotency_key: None,
-            body,
-        }])
-        .await
-        .unwrap();
+    let hook = stored_webhook(&storage, rx.url("/crash"), "tag_created").await;
+    stored_events(&storage, "tag_created", 1).await;
     let first = rx.expect().await;
     a.kill();
     let claimed: Option<Uuid> = db.query_one("SELECT claim_token FROM deliveries", &[]).await.unwrap().get(0);
     assert!(claimed.is_some(), "the dead server's claim is left behind");
+    // Newer backlog, due before the dead server's lease runs out: 150 deliveries that take
+    // at least 25 ms each, one at a time.
+    const BACKLOG: usize = 150;
+    let slow = Receiver::start(None, |_, _| Reply::After(Duration::from_millis(25), 200)).await;
+    stored_webhook(&storage, slow.url("/backlog"), "project_created").await;
+    stored_events(&storage, "project_created", BACKLOG).await;
 
-    // Server B picks it up once the lease has run out.
+    // Server B picks the stranded delivery up once the lease has run out, in its place:
+    // before the backlog that was queued after it, not behind all of it.
     let b = TestServer::start_opts(crate::common::ServerOptions {
         database_url: Some(db_url.clone()),
         data_dir: None,
-        args: vec!["--allow-targets".into(), "127.0.0.1/32".into(), "--poll-interval".into(), "200ms".into()],
+        args: ["--allow-targets", "127.0.0.1/32", "--poll-interval", "200ms", "--delivery-concurrency", "1"]
+            .map(String::from)
+            .to_vec(),
     })
     .await;
     let second = rx.expect().await;
+    let backlog_before = slow.count();
+    assert!(backlog_before < BACKLOG, "the stranded delivery came after all {backlog_before} newer ones");
     assert_eq!(second.header("webhook-id"), first.header("webhook-id"), "the same delivery");
     assert_eq!(second.body, first.body);
     assert!(second.at.duration_since(first.at) >= Duration::from_millis(1500), "not before the lease ran out");
@@ -198,7 +214,7 @@ async fn old_events_without_deliveries_are_purged_after_their_retention() {
         .unwrap()
         .with_keys(crate::common::support::test_keys());
     let db = sql(&url).await;
-    let hook = stored_webhook(&storage, "https://example.com/".into()).await;
+    let hook = stored_webhook(&storage, "https://example.com/".into(), "tag_created").await;
     let mut ids = Vec::new();
     for (age_hours, with_delivery) in [(25, false), (25, true), (1, false)] {
         let id = Uuid::now_v7();

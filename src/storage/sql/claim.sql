@@ -1,15 +1,31 @@
--- Claims due deliveries: locks them (skipping rows another replica holds), pushes their
--- due time forward by the lease and counts the attempt. A claim whose holder dies falls
--- due again when the lease runs out. Served by deliveries_due.
-WITH due AS (
-    SELECT id FROM deliveries
-    WHERE status = 1 AND next_attempt_time <= now()
+-- Claims up to $1 due deliveries for a lease of $2 milliseconds under token $3: locks them
+-- (skipping rows another replica holds), sets when the claim expires and counts the attempt.
+-- Claims left by a dead replica (lease run out) come first, then unclaimed due work, each
+-- oldest due first: a claim keeps the delivery's due time, so a stranded delivery is not
+-- pushed behind newer backlog. Served by deliveries_claimed and deliveries_due.
+WITH stranded AS (
+    SELECT id, next_attempt_time FROM deliveries
+    WHERE status = 1 AND claim_token IS NOT NULL AND claim_expire_time <= now()
+    ORDER BY claim_expire_time
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+), fresh AS (
+    SELECT id, next_attempt_time FROM deliveries
+    WHERE status = 1 AND claim_token IS NULL AND next_attempt_time <= now()
     ORDER BY next_attempt_time
     LIMIT $1
     FOR UPDATE SKIP LOCKED
+), due AS (
+    SELECT id FROM (
+        SELECT id, next_attempt_time, 0 AS stranded_first FROM stranded
+        UNION ALL
+        SELECT id, next_attempt_time, 1 FROM fresh
+    ) c
+    ORDER BY stranded_first, next_attempt_time
+    LIMIT $1
 )
 UPDATE deliveries d
-SET next_attempt_time = now() + $2 * interval '1 millisecond',
+SET claim_expire_time = now() + $2 * interval '1 millisecond',
     claim_token = $3,
     attempts = d.attempts + 1
 FROM due, webhooks w, events e

@@ -13,6 +13,7 @@ WITH o AS (
     SET status = o.status, status_code = o.status_code, dispatch_time = o.dispatch_time,
         duration_ms = o.duration_ms, error = o.error, request_headers = o.request_headers,
         response_body = o.response_body, next_attempt_time = o.next_attempt_time, claim_token = NULL,
+        claim_expire_time = NULL,
         attempt_log = d.attempt_log || jsonb_build_array(o.entry)
     FROM o
     WHERE d.id = o.id AND d.claim_token = o.claim_token
