@@ -177,6 +177,10 @@ pub struct Config {
     /// Address the gRPC server listens on.
     #[arg(long, env = "WEBHOOKD_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
+    /// Address to serve Prometheus metrics on (`/metrics`, plaintext; keep it on loopback or
+    /// a private network). Off when unset.
+    #[arg(long, env = "WEBHOOKD_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// How long audit records are kept.
     #[arg(long, env = "WEBHOOKD_AUDIT_RETENTION", default_value = "365days", value_parser = parse_duration)]
     pub audit_retention: Duration,

@@ -104,6 +104,9 @@ async fn serve(
     storage.register_keys().await?;
     tokio::spawn(seal_with_current_key(storage.clone(), shutdown.child_token()));
     tokio::spawn(janitor::run(storage.clone(), config.audit_retention, shutdown.child_token()));
+    if let Some(addr) = config.metrics_listen {
+        telemetry::serve_metrics(addr, storage.clone(), shutdown.child_token()).map_err(ServeError::Config)?;
+    }
     bootstrap_admin_token(&storage, &config.database.data_dir).await?;
     let auth = Authenticator::start(storage.clone(), shutdown.child_token());
 

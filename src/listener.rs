@@ -413,17 +413,53 @@ where
 
     fn call(&mut self, req: http::Request<ReqBody>) -> Self::Future {
         let guard = req.extensions().get::<ConnInfo>().map(|c| CallGuard::open(&c.state));
+        let method = req.uri().path().to_string();
         let response = self.inner.call(req);
-        Box::pin(async move { Ok(response.await?.map(|inner| CountedBody { inner, _guard: guard })) })
+        Box::pin(async move {
+            let response = response.await?;
+            // A trailers-only answer (most errors) carries its status in the headers.
+            let mut answered = Answered { method, done: false };
+            if let Some(code) = grpc_code(response.headers()) {
+                answered.done(code);
+            }
+            Ok(response.map(|inner| CountedBody { inner, _guard: guard, answered }))
+        })
+    }
+}
+
+/// The `grpc-status` of a header map, if it has one.
+fn grpc_code(headers: &http::HeaderMap) -> Option<tonic::Code> {
+    headers.get("grpc-status").map(|v| tonic::Code::from_bytes(v.as_bytes()))
+}
+
+/// Counts a call once, when its status is known (or as CANCELLED if its body is dropped first).
+struct Answered {
+    method: String,
+    done: bool,
+}
+
+impl Answered {
+    fn done(&mut self, code: tonic::Code) {
+        if !std::mem::replace(&mut self.done, true) {
+            crate::telemetry::grpc_answered(&self.method, code);
+        }
+    }
+}
+
+impl Drop for Answered {
+    fn drop(&mut self) {
+        self.done(tonic::Code::Cancelled);
     }
 }
 
 pin_project_lite::pin_project! {
-    /// A response body that ends its call's count when dropped.
+    /// A response body that ends its call's count when dropped, and counts the call's
+    /// gRPC status in the metrics when its trailers pass.
     pub struct CountedBody<B> {
         #[pin]
         inner: B,
         _guard: Option<CallGuard>,
+        answered: Answered,
     }
 }
 
@@ -435,7 +471,14 @@ impl<B: http_body::Body> http_body::Body for CountedBody<B> {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        self.project().inner.poll_frame(cx)
+        let this = self.project();
+        let frame = this.inner.poll_frame(cx);
+        if let Poll::Ready(Some(Ok(f))) = &frame {
+            if let Some(code) = f.trailers_ref().and_then(grpc_code) {
+                this.answered.done(code);
+            }
+        }
+        frame
     }
 
     fn is_end_stream(&self) -> bool {

@@ -1,10 +1,101 @@
-//! Logging setup: `tracing` to stderr, filtered by `RUST_LOG` (default `info`).
+//! Logging and metrics.
+//!
+//! Logs: `tracing` to stderr, filtered by `RUST_LOG` (default `info`). Metrics: Prometheus
+//! text on `--metrics-listen` (off by default), every name under `webhookd_`, labels bounded
+//! (no per-webhook or per-tenant label): the names and their meaning are listed here.
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::PrometheusBuilder;
+use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber; `json` selects JSON lines.
+use crate::storage::Storage;
+
+/// Events stored, by `rpc` (`PublishEvent`, `PublishEvents`); repeats of an idempotency key
+/// are not counted.
+pub const EVENTS_INGESTED: &str = "webhookd_events_ingested_total";
+/// Delivery attempts made, by `result`: `success`, `retry` (will be tried again) or `fail`.
+pub const DELIVERY_ATTEMPTS: &str = "webhookd_delivery_attempts_total";
+/// Deliveries that became final, by `outcome`: `success` or `error`.
+pub const DELIVERIES_COMPLETED: &str = "webhookd_deliveries_completed_total";
+/// Seconds from when an attempt was due to when it was sent.
+pub const DUE_TO_SENT: &str = "webhookd_delivery_due_to_sent_seconds";
+/// Seconds one attempt took: connect, send, and read the answer.
+pub const SEND_DURATION: &str = "webhookd_delivery_send_seconds";
+/// Pending deliveries (sampled).
+pub const QUEUE_DEPTH: &str = "webhookd_queue_depth";
+/// Age in seconds of the oldest delivery that is due and not being sent (sampled; 0 when none).
+pub const OLDEST_DUE_AGE: &str = "webhookd_queue_oldest_due_age_seconds";
+/// Database pool connections, by `state`: `in_use` or `idle` (sampled).
+pub const DB_POOL: &str = "webhookd_db_pool_connections";
+/// gRPC calls answered, by `method` (`/package.Service/Method`; `unknown` for paths the
+/// server does not serve) and `code` (`Ok`, `InvalidArgument`, …).
+pub const GRPC_REQUESTS: &str = "webhookd_grpc_requests_total";
+
+/// How often the queue and the pool are sampled.
+const SAMPLE_EVERY: Duration = Duration::from_secs(5);
+
+/// Installs the global log subscriber; `json` selects JSON lines.
 pub fn init(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}
+
+/// Serves metrics on `addr` and samples the queue and the pool until `stop`. The recorder is
+/// process-wide: a second server in the same process (tests) keeps the first's.
+pub fn serve_metrics(addr: SocketAddr, storage: Storage, stop: CancellationToken) -> Result<(), String> {
+    let seconds = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
+    PrometheusBuilder::new()
+        .with_http_listener(addr)
+        .set_buckets(&seconds)
+        .and_then(|b| b.install())
+        .map_err(|e| format!("cannot serve metrics on {addr}: {e}"))?;
+    describe();
+    tracing::info!(%addr, "serving Prometheus metrics");
+    tokio::spawn(sample(storage, stop));
+    Ok(())
+}
+
+fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+    describe_counter!(EVENTS_INGESTED, "Events stored, by RPC (repeated idempotency keys not counted).");
+    describe_counter!(DELIVERY_ATTEMPTS, "Delivery attempts, by result: success, retry or fail.");
+    describe_counter!(DELIVERIES_COMPLETED, "Deliveries that became final, by outcome.");
+    describe_histogram!(DUE_TO_SENT, Unit::Seconds, "From when an attempt was due to when it was sent.");
+    describe_histogram!(SEND_DURATION, Unit::Seconds, "How long one attempt took.");
+    describe_gauge!(QUEUE_DEPTH, "Pending deliveries (sampled).");
+    describe_gauge!(OLDEST_DUE_AGE, Unit::Seconds, "Age of the oldest due delivery not being sent (sampled).");
+    describe_gauge!(DB_POOL, "Database pool connections by state (sampled).");
+    describe_counter!(GRPC_REQUESTS, "gRPC calls answered, by method and code.");
+}
+
+/// Samples the queue and the pool every few seconds.
+async fn sample(storage: Storage, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(SAMPLE_EVERY);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let pool = storage.pool_status();
+        metrics::gauge!(DB_POOL, "state" => "in_use").set((pool.size - pool.available) as f64);
+        metrics::gauge!(DB_POOL, "state" => "idle").set(pool.available as f64);
+        match storage.queue_sample().await {
+            Ok((depth, oldest_due)) => {
+                metrics::gauge!(QUEUE_DEPTH).set(depth as f64);
+                let age = oldest_due.and_then(|t| t.elapsed().ok()).unwrap_or_default();
+                metrics::gauge!(OLDEST_DUE_AGE).set(age.as_secs_f64());
+            }
+            Err(e) => tracing::debug!(error = %crate::error::chain(&e), "sampling the queue failed"),
+        }
+    }
+}
+
+/// Counts one answered gRPC call.
+pub fn grpc_answered(method: &str, code: tonic::Code) {
+    let method = if code == tonic::Code::Unimplemented { "unknown".to_string() } else { method.to_string() };
+    metrics::counter!(GRPC_REQUESTS, "method" => method, "code" => format!("{code:?}")).increment(1);
 }

@@ -17,6 +17,7 @@ use crate::pb;
 use crate::storage::events::{NewEvent, Published};
 use crate::storage::group::{GroupCommit, GroupError};
 use crate::storage::Storage;
+use crate::telemetry;
 
 /// Most events of a stream stored in one transaction.
 const STREAM_BATCH: usize = 1000;
@@ -100,6 +101,9 @@ impl pb::event_ingest_server::EventIngest for IngestService {
         })?;
         tracing::debug!(
             event_id = %p.event_id, deliveries = p.deliveries, duplicate = p.duplicate, "event published");
+        if !p.duplicate {
+            metrics::counter!(telemetry::EVENTS_INGESTED, "rpc" => "PublishEvent").increment(1);
+        }
         Ok(Response::new(response(p)))
     }
 
@@ -141,6 +145,9 @@ impl pb::event_ingest_server::EventIngest for IngestService {
                 }
                 match this.storage.publish(&events).await {
                     Ok(published) => {
+                        let stored = published.iter().filter(|p| !p.duplicate).count();
+                        metrics::counter!(telemetry::EVENTS_INGESTED, "rpc" => "PublishEvents")
+                            .increment(stored as u64);
                         for p in published {
                             if tx.send(Ok(response(p))).await.is_err() {
                                 return;

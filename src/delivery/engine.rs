@@ -179,6 +179,23 @@ impl Engine {
     }
 }
 
+/// Counts one attempt and how long it waited and took.
+fn record_metrics(verdict: Verdict, next: Next, due: SystemTime, sent: SystemTime, duration_ms: i64) {
+    use crate::telemetry::{DELIVERIES_COMPLETED, DELIVERY_ATTEMPTS, DUE_TO_SENT, SEND_DURATION};
+    let result = match (verdict, next) {
+        (Verdict::Success, _) => "success",
+        (_, Next::RetryAt(_)) => "retry",
+        _ => "fail",
+    };
+    metrics::counter!(DELIVERY_ATTEMPTS, "result" => result).increment(1);
+    if let Next::Done(status) = next {
+        let outcome = if status == DeliveryStatus::Success { "success" } else { "error" };
+        metrics::counter!(DELIVERIES_COMPLETED, "outcome" => outcome).increment(1);
+    }
+    metrics::histogram!(DUE_TO_SENT).record(sent.duration_since(due).unwrap_or_default().as_secs_f64());
+    metrics::histogram!(SEND_DURATION).record(duration_ms as f64 / 1000.0);
+}
+
 /// Records outcomes in batches; retries a failed batch so no outcome is dropped while running.
 async fn record_loop(storage: Storage, mut rx: mpsc::Receiver<Outcome>, in_flight: InFlight) {
     let mut batch = Vec::with_capacity(RECORD_BATCH);
@@ -278,6 +295,7 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
         },
     };
     tracing::debug!(delivery_id = %c.id, webhook_id = %c.webhook_id, attempt = c.attempt, status_code, ?next, "delivery attempted");
+    record_metrics(verdict, next, c.due_time, dispatch_time, duration_ms);
     let request_headers = headers
         .iter()
         .map(|(n, v)| RequestHeader { name: n.as_str().into(), value: v.to_str().unwrap_or_default().into() })

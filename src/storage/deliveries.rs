@@ -92,6 +92,8 @@ pub struct Claimed {
     pub webhook_id: Uuid,
     /// Number of this attempt (1 for the first).
     pub attempt: i32,
+    /// When this attempt was due (a retry's scheduled time, or when the event was accepted).
+    pub due_time: SystemTime,
     /// The event name, logged with the outcome.
     pub event_type: String,
     /// Read from the webhook at claim time, so an edit applies to the next attempt.
@@ -168,6 +170,7 @@ impl Storage {
                     id: r.get("id"),
                     webhook_id,
                     attempt: r.get("attempts"),
+                    due_time: r.get("next_attempt_time"),
                     event_type: r.get("event_type"),
                     target_url: r.get("target_url"),
                     secret,
@@ -180,6 +183,14 @@ impl Storage {
                 }
             })
             .collect())
+    }
+
+    /// Pending deliveries, and when the oldest unclaimed due one was due.
+    pub async fn queue_sample(&self) -> Result<(i64, Option<SystemTime>), StorageError> {
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached(include_str!("sql/queue_sample.sql")).await?;
+        let r = c.query_one(&stmt, &[]).await?;
+        Ok((r.get(0), r.get(1)))
     }
 
     /// When work is next due: the earliest unclaimed pending delivery or the earliest claim

@@ -202,6 +202,11 @@ impl Storage {
         Ok(self.pool.get().await?)
     }
 
+    /// The pool's size and idle connections now.
+    pub fn pool_status(&self) -> deadpool_postgres::Status {
+        self.pool.status()
+    }
+
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), StorageError> {
         self.conn().await?.simple_query("SELECT 1").await?;

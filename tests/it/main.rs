@@ -10,6 +10,7 @@ mod delivery;
 mod edge;
 mod history;
 mod listener;
+mod metrics;
 mod migrations;
 mod queue;
 mod rust_client;

@@ -30,6 +30,6 @@ SET claim_expire_time = now() + $2 * interval '1 millisecond',
     attempts = d.attempts + 1
 FROM due, webhooks w, events e
 WHERE d.id = due.id AND w.id = d.webhook_id AND e.id = d.event_id
-RETURNING d.id, d.webhook_id, d.attempts, d.event_type,
+RETURNING d.id, d.webhook_id, d.attempts, d.event_type, d.next_attempt_time,
           w.target_url, w.secret, w.ca_certificate, w.proxy_url, w.proxy_url_sealed, w.secret_key_id, e.body,
           CASE WHEN w.previous_secret_expire_time > now() THEN w.previous_secret END AS previous_secret

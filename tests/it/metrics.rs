@@ -1,0 +1,110 @@
+//! Prometheus metrics: scraped from a server process and read with a Prometheus text parser.
+
+use std::time::Duration;
+
+use prometheus_parse::{Sample, Scrape, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use webhookd_client::pb;
+
+use crate::common::receiver::Receiver;
+use crate::common::{new_webhook, ServerProcess};
+
+/// The metrics page, parsed.
+async fn scrape(addr: std::net::SocketAddr) -> Scrape {
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n").await.unwrap();
+    let mut raw = String::new();
+    tcp.read_to_string(&mut raw).await.unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP answer");
+    assert!(head.starts_with("HTTP/1.") && head.contains(" 200 "), "{head}");
+    Scrape::parse(body.lines().map(|l| Ok(l.to_string()))).expect("Prometheus text format")
+}
+
+fn find<'a>(scrape: &'a Scrape, name: &str, labels: &[(&str, &str)]) -> Option<&'a Sample> {
+    scrape.samples.iter().find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+}
+
+fn number(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+    match find(scrape, name, labels).map(|s| &s.value) {
+        Some(Value::Counter(v) | Value::Gauge(v) | Value::Untyped(v)) => *v,
+        _ => 0.0,
+    }
+}
+
+#[tokio::test]
+async fn metrics_count_ingest_deliveries_and_calls_with_bounded_labels() {
+    let db = crate::common::fresh_database().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let metrics_addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let server = ServerProcess::serving(&db, tmp.path(), &["--metrics-listen", &metrics_addr.to_string()]).await;
+    let admin = webhookd_client::Client::with_channel(server.channel(), Some(&server.admin_token())).unwrap();
+    let rx = Receiver::ok().await;
+    admin.admin().create_webhook(new_webhook(None, &rx.url("/m"), &["tag_created"])).await.unwrap();
+    let refused = admin.admin().create_webhook(new_webhook(None, "ftp://x", &["tag_created"])).await;
+    assert_eq!(refused.unwrap_err().code(), tonic::Code::InvalidArgument);
+    let token = crate::common::support::mint_token(&db, "publisher", &Default::default()).await;
+    let publisher = webhookd_client::Client::with_channel(server.channel(), Some(&token)).unwrap();
+    let event = |i: usize| pb::PublishEventRequest {
+        event_name: "tag_created".into(),
+        payload: format!(r#"{{"i":{i}}}"#),
+        ..Default::default()
+    };
+    for i in 0..3 {
+        publisher.publish_event(event(i)).await.unwrap();
+    }
+    let mut acks = publisher.ingest().publish_events(tokio_stream::iter((3..5).map(event))).await.unwrap().into_inner();
+    while acks.message().await.unwrap().is_some() {}
+    // An unknown method is counted without its name.
+    let mut unknown = tonic::client::Grpc::new(server.channel());
+    unknown.ready().await.unwrap();
+    let path = http::uri::PathAndQuery::from_static("/webhookd.v1.WebhookAdmin/NoSuchMethod");
+    let codec = tonic_prost::ProstCodec::<pb::ListEventTypesRequest, pb::ListEventTypesResponse>::default();
+    let err = unknown.unary(tonic::Request::new(pb::ListEventTypesRequest {}), path, codec).await.unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unimplemented);
+
+    // Deliveries are counted when their attempt ends: scrape until all five are.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let page = loop {
+        let page = scrape(metrics_addr).await;
+        let done = number(&page, "webhookd_deliveries_completed_total", &[("outcome", "success")]);
+        if done >= 5.0 && find(&page, "webhookd_queue_depth", &[]).is_some() {
+            break page;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "deliveries completed: {done}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(rx.count(), 5);
+    assert_eq!(number(&page, "webhookd_events_ingested_total", &[("rpc", "PublishEvent")]), 3.0);
+    assert_eq!(number(&page, "webhookd_events_ingested_total", &[("rpc", "PublishEvents")]), 2.0);
+    assert_eq!(number(&page, "webhookd_deliveries_completed_total", &[("outcome", "success")]), 5.0);
+    assert_eq!(number(&page, "webhookd_delivery_attempts_total", &[("result", "success")]), 5.0);
+    for histogram in ["webhookd_delivery_send_seconds", "webhookd_delivery_due_to_sent_seconds"] {
+        let count = page.samples.iter().find(|s| s.metric == histogram).map(|s| match &s.value {
+            Value::Histogram(buckets) => buckets.last().map(|b| b.count).unwrap_or_default(),
+            other => panic!("{histogram} is not a histogram: {other:?}"),
+        });
+        assert_eq!(count, Some(5.0), "{histogram}");
+    }
+    let create = "/webhookd.v1.WebhookAdmin/CreateWebhook";
+    assert_eq!(number(&page, "webhookd_grpc_requests_total", &[("method", create), ("code", "Ok")]), 1.0);
+    assert_eq!(number(&page, "webhookd_grpc_requests_total", &[("method", create), ("code", "InvalidArgument")]), 1.0);
+    let publish = "/webhookd.v1.EventIngest/PublishEvent";
+    assert_eq!(number(&page, "webhookd_grpc_requests_total", &[("method", publish), ("code", "Ok")]), 3.0);
+    assert_eq!(number(&page, "webhookd_grpc_requests_total", &[("method", "unknown"), ("code", "Unimplemented")]), 1.0);
+    assert!(
+        !page.samples.iter().any(|s| s.labels.get("method").is_some_and(|m| m.contains("NoSuchMethod"))),
+        "a method the server does not serve is not a label value"
+    );
+    assert!(number(&page, "webhookd_db_pool_connections", &[("state", "idle")]) >= 0.0);
+    assert!(find(&page, "webhookd_db_pool_connections", &[("state", "in_use")]).is_some());
+    assert!(find(&page, "webhookd_queue_oldest_due_age_seconds", &[]).is_some());
+    // No label names a webhook or a tenant.
+    for s in &page.samples {
+        for (k, _) in s.labels.iter() {
+            assert!(
+                ["rpc", "result", "outcome", "state", "method", "code", "le", "quantile"].contains(&k.as_str()),
+                "{k}"
+            );
+        }
+    }
+}
