@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use webhookd_client::pb;
 
-use crate::pct;
 use crate::receiver::Receiver;
 use crate::support::ServerProcess;
+use crate::{cpu, pct};
 
 pub type Admin = webhookd_client::AdminClient;
 pub type Ingest = webhookd_client::IngestClient;
@@ -121,21 +121,41 @@ pub async fn drain(url: &str, dir: &Path, receiver: &Receiver, db: &tokio_postgr
     (n as f64 / done.duration_since(first).as_secs_f64(), peak)
 }
 
-/// Publishes at a steady rate and measures acknowledgement-to-arrival latency: [p50, p95, p99, max] ms.
-pub async fn latency(s: &ServerProcess, token: &str, receiver: &Receiver, rate: u64, secs: u64) -> [f64; 4] {
+/// What a steady-rate phase measured.
+pub struct Steady {
+    /// Milliseconds from the start of each `PublishEvent` call to the event's arrival at the
+    /// receiver: p50, p95, p99, max.
+    pub e2e_ms: [f64; 4],
+    /// CPU milliseconds per event of the webhookd process.
+    pub server_cpu_ms: f64,
+    /// CPU milliseconds per event of the PostgreSQL cluster (every process of it).
+    pub postgres_cpu_ms: f64,
+}
+
+/// Publishes at a steady `rate` for `secs` seconds and measures, per event, the time from
+/// the start of the call to its arrival and the CPU webhookd and PostgreSQL spent.
+pub async fn latency(
+    s: &ServerProcess,
+    token: &str,
+    receiver: &Receiver,
+    pgdata: &Path,
+    rate: u64,
+    secs: u64,
+) -> Steady {
     receiver.arrivals.lock().unwrap().clear();
-    let acks: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
+    let starts: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
     let total = rate * secs;
     let mut tick = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let client = ingest_client(s, token);
+    let (server_cpu, pg_cpu) = (cpu::process(s.child.id()), cpu::cluster(pgdata));
     let mut tasks = Vec::with_capacity(total as usize);
     for seq in 0..total {
         tick.tick().await;
-        let (mut client, acks) = (client.clone(), acks.clone());
+        let (mut client, starts) = (client.clone(), starts.clone());
         tasks.push(tokio::spawn(async move {
+            starts.lock().unwrap().insert(seq, Instant::now());
             client.publish_event(event("configuration_saved", seq as usize)).await.unwrap();
-            acks.lock().unwrap().insert(seq, Instant::now());
         }));
     }
     for t in tasks {
@@ -146,11 +166,19 @@ pub async fn latency(s: &ServerProcess, token: &str, receiver: &Receiver, rate: 
         assert!(Instant::now() < deadline, "latency events did not all arrive");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    let per_event = |d: Duration| d.as_secs_f64() * 1000.0 / total as f64;
+    let server_cpu_ms = per_event(cpu::process(s.child.id()).saturating_sub(server_cpu));
+    let postgres_cpu_ms = per_event(cpu::cluster(pgdata).saturating_sub(pg_cpu));
     let arrivals = receiver.arrivals.lock().unwrap();
-    let acks = acks.lock().unwrap();
-    // Arrival can precede the acknowledgement's return to the client: that counts as 0.
-    let mut ms: Vec<f64> =
-        acks.iter().map(|(seq, ack)| arrivals[seq].saturating_duration_since(*ack).as_secs_f64() * 1000.0).collect();
+    let starts = starts.lock().unwrap();
+    let mut ms: Vec<f64> = starts
+        .iter()
+        .map(|(seq, start)| arrivals[seq].saturating_duration_since(*start).as_secs_f64() * 1000.0)
+        .collect();
     ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    [pct(&ms, 0.50), pct(&ms, 0.95), pct(&ms, 0.99), *ms.last().unwrap_or(&0.0)]
+    Steady {
+        e2e_ms: [pct(&ms, 0.50), pct(&ms, 0.95), pct(&ms, 0.99), *ms.last().unwrap_or(&0.0)],
+        server_cpu_ms,
+        postgres_cpu_ms,
+    }
 }
