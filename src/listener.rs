@@ -413,12 +413,13 @@ where
 
     fn call(&mut self, req: http::Request<ReqBody>) -> Self::Future {
         let guard = req.extensions().get::<ConnInfo>().map(|c| CallGuard::open(&c.state));
-        let method = req.uri().path().to_string();
+        // The method is kept (one allocation per call) only when metrics are exported.
+        let method = crate::telemetry::exporting().then(|| req.uri().path().to_string());
         let response = self.inner.call(req);
         Box::pin(async move {
             let response = response.await?;
             // A trailers-only answer (most errors) carries its status in the headers.
-            let mut answered = Answered { method, done: false };
+            let mut answered = Answered { done: method.is_none(), method: method.unwrap_or_default() };
             if let Some(code) = grpc_code(response.headers()) {
                 answered.done(code);
             }
@@ -432,7 +433,8 @@ fn grpc_code(headers: &http::HeaderMap) -> Option<tonic::Code> {
     headers.get("grpc-status").map(|v| tonic::Code::from_bytes(v.as_bytes()))
 }
 
-/// Counts a call once, when its status is known (or as CANCELLED if its body is dropped first).
+/// Counts a call once, when its status is known (or as CANCELLED if its body is dropped
+/// first); `done` from the start when metrics are not exported.
 struct Answered {
     method: String,
     done: bool,

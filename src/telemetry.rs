@@ -5,6 +5,7 @@
 //! (no per-webhook or per-tenant label): the names and their meaning are listed here.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusBuilder;
@@ -34,6 +35,14 @@ pub const DB_POOL: &str = "webhookd_db_pool_connections";
 /// server does not serve) and `code` (`Ok`, `InvalidArgument`, …).
 pub const GRPC_REQUESTS: &str = "webhookd_grpc_requests_total";
 
+/// Whether this process exports metrics; without it, the per-call work is skipped.
+static EXPORTING: AtomicBool = AtomicBool::new(false);
+
+/// Whether this process exports metrics (`--metrics-listen`).
+pub fn exporting() -> bool {
+    EXPORTING.load(Ordering::Relaxed)
+}
+
 /// How often the queue and the pool are sampled.
 const SAMPLE_EVERY: Duration = Duration::from_secs(5);
 
@@ -54,6 +63,7 @@ pub fn serve_metrics(addr: SocketAddr, storage: Storage, stop: CancellationToken
         .and_then(|b| b.install())
         .map_err(|e| format!("cannot serve metrics on {addr}: {e}"))?;
     describe();
+    EXPORTING.store(true, Ordering::Relaxed);
     tracing::info!(%addr, "serving Prometheus metrics");
     tokio::spawn(sample(storage, stop));
     Ok(())

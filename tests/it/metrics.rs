@@ -95,8 +95,10 @@ async fn metrics_count_ingest_deliveries_and_calls_with_bounded_labels() {
         !page.samples.iter().any(|s| s.labels.get("method").is_some_and(|m| m.contains("NoSuchMethod"))),
         "a method the server does not serve is not a label value"
     );
-    assert!(number(&page, "webhookd_db_pool_connections", &[("state", "idle")]) >= 0.0);
+    let pool = |state| number(&page, "webhookd_db_pool_connections", &[("state", state)]);
+    assert!(find(&page, "webhookd_db_pool_connections", &[("state", "idle")]).is_some());
     assert!(find(&page, "webhookd_db_pool_connections", &[("state", "in_use")]).is_some());
+    assert!(pool("idle") + pool("in_use") >= 1.0, "the pool holds at least the connection that sampled it");
     assert!(find(&page, "webhookd_queue_oldest_due_age_seconds", &[]).is_some());
     // No label names a webhook or a tenant.
     for s in &page.samples {

@@ -347,14 +347,7 @@ impl Client {
         self.retrying(|left| {
             let mut admin = self.admin();
             let request = timed(request.clone(), left);
-            async move {
-                let mut stream = admin.list_event_history(request).await?.into_inner();
-                let mut all = Vec::new();
-                while let Some(record) = stream.message().await? {
-                    all.push(record);
-                }
-                Ok(all)
-            }
+            async move { read_all(admin.list_event_history(request).await?.into_inner()).await }
         })
         .await
     }
@@ -364,14 +357,7 @@ impl Client {
         self.retrying(|left| {
             let mut admin = self.admin();
             let request = timed(request.clone(), left);
-            async move {
-                let mut stream = admin.list_audit_events(request).await?.into_inner();
-                let mut all = Vec::new();
-                while let Some(event) = stream.message().await? {
-                    all.push(event);
-                }
-                Ok(all)
-            }
+            async move { read_all(admin.list_audit_events(request).await?.into_inner()).await }
         })
         .await
     }
@@ -436,6 +422,15 @@ impl Client {
     pub fn watch_deliveries(&self, request: pb::WatchDeliveriesRequest) -> Watch {
         Watch::new(self.clone(), request)
     }
+}
+
+/// Every message of a server stream, or its error.
+async fn read_all<T>(mut stream: tonic::Streaming<T>) -> Result<Vec<T>, Status> {
+    let mut all = Vec::new();
+    while let Some(item) = stream.message().await? {
+        all.push(item);
+    }
+    Ok(all)
 }
 
 /// `message` with `timeout` as its deadline.
