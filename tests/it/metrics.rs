@@ -64,15 +64,19 @@ async fn metrics_count_ingest_deliveries_and_calls_with_bounded_labels() {
 
     // Deliveries are counted when their attempt ends: scrape until all five are.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let page = loop {
+    loop {
         let page = scrape(metrics_addr).await;
         let done = number(&page, "webhookd_deliveries_completed_total", &[("outcome", "success")]);
         if done >= 5.0 && find(&page, "webhookd_queue_depth", &[]).is_some() {
-            break page;
+            break;
         }
         assert!(tokio::time::Instant::now() < deadline, "deliveries completed: {done}");
         tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    }
+    // A page renders its series one after another while deliveries are counted, so the one
+    // that showed the last completion may show an earlier count of another series: read the
+    // figures from a page rendered after every count was made.
+    let page = scrape(metrics_addr).await;
     assert_eq!(rx.count(), 5);
     assert_eq!(number(&page, "webhookd_events_ingested_total", &[("rpc", "PublishEvent")]), 3.0);
     assert_eq!(number(&page, "webhookd_events_ingested_total", &[("rpc", "PublishEvents")]), 2.0);
