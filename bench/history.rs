@@ -159,6 +159,10 @@ pub fn claim_sql() -> String {
         .replace("$1", "256")
         .replace("$2", "60000")
         .replace("$3", "'00000000-0000-0000-0000-000000000000'::uuid")
+        .replace("$4", "'00000000-0000-0000-0000-000000000000'::uuid")
+        .replace("$5", "512")
+        .replace("$6", "64")
+        .replace("$7", "10")
 }
 
 /// Runs `prefix || sql` (an EXPLAIN) and returns the plan text.

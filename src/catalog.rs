@@ -13,7 +13,20 @@ pub const DEFAULT_EVENTS: &[(&str, &str)] = &[
     ("company_user_removed", "A user was removed from a company."),
     ("project_user_added", "A user was given access to a project."),
     ("project_user_removed", "A user's access to a project was removed."),
+    (
+        WEBHOOK_DISABLED,
+        "webhookd disabled a webhook in this scope: its target answered 410 Gone or kept failing (published by webhookd only).",
+    ),
 ];
+
+/// Operational event published by webhookd when it disables a webhook, in that webhook's
+/// scope; publishers may not send it.
+pub const WEBHOOK_DISABLED: &str = "webhook_disabled";
+
+/// Whether `name` is an event only webhookd itself publishes.
+pub fn is_operational(name: &str) -> bool {
+    name == WEBHOOK_DISABLED
+}
 
 /// Name of the ping event sent by `TestWebhook`; not subscribable.
 pub const TEST_EVENT: &str = "webhook_test";

@@ -215,6 +215,23 @@ pub struct Config {
     /// Deliveries sent at once by this process.
     #[arg(long, env = "WEBHOOKD_DELIVERY_CONCURRENCY", default_value_t = 256)]
     pub delivery_concurrency: usize,
+    /// Deliveries in flight to one webhook at once, over all replicas, unless the webhook sets
+    /// its own `max_in_flight`: one slow endpoint cannot take every slot of the engine.
+    #[arg(long, env = "WEBHOOKD_WEBHOOK_CONCURRENCY", default_value_t = 64,
+          value_parser = clap::value_parser!(i32).range(1..=1000))]
+    pub webhook_concurrency: i32,
+    /// Failed attempts in a row after which a webhook's circuit breaker opens: its deliveries
+    /// are held, then sent one at a time as probes until one succeeds.
+    #[arg(long, env = "WEBHOOKD_BREAKER_THRESHOLD", default_value_t = 10,
+          value_parser = clap::value_parser!(i32).range(1..))]
+    pub breaker_threshold: i32,
+    /// How long an open circuit breaker holds a webhook's deliveries before the next probe.
+    #[arg(long, env = "WEBHOOKD_BREAKER_COOLDOWN", default_value = "30s", value_parser = parse_duration)]
+    pub breaker_cooldown: Duration,
+    /// A webhook whose deliveries have failed with no success for this long is DISABLED
+    /// (at once when its target answers 410 Gone).
+    #[arg(long, env = "WEBHOOKD_DISABLE_AFTER", default_value = "5days", value_parser = parse_duration)]
+    pub disable_after: Duration,
     /// How long a claimed delivery stays reserved to this process; after that another replica may send it.
     #[arg(long, env = "WEBHOOKD_LEASE", default_value = "60s", value_parser = parse_duration)]
     pub lease: Duration,

@@ -45,6 +45,7 @@ use crate::delivery::{Engine, EngineSettings};
 use crate::pb::event_ingest_server::EventIngestServer;
 use crate::pb::token_admin_server::TokenAdminServer;
 use crate::pb::webhook_admin_server::WebhookAdminServer;
+use crate::storage::deliveries::Control;
 use crate::storage::{Database, StorageError};
 
 /// Why the server stopped with an error.
@@ -261,6 +262,12 @@ fn engine_settings(config: &Config, allow: Arc<AllowList>) -> EngineSettings {
         shutdown_grace: config.shutdown_grace,
         policy: config.retry_policy(),
         http: HttpSettings { connect_timeout: config.connect_timeout, request_timeout: config.request_timeout, allow },
+        control: Control {
+            webhook_concurrency: config.webhook_concurrency,
+            breaker_threshold: config.breaker_threshold,
+            breaker_cooldown: config.breaker_cooldown,
+            disable_after: config.disable_after,
+        },
     }
 }
 

@@ -46,6 +46,31 @@ pub enum DeliveryStatus {
     Error = 3,
 }
 
+/// Whether a webhook's deliveries are sent; stored as its proto number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(i16)]
+pub enum WebhookState {
+    /// Events fan out to it and its deliveries are sent.
+    Active = 1,
+    /// Set by an admin: deliveries accumulate and are sent when it is made active again.
+    Paused = 2,
+    /// Set by webhookd (410 Gone, or failing too long): no new fan-out, pending ones held.
+    Disabled = 3,
+}
+
+impl TryFrom<i16> for WebhookState {
+    type Error = UnknownStatus;
+
+    fn try_from(v: i16) -> Result<Self, UnknownStatus> {
+        match v {
+            1 => Ok(Self::Active),
+            2 => Ok(Self::Paused),
+            3 => Ok(Self::Disabled),
+            other => Err(UnknownStatus(other)),
+        }
+    }
+}
+
 /// One header of a request webhookd sent, as kept with the delivery (`jsonb`, an array of
 /// `{"name", "value"}` objects).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -106,9 +131,9 @@ mod base64_bytes {
     }
 }
 
-/// A stored number that names no delivery state.
+/// A stored number that names no delivery or webhook state.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown delivery status {0}")]
+#[error("unknown stored state {0}")]
 pub struct UnknownStatus(pub i16);
 
 impl TryFrom<i16> for DeliveryStatus {

@@ -29,6 +29,14 @@ pub const SEND_DURATION: &str = "webhookd_delivery_send_seconds";
 pub const QUEUE_DEPTH: &str = "webhookd_queue_depth";
 /// Age in seconds of the oldest delivery that is due and not being sent (sampled; 0 when none).
 pub const OLDEST_DUE_AGE: &str = "webhookd_queue_oldest_due_age_seconds";
+/// Webhooks by `state`: `active`, `paused` or `disabled` (sampled).
+pub const WEBHOOKS: &str = "webhookd_webhooks";
+/// Webhooks whose circuit breaker is open or probing (sampled).
+pub const BREAKERS_OPEN: &str = "webhookd_circuit_breakers_open";
+/// Circuit breakers opened (a webhook reaching --breaker-threshold failures in a row).
+pub const BREAKER_OPENS: &str = "webhookd_circuit_breaker_opens_total";
+/// Webhooks disabled by webhookd (410 Gone, or failing for --disable-after).
+pub const WEBHOOKS_DISABLED: &str = "webhookd_webhooks_disabled_total";
 /// Database pool connections, by `state`: `in_use` or `idle` (sampled).
 pub const DB_POOL: &str = "webhookd_db_pool_connections";
 /// gRPC calls answered, by `method` (`/package.Service/Method`; `unknown` for paths the
@@ -77,6 +85,10 @@ fn describe() {
     describe_histogram!(DUE_TO_SENT, Unit::Seconds, "From when an attempt was due to when it was sent.");
     describe_histogram!(SEND_DURATION, Unit::Seconds, "How long one attempt took.");
     describe_gauge!(QUEUE_DEPTH, "Pending deliveries (sampled).");
+    describe_gauge!(WEBHOOKS, "Webhooks by state: active, paused, disabled (sampled).");
+    describe_gauge!(BREAKERS_OPEN, "Webhooks whose circuit breaker is open or probing (sampled).");
+    describe_counter!(BREAKER_OPENS, "Circuit breakers opened.");
+    describe_counter!(WEBHOOKS_DISABLED, "Webhooks disabled by webhookd.");
     describe_gauge!(OLDEST_DUE_AGE, Unit::Seconds, "Age of the oldest due delivery not being sent (sampled).");
     describe_gauge!(DB_POOL, "Database pool connections by state (sampled).");
     describe_counter!(GRPC_REQUESTS, "gRPC calls answered, by method and code.");
@@ -94,10 +106,14 @@ async fn sample(storage: Storage, stop: CancellationToken) {
         metrics::gauge!(DB_POOL, "state" => "in_use").set((pool.size - pool.available) as f64);
         metrics::gauge!(DB_POOL, "state" => "idle").set(pool.available as f64);
         match storage.queue_sample().await {
-            Ok((depth, oldest_due)) => {
-                metrics::gauge!(QUEUE_DEPTH).set(depth as f64);
-                let age = oldest_due.and_then(|t| t.elapsed().ok()).unwrap_or_default();
+            Ok(q) => {
+                metrics::gauge!(QUEUE_DEPTH).set(q.depth as f64);
+                let age = q.oldest_due.and_then(|t| t.elapsed().ok()).unwrap_or_default();
                 metrics::gauge!(OLDEST_DUE_AGE).set(age.as_secs_f64());
+                for (state, n) in ["active", "paused", "disabled"].into_iter().zip(q.by_state) {
+                    metrics::gauge!(WEBHOOKS, "state" => state).set(n as f64);
+                }
+                metrics::gauge!(BREAKERS_OPEN).set(q.breaker_open as f64);
             }
             Err(e) => tracing::debug!(error = %crate::error::chain(&e), "sampling the queue failed"),
         }

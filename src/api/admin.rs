@@ -13,7 +13,7 @@ use crate::catalog::Catalog;
 use crate::catalog::TEST_EVENT;
 use crate::delivery::ssrf::AllowList;
 use crate::error::{echo, ApiError};
-use crate::model::{redact_proxy, DeliveryStatus, Scope};
+use crate::model::{redact_proxy, DeliveryStatus, Scope, WebhookState};
 use crate::pb;
 use crate::secret::Secret;
 use crate::storage::audit::Audit;
@@ -149,6 +149,9 @@ impl AdminService {
                 .map(|c| validate::ca_certificate("ca_certificate", c))
                 .transpose()?,
             proxy_url: non_empty(&r.proxy_url).map(|p| validate::proxy_url("proxy_url", p)).transpose()?,
+            max_in_flight: validate::max_in_flight("max_in_flight", r.max_in_flight)?,
+            rate_limit: validate::rate_limit("rate_limit_per_second", r.rate_limit_per_second)?,
+            state: validate::settable_state("state", r.state)?.unwrap_or(WebhookState::Active),
             scope,
         };
         who.check_scope(&new.scope)?;
@@ -162,6 +165,11 @@ impl AdminService {
             (None, Some(p)) => audit.with("proxy_url", redact_proxy(p)),
             (None, None) => audit,
         };
+        let audit =
+            if new.max_in_flight > 0 { audit.with("max_in_flight", new.max_in_flight.to_string()) } else { audit };
+        let audit =
+            if new.rate_limit > 0 { audit.with("rate_limit_per_second", new.rate_limit.to_string()) } else { audit };
+        let audit = if new.state == WebhookState::Paused { audit.with("state", "PAUSED") } else { audit };
         let row = self.storage.create_webhook(&new, &self.quota, &audit).await?;
         tracing::info!(webhook_id = %row.id, scope = %row.scope, "webhook created");
         Ok(convert::webhook(row))
@@ -180,6 +188,9 @@ impl AdminService {
                 ("events", !r.events.is_empty()),
                 ("ca_certificate", !r.ca_certificate.is_empty()),
                 ("proxy_url", !r.proxy_url.is_empty()),
+                ("state", r.state != 0),
+                ("max_in_flight", r.max_in_flight != 0),
+                ("rate_limit_per_second", r.rate_limit_per_second != 0),
             ]
             .into_iter()
             .filter(|(_, set)| *set)
@@ -210,13 +221,33 @@ impl AdminService {
                     patch.proxy_url =
                         Some(non_empty(&r.proxy_url).map(|p| validate::proxy_url("proxy_url", p)).transpose()?)
                 }
+                "state" => {
+                    let state = validate::settable_state("state", r.state)?
+                        .ok_or_else(|| ApiError::invalid("state", "is required: ACTIVE or PAUSED"))?;
+                    let by = match who.actor().token_id {
+                        Some(id) => format!("token {id}"),
+                        None => "the command line".to_string(),
+                    };
+                    let reason = match state {
+                        WebhookState::Paused => format!("paused by {by}"),
+                        _ => format!("made active by {by}"),
+                    };
+                    patch.state = Some((state, reason));
+                }
+                "max_in_flight" => {
+                    patch.max_in_flight = Some(validate::max_in_flight("max_in_flight", r.max_in_flight)?)
+                }
+                "rate_limit_per_second" => {
+                    patch.rate_limit = Some(validate::rate_limit("rate_limit_per_second", r.rate_limit_per_second)?)
+                }
                 other => {
                     return Err(ApiError::invalid(
                         "update_mask",
                         format!(
-                        "unknown or immutable path {} (allowed: target_url, secret, events, ca_certificate, proxy_url)",
-                        echo(other)
-                    ),
+                            "unknown or immutable path {} (allowed: target_url, secret, events, ca_certificate, \
+                             proxy_url, state, max_in_flight, rate_limit_per_second)",
+                            echo(other)
+                        ),
                     ))
                 }
             }
@@ -244,11 +275,18 @@ impl AdminService {
         let scope = validate::scope("scope", r.scope.as_ref())?;
         let mut events = validate::event_filter("events", &r.events, &self.catalog)?;
         events.sort();
+        let mut states = validate::state_filter("states", &r.states)?;
+        states.sort_by_key(|s| *s as i16);
+        let state_names: Vec<String> = states.iter().map(|s| (*s as i16).to_string()).collect();
         who.check_scope(&scope)?;
         let limit = page::size("page_size", r.page_size)?;
         let descendants = if r.include_descendants { "1" } else { "0" };
         let query = page::fingerprint(
-            [&scope.company_id, &scope.project_id, descendants].into_iter().chain(events.iter().map(String::as_str)),
+            [&scope.company_id, &scope.project_id, descendants]
+                .into_iter()
+                .chain(events.iter().map(String::as_str))
+                .chain(["states"])
+                .chain(state_names.iter().map(String::as_str)),
         );
         let after = page::decode(&r.page_token, &query)?;
         let mut rows = self
@@ -257,6 +295,7 @@ impl AdminService {
                 scope,
                 include_descendants: r.include_descendants,
                 events,
+                states,
                 after,
                 limit: limit + 1,
             })
@@ -310,6 +349,15 @@ fn update_audit(actor: crate::storage::audit::Actor, patch: &WebhookPatch) -> Au
     }
     if let Some(p) = &patch.proxy_url {
         audit = audit.with("proxy_url", p.as_deref().map(redact_proxy).unwrap_or_default());
+    }
+    if let Some((state, _)) = &patch.state {
+        audit = audit.with("state", if *state == WebhookState::Paused { "PAUSED" } else { "ACTIVE" });
+    }
+    if let Some(n) = patch.max_in_flight {
+        audit = audit.with("max_in_flight", n.to_string());
+    }
+    if let Some(n) = patch.rate_limit {
+        audit = audit.with("rate_limit_per_second", n.to_string());
     }
     audit
 }

@@ -1,6 +1,6 @@
 //! Conversions between storage rows and proto messages.
 
-use crate::model::{redact_proxy, DeliveryStatus, Scope};
+use crate::model::{redact_proxy, DeliveryStatus, Scope, WebhookState};
 use crate::pb;
 use crate::storage::audit::AuditRow;
 use crate::storage::deliveries::DeliveryRow;
@@ -40,6 +40,20 @@ pub fn webhook(w: WebhookRow) -> pb::Webhook {
         create_time: Some(w.create_time.into()),
         update_time: Some(w.update_time.into()),
         secret_rotation_end_time: w.secret_rotation_end_time.map(Into::into),
+        state: match w.state {
+            WebhookState::Active => pb::WebhookState::Active,
+            WebhookState::Paused => pb::WebhookState::Paused,
+            WebhookState::Disabled => pb::WebhookState::Disabled,
+        } as i32,
+        state_reason: w.state_reason,
+        state_change_time: w.state_time.map(Into::into),
+        max_in_flight: w.max_in_flight.max(0) as u32,
+        rate_limit_per_second: w.rate_limit.max(0) as u32,
+        health: Some(pb::DeliveryHealth {
+            consecutive_failures: w.failure_streak,
+            failing_since: w.failing_since.map(Into::into),
+            circuit_open_until: w.breaker_until.map(Into::into),
+        }),
     }
 }
 

@@ -56,6 +56,9 @@ impl IngestService {
         if !self.catalog.contains(&r.event_name) {
             return Err(ApiError::invalid("event_name", format!("unknown event {}", echo(&r.event_name))));
         }
+        if crate::catalog::is_operational(&r.event_name) {
+            return Err(ApiError::invalid("event_name", format!("{} is published by webhookd itself", r.event_name)));
+        }
         let scope = validate::scope("scope", r.scope.as_ref())?;
         if r.payload.len() > self.max_payload_bytes {
             return Err(ApiError::TooLarge {

@@ -237,6 +237,59 @@ pub fn id(field: &str, raw: &str) -> Result<uuid::Uuid, ApiError> {
     uuid::Uuid::parse_str(raw).map_err(|_| ApiError::invalid(field, "not a valid id (expected a UUID)"))
 }
 
+/// Most deliveries in flight to one webhook a webhook may ask for.
+pub const MAX_IN_FLIGHT: u32 = 1000;
+/// Highest per-webhook rate limit, per second.
+pub const MAX_RATE_LIMIT: u32 = 10_000;
+
+/// A per-webhook in-flight limit: 0 (the server's default) or 1 to `MAX_IN_FLIGHT`.
+pub fn max_in_flight(field: &str, v: u32) -> Result<i32, ApiError> {
+    if v > MAX_IN_FLIGHT {
+        return Err(ApiError::invalid(field, format!("must be at most {MAX_IN_FLIGHT} (0 for the server's default)")));
+    }
+    Ok(v as i32)
+}
+
+/// A per-webhook rate limit: 0 (none) or 1 to `MAX_RATE_LIMIT` per second.
+pub fn rate_limit(field: &str, v: u32) -> Result<i32, ApiError> {
+    if v > MAX_RATE_LIMIT {
+        return Err(ApiError::invalid(field, format!("must be at most {MAX_RATE_LIMIT} per second (0 for no limit)")));
+    }
+    Ok(v as i32)
+}
+
+/// A state an admin may set: ACTIVE or PAUSED (`unspecified` allowed means "not asked").
+pub fn settable_state(field: &str, raw: i32) -> Result<Option<crate::model::WebhookState>, ApiError> {
+    use crate::model::WebhookState;
+    match pb::WebhookState::try_from(raw) {
+        Ok(pb::WebhookState::Unspecified) => Ok(None),
+        Ok(pb::WebhookState::Active) => Ok(Some(WebhookState::Active)),
+        Ok(pb::WebhookState::Paused) => Ok(Some(WebhookState::Paused)),
+        Ok(pb::WebhookState::Disabled) => {
+            Err(ApiError::invalid(field, "DISABLED is set by webhookd only; PAUSED stops deliveries"))
+        }
+        Err(_) => Err(ApiError::invalid(field, format!("unknown state {raw}"))),
+    }
+}
+
+/// States to filter by: each ACTIVE, PAUSED or DISABLED; duplicates removed.
+pub fn state_filter(field: &str, raw: &[i32]) -> Result<Vec<crate::model::WebhookState>, ApiError> {
+    use crate::model::WebhookState;
+    let mut states = Vec::new();
+    for &r in raw {
+        let s = match pb::WebhookState::try_from(r) {
+            Ok(pb::WebhookState::Active) => WebhookState::Active,
+            Ok(pb::WebhookState::Paused) => WebhookState::Paused,
+            Ok(pb::WebhookState::Disabled) => WebhookState::Disabled,
+            _ => return Err(ApiError::invalid(field, format!("unknown state {r}"))),
+        };
+        if !states.contains(&s) {
+            states.push(s);
+        }
+    }
+    Ok(states)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

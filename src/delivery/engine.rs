@@ -19,7 +19,7 @@ use super::http::{Clients, HttpSettings, SendError};
 use super::policy::{classify_status, RetryPolicy, Verdict};
 use super::signing;
 use crate::model::{Attempt, DeliveryStatus, RequestHeader};
-use crate::storage::deliveries::{Claimed, Next, Outcome};
+use crate::storage::deliveries::{Claimed, Control, Next, Outcome};
 use crate::storage::notify;
 use crate::storage::notify::DUE_CHANNEL;
 use crate::storage::Storage;
@@ -46,7 +46,13 @@ pub struct EngineSettings {
     pub policy: RetryPolicy,
     /// Timeouts and the SSRF guard of every attempt.
     pub http: HttpSettings,
+    /// Per-webhook limits, circuit breaker and auto-disable.
+    pub control: Control,
 }
+
+/// Shortest sleep when the queue says work is due but a claim found none (rows another
+/// replica is claiming at that instant), so the loop never spins.
+const RECHECK: Duration = Duration::from_millis(20);
 
 /// Claims this process holds and has not recorded yet: id → claim token.
 type InFlight = Arc<Mutex<HashMap<Uuid, Uuid>>>;
@@ -75,7 +81,16 @@ impl Engine {
         }));
         let in_flight: InFlight = Arc::default();
         let (results_tx, results_rx) = mpsc::channel::<Outcome>(RECORD_BATCH * 4);
-        let recorder = tokio::spawn(record_loop(self.storage.clone(), results_rx, in_flight.clone()));
+        let recorded = Arc::new(Notify::new());
+        let recorder = tokio::spawn(record_loop(
+            self.storage.clone(),
+            self.settings.control,
+            results_rx,
+            in_flight.clone(),
+            recorded.clone(),
+        ));
+        // Claims visit webhooks round-robin: each starts after the last webhook served.
+        let mut after = Uuid::nil();
         let permits = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
         let mut sends = JoinSet::new();
         let policy = Arc::new(self.settings.policy.clone());
@@ -105,7 +120,14 @@ impl Engine {
                 continue;
             }
             let token = Uuid::now_v7();
-            let batch = match self.storage.claim_due(free.min(CLAIM_BATCH) as i64, self.settings.lease, token).await {
+            let claim = self.storage.claim_due(
+                free.min(CLAIM_BATCH) as i64,
+                self.settings.lease,
+                token,
+                after,
+                &self.settings.control,
+            );
+            let batch = match claim.await {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(error = %crate::error::chain(&e), "claiming deliveries failed");
@@ -116,6 +138,10 @@ impl Engine {
                 }
             };
             let full = batch.len() == free.min(CLAIM_BATCH);
+            let claimed_any = !batch.is_empty();
+            if let Some(last) = batch.iter().filter(|c| c.visit > 0).max_by_key(|c| c.visit) {
+                after = last.webhook_id;
+            }
             {
                 let mut held = in_flight.lock().expect("in-flight map");
                 held.extend(batch.iter().map(|c| (c.id, c.claim_token)));
@@ -134,10 +160,15 @@ impl Engine {
             if full {
                 continue;
             }
-            let wait = self.until_next_due().await;
+            let (wait, blocked) = self.until_next_due().await;
+            let wait = if claimed_any { wait } else { wait.max(RECHECK) };
+            if wait.is_zero() {
+                continue;
+            }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = self.wake.notified() => {}
+                _ = recorded.notified(), if blocked => {}
                 _ = tokio::time::sleep(wait) => {}
             }
         }
@@ -169,12 +200,17 @@ impl Engine {
         listener.abort();
     }
 
-    /// How long to sleep when no work is due now: until the next retry, at most the poll interval.
-    async fn until_next_due(&self) -> Duration {
+    /// How long to sleep after a claim that did not fill the batch: until work is next due
+    /// (zero when it is due now), at most the poll interval; and whether a webhook with due
+    /// work waits only for a slot, which a recorded outcome frees.
+    async fn until_next_due(&self) -> (Duration, bool) {
         let poll = self.settings.poll_interval;
-        match self.storage.next_due().await {
-            Ok(Some(at)) => at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO).min(poll),
-            _ => poll,
+        match self.storage.next_due(&self.settings.control).await {
+            Ok(next) => {
+                let wait = next.at.map(|at| at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO));
+                (wait.unwrap_or(poll).min(poll), next.blocked)
+            }
+            Err(_) => (poll, false),
         }
     }
 }
@@ -197,13 +233,30 @@ fn record_metrics(verdict: Verdict, next: Next, due: SystemTime, sent: SystemTim
 }
 
 /// Records outcomes in batches; retries a failed batch so no outcome is dropped while running.
-async fn record_loop(storage: Storage, mut rx: mpsc::Receiver<Outcome>, in_flight: InFlight) {
+/// Signals `recorded` after each batch: the slots it frees may be claimed.
+async fn record_loop(
+    storage: Storage,
+    control: Control,
+    mut rx: mpsc::Receiver<Outcome>,
+    in_flight: InFlight,
+    recorded: Arc<Notify>,
+) {
     let mut batch = Vec::with_capacity(RECORD_BATCH);
     while rx.recv_many(&mut batch, RECORD_BATCH).await > 0 {
         let mut delay = Duration::from_millis(50);
         loop {
-            match storage.record(&batch).await {
-                Ok(_) => break,
+            match storage.record(&batch, &control).await {
+                Ok(r) => {
+                    for id in &r.breakers_opened {
+                        tracing::warn!(webhook_id = %id, "circuit breaker opened: deliveries held, probing one at a time");
+                    }
+                    metrics::counter!(crate::telemetry::BREAKER_OPENS).increment(r.breakers_opened.len() as u64);
+                    for d in &r.disabled {
+                        tracing::warn!(webhook_id = %d.webhook_id, reason = %d.reason, "webhook disabled");
+                    }
+                    metrics::counter!(crate::telemetry::WEBHOOKS_DISABLED).increment(r.disabled.len() as u64);
+                    break;
+                }
                 Err(e) => {
                     tracing::warn!(error = %crate::error::chain(&e), outcomes = batch.len(), "recording outcomes failed; retrying");
                     if rx.is_closed() && delay > Duration::from_secs(2) {
@@ -222,6 +275,7 @@ async fn record_loop(storage: Storage, mut rx: mpsc::Receiver<Outcome>, in_fligh
         }
         drop(held);
         batch.clear();
+        recorded.notify_one();
     }
 }
 

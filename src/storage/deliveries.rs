@@ -7,8 +7,10 @@ use tokio_postgres::types::Json;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
+use super::events::NewEvent;
 use super::notify::DELIVERY_CHANNEL;
 use super::{sealing, Storage, StorageError};
+use crate::catalog::WEBHOOK_DISABLED;
 use crate::model::{Attempt, DeliveryStatus, RequestHeader, Scope};
 use crate::secret::Secret;
 
@@ -83,6 +85,85 @@ impl Watched {
 /// Completed deliveries kept per webhook.
 pub const HISTORY_LIMIT: i64 = 200;
 
+/// Most webhooks one claim visits; the next claim goes on after the last one served.
+const CLAIM_SCAN: i64 = 512;
+/// Most webhooks with pending work looked at to tell when work is next due.
+const NEXT_DUE_SCAN: i64 = 10_000;
+
+/// The per-webhook delivery rules the engine claims and records by (from `serve` flags).
+#[derive(Debug, Clone, Copy)]
+pub struct Control {
+    /// Deliveries in flight to one webhook at once, over all replicas, unless it sets its own.
+    pub webhook_concurrency: i32,
+    /// Failed attempts in a row that open a webhook's circuit breaker.
+    pub breaker_threshold: i32,
+    /// How long an open breaker holds a webhook's deliveries before the next probe.
+    pub breaker_cooldown: Duration,
+    /// How long a webhook may fail with no success before it is DISABLED.
+    pub disable_after: Duration,
+}
+
+impl Default for Control {
+    fn default() -> Self {
+        Self {
+            webhook_concurrency: 64,
+            breaker_threshold: 10,
+            breaker_cooldown: Duration::from_secs(30),
+            disable_after: Duration::from_secs(5 * 24 * 3600),
+        }
+    }
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_millis() as f64
+}
+
+/// When the engine has work next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextDue {
+    /// The earliest time something may be claimed, if anything is pending.
+    pub at: Option<SystemTime>,
+    /// A webhook has due work but no free slot: a recorded outcome may free one.
+    pub blocked: bool,
+}
+
+/// A sample of the queue and the webhooks' states, for metrics.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueueSample {
+    /// Pending deliveries.
+    pub depth: i64,
+    /// Due time of the oldest due delivery of an ACTIVE webhook that nobody is sending.
+    pub oldest_due: Option<SystemTime>,
+    /// Webhooks ACTIVE, PAUSED and DISABLED.
+    pub by_state: [i64; 3],
+    /// Webhooks whose circuit breaker is open (or probing).
+    pub breaker_open: i64,
+}
+
+/// A webhook webhookd switched off while recording outcomes.
+#[derive(Debug, Clone)]
+pub struct Disabled {
+    /// The webhook.
+    pub webhook_id: Uuid,
+    /// Where it is installed.
+    pub scope: Scope,
+    /// Its target URL.
+    pub target_url: String,
+    /// Why (e.g. "the target answered 410 Gone").
+    pub reason: String,
+}
+
+/// What recording a batch of outcomes changed.
+#[derive(Debug, Clone, Default)]
+pub struct Recorded {
+    /// The deliveries' new states, for watchers.
+    pub changes: Vec<Watched>,
+    /// Webhooks whose circuit breaker opened.
+    pub breakers_opened: Vec<Uuid>,
+    /// Webhooks disabled, each announced by a `webhook_disabled` event in the same transaction.
+    pub disabled: Vec<Disabled>,
+}
+
 /// A delivery claimed for one attempt, with everything needed to send it.
 #[derive(Debug, Clone)]
 pub struct Claimed {
@@ -110,6 +191,9 @@ pub struct Claimed {
     pub body: Vec<u8>,
     /// The claim this attempt holds.
     pub claim_token: Uuid,
+    /// Place of the webhook in the claim's visit (0 for a test ping): the engine's next claim
+    /// starts after the webhook of the highest.
+    pub visit: i64,
     /// Why the webhook's secret or proxy URL could not be opened (a key this server lacks):
     /// the attempt is not sent, and fails as retryable.
     pub sealed_error: Option<String>,
@@ -146,16 +230,36 @@ const NOTIFY_PAYLOAD: usize = 7900;
 const NOTIFY_ERROR_CHARS: usize = 300;
 
 impl Storage {
-    /// Claims up to `limit` due deliveries for `lease`.
-    pub async fn claim_due(&self, limit: i64, lease: Duration, token: Uuid) -> Result<Vec<Claimed>, StorageError> {
+    /// Claims up to `limit` due deliveries for `lease`, fairly between webhooks (see
+    /// `claim.sql`), visiting webhooks from just after `after`.
+    pub async fn claim_due(
+        &self,
+        limit: i64,
+        lease: Duration,
+        token: Uuid,
+        after: Uuid,
+        control: &Control,
+    ) -> Result<Vec<Claimed>, StorageError> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
         // A claim lost in a crash leaves the delivery due, to be sent (again): at least once
         // holds without waiting for this commit to reach the disk.
         tx.batch_execute("SET LOCAL synchronous_commit = off").await?;
         let stmt = tx.prepare_cached(include_str!("sql/claim.sql")).await?;
-        let lease_ms = lease.as_millis() as f64;
-        let rows = tx.query(&stmt, &[&limit, &lease_ms, &token]).await?;
+        let rows = tx
+            .query(
+                &stmt,
+                &[
+                    &limit,
+                    &millis(lease),
+                    &token,
+                    &after,
+                    &CLAIM_SCAN,
+                    &control.webhook_concurrency,
+                    &control.breaker_threshold,
+                ],
+            )
+            .await?;
         tx.commit().await?;
         Ok(rows
             .iter()
@@ -179,32 +283,39 @@ impl Storage {
                     proxy_url,
                     body: r.get("body"),
                     claim_token: token,
+                    visit: r.get::<_, i32>("ord").into(),
                     sealed_error,
                 }
             })
             .collect())
     }
 
-    /// Pending deliveries, and when the oldest unclaimed due one was due.
-    pub async fn queue_sample(&self) -> Result<(i64, Option<SystemTime>), StorageError> {
+    /// The queue's depth and oldest due work, and the webhooks by state.
+    pub async fn queue_sample(&self) -> Result<QueueSample, StorageError> {
         let c = self.conn().await?;
         let stmt = c.prepare_cached(include_str!("sql/queue_sample.sql")).await?;
         let r = c.query_one(&stmt, &[]).await?;
-        Ok((r.get(0), r.get(1)))
+        Ok(QueueSample {
+            depth: r.get("depth"),
+            oldest_due: r.get("oldest_due"),
+            by_state: [r.get("active"), r.get("paused"), r.get("disabled")],
+            breaker_open: r.get("breaker_open"),
+        })
     }
 
-    /// When work is next due: the earliest unclaimed pending delivery or the earliest claim
-    /// to expire, if any.
-    pub async fn next_due(&self) -> Result<Option<SystemTime>, StorageError> {
+    /// When the engine has work next (see `next_due.sql`).
+    pub async fn next_due(&self, control: &Control) -> Result<NextDue, StorageError> {
         let c = self.conn().await?;
         let stmt = c.prepare_cached(include_str!("sql/next_due.sql")).await?;
-        Ok(c.query_one(&stmt, &[]).await?.get(0))
+        let r = c.query_one(&stmt, &[&control.webhook_concurrency, &control.breaker_threshold, &NEXT_DUE_SCAN]).await?;
+        Ok(NextDue { at: r.get("at"), blocked: r.get("blocked") })
     }
 
     /// Records outcomes in one transaction of three statements, whatever their number: the
-    /// deliveries' new state with their attempts and webhooks' last event, the history cap,
-    /// and the notifications for watchers. Outcomes whose claim was lost are skipped.
-    pub async fn record(&self, outcomes: &[Outcome]) -> Result<Vec<Watched>, StorageError> {
+    /// deliveries' new state with their attempts and the webhooks' last event and health,
+    /// the history cap, and the notifications for watchers; and, when a webhook was
+    /// disabled, its `webhook_disabled` event. Outcomes whose claim was lost are skipped.
+    pub async fn record(&self, outcomes: &[Outcome], control: &Control) -> Result<Recorded, StorageError> {
         let mut ids = Vec::with_capacity(outcomes.len());
         let mut tokens = Vec::with_capacity(outcomes.len());
         let mut statuses = Vec::with_capacity(outcomes.len());
@@ -254,6 +365,9 @@ impl Storage {
                     &bodies,
                     &next_times,
                     &entries,
+                    &control.breaker_threshold,
+                    &millis(control.breaker_cooldown),
+                    &millis(control.disable_after),
                 ],
             )
             .await?;
@@ -270,6 +384,26 @@ impl Storage {
                 })
             })
             .collect::<Result<Vec<Watched>, tokio_postgres::Error>>()?;
+        let mut breakers_opened = Vec::new();
+        let mut disabled: Vec<Disabled> = Vec::new();
+        for r in &rows {
+            let webhook_id: Uuid = r.get("webhook_id");
+            if r.get("breaker_opened") && !breakers_opened.contains(&webhook_id) {
+                breakers_opened.push(webhook_id);
+            }
+            if r.get("disabled") && !disabled.iter().any(|d| d.webhook_id == webhook_id) {
+                disabled.push(Disabled {
+                    webhook_id,
+                    scope: Scope::new(r.get::<_, String>("company_id"), r.get::<_, String>("project_id")),
+                    target_url: r.get("target_url"),
+                    reason: r.get("state_reason"),
+                });
+            }
+        }
+        if !disabled.is_empty() {
+            let events: Vec<NewEvent> = disabled.iter().map(disabled_event).collect();
+            Self::publish_in(&tx, &events).await?;
+        }
         let mut finished: Vec<Uuid> = recorded
             .iter()
             .filter(|w| w.delivery.status != DeliveryStatus::Pending)
@@ -287,7 +421,7 @@ impl Storage {
             tx.execute(&notify, &[&DELIVERY_CHANNEL, &payloads]).await?;
         }
         tx.commit().await?;
-        Ok(recorded)
+        Ok(Recorded { changes: recorded, breakers_opened, disabled })
     }
 
     /// Gives claimed deliveries back (due now, attempt not counted), e.g. on shutdown.
@@ -300,6 +434,26 @@ impl Storage {
         let c = self.conn().await?;
         let stmt = c.prepare_cached(include_str!("sql/release_claims.sql")).await?;
         Ok(c.execute(&stmt, &[&ids, &tokens]).await?)
+    }
+}
+
+/// The `webhook_disabled` event announcing `d`, in the disabled webhook's scope.
+fn disabled_event(d: &Disabled) -> NewEvent {
+    let now = SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
+    let payload = serde_json::json!({
+        "webhookId": d.webhook_id.to_string(),
+        "companyId": d.scope.company_id,
+        "projectId": d.scope.project_id,
+        "targetUrl": d.target_url,
+        "reason": d.reason,
+    })
+    .to_string();
+    NewEvent {
+        name: WEBHOOK_DISABLED.to_string(),
+        scope: d.scope.clone(),
+        timestamp_ms: now,
+        idempotency_key: None,
+        body: crate::body::delivery_body(WEBHOOK_DISABLED, now, &payload).expect("a JSON object"),
     }
 }
 

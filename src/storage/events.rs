@@ -50,6 +50,18 @@ impl Storage {
         if events.is_empty() {
             return Ok(Vec::new());
         }
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await?;
+        let published = Self::publish_in(&tx, events).await?;
+        tx.commit().await?;
+        Ok(published)
+    }
+
+    /// `publish` within the caller's transaction (the engines are notified when it commits).
+    pub(crate) async fn publish_in(
+        tx: &deadpool_postgres::Transaction<'_>,
+        events: &[NewEvent],
+    ) -> Result<Vec<Published>, StorageError> {
         let ids: Vec<Uuid> = events.iter().map(|_| Uuid::now_v7()).collect();
         let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
         let companies: Vec<&str> = events.iter().map(|e| e.scope.company_id.as_str()).collect();
@@ -58,8 +70,6 @@ impl Storage {
         let keys: Vec<Option<&str>> = events.iter().map(|e| e.idempotency_key.as_deref()).collect();
         let bodies: Vec<&[u8]> = events.iter().map(|e| e.body.as_slice()).collect();
 
-        let mut c = self.conn().await?;
-        let tx = c.transaction().await?;
         let insert = tx.prepare_cached(INSERT_EVENTS).await?;
         let inserted: std::collections::HashSet<Uuid> = tx
             .query(&insert, &[&ids, &names, &companies, &projects, &stamps, &keys, &bodies])
@@ -103,7 +113,6 @@ impl Storage {
         if counts.values().any(|&n| n > 0) {
             tx.execute("SELECT pg_notify($1, '')", &[&DUE_CHANNEL]).await?;
         }
-        tx.commit().await?;
 
         Ok((0..events.len())
             .map(|i| {

@@ -20,7 +20,7 @@ use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use tokio_postgres::NoTls;
 
 use crate::keyring::KeyRing;
-use crate::model::DeliveryStatus;
+use crate::model::{DeliveryStatus, WebhookState};
 
 type SqlError = Box<dyn std::error::Error + Sync + Send>;
 
@@ -38,6 +38,29 @@ impl<'a> FromSql<'a> for DeliveryStatus {
 impl ToSql for DeliveryStatus {
     fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, SqlError> {
         i16::from(*self).to_sql(ty, out)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <i16 as ToSql>::accepts(ty)
+    }
+
+    to_sql_checked!();
+}
+
+/// A webhook's state is stored as its `int2` number; one that names no state fails to read.
+impl<'a> FromSql<'a> for WebhookState {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, SqlError> {
+        Ok(WebhookState::try_from(i16::from_sql(ty, raw)?)?)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <i16 as FromSql>::accepts(ty)
+    }
+}
+
+impl ToSql for WebhookState {
+    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, SqlError> {
+        (*self as i16).to_sql(ty, out)
     }
 
     fn accepts(ty: &Type) -> bool {

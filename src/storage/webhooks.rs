@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::audit::Audit;
 use super::{sealing, Storage, StorageError};
-use crate::model::{DeliveryStatus, Scope};
+use crate::model::{DeliveryStatus, Scope, WebhookState};
 use crate::secret::Secret;
 
 /// A webhook to insert.
@@ -25,6 +25,12 @@ pub struct NewWebhook {
     pub ca_certificate: Option<String>,
     /// HTTP(S) proxy deliveries go through, possibly with credentials.
     pub proxy_url: Option<String>,
+    /// Deliveries in flight at once, at most (0: the server's default).
+    pub max_in_flight: i32,
+    /// Deliveries per second, at most (0: no limit).
+    pub rate_limit: i32,
+    /// ACTIVE or PAUSED.
+    pub state: WebhookState,
 }
 
 /// Most webhooks a company (its projects' included) and one project may have.
@@ -65,6 +71,13 @@ pub struct WebhookPatch {
     pub ca_certificate: Option<Option<String>>,
     /// New proxy (`Some(None)` removes it).
     pub proxy_url: Option<Option<String>>,
+    /// New state, ACTIVE or PAUSED, with the reason shown (making it ACTIVE also clears the
+    /// failure streak and closes the circuit breaker).
+    pub state: Option<(WebhookState, String)>,
+    /// New in-flight limit (0: the server's default).
+    pub max_in_flight: Option<i32>,
+    /// New rate limit per second (0: none).
+    pub rate_limit: Option<i32>,
 }
 
 /// The latest completed delivery of a webhook.
@@ -103,6 +116,22 @@ pub struct WebhookRow {
     pub update_time: SystemTime,
     /// While a replaced secret still signs deliveries too: when it stops.
     pub secret_rotation_end_time: Option<SystemTime>,
+    /// Whether deliveries are sent.
+    pub state: WebhookState,
+    /// Why the state last changed; empty if it never did.
+    pub state_reason: String,
+    /// When the state last changed.
+    pub state_time: Option<SystemTime>,
+    /// Deliveries in flight at once, at most (0: the server's default).
+    pub max_in_flight: i32,
+    /// Deliveries per second, at most (0: no limit).
+    pub rate_limit: i32,
+    /// Failed attempts since the last success.
+    pub failure_streak: i32,
+    /// When the first of them was sent.
+    pub failing_since: Option<SystemTime>,
+    /// While the circuit breaker is open: when the next probe may go.
+    pub breaker_until: Option<SystemTime>,
 }
 
 /// Which webhooks to list.
@@ -114,6 +143,8 @@ pub struct WebhookFilter {
     pub include_descendants: bool,
     /// Keep webhooks subscribed to any of these; empty keeps all.
     pub events: Vec<String>,
+    /// Keep webhooks in any of these states; empty keeps all.
+    pub states: Vec<WebhookState>,
     /// Resume after this id.
     pub after: Option<Uuid>,
     /// At most this many.
@@ -141,6 +172,14 @@ fn row_to_webhook(r: &Row) -> Result<WebhookRow, tokio_postgres::Error> {
         create_time: r.get("create_time"),
         update_time: r.get("update_time"),
         secret_rotation_end_time: r.get("secret_rotation_end_time"),
+        state: r.try_get("state")?,
+        state_reason: r.get("state_reason"),
+        state_time: r.get("state_time"),
+        max_in_flight: r.get("max_in_flight"),
+        rate_limit: r.get("rate_limit"),
+        failure_streak: r.get("failure_streak"),
+        failing_since: r.get("failing_since"),
+        breaker_until: r.get("breaker_until"),
     })
 }
 
@@ -186,6 +225,9 @@ impl Storage {
                     &proxy.as_ref().map(|p| p.shown.as_str()),
                     &proxy.as_ref().map(|p| p.sealed.as_slice()),
                     &keys.current_id(),
+                    &w.max_in_flight,
+                    &w.rate_limit,
+                    &w.state,
                 ],
             )
             .await?;
@@ -235,6 +277,10 @@ impl Storage {
                     &proxy.as_ref().and_then(|p| p.as_ref().map(|p| p.shown.as_str())),
                     &(patch.secret_grace.as_millis().min(i64::MAX as u128) as i64),
                     &proxy.as_ref().and_then(|p| p.as_ref().map(|p| p.sealed.as_slice())),
+                    &patch.state.as_ref().map(|s| s.0),
+                    &patch.state.as_ref().map(|s| s.1.as_str()),
+                    &patch.max_in_flight,
+                    &patch.rate_limit,
                 ],
             )
             .await?;
@@ -269,7 +315,15 @@ impl Storage {
         let rows = c
             .query(
                 &stmt,
-                &[&f.scope.company_id, &f.scope.project_id, &f.include_descendants, &f.events, &f.after, &f.limit],
+                &[
+                    &f.scope.company_id,
+                    &f.scope.project_id,
+                    &f.include_descendants,
+                    &f.events,
+                    &f.after,
+                    &f.limit,
+                    &f.states.iter().map(|s| *s as i16).collect::<Vec<i16>>(),
+                ],
             )
             .await?;
         Ok(rows.iter().map(row_to_webhook).collect::<Result<_, _>>()?)

@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod auth;
 mod clients;
+mod control;
 mod delivery;
 mod edge;
 mod history;

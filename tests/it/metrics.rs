@@ -104,6 +104,12 @@ async fn metrics_count_ingest_deliveries_and_calls_with_bounded_labels() {
     assert!(find(&page, "webhookd_db_pool_connections", &[("state", "in_use")]).is_some());
     assert!(pool("idle") + pool("in_use") >= 1.0, "the pool holds at least the connection that sampled it");
     assert!(find(&page, "webhookd_queue_oldest_due_age_seconds", &[]).is_some());
+    for state in ["active", "paused", "disabled"] {
+        assert!(find(&page, "webhookd_webhooks", &[("state", state)]).is_some(), "webhooks {state}");
+    }
+    assert_eq!(number(&page, "webhookd_circuit_breakers_open", &[]), 0.0);
+    assert!(find(&page, "webhookd_circuit_breaker_opens_total", &[]).is_some());
+    assert_eq!(number(&page, "webhookd_circuit_breaker_opens_total", &[]), 0.0);
     // No label names a webhook or a tenant.
     for s in &page.samples {
         for (k, _) in s.labels.iter() {

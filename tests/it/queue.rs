@@ -140,6 +140,9 @@ async fn stored_webhook(
         events: vec![event.into()],
         ca_certificate: None,
         proxy_url: None,
+        max_in_flight: 0,
+        rate_limit: 0,
+        state: webhookd::model::WebhookState::Active,
     };
     let audit = webhookd::storage::audit::Audit::new(Default::default(), "webhook.create");
     storage.create_webhook(&hook, &webhookd::storage::webhooks::WebhookQuota::UNLIMITED, &audit).await.unwrap()

@@ -24,6 +24,7 @@ from webhookd_client import (
     WebhookdClient,
     WebhookdError,
     token_pb2,
+    webhook_pb2,
 )
 
 
@@ -267,3 +268,36 @@ def test_a_new_secret_with_a_grace_period_shows_its_rotation(server):
         with pytest.raises(InvalidArgumentError) as err:
             admin.update_webhook(hook.id, events=["tag_created"], secret_grace_period=datetime.timedelta(hours=1))
         assert [f for f, _ in err.value.field_violations] == ["secret_grace_period"]
+
+
+def test_limits_pause_and_the_state_filter(server):
+    with WebhookdClient(server["address"], server["admin"]) as admin:
+        hook = admin.create_webhook("https://example.com/limits", "12345678", ["tag_created"],
+                                    company_id="states-py", max_in_flight=5, rate_limit_per_second=20)
+        assert (hook.max_in_flight, hook.rate_limit_per_second) == (5, 20)
+        assert hook.state == webhook_pb2.WEBHOOK_STATE_ACTIVE
+        other = admin.create_webhook("https://example.com/other", "12345678", ["tag_created"],
+                                     company_id="states-py", state="paused")
+        assert other.state == webhook_pb2.WEBHOOK_STATE_PAUSED
+        paused = admin.update_webhook(hook.id, state="paused", rate_limit_per_second=0)
+        assert paused.state == webhook_pb2.WEBHOOK_STATE_PAUSED and paused.rate_limit_per_second == 0
+        assert paused.max_in_flight == 5
+        assert paused.state_reason.startswith("paused by token ")
+        assert {h.id for h in admin.list_webhooks(company_id="states-py", states=["paused"])} == {hook.id, other.id}
+        assert list(admin.list_webhooks(company_id="states-py", states=["active", "disabled"])) == []
+        with pytest.raises(InvalidArgumentError) as err:
+            admin.update_webhook(hook.id, state="disabled")
+        assert [f for f, _ in err.value.field_violations] == ["state"]
+        with pytest.raises(ValueError):
+            admin.update_webhook(hook.id, state="asleep")
+        assert admin.update_webhook(hook.id, state="active").state == webhook_pb2.WEBHOOK_STATE_ACTIVE
+
+    async def main():
+        async with AsyncWebhookdClient(server["address"], server["admin"]) as admin:
+            hook = await admin.create_webhook("https://example.com/aio", "12345678", ["tag_created"],
+                                              company_id="states-aio", state="paused", max_in_flight=2)
+            assert [h.id async for h in admin.list_webhooks(company_id="states-aio", states=["paused"])] == [hook.id]
+            resumed = await admin.update_webhook(hook.id, state="active", max_in_flight=0)
+            assert (resumed.state, resumed.max_in_flight) == (webhook_pb2.WEBHOOK_STATE_ACTIVE, 0)
+
+    asyncio.run(main())

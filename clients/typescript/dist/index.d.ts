@@ -3,7 +3,7 @@ import { ConnectError, type Client } from "@connectrpc/connect";
 import { WebhookAdmin, type AuditEvent, type EventType } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest, PublishEventRequestSchema, type PublishEventResponse } from "./gen/webhookd/v1/ingest_pb.js";
 import { TokenAdmin, type CreateTokenResponse, type Token } from "./gen/webhookd/v1/token_pb.js";
-import { DeliveryStatus, type DeliveryDetail, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
+import { DeliveryStatus, WebhookState, type DeliveryDetail, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
@@ -13,6 +13,8 @@ export { Code, ConnectError, fieldViolations, isRetryable, type FieldViolation }
 /** A publish request as plain fields. */
 export type PublishEventInit = MessageInitShape<typeof PublishEventRequestSchema>;
 /** Where a webhook is installed or an event happened; both empty means the instance. */
+/** A webhook state by name (or its enum value). */
+export type StateName = WebhookState | "active" | "paused" | "disabled";
 export interface ScopeIds {
     companyId?: string;
     projectId?: string;
@@ -95,17 +97,26 @@ export declare class WebhookdClient {
     constructor(address: string, token: string, options?: ClientOptions);
     /** Runs `attempt` within the deadline, retrying UNAVAILABLE when `retry`. */
     private call;
-    /** Installs a webhook. Not retried: a retry could create a second one. */
+    /**
+     * Installs a webhook. `maxInFlight` and `rateLimitPerSecond` limit its deliveries (0: the
+     * server's default, no rate limit); `state: "paused"` creates it paused. Not retried: a
+     * retry could create a second one.
+     */
     createWebhook(targetUrl: string, secret: string, events: string[], opts?: ScopeIds & {
         caCertificate?: string;
         proxyUrl?: string;
+        maxInFlight?: number;
+        rateLimitPerSecond?: number;
+        state?: StateName;
     } & CallOptions): Promise<Webhook>;
     /** One webhook, with its last event. */
     getWebhook(id: string, opts?: CallOptions): Promise<Webhook>;
     /**
      * Changes the fields given (the secret only when given); an empty `caCertificate` or
      * `proxyUrl` removes it. A new secret keeps the old one valid (a second `webhook-signature`
-     * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. Not retried.
+     * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. `state` is
+     * "active" or "paused" (making a paused or disabled webhook active sends what it holds).
+     * Not retried.
      */
     updateWebhook(id: string, change: {
         targetUrl?: string;
@@ -114,6 +125,9 @@ export declare class WebhookdClient {
         caCertificate?: string;
         proxyUrl?: string;
         secretGracePeriodMs?: number;
+        state?: StateName;
+        maxInFlight?: number;
+        rateLimitPerSecond?: number;
     }, opts?: CallOptions): Promise<Webhook>;
     /** Deletes a webhook and its history. Not retried. */
     deleteWebhook(id: string, opts?: CallOptions): Promise<void>;
@@ -121,6 +135,7 @@ export declare class WebhookdClient {
     listWebhooks(opts?: ScopeIds & {
         includeDescendants?: boolean;
         events?: string[];
+        states?: StateName[];
         pageSize?: number;
     } & CallOptions): AsyncGenerator<Webhook>;
     /**

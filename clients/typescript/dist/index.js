@@ -8,13 +8,25 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { HistoryOrder, WebhookAdmin } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest } from "./gen/webhookd/v1/ingest_pb.js";
 import { TokenAdmin, TokenRole } from "./gen/webhookd/v1/token_pb.js";
-import { DeliveryStatus } from "./gen/webhookd/v1/webhook_pb.js";
+import { DeliveryStatus, WebhookState, } from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
 export * from "./gen/webhookd/v1/token_pb.js";
 export { verifyMiaSignature, verifyStandardWebhook } from "./verify.js";
 export { Code, ConnectError, fieldViolations, isRetryable } from "./errors.js";
+function webhookState(s) {
+    switch (s) {
+        case "active":
+            return WebhookState.ACTIVE;
+        case "paused":
+            return WebhookState.PAUSED;
+        case "disabled":
+            return WebhookState.DISABLED;
+        default:
+            return s;
+    }
+}
 export const DEFAULT_RETRY = Object.freeze({ maxAttempts: 10, initialBackoffMs: 100, maxBackoffMs: 5000 });
 /** The wait after failed attempt `attempt` (1 for the first); `unit` in [0, 1) is the jitter. */
 export function backoffMs(policy, attempt, unit) {
@@ -126,7 +138,11 @@ export class WebhookdClient {
             await sleep(wait, opts.signal);
         }
     }
-    /** Installs a webhook. Not retried: a retry could create a second one. */
+    /**
+     * Installs a webhook. `maxInFlight` and `rateLimitPerSecond` limit its deliveries (0: the
+     * server's default, no rate limit); `state: "paused"` creates it paused. Not retried: a
+     * retry could create a second one.
+     */
     createWebhook(targetUrl, secret, events, opts = {}) {
         const req = {
             scope: { companyId: opts.companyId ?? "", projectId: opts.projectId ?? "" },
@@ -135,6 +151,9 @@ export class WebhookdClient {
             events,
             caCertificate: opts.caCertificate ?? "",
             proxyUrl: opts.proxyUrl ?? "",
+            maxInFlight: opts.maxInFlight ?? 0,
+            rateLimitPerSecond: opts.rateLimitPerSecond ?? 0,
+            state: opts.state === undefined ? WebhookState.UNSPECIFIED : webhookState(opts.state),
         };
         return this.call((o) => this.admin.createWebhook(req, o), opts, false);
     }
@@ -145,7 +164,9 @@ export class WebhookdClient {
     /**
      * Changes the fields given (the secret only when given); an empty `caCertificate` or
      * `proxyUrl` removes it. A new secret keeps the old one valid (a second `webhook-signature`
-     * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. Not retried.
+     * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. `state` is
+     * "active" or "paused" (making a paused or disabled webhook active sends what it holds).
+     * Not retried.
      */
     updateWebhook(id, change, opts = {}) {
         const paths = Object.entries({
@@ -154,10 +175,14 @@ export class WebhookdClient {
             events: change.events,
             ca_certificate: change.caCertificate,
             proxy_url: change.proxyUrl,
+            state: change.state,
+            max_in_flight: change.maxInFlight,
+            rate_limit_per_second: change.rateLimitPerSecond,
         })
             .filter(([, v]) => v !== undefined)
             .map(([k]) => k);
-        const { secretGracePeriodMs, ...fields } = change;
+        const { secretGracePeriodMs, state, ...rest } = change;
+        const fields = state === undefined ? rest : { ...rest, state: webhookState(state) };
         const grace = secretGracePeriodMs === undefined
             ? {}
             : {
@@ -181,6 +206,7 @@ export class WebhookdClient {
                 scope: { companyId: opts.companyId ?? "", projectId: opts.projectId ?? "" },
                 includeDescendants: opts.includeDescendants ?? false,
                 events: opts.events ?? [],
+                states: (opts.states ?? []).map(webhookState),
                 pageSize: opts.pageSize ?? 0,
                 pageToken,
             };

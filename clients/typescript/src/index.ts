@@ -10,7 +10,13 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { HistoryOrder, WebhookAdmin, type AuditEvent, type EventType } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest, PublishEventRequestSchema, type PublishEventResponse } from "./gen/webhookd/v1/ingest_pb.js";
 import { TokenAdmin, TokenRole, type CreateTokenResponse, type Token } from "./gen/webhookd/v1/token_pb.js";
-import { DeliveryStatus, type DeliveryDetail, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
+import {
+  DeliveryStatus,
+  WebhookState,
+  type DeliveryDetail,
+  type DeliveryRecord,
+  type Webhook,
+} from "./gen/webhookd/v1/webhook_pb.js";
 
 export * from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/admin_pb.js";
@@ -23,6 +29,22 @@ export { Code, ConnectError, fieldViolations, isRetryable, type FieldViolation }
 export type PublishEventInit = MessageInitShape<typeof PublishEventRequestSchema>;
 
 /** Where a webhook is installed or an event happened; both empty means the instance. */
+/** A webhook state by name (or its enum value). */
+export type StateName = WebhookState | "active" | "paused" | "disabled";
+
+function webhookState(s: StateName): WebhookState {
+  switch (s) {
+    case "active":
+      return WebhookState.ACTIVE;
+    case "paused":
+      return WebhookState.PAUSED;
+    case "disabled":
+      return WebhookState.DISABLED;
+    default:
+      return s;
+  }
+}
+
 export interface ScopeIds {
   companyId?: string;
   projectId?: string;
@@ -201,12 +223,22 @@ export class WebhookdClient {
     }
   }
 
-  /** Installs a webhook. Not retried: a retry could create a second one. */
+  /**
+   * Installs a webhook. `maxInFlight` and `rateLimitPerSecond` limit its deliveries (0: the
+   * server's default, no rate limit); `state: "paused"` creates it paused. Not retried: a
+   * retry could create a second one.
+   */
   createWebhook(
     targetUrl: string,
     secret: string,
     events: string[],
-    opts: ScopeIds & { caCertificate?: string; proxyUrl?: string } & CallOptions = {},
+    opts: ScopeIds & {
+      caCertificate?: string;
+      proxyUrl?: string;
+      maxInFlight?: number;
+      rateLimitPerSecond?: number;
+      state?: StateName;
+    } & CallOptions = {},
   ): Promise<Webhook> {
     const req = {
       scope: { companyId: opts.companyId ?? "", projectId: opts.projectId ?? "" },
@@ -215,6 +247,9 @@ export class WebhookdClient {
       events,
       caCertificate: opts.caCertificate ?? "",
       proxyUrl: opts.proxyUrl ?? "",
+      maxInFlight: opts.maxInFlight ?? 0,
+      rateLimitPerSecond: opts.rateLimitPerSecond ?? 0,
+      state: opts.state === undefined ? WebhookState.UNSPECIFIED : webhookState(opts.state),
     };
     return this.call((o) => this.admin.createWebhook(req, o), opts, false);
   }
@@ -227,7 +262,9 @@ export class WebhookdClient {
   /**
    * Changes the fields given (the secret only when given); an empty `caCertificate` or
    * `proxyUrl` removes it. A new secret keeps the old one valid (a second `webhook-signature`
-   * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. Not retried.
+   * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. `state` is
+   * "active" or "paused" (making a paused or disabled webhook active sends what it holds).
+   * Not retried.
    */
   updateWebhook(
     id: string,
@@ -238,6 +275,9 @@ export class WebhookdClient {
       caCertificate?: string;
       proxyUrl?: string;
       secretGracePeriodMs?: number;
+      state?: StateName;
+      maxInFlight?: number;
+      rateLimitPerSecond?: number;
     },
     opts: CallOptions = {},
   ): Promise<Webhook> {
@@ -247,10 +287,14 @@ export class WebhookdClient {
       events: change.events,
       ca_certificate: change.caCertificate,
       proxy_url: change.proxyUrl,
+      state: change.state,
+      max_in_flight: change.maxInFlight,
+      rate_limit_per_second: change.rateLimitPerSecond,
     })
       .filter(([, v]) => v !== undefined)
       .map(([k]) => k);
-    const { secretGracePeriodMs, ...fields } = change;
+    const { secretGracePeriodMs, state, ...rest } = change;
+    const fields = state === undefined ? rest : { ...rest, state: webhookState(state) };
     const grace =
       secretGracePeriodMs === undefined
         ? {}
@@ -271,7 +315,12 @@ export class WebhookdClient {
 
   /** Every matching webhook, following page tokens (each page within its own deadline). */
   async *listWebhooks(
-    opts: ScopeIds & { includeDescendants?: boolean; events?: string[]; pageSize?: number } & CallOptions = {},
+    opts: ScopeIds & {
+      includeDescendants?: boolean;
+      events?: string[];
+      states?: StateName[];
+      pageSize?: number;
+    } & CallOptions = {},
   ): AsyncGenerator<Webhook> {
     let pageToken = "";
     do {
@@ -279,6 +328,7 @@ export class WebhookdClient {
         scope: { companyId: opts.companyId ?? "", projectId: opts.projectId ?? "" },
         includeDescendants: opts.includeDescendants ?? false,
         events: opts.events ?? [],
+        states: (opts.states ?? []).map(webhookState),
         pageSize: opts.pageSize ?? 0,
         pageToken,
       };

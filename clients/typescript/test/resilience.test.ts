@@ -6,7 +6,16 @@ import { createServer as createNetServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { backoffMs, Code, ConnectError, DEFAULT_RETRY, DeliveryStatus, TokenRole, WebhookdClient } from "@webhookd/client";
+import {
+  backoffMs,
+  Code,
+  ConnectError,
+  DEFAULT_RETRY,
+  DeliveryStatus,
+  TokenRole,
+  WebhookdClient,
+  WebhookState,
+} from "@webhookd/client";
 
 import { PKI, Receiver, startServer, type RunningServer } from "./server.js";
 
@@ -237,4 +246,35 @@ test("a new secret with a grace period shows its rotation", async () => {
   assert.ok(Math.abs(end - (Date.now() + 7_200_000)) < 60_000, String(end));
   const now = await admin.updateWebhook(hook.id, { secret: "third-secret-3", secretGracePeriodMs: 0 });
   assert.equal(now.secretRotationEndTime, undefined);
+});
+
+test("limits, pause and the state filter", async () => {
+  const admin = new WebhookdClient(server.address, server.admin);
+  const companyId = `states-ts-${randomUUID()}`;
+  const hook = await admin.createWebhook("https://example.com/limits", "12345678", ["tag_created"], {
+    companyId,
+    maxInFlight: 5,
+    rateLimitPerSecond: 20,
+  });
+  assert.deepEqual([hook.maxInFlight, hook.rateLimitPerSecond, hook.state], [5, 20, WebhookState.ACTIVE]);
+  const other = await admin.createWebhook("https://example.com/other", "12345678", ["tag_created"], {
+    companyId,
+    state: "paused",
+  });
+  assert.equal(other.state, WebhookState.PAUSED);
+  const paused = await admin.updateWebhook(hook.id, { state: "paused", rateLimitPerSecond: 0 });
+  assert.deepEqual([paused.state, paused.maxInFlight, paused.rateLimitPerSecond], [WebhookState.PAUSED, 5, 0]);
+  assert.ok(paused.stateReason.startsWith("paused by token "), paused.stateReason);
+  const listed = async (states: ("active" | "paused" | "disabled")[]) => {
+    const ids: string[] = [];
+    for await (const w of admin.listWebhooks({ companyId, states })) ids.push(w.id);
+    return ids.sort();
+  };
+  assert.deepEqual(await listed(["paused"]), [hook.id, other.id].sort());
+  assert.deepEqual(await listed(["active", "disabled"]), []);
+  await assert.rejects(admin.updateWebhook(hook.id, { state: "disabled" }), (e: unknown) => {
+    assert.ok(e instanceof ConnectError && e.code === Code.InvalidArgument && e.rawMessage.startsWith("state:"));
+    return true;
+  });
+  assert.equal((await admin.updateWebhook(hook.id, { state: "active" })).state, WebhookState.ACTIVE);
 });

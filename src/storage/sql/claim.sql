@@ -1,28 +1,98 @@
--- Claims up to $1 due deliveries for a lease of $2 milliseconds under token $3: locks them
--- (skipping rows another replica holds), sets when the claim expires and counts the attempt.
--- Claims left by a dead replica (lease run out) come first, then unclaimed due work, each
--- oldest due first: a claim keeps the delivery's due time, so a stranded delivery is not
--- pushed behind newer backlog. Served by deliveries_claimed and deliveries_due.
-WITH stranded AS (
-    SELECT id, next_attempt_time FROM deliveries
-    WHERE status = 1 AND claim_token IS NOT NULL AND claim_expire_time <= now()
-    ORDER BY claim_expire_time
-    LIMIT $1
-    FOR UPDATE SKIP LOCKED
-), fresh AS (
-    SELECT id, next_attempt_time FROM deliveries
-    WHERE status = 1 AND claim_token IS NULL AND next_attempt_time <= now()
+-- Claims up to $1 due deliveries for a lease of $2 milliseconds under token $3, fairly
+-- between webhooks, and counts the attempt.
+--
+-- Webhooks with unclaimed pending work are visited in id order from just after $4 (the last
+-- webhook the previous claim served), wrapping round, at most $5 of them: a skip scan of
+-- deliveries_due, one index descent per webhook however long its backlog. A visited webhook
+-- is served when it is ACTIVE and its circuit breaker is not holding it, as many deliveries
+-- as it has free slots: its in-flight limit (its own, else $6; 1 while the breaker probes,
+-- after $7 failures in a row) less the claims out on it, no more than its rate limit lets
+-- through now, and no more than twice its fair share of the batch. Its oldest due deliveries
+-- are taken, and the batch is filled round-robin: every webhook's first, then every
+-- webhook's second, and so on. Test pings go first, whatever their webhook's state.
+--
+-- Claims left by a dead replica (lease run out) are freed in passing; they keep their due
+-- time, so the next claim takes them before newer work of their webhook.
+WITH RECURSIVE hooks(webhook_id, lap, ord) AS (
+    SELECT s.webhook_id, CASE WHEN s.webhook_id > $4 THEN 0 ELSE 1 END, 1
+    FROM (SELECT coalesce(
+        (SELECT webhook_id FROM deliveries
+         WHERE status = 1 AND claim_token IS NULL AND webhook_id > $4 ORDER BY webhook_id LIMIT 1),
+        (SELECT webhook_id FROM deliveries
+         WHERE status = 1 AND claim_token IS NULL ORDER BY webhook_id LIMIT 1)) AS webhook_id OFFSET 0) s
+    WHERE s.webhook_id IS NOT NULL
+    UNION ALL
+    SELECT n.webhook_id, n.lap, h.ord + 1
+    FROM hooks h
+    CROSS JOIN LATERAL (
+        SELECT x.webhook_id, CASE WHEN x.webhook_id > h.webhook_id THEN h.lap ELSE 1 END AS lap
+        FROM (SELECT coalesce(
+            (SELECT webhook_id FROM deliveries
+             WHERE status = 1 AND claim_token IS NULL AND webhook_id > h.webhook_id ORDER BY webhook_id LIMIT 1),
+            CASE WHEN h.lap = 0 THEN
+                (SELECT webhook_id FROM deliveries
+                 WHERE status = 1 AND claim_token IS NULL ORDER BY webhook_id LIMIT 1) END) AS webhook_id
+              OFFSET 0) x
+    ) n
+    WHERE n.webhook_id IS NOT NULL AND h.ord < $5::int8
+      -- The second lap ends where the first began.
+      AND NOT (n.lap = 1 AND n.webhook_id > $4)
+), ready AS MATERIALIZED (
+    SELECT w.id, h.ord, w.rate_limit, greatest(w.rate_tat, now()) AS tat,
+           CASE WHEN w.failure_streak >= $7 THEN 1 ELSE coalesce(nullif(w.max_in_flight, 0), $6) END
+             - (SELECT count(*) FROM deliveries f
+                WHERE f.webhook_id = w.id AND f.status = 1 AND f.claim_token IS NOT NULL) AS free
+    FROM hooks h
+    JOIN webhooks w ON w.id = h.webhook_id
+    WHERE w.state = 1 AND (w.breaker_until IS NULL OR w.breaker_until <= now())
+), slots AS (
+    SELECT id, ord,
+           least(free,
+                 CASE WHEN rate_limit > 0
+                      THEN floor(extract(epoch FROM now() + interval '1 second' - tat) * rate_limit)
+                      ELSE free END,
+                 2 * ceil($1::int8::float8 / count(*) OVER ()))::int AS slots
+    FROM ready
+    WHERE free > 0
+), picked AS (
+    SELECT d.id, d.webhook_id, d.next_attempt_time, s.ord
+    FROM slots s
+    CROSS JOIN LATERAL (
+        SELECT id, webhook_id, next_attempt_time FROM deliveries
+        WHERE webhook_id = s.id AND status = 1 AND claim_token IS NULL AND next_attempt_time <= now()
+          AND event_type <> 'webhook_test'
+        ORDER BY next_attempt_time
+        LIMIT greatest(s.slots, 0)
+        FOR UPDATE SKIP LOCKED
+    ) d
+), tests AS (
+    SELECT id, webhook_id, next_attempt_time FROM deliveries
+    WHERE status = 1 AND claim_token IS NULL AND event_type = 'webhook_test' AND next_attempt_time <= now()
     ORDER BY next_attempt_time
     LIMIT $1
     FOR UPDATE SKIP LOCKED
 ), due AS (
-    SELECT id FROM (
-        SELECT id, next_attempt_time, 0 AS stranded_first FROM stranded
+    SELECT id, webhook_id, ord FROM (
+        SELECT id, webhook_id, 0::bigint AS turn, 0 AS ord, next_attempt_time FROM tests
         UNION ALL
-        SELECT id, next_attempt_time, 1 FROM fresh
+        SELECT id, webhook_id, row_number() OVER (PARTITION BY webhook_id ORDER BY next_attempt_time), ord,
+               next_attempt_time
+        FROM picked
     ) c
-    ORDER BY stranded_first, next_attempt_time
+    ORDER BY turn, ord
     LIMIT $1
+), rated AS (
+    UPDATE webhooks w
+    SET rate_tat = greatest(w.rate_tat, now()) + c.n * interval '1 second' / w.rate_limit
+    FROM (SELECT webhook_id, count(*) AS n FROM due WHERE ord > 0 GROUP BY webhook_id) c
+    WHERE w.id = c.webhook_id AND w.rate_limit > 0
+), freed AS (
+    UPDATE deliveries
+    SET claim_token = NULL, claim_expire_time = NULL
+    WHERE id IN (SELECT id FROM deliveries
+                 WHERE status = 1 AND claim_token IS NOT NULL AND claim_expire_time <= now()
+                 LIMIT $1
+                 FOR UPDATE SKIP LOCKED)
 )
 UPDATE deliveries d
 SET claim_expire_time = now() + $2 * interval '1 millisecond',
@@ -30,6 +100,6 @@ SET claim_expire_time = now() + $2 * interval '1 millisecond',
     attempts = d.attempts + 1
 FROM due, webhooks w, events e
 WHERE d.id = due.id AND w.id = d.webhook_id AND e.id = d.event_id
-RETURNING d.id, d.webhook_id, d.attempts, d.event_type, d.next_attempt_time,
+RETURNING d.id, d.webhook_id, d.attempts, d.event_type, d.next_attempt_time, due.ord,
           w.target_url, w.secret, w.ca_certificate, w.proxy_url, w.proxy_url_sealed, w.secret_key_id, e.body,
           CASE WHEN w.previous_secret_expire_time > now() THEN w.previous_secret END AS previous_secret

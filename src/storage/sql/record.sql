@@ -1,7 +1,15 @@
 -- Records a batch of attempt outcomes in one statement: each delivery's new state and
 -- attempt (only where the claim is still ours; $11 is the attempt as its log keeps it, the
--- serialised `model::Attempt`), and each webhook's last event.
--- Returns the new states with the webhooks' scopes, for watchers.
+-- serialised `model::Attempt`), and for each webhook its last event and its health.
+--
+-- Health: a success (a test ping's included) ends the failure streak and closes the circuit
+-- breaker; each other failed attempt lengthens the streak, and from $12 failures in a row
+-- opens the breaker (again) for $13 milliseconds. An ACTIVE webhook is DISABLED when the
+-- target answered 410 Gone, or when it has failed with no success for $14 milliseconds; a
+-- DISABLED one becomes ACTIVE again when a test ping succeeds.
+--
+-- Returns the new states with the webhooks' scopes, for watchers, and with each webhook's
+-- breaker opening and disabling (repeated on each of its rows).
 WITH o AS (
     SELECT *
     FROM unnest($1::uuid[], $2::uuid[], $3::int2[], $4::int4[], $5::timestamptz[], $6::int8[], $7::text[],
@@ -19,16 +27,70 @@ WITH o AS (
     WHERE d.id = o.id AND d.claim_token = o.claim_token
     RETURNING d.id, d.webhook_id, d.event_id, d.event_type, d.status, d.status_code, d.dispatch_time,
               d.attempts, d.duration_ms, d.error, d.create_time, d.next_attempt_time
-), last_event AS (
+), agg AS (
+    SELECT webhook_id,
+           bool_or(status = 2) AS succeeded,
+           bool_or(status = 2 AND event_type = 'webhook_test') AS test_succeeded,
+           count(*) FILTER (WHERE status <> 2 AND event_type <> 'webhook_test') AS failures,
+           min(dispatch_time) FILTER (WHERE status <> 2 AND event_type <> 'webhook_test') AS first_failure,
+           bool_or(status_code = 410 AND event_type <> 'webhook_test') AS gone
+    FROM upd
+    GROUP BY webhook_id
+), last AS (
+    SELECT DISTINCT ON (webhook_id) webhook_id, status, dispatch_time, event_type, status_code
+    FROM upd WHERE status <> 1
+    ORDER BY webhook_id, dispatch_time DESC, id DESC
+), plan AS (
+    SELECT w.id, l.status, l.dispatch_time, l.event_type, l.status_code,
+           a.succeeded, a.failures, a.first_failure,
+           NOT a.succeeded AND a.failures > 0 AND w.failure_streak < $12 AND w.failure_streak + a.failures >= $12
+               AS opened,
+           CASE WHEN w.state = 3 AND a.test_succeeded THEN 1
+                WHEN w.state = 1 AND a.gone THEN 3
+                WHEN w.state = 1 AND NOT a.succeeded AND a.failures > 0
+                     AND coalesce(w.failing_since, a.first_failure) <= now() - $14 * interval '1 millisecond' THEN 3
+           END AS new_state,
+           CASE WHEN w.state = 3 AND a.test_succeeded THEN 'a test ping succeeded'
+                WHEN w.state = 1 AND a.gone THEN 'the target answered 410 Gone'
+                ELSE 'no delivery succeeded since '
+                     || to_char(coalesce(w.failing_since, a.first_failure) AT TIME ZONE 'UTC',
+                                'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+           END AS new_reason
+    FROM agg a
+    JOIN webhooks w ON w.id = a.webhook_id
+    LEFT JOIN last l ON l.webhook_id = a.webhook_id
+    -- Leave the row alone when nothing about it changes (a success on a healthy webhook with
+    -- no completed delivery).
+    WHERE l.webhook_id IS NOT NULL OR a.failures > 0
+       OR (a.succeeded AND (w.failure_streak > 0 OR w.breaker_until IS NOT NULL OR w.state = 3))
+), hook AS (
     UPDATE webhooks w
-    SET last_status = l.status, last_dispatch_time = l.dispatch_time,
-        last_event_type = l.event_type, last_status_code = l.status_code
-    FROM (
-        SELECT DISTINCT ON (webhook_id) webhook_id, status, dispatch_time, event_type, status_code
-        FROM upd WHERE status <> 1
-        ORDER BY webhook_id, dispatch_time DESC, id DESC
-    ) l
-    WHERE w.id = l.webhook_id AND (w.last_dispatch_time IS NULL OR w.last_dispatch_time <= l.dispatch_time)
+    SET last_status = CASE WHEN p.status IS NOT NULL AND (w.last_dispatch_time IS NULL OR w.last_dispatch_time <= p.dispatch_time)
+                           THEN p.status ELSE w.last_status END,
+        last_event_type = CASE WHEN p.status IS NOT NULL AND (w.last_dispatch_time IS NULL OR w.last_dispatch_time <= p.dispatch_time)
+                               THEN p.event_type ELSE w.last_event_type END,
+        last_status_code = CASE WHEN p.status IS NOT NULL AND (w.last_dispatch_time IS NULL OR w.last_dispatch_time <= p.dispatch_time)
+                                THEN p.status_code ELSE w.last_status_code END,
+        last_dispatch_time = CASE WHEN p.status IS NOT NULL AND (w.last_dispatch_time IS NULL OR w.last_dispatch_time <= p.dispatch_time)
+                                  THEN p.dispatch_time ELSE w.last_dispatch_time END,
+        failure_streak = CASE WHEN p.succeeded THEN 0 ELSE w.failure_streak + p.failures END,
+        failing_since = CASE WHEN p.succeeded THEN NULL
+                             WHEN p.failures > 0 THEN coalesce(w.failing_since, p.first_failure)
+                             ELSE w.failing_since END,
+        breaker_until = CASE WHEN p.succeeded THEN NULL
+                             WHEN p.failures > 0 AND w.failure_streak + p.failures >= $12
+                             THEN now() + $13 * interval '1 millisecond'
+                             ELSE w.breaker_until END,
+        state = coalesce(p.new_state, w.state),
+        state_reason = CASE WHEN p.new_state IS NULL THEN w.state_reason ELSE p.new_reason END,
+        state_time = CASE WHEN p.new_state IS NULL THEN w.state_time ELSE now() END
+    FROM plan p
+    WHERE w.id = p.id
+    RETURNING w.id, p.opened, p.new_state = 3 AS disabled, w.state_reason, w.target_url
 )
-SELECT upd.*, w.company_id, w.project_id
-FROM upd JOIN webhooks w ON w.id = upd.webhook_id
+SELECT upd.*, w.company_id, w.project_id,
+       coalesce(hook.opened, false) AS breaker_opened, coalesce(hook.disabled, false) AS disabled,
+       hook.state_reason, hook.target_url
+FROM upd
+JOIN webhooks w ON w.id = upd.webhook_id
+LEFT JOIN hook ON hook.id = upd.webhook_id

@@ -2,6 +2,9 @@
 -- $5 / $7 say so (to $6 / $8, null removing them; $10 is the proxy URL sealed). A new secret
 -- ($3, sealed) keeps the one it replaces valid for $9 milliseconds (none when 0); a rotation
 -- in progress ends, its older secret dropped. The row is sealed with the current key already.
+-- A new state $11 (with its reason $12) that differs from the current one is recorded with
+-- the time; making the webhook ACTIVE also forgets its failure streak and closes its circuit
+-- breaker. $13 and $14 are the new limits when not null.
 UPDATE webhooks SET
     target_url = coalesce($2, target_url),
     secret = coalesce($3, secret),
@@ -13,9 +16,19 @@ UPDATE webhooks SET
     ca_certificate = CASE WHEN $5 THEN $6 ELSE ca_certificate END,
     proxy_url = CASE WHEN $7 THEN $8 ELSE proxy_url END,
     proxy_url_sealed = CASE WHEN $7 THEN $10 ELSE proxy_url_sealed END,
+    state = coalesce($11, state),
+    state_reason = CASE WHEN $11 IS NOT NULL AND $11 <> state THEN $12 ELSE state_reason END,
+    state_time = CASE WHEN $11 IS NOT NULL AND $11 <> state THEN now() ELSE state_time END,
+    failure_streak = CASE WHEN $11 = 1 THEN 0 ELSE failure_streak END,
+    failing_since = CASE WHEN $11 = 1 THEN NULL ELSE failing_since END,
+    breaker_until = CASE WHEN $11 = 1 THEN NULL ELSE breaker_until END,
+    max_in_flight = coalesce($13, max_in_flight),
+    rate_limit = coalesce($14, rate_limit),
     update_time = now()
 WHERE id = $1
 RETURNING id, company_id, project_id, target_url, events, ca_certificate, proxy_url,
           create_time, update_time, last_status, last_dispatch_time, last_event_type, last_status_code,
           CASE WHEN previous_secret_expire_time > now() THEN previous_secret_expire_time END
-              AS secret_rotation_end_time
+              AS secret_rotation_end_time,
+          state, state_reason, state_time, max_in_flight, rate_limit, failure_streak, failing_since,
+          breaker_until

@@ -310,8 +310,7 @@ pub fn new_webhook(scope: Option<pb::Scope>, target: &str, events: &[&str]) -> p
         target_url: target.to_string(),
         secret: "s3cret-value-1234".to_string(),
         events: events.iter().map(|s| s.to_string()).collect(),
-        ca_certificate: String::new(),
-        proxy_url: String::new(),
+        ..Default::default()
     }
 }
 

@@ -44,6 +44,8 @@ pub enum Reply {
     Hang,
     /// Answer with this status after a delay.
     After(Duration, u16),
+    /// Answer with this status once the gate is open (the semaphore closed).
+    Gate(Arc<tokio::sync::Semaphore>, u16),
 }
 
 type Responder = Arc<dyn Fn(usize, &Captured) -> Reply + Send + Sync>;
@@ -156,6 +158,10 @@ impl Receiver {
                                 Reply::Hang => std::future::pending().await,
                                 Reply::After(delay, code) => {
                                     tokio::time::sleep(delay).await;
+                                    (code, vec![])
+                                }
+                                Reply::Gate(gate, code) => {
+                                    let _ = gate.acquire().await;
                                     (code, vec![])
                                 }
                                 Reply::Status(code, headers) => (code, headers),

@@ -211,6 +211,9 @@ def create_request(
     project_id: str,
     ca_certificate: str,
     proxy_url: str,
+    max_in_flight: int = 0,
+    rate_limit_per_second: int = 0,
+    state: Optional[str] = None,
 ) -> admin_pb2.CreateWebhookRequest:
     return admin_pb2.CreateWebhookRequest(
         scope=scope(company_id, project_id),
@@ -219,7 +222,24 @@ def create_request(
         events=list(events),
         ca_certificate=ca_certificate,
         proxy_url=proxy_url,
+        max_in_flight=max_in_flight,
+        rate_limit_per_second=rate_limit_per_second,
+        state=webhook_state(state) if state is not None else 0,
     )
+
+
+_STATES = {
+    "active": webhook_pb2.WEBHOOK_STATE_ACTIVE,
+    "paused": webhook_pb2.WEBHOOK_STATE_PAUSED,
+    "disabled": webhook_pb2.WEBHOOK_STATE_DISABLED,
+}
+
+
+def webhook_state(name: str) -> int:
+    """The proto number of a webhook state given as ``"active"``, ``"paused"`` or ``"disabled"``."""
+    if name not in _STATES:
+        raise ValueError(f"state must be 'active', 'paused' or 'disabled', not {name!r}")
+    return _STATES[name]
 
 
 def update_request(
@@ -230,6 +250,9 @@ def update_request(
     ca_certificate: Optional[str],
     proxy_url: Optional[str],
     secret_grace_period: Optional[datetime.timedelta] = None,
+    state: Optional[str] = None,
+    max_in_flight: Optional[int] = None,
+    rate_limit_per_second: Optional[int] = None,
 ) -> admin_pb2.UpdateWebhookRequest:
     fields = {
         "target_url": target_url,
@@ -237,6 +260,9 @@ def update_request(
         "events": list(events) if events is not None else None,
         "ca_certificate": ca_certificate,
         "proxy_url": proxy_url,
+        "state": webhook_state(state) if state is not None else None,
+        "max_in_flight": max_in_flight,
+        "rate_limit_per_second": rate_limit_per_second,
     }
     request = admin_pb2.UpdateWebhookRequest(id=webhook_id)
     for name, value in fields.items():
@@ -253,7 +279,13 @@ def update_request(
 
 
 def list_request(
-    company_id: str, project_id: str, include_descendants: bool, events: Sequence[str], page_size: int, page_token: str
+    company_id: str,
+    project_id: str,
+    include_descendants: bool,
+    events: Sequence[str],
+    page_size: int,
+    page_token: str,
+    states: Sequence[str] = (),
 ) -> admin_pb2.ListWebhooksRequest:
     return admin_pb2.ListWebhooksRequest(
         scope=scope(company_id, project_id),
@@ -261,6 +293,7 @@ def list_request(
         events=list(events),
         page_size=page_size,
         page_token=page_token,
+        states=[webhook_state(s) for s in states],
     )
 
 

@@ -89,10 +89,16 @@ class AsyncWebhookdClient:
         project_id: str = "",
         ca_certificate: str = "",
         proxy_url: str = "",
+        max_in_flight: int = 0,
+        rate_limit_per_second: int = 0,
+        state: Optional[str] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
         """Installs a webhook (see ``WebhookdClient.create_webhook``). Not retried."""
-        request = c.create_request(target_url, secret, events, company_id, project_id, ca_certificate, proxy_url)
+        request = c.create_request(
+            target_url, secret, events, company_id, project_id, ca_certificate, proxy_url,
+            max_in_flight, rate_limit_per_second, state,
+        )
         return await self._call(webhook_pb2.Webhook,
             lambda left: self.admin.CreateWebhook(request, metadata=self._metadata, timeout=left), timeout, False
         )
@@ -114,11 +120,15 @@ class AsyncWebhookdClient:
         ca_certificate: Optional[str] = None,
         proxy_url: Optional[str] = None,
         secret_grace_period: Optional[datetime.timedelta] = None,
+        state: Optional[str] = None,
+        max_in_flight: Optional[int] = None,
+        rate_limit_per_second: Optional[int] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
         """Changes the fields given (see ``WebhookdClient.update_webhook``). Not retried."""
         request = c.update_request(
-            webhook_id, target_url, secret, events, ca_certificate, proxy_url, secret_grace_period
+            webhook_id, target_url, secret, events, ca_certificate, proxy_url, secret_grace_period,
+            state, max_in_flight, rate_limit_per_second,
         )
         return await self._call(webhook_pb2.Webhook,
             lambda left: self.admin.UpdateWebhook(request, metadata=self._metadata, timeout=left), timeout, False
@@ -138,13 +148,14 @@ class AsyncWebhookdClient:
         project_id: str = "",
         include_descendants: bool = False,
         events: Sequence[str] = (),
+        states: Sequence[str] = (),
         page_size: int = 0,
         timeout: Optional[float] = None,
     ) -> AsyncIterator[webhook_pb2.Webhook]:
         """Every matching webhook, following page tokens (each page within its own deadline)."""
         token = ""
         while True:
-            request = c.list_request(company_id, project_id, include_descendants, events, page_size, token)
+            request = c.list_request(company_id, project_id, include_descendants, events, page_size, token, states)
             page = await self._call(admin_pb2.ListWebhooksResponse,
                 lambda left: self.admin.ListWebhooks(request, metadata=self._metadata, timeout=left), timeout, True
             )

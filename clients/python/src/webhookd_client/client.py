@@ -105,11 +105,19 @@ class WebhookdClient:
         project_id: str = "",
         ca_certificate: str = "",
         proxy_url: str = "",
+        max_in_flight: int = 0,
+        rate_limit_per_second: int = 0,
+        state: Optional[str] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
         """Installs a webhook on the instance, a company (``company_id``) or one of its
-        projects (``project_id`` too). Not retried: a retry could create a second one."""
-        request = c.create_request(target_url, secret, events, company_id, project_id, ca_certificate, proxy_url)
+        projects (``project_id`` too). ``max_in_flight`` and ``rate_limit_per_second`` limit its
+        deliveries (0: the server's default, no rate limit); ``state="paused"`` creates it
+        paused. Not retried: a retry could create a second one."""
+        request = c.create_request(
+            target_url, secret, events, company_id, project_id, ca_certificate, proxy_url,
+            max_in_flight, rate_limit_per_second, state,
+        )
         return self._call(webhook_pb2.Webhook,
             lambda left: self.admin.CreateWebhook(request, metadata=self._metadata, timeout=left), timeout, retry=False
         )
@@ -131,14 +139,19 @@ class WebhookdClient:
         ca_certificate: Optional[str] = None,
         proxy_url: Optional[str] = None,
         secret_grace_period: Optional[datetime.timedelta] = None,
+        state: Optional[str] = None,
+        max_in_flight: Optional[int] = None,
+        rate_limit_per_second: Optional[int] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
         """Changes the fields given (the secret only when given); an empty
         ``ca_certificate`` or ``proxy_url`` removes it. A new secret keeps the old one valid
         (a second ``webhook-signature`` entry) for ``secret_grace_period``: 24 hours if not
-        given, ``timedelta(0)`` for none."""
+        given, ``timedelta(0)`` for none. ``state`` is ``"active"`` or ``"paused"`` (making a
+        paused or disabled webhook active sends what it holds)."""
         request = c.update_request(
-            webhook_id, target_url, secret, events, ca_certificate, proxy_url, secret_grace_period
+            webhook_id, target_url, secret, events, ca_certificate, proxy_url, secret_grace_period,
+            state, max_in_flight, rate_limit_per_second,
         )
         return self._call(webhook_pb2.Webhook,
             lambda left: self.admin.UpdateWebhook(request, metadata=self._metadata, timeout=left), timeout, retry=False
@@ -158,13 +171,15 @@ class WebhookdClient:
         project_id: str = "",
         include_descendants: bool = False,
         events: Sequence[str] = (),
+        states: Sequence[str] = (),
         page_size: int = 0,
         timeout: Optional[float] = None,
     ) -> Iterator[webhook_pb2.Webhook]:
-        """Every matching webhook, following page tokens (each page within its own deadline)."""
+        """Every matching webhook, following page tokens (each page within its own deadline);
+        ``states`` keeps those in any of ``"active"``, ``"paused"``, ``"disabled"``."""
         token = ""
         while True:
-            request = c.list_request(company_id, project_id, include_descendants, events, page_size, token)
+            request = c.list_request(company_id, project_id, include_descendants, events, page_size, token, states)
             page = self._call(admin_pb2.ListWebhooksResponse,
                 lambda left: self.admin.ListWebhooks(request, metadata=self._metadata, timeout=left), timeout, retry=True
             )

@@ -1,6 +1,6 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
-import type { DeliveryDetailSchema, DeliveryRecordSchema, DeliveryStatus, Scope, Webhook, WebhookSchema } from "./webhook_pb.js";
+import type { DeliveryDetailSchema, DeliveryRecordSchema, DeliveryStatus, Scope, Webhook, WebhookSchema, WebhookState } from "./webhook_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file webhookd/v1/admin.proto.
@@ -55,6 +55,25 @@ export type CreateWebhookRequest = Message<"webhookd.v1.CreateWebhookRequest"> &
      * @generated from field: string proxy_url = 6;
      */
     proxyUrl: string;
+    /**
+     * Most deliveries in flight at once to this webhook, 1 to 1000; 0: the server's
+     * --webhook-concurrency.
+     *
+     * @generated from field: uint32 max_in_flight = 7;
+     */
+    maxInFlight: number;
+    /**
+     * Most deliveries per second, 1 to 10000; 0: no limit.
+     *
+     * @generated from field: uint32 rate_limit_per_second = 8;
+     */
+    rateLimitPerSecond: number;
+    /**
+     * ACTIVE (the default) or PAUSED.
+     *
+     * @generated from field: webhookd.v1.WebhookState state = 9;
+     */
+    state: WebhookState;
 };
 /**
  * Describes the message webhookd.v1.CreateWebhookRequest.
@@ -138,6 +157,26 @@ export type UpdateWebhookRequest = Message<"webhookd.v1.UpdateWebhookRequest"> &
      * @generated from field: google.protobuf.Duration secret_grace_period = 8;
      */
     secretGracePeriod?: Duration | undefined;
+    /**
+     * New state (mask path `state`): ACTIVE or PAUSED (DISABLED is set by webhookd only).
+     * Making a PAUSED or DISABLED webhook ACTIVE sends what it holds and closes its circuit
+     * breaker.
+     *
+     * @generated from field: webhookd.v1.WebhookState state = 9;
+     */
+    state: WebhookState;
+    /**
+     * New in-flight limit (mask path `max_in_flight`), as in CreateWebhookRequest.
+     *
+     * @generated from field: uint32 max_in_flight = 10;
+     */
+    maxInFlight: number;
+    /**
+     * New rate limit (mask path `rate_limit_per_second`), as in CreateWebhookRequest.
+     *
+     * @generated from field: uint32 rate_limit_per_second = 11;
+     */
+    rateLimitPerSecond: number;
 };
 /**
  * Describes the message webhookd.v1.UpdateWebhookRequest.
@@ -210,6 +249,12 @@ export type ListWebhooksRequest = Message<"webhookd.v1.ListWebhooksRequest"> & {
      * @generated from field: string page_token = 5;
      */
     pageToken: string;
+    /**
+     * Keep only webhooks in any of these states; empty keeps all.
+     *
+     * @generated from field: repeated webhookd.v1.WebhookState states = 6;
+     */
+    states: WebhookState[];
 };
 /**
  * Describes the message webhookd.v1.ListWebhooksRequest.

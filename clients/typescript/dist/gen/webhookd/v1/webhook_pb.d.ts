@@ -101,12 +101,82 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
      * @generated from field: google.protobuf.Timestamp secret_rotation_end_time = 10;
      */
     secretRotationEndTime?: Timestamp | undefined;
+    /**
+     * Whether deliveries are sent: ACTIVE, PAUSED by an admin, or DISABLED by webhookd.
+     *
+     * @generated from field: webhookd.v1.WebhookState state = 11;
+     */
+    state: WebhookState;
+    /**
+     * Why the state was last changed (e.g. "the target answered 410 Gone"); empty while the
+     * webhook has always been ACTIVE.
+     *
+     * @generated from field: string state_reason = 12;
+     */
+    stateReason: string;
+    /**
+     * When the state was last changed; absent while the webhook has always been ACTIVE.
+     *
+     * @generated from field: google.protobuf.Timestamp state_change_time = 13;
+     */
+    stateChangeTime?: Timestamp | undefined;
+    /**
+     * Most deliveries to this webhook in flight at once, over all replicas; 0: the server's
+     * --webhook-concurrency.
+     *
+     * @generated from field: uint32 max_in_flight = 14;
+     */
+    maxInFlight: number;
+    /**
+     * Most deliveries per second to this webhook (bursts of up to one second's worth); 0: no limit.
+     *
+     * @generated from field: uint32 rate_limit_per_second = 15;
+     */
+    rateLimitPerSecond: number;
+    /**
+     * How the target has been answering lately: failures in a row and the circuit breaker.
+     *
+     * @generated from field: webhookd.v1.DeliveryHealth health = 16;
+     */
+    health?: DeliveryHealth | undefined;
 };
 /**
  * Describes the message webhookd.v1.Webhook.
  * Use `create(WebhookSchema)` to create a new message.
  */
 export declare const WebhookSchema: GenMessage<Webhook>;
+/**
+ * How a webhook's target has been answering.
+ *
+ * @generated from message webhookd.v1.DeliveryHealth
+ */
+export type DeliveryHealth = Message<"webhookd.v1.DeliveryHealth"> & {
+    /**
+     * Attempts that failed since the last success (test pings aside).
+     *
+     * @generated from field: int32 consecutive_failures = 1;
+     */
+    consecutiveFailures: number;
+    /**
+     * When the first of those failures was sent; absent after a success.
+     *
+     * @generated from field: google.protobuf.Timestamp failing_since = 2;
+     */
+    failingSince?: Timestamp | undefined;
+    /**
+     * While the circuit breaker is open (after --breaker-threshold failures in a row): when
+     * the next probe may go. Until one probe succeeds, deliveries are sent one at a time, each
+     * failure holding the rest for another --breaker-cooldown. Absent while closed.
+     *
+     * @generated from field: google.protobuf.Timestamp circuit_open_until = 3;
+     */
+    circuitOpenUntil?: Timestamp | undefined;
+};
+/**
+ * Describes the message webhookd.v1.DeliveryHealth.
+ * Use `create(DeliveryHealthSchema)` to create a new message.
+ */
+export declare const DeliveryHealthSchema: GenMessage<DeliveryHealth>;
 /**
  * Summary of a webhook's latest completed delivery.
  *
@@ -347,6 +417,44 @@ export type DeliveryDetail = Message<"webhookd.v1.DeliveryDetail"> & {
  * Use `create(DeliveryDetailSchema)` to create a new message.
  */
 export declare const DeliveryDetailSchema: GenMessage<DeliveryDetail>;
+/**
+ * Whether a webhook's deliveries are sent.
+ *
+ * @generated from enum webhookd.v1.WebhookState
+ */
+export declare enum WebhookState {
+    /**
+     * Not set; as a filter or in an update, no state is asked for.
+     *
+     * @generated from enum value: WEBHOOK_STATE_UNSPECIFIED = 0;
+     */
+    UNSPECIFIED = 0,
+    /**
+     * Events fan out to it and its deliveries are sent.
+     *
+     * @generated from enum value: WEBHOOK_STATE_ACTIVE = 1;
+     */
+    ACTIVE = 1,
+    /**
+     * Set by an admin: events still fan out to it, but nothing is sent until it is made ACTIVE
+     * again; then the deliveries held are sent, oldest first.
+     *
+     * @generated from enum value: WEBHOOK_STATE_PAUSED = 2;
+     */
+    PAUSED = 2,
+    /**
+     * Set by webhookd when the target answered 410 Gone or kept failing with no success for
+     * --disable-after: new events no longer fan out to it and the deliveries it had pending are
+     * held. Made ACTIVE again by UpdateWebhook or by a successful TestWebhook.
+     *
+     * @generated from enum value: WEBHOOK_STATE_DISABLED = 3;
+     */
+    DISABLED = 3
+}
+/**
+ * Describes the enum webhookd.v1.WebhookState.
+ */
+export declare const WebhookStateSchema: GenEnum<WebhookState>;
 /**
  * State of a delivery.
  *

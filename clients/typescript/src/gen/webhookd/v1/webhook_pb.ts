@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file webhookd/v1/webhook.proto.
  */
 export const file_webhookd_v1_webhook: GenFile = /*@__PURE__*/
-  fileDesc("Chl3ZWJob29rZC92MS93ZWJob29rLnByb3RvEgt3ZWJob29rZC52MSIvCgVTY29wZRISCgpjb21wYW55X2lkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAki0wIKB1dlYmhvb2sSCgoCaWQYASABKAkSIQoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZRISCgp0YXJnZXRfdXJsGAMgASgJEg4KBmV2ZW50cxgEIAMoCRIWCg5jYV9jZXJ0aWZpY2F0ZRgFIAEoCRIRCglwcm94eV91cmwYBiABKAkSKgoKbGFzdF9ldmVudBgHIAEoCzIWLndlYmhvb2tkLnYxLkxhc3RFdmVudBIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjwKGHNlY3JldF9yb3RhdGlvbl9lbmRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilAEKCUxhc3RFdmVudBIrCgZzdGF0dXMYASABKA4yGy53ZWJob29rZC52MS5EZWxpdmVyeVN0YXR1cxIxCg1kaXNwYXRjaF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpldmVudF90eXBlGAMgASgJEhMKC3N0YXR1c19jb2RlGAQgASgFIukCCg5EZWxpdmVyeVJlY29yZBIKCgJpZBgBIAEoCRISCgp3ZWJob29rX2lkGAIgASgJEhAKCGV2ZW50X2lkGAMgASgJEhIKCmV2ZW50X3R5cGUYBCABKAkSKwoGc3RhdHVzGAUgASgOMhsud2ViaG9va2QudjEuRGVsaXZlcnlTdGF0dXMSEwoLc3RhdHVzX2NvZGUYBiABKAUSMQoNZGlzcGF0Y2hfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIYXR0ZW1wdHMYCCABKAUSEwoLZHVyYXRpb25fbXMYCSABKAMSDQoFZXJyb3IYCiABKAkSLwoLY3JlYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEW5leHRfYXR0ZW1wdF90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKlAQoPRGVsaXZlcnlBdHRlbXB0Eg8KB2F0dGVtcHQYASABKAUSMQoNZGlzcGF0Y2hfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLc3RhdHVzX2NvZGUYAyABKAUSDQoFZXJyb3IYBCABKAkSEwoLZHVyYXRpb25fbXMYBSABKAMSFQoNcmVzcG9uc2VfYm9keRgGIAEoDCIlCgZIZWFkZXISDAoEbmFtZRgBIAEoCRINCgV2YWx1ZRgCIAEoCSLjAQoORGVsaXZlcnlEZXRhaWwSLQoIZGVsaXZlcnkYASABKAsyGy53ZWJob29rZC52MS5EZWxpdmVyeVJlY29yZBIUCgxyZXF1ZXN0X2JvZHkYAiABKAwSLAoPcmVxdWVzdF9oZWFkZXJzGAMgAygLMhMud2ViaG9va2QudjEuSGVhZGVyEhcKD3Jlc3BvbnNlX3N0YXR1cxgEIAEoBRIVCg1yZXNwb25zZV9ib2R5GAUgASgMEi4KCGF0dGVtcHRzGAYgAygLMhwud2ViaG9va2QudjEuRGVsaXZlcnlBdHRlbXB0KoYBCg5EZWxpdmVyeVN0YXR1cxIfChtERUxJVkVSWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdERUxJVkVSWV9TVEFUVVNfUEVORElORxABEhsKF0RFTElWRVJZX1NUQVRVU19TVUNDRVNTEAISGQoVREVMSVZFUllfU1RBVFVTX0VSUk9SEANiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Chl3ZWJob29rZC92MS93ZWJob29rLnByb3RvEgt3ZWJob29rZC52MSIvCgVTY29wZRISCgpjb21wYW55X2lkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAkirQQKB1dlYmhvb2sSCgoCaWQYASABKAkSIQoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZRISCgp0YXJnZXRfdXJsGAMgASgJEg4KBmV2ZW50cxgEIAMoCRIWCg5jYV9jZXJ0aWZpY2F0ZRgFIAEoCRIRCglwcm94eV91cmwYBiABKAkSKgoKbGFzdF9ldmVudBgHIAEoCzIWLndlYmhvb2tkLnYxLkxhc3RFdmVudBIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjwKGHNlY3JldF9yb3RhdGlvbl9lbmRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoFc3RhdGUYCyABKA4yGS53ZWJob29rZC52MS5XZWJob29rU3RhdGUSFAoMc3RhdGVfcmVhc29uGAwgASgJEjUKEXN0YXRlX2NoYW5nZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1tYXhfaW5fZmxpZ2h0GA4gASgNEh0KFXJhdGVfbGltaXRfcGVyX3NlY29uZBgPIAEoDRIrCgZoZWFsdGgYECABKAsyGy53ZWJob29rZC52MS5EZWxpdmVyeUhlYWx0aCKZAQoORGVsaXZlcnlIZWFsdGgSHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYASABKAUSMQoNZmFpbGluZ19zaW5jZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNgoSY2lyY3VpdF9vcGVuX3VudGlsGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKUAQoJTGFzdEV2ZW50EisKBnN0YXR1cxgBIAEoDjIbLndlYmhvb2tkLnYxLkRlbGl2ZXJ5U3RhdHVzEjEKDWRpc3BhdGNoX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmV2ZW50X3R5cGUYAyABKAkSEwoLc3RhdHVzX2NvZGUYBCABKAUi6QIKDkRlbGl2ZXJ5UmVjb3JkEgoKAmlkGAEgASgJEhIKCndlYmhvb2tfaWQYAiABKAkSEAoIZXZlbnRfaWQYAyABKAkSEgoKZXZlbnRfdHlwZRgEIAEoCRIrCgZzdGF0dXMYBSABKA4yGy53ZWJob29rZC52MS5EZWxpdmVyeVN0YXR1cxITCgtzdGF0dXNfY29kZRgGIAEoBRIxCg1kaXNwYXRjaF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghhdHRlbXB0cxgIIAEoBRITCgtkdXJhdGlvbl9tcxgJIAEoAxINCgVlcnJvchgKIAEoCRIvCgtjcmVhdGVfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoRbmV4dF9hdHRlbXB0X3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqUBCg9EZWxpdmVyeUF0dGVtcHQSDwoHYXR0ZW1wdBgBIAEoBRIxCg1kaXNwYXRjaF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtzdGF0dXNfY29kZRgDIAEoBRINCgVlcnJvchgEIAEoCRITCgtkdXJhdGlvbl9tcxgFIAEoAxIVCg1yZXNwb25zZV9ib2R5GAYgASgMIiUKBkhlYWRlchIMCgRuYW1lGAEgASgJEg0KBXZhbHVlGAIgASgJIuMBCg5EZWxpdmVyeURldGFpbBItCghkZWxpdmVyeRgBIAEoCzIbLndlYmhvb2tkLnYxLkRlbGl2ZXJ5UmVjb3JkEhQKDHJlcXVlc3RfYm9keRgCIAEoDBIsCg9yZXF1ZXN0X2hlYWRlcnMYAyADKAsyEy53ZWJob29rZC52MS5IZWFkZXISFwoPcmVzcG9uc2Vfc3RhdHVzGAQgASgFEhUKDXJlc3BvbnNlX2JvZHkYBSABKAwSLgoIYXR0ZW1wdHMYBiADKAsyHC53ZWJob29rZC52MS5EZWxpdmVyeUF0dGVtcHQqfQoMV2ViaG9va1N0YXRlEh0KGVdFQkhPT0tfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRXRUJIT09LX1NUQVRFX0FDVElWRRABEhgKFFdFQkhPT0tfU1RBVEVfUEFVU0VEEAISGgoWV0VCSE9PS19TVEFURV9ESVNBQkxFRBADKoYBCg5EZWxpdmVyeVN0YXR1cxIfChtERUxJVkVSWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdERUxJVkVSWV9TVEFUVVNfUEVORElORxABEhsKF0RFTElWRVJZX1NUQVRVU19TVUNDRVNTEAISGQoVREVMSVZFUllfU1RBVFVTX0VSUk9SEANiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * Where a webhook is installed, where an event happened, or what a token reaches.
@@ -123,6 +123,50 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
    * @generated from field: google.protobuf.Timestamp secret_rotation_end_time = 10;
    */
   secretRotationEndTime?: Timestamp | undefined;
+
+  /**
+   * Whether deliveries are sent: ACTIVE, PAUSED by an admin, or DISABLED by webhookd.
+   *
+   * @generated from field: webhookd.v1.WebhookState state = 11;
+   */
+  state: WebhookState;
+
+  /**
+   * Why the state was last changed (e.g. "the target answered 410 Gone"); empty while the
+   * webhook has always been ACTIVE.
+   *
+   * @generated from field: string state_reason = 12;
+   */
+  stateReason: string;
+
+  /**
+   * When the state was last changed; absent while the webhook has always been ACTIVE.
+   *
+   * @generated from field: google.protobuf.Timestamp state_change_time = 13;
+   */
+  stateChangeTime?: Timestamp | undefined;
+
+  /**
+   * Most deliveries to this webhook in flight at once, over all replicas; 0: the server's
+   * --webhook-concurrency.
+   *
+   * @generated from field: uint32 max_in_flight = 14;
+   */
+  maxInFlight: number;
+
+  /**
+   * Most deliveries per second to this webhook (bursts of up to one second's worth); 0: no limit.
+   *
+   * @generated from field: uint32 rate_limit_per_second = 15;
+   */
+  rateLimitPerSecond: number;
+
+  /**
+   * How the target has been answering lately: failures in a row and the circuit breaker.
+   *
+   * @generated from field: webhookd.v1.DeliveryHealth health = 16;
+   */
+  health?: DeliveryHealth | undefined;
 };
 
 /**
@@ -131,6 +175,43 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
  */
 export const WebhookSchema: GenMessage<Webhook> = /*@__PURE__*/
   messageDesc(file_webhookd_v1_webhook, 1);
+
+/**
+ * How a webhook's target has been answering.
+ *
+ * @generated from message webhookd.v1.DeliveryHealth
+ */
+export type DeliveryHealth = Message<"webhookd.v1.DeliveryHealth"> & {
+  /**
+   * Attempts that failed since the last success (test pings aside).
+   *
+   * @generated from field: int32 consecutive_failures = 1;
+   */
+  consecutiveFailures: number;
+
+  /**
+   * When the first of those failures was sent; absent after a success.
+   *
+   * @generated from field: google.protobuf.Timestamp failing_since = 2;
+   */
+  failingSince?: Timestamp | undefined;
+
+  /**
+   * While the circuit breaker is open (after --breaker-threshold failures in a row): when
+   * the next probe may go. Until one probe succeeds, deliveries are sent one at a time, each
+   * failure holding the rest for another --breaker-cooldown. Absent while closed.
+   *
+   * @generated from field: google.protobuf.Timestamp circuit_open_until = 3;
+   */
+  circuitOpenUntil?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message webhookd.v1.DeliveryHealth.
+ * Use `create(DeliveryHealthSchema)` to create a new message.
+ */
+export const DeliveryHealthSchema: GenMessage<DeliveryHealth> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_webhook, 2);
 
 /**
  * Summary of a webhook's latest completed delivery.
@@ -172,7 +253,7 @@ export type LastEvent = Message<"webhookd.v1.LastEvent"> & {
  * Use `create(LastEventSchema)` to create a new message.
  */
 export const LastEventSchema: GenMessage<LastEvent> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 2);
+  messageDesc(file_webhookd_v1_webhook, 3);
 
 /**
  * One event sent (or to be sent) to one webhook.
@@ -270,7 +351,7 @@ export type DeliveryRecord = Message<"webhookd.v1.DeliveryRecord"> & {
  * Use `create(DeliveryRecordSchema)` to create a new message.
  */
 export const DeliveryRecordSchema: GenMessage<DeliveryRecord> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 3);
+  messageDesc(file_webhookd_v1_webhook, 4);
 
 /**
  * One HTTP attempt of a delivery.
@@ -326,7 +407,7 @@ export type DeliveryAttempt = Message<"webhookd.v1.DeliveryAttempt"> & {
  * Use `create(DeliveryAttemptSchema)` to create a new message.
  */
 export const DeliveryAttemptSchema: GenMessage<DeliveryAttempt> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 4);
+  messageDesc(file_webhookd_v1_webhook, 5);
 
 /**
  * An HTTP header.
@@ -354,7 +435,7 @@ export type Header = Message<"webhookd.v1.Header"> & {
  * Use `create(HeaderSchema)` to create a new message.
  */
 export const HeaderSchema: GenMessage<Header> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 5);
+  messageDesc(file_webhookd_v1_webhook, 6);
 
 /**
  * A delivery with what was sent and what came back.
@@ -410,7 +491,51 @@ export type DeliveryDetail = Message<"webhookd.v1.DeliveryDetail"> & {
  * Use `create(DeliveryDetailSchema)` to create a new message.
  */
 export const DeliveryDetailSchema: GenMessage<DeliveryDetail> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 6);
+  messageDesc(file_webhookd_v1_webhook, 7);
+
+/**
+ * Whether a webhook's deliveries are sent.
+ *
+ * @generated from enum webhookd.v1.WebhookState
+ */
+export enum WebhookState {
+  /**
+   * Not set; as a filter or in an update, no state is asked for.
+   *
+   * @generated from enum value: WEBHOOK_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Events fan out to it and its deliveries are sent.
+   *
+   * @generated from enum value: WEBHOOK_STATE_ACTIVE = 1;
+   */
+  ACTIVE = 1,
+
+  /**
+   * Set by an admin: events still fan out to it, but nothing is sent until it is made ACTIVE
+   * again; then the deliveries held are sent, oldest first.
+   *
+   * @generated from enum value: WEBHOOK_STATE_PAUSED = 2;
+   */
+  PAUSED = 2,
+
+  /**
+   * Set by webhookd when the target answered 410 Gone or kept failing with no success for
+   * --disable-after: new events no longer fan out to it and the deliveries it had pending are
+   * held. Made ACTIVE again by UpdateWebhook or by a successful TestWebhook.
+   *
+   * @generated from enum value: WEBHOOK_STATE_DISABLED = 3;
+   */
+  DISABLED = 3,
+}
+
+/**
+ * Describes the enum webhookd.v1.WebhookState.
+ */
+export const WebhookStateSchema: GenEnum<WebhookState> = /*@__PURE__*/
+  enumDesc(file_webhookd_v1_webhook, 0);
 
 /**
  * State of a delivery.
@@ -451,5 +576,5 @@ export enum DeliveryStatus {
  * Describes the enum webhookd.v1.DeliveryStatus.
  */
 export const DeliveryStatusSchema: GenEnum<DeliveryStatus> = /*@__PURE__*/
-  enumDesc(file_webhookd_v1_webhook, 0);
+  enumDesc(file_webhookd_v1_webhook, 1);
 
