@@ -132,13 +132,17 @@ pub struct Steady {
     pub postgres_cpu_ms: f64,
 }
 
-/// Publishes at a steady `rate` for `secs` seconds and measures, per event, the time from
-/// the start of the call to its arrival and the CPU webhookd and PostgreSQL spent.
+/// Publishes `name` at a steady `rate` for `secs` seconds, in `scopes` in turn, and measures,
+/// per event, the time from the start of the call to its arrival at `/latency` and the CPU
+/// webhookd and PostgreSQL spent. Each event must reach exactly one webhook.
+#[allow(clippy::too_many_arguments)]
 pub async fn latency(
     s: &ServerProcess,
     token: &str,
     receiver: &Receiver,
     pgdata: &Path,
+    name: &str,
+    scopes: &[Option<pb::Scope>],
     rate: u64,
     secs: u64,
 ) -> Steady {
@@ -153,9 +157,11 @@ pub async fn latency(
     for seq in 0..total {
         tick.tick().await;
         let (mut client, starts) = (client.clone(), starts.clone());
+        let request =
+            pb::PublishEventRequest { scope: scopes[seq as usize % scopes.len()].clone(), ..event(name, seq as usize) };
         tasks.push(tokio::spawn(async move {
             starts.lock().unwrap().insert(seq, Instant::now());
-            client.publish_event(event("configuration_saved", seq as usize)).await.unwrap();
+            client.publish_event(request).await.unwrap();
         }));
     }
     for t in tasks {

@@ -22,6 +22,7 @@ use load::{admin_client, create_webhooks, drain, latency, publish_streaming, pub
 use receiver::Receiver;
 use support::ServerProcess;
 use webhookd::storage::local::LocalPostgres;
+use webhookd_client::pb;
 
 /// Sizes of one run.
 #[derive(Debug, Clone, Parser, serde::Serialize)]
@@ -55,6 +56,12 @@ struct Args {
     /// Events per second of each steady-rate latency phase.
     #[arg(long, value_delimiter = ',', default_value = "200,1000")]
     latency_rates: Vec<u64>,
+    /// Deliveries queued for the slow webhook of the head-of-line phase.
+    #[arg(long, default_value_t = 2_000)]
+    hol_backlog: usize,
+    /// Events per second spread over the 99 fast webhooks of the head-of-line phase.
+    #[arg(long, default_value_t = 200)]
+    hol_rate: u64,
     /// Delivery rows seeded for the history phase.
     #[arg(long, default_value_t = 1_000_000)]
     history_rows: usize,
@@ -83,6 +90,8 @@ impl Args {
         self.webhooks = 10;
         self.latency_secs = 1;
         self.latency_rates = vec![100];
+        self.hol_backlog = 100;
+        self.hol_rate = 100;
         self.history_rows = 5_000;
         self.history_webhooks = 50;
         self.history_queries = 50;
@@ -189,7 +198,8 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
     let pgdata = tmp.join("pg").join("pg");
     let mut steady = Vec::new();
     for &rate in &args.latency_rates {
-        let lat = latency(&d, &publisher, &receiver, &pgdata, rate, args.latency_secs).await;
+        let lat =
+            latency(&d, &publisher, &receiver, &pgdata, "configuration_saved", &[None], rate, args.latency_secs).await;
         eprintln!(
             "at {rate}/s: e2e p50 {:.2} ms p99 {:.2} ms; CPU per event: webhookd {:.3} ms, postgres {:.3} ms",
             lat.e2e_ms[0], lat.e2e_ms[2], lat.server_cpu_ms, lat.postgres_cpu_ms
@@ -198,6 +208,37 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
     }
     let peak_rss = [a.rss("VmHWM"), b_peak, c_peak, d.rss("VmHWM")].into_iter().max().unwrap_or(0);
     drop(d);
+
+    // --- head of line: 99 fast webhooks at a steady rate, alone, then beside one webhook
+    // whose endpoint takes 10 s to answer and has a backlog of due deliveries --------------
+    let hol_url = database(&pg, "bench_hol").await;
+    let e = ServerProcess::serving(&hol_url, &tmp.join("e"), &["--request-timeout", "30s"]).await;
+    let hol_publisher = support::mint_token(&hol_url, "publisher", &Default::default()).await;
+    let mut hol_admin = admin_client(&e, &e.admin_token());
+    let hol_scopes: Vec<Option<pb::Scope>> =
+        (0..99).map(|i| Some(pb::Scope { company_id: "hol".into(), project_id: format!("p{i}") })).collect();
+    for scope in &hol_scopes {
+        let create = pb::CreateWebhookRequest {
+            scope: scope.clone(),
+            target_url: receiver.url("/latency"),
+            secret: "bench-secret-value".into(),
+            events: vec!["company_user_added".into()],
+            ..Default::default()
+        };
+        hol_admin.create_webhook(create).await.unwrap();
+    }
+    let hol_latency =
+        |name| latency(&e, &hol_publisher, &receiver, &pgdata, name, &hol_scopes, args.hol_rate, args.latency_secs);
+    let alone = hol_latency("company_user_added").await;
+    // The slow webhook is on the instance: it gets the backlog and every fast event too.
+    create_webhooks(&mut hol_admin, &receiver.url("/slow"), "company_user_added", 1).await;
+    publish_streaming(&e, &hol_publisher, "company_user_added", args.hol_backlog, args.streams).await;
+    let beside_slow = hol_latency("company_user_added").await;
+    eprintln!(
+        "head of line at {}/s over 99 webhooks: e2e p99 {:.2} ms alone, {:.2} ms beside a 10 s endpoint with {} due",
+        args.hol_rate, alone.e2e_ms[2], beside_slow.e2e_ms[2], args.hol_backlog
+    );
+    drop(e);
     drop(a);
 
     // --- history on a seeded table ----------------------------------------------------------
@@ -244,6 +285,14 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
         fig(format!("webhookd CPU per event at {rate}/s"), lat.server_cpu_ms, "ms", None, "");
         fig(format!("postgres CPU per event at {rate}/s"), lat.postgres_cpu_ms, "ms", None, target("<= 0.5"));
     }
+    fig(format!("head of line: e2e p99 at {}/s, 99 webhooks alone", args.hol_rate), alone.e2e_ms[2], "ms", None, "");
+    fig(
+        format!("head of line: e2e p99 beside a 10 s endpoint with {} due", args.hol_backlog),
+        beside_slow.e2e_ms[2],
+        "ms",
+        Some(("e2e p99 alone".into(), alone.e2e_ms[2])),
+        "ratio <= 2",
+    );
     fig(format!("ListEventHistory p50 ({} rows)", args.history_rows), hist[0], "ms", None, "");
     fig(format!("ListEventHistory p99 ({} rows)", args.history_rows), hist[1], "ms", None, "< 5");
     fig("server RSS idle".into(), idle_rss as f64 / 1024.0, "MiB", None, "< 30");

@@ -13,7 +13,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-/// A loopback HTTP receiver that counts requests and, for the latency phase, timestamps them.
+/// A loopback HTTP receiver that counts requests and, for the latency phase, timestamps them;
+/// `/slow` answers after 10 s and is not counted.
 pub struct Receiver {
     addr: SocketAddr,
     /// Requests received since the last reset.
@@ -42,6 +43,11 @@ impl Receiver {
                         let (c, f, a) = (c.clone(), f.clone(), a.clone());
                         async move {
                             let latency = req.uri().path() == "/latency";
+                            if req.uri().path() == "/slow" {
+                                // An endpoint that takes 10 s to answer (head-of-line phase).
+                                tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+                                return Ok(hyper::Response::new(Full::new(Bytes::from_static(b"slow"))));
+                            }
                             let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
                             let now = Instant::now();
                             if c.fetch_add(1, Ordering::Relaxed) == 0 {
