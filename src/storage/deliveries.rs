@@ -103,17 +103,6 @@ pub struct Control {
     pub disable_after: Duration,
 }
 
-impl Default for Control {
-    fn default() -> Self {
-        Self {
-            webhook_concurrency: 64,
-            breaker_threshold: 10,
-            breaker_cooldown: Duration::from_secs(30),
-            disable_after: Duration::from_secs(5 * 24 * 3600),
-        }
-    }
-}
-
 fn millis(d: Duration) -> f64 {
     d.as_millis() as f64
 }
@@ -153,11 +142,10 @@ pub struct Disabled {
     pub reason: String,
 }
 
-/// What recording a batch of outcomes changed.
+/// What recording a batch of outcomes changed in the webhooks (the deliveries' changes go to
+/// watchers by notification).
 #[derive(Debug, Clone, Default)]
 pub struct Recorded {
-    /// The deliveries' new states, for watchers.
-    pub changes: Vec<Watched>,
     /// Webhooks whose circuit breaker opened.
     pub breakers_opened: Vec<Uuid>,
     /// Webhooks disabled, each announced by a `webhook_disabled` event in the same transaction.
@@ -193,7 +181,7 @@ pub struct Claimed {
     pub claim_token: Uuid,
     /// Place of the webhook in the claim's visit (0 for a test ping): the engine's next claim
     /// starts after the webhook of the highest.
-    pub visit: i64,
+    pub visit: i32,
     /// Why the webhook's secret or proxy URL could not be opened (a key this server lacks):
     /// the attempt is not sent, and fails as retryable.
     pub sealed_error: Option<String>,
@@ -283,7 +271,7 @@ impl Storage {
                     proxy_url,
                     body: r.get("body"),
                     claim_token: token,
-                    visit: r.get::<_, i32>("ord").into(),
+                    visit: r.get("ord"),
                     sealed_error,
                 }
             })
@@ -421,7 +409,7 @@ impl Storage {
             tx.execute(&notify, &[&DELIVERY_CHANNEL, &payloads]).await?;
         }
         tx.commit().await?;
-        Ok(Recorded { changes: recorded, breakers_opened, disabled })
+        Ok(Recorded { breakers_opened, disabled })
     }
 
     /// Gives claimed deliveries back (due now, attempt not counted), e.g. on shutdown.
