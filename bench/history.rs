@@ -142,7 +142,7 @@ pub async fn latency(s: &ServerProcess, url: &str, ids: &[Uuid], queries: usize)
             &explain(
                 url,
                 &format!(
-                    "PREPARE h(uuid, text[], int2, int4[], int8) AS {sql};\nEXPLAIN (ANALYZE, BUFFERS) EXECUTE h('{}', {types}, {status}, ARRAY[]::int4[], 50);\nDEALLOCATE h",
+                    "PREPARE h(uuid, text[], int2, int4[], int8, int8) AS {sql};\nEXPLAIN (ANALYZE, BUFFERS) EXECUTE h('{}', {types}, {status}, ARRAY[]::int4[], 50, 200);\nDEALLOCATE h",
                     ids[0]
                 ),
                 "",

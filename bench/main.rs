@@ -18,7 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 
-use load::{admin_client, create_webhooks, drain, latency, publish_streaming, publish_unary};
+use load::{admin_client, create_webhooks, drain, latency, publish_streaming, publish_unary, Steady};
 use receiver::Receiver;
 use support::ServerProcess;
 use webhookd::storage::local::LocalPostgres;
@@ -74,6 +74,16 @@ struct Args {
     /// Requests / rows in each machine-limit probe.
     #[arg(long, default_value_t = 20_000)]
     limit_ops: usize,
+    /// Phases to run (default: all of them).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "limits,ingest,delivery,steady,hol,history")]
+    phases: Vec<Phase>,
+    /// Runs of each steady-rate phase; the table shows their median and range, the JSON each run.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Loads pg_stat_statements and prints, after each steady-rate run, the statements that
+    /// took the most time, per event.
+    #[arg(long)]
+    statements: bool,
     /// Where to write the JSON results (default: bench/results/run-<unix time>.json).
     #[arg(long)]
     #[serde(skip)]
@@ -96,11 +106,30 @@ impl Args {
         self.history_webhooks = 50;
         self.history_queries = 50;
         self.limit_ops = 300;
+        self.runs = 2;
         self
     }
 }
 
-/// One figure of the results table.
+/// The benchmark's phases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Phase {
+    /// The machine's limits: plain POSTs and durable single-row inserts.
+    Limits,
+    /// Unary and streaming ingest.
+    Ingest,
+    /// Delivery rate to one webhook and to many.
+    Delivery,
+    /// End-to-end latency and CPU per event at steady rates.
+    Steady,
+    /// Head of line: fast webhooks beside a slow one.
+    Hol,
+    /// ListEventHistory on a seeded table.
+    History,
+}
+
+/// One figure of the results table: the median of its runs.
 #[derive(Debug, serde::Serialize)]
 struct Figure {
     name: String,
@@ -109,6 +138,9 @@ struct Figure {
     limit: Option<(String, f64)>,
     ratio: Option<f64>,
     target: &'static str,
+    /// Every run's value, when the figure was measured more than once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    runs: Vec<f64>,
 }
 
 #[tokio::main]
@@ -151,154 +183,261 @@ async fn main() {
 }
 
 async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
-    let pg = {
+    let on = |p: Phase| args.phases.contains(&p);
+    let start_pg = || {
         let dir = tmp.join("pg");
-        tokio::task::spawn_blocking(move || LocalPostgres::start(&dir, None).expect("start postgres")).await.unwrap()
+        tokio::task::spawn_blocking(move || LocalPostgres::start(&dir, None).expect("start postgres"))
     };
+    let mut pg = start_pg().await.unwrap();
+    if args.statements {
+        let db = support::sql(&pg.url("postgres")).await;
+        db.batch_execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'").await.unwrap();
+        drop(db);
+        tokio::task::spawn_blocking(move || pg.stop()).await.unwrap();
+        pg = start_pg().await.unwrap();
+        let db = support::sql(&pg.url("postgres")).await;
+        db.batch_execute("CREATE EXTENSION pg_stat_statements").await.unwrap();
+        db.batch_execute("ALTER SYSTEM SET pg_stat_statements.track_planning = on").await.unwrap();
+        db.batch_execute("SELECT pg_reload_conf()").await.unwrap();
+    }
+    let pgdata = tmp.join("pg").join("pg");
     let receiver = Receiver::start().await;
     let mut figures = Vec::new();
+    let mut fig =
+        |name: String, runs: &[f64], unit: &'static str, limit: Option<(String, f64)>, target: &'static str| {
+            let value = median(runs);
+            let ratio = limit.as_ref().and_then(|(_, l)| (*l > 0.0).then(|| value / l));
+            let runs = if runs.len() > 1 { runs.to_vec() } else { Vec::new() };
+            figures.push(Figure { name, value, unit, limit, ratio, target, runs });
+        };
+    let mut plans = serde_json::Map::new();
+    let mut rss = Vec::new();
 
     // --- the machine's limits -------------------------------------------------------------
-    let post_rate = limits::plain_posts(&receiver, args.limit_ops, args.concurrency).await;
-    eprintln!("limit: plain POST {post_rate:.0}/s");
-    let insert_rate = limits::durable_inserts(&pg, args.limit_ops, args.concurrency).await;
-    eprintln!("limit: durable single-row INSERT {insert_rate:.0}/s");
-
-    // --- ingest --------------------------------------------------------------------------
-    let main_url = database(&pg, "bench_main").await;
-    let a = ServerProcess::serving(&main_url, &tmp.join("a"), &["--no-delivery"]).await;
-    let idle_rss = a.rss("VmRSS");
-    let admin_token = a.admin_token();
-    let publisher = support::mint_token(&main_url, "publisher", &Default::default()).await;
-    let mut admin = admin_client(&a, &admin_token);
-    create_webhooks(&mut admin, &receiver.url("/ingest"), "project_created", 1).await;
-
-    let unary = publish_unary(&a, &publisher, "project_created", args.unary_events, args.concurrency).await;
-    eprintln!("unary PublishEvent: {unary:.0}/s");
-    let streaming = publish_streaming(&a, &publisher, "project_created", args.stream_events, args.streams).await;
-    eprintln!("streaming PublishEvents: {streaming:.0}/s");
-    let db = support::sql(&main_url).await;
-    db.batch_execute("DELETE FROM deliveries; DELETE FROM events;").await.unwrap();
-
-    // --- delivery to one webhook, then to many ---------------------------------------------
-    create_webhooks(&mut admin, &receiver.url("/one"), "tag_created", 1).await;
-    publish_streaming(&a, &publisher, "tag_created", args.deliveries, args.streams).await;
-    let (one_rate, b_peak) = drain(&main_url, &tmp.join("b"), &receiver, &db, args.deliveries).await;
-    eprintln!("deliveries to 1 webhook: {one_rate:.0}/s");
-
-    create_webhooks(&mut admin, &receiver.url("/many"), "service_created", args.webhooks).await;
-    let events = args.deliveries.div_ceil(args.webhooks);
-    publish_streaming(&a, &publisher, "service_created", events, args.streams).await;
-    let (many_rate, c_peak) = drain(&main_url, &tmp.join("c"), &receiver, &db, events * args.webhooks).await;
-    eprintln!("deliveries to {} webhooks: {many_rate:.0}/s", args.webhooks);
-
-    // --- end-to-end latency at a steady rate ------------------------------------------------
-    create_webhooks(&mut admin, &receiver.url("/latency"), "configuration_saved", 1).await;
-    let d = ServerProcess::serving(&main_url, &tmp.join("d"), &[]).await;
-    let pgdata = tmp.join("pg").join("pg");
-    let mut steady = Vec::new();
-    for &rate in &args.latency_rates {
-        let lat =
-            latency(&d, &publisher, &receiver, &pgdata, "configuration_saved", &[None], rate, args.latency_secs).await;
-        eprintln!(
-            "at {rate}/s: e2e p50 {:.2} ms p99 {:.2} ms; CPU per event: webhookd {:.3} ms, postgres {:.3} ms",
-            lat.e2e_ms[0], lat.e2e_ms[2], lat.server_cpu_ms, lat.postgres_cpu_ms
-        );
-        steady.push((rate, lat));
+    let (mut pg_limit, mut post_limit) = (None, None);
+    if on(Phase::Limits) {
+        let post_rate = limits::plain_posts(&receiver, args.limit_ops, args.concurrency).await;
+        eprintln!("limit: plain POST {post_rate:.0}/s");
+        let insert_rate = limits::durable_inserts(&pg, args.limit_ops, args.concurrency).await;
+        eprintln!("limit: durable single-row INSERT {insert_rate:.0}/s");
+        fig("limit: receiver plain POSTs".into(), &[post_rate], "req/s", None, "");
+        fig("limit: postgres durable inserts".into(), &[insert_rate], "rows/s", None, "");
+        pg_limit = Some(("postgres durable single-row inserts/s".to_string(), insert_rate));
+        post_limit = Some(("receiver plain POSTs/s (same client stack)".to_string(), post_rate));
     }
-    let peak_rss = [a.rss("VmHWM"), b_peak, c_peak, d.rss("VmHWM")].into_iter().max().unwrap_or(0);
-    drop(d);
+
+    if on(Phase::Ingest) || on(Phase::Delivery) || on(Phase::Steady) {
+        let main_url = database(&pg, "bench_main").await;
+        let a = ServerProcess::serving(&main_url, &tmp.join("a"), &["--no-delivery"]).await;
+        fig("server RSS idle".into(), &[a.rss("VmRSS") as f64 / 1024.0], "MiB", None, "< 30");
+        let admin_token = a.admin_token();
+        let publisher = support::mint_token(&main_url, "publisher", &Default::default()).await;
+        let mut admin = admin_client(&a, &admin_token);
+        let db = support::sql(&main_url).await;
+
+        // --- ingest ----------------------------------------------------------------------
+        if on(Phase::Ingest) {
+            create_webhooks(&mut admin, &receiver.url("/ingest"), "project_created", 1).await;
+            let unary = publish_unary(&a, &publisher, "project_created", args.unary_events, args.concurrency).await;
+            eprintln!("unary PublishEvent: {unary:.0}/s");
+            let streaming =
+                publish_streaming(&a, &publisher, "project_created", args.stream_events, args.streams).await;
+            eprintln!("streaming PublishEvents: {streaming:.0}/s");
+            db.batch_execute("DELETE FROM deliveries; DELETE FROM events;").await.unwrap();
+            fig(
+                format!("PublishEvent (unary, concurrency {})", args.concurrency),
+                &[unary],
+                "events/s",
+                pg_limit.clone(),
+                ">= 5000",
+            );
+            fig("PublishEvents (streaming)".into(), &[streaming], "events/s", pg_limit.clone(), ">= 20000");
+        }
+
+        // --- delivery to one webhook, then to many -----------------------------------------
+        if on(Phase::Delivery) {
+            create_webhooks(&mut admin, &receiver.url("/one"), "tag_created", 1).await;
+            publish_streaming(&a, &publisher, "tag_created", args.deliveries, args.streams).await;
+            let (one_rate, b_peak) = drain(&main_url, &tmp.join("b"), &receiver, &db, args.deliveries).await;
+            eprintln!("deliveries to 1 webhook: {one_rate:.0}/s");
+            create_webhooks(&mut admin, &receiver.url("/many"), "service_created", args.webhooks).await;
+            let events = args.deliveries.div_ceil(args.webhooks);
+            publish_streaming(&a, &publisher, "service_created", events, args.streams).await;
+            let (many_rate, c_peak) = drain(&main_url, &tmp.join("c"), &receiver, &db, events * args.webhooks).await;
+            eprintln!("deliveries to {} webhooks: {many_rate:.0}/s", args.webhooks);
+            rss.extend([b_peak, c_peak]);
+            fig(
+                "deliveries to 1 webhook".into(),
+                &[one_rate],
+                "deliveries/s",
+                post_limit.clone(),
+                ">= 10000, >= 50 % of limit",
+            );
+            fig(format!("deliveries to {} webhooks", args.webhooks), &[many_rate], "deliveries/s", post_limit, "");
+        }
+
+        // --- end-to-end latency at a steady rate, each rate `runs` times ------------------
+        if on(Phase::Steady) {
+            create_webhooks(&mut admin, &receiver.url("/latency"), "configuration_saved", 1).await;
+            let d = ServerProcess::serving(&main_url, &tmp.join("d"), &[]).await;
+            for &rate in &args.latency_rates {
+                let mut runs: Vec<Steady> = Vec::new();
+                for run in 1..=args.runs {
+                    if args.statements {
+                        let stats = support::sql(&pg.url("postgres")).await;
+                        stats.batch_execute("SELECT pg_stat_statements_reset()").await.unwrap();
+                    }
+                    let lat = latency(
+                        &d,
+                        &publisher,
+                        &receiver,
+                        &pgdata,
+                        "configuration_saved",
+                        &[None],
+                        rate,
+                        args.latency_secs,
+                    )
+                    .await;
+                    eprintln!(
+                        "at {rate}/s, run {run}: e2e p50 {:.2} ms p99 {:.2} ms max {:.2} ms; CPU per event: webhookd {:.3} ms, postgres {:.3} ms",
+                        lat.e2e_ms[0], lat.e2e_ms[2], lat.e2e_ms[3], lat.server_cpu_ms, lat.postgres_cpu_ms
+                    );
+                    if args.statements {
+                        print_statements(&pg, rate * args.latency_secs).await;
+                    }
+                    runs.push(lat);
+                }
+                let target = |t: &'static str| if rate == 200 { t } else { "" };
+                let each = |f: &dyn Fn(&Steady) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
+                fig(format!("e2e p50 at {rate}/s (from call start)"), &each(&|l| l.e2e_ms[0]), "ms", None, "");
+                fig(format!("e2e p95 at {rate}/s (from call start)"), &each(&|l| l.e2e_ms[1]), "ms", None, "");
+                fig(
+                    format!("e2e p99 at {rate}/s (from call start)"),
+                    &each(&|l| l.e2e_ms[2]),
+                    "ms",
+                    None,
+                    target("<= 4 every run"),
+                );
+                fig(format!("e2e max at {rate}/s (from call start)"), &each(&|l| l.e2e_ms[3]), "ms", None, "");
+                fig(format!("webhookd CPU per event at {rate}/s"), &each(&|l| l.server_cpu_ms), "ms", None, "");
+                fig(
+                    format!("postgres CPU per event at {rate}/s"),
+                    &each(&|l| l.postgres_cpu_ms),
+                    "ms",
+                    None,
+                    target("<= 0.5"),
+                );
+            }
+            rss.push(d.rss("VmHWM"));
+        }
+        rss.push(a.rss("VmHWM"));
+    }
 
     // --- head of line: 99 fast webhooks at a steady rate, alone, then beside one webhook
     // whose endpoint takes 10 s to answer and has a backlog of due deliveries --------------
-    let hol_url = database(&pg, "bench_hol").await;
-    let e = ServerProcess::serving(&hol_url, &tmp.join("e"), &["--request-timeout", "30s"]).await;
-    let hol_publisher = support::mint_token(&hol_url, "publisher", &Default::default()).await;
-    let mut hol_admin = admin_client(&e, &e.admin_token());
-    let hol_scopes: Vec<Option<pb::Scope>> =
-        (0..99).map(|i| Some(pb::Scope { company_id: "hol".into(), project_id: format!("p{i}") })).collect();
-    for scope in &hol_scopes {
-        let create = pb::CreateWebhookRequest {
-            scope: scope.clone(),
-            target_url: receiver.url("/latency"),
-            secret: "bench-secret-value".into(),
-            events: vec!["company_user_added".into()],
-            ..Default::default()
-        };
-        hol_admin.create_webhook(create).await.unwrap();
+    if on(Phase::Hol) {
+        let hol_url = database(&pg, "bench_hol").await;
+        let e = ServerProcess::serving(&hol_url, &tmp.join("e"), &["--request-timeout", "30s"]).await;
+        let hol_publisher = support::mint_token(&hol_url, "publisher", &Default::default()).await;
+        let mut hol_admin = admin_client(&e, &e.admin_token());
+        let hol_scopes: Vec<Option<pb::Scope>> =
+            (0..99).map(|i| Some(pb::Scope { company_id: "hol".into(), project_id: format!("p{i}") })).collect();
+        for scope in &hol_scopes {
+            let create = pb::CreateWebhookRequest {
+                scope: scope.clone(),
+                target_url: receiver.url("/latency"),
+                secret: "bench-secret-value".into(),
+                events: vec!["company_user_added".into()],
+                ..Default::default()
+            };
+            hol_admin.create_webhook(create).await.unwrap();
+        }
+        let hol_latency =
+            |name| latency(&e, &hol_publisher, &receiver, &pgdata, name, &hol_scopes, args.hol_rate, args.latency_secs);
+        let alone = hol_latency("company_user_added").await;
+        // The slow webhook is on the instance: it gets the backlog and every fast event too.
+        create_webhooks(&mut hol_admin, &receiver.url("/slow"), "company_user_added", 1).await;
+        publish_streaming(&e, &hol_publisher, "company_user_added", args.hol_backlog, args.streams).await;
+        let beside_slow = hol_latency("company_user_added").await;
+        eprintln!(
+            "head of line at {}/s over 99 webhooks: e2e p99 {:.2} ms alone, {:.2} ms beside a 10 s endpoint with {} due",
+            args.hol_rate, alone.e2e_ms[2], beside_slow.e2e_ms[2], args.hol_backlog
+        );
+        rss.push(e.rss("VmHWM"));
+        fig(
+            format!("head of line: e2e p99 at {}/s, 99 webhooks alone", args.hol_rate),
+            &[alone.e2e_ms[2]],
+            "ms",
+            None,
+            "",
+        );
+        fig(
+            format!("head of line: e2e p99 beside a 10 s endpoint with {} due", args.hol_backlog),
+            &[beside_slow.e2e_ms[2]],
+            "ms",
+            Some(("e2e p99 alone".into(), alone.e2e_ms[2])),
+            "ratio <= 2",
+        );
     }
-    let hol_latency =
-        |name| latency(&e, &hol_publisher, &receiver, &pgdata, name, &hol_scopes, args.hol_rate, args.latency_secs);
-    let alone = hol_latency("company_user_added").await;
-    // The slow webhook is on the instance: it gets the backlog and every fast event too.
-    create_webhooks(&mut hol_admin, &receiver.url("/slow"), "company_user_added", 1).await;
-    publish_streaming(&e, &hol_publisher, "company_user_added", args.hol_backlog, args.streams).await;
-    let beside_slow = hol_latency("company_user_added").await;
-    eprintln!(
-        "head of line at {}/s over 99 webhooks: e2e p99 {:.2} ms alone, {:.2} ms beside a 10 s endpoint with {} due",
-        args.hol_rate, alone.e2e_ms[2], beside_slow.e2e_ms[2], args.hol_backlog
-    );
-    drop(e);
-    drop(a);
 
     // --- history on a seeded table ----------------------------------------------------------
-    let hist_url = database(&pg, "bench_history").await;
-    let seeded = history::seed(&hist_url, args.history_rows, args.history_webhooks).await;
-    let h = ServerProcess::serving(&hist_url, &tmp.join("h"), &["--no-delivery"]).await;
-    history::wait_sealed(&hist_url).await;
-    let (hist, plan) = history::latency(&h, &hist_url, &seeded, args.history_queries).await;
-    eprintln!("history p50 {:.2} ms p99 {:.2} ms", hist[0], hist[1]);
-    let claim_plan = history::explain(&hist_url, "EXPLAIN (COSTS OFF) ", &history::claim_sql()).await;
-    drop(h);
-
-    let ratio = |v: f64, l: f64| (l > 0.0).then(|| v / l);
-    let pg_limit = ("postgres durable single-row inserts/s".to_string(), insert_rate);
-    let post_limit = ("receiver plain POSTs/s (same client stack)".to_string(), post_rate);
-    let mut fig = |name: String, value: f64, unit: &'static str, limit: Option<(String, f64)>, target: &'static str| {
-        let r = limit.as_ref().and_then(|(_, l)| ratio(value, *l));
-        figures.push(Figure { name, value, unit, limit, ratio: r, target });
-    };
-    fig("limit: receiver plain POSTs".into(), post_rate, "req/s", None, "");
-    fig("limit: postgres durable inserts".into(), insert_rate, "rows/s", None, "");
-    fig(
-        format!("PublishEvent (unary, concurrency {})", args.concurrency),
-        unary,
-        "events/s",
-        Some(pg_limit.clone()),
-        ">= 5000",
-    );
-    fig("PublishEvents (streaming)".into(), streaming, "events/s", Some(pg_limit), ">= 20000");
-    fig(
-        "deliveries to 1 webhook".into(),
-        one_rate,
-        "deliveries/s",
-        Some(post_limit.clone()),
-        ">= 10000, >= 50 % of limit",
-    );
-    fig(format!("deliveries to {} webhooks", args.webhooks), many_rate, "deliveries/s", Some(post_limit), "");
-    for (rate, lat) in &steady {
-        let target = |t: &'static str| if *rate == 200 { t } else { "" };
-        fig(format!("e2e p50 at {rate}/s (from call start)"), lat.e2e_ms[0], "ms", None, "");
-        fig(format!("e2e p95 at {rate}/s (from call start)"), lat.e2e_ms[1], "ms", None, "");
-        fig(format!("e2e p99 at {rate}/s (from call start)"), lat.e2e_ms[2], "ms", None, target("<= 4"));
-        fig(format!("e2e max at {rate}/s (from call start)"), lat.e2e_ms[3], "ms", None, "");
-        fig(format!("webhookd CPU per event at {rate}/s"), lat.server_cpu_ms, "ms", None, "");
-        fig(format!("postgres CPU per event at {rate}/s"), lat.postgres_cpu_ms, "ms", None, target("<= 0.5"));
+    if on(Phase::History) {
+        let hist_url = database(&pg, "bench_history").await;
+        let seeded = history::seed(&hist_url, args.history_rows, args.history_webhooks).await;
+        let h = ServerProcess::serving(&hist_url, &tmp.join("h"), &["--no-delivery"]).await;
+        history::wait_sealed(&hist_url).await;
+        let (hist, plan) = history::latency(&h, &hist_url, &seeded, args.history_queries).await;
+        eprintln!("history p50 {:.2} ms p99 {:.2} ms", hist[0], hist[1]);
+        let claim_plan = history::explain(&hist_url, "EXPLAIN (COSTS OFF) ", &history::claim_sql()).await;
+        plans.insert("list_event_history".into(), plan.into());
+        plans.insert("claim".into(), claim_plan.into());
+        fig(format!("ListEventHistory p50 ({} rows)", args.history_rows), &[hist[0]], "ms", None, "");
+        fig(format!("ListEventHistory p99 ({} rows)", args.history_rows), &[hist[1]], "ms", None, "< 5");
     }
-    fig(format!("head of line: e2e p99 at {}/s, 99 webhooks alone", args.hol_rate), alone.e2e_ms[2], "ms", None, "");
-    fig(
-        format!("head of line: e2e p99 beside a 10 s endpoint with {} due", args.hol_backlog),
-        beside_slow.e2e_ms[2],
-        "ms",
-        Some(("e2e p99 alone".into(), alone.e2e_ms[2])),
-        "ratio <= 2",
-    );
-    fig(format!("ListEventHistory p50 ({} rows)", args.history_rows), hist[0], "ms", None, "");
-    fig(format!("ListEventHistory p99 ({} rows)", args.history_rows), hist[1], "ms", None, "< 5");
-    fig("server RSS idle".into(), idle_rss as f64 / 1024.0, "MiB", None, "< 30");
-    fig("server RSS peak".into(), peak_rss as f64 / 1024.0, "MiB", None, "< 200");
+
+    if let Some(peak) = rss.into_iter().max() {
+        fig("server RSS peak".into(), &[peak as f64 / 1024.0], "MiB", None, "< 200");
+    }
     let _ = tokio::task::spawn_blocking(move || pg.stop()).await;
-    (figures, serde_json::json!({ "list_event_history": plan, "claim": claim_plan }))
+    (figures, serde_json::Value::Object(plans))
+}
+
+/// The statements that took the most execution time since the last reset, per event.
+async fn print_statements(pg: &LocalPostgres, events: u64) {
+    let db = support::sql(&pg.url("postgres")).await;
+    let rows = db
+        .query(
+            "SELECT calls, total_exec_time + total_plan_time, shared_blks_hit + shared_blks_read, wal_bytes::float8,
+                    regexp_replace(left(query, 300), '\\s+', ' ', 'g')
+             FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 12",
+            &[],
+        )
+        .await
+        .unwrap();
+    eprintln!("  {:>8} {:>10} {:>9} {:>9}  statement (per event)", "calls", "plan+exec", "blocks", "WAL B");
+    for r in rows {
+        let per = |v: f64| v / events as f64;
+        let query: String = r.get(4);
+        eprintln!(
+            "  {:>8.2} {:>10.4} {:>9.1} {:>9.0}  {}",
+            per(r.get::<_, i64>(0) as f64),
+            per(r.get(1)),
+            per(r.get::<_, i64>(2) as f64),
+            per(r.get(3)),
+            query.chars().take(110).collect::<String>()
+        );
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
 
 /// The `p` quantile of `sorted` (nearest rank).
@@ -318,11 +457,21 @@ async fn database(pg: &LocalPostgres, name: &str) -> String {
 }
 
 fn print_table(figures: &[Figure]) {
-    println!("\n{:<44} {:>12} {:<13} {:>8}  {:<14} limit", "figure", "value", "unit", "ratio", "target");
+    println!(
+        "\n{:<44} {:>12} {:<17} {:<13} {:>8}  {:<16} limit",
+        "figure", "value", "range", "unit", "ratio", "target"
+    );
     for f in figures {
         let ratio = f.ratio.map(|r| format!("{:.2}", r)).unwrap_or_default();
         let limit = f.limit.as_ref().map(|(n, v)| format!("{n} = {v:.0}")).unwrap_or_default();
-        println!("{:<44} {:>12.2} {:<13} {:>8}  {:<14} {limit}", f.name, f.value, f.unit, ratio, f.target);
+        let range = match (f.runs.iter().copied().reduce(f64::min), f.runs.iter().copied().reduce(f64::max)) {
+            (Some(lo), Some(hi)) => format!("{lo:.2}–{hi:.2}"),
+            _ => String::new(),
+        };
+        println!(
+            "{:<44} {:>12.2} {:<17} {:<13} {:>8}  {:<16} {limit}",
+            f.name, f.value, range, f.unit, ratio, f.target
+        );
     }
 }
 

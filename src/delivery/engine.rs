@@ -232,8 +232,44 @@ fn record_metrics(verdict: Verdict, next: Next, due: SystemTime, sent: SystemTim
     metrics::histogram!(SEND_DURATION).record(duration_ms as f64 / 1000.0);
 }
 
+/// Completed deliveries a webhook's history grows by (in this process) before the recorder
+/// prunes it back to the history limit: a prune reads about `HISTORY_LIMIT + PRUNE_EVERY`
+/// index entries, a few per delivery, where pruning after each batch read the whole history.
+const PRUNE_EVERY: u32 = 50;
+
+/// Histories grown since they were last pruned: webhook → deliveries completed since.
+#[derive(Debug, Default)]
+struct Growth(HashMap<Uuid, u32>);
+
+impl Growth {
+    /// Counts `completed` (one webhook id per completed delivery).
+    fn add(&mut self, completed: &[Uuid]) {
+        for id in completed {
+            *self.0.entry(*id).or_default() += 1;
+        }
+    }
+
+    /// Takes the webhooks that grew by at least `at_least` (all of them with 1).
+    fn take(&mut self, at_least: u32) -> Vec<Uuid> {
+        let due: Vec<Uuid> = self.0.iter().filter(|(_, n)| **n >= at_least).map(|(id, _)| *id).collect();
+        for id in &due {
+            self.0.remove(id);
+        }
+        due
+    }
+}
+
+/// Prunes the histories of `webhooks`; a failure is logged and left for a later prune
+/// (history reads hide the excess meanwhile).
+async fn prune(storage: &Storage, webhooks: &[Uuid]) {
+    if let Err(e) = storage.prune_history(webhooks).await {
+        tracing::warn!(error = %crate::error::chain(&e), webhooks = webhooks.len(), "pruning histories failed");
+    }
+}
+
 /// Records outcomes in batches; retries a failed batch so no outcome is dropped while running.
-/// Signals `recorded` after each batch: the slots it frees may be claimed.
+/// Signals `recorded` after each batch: the slots it frees may be claimed. Prunes each
+/// history that grew by `PRUNE_EVERY`, and on the way out every history that grew.
 async fn record_loop(
     storage: Storage,
     control: Control,
@@ -242,6 +278,7 @@ async fn record_loop(
     recorded: Arc<Notify>,
 ) {
     let mut batch = Vec::with_capacity(RECORD_BATCH);
+    let mut growth = Growth::default();
     while rx.recv_many(&mut batch, RECORD_BATCH).await > 0 {
         let mut delay = Duration::from_millis(50);
         loop {
@@ -255,6 +292,7 @@ async fn record_loop(
                         tracing::warn!(webhook_id = %d.webhook_id, reason = %d.reason, "webhook disabled");
                     }
                     metrics::counter!(crate::telemetry::WEBHOOKS_DISABLED).increment(r.disabled.len() as u64);
+                    growth.add(&r.completed);
                     break;
                 }
                 Err(e) => {
@@ -269,14 +307,20 @@ async fn record_loop(
                 }
             }
         }
-        let mut held = in_flight.lock().expect("in-flight map");
-        for o in &batch {
-            held.remove(&o.id);
+        {
+            let mut held = in_flight.lock().expect("in-flight map");
+            for o in &batch {
+                held.remove(&o.id);
+            }
         }
-        drop(held);
         batch.clear();
         recorded.notify_one();
+        let grown = growth.take(PRUNE_EVERY);
+        if !grown.is_empty() {
+            prune(&storage, &grown).await;
+        }
     }
+    prune(&storage, &growth.take(1)).await;
 }
 
 /// The headers of one attempt, signatures included. During a secret rotation
@@ -360,5 +404,24 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
         attempt: Attempt { attempt: c.attempt, dispatch_time, status_code, error, duration_ms, response_body },
         request_headers,
         next,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn growth_hands_out_each_webhook_once_it_grew_enough_and_everything_at_the_end() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let mut g = Growth::default();
+        g.add(&vec![a; PRUNE_EVERY as usize - 1]);
+        g.add(&[b]);
+        assert!(g.take(PRUNE_EVERY).is_empty());
+        g.add(&[a]);
+        assert_eq!(g.take(PRUNE_EVERY), vec![a]);
+        assert!(g.take(PRUNE_EVERY).is_empty(), "a starts counting again");
+        assert_eq!(g.take(1), vec![b]);
+        assert!(g.take(1).is_empty());
     }
 }

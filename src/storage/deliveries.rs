@@ -82,7 +82,8 @@ impl Watched {
     }
 }
 
-/// Completed deliveries kept per webhook.
+/// Completed deliveries kept per webhook: history reads show the most recent this many,
+/// and `prune_history` deletes the older ones.
 pub const HISTORY_LIMIT: i64 = 200;
 
 /// Most webhooks one claim visits; the next claim goes on after the last one served.
@@ -150,6 +151,9 @@ pub struct Recorded {
     pub breakers_opened: Vec<Uuid>,
     /// Webhooks disabled, each announced by a `webhook_disabled` event in the same transaction.
     pub disabled: Vec<Disabled>,
+    /// The webhook of each delivery that completed (one entry per delivery): their
+    /// histories grew, to be pruned with `prune_history`.
+    pub completed: Vec<Uuid>,
 }
 
 /// A delivery claimed for one attempt, with everything needed to send it.
@@ -228,13 +232,11 @@ impl Storage {
         after: Uuid,
         control: &Control,
     ) -> Result<Vec<Claimed>, StorageError> {
-        let mut c = self.conn().await?;
-        let tx = c.transaction().await?;
-        // A claim lost in a crash leaves the delivery due, to be sent (again): at least once
-        // holds without waiting for this commit to reach the disk.
-        tx.batch_execute("SET LOCAL synchronous_commit = off").await?;
-        let stmt = tx.prepare_cached(include_str!("sql/claim.sql")).await?;
-        let rows = tx
+        // One statement on the engine's connections: a claim lost in a crash leaves the
+        // delivery due, to be sent (again), so the commit does not wait for the disk.
+        let c = self.engine_conn().await?;
+        let stmt = c.prepare_cached(include_str!("sql/claim.sql")).await?;
+        let rows = c
             .query(
                 &stmt,
                 &[
@@ -248,7 +250,6 @@ impl Storage {
                 ],
             )
             .await?;
-        tx.commit().await?;
         Ok(rows
             .iter()
             .map(|r| {
@@ -293,16 +294,17 @@ impl Storage {
 
     /// When the engine has work next (see `next_due.sql`).
     pub async fn next_due(&self, control: &Control) -> Result<NextDue, StorageError> {
-        let c = self.conn().await?;
+        let c = self.engine_conn().await?;
         let stmt = c.prepare_cached(include_str!("sql/next_due.sql")).await?;
         let r = c.query_one(&stmt, &[&control.webhook_concurrency, &control.breaker_threshold, &NEXT_DUE_SCAN]).await?;
         Ok(NextDue { at: r.get("at"), blocked: r.get("blocked") })
     }
 
-    /// Records outcomes in one transaction of three statements, whatever their number: the
+    /// Records outcomes in one transaction of two statements, whatever their number: the
     /// deliveries' new state with their attempts and the webhooks' last event and health,
-    /// the history cap, and the notifications for watchers; and, when a webhook was
-    /// disabled, its `webhook_disabled` event. Outcomes whose claim was lost are skipped.
+    /// and the notifications for watchers; and, when a webhook was disabled, its
+    /// `webhook_disabled` event. Outcomes whose claim was lost are skipped. The histories
+    /// that grew are pruned later (`prune_history`).
     pub async fn record(&self, outcomes: &[Outcome], control: &Control) -> Result<Recorded, StorageError> {
         let mut ids = Vec::with_capacity(outcomes.len());
         let mut tokens = Vec::with_capacity(outcomes.len());
@@ -332,11 +334,10 @@ impl Storage {
             next_times.push(next_time);
             entries.push(Json(&o.attempt));
         }
-        let mut c = self.conn().await?;
+        // On the engine's connections: a lost outcome only means the delivery falls due
+        // again when its lease ends (at least once), so the commit does not wait for the disk.
+        let mut c = self.engine_conn().await?;
         let tx = c.transaction().await?;
-        // A lost outcome only means the delivery falls due again when its lease ends
-        // (at least once), so the engine does not wait for this commit to reach the disk.
-        tx.batch_execute("SET LOCAL synchronous_commit = off").await?;
         let record = tx.prepare_cached(include_str!("sql/record.sql")).await?;
         let rows = tx
             .query(
@@ -392,24 +393,30 @@ impl Storage {
             let events: Vec<NewEvent> = disabled.iter().map(disabled_event).collect();
             Self::publish_in(&tx, &events).await?;
         }
-        let mut finished: Vec<Uuid> = recorded
+        let completed: Vec<Uuid> = recorded
             .iter()
             .filter(|w| w.delivery.status != DeliveryStatus::Pending)
             .map(|w| w.delivery.webhook_id)
             .collect();
-        finished.sort_unstable();
-        finished.dedup();
-        if !finished.is_empty() {
-            let prune = tx.prepare_cached(include_str!("sql/prune_history.sql")).await?;
-            tx.execute(&prune, &[&finished, &HISTORY_LIMIT]).await?;
-        }
         let payloads = notify_payloads(&recorded);
         if !payloads.is_empty() {
             let notify = tx.prepare_cached("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p").await?;
             tx.execute(&notify, &[&DELIVERY_CHANNEL, &payloads]).await?;
         }
         tx.commit().await?;
-        Ok(Recorded { breakers_opened, disabled })
+        Ok(Recorded { breakers_opened, disabled, completed })
+    }
+
+    /// Deletes the completed deliveries of `webhooks` beyond each one's `HISTORY_LIMIT`
+    /// most recent; returns how many. History reads hide them already, so this only keeps
+    /// the table small and may run when convenient, for many webhooks at once.
+    pub async fn prune_history(&self, webhooks: &[Uuid]) -> Result<u64, StorageError> {
+        if webhooks.is_empty() {
+            return Ok(0);
+        }
+        let c = self.engine_conn().await?;
+        let stmt = c.prepare_cached(include_str!("sql/prune_history.sql")).await?;
+        Ok(c.execute(&stmt, &[&webhooks, &HISTORY_LIMIT]).await?)
     }
 
     /// Gives claimed deliveries back (due now, attempt not counted), e.g. on shutdown.
@@ -419,7 +426,7 @@ impl Storage {
         }
         let ids: Vec<Uuid> = claims.iter().map(|c| c.0).collect();
         let tokens: Vec<Uuid> = claims.iter().map(|c| c.1).collect();
-        let c = self.conn().await?;
+        let c = self.engine_conn().await?;
         let stmt = c.prepare_cached(include_str!("sql/release_claims.sql")).await?;
         Ok(c.execute(&stmt, &[&ids, &tokens]).await?)
     }

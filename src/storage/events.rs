@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use deadpool_postgres::GenericClient;
 use uuid::Uuid;
 
 use super::audit::Audit;
@@ -39,27 +40,24 @@ pub struct Published {
 /// How long an event (and so its idempotency key) is kept at least.
 pub const EVENT_RETENTION: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
-const INSERT_EVENTS: &str = include_str!("sql/insert_events.sql");
-const FAN_OUT: &str = include_str!("sql/fan_out.sql");
+const PUBLISH: &str = include_str!("sql/publish.sql");
 
 impl Storage {
-    /// Stores `events` and one delivery per subscribed webhook, all in one transaction,
-    /// and notifies the delivery engines on commit. Answers in input order.
+    /// Stores `events` and one delivery per subscribed webhook in one statement, and
+    /// notifies the delivery engines on commit. Answers in input order.
     #[tracing::instrument(skip_all, fields(events = events.len()), err)]
     pub async fn publish(&self, events: &[NewEvent]) -> Result<Vec<Published>, StorageError> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let mut c = self.conn().await?;
-        let tx = c.transaction().await?;
-        let published = Self::publish_in(&tx, events).await?;
-        tx.commit().await?;
-        Ok(published)
+        let c = self.conn().await?;
+        Self::publish_in(&c, events).await
     }
 
-    /// `publish` within the caller's transaction (the engines are notified when it commits).
+    /// `publish` through `c`: on a transaction, the events are stored (and the engines
+    /// notified) when it commits.
     pub(crate) async fn publish_in(
-        tx: &deadpool_postgres::Transaction<'_>,
+        c: &impl GenericClient,
         events: &[NewEvent],
     ) -> Result<Vec<Published>, StorageError> {
         let ids: Vec<Uuid> = events.iter().map(|_| Uuid::now_v7()).collect();
@@ -70,53 +68,43 @@ impl Storage {
         let keys: Vec<Option<&str>> = events.iter().map(|e| e.idempotency_key.as_deref()).collect();
         let bodies: Vec<&[u8]> = events.iter().map(|e| e.body.as_slice()).collect();
 
-        let insert = tx.prepare_cached(INSERT_EVENTS).await?;
-        let inserted: std::collections::HashSet<Uuid> = tx
-            .query(&insert, &[&ids, &names, &companies, &projects, &stamps, &keys, &bodies])
+        let publish = c.prepare_cached(PUBLISH).await?;
+        let mut counts: HashMap<Uuid, i32> = c
+            .query(&publish, &[&ids, &names, &companies, &projects, &stamps, &keys, &bodies, &DUE_CHANNEL])
             .await?
             .iter()
-            .map(|r| r.get(0))
+            .map(|r| (r.get(0), r.get(1)))
             .collect();
+        let inserted: Vec<bool> = ids.iter().map(|id| counts.contains_key(id)).collect();
 
-        // Events whose key matched an earlier one: answer with that event.
+        // Events whose key matched an earlier one (committed before, or earlier in this
+        // batch): answer with that event and its deliveries.
         let mut earlier: HashMap<(String, String, String), Uuid> = HashMap::new();
-        let dup_idx: Vec<usize> = (0..events.len()).filter(|&i| !inserted.contains(&ids[i])).collect();
+        let dup_idx: Vec<usize> = (0..events.len()).filter(|&i| !inserted[i]).collect();
         if !dup_idx.is_empty() {
-            let stmt = tx.prepare_cached(include_str!("sql/earlier_events.sql")).await?;
-            let c: Vec<&str> = dup_idx.iter().map(|&i| companies[i]).collect();
+            let stmt = c.prepare_cached(include_str!("sql/earlier_events.sql")).await?;
+            let co: Vec<&str> = dup_idx.iter().map(|&i| companies[i]).collect();
             let p: Vec<&str> = dup_idx.iter().map(|&i| projects[i]).collect();
             let k: Vec<&str> = dup_idx.iter().map(|&i| keys[i].unwrap_or_default()).collect();
-            for r in tx.query(&stmt, &[&c, &p, &k]).await? {
+            for r in c.query(&stmt, &[&co, &p, &k]).await? {
                 earlier.insert((r.get(1), r.get(2), r.get(3)), r.get(0));
             }
-        }
-
-        let fan = tx.prepare_cached(FAN_OUT).await?;
-        let new_ids: Vec<Uuid> = ids.iter().copied().filter(|id| inserted.contains(id)).collect();
-        let mut counts: HashMap<Uuid, i32> = HashMap::new();
-        if !new_ids.is_empty() {
-            for r in tx.query(&fan, &[&new_ids]).await? {
-                *counts.entry(r.get(0)).or_default() += 1;
+            let earlier_ids: Vec<Uuid> = earlier.values().filter(|id| !counts.contains_key(id)).copied().collect();
+            if !earlier_ids.is_empty() {
+                let stmt = c
+                    .prepare_cached(
+                        "SELECT event_id, count(*)::int FROM deliveries WHERE event_id = ANY($1) GROUP BY event_id",
+                    )
+                    .await?;
+                for r in c.query(&stmt, &[&earlier_ids]).await? {
+                    counts.insert(r.get(0), r.get(1));
+                }
             }
-        }
-        let earlier_ids: Vec<Uuid> = earlier.values().copied().collect();
-        if !earlier_ids.is_empty() {
-            let stmt = tx
-                .prepare_cached(
-                    "SELECT event_id, count(*)::int FROM deliveries WHERE event_id = ANY($1) GROUP BY event_id",
-                )
-                .await?;
-            for r in tx.query(&stmt, &[&earlier_ids]).await? {
-                counts.insert(r.get(0), r.get(1));
-            }
-        }
-        if counts.values().any(|&n| n > 0) {
-            tx.execute("SELECT pg_notify($1, '')", &[&DUE_CHANNEL]).await?;
         }
 
         Ok((0..events.len())
             .map(|i| {
-                let (event_id, duplicate) = if inserted.contains(&ids[i]) {
+                let (event_id, duplicate) = if inserted[i] {
                     (ids[i], false)
                 } else {
                     let key =

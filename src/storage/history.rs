@@ -5,7 +5,7 @@ use tokio::sync::mpsc;
 use tokio_postgres::types::Json;
 use uuid::Uuid;
 
-use super::deliveries::{DeliveryRow, Watched};
+use super::deliveries::{DeliveryRow, Watched, HISTORY_LIMIT};
 use super::{Storage, StorageError};
 use crate::model::{Attempt, DeliveryStatus, RequestHeader, Scope};
 
@@ -58,8 +58,8 @@ impl Storage {
         let stmt = c.prepare_cached(if f.oldest_first { HISTORY_OLDEST } else { HISTORY_NEWEST }).await?;
         let (tx, rx) = mpsc::channel(32);
         tokio::spawn(async move {
-            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
-                [&f.webhook_id, &f.event_types, &f.status, &f.status_codes, &f.limit];
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] =
+                [&f.webhook_id, &f.event_types, &f.status, &f.status_codes, &f.limit, &HISTORY_LIMIT];
             let rows = match c.query_raw(&stmt, params).await {
                 Ok(rows) => rows,
                 Err(e) => {

@@ -175,10 +175,18 @@ fn connection_lost(e: &tokio_postgres::Error) -> bool {
 /// as unreachable.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Connections of the delivery engine's pool: its claim loop, its recorder and its
+/// release on shutdown each hold one at a time.
+const ENGINE_CONNECTIONS: usize = 4;
+
 /// Handle to the database: a pool of connections and the settings to open more.
 #[derive(Clone)]
 pub struct Storage {
     pool: Pool,
+    /// The delivery engine's connections: they commit asynchronously (a claim or an outcome
+    /// lost in a crash only means the delivery is sent again: at least once still holds),
+    /// so a claim or a record is one round trip with no wait for the disk.
+    engine_pool: Pool,
     config: tokio_postgres::Config,
     keys: Option<Arc<KeyRing>>,
 }
@@ -197,15 +205,24 @@ impl Storage {
         migrate::migrate(&mut client).await?;
         drop(client);
         let _ = conn.await;
-        let mgr =
-            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let pool = Pool::builder(mgr)
-            .max_size(size.max(2))
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .create_timeout(Some(CONNECT_TIMEOUT))
-            .recycle_timeout(Some(CONNECT_TIMEOUT))
-            .build()?;
-        Ok(Self { pool, config, keys: None })
+        let build = |config: tokio_postgres::Config, size: usize| {
+            let mgr = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+            Pool::builder(mgr)
+                .max_size(size)
+                .runtime(deadpool_postgres::Runtime::Tokio1)
+                .create_timeout(Some(CONNECT_TIMEOUT))
+                .recycle_timeout(Some(CONNECT_TIMEOUT))
+                .build()
+        };
+        let pool = build(config.clone(), size.max(2))?;
+        let mut engine_config = config.clone();
+        let options = match config.get_options() {
+            Some(o) if !o.trim().is_empty() => format!("{o} -c synchronous_commit=off"),
+            _ => "-c synchronous_commit=off".to_string(),
+        };
+        engine_config.options(&options);
+        let engine_pool = build(engine_config, ENGINE_CONNECTIONS)?;
+        Ok(Self { pool, engine_pool, config, keys: None })
     }
 
     /// This storage, sealing and opening webhook secrets with `keys`. Without keys, writing
@@ -225,9 +242,20 @@ impl Storage {
         Ok(self.pool.get().await?)
     }
 
-    /// The pool's size and idle connections now.
+    /// A connection of the delivery engine's pool, whose commits do not wait for the disk.
+    pub(crate) async fn engine_conn(&self) -> Result<deadpool_postgres::Object, StorageError> {
+        Ok(self.engine_pool.get().await?)
+    }
+
+    /// The pools' size and idle connections now (the engine's included).
     pub fn pool_status(&self) -> deadpool_postgres::Status {
-        self.pool.status()
+        let (a, b) = (self.pool.status(), self.engine_pool.status());
+        deadpool_postgres::Status {
+            max_size: a.max_size + b.max_size,
+            size: a.size + b.size,
+            available: a.available + b.available,
+            waiting: a.waiting + b.waiting,
+        }
     }
 
     /// Whether the database answers a trivial query.

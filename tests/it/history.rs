@@ -61,11 +61,16 @@ async fn seed(db: &tokio_postgres::Client, webhook_id: &str, n: usize, rng: &mut
     rows
 }
 
-/// The model's answer: filter with AND, sort by dispatch time (absent first when newest
-/// first, last when oldest first), ties by id, cut at the limit.
+/// The model's answer: of the pending deliveries and the 200 most recent completed ones,
+/// filter with AND, sort by dispatch time (absent first when newest first, last when oldest
+/// first), ties by id, cut at the limit.
 fn model(rows: &[Seeded], r: &pb::ListEventHistoryRequest) -> Vec<Uuid> {
+    let mut completed: Vec<&Seeded> = rows.iter().filter(|s| s.status != 1).collect();
+    completed.sort_by_key(|s| std::cmp::Reverse((s.dispatch_time, s.id)));
+    let shown: std::collections::HashSet<Uuid> = completed.iter().take(200).map(|s| s.id).collect();
     let mut hits: Vec<&Seeded> = rows
         .iter()
+        .filter(|s| s.status == 1 || shown.contains(&s.id))
         .filter(|s| r.event_types.is_empty() || r.event_types.contains(&s.event_type))
         .filter(|s| r.status == 0 || i32::from(s.status) == r.status)
         .filter(|s| r.status_codes.is_empty() || r.status_codes.contains(&s.status_code))
@@ -83,7 +88,7 @@ fn model(rows: &[Seeded], r: &pb::ListEventHistoryRequest) -> Vec<Uuid> {
     hits.into_iter().take(limit).map(|s| s.id).collect()
 }
 
-async fn history(
+pub async fn history(
     admin: &mut crate::common::Admin,
     r: pb::ListEventHistoryRequest,
 ) -> Result<Vec<pb::DeliveryRecord>, tonic::Status> {
@@ -419,8 +424,8 @@ async fn a_slow_watcher_is_cut_off_without_slowing_deliveries() {
     server.publish_many("tag_created", 1500).await;
     // Every delivery completes although nobody reads the watch.
     let db = sql(server.database_url.as_deref().unwrap()).await;
-    let rows = wait_final(&db, &w.id, 200).await;
-    assert_eq!(rows.len(), 200);
+    // All final (with 1500 fanned out, pending ones remain until every one completed).
+    wait_final(&db, &w.id, 200).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while rx.count() < 1500 {
         assert!(tokio::time::Instant::now() < deadline, "deliveries stalled at {}", rx.count());

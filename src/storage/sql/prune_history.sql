@@ -1,5 +1,7 @@
 -- Keeps each listed webhook's $2 (the history limit) most recent completed deliveries; a
--- scan of deliveries_completed per webhook skips the kept ones and deletes the rest.
+-- scan of deliveries_completed per webhook skips the kept ones and deletes the rest. The
+-- engine runs it once a webhook has completed a few dozen deliveries since it last did, so
+-- its cost per delivery stays small.
 DELETE FROM deliveries d
 USING (
     SELECT old.id
