@@ -81,7 +81,8 @@ struct Args {
     #[arg(long, default_value_t = 5)]
     runs: usize,
     /// Loads pg_stat_statements and prints, after each steady-rate run, the statements that
-    /// took the most time, per event.
+    /// took the most time, per event; keeps the plans of statements slower than 1 ms
+    /// (auto_explain) in the cluster's log, copied to the temporary directory.
     #[arg(long)]
     statements: bool,
     /// Where to write the JSON results (default: bench/results/run-<unix time>.json).
@@ -157,6 +158,13 @@ async fn main() {
     std::fs::create_dir_all(&tmp).unwrap();
     set_mode(&tmp, 0o755);
     let result = run(&args, &tmp).await;
+    if args.statements {
+        // The cluster's log holds the plans auto_explain logged.
+        let log = std::env::temp_dir().join("webhookd-bench-postgres.log");
+        if std::fs::copy(tmp.join("pg").join("postgres.log"), &log).is_ok() {
+            eprintln!("slow statements' plans: {}", log.display());
+        }
+    }
     let _ = std::fs::remove_dir_all(&tmp);
     let (figures, plans) = result;
     print_table(&figures);
@@ -191,13 +199,17 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
     let mut pg = start_pg().await.unwrap();
     if args.statements {
         let db = support::sql(&pg.url("postgres")).await;
-        db.batch_execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'").await.unwrap();
+        db.batch_execute("ALTER SYSTEM SET shared_preload_libraries = pg_stat_statements, auto_explain").await.unwrap();
         drop(db);
         tokio::task::spawn_blocking(move || pg.stop()).await.unwrap();
         pg = start_pg().await.unwrap();
         let db = support::sql(&pg.url("postgres")).await;
         db.batch_execute("CREATE EXTENSION pg_stat_statements").await.unwrap();
         db.batch_execute("ALTER SYSTEM SET pg_stat_statements.track_planning = on").await.unwrap();
+        // Plans of statements slower than 1 ms go to the cluster's log.
+        db.batch_execute("ALTER SYSTEM SET auto_explain.log_min_duration = '1ms'").await.unwrap();
+        db.batch_execute("ALTER SYSTEM SET auto_explain.log_analyze = on").await.unwrap();
+        db.batch_execute("ALTER SYSTEM SET auto_explain.log_buffers = on").await.unwrap();
         db.batch_execute("SELECT pg_reload_conf()").await.unwrap();
     }
     let pgdata = tmp.join("pg").join("pg");
@@ -407,20 +419,24 @@ async fn print_statements(pg: &LocalPostgres, events: u64) {
     let db = support::sql(&pg.url("postgres")).await;
     let rows = db
         .query(
-            "SELECT calls, total_exec_time + total_plan_time, shared_blks_hit + shared_blks_read, wal_bytes::float8,
+            "SELECT calls, total_exec_time + total_plan_time, shared_blks_hit + shared_blks_read, wal_bytes::float8, plans,
                     regexp_replace(left(query, 300), '\\s+', ' ', 'g')
              FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 12",
             &[],
         )
         .await
         .unwrap();
-    eprintln!("  {:>8} {:>10} {:>9} {:>9}  statement (per event)", "calls", "plan+exec", "blocks", "WAL B");
+    eprintln!(
+        "  {:>8} {:>8} {:>10} {:>9} {:>9}  statement (per event)",
+        "calls", "plans", "plan+exec", "blocks", "WAL B"
+    );
     for r in rows {
         let per = |v: f64| v / events as f64;
-        let query: String = r.get(4);
+        let query: String = r.get(5);
         eprintln!(
-            "  {:>8.2} {:>10.4} {:>9.1} {:>9.0}  {}",
+            "  {:>8.2} {:>8.2} {:>10.4} {:>9.1} {:>9.0}  {}",
             per(r.get::<_, i64>(0) as f64),
+            per(r.get::<_, i64>(4) as f64),
             per(r.get(1)),
             per(r.get::<_, i64>(2) as f64),
             per(r.get(3)),

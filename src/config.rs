@@ -160,7 +160,8 @@ pub struct DatabaseArgs {
     /// Directory holding the PostgreSQL server binaries (initdb, postgres); found automatically when unset.
     #[arg(long, env = "WEBHOOKD_PG_BINDIR")]
     pub pg_bindir: Option<PathBuf>,
-    /// Maximum connections in the pool.
+    /// Maximum connections of each of the two request pools (publishing, and the other calls);
+    /// the delivery engine has 4 more of its own.
     #[arg(long, env = "WEBHOOKD_DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: usize,
 }

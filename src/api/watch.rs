@@ -82,6 +82,10 @@ impl WatchHub {
                 }
                 return;
             };
+            if sender.receiver_count() == 0 {
+                // Nobody watches here: not worth parsing.
+                return;
+            }
             match serde_json::from_str::<Vec<Watched>>(payload) {
                 Ok(items) => {
                     for w in items {

@@ -50,7 +50,7 @@ impl Storage {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let c = self.conn().await?;
+        let c = self.ingest_conn().await?;
         Self::publish_in(&c, events).await
     }
 

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (8, "audit_log", include_str!("migrations/0008_audit_log.sql")),
     (9, "claim_expiry", include_str!("migrations/0009_claim_expiry.sql")),
     (10, "delivery_control", include_str!("migrations/0010_delivery_control.sql")),
+    (11, "derived_last_event", include_str!("migrations/0011_derived_last_event.sql")),
 ];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).

@@ -187,6 +187,9 @@ pub struct Storage {
     /// lost in a crash only means the delivery is sent again: at least once still holds),
     /// so a claim or a record is one round trip with no wait for the disk.
     engine_pool: Pool,
+    /// Publishing's connections: its one statement runs with a generic plan (planned once
+    /// per connection), where the planner would otherwise plan it again for every call.
+    ingest_pool: Pool,
     config: tokio_postgres::Config,
     keys: Option<Arc<KeyRing>>,
 }
@@ -215,14 +218,21 @@ impl Storage {
                 .build()
         };
         let pool = build(config.clone(), size.max(2))?;
-        let mut engine_config = config.clone();
-        let options = match config.get_options() {
-            Some(o) if !o.trim().is_empty() => format!("{o} -c synchronous_commit=off"),
-            _ => "-c synchronous_commit=off".to_string(),
+        // The engine's and publishing's few statements run thousands of times a second with
+        // parameters that do not change their best plan: planned once per connection, not
+        // once per execution.
+        let with = |extra: &str| {
+            let mut c = config.clone();
+            match config.get_options() {
+                Some(o) if !o.trim().is_empty() => c.options(format!("{o} {extra}")),
+                _ => c.options(extra),
+            };
+            c
         };
-        engine_config.options(&options);
-        let engine_pool = build(engine_config, ENGINE_CONNECTIONS)?;
-        Ok(Self { pool, engine_pool, config, keys: None })
+        let engine_pool =
+            build(with("-c synchronous_commit=off -c plan_cache_mode=force_generic_plan"), ENGINE_CONNECTIONS)?;
+        let ingest_pool = build(with("-c plan_cache_mode=force_generic_plan"), size.max(2))?;
+        Ok(Self { pool, engine_pool, ingest_pool, config, keys: None })
     }
 
     /// This storage, sealing and opening webhook secrets with `keys`. Without keys, writing
@@ -247,15 +257,21 @@ impl Storage {
         Ok(self.engine_pool.get().await?)
     }
 
-    /// The pools' size and idle connections now (the engine's included).
+    /// A connection of publishing's pool.
+    pub(crate) async fn ingest_conn(&self) -> Result<deadpool_postgres::Object, StorageError> {
+        Ok(self.ingest_pool.get().await?)
+    }
+
+    /// The pools' size and idle connections now, all three together.
     pub fn pool_status(&self) -> deadpool_postgres::Status {
-        let (a, b) = (self.pool.status(), self.engine_pool.status());
-        deadpool_postgres::Status {
-            max_size: a.max_size + b.max_size,
-            size: a.size + b.size,
-            available: a.available + b.available,
-            waiting: a.waiting + b.waiting,
-        }
+        [self.ingest_pool.status(), self.engine_pool.status()].into_iter().fold(self.pool.status(), |a, b| {
+            deadpool_postgres::Status {
+                max_size: a.max_size + b.max_size,
+                size: a.size + b.size,
+                available: a.available + b.available,
+                waiting: a.waiting + b.waiting,
+            }
+        })
     }
 
     /// Whether the database answers a trivial query.

@@ -1,9 +1,18 @@
 -- One webhook (never its secret).
-SELECT id, company_id, project_id, target_url, events, ca_certificate, proxy_url,
-          create_time, update_time, last_status, last_dispatch_time, last_event_type, last_status_code,
+SELECT w.id, company_id, project_id, target_url, events, ca_certificate, proxy_url,
+          create_time, update_time, l.status AS last_status, l.dispatch_time AS last_dispatch_time,
+          l.event_type AS last_event_type, l.status_code AS last_status_code,
           CASE WHEN previous_secret_expire_time > now() THEN previous_secret_expire_time END
               AS secret_rotation_end_time,
           state, state_reason, state_time, max_in_flight, rate_limit, failure_streak, failing_since,
           breaker_until
-FROM webhooks
-WHERE id = $1
+FROM webhooks w
+LEFT JOIN LATERAL (
+    -- The last event: the newest completed delivery.
+    SELECT d.status, d.dispatch_time, d.event_type, d.status_code
+    FROM deliveries d
+    WHERE d.webhook_id = w.id AND d.status <> 1
+    ORDER BY d.dispatch_time DESC, d.id DESC
+    LIMIT 1
+) l ON true
+WHERE w.id = $1

@@ -6,7 +6,8 @@ INSERT INTO webhooks (id, company_id, project_id, target_url, secret, events, ca
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::int2,
         CASE WHEN $13::int2 = 2 THEN 'created paused' ELSE '' END, CASE WHEN $13::int2 = 2 THEN now() END)
 RETURNING id, company_id, project_id, target_url, events, ca_certificate, proxy_url,
-          create_time, update_time, last_status, last_dispatch_time, last_event_type, last_status_code,
+          create_time, update_time, NULL::int2 AS last_status, NULL::timestamptz AS last_dispatch_time,
+          NULL::text AS last_event_type, NULL::int4 AS last_status_code,
           CASE WHEN previous_secret_expire_time > now() THEN previous_secret_expire_time END
               AS secret_rotation_end_time,
           state, state_reason, state_time, max_in_flight, rate_limit, failure_streak, failing_since,

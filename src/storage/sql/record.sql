@@ -1,6 +1,7 @@
 -- Records a batch of attempt outcomes in one statement: each delivery's new state and
 -- attempt (only where the claim is still ours; $11 is the attempt as its log keeps it, the
--- serialised `model::Attempt`), and for each webhook its last event and its health.
+-- serialised `model::Attempt`), and for each webhook its health. (Its last event is its
+-- newest completed delivery, read when the webhook is.)
 --
 -- Health: a success (a test ping's included) ends the failure streak and closes the circuit
 -- breaker; each other failed attempt lengthens the streak, and from $12 failures in a row
@@ -36,13 +37,8 @@ WITH o AS (
            bool_or(status_code = 410 AND event_type <> 'webhook_test') AS gone
     FROM upd
     GROUP BY webhook_id
-), last AS (
-    SELECT DISTINCT ON (webhook_id) webhook_id, status, dispatch_time, event_type, status_code
-    FROM upd WHERE status <> 1
-    ORDER BY webhook_id, dispatch_time DESC, id DESC
 ), plan AS (
-    SELECT w.id, l.status, l.dispatch_time, l.event_type, l.status_code,
-           a.succeeded, a.failures, a.first_failure,
+    SELECT w.id, a.succeeded, a.failures, a.first_failure,
            NOT a.succeeded AND a.failures > 0 AND w.failure_streak < $12 AND w.failure_streak + a.failures >= $12
                AS opened,
            CASE WHEN w.state = 3 AND a.test_succeeded THEN 1
@@ -58,22 +54,13 @@ WITH o AS (
            END AS new_reason
     FROM agg a
     JOIN webhooks w ON w.id = a.webhook_id
-    LEFT JOIN last l ON l.webhook_id = a.webhook_id
-    -- Leave the row alone when nothing about it changes (a success on a healthy webhook with
-    -- no completed delivery).
-    WHERE l.webhook_id IS NOT NULL OR a.failures > 0
+    -- Leave the row alone when nothing about it changes: a success on a healthy webhook
+    -- (its last event is read from its deliveries) writes nothing to it.
+    WHERE a.failures > 0
        OR (a.succeeded AND (w.failure_streak > 0 OR w.breaker_until IS NOT NULL OR w.state = 3))
 ), hook AS (
     UPDATE webhooks w
-    SET last_status = CASE WHEN p.status IS NOT NULL AND (w.last_dispatch_time IS NULL OR w.last_dispatch_time <= p.dispatch_time)
-                           THEN p.status ELSE w.last_status END,
-        last_event_type = CASE WHEN p.status IS NOT NULL AND (w.last_dispatch_time IS NULL OR w.last_dispatch_time <= p.dispatch_time)
-                               THEN p.event_type ELSE w.last_event_type END,
-        last_status_code = CASE WHEN p.status IS NOT NULL AND (w.last_dispatch_time IS NULL OR w.last_dispatch_time <= p.dispatch_time)
-                                THEN p.status_code ELSE w.last_status_code END,
-        last_dispatch_time = CASE WHEN p.status IS NOT NULL AND (w.last_dispatch_time IS NULL OR w.last_dispatch_time <= p.dispatch_time)
-                                  THEN p.dispatch_time ELSE w.last_dispatch_time END,
-        failure_streak = CASE WHEN p.succeeded THEN 0 ELSE w.failure_streak + p.failures END,
+    SET failure_streak = CASE WHEN p.succeeded THEN 0 ELSE w.failure_streak + p.failures END,
         failing_since = CASE WHEN p.succeeded THEN NULL
                              WHEN p.failures > 0 THEN coalesce(w.failing_since, p.first_failure)
                              ELSE w.failing_since END,

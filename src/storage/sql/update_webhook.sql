@@ -5,30 +5,43 @@
 -- A new state $11 (with its reason $12) that differs from the current one is recorded with
 -- the time; making the webhook ACTIVE also forgets its failure streak and closes its circuit
 -- breaker. $13 and $14 are the new limits when not null.
-UPDATE webhooks SET
-    target_url = coalesce($2, target_url),
-    secret = coalesce($3, secret),
-    previous_secret = CASE WHEN $3 IS NULL THEN previous_secret
-                           WHEN $9::bigint > 0 THEN secret END,
-    previous_secret_expire_time = CASE WHEN $3 IS NULL THEN previous_secret_expire_time
-                                       WHEN $9::bigint > 0 THEN now() + $9::bigint * interval '1 millisecond' END,
-    events = coalesce($4, events),
-    ca_certificate = CASE WHEN $5 THEN $6 ELSE ca_certificate END,
-    proxy_url = CASE WHEN $7 THEN $8 ELSE proxy_url END,
-    proxy_url_sealed = CASE WHEN $7 THEN $10 ELSE proxy_url_sealed END,
-    state = coalesce($11, state),
-    state_reason = CASE WHEN $11 IS NOT NULL AND $11 <> state THEN $12 ELSE state_reason END,
-    state_time = CASE WHEN $11 IS NOT NULL AND $11 <> state THEN now() ELSE state_time END,
-    failure_streak = CASE WHEN $11 = 1 THEN 0 ELSE failure_streak END,
-    failing_since = CASE WHEN $11 = 1 THEN NULL ELSE failing_since END,
-    breaker_until = CASE WHEN $11 = 1 THEN NULL ELSE breaker_until END,
-    max_in_flight = coalesce($13, max_in_flight),
-    rate_limit = coalesce($14, rate_limit),
-    update_time = now()
-WHERE id = $1
-RETURNING id, company_id, project_id, target_url, events, ca_certificate, proxy_url,
-          create_time, update_time, last_status, last_dispatch_time, last_event_type, last_status_code,
+WITH w AS (
+    UPDATE webhooks SET
+        target_url = coalesce($2, target_url),
+        secret = coalesce($3, secret),
+        previous_secret = CASE WHEN $3 IS NULL THEN previous_secret
+                               WHEN $9::bigint > 0 THEN secret END,
+        previous_secret_expire_time = CASE WHEN $3 IS NULL THEN previous_secret_expire_time
+                                           WHEN $9::bigint > 0 THEN now() + $9::bigint * interval '1 millisecond' END,
+        events = coalesce($4, events),
+        ca_certificate = CASE WHEN $5 THEN $6 ELSE ca_certificate END,
+        proxy_url = CASE WHEN $7 THEN $8 ELSE proxy_url END,
+        proxy_url_sealed = CASE WHEN $7 THEN $10 ELSE proxy_url_sealed END,
+        state = coalesce($11, state),
+        state_reason = CASE WHEN $11 IS NOT NULL AND $11 <> state THEN $12 ELSE state_reason END,
+        state_time = CASE WHEN $11 IS NOT NULL AND $11 <> state THEN now() ELSE state_time END,
+        failure_streak = CASE WHEN $11 = 1 THEN 0 ELSE failure_streak END,
+        failing_since = CASE WHEN $11 = 1 THEN NULL ELSE failing_since END,
+        breaker_until = CASE WHEN $11 = 1 THEN NULL ELSE breaker_until END,
+        max_in_flight = coalesce($13, max_in_flight),
+        rate_limit = coalesce($14, rate_limit),
+        update_time = now()
+    WHERE id = $1
+    RETURNING *
+)
+SELECT w.id, company_id, project_id, target_url, events, ca_certificate, proxy_url,
+          create_time, update_time, l.status AS last_status, l.dispatch_time AS last_dispatch_time,
+          l.event_type AS last_event_type, l.status_code AS last_status_code,
           CASE WHEN previous_secret_expire_time > now() THEN previous_secret_expire_time END
               AS secret_rotation_end_time,
           state, state_reason, state_time, max_in_flight, rate_limit, failure_streak, failing_since,
           breaker_until
+FROM w
+LEFT JOIN LATERAL (
+    -- The last event: the newest completed delivery.
+    SELECT d.status, d.dispatch_time, d.event_type, d.status_code
+    FROM deliveries d
+    WHERE d.webhook_id = w.id AND d.status <> 1
+    ORDER BY d.dispatch_time DESC, d.id DESC
+    LIMIT 1
+) l ON true
