@@ -229,8 +229,13 @@ impl Storage {
             };
             c
         };
-        let engine_pool =
-            build(with("-c synchronous_commit=off -c plan_cache_mode=force_generic_plan"), ENGINE_CONNECTIONS)?;
+        // The engine's statements are built on index probes; a plan made while the queue
+        // table was small would otherwise scan it whole for as long as it is cached, however
+        // far the table has grown (dead rows included) since.
+        let engine_pool = build(
+            with("-c synchronous_commit=off -c plan_cache_mode=force_generic_plan -c enable_seqscan=off"),
+            ENGINE_CONNECTIONS,
+        )?;
         let ingest_pool = build(with("-c plan_cache_mode=force_generic_plan"), size.max(2))?;
         Ok(Self { pool, engine_pool, ingest_pool, config, keys: None })
     }

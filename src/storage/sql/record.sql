@@ -25,7 +25,9 @@ WITH o AS (
         claim_expire_time = NULL,
         attempt_log = d.attempt_log || jsonb_build_array(o.entry)
     FROM o
-    WHERE d.id = o.id AND d.claim_token = o.claim_token
+    -- The id list (as well as the join) lets the planner probe the primary key even when the
+    -- table looks small, instead of scanning it.
+    WHERE d.id = ANY($1::uuid[]) AND d.id = o.id AND d.claim_token = o.claim_token
     RETURNING d.id, d.webhook_id, d.event_id, d.event_type, d.status, d.status_code, d.dispatch_time,
               d.attempts, d.duration_ms, d.error, d.create_time, d.next_attempt_time
 ), agg AS (
