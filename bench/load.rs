@@ -47,26 +47,60 @@ pub fn event(name: &str, seq: usize) -> pb::PublishEventRequest {
 
 // --- phases --------------------------------------------------------------------------------------
 
-pub async fn publish_unary(s: &ServerProcess, token: &str, name: &str, n: usize, concurrency: usize) -> f64 {
+/// What a unary ingest phase measured.
+pub struct Unary {
+    /// Events per second.
+    pub rate: f64,
+    /// Call latency in milliseconds: p50, p99, max.
+    pub call_ms: [f64; 3],
+    /// When the slowest call started, in milliseconds from the phase's start.
+    pub slowest_at_ms: f64,
+}
+
+pub async fn publish_unary(s: &ServerProcess, token: &str, name: &str, n: usize, concurrency: usize) -> Unary {
     let next = Arc::new(AtomicUsize::new(0));
+    // Each publisher's connection is open before the clock starts, as a long-lived client's
+    // would be; its first call (and the server's first look at its token) is measured.
+    let mut clients = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", s.addr))
+            .unwrap()
+            .tcp_nodelay(true)
+            .connect()
+            .await
+            .unwrap();
+        clients.push(webhookd_client::Client::with_channel(channel, Some(token)).unwrap().ingest());
+    }
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let (mut client, next, name) = (ingest_client(s, token), next.clone(), name.to_string());
+    for mut client in clients {
+        let (next, name) = (next.clone(), name.to_string());
         tasks.push(tokio::spawn(async move {
+            let mut calls = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= n {
-                    return;
+                    return calls;
                 }
+                let call = Instant::now();
                 client.publish_event(event(&name, i)).await.unwrap();
+                calls.push((call.duration_since(started), call.elapsed()));
             }
         }));
     }
+    let mut calls = Vec::with_capacity(n);
     for t in tasks {
-        t.await.unwrap();
+        calls.extend(t.await.unwrap());
     }
-    n as f64 / started.elapsed().as_secs_f64()
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    let slowest = calls.iter().max_by_key(|c| c.1).copied().unwrap_or_default();
+    let mut ms: Vec<f64> = calls.iter().map(|c| c.1.as_secs_f64() * 1000.0).collect();
+    ms.sort_by(|a, b| a.total_cmp(b));
+    Unary {
+        rate,
+        call_ms: [pct(&ms, 0.50), pct(&ms, 0.99), *ms.last().unwrap_or(&0.0)],
+        slowest_at_ms: slowest.0.as_secs_f64() * 1000.0,
+    }
 }
 
 pub async fn publish_streaming(s: &ServerProcess, token: &str, name: &str, n: usize, streams: usize) -> f64 {

@@ -250,8 +250,12 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
         // --- ingest ----------------------------------------------------------------------
         if on(Phase::Ingest) {
             create_webhooks(&mut admin, &receiver.url("/ingest"), "project_created", 1).await;
-            let unary = publish_unary(&a, &publisher, "project_created", args.unary_events, args.concurrency).await;
-            eprintln!("unary PublishEvent: {unary:.0}/s");
+            let u = publish_unary(&a, &publisher, "project_created", args.unary_events, args.concurrency).await;
+            let unary = u.rate;
+            eprintln!(
+                "unary PublishEvent: {unary:.0}/s; call p50 {:.2} ms p99 {:.2} ms max {:.2} ms (the slowest started at {:.0} ms)",
+                u.call_ms[0], u.call_ms[1], u.call_ms[2], u.slowest_at_ms
+            );
             let streaming =
                 publish_streaming(&a, &publisher, "project_created", args.stream_events, args.streams).await;
             eprintln!("streaming PublishEvents: {streaming:.0}/s");
@@ -263,6 +267,8 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
                 pg_limit.clone(),
                 ">= 5000",
             );
+            fig("PublishEvent call p99".into(), &[u.call_ms[1]], "ms", None, "");
+            fig("PublishEvent call max".into(), &[u.call_ms[2]], "ms", None, "");
             fig("PublishEvents (streaming)".into(), &[streaming], "events/s", pg_limit.clone(), ">= 20000");
         }
 

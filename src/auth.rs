@@ -117,6 +117,9 @@ struct State {
     cache: HashMap<Vec<u8>, Cached>,
     /// When each token's use was last written.
     touched: HashMap<Uuid, Instant>,
+    /// Lookups under way, by hash: calls that miss the cache together wait for one lookup
+    /// (a burst of new connections with one token makes one query, not one each).
+    lookups: HashMap<Vec<u8>, Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// Authenticates requests against the token table.
@@ -163,34 +166,55 @@ impl Authenticator {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::Unauthenticated("authorization must be `Bearer <token>`".into()))?;
         let hash = hash_token(token);
-        let cached = {
-            let state = self.state.lock().expect("auth state");
-            state.cache.get(&hash).filter(|c| c.verified.elapsed() < CACHE_TTL).map(|c| c.principal.clone())
-        };
-        let principal = match cached {
+        let principal = match self.cached(&hash) {
             Some(p) => p,
-            None => {
-                let grant = self
-                    .storage
-                    .find_token(&hash)
-                    .await?
-                    .ok_or_else(|| ApiError::Unauthenticated("unknown, revoked or expired token".into()))?;
-                let role =
-                    Role::parse(&grant.role).ok_or_else(|| ApiError::Unauthenticated("unknown token role".into()))?;
-                let principal =
-                    Principal { token_id: grant.id, role, scope: grant.scope, expire_time: grant.expire_time };
-                let mut state = self.state.lock().expect("auth state");
-                if state.cache.len() >= CACHE_MAX {
-                    state.cache.clear();
-                }
-                state.cache.insert(hash, Cached { principal: principal.clone(), verified: Instant::now() });
-                principal
-            }
+            None => self.look_up(hash).await?,
         };
         if principal.expire_time.is_some_and(|t| t <= SystemTime::now()) {
             return Err(ApiError::Unauthenticated("unknown, revoked or expired token".into()));
         }
         self.touch(principal.token_id);
+        Ok(principal)
+    }
+
+    /// The cached principal of the token hashed `hash`, if verified recently.
+    fn cached(&self, hash: &[u8]) -> Option<Principal> {
+        let state = self.state.lock().expect("auth state");
+        state.cache.get(hash).filter(|c| c.verified.elapsed() < CACHE_TTL).map(|c| c.principal.clone())
+    }
+
+    /// Verifies the token hashed `hash` against the database and caches it; concurrent
+    /// callers with the same token share one lookup.
+    async fn look_up(&self, hash: Vec<u8>) -> Result<Principal, ApiError> {
+        /// Forgets the lookup when its caller is done, or gave up (a cancelled call).
+        struct Done<'a>(&'a Mutex<State>, &'a [u8]);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.lock().expect("auth state").lookups.remove(self.1);
+            }
+        }
+        let lookup = self.state.lock().expect("auth state").lookups.entry(hash.clone()).or_default().clone();
+        let _turn = lookup.lock().await;
+        let _done = Done(&self.state, &hash);
+        match self.cached(&hash) {
+            Some(p) => Ok(p),
+            None => self.verify(&hash).await,
+        }
+    }
+
+    async fn verify(&self, hash: &[u8]) -> Result<Principal, ApiError> {
+        let grant = self
+            .storage
+            .find_token(hash)
+            .await?
+            .ok_or_else(|| ApiError::Unauthenticated("unknown, revoked or expired token".into()))?;
+        let role = Role::parse(&grant.role).ok_or_else(|| ApiError::Unauthenticated("unknown token role".into()))?;
+        let principal = Principal { token_id: grant.id, role, scope: grant.scope, expire_time: grant.expire_time };
+        let mut state = self.state.lock().expect("auth state");
+        if state.cache.len() >= CACHE_MAX {
+            state.cache.clear();
+        }
+        state.cache.insert(hash.to_vec(), Cached { principal: principal.clone(), verified: Instant::now() });
         Ok(principal)
     }
 

@@ -87,6 +87,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     // Parsed once, before the database opens: the admin API and the engine share it.
     let guard = Arc::new(config.allow_list().map_err(ServeError::Config)?);
     let db = Database::open(&config.database).await?;
+    db.storage.warm().await;
     let result = serve(&config, &db, catalog, guard, listener, shutdown).await;
     db.close().await;
     result

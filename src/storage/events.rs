@@ -40,7 +40,7 @@ pub struct Published {
 /// How long an event (and so its idempotency key) is kept at least.
 pub const EVENT_RETENTION: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
-const PUBLISH: &str = include_str!("sql/publish.sql");
+pub(crate) const PUBLISH: &str = include_str!("sql/publish.sql");
 
 impl Storage {
     /// Stores `events` and one delivery per subscribed webhook in one statement, and

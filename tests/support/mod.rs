@@ -95,7 +95,10 @@ impl ServerProcess {
         std::fs::create_dir_all(data_dir).unwrap();
         let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
         let log = std::fs::File::create(data_dir.join("server.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_webhookd"))
+        // WEBHOOKD_BENCH_SERVER runs another build of the server (the benchmark compares two
+        // builds in one sitting that way).
+        let server = std::env::var_os("WEBHOOKD_BENCH_SERVER").unwrap_or_else(|| env!("CARGO_BIN_EXE_webhookd").into());
+        let child = Command::new(server)
             .arg("serve")
             .args(["--listen", &addr.to_string(), "--allow-targets", "127.0.0.1/32", "--database-url", database_url])
             .args(if extra.contains(&"--secret-key-file") {
