@@ -179,6 +179,9 @@ const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// release on shutdown each hold one at a time.
 const ENGINE_CONNECTIONS: usize = 4;
 
+/// Publishing connections opened before a server serves.
+const WARM_CONNECTIONS: usize = 8;
+
 /// Handle to the database: a pool of connections and the settings to open more.
 #[derive(Clone)]
 pub struct Storage {
@@ -262,25 +265,16 @@ impl Storage {
         Ok(self.engine_pool.get().await?)
     }
 
-    /// Opens every connection of the publishing and engine pools (and a few of the other) and
-    /// prepares publishing's statement on each, so that the first burst of calls after a start
-    /// does not wait for the connections to open one after another (a first burst of 64
-    /// publishers saw its slowest call take 100-150 ms, all of it in the first milliseconds).
-    /// Failures are left for the calls to meet.
+    /// Opens up to `WARM_CONNECTIONS` connections of the publishing pool and prepares its
+    /// statement on each, so that the first burst of calls after a start does not wait for
+    /// connections to open (a first burst of 64 publishers saw its slowest call take 40-80 ms,
+    /// at the very start, without this and the shared token lookup; 25-40 ms with them). The
+    /// rest open on demand, so that many servers on one database stay well within its
+    /// connection limit. Failures are left for the calls to meet.
     pub async fn warm(&self) {
-        async fn fill(pool: &Pool, n: usize, prepare: Option<&str>) {
-            let conns = futures_util::future::join_all((0..n).map(|_| pool.get())).await;
-            if let Some(sql) = prepare {
-                let prepares = conns.iter().flatten().map(|c| c.prepare_cached(sql));
-                futures_util::future::join_all(prepares).await;
-            }
-        }
-        let publish = Some(events::PUBLISH);
-        tokio::join!(
-            fill(&self.ingest_pool, self.ingest_pool.status().max_size, publish),
-            fill(&self.engine_pool, self.engine_pool.status().max_size, None),
-            fill(&self.pool, self.pool.status().max_size.min(4), None),
-        );
+        let n = self.ingest_pool.status().max_size.min(WARM_CONNECTIONS);
+        let conns = futures_util::future::join_all((0..n).map(|_| self.ingest_pool.get())).await;
+        futures_util::future::join_all(conns.iter().flatten().map(|c| c.prepare_cached(events::PUBLISH))).await;
     }
 
     /// A connection of publishing's pool.
