@@ -301,8 +301,8 @@ impl Storage {
     }
 
     /// Records outcomes in one transaction of two statements, whatever their number: the
-    /// deliveries' new state with their attempts and the webhooks' last event and health,
-    /// and the notifications for watchers; and, when a webhook was disabled, its
+    /// deliveries' new state with their attempts and the webhooks' health, and the
+    /// notifications for watchers; and, when a webhook was disabled, its
     /// `webhook_disabled` event. Outcomes whose claim was lost are skipped. The histories
     /// that grew are pruned later (`prune_history`).
     pub async fn record(&self, outcomes: &[Outcome], control: &Control) -> Result<Recorded, StorageError> {

@@ -188,7 +188,7 @@ pub struct Storage {
     pool: Pool,
     /// The delivery engine's connections: they commit asynchronously (a claim or an outcome
     /// lost in a crash only means the delivery is sent again: at least once still holds),
-    /// so a claim or a record is one round trip with no wait for the disk.
+    /// so neither a claim nor a record waits for the disk.
     engine_pool: Pool,
     /// Publishing's connections: its one statement runs with a generic plan (planned once
     /// per connection), where the planner would otherwise plan it again for every call.
