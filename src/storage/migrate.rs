@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (9, "claim_expiry", include_str!("migrations/0009_claim_expiry.sql")),
     (10, "delivery_control", include_str!("migrations/0010_delivery_control.sql")),
     (11, "derived_last_event", include_str!("migrations/0011_derived_last_event.sql")),
+    (12, "last_event_function", include_str!("migrations/0012_last_event_function.sql")),
 ];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).

@@ -37,11 +37,4 @@ SELECT w.id, company_id, project_id, target_url, events, ca_certificate, proxy_u
           state, state_reason, state_time, max_in_flight, rate_limit, failure_streak, failing_since,
           breaker_until
 FROM w
-LEFT JOIN LATERAL (
-    -- The last event: the newest completed delivery.
-    SELECT d.status, d.dispatch_time, d.event_type, d.status_code
-    FROM deliveries d
-    WHERE d.webhook_id = w.id AND d.status <> 1
-    ORDER BY d.dispatch_time DESC, d.id DESC
-    LIMIT 1
-) l ON true
+LEFT JOIN LATERAL webhook_last_event(w.id) l ON true
