@@ -424,8 +424,11 @@ async fn a_slow_watcher_is_cut_off_without_slowing_deliveries() {
     server.publish_many("tag_created", 1500).await;
     // Every delivery completes although nobody reads the watch.
     let db = sql(server.database_url.as_deref().unwrap()).await;
-    // All final (with 1500 fanned out, pending ones remain until every one completed).
-    wait_final(&db, &w.id, 200).await;
+    // All final (with 1500 fanned out, pending ones remain until every one completed), and
+    // pruned while running: the table holds the 200 kept, fewer than 50 completed since the
+    // last prune, and at most one recorded batch (512) not pruned yet.
+    let rows = wait_final(&db, &w.id, 200).await;
+    assert!(rows.len() < 200 + 50 + 512, "histories are pruned while the engine runs: {} rows", rows.len());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while rx.count() < 1500 {
         assert!(tokio::time::Instant::now() < deadline, "deliveries stalled at {}", rx.count());
