@@ -163,6 +163,7 @@ pub fn claim_sql() -> String {
         .replace("$5", "512")
         .replace("$6", "64")
         .replace("$7", "10")
+        .replace("$8", "10000")
 }
 
 /// Runs `prefix || sql` (an EXPLAIN) and returns the plan text.

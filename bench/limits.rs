@@ -80,3 +80,31 @@ pub async fn durable_inserts(pg: &LocalPostgres, n: usize, concurrency: usize) -
     }
     n as f64 / started.elapsed().as_secs_f64()
 }
+
+/// PostgreSQL's CPU milliseconds per row for durable single-row inserts of a delivery-sized
+/// row at a steady `rate` for `secs` seconds, one connection: the least a durably accepted
+/// event can cost the database at that rate, to set the steady-rate figures against.
+pub async fn paced_insert_cpu(pg: &LocalPostgres, pgdata: &std::path::Path, rate: u64, secs: u64) -> f64 {
+    support::create_database(&pg.url("postgres"), "bench_paced", None).await;
+    let db = support::sql(&pg.url("bench_paced")).await;
+    db.batch_execute(
+        "CREATE TABLE probe (id uuid PRIMARY KEY, webhook_id uuid NOT NULL, event_type text NOT NULL,
+                             status smallint NOT NULL, body bytea NOT NULL, create_time timestamptz NOT NULL DEFAULT now())",
+    )
+    .await
+    .unwrap();
+    let stmt = db
+        .prepare("INSERT INTO probe (id, webhook_id, event_type, status, body) VALUES ($1, $2, 'tag_created', 1, $3)")
+        .await
+        .unwrap();
+    let body = vec![b'x'; 200];
+    let total = rate * secs;
+    let mut tick = tokio::time::interval(std::time::Duration::from_nanos(1_000_000_000 / rate));
+    let before = crate::cpu::cluster_processes(pgdata);
+    for _ in 0..total {
+        tick.tick().await;
+        db.execute(&stmt, &[&Uuid::new_v4(), &Uuid::new_v4(), &body]).await.unwrap();
+    }
+    let used: std::time::Duration = crate::cpu::since(&before, &crate::cpu::cluster_processes(pgdata)).values().sum();
+    used.as_secs_f64() * 1000.0 / total as f64
+}

@@ -164,6 +164,9 @@ pub struct Steady {
     pub server_cpu_ms: f64,
     /// CPU milliseconds per event of the PostgreSQL cluster (every process of it).
     pub postgres_cpu_ms: f64,
+    /// CPU milliseconds per event of each process of the cluster, by pid (0: those that
+    /// exited during the run).
+    pub postgres_processes: HashMap<u32, f64>,
 }
 
 /// Publishes `name` at a steady `rate` for `secs` seconds, in `scopes` in turn, and measures,
@@ -186,7 +189,7 @@ pub async fn latency(
     let mut tick = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let client = ingest_client(s, token);
-    let (server_cpu, pg_cpu) = (cpu::process(s.child.id()), cpu::cluster(pgdata));
+    let (server_cpu, pg_cpu) = (cpu::process(s.child.id()), cpu::cluster_processes(pgdata));
     let mut tasks = Vec::with_capacity(total as usize);
     for seq in 0..total {
         tick.tick().await;
@@ -208,7 +211,9 @@ pub async fn latency(
     }
     let per_event = |d: Duration| d.as_secs_f64() * 1000.0 / total as f64;
     let server_cpu_ms = per_event(cpu::process(s.child.id()).saturating_sub(server_cpu));
-    let postgres_cpu_ms = per_event(cpu::cluster(pgdata).saturating_sub(pg_cpu));
+    let pg_used = cpu::since(&pg_cpu, &cpu::cluster_processes(pgdata));
+    let postgres_cpu_ms = per_event(pg_used.values().sum());
+    let postgres_processes = pg_used.into_iter().map(|(pid, t)| (pid, per_event(t))).collect();
     let arrivals = receiver.arrivals.lock().unwrap();
     let starts = starts.lock().unwrap();
     let mut ms: Vec<f64> = starts
@@ -220,5 +225,6 @@ pub async fn latency(
         e2e_ms: [pct(&ms, 0.50), pct(&ms, 0.95), pct(&ms, 0.99), *ms.last().unwrap_or(&0.0)],
         server_cpu_ms,
         postgres_cpu_ms,
+        postgres_processes,
     }
 }

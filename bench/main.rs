@@ -13,6 +13,7 @@ mod receiver;
 #[allow(dead_code)]
 mod support;
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -299,6 +300,9 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
             create_webhooks(&mut admin, &receiver.url("/latency"), "configuration_saved", 1).await;
             let d = ServerProcess::serving(&main_url, &tmp.join("d"), &[]).await;
             for &rate in &args.latency_rates {
+                let floor = limits::paced_insert_cpu(&pg, &pgdata, rate, args.latency_secs).await;
+                eprintln!("at {rate}/s, durable single-row inserts alone: postgres CPU {floor:.3} ms per row");
+                fig(format!("limit: postgres CPU per durable insert at {rate}/s"), &[floor], "ms", None, "");
                 let mut runs: Vec<Steady> = Vec::new();
                 for run in 1..=args.runs {
                     if args.statements {
@@ -323,6 +327,7 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
                     if args.statements {
                         print_statements(&pg, rate * args.latency_secs).await;
                     }
+                    print_processes(&pg, &lat.postgres_processes).await;
                     runs.push(lat);
                 }
                 let target = |t: &'static str| if rate == 200 { t } else { "" };
@@ -448,6 +453,34 @@ async fn print_statements(pg: &LocalPostgres, events: u64) {
             per(r.get(3)),
             query.chars().take(110).collect::<String>()
         );
+    }
+}
+
+/// PostgreSQL's CPU per event by kind of process: each connection by its application name
+/// and database, each background process by its type.
+async fn print_processes(pg: &LocalPostgres, per_pid: &HashMap<u32, f64>) {
+    let db = support::sql(&pg.url("postgres")).await;
+    let rows = db
+        .query(
+            "SELECT pid, concat_ws(' ', nullif(application_name, ''), backend_type, datname) FROM pg_stat_activity",
+            &[],
+        )
+        .await
+        .unwrap();
+    let kinds: HashMap<u32, String> = rows.iter().map(|r| (r.get::<_, i32>(0) as u32, r.get(1))).collect();
+    let mut by_kind: BTreeMap<String, (f64, usize)> = BTreeMap::new();
+    for (pid, ms) in per_pid.iter().filter(|(_, ms)| **ms > 0.0) {
+        let kind = match pid {
+            0 => "exited during the run".to_string(),
+            p => kinds.get(p).cloned().unwrap_or_else(|| "postmaster, or gone before this listing".to_string()),
+        };
+        let e = by_kind.entry(kind).or_default();
+        e.0 += ms;
+        e.1 += 1;
+    }
+    eprintln!("  {:>10} {:>6}  PostgreSQL process (CPU ms per event)", "CPU", "busy");
+    for (kind, (ms, n)) in &by_kind {
+        eprintln!("  {ms:>10.4} {n:>6}  {kind}");
     }
 }
 

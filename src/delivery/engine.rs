@@ -19,7 +19,7 @@ use super::http::{Clients, HttpSettings, SendError};
 use super::policy::{classify_status, RetryPolicy, Verdict};
 use super::signing;
 use crate::model::{Attempt, DeliveryStatus, RequestHeader};
-use crate::storage::deliveries::{Claimed, Control, Next, Outcome};
+use crate::storage::deliveries::{Claimed, Control, Next, NextDue, Outcome};
 use crate::storage::notify;
 use crate::storage::notify::DUE_CHANNEL;
 use crate::storage::Storage;
@@ -127,7 +127,7 @@ impl Engine {
                 after,
                 &self.settings.control,
             );
-            let batch = match claim.await {
+            let (batch, next) = match claim.await {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(error = %crate::error::chain(&e), "claiming deliveries failed");
@@ -160,7 +160,7 @@ impl Engine {
             if full {
                 continue;
             }
-            let (wait, blocked) = self.until_next_due().await;
+            let (wait, blocked) = self.until(next);
             let wait = if claimed_any { wait } else { wait.max(RECHECK) };
             if wait.is_zero() {
                 continue;
@@ -203,15 +203,10 @@ impl Engine {
     /// How long to sleep after a claim that did not fill the batch: until work is next due
     /// (zero when it is due now), at most the poll interval; and whether a webhook with due
     /// work waits only for a slot, which a recorded outcome frees.
-    async fn until_next_due(&self) -> (Duration, bool) {
+    fn until(&self, next: NextDue) -> (Duration, bool) {
         let poll = self.settings.poll_interval;
-        match self.storage.next_due(&self.settings.control).await {
-            Ok(next) => {
-                let wait = next.at.map(|at| at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO));
-                (wait.unwrap_or(poll).min(poll), next.blocked)
-            }
-            Err(_) => (poll, false),
-        }
+        let wait = next.at.map(|at| at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO));
+        (wait.unwrap_or(poll).min(poll), next.blocked)
     }
 }
 

@@ -223,7 +223,8 @@ const NOTIFY_ERROR_CHARS: usize = 300;
 
 impl Storage {
     /// Claims up to `limit` due deliveries for `lease`, fairly between webhooks (see
-    /// `claim.sql`), visiting webhooks from just after `after`.
+    /// `claim.sql`), visiting webhooks from just after `after`; and, when fewer than `limit`
+    /// were due, when there is work next (meaningless after a full batch).
     pub async fn claim_due(
         &self,
         limit: i64,
@@ -231,7 +232,7 @@ impl Storage {
         token: Uuid,
         after: Uuid,
         control: &Control,
-    ) -> Result<Vec<Claimed>, StorageError> {
+    ) -> Result<(Vec<Claimed>, NextDue), StorageError> {
         // One statement on the engine's connections: a claim lost in a crash leaves the
         // delivery due, to be sent (again), so the commit does not wait for the disk.
         let c = self.engine_conn().await?;
@@ -247,11 +248,18 @@ impl Storage {
                     &CLAIM_SCAN,
                     &control.webhook_concurrency,
                     &control.breaker_threshold,
+                    &NEXT_DUE_SCAN,
                 ],
             )
             .await?;
-        Ok(rows
+        // The statement always answers at least one row, for the next due time.
+        let next = rows.first().map_or(NextDue { at: None, blocked: false }, |r| NextDue {
+            at: r.get("next_at"),
+            blocked: r.get("blocked"),
+        });
+        let claimed = rows
             .iter()
+            .filter(|r| r.get::<_, Option<Uuid>>("id").is_some())
             .map(|r| {
                 let webhook_id = r.get("webhook_id");
                 let opened = self.keys().and_then(|keys| sealing::open_row(keys, webhook_id, r));
@@ -276,7 +284,8 @@ impl Storage {
                     sealed_error,
                 }
             })
-            .collect())
+            .collect();
+        Ok((claimed, next))
     }
 
     /// The queue's depth and oldest due work, and the webhooks by state.
@@ -290,14 +299,6 @@ impl Storage {
             by_state: [r.get("active"), r.get("paused"), r.get("disabled")],
             breaker_open: r.get("breaker_open"),
         })
-    }
-
-    /// When the engine has work next (see `next_due.sql`).
-    pub async fn next_due(&self, control: &Control) -> Result<NextDue, StorageError> {
-        let c = self.engine_conn().await?;
-        let stmt = c.prepare_cached(include_str!("sql/next_due.sql")).await?;
-        let r = c.query_one(&stmt, &[&control.webhook_concurrency, &control.breaker_threshold, &NEXT_DUE_SCAN]).await?;
-        Ok(NextDue { at: r.get("at"), blocked: r.get("blocked") })
     }
 
     /// Records outcomes in one transaction of two statements, whatever their number: the

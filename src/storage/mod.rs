@@ -195,6 +195,8 @@ pub struct Storage {
     ingest_pool: Pool,
     config: tokio_postgres::Config,
     keys: Option<Arc<KeyRing>>,
+    /// The process's one `LISTEN` connection.
+    listener: notify::Listener,
 }
 
 impl std::fmt::Debug for Storage {
@@ -213,14 +215,25 @@ impl Storage {
         let _ = conn.await;
         let build = |config: tokio_postgres::Config, size: usize| {
             let mgr = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+            // The most recently used connection first: at everyday rates a few warm backends
+            // serve everything, where taking them in turn wakes every one of them.
             Pool::builder(mgr)
                 .max_size(size)
+                .queue_mode(deadpool_postgres::QueueMode::Lifo)
                 .runtime(deadpool_postgres::Runtime::Tokio1)
                 .create_timeout(Some(CONNECT_TIMEOUT))
                 .recycle_timeout(Some(CONNECT_TIMEOUT))
                 .build()
         };
-        let pool = build(config.clone(), size.max(2))?;
+        // Each pool names itself in `pg_stat_activity` unless the URL names the application.
+        let named = |config: &tokio_postgres::Config, name: &str| {
+            let mut c = config.clone();
+            if config.get_application_name().is_none() {
+                c.application_name(name);
+            }
+            c
+        };
+        let pool = build(named(&config, "webhookd"), size.max(2))?;
         // The engine's and publishing's few statements run thousands of times a second with
         // parameters that do not change their best plan: planned once per connection, not
         // once per execution.
@@ -236,11 +249,15 @@ impl Storage {
         // table was small would otherwise scan it whole for as long as it is cached, however
         // far the table has grown (dead rows included) since.
         let engine_pool = build(
-            with("-c synchronous_commit=off -c plan_cache_mode=force_generic_plan -c enable_seqscan=off"),
+            named(
+                &with("-c synchronous_commit=off -c plan_cache_mode=force_generic_plan -c enable_seqscan=off"),
+                "webhookd engine",
+            ),
             ENGINE_CONNECTIONS,
         )?;
-        let ingest_pool = build(with("-c plan_cache_mode=force_generic_plan"), size.max(2))?;
-        Ok(Self { pool, engine_pool, ingest_pool, config, keys: None })
+        let ingest_pool = build(named(&with("-c plan_cache_mode=force_generic_plan"), "webhookd ingest"), size.max(2))?;
+        let config = named(&config, "webhookd listen");
+        Ok(Self { pool, engine_pool, ingest_pool, config, keys: None, listener: Default::default() })
     }
 
     /// This storage, sealing and opening webhook secrets with `keys`. Without keys, writing

@@ -1,8 +1,13 @@
-//! `LISTEN` on a dedicated connection, with reconnects, for the engines and the watch hub.
+//! `LISTEN` for the engines, the watch hub and the token cache: one dedicated connection per
+//! process for every channel, with reconnects. PostgreSQL wakes every listening connection
+//! of a database for each notification, whatever its channel, so each connection that
+//! listens costs the database a wake-up per notification.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::Storage;
@@ -15,53 +20,167 @@ pub const DELIVERY_CHANNEL: &str = "webhookd_delivery";
 /// no cached grant outlives it.
 pub const TOKEN_CHANNEL: &str = "webhookd_tokens";
 
-/// Calls `on_payload` with every notification on `channel` until `shutdown`; after each
-/// (re)connection it is called once with `None`, since notifications sent while
-/// disconnected are lost and the caller may need to catch up.
+type Callback = Box<dyn FnMut(Option<&str>) + Send>;
+
+/// One subscriber: its channel, its callback, and whether its `LISTEN` is in place on the
+/// current connection.
+struct Subscriber {
+    id: u64,
+    channel: &'static str,
+    on_payload: Callback,
+    listening: bool,
+}
+
+/// The subscribers of a process and whether the connection task runs.
+#[derive(Default)]
+struct State {
+    subscribers: Vec<Subscriber>,
+    next_id: u64,
+    running: bool,
+}
+
+/// The process's notification connection, shared by its subscribers: it runs while any
+/// subscriber is left.
+#[derive(Clone, Default)]
+pub(crate) struct Listener {
+    state: Arc<Mutex<State>>,
+    /// Tells the connection task that a subscriber came.
+    changed: Arc<Notify>,
+}
+
+impl Listener {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("notification subscribers")
+    }
+}
+
+/// Removes its subscriber when the `listen` future ends or is dropped.
+struct Unsubscribe<'a>(&'a Listener, u64);
+
+impl Drop for Unsubscribe<'_> {
+    fn drop(&mut self) {
+        self.0.state().subscribers.retain(|s| s.id != self.1);
+        self.0.changed.notify_one();
+    }
+}
+
+/// Calls `on_payload` with every notification on `channel` until `shutdown`; once its
+/// `LISTEN` is in place, and again after each reconnection, it is called with `None`, since
+/// notifications sent while disconnected are lost and the caller may need to catch up.
 pub async fn listen(
     storage: Storage,
     channel: &'static str,
     shutdown: CancellationToken,
-    mut on_payload: impl FnMut(Option<&str>) + Send,
+    on_payload: impl FnMut(Option<&str>) + Send + 'static,
 ) {
+    let listener = storage.listener.clone();
+    let id = {
+        let mut state = listener.state();
+        state.next_id += 1;
+        let id = state.next_id;
+        state.subscribers.push(Subscriber { id, channel, on_payload: Box::new(on_payload), listening: false });
+        if !std::mem::replace(&mut state.running, true) {
+            tokio::spawn(run(storage.clone(), listener.clone()));
+        }
+        id
+    };
+    let _unsubscribe = Unsubscribe(&listener, id);
+    listener.changed.notify_one();
+    shutdown.cancelled().await;
+}
+
+/// The connection task: connects, listens on every subscriber's channel, hands out
+/// notifications; reconnects with a backoff; ends when no subscriber is left.
+async fn run(storage: Storage, listener: Listener) {
     let mut backoff = Duration::from_millis(100);
-    while !shutdown.is_cancelled() {
+    loop {
+        if stop_if_alone(&listener) {
+            return;
+        }
         match storage.dedicated().await {
             Ok((client, mut conn)) => {
                 let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
-                let sql = format!("LISTEN {channel}");
-                // The connection must be polled for the LISTEN to complete.
-                let mut listening = std::pin::pin!(client.batch_execute(&sql));
-                let ok = loop {
-                    tokio::select! {
-                        r = &mut listening => break r.is_ok(),
-                        m = messages.next() => if !matches!(m, Some(Ok(_))) { break false },
+                for s in listener.state().subscribers.iter_mut() {
+                    s.listening = false;
+                }
+                let mut listening: Vec<&'static str> = Vec::new();
+                'connected: loop {
+                    // Channels that subscribers want and this connection does not listen on yet.
+                    let wanted: Vec<&'static str> = {
+                        let state = listener.state();
+                        let mut w: Vec<&'static str> =
+                            state.subscribers.iter().map(|s| s.channel).filter(|c| !listening.contains(c)).collect();
+                        w.dedup();
+                        w
+                    };
+                    for channel in wanted {
+                        if listening.contains(&channel) {
+                            continue;
+                        }
+                        // The connection must be polled for the LISTEN to complete.
+                        let sql = format!("LISTEN {channel}");
+                        let mut listened = std::pin::pin!(client.batch_execute(&sql));
+                        let ok = loop {
+                            tokio::select! {
+                                r = &mut listened => break r.is_ok(),
+                                m = messages.next() => match m {
+                                    Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
+                                        deliver(&listener, n.channel(), n.payload())
+                                    }
+                                    Some(Ok(_)) => {}
+                                    _ => break false,
+                                },
+                            }
+                        };
+                        if !ok {
+                            break 'connected;
+                        }
+                        listening.push(channel);
+                        backoff = Duration::from_millis(100);
                     }
-                };
-                if ok {
-                    backoff = Duration::from_millis(100);
-                    on_payload(None);
-                    loop {
-                        tokio::select! {
-                            _ = shutdown.cancelled() => return,
-                            m = messages.next() => match m {
-                                Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => on_payload(Some(n.payload())),
-                                Some(Ok(_)) => {}
-                                _ => break,
-                            },
+                    // Subscribers whose channel is now listened on learn that they may catch up.
+                    for s in listener.state().subscribers.iter_mut() {
+                        if !s.listening && listening.contains(&s.channel) {
+                            s.listening = true;
+                            (s.on_payload)(None);
                         }
                     }
+                    if stop_if_alone(&listener) {
+                        return;
+                    }
+                    tokio::select! {
+                        _ = listener.changed.notified() => {}
+                        m = messages.next() => match m {
+                            Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
+                                deliver(&listener, n.channel(), n.payload())
+                            }
+                            Some(Ok(_)) => {}
+                            _ => break 'connected,
+                        },
+                    }
                 }
-                tracing::warn!(channel, "notification connection lost; reconnecting");
+                tracing::warn!("notification connection lost; reconnecting");
             }
-            Err(e) => {
-                tracing::warn!(channel, error = %crate::error::chain(&e), "cannot open a notification connection")
-            }
+            Err(e) => tracing::warn!(error = %crate::error::chain(&e), "cannot open a notification connection"),
         }
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(backoff) => {}
-        }
+        tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
+}
+
+/// Hands a notification to the subscribers of its channel that listen.
+fn deliver(listener: &Listener, channel: &str, payload: &str) {
+    for s in listener.state().subscribers.iter_mut().filter(|s| s.listening && s.channel == channel) {
+        (s.on_payload)(Some(payload));
+    }
+}
+
+/// Marks the task stopped when no subscriber is left (a later subscriber starts another).
+fn stop_if_alone(listener: &Listener) -> bool {
+    let mut state = listener.state();
+    if state.subscribers.is_empty() {
+        state.running = false;
+        return true;
+    }
+    false
 }

@@ -405,6 +405,25 @@ async fn watch_sees_deliveries_made_by_another_server_process() {
         .unwrap()
         .unwrap();
     assert_eq!(first.webhook_id, g.id, "a watcher of another company saw nothing of acme");
+    // Each process listens on one connection for all its channels (PostgreSQL wakes every
+    // listening connection for each notification): A's watch hub and token cache, B's
+    // engine, watch hub and token cache. Each pool names itself.
+    let db = sql(&db_url).await;
+    let names: Vec<(String, i64)> = db
+        .query(
+            "SELECT application_name, count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND application_name LIKE 'webhookd%'
+             GROUP BY 1 ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert!(names.contains(&("webhookd listen".to_string(), 2)), "{names:?}");
+    assert!(names.iter().any(|(n, _)| n == "webhookd engine"), "{names:?}");
+    assert!(names.iter().any(|(n, _)| n == "webhookd ingest"), "{names:?}");
     b.kill();
     // Shutdown ends open watches with UNAVAILABLE, never as if the changes were complete.
     let stop = tokio::spawn(a.stop());

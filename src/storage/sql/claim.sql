@@ -86,6 +86,7 @@ WITH RECURSIVE hooks(webhook_id, lap, ord) AS (
     SET rate_tat = greatest(w.rate_tat, now()) + c.n * interval '1 second' / w.rate_limit
     FROM (SELECT webhook_id, count(*) AS n FROM due WHERE ord > 0 GROUP BY webhook_id) c
     WHERE w.id = c.webhook_id AND w.rate_limit > 0
+    RETURNING w.id, w.rate_tat
 ), freed AS (
     UPDATE deliveries
     SET claim_token = NULL, claim_expire_time = NULL
@@ -94,12 +95,70 @@ WITH RECURSIVE hooks(webhook_id, lap, ord) AS (
                  LIMIT $1
                  FOR UPDATE SKIP LOCKED)
 )
-UPDATE deliveries d
-SET claim_expire_time = now() + $2 * interval '1 millisecond',
-    claim_token = $3,
-    attempts = d.attempts + 1
-FROM due, webhooks w, events e
-WHERE d.id = due.id AND w.id = d.webhook_id AND e.id = d.event_id
-RETURNING d.id, d.webhook_id, d.attempts, d.event_type, d.next_attempt_time, due.ord,
-          w.target_url, w.secret, w.ca_certificate, w.proxy_url, w.proxy_url_sealed, w.secret_key_id, e.body,
-          CASE WHEN w.previous_secret_expire_time > now() THEN w.previous_secret END AS previous_secret
+, claimed AS (
+    UPDATE deliveries d
+    SET claim_expire_time = now() + $2 * interval '1 millisecond',
+        claim_token = $3,
+        attempts = d.attempts + 1
+    FROM due, webhooks w, events e
+    WHERE d.id = due.id AND w.id = d.webhook_id AND e.id = d.event_id
+    RETURNING d.id, d.webhook_id, d.attempts, d.event_type, d.next_attempt_time, due.ord,
+              w.target_url, w.secret, w.ca_certificate, w.proxy_url, w.proxy_url_sealed, w.secret_key_id, e.body,
+              CASE WHEN w.previous_secret_expire_time > now() THEN w.previous_secret END AS previous_secret
+),
+-- When a claim leaves the batch short, the same statement tells when there is work next
+-- (`next_at`, NULL when nothing is pending) and whether a webhook with due work is held only
+-- by its in-flight limit (`blocked`: a recorded outcome frees a slot, so the engine then
+-- claims at once). The queue is seen as this claim leaves it, though the statement's
+-- snapshot predates its own changes: the deliveries just taken are neither due nor free
+-- slots, and rate limiters are as just advanced.
+--
+-- The queue's heads (each webhook's earliest unclaimed pending delivery, one index descent
+-- per webhook, at most $8 webhooks) count for ACTIVE webhooks with a free slot, no earlier
+-- than their circuit breaker's next probe or their rate limiter's next slot; then test pings,
+-- and the earliest claim to expire (a replica may die holding it), this claim's included.
+taken AS MATERIALIZED (
+    SELECT coalesce(array_agg(id), '{}') AS ids, count(*) AS n FROM due
+), heads(webhook_id, next_attempt_time, n) AS (
+    (SELECT webhook_id, next_attempt_time, 1 FROM deliveries
+     WHERE status = 1 AND claim_token IS NULL AND id <> ALL ((SELECT ids FROM taken)::uuid[])
+       -- A full batch: the engine claims again at once and needs no answer.
+       AND (SELECT n FROM taken) < $1::int8
+     ORDER BY webhook_id, next_attempt_time LIMIT 1)
+    UNION ALL
+    SELECT x.webhook_id, x.next_attempt_time, h.n + 1
+    FROM heads h
+    CROSS JOIN LATERAL (
+        SELECT webhook_id, next_attempt_time FROM deliveries
+        WHERE status = 1 AND claim_token IS NULL AND webhook_id > h.webhook_id
+          AND id <> ALL ((SELECT ids FROM taken)::uuid[])
+        ORDER BY webhook_id, next_attempt_time LIMIT 1) x
+    WHERE h.n < $8::int8
+), active AS MATERIALIZED (
+    SELECT greatest(h.next_attempt_time, w.breaker_until,
+                    CASE WHEN w.rate_limit > 0
+                         THEN coalesce(r.rate_tat, w.rate_tat) - interval '1 second'
+                              + interval '1 second' / w.rate_limit END) AS at,
+           CASE WHEN w.failure_streak >= $7 THEN 1 ELSE coalesce(nullif(w.max_in_flight, 0), $6) END
+             <= (SELECT count(*) FROM deliveries f
+                 WHERE f.webhook_id = w.id AND f.status = 1 AND f.claim_token IS NOT NULL)
+                + (SELECT count(*) FROM due t WHERE t.webhook_id = w.id) AS saturated
+    FROM heads h
+    JOIN webhooks w ON w.id = h.webhook_id
+    LEFT JOIN rated r ON r.id = w.id
+    WHERE w.state = 1
+), next AS (
+    SELECT least(
+               (SELECT min(at) FROM active WHERE NOT saturated),
+               (SELECT min(next_attempt_time) FROM deliveries
+                WHERE status = 1 AND claim_token IS NULL AND event_type = 'webhook_test'
+                  AND id <> ALL ((SELECT ids FROM taken)::uuid[])),
+               (SELECT min(claim_expire_time) FROM deliveries WHERE status = 1 AND claim_token IS NOT NULL),
+               CASE WHEN (SELECT n FROM taken) > 0 THEN now() + $2 * interval '1 millisecond' END) AS next_at,
+           coalesce((SELECT bool_or(saturated) FROM active WHERE at <= now()), false) AS blocked
+)
+-- One row per delivery claimed, or one row of NULLs when none was; each with `next_at` and
+-- `blocked`.
+SELECT c.*, n.next_at, n.blocked
+FROM next n
+LEFT JOIN claimed c ON true
