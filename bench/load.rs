@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use webhookd_client::pb;
 
 use crate::receiver::Receiver;
-use crate::support::ServerProcess;
+use crate::support::{self, ServerProcess};
 use crate::{cpu, pct};
 
 pub type Admin = webhookd_client::AdminClient;
@@ -127,11 +127,38 @@ pub async fn publish_streaming(s: &ServerProcess, token: &str, name: &str, n: us
     n as f64 / started.elapsed().as_secs_f64()
 }
 
-/// Starts a delivering server on a backlog of `n` deliveries and times the drain, from the
-/// first arrival to the last recorded outcome. Returns the rate and the server's peak RSS.
-pub async fn drain(url: &str, dir: &Path, receiver: &Receiver, db: &tokio_postgres::Client, n: usize) -> (f64, u64) {
+/// What a drain measured.
+pub struct Drained {
+    /// Deliveries per second, from the first arrival to the last recorded outcome.
+    pub rate: f64,
+    /// Peak RSS of the servers, KiB (the largest).
+    pub peak_kib: u64,
+    /// Requests the receiver got beyond the deliveries: sent twice.
+    pub extra: u64,
+    /// CPU milliseconds per delivery of the servers (together) and of PostgreSQL, from the
+    /// servers' start to the last recorded outcome.
+    pub cpu_ms: [f64; 2],
+}
+
+/// Starts `replicas` delivering servers on a backlog of `n` deliveries of `event` and times
+/// the drain, from the first arrival to the last recorded outcome; then deletes the events.
+#[allow(clippy::too_many_arguments)]
+pub async fn drain(
+    url: &str,
+    dir: &Path,
+    receiver: &Receiver,
+    db: &tokio_postgres::Client,
+    pgdata: &Path,
+    event: &str,
+    n: usize,
+    replicas: usize,
+) -> Drained {
     receiver.reset();
-    let server = ServerProcess::serving(url, dir, &[]).await;
+    let pg_before = cpu::cluster_processes(pgdata);
+    let mut servers = Vec::new();
+    for r in 0..replicas.max(1) {
+        servers.push(ServerProcess::serving(url, &dir.join(r.to_string()), &[]).await);
+    }
     // Wait on the receiver's own counter, then for the last outcomes to be recorded: the
     // measurement must not load the database it measures.
     let deadline = Instant::now() + Duration::from_secs(600);
@@ -139,9 +166,22 @@ pub async fn drain(url: &str, dir: &Path, receiver: &Receiver, db: &tokio_postgr
         assert!(Instant::now() < deadline, "only {} of {n} deliveries arrived", receiver.count.load(Ordering::SeqCst));
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    // Pending deliveries of the webhooks of `event`, probed by webhook on the queue's partial
+    // indexes (the table may hold a large backlog of other webhooks, which the planner's
+    // estimates would otherwise have scanned whole every few milliseconds).
+    let probe = support::sql(url).await;
+    probe.batch_execute("SET enable_seqscan = off").await.unwrap();
+    let pending = probe
+        .prepare(
+            "SELECT EXISTS (SELECT 1 FROM webhooks w WHERE $1 = ANY (w.events) AND (
+                 EXISTS (SELECT 1 FROM deliveries d WHERE d.webhook_id = w.id AND d.status = 1 AND d.claim_token IS NULL)
+                 OR EXISTS (SELECT 1 FROM deliveries d
+                            WHERE d.webhook_id = w.id AND d.status = 1 AND d.claim_token IS NOT NULL)))",
+        )
+        .await
+        .unwrap();
     loop {
-        let pending: bool =
-            db.query_one("SELECT EXISTS (SELECT 1 FROM deliveries WHERE status = 1)", &[]).await.unwrap().get(0);
+        let pending: bool = probe.query_one(&pending, &[&event]).await.unwrap().get(0);
         if !pending {
             break;
         }
@@ -150,9 +190,19 @@ pub async fn drain(url: &str, dir: &Path, receiver: &Receiver, db: &tokio_postgr
     }
     let done = Instant::now();
     let first = receiver.first.lock().unwrap().expect("requests arrived");
-    let peak = server.rss("VmHWM");
-    db.batch_execute("DELETE FROM deliveries; DELETE FROM events;").await.unwrap();
-    (n as f64 / done.duration_since(first).as_secs_f64(), peak)
+    let peak_kib = servers.iter().map(|s| s.rss("VmHWM")).max().unwrap_or(0);
+    let extra = receiver.count.load(Ordering::SeqCst).saturating_sub(n as u64);
+    let per = |d: Duration| d.as_secs_f64() * 1000.0 / n as f64;
+    let server_cpu: Duration = servers.iter().map(|s| cpu::process(s.child.id())).sum();
+    let pg_cpu: Duration = cpu::since(&pg_before, &cpu::cluster_processes(pgdata)).values().sum();
+    drop(servers);
+    db.execute("DELETE FROM events WHERE event_name = $1", &[&event]).await.unwrap();
+    Drained {
+        rate: n as f64 / done.duration_since(first).as_secs_f64(),
+        peak_kib,
+        extra,
+        cpu_ms: [per(server_cpu), per(pg_cpu)],
+    }
 }
 
 /// What a steady-rate phase measured.

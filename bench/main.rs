@@ -9,6 +9,7 @@ mod history;
 mod limits;
 mod load;
 mod receiver;
+mod scale;
 #[path = "../tests/support/mod.rs"]
 #[allow(dead_code)]
 mod support;
@@ -72,11 +73,20 @@ struct Args {
     /// ListEventHistory queries timed.
     #[arg(long, default_value_t = 2_000)]
     history_queries: usize,
+    /// Pending deliveries seeded for the backlog phase (a webhook whose retries are due
+    /// tomorrow, as after an outage of its endpoint).
+    #[arg(long, default_value_t = 1_000_000)]
+    backlog_rows: usize,
     /// Requests / rows in each machine-limit probe.
     #[arg(long, default_value_t = 20_000)]
     limit_ops: usize,
     /// Phases to run (default: all of them).
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "limits,ingest,delivery,steady,hol,history")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "limits,ingest,delivery,steady,backlog,replicas,hol,history"
+    )]
     phases: Vec<Phase>,
     /// Runs of each steady-rate phase; the table shows their median and range, the JSON each run.
     #[arg(long, default_value_t = 5)]
@@ -108,6 +118,7 @@ impl Args {
         self.history_webhooks = 50;
         self.history_queries = 50;
         self.limit_ops = 300;
+        self.backlog_rows = 2_000;
         self.runs = 2;
         self
     }
@@ -129,6 +140,11 @@ enum Phase {
     Hol,
     /// ListEventHistory on a seeded table.
     History,
+    /// Ingest and delivery rates with a large backlog of pending deliveries in the table,
+    /// against the same rates with none.
+    Backlog,
+    /// Delivery rate of two servers on one database against one.
+    Replicas,
 }
 
 /// One figure of the results table: the median of its runs.
@@ -239,7 +255,7 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
         post_limit = Some(("receiver plain POSTs/s (same client stack)".to_string(), post_rate));
     }
 
-    if on(Phase::Ingest) || on(Phase::Delivery) || on(Phase::Steady) {
+    if [Phase::Ingest, Phase::Delivery, Phase::Steady, Phase::Backlog, Phase::Replicas].into_iter().any(on) {
         let main_url = database(&pg, "bench_main").await;
         let a = ServerProcess::serving(&main_url, &tmp.join("a"), &["--no-delivery"]).await;
         fig("server RSS idle".into(), &[a.rss("VmRSS") as f64 / 1024.0], "MiB", None, "< 30");
@@ -277,12 +293,17 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
         if on(Phase::Delivery) {
             create_webhooks(&mut admin, &receiver.url("/one"), "tag_created", 1).await;
             publish_streaming(&a, &publisher, "tag_created", args.deliveries, args.streams).await;
-            let (one_rate, b_peak) = drain(&main_url, &tmp.join("b"), &receiver, &db, args.deliveries).await;
+            let one =
+                drain(&main_url, &tmp.join("b"), &receiver, &db, &pgdata, "tag_created", args.deliveries, 1).await;
+            let (one_rate, b_peak) = (one.rate, one.peak_kib);
             eprintln!("deliveries to 1 webhook: {one_rate:.0}/s");
             create_webhooks(&mut admin, &receiver.url("/many"), "service_created", args.webhooks).await;
             let events = args.deliveries.div_ceil(args.webhooks);
             publish_streaming(&a, &publisher, "service_created", events, args.streams).await;
-            let (many_rate, c_peak) = drain(&main_url, &tmp.join("c"), &receiver, &db, events * args.webhooks).await;
+            let many =
+                drain(&main_url, &tmp.join("c"), &receiver, &db, &pgdata, "service_created", events * args.webhooks, 1)
+                    .await;
+            let (many_rate, c_peak) = (many.rate, many.peak_kib);
             eprintln!("deliveries to {} webhooks: {many_rate:.0}/s", args.webhooks);
             rss.extend([b_peak, c_peak]);
             fig(
@@ -352,6 +373,117 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
                 );
             }
             rss.push(d.rss("VmHWM"));
+        }
+
+        // --- a backlog of pending deliveries: ingest and delivery beside it, against the same
+        // with none --------------------------------------------------------------------------
+        if on(Phase::Backlog) {
+            create_webhooks(&mut admin, &receiver.url("/backlog-ingest"), "company_user_edited", 1).await;
+            create_webhooks(&mut admin, &receiver.url("/backlog-drain"), "company_user_removed", args.webhooks).await;
+            create_webhooks(&mut admin, &receiver.url("/stalled"), "project_user_added", 1).await;
+            let events = args.deliveries.div_ceil(args.webhooks);
+            let mut rates: [[Vec<f64>; 2]; 2] = Default::default();
+            for (k, backlog) in [0, args.backlog_rows].into_iter().enumerate() {
+                if backlog > 0 {
+                    scale::seed_backlog(&db, "project_user_added", backlog).await;
+                }
+                for run in 1..=args.runs {
+                    let ingest =
+                        publish_streaming(&a, &publisher, "company_user_edited", args.stream_events, args.streams)
+                            .await;
+                    db.batch_execute("DELETE FROM events WHERE event_name = 'company_user_edited'").await.unwrap();
+                    publish_streaming(&a, &publisher, "company_user_removed", events, args.streams).await;
+                    let delivered = scale::drain_beside_ingest(
+                        &main_url,
+                        &tmp.join(format!("backlog-{k}-{run}")),
+                        &receiver,
+                        &db,
+                        &pgdata,
+                        "company_user_removed",
+                        events * args.webhooks,
+                        &a,
+                        &publisher,
+                    )
+                    .await;
+                    eprintln!(
+                        "with {backlog} pending deliveries, run {run}: streaming ingest {ingest:.0}/s; \
+                         delivery to {} webhooks beside unary ingest {:.0}/s",
+                        args.webhooks, delivered
+                    );
+                    rates[k][0].push(ingest);
+                    rates[k][1].push(delivered);
+                }
+            }
+            db.batch_execute("DELETE FROM events WHERE event_name = 'project_user_added'").await.unwrap();
+            let ratio = |i: usize| {
+                let empty = median(&rates[0][i]);
+                Some((format!("the same with an empty queue ({empty:.0}/s)"), empty))
+            };
+            let n = args.backlog_rows;
+            fig("PublishEvents (streaming), empty queue".into(), &rates[0][0], "events/s", None, "");
+            fig(format!("PublishEvents (streaming), {n} pending"), &rates[1][0], "events/s", ratio(0), ">= 0.8");
+            fig(
+                format!("deliveries to {} webhooks beside ingest, empty queue", args.webhooks),
+                &rates[0][1],
+                "deliveries/s",
+                None,
+                "",
+            );
+            fig(
+                format!("deliveries to {} webhooks beside ingest, {n} pending", args.webhooks),
+                &rates[1][1],
+                "deliveries/s",
+                ratio(1),
+                ">= 0.8",
+            );
+        }
+
+        // --- two servers delivering from one database, against one --------------------------
+        if on(Phase::Replicas) {
+            create_webhooks(&mut admin, &receiver.url("/replicas"), "company_user_added", args.webhooks).await;
+            let events = args.deliveries.div_ceil(args.webhooks);
+            let mut rates: [Vec<f64>; 2] = Default::default();
+            let mut cpu: [[Vec<f64>; 2]; 2] = Default::default();
+            let mut extra = 0;
+            for run in 1..=args.runs {
+                for replicas in [1, 2] {
+                    publish_streaming(&a, &publisher, "company_user_added", events, args.streams).await;
+                    let dir = tmp.join(format!("replicas-{replicas}-{run}"));
+                    let d = drain(
+                        &main_url,
+                        &dir,
+                        &receiver,
+                        &db,
+                        &pgdata,
+                        "company_user_added",
+                        events * args.webhooks,
+                        replicas,
+                    )
+                    .await;
+                    eprintln!(
+                        "{replicas} server(s), run {run}: {:.0} deliveries/s, {} sent twice; CPU per delivery: webhookd {:.3} ms, postgres {:.3} ms",
+                        d.rate, d.extra, d.cpu_ms[0], d.cpu_ms[1]
+                    );
+                    cpu[replicas - 1][0].push(d.cpu_ms[0]);
+                    cpu[replicas - 1][1].push(d.cpu_ms[1]);
+                    rates[replicas - 1].push(d.rate);
+                    extra += d.extra;
+                }
+            }
+            let one = median(&rates[0]);
+            fig(format!("deliveries to {} webhooks, 1 server", args.webhooks), &rates[0], "deliveries/s", None, "");
+            fig(
+                format!("deliveries to {} webhooks, 2 servers", args.webhooks),
+                &rates[1],
+                "deliveries/s",
+                Some((format!("1 server ({one:.0}/s)"), one)),
+                "",
+            );
+            fig("deliveries sent twice, 2 servers (all runs)".into(), &[extra as f64], "deliveries", None, "0");
+            for (k, servers) in ["1 server", "2 servers"].into_iter().enumerate() {
+                fig(format!("webhookd CPU per delivery, {servers}"), &cpu[k][0], "ms", None, "");
+                fig(format!("postgres CPU per delivery, {servers}"), &cpu[k][1], "ms", None, "");
+            }
         }
         rss.push(a.rss("VmHWM"));
     }
