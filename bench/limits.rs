@@ -48,9 +48,10 @@ pub async fn plain_posts(receiver: &Receiver, n: usize, concurrency: usize) -> f
 }
 
 /// Durable single-row inserts (one transaction each, synchronous commit) of a delivery-sized row.
-pub async fn durable_inserts(pg: &LocalPostgres, n: usize, concurrency: usize) -> f64 {
-    support::create_database(&pg.url("postgres"), "bench_limit", None).await;
-    let url = pg.url("bench_limit");
+pub async fn durable_inserts(pg: &LocalPostgres, run: usize, n: usize, concurrency: usize) -> f64 {
+    let name = format!("bench_limit_{run}");
+    support::create_database(&pg.url("postgres"), &name, None).await;
+    let url = pg.url(&name);
     let db = support::sql(&url).await;
     db.batch_execute(
         "CREATE TABLE probe (id uuid PRIMARY KEY, webhook_id uuid NOT NULL, event_type text NOT NULL,
@@ -85,8 +86,9 @@ pub async fn durable_inserts(pg: &LocalPostgres, n: usize, concurrency: usize) -
 /// row at a steady `rate` for `secs` seconds, one connection: the least a durably accepted
 /// event can cost the database at that rate, to set the steady-rate figures against.
 pub async fn paced_insert_cpu(pg: &LocalPostgres, pgdata: &std::path::Path, rate: u64, secs: u64) -> f64 {
-    support::create_database(&pg.url("postgres"), "bench_paced", None).await;
-    let db = support::sql(&pg.url("bench_paced")).await;
+    let name = format!("bench_paced_{rate}");
+    support::create_database(&pg.url("postgres"), &name, None).await;
+    let db = support::sql(&pg.url(&name)).await;
     db.batch_execute(
         "CREATE TABLE probe (id uuid PRIMARY KEY, webhook_id uuid NOT NULL, event_type text NOT NULL,
                              status smallint NOT NULL, body bytea NOT NULL, create_time timestamptz NOT NULL DEFAULT now())",

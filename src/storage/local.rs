@@ -114,7 +114,11 @@ impl LocalPostgres {
             let logfile = fs::OpenOptions::new().create(true).append(true).open(&log).map_err(io("opening", &log))?;
             let mut cmd = Command::new(bindir.join("postgres"));
             cmd.arg("-D").arg(&pgdata).arg("-p").arg(PORT.to_string()).arg("-k").arg(&data_dir);
-            cmd.args(["-c", "listen_addresses=", "-c", "max_connections=300"]);
+            // wal_init_zero=off: a new 16 MB WAL segment is created by writing its last byte,
+            // not by zero-filling it in the committing backend; under sustained ingest the
+            // zero-fill stalled every commit behind it for 100-170 ms (in 8 of 12 runs of 20,000
+            // unary publishes; 10-25 ms at most with this, in 12 of 12).
+            cmd.args(["-c", "listen_addresses=", "-c", "max_connections=300", "-c", "wal_init_zero=off"]);
             cmd.stdin(Stdio::null()).stdout(logfile.try_clone().map_err(io("opening", &log))?);
             cmd.stderr(logfile);
             if let Some(u) = &user {
