@@ -13,6 +13,10 @@
 --
 -- Claims left by a dead replica (lease run out) are freed in passing; they keep their due
 -- time, so the next claim takes them before newer work of their webhook.
+--
+-- Rows are reached by key through id arrays (`id = ANY (ARRAY(...))`) besides the joins: the
+-- plan is made once per connection, perhaps while the tables were nearly empty, and a join
+-- planned then would scan a whole table (or its primary key) on every claim once it has grown.
 WITH RECURSIVE hooks(webhook_id, lap, ord) AS (
     SELECT s.webhook_id, CASE WHEN s.webhook_id > $4 THEN 0 ELSE 1 END, 1
     FROM (SELECT coalesce(
@@ -43,7 +47,7 @@ WITH RECURSIVE hooks(webhook_id, lap, ord) AS (
              - (SELECT count(*) FROM deliveries f
                 WHERE f.webhook_id = w.id AND f.status = 1 AND f.claim_token IS NOT NULL) AS free
     FROM hooks h
-    JOIN webhooks w ON w.id = h.webhook_id
+    JOIN webhooks w ON w.id = h.webhook_id AND w.id = ANY (ARRAY(SELECT webhook_id FROM hooks))
     WHERE w.state = 1 AND (w.breaker_until IS NULL OR w.breaker_until <= now())
 ), slots AS (
     SELECT id, ord,
@@ -85,25 +89,27 @@ WITH RECURSIVE hooks(webhook_id, lap, ord) AS (
     UPDATE webhooks w
     SET rate_tat = greatest(w.rate_tat, now()) + c.n * interval '1 second' / w.rate_limit
     FROM (SELECT webhook_id, count(*) AS n FROM due WHERE ord > 0 GROUP BY webhook_id) c
-    WHERE w.id = c.webhook_id AND w.rate_limit > 0
+    WHERE w.id = c.webhook_id AND w.id = ANY (ARRAY(SELECT webhook_id FROM due)) AND w.rate_limit > 0
     RETURNING w.id, w.rate_tat
 ), freed AS (
     UPDATE deliveries
     SET claim_token = NULL, claim_expire_time = NULL
-    WHERE id IN (SELECT id FROM deliveries
-                 WHERE status = 1 AND claim_token IS NOT NULL AND claim_expire_time <= now()
-                 LIMIT $1
-                 FOR UPDATE SKIP LOCKED)
+    WHERE id = ANY (ARRAY(SELECT id FROM deliveries
+                          WHERE status = 1 AND claim_token IS NOT NULL AND claim_expire_time <= now()
+                          LIMIT $1
+                          FOR UPDATE SKIP LOCKED))
 )
 , claimed AS (
     UPDATE deliveries d
     SET claim_expire_time = now() + $2 * interval '1 millisecond',
         claim_token = $3,
         attempts = d.attempts + 1
-    FROM due, webhooks w, events e
-    WHERE d.id = due.id AND w.id = d.webhook_id AND e.id = d.event_id
+    FROM due, webhooks w
+    WHERE d.id = ANY (ARRAY(SELECT id FROM due)) AND d.id = due.id
+      AND w.id = ANY (ARRAY(SELECT webhook_id FROM due)) AND w.id = d.webhook_id
     RETURNING d.id, d.webhook_id, d.attempts, d.event_type, d.next_attempt_time, due.ord,
-              w.target_url, w.secret, w.ca_certificate, w.proxy_url, w.proxy_url_sealed, w.secret_key_id, e.body,
+              w.target_url, w.secret, w.ca_certificate, w.proxy_url, w.proxy_url_sealed, w.secret_key_id,
+              (SELECT e.body FROM events e WHERE e.id = d.event_id) AS body,
               CASE WHEN w.previous_secret_expire_time > now() THEN w.previous_secret END AS previous_secret
 ),
 -- When a claim leaves the batch short, the same statement tells when there is work next
@@ -144,7 +150,7 @@ taken AS MATERIALIZED (
                  WHERE f.webhook_id = w.id AND f.status = 1 AND f.claim_token IS NOT NULL)
                 + (SELECT count(*) FROM due t WHERE t.webhook_id = w.id) AS saturated
     FROM heads h
-    JOIN webhooks w ON w.id = h.webhook_id
+    JOIN webhooks w ON w.id = h.webhook_id AND w.id = ANY (ARRAY(SELECT webhook_id FROM heads))
     LEFT JOIN rated r ON r.id = w.id
     WHERE w.state = 1
 ), next AS (

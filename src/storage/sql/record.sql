@@ -26,7 +26,7 @@ WITH o AS (
         attempt_log = d.attempt_log || jsonb_build_array(o.entry)
     FROM o
     -- The id list (as well as the join) lets the planner probe the primary key even when the
-    -- table looks small, instead of scanning it.
+    -- table looks small, instead of scanning it; webhooks are reached the same way below.
     WHERE d.id = ANY($1::uuid[]) AND d.id = o.id AND d.claim_token = o.claim_token
     RETURNING d.id, d.webhook_id, d.event_id, d.event_type, d.status, d.status_code, d.dispatch_time,
               d.attempts, d.duration_ms, d.error, d.create_time, d.next_attempt_time
@@ -55,7 +55,7 @@ WITH o AS (
                                 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
            END AS new_reason
     FROM agg a
-    JOIN webhooks w ON w.id = a.webhook_id
+    JOIN webhooks w ON w.id = a.webhook_id AND w.id = ANY (ARRAY(SELECT webhook_id FROM upd))
     -- Leave the row alone when nothing about it changes: a success on a healthy webhook
     -- (its last event is read from its deliveries) writes nothing to it.
     WHERE a.failures > 0
@@ -74,12 +74,12 @@ WITH o AS (
         state_reason = CASE WHEN p.new_state IS NULL THEN w.state_reason ELSE p.new_reason END,
         state_time = CASE WHEN p.new_state IS NULL THEN w.state_time ELSE now() END
     FROM plan p
-    WHERE w.id = p.id
+    WHERE w.id = p.id AND w.id = ANY (ARRAY(SELECT id FROM plan))
     RETURNING w.id, p.opened, p.new_state = 3 AS disabled, w.state_reason, w.target_url
 )
 SELECT upd.*, w.company_id, w.project_id,
        coalesce(hook.opened, false) AS breaker_opened, coalesce(hook.disabled, false) AS disabled,
        hook.state_reason, hook.target_url
 FROM upd
-JOIN webhooks w ON w.id = upd.webhook_id
+JOIN webhooks w ON w.id = upd.webhook_id AND w.id = ANY (ARRAY(SELECT webhook_id FROM upd))
 LEFT JOIN hook ON hook.id = upd.webhook_id
