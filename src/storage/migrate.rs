@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (10, "delivery_control", include_str!("migrations/0010_delivery_control.sql")),
     (11, "derived_last_event", include_str!("migrations/0011_derived_last_event.sql")),
     (12, "last_event_function", include_str!("migrations/0012_last_event_function.sql")),
+    (13, "queue_vacuum", include_str!("migrations/0013_queue_vacuum.sql")),
 ];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).
