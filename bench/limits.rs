@@ -15,6 +15,13 @@ use webhookd::storage::local::LocalPostgres;
 use crate::receiver::Receiver;
 use crate::support;
 
+/// The limits' table: a delivery-sized row.
+const PROBE_TABLE: &str = "CREATE TABLE probe (id uuid PRIMARY KEY, webhook_id uuid NOT NULL, event_type text NOT NULL,
+    status smallint NOT NULL, body bytea NOT NULL, create_time timestamptz NOT NULL DEFAULT now())";
+/// One row of it.
+const PROBE_INSERT: &str =
+    "INSERT INTO probe (id, webhook_id, event_type, status, body) VALUES ($1, $2, 'tag_created', 1, $3)";
+
 /// Plain POSTs to the receiver with the client stack webhookd uses (hyper-util, HTTP/1.1, pooled).
 pub async fn plain_posts(receiver: &Receiver, n: usize, concurrency: usize) -> f64 {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new())
@@ -53,12 +60,7 @@ pub async fn durable_inserts(pg: &LocalPostgres, run: usize, n: usize, concurren
     support::create_database(&pg.url("postgres"), &name, None).await;
     let url = pg.url(&name);
     let db = support::sql(&url).await;
-    db.batch_execute(
-        "CREATE TABLE probe (id uuid PRIMARY KEY, webhook_id uuid NOT NULL, event_type text NOT NULL,
-                             status smallint NOT NULL, body bytea NOT NULL, create_time timestamptz NOT NULL DEFAULT now())",
-    )
-    .await
-    .unwrap();
+    db.batch_execute(PROBE_TABLE).await.unwrap();
     let next = Arc::new(AtomicUsize::new(0));
     let body = vec![b'x'; 200];
     let started = Instant::now();
@@ -67,10 +69,7 @@ pub async fn durable_inserts(pg: &LocalPostgres, run: usize, n: usize, concurren
         let (url, next, body) = (url.clone(), next.clone(), body.clone());
         tasks.push(tokio::spawn(async move {
             let c = support::sql(&url).await;
-            let stmt = c
-                .prepare("INSERT INTO probe (id, webhook_id, event_type, status, body) VALUES ($1, $2, 'tag_created', 1, $3)")
-                .await
-                .unwrap();
+            let stmt = c.prepare(PROBE_INSERT).await.unwrap();
             while next.fetch_add(1, Ordering::Relaxed) < n {
                 c.execute(&stmt, &[&Uuid::new_v4(), &Uuid::new_v4(), &body]).await.unwrap();
             }
@@ -89,16 +88,8 @@ pub async fn paced_insert_cpu(pg: &LocalPostgres, pgdata: &std::path::Path, rate
     let name = format!("bench_paced_{rate}");
     support::create_database(&pg.url("postgres"), &name, None).await;
     let db = support::sql(&pg.url(&name)).await;
-    db.batch_execute(
-        "CREATE TABLE probe (id uuid PRIMARY KEY, webhook_id uuid NOT NULL, event_type text NOT NULL,
-                             status smallint NOT NULL, body bytea NOT NULL, create_time timestamptz NOT NULL DEFAULT now())",
-    )
-    .await
-    .unwrap();
-    let stmt = db
-        .prepare("INSERT INTO probe (id, webhook_id, event_type, status, body) VALUES ($1, $2, 'tag_created', 1, $3)")
-        .await
-        .unwrap();
+    db.batch_execute(PROBE_TABLE).await.unwrap();
+    let stmt = db.prepare(PROBE_INSERT).await.unwrap();
     let body = vec![b'x'; 200];
     let total = rate * secs;
     let mut tick = tokio::time::interval(std::time::Duration::from_nanos(1_000_000_000 / rate));
