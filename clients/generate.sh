@@ -2,6 +2,8 @@
 # Regenerates every client's code from proto/ with pinned generators.
 #   Python:     grpcio-tools (protoc + grpc plugin)   -> clients/python/src/webhookd/v1/
 #   TypeScript: buf generate with protoc-gen-es      -> clients/typescript/src/gen/, built to dist/
+#   Web page:   buf generate with protoc-gen-es      -> clients/web/src/gen/, bundled to dist/
+#               (served by the server from the binary: `cargo build` needs no Node)
 #   Rust:       generated at build time by proto/build.rs (the webhookd-proto crate; nothing to commit)
 # CI runs this and fails if the committed code differs (`git diff --exit-code clients`).
 set -euo pipefail
@@ -38,4 +40,12 @@ PATH="$PWD/node_modules/.bin:$PATH" "$tools/buf/node_modules/.bin/buf" generate 
 # from a fresh clone needs no build (and none of the dev dependencies).
 rm -rf dist
 node_modules/.bin/tsc -p tsconfig.json
-echo "generated Python and TypeScript clients from proto/"
+
+# --- Web page -------------------------------------------------------------------------------
+cd "$root/clients/web"
+npm ci --no-audit --no-fund --silent --ignore-scripts
+rm -rf src/gen
+PATH="$PWD/node_modules/.bin:$PATH" "$tools/buf/node_modules/.bin/buf" generate "$root/proto" --template buf.gen.yaml
+# Type-checks the page, then bundles it with the pinned esbuild (same sources, same bytes).
+npm run --silent build
+echo "generated Python and TypeScript clients and the web page from proto/"

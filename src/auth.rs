@@ -154,7 +154,8 @@ impl Authenticator {
         Ok(principal)
     }
 
-    async fn authenticate(&self, metadata: &MetadataMap) -> Result<Principal, ApiError> {
+    /// The caller, if it holds a valid token of any role.
+    pub async fn authenticate(&self, metadata: &MetadataMap) -> Result<Principal, ApiError> {
         let value = metadata
             .get("authorization")
             .ok_or_else(|| ApiError::Unauthenticated("missing authorization: Bearer <token>".into()))?;

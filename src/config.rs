@@ -247,6 +247,10 @@ pub struct Config {
     /// Delivery changes buffered per `WatchDeliveries` stream; a watcher further behind is cut off.
     #[arg(long, env = "WEBHOOKD_WATCH_BUFFER", default_value_t = 1024)]
     pub watch_buffer: usize,
+    /// Serve the admin page (at `/` on the listen address) and gRPC-Web, which it calls the
+    /// services with. `--web false` serves gRPC (HTTP/2) alone.
+    #[arg(long, env = "WEBHOOKD_WEB", default_value_t = true, action = clap::ArgAction::Set)]
+    pub web: bool,
     /// Do not run the delivery engine in this process (ingest and admin only).
     #[arg(long, env = "WEBHOOKD_NO_DELIVERY")]
     pub no_delivery: bool,

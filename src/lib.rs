@@ -20,6 +20,7 @@ pub mod pb;
 pub mod secret;
 pub mod storage;
 pub mod telemetry;
+pub mod web;
 
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
@@ -159,7 +160,12 @@ async fn serve(
         .max_concurrent_streams(config.max_concurrent_streams.max(1))
         .http2_keepalive_interval(Some(config.http2_keepalive_interval))
         .http2_keepalive_timeout(Some(config.http2_keepalive_timeout))
+        // Browsers speak HTTP/1.1 to a plaintext listener: gRPC-Web and the page need it.
+        .accept_http1(config.web)
         .layer(listener::CountCalls)
+        // The page answers what is not gRPC before gRPC-Web turns away other HTTP/1.1 requests.
+        .layer(tower::util::option_layer(config.web.then_some(web::WebPage)))
+        .layer(tower::util::option_layer(config.web.then(tonic_web::GrpcWebLayer::new)))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

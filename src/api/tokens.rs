@@ -116,6 +116,18 @@ impl TokenService {
         tracing::info!(token_id = %row.id, by = %who.token_id, "token revoked");
         Ok(convert::token(row))
     }
+
+    async fn current(&self, req: Request<pb::GetCurrentTokenRequest>) -> Result<pb::Token, ApiError> {
+        let who = self.auth.authenticate(req.metadata()).await?;
+        // Revoked since the cache verified it: the next call is refused anyway; say so now.
+        let row = self
+            .storage
+            .get_token(who.token_id)
+            .await?
+            .filter(|t| t.revoke_time.is_none())
+            .ok_or_else(|| ApiError::Unauthenticated("unknown, revoked or expired token".into()))?;
+        Ok(convert::token(row))
+    }
 }
 
 /// The expiry of a token `who` creates: no later than `who`'s own; the caller's expiry when
@@ -149,5 +161,9 @@ impl pb::token_admin_server::TokenAdmin for TokenService {
 
     async fn revoke_token(&self, req: Request<pb::RevokeTokenRequest>) -> Result<Response<pb::Token>, Status> {
         Ok(Response::new(self.revoke(req).await?))
+    }
+
+    async fn get_current_token(&self, req: Request<pb::GetCurrentTokenRequest>) -> Result<Response<pb::Token>, Status> {
+        Ok(Response::new(self.current(req).await?))
     }
 }

@@ -18,3 +18,4 @@ mod rust_client;
 mod secrets;
 mod server;
 mod tokens;
+mod web;

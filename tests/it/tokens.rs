@@ -301,3 +301,35 @@ async fn the_token_commands_list_and_revoke() {
     assert!(all.contains(&id), "{all}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn any_token_reads_its_own_role_scope_and_lifetime_and_only_while_it_works() {
+    let server = TestServer::start().await;
+    let root = server.client_as(Some(&server.admin_token)).await;
+    let mut req = create(pb::TokenRole::Publisher, scope("acme", "web"));
+    req.expire_time = Some(in_secs(3600));
+    let made = root.create_token(req).await.unwrap();
+    let publisher = server.client_as(Some(&made.bearer_token)).await;
+    let own = publisher.current_token().await.unwrap();
+    // The token as CreateToken showed it, with its last use (recorded by the call that read it).
+    let mut expected = made.token.clone().unwrap();
+    expected.last_used_time = own.last_used_time;
+    assert_eq!(own, expected);
+    assert_eq!(own.role, pb::TokenRole::Publisher as i32);
+    assert_eq!(own.scope, scope("acme", "web"));
+    assert!(own.expire_time.is_some());
+    // Nothing else a publisher may read of tokens.
+    let listed = publisher.list_tokens(pb::ListTokensRequest::default()).await.unwrap_err();
+    assert_eq!(listed.code(), Code::PermissionDenied);
+
+    let me = root.current_token().await.unwrap();
+    assert_eq!(me.role, pb::TokenRole::Admin as i32);
+    assert_eq!(me.scope.unwrap_or_default(), pb::Scope::default(), "the bootstrap token reaches the instance");
+
+    root.revoke_token(&own.id).await.unwrap();
+    let revoked = publisher.current_token().await.unwrap_err();
+    assert_eq!(revoked.code(), Code::Unauthenticated, "{revoked:?}");
+    let anonymous = server.client_as(None).await.current_token().await.unwrap_err();
+    assert_eq!(anonymous.code(), Code::Unauthenticated);
+    server.stop().await;
+}

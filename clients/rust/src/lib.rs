@@ -418,6 +418,16 @@ impl Client {
         .await
     }
 
+    /// The token this client calls with: its role, scope and expiry (any token may read its own).
+    pub async fn current_token(&self) -> Result<pb::Token, Status> {
+        self.retrying(|left| {
+            let mut tokens = self.tokens();
+            let request = timed(pb::GetCurrentTokenRequest {}, left);
+            async move { tokens.get_current_token(request).await.map(tonic::Response::into_inner) }
+        })
+        .await
+    }
+
     /// Deliveries as they change, opened again after the server restarts (see [`Watch`]).
     pub fn watch_deliveries(&self, request: pb::WatchDeliveriesRequest) -> Watch {
         Watch::new(self.clone(), request)

@@ -89,3 +89,7 @@ class RevokeTokenRequest(_message.Message):
     ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetCurrentTokenRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

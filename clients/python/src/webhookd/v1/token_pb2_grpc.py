@@ -26,8 +26,8 @@ if _version_not_supported:
 
 
 class TokenAdminStub:
-    """Manages API tokens. Every call needs `authorization: Bearer <token>` of an admin token, and
-    reaches only tokens on that token's scope and below it: a token can create tokens (admin or
+    """Manages API tokens. Every call needs `authorization: Bearer <token>` of an admin token (but
+    GetCurrentToken, which any token may call), and reaches only tokens on that token's scope and below it: a token can create tokens (admin or
     publisher) for its own scope or a narrower one, never for a broader one, and never longer-lived
     than itself. The server keeps only a SHA-256 of each token.
     """
@@ -53,11 +53,16 @@ class TokenAdminStub:
                 request_serializer=webhookd_dot_v1_dot_token__pb2.RevokeTokenRequest.SerializeToString,
                 response_deserializer=webhookd_dot_v1_dot_token__pb2.Token.FromString,
                 _registered_method=True)
+        self.GetCurrentToken = channel.unary_unary(
+                '/webhookd.v1.TokenAdmin/GetCurrentToken',
+                request_serializer=webhookd_dot_v1_dot_token__pb2.GetCurrentTokenRequest.SerializeToString,
+                response_deserializer=webhookd_dot_v1_dot_token__pb2.Token.FromString,
+                _registered_method=True)
 
 
 class TokenAdminServicer:
-    """Manages API tokens. Every call needs `authorization: Bearer <token>` of an admin token, and
-    reaches only tokens on that token's scope and below it: a token can create tokens (admin or
+    """Manages API tokens. Every call needs `authorization: Bearer <token>` of an admin token (but
+    GetCurrentToken, which any token may call), and reaches only tokens on that token's scope and below it: a token can create tokens (admin or
     publisher) for its own scope or a narrower one, never for a broader one, and never longer-lived
     than itself. The server keeps only a SHA-256 of each token.
     """
@@ -86,6 +91,14 @@ class TokenAdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCurrentToken(self, request, context):
+        """The calling token itself: its role, scope and lifetime. Any valid token, admin or
+        publisher, may read its own; a tool or page uses it to offer only what the token may do.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TokenAdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -104,6 +117,11 @@ def add_TokenAdminServicer_to_server(servicer, server):
                     request_deserializer=webhookd_dot_v1_dot_token__pb2.RevokeTokenRequest.FromString,
                     response_serializer=webhookd_dot_v1_dot_token__pb2.Token.SerializeToString,
             ),
+            'GetCurrentToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCurrentToken,
+                    request_deserializer=webhookd_dot_v1_dot_token__pb2.GetCurrentTokenRequest.FromString,
+                    response_serializer=webhookd_dot_v1_dot_token__pb2.Token.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'webhookd.v1.TokenAdmin', rpc_method_handlers)
@@ -113,8 +131,8 @@ def add_TokenAdminServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class TokenAdmin:
-    """Manages API tokens. Every call needs `authorization: Bearer <token>` of an admin token, and
-    reaches only tokens on that token's scope and below it: a token can create tokens (admin or
+    """Manages API tokens. Every call needs `authorization: Bearer <token>` of an admin token (but
+    GetCurrentToken, which any token may call), and reaches only tokens on that token's scope and below it: a token can create tokens (admin or
     publisher) for its own scope or a narrower one, never for a broader one, and never longer-lived
     than itself. The server keeps only a SHA-256 of each token.
     """
@@ -189,6 +207,33 @@ class TokenAdmin:
             target,
             '/webhookd.v1.TokenAdmin/RevokeToken',
             webhookd_dot_v1_dot_token__pb2.RevokeTokenRequest.SerializeToString,
+            webhookd_dot_v1_dot_token__pb2.Token.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCurrentToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/webhookd.v1.TokenAdmin/GetCurrentToken',
+            webhookd_dot_v1_dot_token__pb2.GetCurrentTokenRequest.SerializeToString,
             webhookd_dot_v1_dot_token__pb2.Token.FromString,
             options,
             channel_credentials,

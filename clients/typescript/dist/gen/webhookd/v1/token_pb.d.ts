@@ -220,6 +220,17 @@ export type RevokeTokenRequest = Message<"webhookd.v1.RevokeTokenRequest"> & {
  */
 export declare const RevokeTokenRequestSchema: GenMessage<RevokeTokenRequest>;
 /**
+ * Request of GetCurrentToken: the token is the one the call is authorized with.
+ *
+ * @generated from message webhookd.v1.GetCurrentTokenRequest
+ */
+export type GetCurrentTokenRequest = Message<"webhookd.v1.GetCurrentTokenRequest"> & {};
+/**
+ * Describes the message webhookd.v1.GetCurrentTokenRequest.
+ * Use `create(GetCurrentTokenRequestSchema)` to create a new message.
+ */
+export declare const GetCurrentTokenRequestSchema: GenMessage<GetCurrentTokenRequest>;
+/**
  * What a token may do.
  *
  * @generated from enum webhookd.v1.TokenRole
@@ -249,8 +260,8 @@ export declare enum TokenRole {
  */
 export declare const TokenRoleSchema: GenEnum<TokenRole>;
 /**
- * Manages API tokens. Every call needs `authorization: Bearer <token>` of an admin token, and
- * reaches only tokens on that token's scope and below it: a token can create tokens (admin or
+ * Manages API tokens. Every call needs `authorization: Bearer <token>` of an admin token (but
+ * GetCurrentToken, which any token may call), and reaches only tokens on that token's scope and below it: a token can create tokens (admin or
  * publisher) for its own scope or a narrower one, never for a broader one, and never longer-lived
  * than itself. The server keeps only a SHA-256 of each token.
  *
@@ -288,6 +299,17 @@ export declare const TokenAdmin: GenService<{
     revokeToken: {
         methodKind: "unary";
         input: typeof RevokeTokenRequestSchema;
+        output: typeof TokenSchema;
+    };
+    /**
+     * The calling token itself: its role, scope and lifetime. Any valid token, admin or
+     * publisher, may read its own; a tool or page uses it to offer only what the token may do.
+     *
+     * @generated from rpc webhookd.v1.TokenAdmin.GetCurrentToken
+     */
+    getCurrentToken: {
+        methodKind: "unary";
+        input: typeof GetCurrentTokenRequestSchema;
         output: typeof TokenSchema;
     };
 }>;

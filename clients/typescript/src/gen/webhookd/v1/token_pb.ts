@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file webhookd/v1/token.proto.
  */
 export const file_webhookd_v1_token: GenFile = /*@__PURE__*/
-  fileDesc("Chd3ZWJob29rZC92MS90b2tlbi5wcm90bxILd2ViaG9va2QudjEi0gIKBVRva2VuEgoKAmlkGAEgASgJEiQKBHJvbGUYAiABKA4yFi53ZWJob29rZC52MS5Ub2tlblJvbGUSIQoFc2NvcGUYAyABKAsyEi53ZWJob29rZC52MS5TY29wZRITCgtkZXNjcmlwdGlvbhgEIAEoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3RfdXNlZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZXZva2VfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQY3JlYXRvcl90b2tlbl9pZBgJIAEoCSKjAQoSQ3JlYXRlVG9rZW5SZXF1ZXN0EiQKBHJvbGUYASABKA4yFi53ZWJob29rZC52MS5Ub2tlblJvbGUSIQoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZRITCgtkZXNjcmlwdGlvbhgDIAEoCRIvCgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTgoTQ3JlYXRlVG9rZW5SZXNwb25zZRIhCgV0b2tlbhgBIAEoCzISLndlYmhvb2tkLnYxLlRva2VuEhQKDGJlYXJlcl90b2tlbhgCIAEoCSKRAQoRTGlzdFRva2Vuc1JlcXVlc3QSIQoFc2NvcGUYASABKAsyEi53ZWJob29rZC52MS5TY29wZRIbChNpbmNsdWRlX2Rlc2NlbmRhbnRzGAIgASgIEhUKDXNob3dfaW5hY3RpdmUYAyABKAgSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkiUQoSTGlzdFRva2Vuc1Jlc3BvbnNlEiIKBnRva2VucxgBIAMoCzISLndlYmhvb2tkLnYxLlRva2VuEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIgChJSZXZva2VUb2tlblJlcXVlc3QSCgoCaWQYASABKAkqVwoJVG9rZW5Sb2xlEhoKFlRPS0VOX1JPTEVfVU5TUEVDSUZJRUQQABIUChBUT0tFTl9ST0xFX0FETUlOEAESGAoUVE9LRU5fUk9MRV9QVUJMSVNIRVIQAjLxAQoKVG9rZW5BZG1pbhJQCgtDcmVhdGVUb2tlbhIfLndlYmhvb2tkLnYxLkNyZWF0ZVRva2VuUmVxdWVzdBogLndlYmhvb2tkLnYxLkNyZWF0ZVRva2VuUmVzcG9uc2USTQoKTGlzdFRva2VucxIeLndlYmhvb2tkLnYxLkxpc3RUb2tlbnNSZXF1ZXN0Gh8ud2ViaG9va2QudjEuTGlzdFRva2Vuc1Jlc3BvbnNlEkIKC1Jldm9rZVRva2VuEh8ud2ViaG9va2QudjEuUmV2b2tlVG9rZW5SZXF1ZXN0GhIud2ViaG9va2QudjEuVG9rZW5iBnByb3RvMw", [file_google_protobuf_timestamp, file_webhookd_v1_webhook]);
+  fileDesc("Chd3ZWJob29rZC92MS90b2tlbi5wcm90bxILd2ViaG9va2QudjEi0gIKBVRva2VuEgoKAmlkGAEgASgJEiQKBHJvbGUYAiABKA4yFi53ZWJob29rZC52MS5Ub2tlblJvbGUSIQoFc2NvcGUYAyABKAsyEi53ZWJob29rZC52MS5TY29wZRITCgtkZXNjcmlwdGlvbhgEIAEoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3RfdXNlZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZXZva2VfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQY3JlYXRvcl90b2tlbl9pZBgJIAEoCSKjAQoSQ3JlYXRlVG9rZW5SZXF1ZXN0EiQKBHJvbGUYASABKA4yFi53ZWJob29rZC52MS5Ub2tlblJvbGUSIQoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZRITCgtkZXNjcmlwdGlvbhgDIAEoCRIvCgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTgoTQ3JlYXRlVG9rZW5SZXNwb25zZRIhCgV0b2tlbhgBIAEoCzISLndlYmhvb2tkLnYxLlRva2VuEhQKDGJlYXJlcl90b2tlbhgCIAEoCSKRAQoRTGlzdFRva2Vuc1JlcXVlc3QSIQoFc2NvcGUYASABKAsyEi53ZWJob29rZC52MS5TY29wZRIbChNpbmNsdWRlX2Rlc2NlbmRhbnRzGAIgASgIEhUKDXNob3dfaW5hY3RpdmUYAyABKAgSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkiUQoSTGlzdFRva2Vuc1Jlc3BvbnNlEiIKBnRva2VucxgBIAMoCzISLndlYmhvb2tkLnYxLlRva2VuEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIgChJSZXZva2VUb2tlblJlcXVlc3QSCgoCaWQYASABKAkiGAoWR2V0Q3VycmVudFRva2VuUmVxdWVzdCpXCglUb2tlblJvbGUSGgoWVE9LRU5fUk9MRV9VTlNQRUNJRklFRBAAEhQKEFRPS0VOX1JPTEVfQURNSU4QARIYChRUT0tFTl9ST0xFX1BVQkxJU0hFUhACMr0CCgpUb2tlbkFkbWluElAKC0NyZWF0ZVRva2VuEh8ud2ViaG9va2QudjEuQ3JlYXRlVG9rZW5SZXF1ZXN0GiAud2ViaG9va2QudjEuQ3JlYXRlVG9rZW5SZXNwb25zZRJNCgpMaXN0VG9rZW5zEh4ud2ViaG9va2QudjEuTGlzdFRva2Vuc1JlcXVlc3QaHy53ZWJob29rZC52MS5MaXN0VG9rZW5zUmVzcG9uc2USQgoLUmV2b2tlVG9rZW4SHy53ZWJob29rZC52MS5SZXZva2VUb2tlblJlcXVlc3QaEi53ZWJob29rZC52MS5Ub2tlbhJKCg9HZXRDdXJyZW50VG9rZW4SIy53ZWJob29rZC52MS5HZXRDdXJyZW50VG9rZW5SZXF1ZXN0GhIud2ViaG9va2QudjEuVG9rZW5iBnByb3RvMw", [file_google_protobuf_timestamp, file_webhookd_v1_webhook]);
 
 /**
  * An API token, without its bearer value.
@@ -265,6 +265,21 @@ export const RevokeTokenRequestSchema: GenMessage<RevokeTokenRequest> = /*@__PUR
   messageDesc(file_webhookd_v1_token, 5);
 
 /**
+ * Request of GetCurrentToken: the token is the one the call is authorized with.
+ *
+ * @generated from message webhookd.v1.GetCurrentTokenRequest
+ */
+export type GetCurrentTokenRequest = Message<"webhookd.v1.GetCurrentTokenRequest"> & {
+};
+
+/**
+ * Describes the message webhookd.v1.GetCurrentTokenRequest.
+ * Use `create(GetCurrentTokenRequestSchema)` to create a new message.
+ */
+export const GetCurrentTokenRequestSchema: GenMessage<GetCurrentTokenRequest> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_token, 6);
+
+/**
  * What a token may do.
  *
  * @generated from enum webhookd.v1.TokenRole
@@ -299,8 +314,8 @@ export const TokenRoleSchema: GenEnum<TokenRole> = /*@__PURE__*/
   enumDesc(file_webhookd_v1_token, 0);
 
 /**
- * Manages API tokens. Every call needs `authorization: Bearer <token>` of an admin token, and
- * reaches only tokens on that token's scope and below it: a token can create tokens (admin or
+ * Manages API tokens. Every call needs `authorization: Bearer <token>` of an admin token (but
+ * GetCurrentToken, which any token may call), and reaches only tokens on that token's scope and below it: a token can create tokens (admin or
  * publisher) for its own scope or a narrower one, never for a broader one, and never longer-lived
  * than itself. The server keeps only a SHA-256 of each token.
  *
@@ -338,6 +353,17 @@ export const TokenAdmin: GenService<{
   revokeToken: {
     methodKind: "unary";
     input: typeof RevokeTokenRequestSchema;
+    output: typeof TokenSchema;
+  },
+  /**
+   * The calling token itself: its role, scope and lifetime. Any valid token, admin or
+   * publisher, may read its own; a tool or page uses it to offer only what the token may do.
+   *
+   * @generated from rpc webhookd.v1.TokenAdmin.GetCurrentToken
+   */
+  getCurrentToken: {
+    methodKind: "unary";
+    input: typeof GetCurrentTokenRequestSchema;
     output: typeof TokenSchema;
   },
 }> = /*@__PURE__*/

@@ -1,0 +1,340 @@
+// One webhook's detail page: its fields, Send test event, the receiver's verification snippet,
+// and the Event history card (up to 200 most recent, filtered and sorted by the server, live on
+// request), each delivery's request body, headers and attempts, and Redeliver.
+import { HistoryOrder } from "./gen/webhookd/v1/admin_pb.js";
+import { DeliveryStatus, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
+import { admin, describe } from "./api.js";
+import { copy, field, h, modal, toast, when } from "./dom.js";
+import { failed, scopeText, type Session } from "./main.js";
+import { catalog, deleteWebhook, stateLabel, statusBadge, webhookForm } from "./webhooks.js";
+
+const HISTORY_LIMIT = 200;
+
+const MIA_SNIPPET = `// Node.js: verify X-Mia-Signature over the raw request body, as received.
+const crypto = require("node:crypto");
+const secret = process.env.WEBHOOK_SECRET; // <your webhook secret>
+function verifyMia(rawBody /* Buffer */, header /* req.headers["x-mia-signature"] */) {
+  const expected = crypto.createHash("sha256")
+    .update(Buffer.concat([rawBody, Buffer.from(secret, "utf8")]))
+    .digest("hex");
+  return typeof header === "string" && header.length === expected.length &&
+    crypto.timingSafeEqual(Buffer.from(header), Buffer.from(expected));
+}`;
+
+const STANDARD_SNIPPET = `// Node.js with the standardwebhooks package: verify webhook-id, webhook-timestamp and
+// webhook-signature over the raw request body (it also refuses stale timestamps).
+const { Webhook } = require("standardwebhooks");
+const secret = process.env.WEBHOOK_SECRET; // <your webhook secret>
+const wh = new Webhook("whsec_" + Buffer.from(secret, "utf8").toString("base64"));
+function verifyStandard(rawBody /* Buffer */, headers /* req.headers */) {
+  return wh.verify(rawBody, headers); // throws when the signature does not match
+}`;
+
+function dl(rows: [string, Node | string][]): HTMLElement {
+  return h("dl", { class: "fields" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]).flat());
+}
+
+export async function showDetail(root: HTMLElement, s: Session, id: string): Promise<void> {
+  let w: Webhook;
+  try {
+    w = await admin.getWebhook({ id }, { signal: s.signal });
+  } catch (e) {
+    root.append(h("p", {}, h("a", { href: "#/webhooks" }, "← Webhooks")));
+    failed(root, e);
+    return;
+  }
+  if (s.signal.aborted) return;
+  const scope = { company: w.scope?.companyId ?? "", project: w.scope?.projectId ?? "" };
+  const back = new URLSearchParams();
+  if (scope.company) back.set("company", scope.company);
+  if (scope.project) back.set("project", scope.project);
+  const listHash = back.toString() ? `#/webhooks?${back}` : "#/webhooks";
+
+  const test = h("button", { type: "button", id: "send-test" }, "Send test event");
+  test.addEventListener("click", async () => {
+    test.disabled = true;
+    try {
+      await admin.testWebhook({ webhookId: w.id });
+      toast("Test event queued");
+    } catch (e) {
+      toast(describe(e));
+    } finally {
+      test.disabled = false;
+    }
+  });
+  root.append(
+    h("p", {}, h("a", { href: listHash }, "← Webhooks")),
+    h(
+      "div",
+      { class: "title-row" },
+      h("h1", { class: "url" }, w.targetUrl),
+      h(
+        "div",
+        { class: "actions" },
+        test,
+        h("button", { type: "button", id: "edit-webhook", onclick: () => void webhookForm(scope, w) }, "Edit"),
+        h("button", { type: "button", id: "delete-webhook", class: "danger", onclick: () => deleteWebhook(w, () => (location.hash = listHash)) }, "Delete"),
+      ),
+    ),
+    h(
+      "section",
+      { class: "card", "aria-label": "Webhook" },
+      dl([
+        ["Installed on", scopeText(scope.company, scope.project)],
+        ["Events", h("ul", { class: "chips" }, w.events.map((e) => h("li", {}, e)))],
+        ["State", h("span", { class: `state ${stateLabel(w.state)}` }, stateLabel(w.state) + (w.stateReason ? ` — ${w.stateReason}` : ""))],
+        ["Certificate authority", w.caCertificate ? h("details", {}, h("summary", {}, "PEM set"), h("pre", { class: "pem" }, w.caCertificate)) : "public web roots"],
+        ["Proxy", w.proxyUrl || "direct"],
+        ["Secret", "set (write-only: replace it with Edit)"],
+        ["Created", when(w.createTime)],
+        ["Updated", when(w.updateTime)],
+        ["Id", h("code", {}, w.id)],
+      ]),
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "button", onclick: () => void copy(MIA_SNIPPET, "X-Mia-Signature check") }, "Copy X-Mia-Signature check"),
+        h("button", { type: "button", onclick: () => void copy(STANDARD_SNIPPET, "Standard Webhooks check") }, "Copy Standard Webhooks check"),
+      ),
+    ),
+  );
+  await history(root, s, w);
+}
+
+interface Filters {
+  type: string;
+  status: DeliveryStatus;
+  codes: number[];
+  order: HistoryOrder;
+}
+
+async function history(root: HTMLElement, s: Session, w: Webhook): Promise<void> {
+  const types = await catalog().catch(() => []);
+  if (s.signal.aborted) return;
+  const type = h("select", {}, h("option", { value: "" }, "Any type"), types.map((t) => h("option", { value: t.name }, t.name)));
+  const status = h(
+    "select",
+    {},
+    h("option", { value: String(DeliveryStatus.UNSPECIFIED) }, "Any status"),
+    h("option", { value: String(DeliveryStatus.SUCCESS) }, "success"),
+    h("option", { value: String(DeliveryStatus.ERROR) }, "error"),
+    h("option", { value: String(DeliveryStatus.PENDING) }, "pending"),
+  );
+  const codes = h("input", { inputmode: "numeric", placeholder: "e.g. 500, 503", size: 10 });
+  const order = h(
+    "select",
+    {},
+    h("option", { value: String(HistoryOrder.NEWEST_FIRST) }, "Newest first"),
+    h("option", { value: String(HistoryOrder.OLDEST_FIRST) }, "Oldest first"),
+  );
+  const live = h("input", { type: "checkbox", id: "live" });
+  const count = h("span", { class: "muted", id: "history-count", "aria-live": "polite" });
+  const error = h("p", { class: "error", role: "alert" });
+  const body = h("tbody", {});
+  const table = h(
+    "table",
+    { class: "history", id: "history" },
+    h("caption", { class: "sr-only" }, "Event history"),
+    h("thead", {}, h("tr", {}, ["Date and time", "Type", "Status", "Attempts", ""].map((c) => h("th", { scope: "col" }, c)))),
+    body,
+  );
+  const controls = h(
+    "form",
+    { class: "toolbar", id: "history-filters", "aria-label": "Filter the event history" },
+    field("Event type", type, { name: "history_type" }),
+    field("Status", status, { name: "history_status" }),
+    field("Status code", codes, { name: "history_codes" }),
+    field("Sort", order, { name: "history_order" }),
+    h("label", { class: "check" }, live, " Live"),
+  );
+  root.append(
+    h("section", { class: "card", "aria-labelledby": "history-title" },
+      h("div", { class: "title-row" }, h("h2", { id: "history-title" }, "Event history"), count),
+      controls, error, table),
+  );
+
+  let watching: AbortController | null = null;
+  s.signal.addEventListener("abort", () => watching?.abort());
+  const filters = (): Filters => ({
+    type: type.value,
+    status: Number(status.value) as DeliveryStatus,
+    codes: codes.value.split(/[\s,]+/).filter(Boolean).map(Number).filter((n) => Number.isInteger(n)),
+    order: Number(order.value) as HistoryOrder,
+  });
+  const rows = new Map<string, HTMLTableRowElement>();
+  const render = (d: DeliveryRecord) => {
+    const redeliver = h("button", { type: "button", "data-action": "redeliver", "aria-label": `Redeliver ${d.eventType} of ${when(d.dispatchTime ?? d.createTime)}` }, "Redeliver");
+    redeliver.addEventListener("click", () => void resend(d.id, redeliver));
+    return h(
+      "tr",
+      { "data-delivery": d.id, "data-status": DeliveryStatus[d.status].toLowerCase(), "data-type": d.eventType },
+      h("td", {}, h("time", {}, when(d.dispatchTime ?? d.createTime))),
+      h("td", {}, d.eventType),
+      h("td", {}, statusBadge(d.status, d.statusCode)),
+      h("td", { class: "num" }, String(d.attempts)),
+      h(
+        "td",
+        { class: "row-actions" },
+        h("button", { type: "button", "data-action": "body", "aria-label": `Request body of ${d.eventType}`, onclick: () => void showBody(d.id) }, "Body"),
+        redeliver,
+      ),
+    );
+  };
+  const place = (d: DeliveryRecord, f: Filters) => {
+    const row = render(d);
+    const old = rows.get(d.id);
+    if (old) old.replaceWith(row);
+    else if (f.order === HistoryOrder.OLDEST_FIRST) body.append(row);
+    else body.prepend(row);
+    rows.set(d.id, row);
+    while (rows.size > HISTORY_LIMIT) {
+      const drop = f.order === HistoryOrder.OLDEST_FIRST ? body.firstElementChild : body.lastElementChild;
+      if (!drop) break;
+      rows.delete((drop as HTMLElement).dataset.delivery!);
+      drop.remove();
+    }
+    count.textContent = `${rows.size} shown`;
+  };
+  const matches = (d: DeliveryRecord, f: Filters) =>
+    (!f.type || d.eventType === f.type) &&
+    (f.status === DeliveryStatus.UNSPECIFIED || d.status === f.status) &&
+    (f.codes.length === 0 || f.codes.includes(d.statusCode));
+
+  const watch = async () => {
+    watching?.abort();
+    watching = null;
+    delete table.dataset.live;
+    if (!live.checked) return;
+    const ctl = new AbortController();
+    watching = ctl;
+    table.dataset.live = "opening";
+    try {
+      const changes = admin.watchDeliveries(
+        { target: { case: "webhookId", value: w.id } },
+        // The server answers with headers once it is watching: from then on nothing is missed.
+        { signal: ctl.signal, onHeader: () => (table.dataset.live = "open") },
+      );
+      for await (const d of changes) {
+        const f = filters();
+        // A change to a shown delivery replaces its row, even when it no longer matches (the
+        // server filtered the list when it was read; live rows show what happens next).
+        if (rows.has(d.id) || matches(d, f)) place(d, f);
+      }
+    } catch (e) {
+      delete table.dataset.live;
+      if (!ctl.signal.aborted) {
+        error.textContent = `Live updates stopped (${describe(e)}); the list is reloaded.`;
+        live.checked = false;
+        void load();
+      }
+    }
+  };
+  let loading: AbortController | null = null;
+  const load = async () => {
+    loading?.abort();
+    const ctl = new AbortController();
+    loading = ctl;
+    s.signal.addEventListener("abort", () => ctl.abort());
+    const f = filters();
+    body.replaceChildren();
+    rows.clear();
+    count.textContent = "Loading…";
+    table.setAttribute("aria-busy", "true");
+    try {
+      for await (const d of admin.listEventHistory(
+        { webhookId: w.id, eventTypes: f.type ? [f.type] : [], status: f.status, statusCodes: f.codes, order: f.order, limit: HISTORY_LIMIT },
+        { signal: ctl.signal },
+      )) {
+        if (ctl.signal.aborted) return;
+        const row = render(d);
+        body.append(row);
+        rows.set(d.id, row);
+      }
+      count.textContent = rows.size ? `${rows.size} shown` : "No events match.";
+      error.textContent = "";
+    } catch (e) {
+      if (!ctl.signal.aborted) error.textContent = describe(e);
+    } finally {
+      if (loading === ctl) table.removeAttribute("aria-busy");
+    }
+  };
+  for (const c of [type, status, order]) c.addEventListener("change", () => void load());
+  codes.addEventListener("change", () => void load());
+  controls.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    void load();
+  });
+  live.addEventListener("change", () => void watch());
+  await load();
+}
+
+async function resend(id: string, button: HTMLButtonElement): Promise<void> {
+  button.disabled = true;
+  try {
+    const d = await admin.redeliverEvent({ deliveryId: id });
+    toast(`Redelivery queued (${d.id.slice(0, 8)}…)`);
+  } catch (e) {
+    toast(describe(e));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function pretty(bytes: Uint8Array): string {
+  const text = new TextDecoder().decode(bytes);
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+async function showBody(id: string): Promise<void> {
+  const m = modal("Request body", { wide: true });
+  m.body.append(h("p", { class: "muted" }, "Loading…"));
+  try {
+    const d = await admin.getDelivery({ id });
+    const raw = new TextDecoder().decode(d.requestBody);
+    const prettyView = h("pre", { class: "body", id: "body-pretty", tabindex: 0 }, pretty(d.requestBody));
+    const rawView = h("pre", { class: "body", id: "body-raw", tabindex: 0, hidden: true }, raw);
+    const toggle = h("button", { type: "button" }, "Show exact bytes");
+    toggle.addEventListener("click", () => {
+      rawView.hidden = !rawView.hidden;
+      prettyView.hidden = !rawView.hidden;
+      toggle.textContent = rawView.hidden ? "Show exact bytes" : "Show formatted";
+    });
+    m.body.replaceChildren(
+      dl([
+        ["Event", `${d.delivery?.eventType ?? ""} (${d.delivery?.eventId ?? ""})`],
+        ["Status", d.delivery ? statusBadge(d.delivery.status, d.delivery.statusCode) : ""],
+        ["Size", `${d.requestBody.length} bytes`],
+      ]),
+      h("div", { class: "actions" }, toggle, h("button", { type: "button", onclick: () => void copy(raw, "Body") }, "Copy body")),
+      prettyView,
+      rawView,
+      h("h3", {}, "Request headers"),
+      h("table", { class: "headers" }, h("tbody", {}, d.requestHeaders.map((x) => h("tr", {}, h("th", { scope: "row" }, x.name), h("td", {}, x.value))))),
+      h("h3", {}, "Attempts"),
+      d.attempts.length
+        ? h(
+            "table",
+            { class: "attempts" },
+            h("thead", {}, h("tr", {}, ["#", "Dispatched", "Status code", "Duration", "Error"].map((c) => h("th", { scope: "col" }, c)))),
+            h(
+              "tbody",
+              {},
+              d.attempts.map((a) =>
+                h("tr", {}, h("td", {}, String(a.attempt)), h("td", {}, when(a.dispatchTime)), h("td", {}, a.statusCode ? String(a.statusCode) : "—"),
+                  h("td", {}, `${a.durationMs} ms`), h("td", {}, a.error || "")),
+              ),
+            ),
+          )
+        : h("p", { class: "muted" }, "Not attempted yet."),
+    );
+    const redeliver = h("button", { type: "button", class: "primary" }, "Redeliver");
+    redeliver.addEventListener("click", () => void resend(id, redeliver));
+    m.footer.append(redeliver);
+  } catch (e) {
+    m.body.replaceChildren(h("p", { class: "error", role: "alert" }, describe(e)));
+  }
+}

@@ -1,0 +1,390 @@
+// The webhooks of a scope: the table (Target URL, Events, Last Event, state) with its events
+// filter and pages, and the Add, Edit and Delete dialogs.
+import type { EventType } from "./gen/webhookd/v1/admin_pb.js";
+import { DeliveryStatus, WebhookState, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
+import { admin, describe, fieldViolations } from "./api.js";
+import { clearFieldErrors, field, h, modal, showFieldError, toast, when } from "./dom.js";
+import { failed, scopeText, type Session } from "./main.js";
+
+let eventTypes: EventType[] | null = null;
+
+export async function catalog(): Promise<EventType[]> {
+  eventTypes ??= (await admin.listEventTypes({})).eventTypes;
+  return eventTypes;
+}
+
+export function stateLabel(s: WebhookState): string {
+  return s === WebhookState.PAUSED ? "paused" : s === WebhookState.DISABLED ? "disabled" : "active";
+}
+
+/** Status (success or error) with its code, as a badge. */
+export function statusBadge(status: DeliveryStatus, code: number): HTMLElement {
+  const name = status === DeliveryStatus.SUCCESS ? "success" : status === DeliveryStatus.ERROR ? "error" : "pending";
+  return h("span", { class: `badge ${name}` }, code ? `${name} ${code}` : name);
+}
+
+function lastEvent(w: Webhook): HTMLElement {
+  const l = w.lastEvent;
+  if (!l) return h("span", { class: "muted" }, "no event yet");
+  const name = l.status === DeliveryStatus.SUCCESS ? "success" : "error";
+  const info = `event type ${l.eventType}, status code ${l.statusCode || "none"}`;
+  return h(
+    "span",
+    { class: "last-event" },
+    h("span", { class: `badge ${name}` }, name),
+    " ",
+    h("time", {}, when(l.dispatchTime)),
+    " ",
+    h("span", { class: "info", title: info, "aria-label": info, role: "img", tabindex: 0 }, "i"),
+  );
+}
+
+interface Listing {
+  company: string;
+  project: string;
+  descendants: boolean;
+  events: string[];
+  pages: string[];
+}
+
+function listingFrom(params: URLSearchParams, s: Session): Listing {
+  const own = s.token.scope;
+  const company = own?.companyId || params.get("company") || "";
+  const project = own?.projectId || (company ? params.get("project") || "" : "");
+  return {
+    company,
+    project,
+    descendants: params.get("all") === "1",
+    events: params.getAll("event"),
+    pages: [params.get("page") ?? ""],
+  };
+}
+
+function hashOf(l: Listing, page = ""): string {
+  const p = new URLSearchParams();
+  if (l.company) p.set("company", l.company);
+  if (l.project) p.set("project", l.project);
+  if (l.descendants) p.set("all", "1");
+  for (const e of l.events) p.append("event", e);
+  if (page) p.set("page", page);
+  const q = p.toString();
+  return q ? `#/webhooks?${q}` : "#/webhooks";
+}
+
+export async function showWebhooks(root: HTMLElement, s: Session, params: URLSearchParams): Promise<void> {
+  const l = listingFrom(params, s);
+  const types = await catalog().catch((e) => {
+    failed(root, e);
+    return null;
+  });
+  if (!types || s.signal.aborted) return;
+
+  // Scope picker: within the token's reach (its own company and project are fixed).
+  const own = s.token.scope;
+  const company = h("input", { value: l.company, disabled: !!own?.companyId, placeholder: "(instance)", size: 16 });
+  const project = h("input", { value: l.project, disabled: !!own?.projectId, placeholder: "(company)", size: 16 });
+  const descendants = h("input", { type: "checkbox", checked: l.descendants });
+  const scopeForm = h(
+    "form",
+    { class: "scope", id: "scope-picker", "aria-label": "Scope" },
+    field("Company", company, { name: "company" }),
+    field("Project", project, { name: "project" }),
+    h("label", { class: "check" }, descendants, " with companies and projects below"),
+    h("button", { type: "submit" }, "Show"),
+  );
+  scopeForm.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const c = company.value.trim();
+    location.hash = hashOf({ ...l, company: c, project: c ? project.value.trim() : "", descendants: descendants.checked });
+  });
+
+  const filter = h(
+    "details",
+    { class: "filter", id: "events-filter" },
+    h("summary", {}, l.events.length ? `Events: ${l.events.length} selected` : "Filter by events"),
+    h(
+      "fieldset",
+      {},
+      h("legend", { class: "sr-only" }, "Events"),
+      types.map((t) =>
+        h("label", { class: "check" }, h("input", { type: "checkbox", name: "event", value: t.name, checked: l.events.includes(t.name) }), ` ${t.name}`),
+      ),
+      h(
+        "div",
+        { class: "actions" },
+        h("button", {
+          type: "button",
+          onclick: () => {
+            const chosen = [...filter.querySelectorAll<HTMLInputElement>("input[name=event]:checked")].map((i) => i.value);
+            location.hash = hashOf({ ...l, events: chosen });
+          },
+        }, "Apply"),
+      ),
+    ),
+  );
+
+  const addButton = h("button", { type: "button", class: "primary", id: "add-webhook", onclick: () => void webhookForm(l, null) }, "Add webhook");
+  root.append(
+    h("div", { class: "title-row" }, h("h1", {}, "Webhooks"), addButton),
+    h("p", { class: "muted", id: "scope-shown" }, `Installed on ${scopeText(l.company, l.project)}${l.descendants ? " and below" : ""}.`),
+    h("div", { class: "toolbar" }, scopeForm, filter),
+  );
+
+  const page = params.get("page") ?? "";
+  let response;
+  try {
+    response = await admin.listWebhooks(
+      {
+        scope: { companyId: l.company, projectId: l.project },
+        includeDescendants: l.descendants,
+        events: l.events,
+        pageSize: 20,
+        pageToken: page,
+      },
+      { signal: s.signal },
+    );
+  } catch (e) {
+    if (!s.signal.aborted) failed(root, e);
+    return;
+  }
+  if (s.signal.aborted) return;
+  if (response.webhooks.length === 0) {
+    root.append(h("p", { class: "empty card" }, page ? "No more webhooks." : "No webhook here yet. Add one with “Add webhook”."));
+  } else {
+    root.append(
+      h(
+        "table",
+        { class: "webhooks", id: "webhooks" },
+        h("caption", { class: "sr-only" }, "Webhooks"),
+        h("thead", {}, h("tr", {}, ["Target URL", "Events", "Last Event", "State", ""].map((c) => h("th", { scope: "col" }, c)))),
+        h(
+          "tbody",
+          {},
+          response.webhooks.map((w) =>
+            h(
+              "tr",
+              { "data-webhook": w.id },
+              h("td", { class: "url" }, w.targetUrl),
+              h("td", {}, h("ul", { class: "chips" }, w.events.map((e) => h("li", {}, e)))),
+              h("td", { class: "last" }, lastEvent(w)),
+              h("td", {}, h("span", { class: `state ${stateLabel(w.state)}` }, stateLabel(w.state))),
+              h(
+                "td",
+                { class: "row-actions" },
+                h("button", { type: "button", "data-action": "edit", "aria-label": `Edit ${w.targetUrl}`, onclick: () => void webhookForm(l, w) }, "Edit"),
+                h("button", { type: "button", "data-action": "delete", "aria-label": `Delete ${w.targetUrl}`, onclick: () => deleteWebhook(w) }, "Delete"),
+                h("a", { class: "button", href: `#/webhooks/${w.id}`, "data-action": "open", "aria-label": `Open ${w.targetUrl}` }, "Open →"),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+  const nav = h("nav", { class: "pager", "aria-label": "Pages" });
+  if (page) nav.append(h("button", { type: "button", onclick: () => history.back() }, "← Previous"));
+  if (response.nextPageToken) {
+    nav.append(h("a", { class: "button", href: hashOf(l, response.nextPageToken), id: "next-page" }, "Next →"));
+  }
+  root.append(nav);
+}
+
+/** Reloads the current view (after a change made in a dialog). */
+function reload(): void {
+  window.dispatchEvent(new HashChangeEvent("hashchange"));
+}
+
+/** The field a server's violation is about: `events[2]` is about `events`. */
+function fieldName(path: string): string {
+  return path.replace(/\[.*$/, "").split(".")[0] ?? path;
+}
+
+const STEP_ONE = ["target_url", "secret", "events"];
+
+/**
+ * The Add (existing = null) or Edit dialog, in two steps: 1. Details (Target URL, Secret,
+ * Events); 2. Advanced (Certificate authority, Proxy), each expandable.
+ */
+export async function webhookForm(l: { company: string; project: string }, existing: Webhook | null): Promise<void> {
+  const types = await catalog();
+  const editing = existing !== null;
+  const m = modal(editing ? "Edit webhook" : "Add webhook", { wide: true });
+  const url = h("input", { type: "url", value: existing?.targetUrl ?? "", placeholder: "https://example.com/hooks", required: true, autocomplete: "off" });
+  const secret = h("input", { type: "password", autocomplete: "new-password", required: !editing });
+  const events = h(
+    "fieldset",
+    { class: "events", id: "events-field" },
+    h("legend", { class: "sr-only" }, "Events"),
+    types.map((t) =>
+      h(
+        "label",
+        { class: "check", title: t.description },
+        h("input", { type: "checkbox", name: "events", value: t.name, checked: existing?.events.includes(t.name) ?? false }),
+        ` ${t.name}`,
+      ),
+    ),
+  );
+  const ca = h("textarea", { rows: 6, spellcheck: "false", placeholder: "-----BEGIN CERTIFICATE-----" });
+  ca.value = existing?.caCertificate ?? "";
+  const upload = h("input", { type: "file", accept: ".pem,.crt,.cer,application/x-pem-file", "aria-label": "Upload a PEM file" });
+  upload.addEventListener("change", async () => {
+    const f = upload.files?.[0];
+    if (f) ca.value = await f.text();
+  });
+  const proxy = h("input", { type: "url", value: existing?.proxyUrl ?? "", placeholder: "http://proxy.internal:3128", autocomplete: "off" });
+
+  const stepOne = h(
+    "section",
+    { class: "step", "data-step": "1", "aria-label": "Step 1: Webhook details" },
+    field("Target URL", url, { name: "target_url", required: true, hint: "The HTTP URL called when a subscribed event happens." }),
+    field("Secret", secret, {
+      name: "secret",
+      required: !editing,
+      hint: editing
+        ? "Leave empty to keep the current secret. It is never shown again once saved."
+        : "Signs every delivery. For security it is never shown again once saved.",
+    }),
+    field("Events", events, { name: "events", required: true }),
+  );
+  const stepTwo = h(
+    "section",
+    { class: "step", "data-step": "2", "aria-label": "Step 2: Advanced", hidden: true },
+    h(
+      "details",
+      { open: !!existing?.caCertificate, id: "ca-section" },
+      h("summary", {}, "Certificate authority"),
+      field("Certificate authority", ca, { name: "ca_certificate", hint: "PEM of the CA the target's TLS certificate must chain to." }),
+      upload,
+    ),
+    h(
+      "details",
+      { open: !!existing?.proxyUrl, id: "proxy-section" },
+      h("summary", {}, "Proxy"),
+      field("URL", proxy, { name: "proxy_url", hint: "Deliveries go through this proxy." }),
+    ),
+  );
+  const steps = h("ol", { class: "steps" }, h("li", { class: "current" }, "Details"), h("li", {}, "Advanced"));
+  const formError = h("p", { class: "error", role: "alert" });
+  const form = h("form", { novalidate: true }, steps, stepOne, stepTwo, formError);
+  m.body.append(form);
+
+  const back = h("button", { type: "button", hidden: true }, "Back");
+  const next = h("button", { type: "button", class: "primary" }, "Next");
+  const submit = h("button", { type: "submit", class: "primary", hidden: true, form: "" }, editing ? "Save webhook" : "Add webhook");
+  m.footer.append(back, next, submit);
+
+  const go = (step: 1 | 2) => {
+    stepOne.hidden = step !== 1;
+    stepTwo.hidden = step !== 2;
+    back.hidden = step !== 2;
+    next.hidden = step !== 1;
+    submit.hidden = step !== 2;
+    steps.children[0]!.classList.toggle("current", step === 1);
+    steps.children[1]!.classList.toggle("current", step === 2);
+    (step === 1 ? url : stepTwo.querySelector("summary")!).focus();
+  };
+  const chosen = () => [...events.querySelectorAll<HTMLInputElement>("input:checked")].map((i) => i.value);
+  const checkStepOne = (): boolean => {
+    clearFieldErrors(form);
+    let ok = true;
+    const missing = (name: string, message: string) => {
+      showFieldError(form, name, message);
+      ok = false;
+    };
+    if (!url.value.trim()) missing("target_url", "Enter the target URL.");
+    if (!editing && !secret.value) missing("secret", "Enter a secret.");
+    if (chosen().length === 0) missing("events", "Choose at least one event.");
+    return ok;
+  };
+  next.addEventListener("click", () => {
+    if (checkStepOne()) go(2);
+  });
+  back.addEventListener("click", () => go(1));
+  const save = async () => {
+    clearFieldErrors(form);
+    formError.textContent = "";
+    submit.disabled = true;
+    try {
+      if (existing) {
+        const paths = ["target_url", "events", "ca_certificate", "proxy_url"];
+        if (secret.value) paths.push("secret");
+        await admin.updateWebhook({
+          id: existing.id,
+          targetUrl: url.value.trim(),
+          secret: secret.value,
+          events: chosen(),
+          caCertificate: ca.value.trim() ? ca.value : "",
+          proxyUrl: proxy.value.trim(),
+          updateMask: { paths },
+        });
+        toast("Webhook saved");
+      } else {
+        await admin.createWebhook({
+          scope: { companyId: l.company, projectId: l.project },
+          targetUrl: url.value.trim(),
+          secret: secret.value,
+          events: chosen(),
+          caCertificate: ca.value.trim() ? ca.value : "",
+          proxyUrl: proxy.value.trim(),
+        });
+        toast("Webhook added");
+      }
+      m.close();
+      reload();
+    } catch (e) {
+      const violations = fieldViolations(e);
+      let shown = false;
+      let first: 1 | 2 | null = null;
+      for (const v of violations) {
+        const name = fieldName(v.field);
+        if (showFieldError(form, name, v.description)) {
+          shown = true;
+          first ??= STEP_ONE.includes(name) ? 1 : 2;
+          if (name === "ca_certificate") (form.querySelector("#ca-section") as HTMLDetailsElement).open = true;
+          if (name === "proxy_url") (form.querySelector("#proxy-section") as HTMLDetailsElement).open = true;
+        }
+      }
+      if (first === 1) go(1);
+      if (!shown) formError.textContent = describe(e);
+    } finally {
+      submit.disabled = false;
+    }
+  };
+  submit.addEventListener("click", (ev) => {
+    ev.preventDefault();
+    void save();
+  });
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    if (!stepOne.hidden) next.click();
+    else void save();
+  });
+}
+
+/** The Delete dialog: the webhook goes once "Delete webhook" is pressed. */
+export function deleteWebhook(w: Webhook, after?: () => void): void {
+  const m = modal("Delete webhook");
+  m.body.append(
+    h("p", {}, "Delete the webhook for ", h("strong", {}, w.targetUrl), "?"),
+    h("p", { class: "muted" }, "Its pending deliveries are dropped and its event history is deleted with it. This cannot be undone."),
+  );
+  const error = h("p", { class: "error", role: "alert" });
+  m.body.append(error);
+  const cancel = h("button", { type: "button", onclick: () => m.close() }, "Cancel");
+  const confirm = h("button", { type: "button", class: "danger", id: "confirm-delete" }, "Delete webhook");
+  confirm.addEventListener("click", async () => {
+    confirm.disabled = true;
+    try {
+      await admin.deleteWebhook({ id: w.id });
+      m.close();
+      toast("Webhook deleted");
+      if (after) after();
+      else reload();
+    } catch (e) {
+      error.textContent = describe(e);
+      confirm.disabled = false;
+    }
+  });
+  m.footer.append(cancel, confirm);
+  cancel.focus();
+}

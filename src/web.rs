@@ -1,0 +1,211 @@
+//! The admin page, served on the gRPC port: its few static files, embedded in the binary and
+//! built from `clients/web`, and gRPC-Web (through `tonic-web`) so that the page calls the
+//! same `WebhookAdmin` and `TokenAdmin` services as every other client.
+//!
+//! A request is the page's when it is not gRPC (its content type does not start with
+//! `application/grpc`): the page's files answer GET and HEAD, anything else is 404 or 405.
+//! The page loads nothing from elsewhere, and its headers say so: a Content-Security-Policy
+//! allowing only this origin (no inline script or style), no framing, no referrer.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{Empty, Full};
+use sha2::{Digest, Sha256};
+use tonic::body::Body;
+
+/// One embedded file of the page.
+struct Asset {
+    path: &'static str,
+    content_type: &'static str,
+    bytes: &'static [u8],
+}
+
+macro_rules! asset {
+    ($path:literal, $type:literal) => {
+        Asset {
+            path: concat!("/", $path),
+            content_type: $type,
+            bytes: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/clients/web/dist/", $path)),
+        }
+    };
+}
+
+/// The built page (`clients/web/dist`, committed; CI checks it matches its sources).
+const ASSETS: &[Asset] = &[
+    asset!("index.html", "text/html; charset=utf-8"),
+    asset!("app.js", "text/javascript; charset=utf-8"),
+    asset!("app.css", "text/css; charset=utf-8"),
+    asset!("favicon.svg", "image/svg+xml"),
+];
+
+/// Only this origin; no inline code; gRPC-Web calls go to this origin too.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+fn asset(path: &str) -> Option<&'static Asset> {
+    let path = if path == "/" { "/index.html" } else { path };
+    ASSETS.iter().find(|a| a.path == path)
+}
+
+/// Each file's entity tag: a hash of its bytes, computed once.
+fn etag(a: &Asset) -> &'static HeaderValue {
+    static TAGS: OnceLock<Vec<HeaderValue>> = OnceLock::new();
+    let tags = TAGS.get_or_init(|| {
+        ASSETS
+            .iter()
+            .map(|a| {
+                let tag = format!("\"{}\"", &hex::encode(Sha256::digest(a.bytes))[..32]);
+                HeaderValue::from_str(&tag).expect("hex is a valid header value")
+            })
+            .collect()
+    });
+    let i = ASSETS.iter().position(|x| x.path == a.path).expect("an embedded asset");
+    &tags[i]
+}
+
+/// Whether `req` is a gRPC or gRPC-Web call (for the services), rather than the page's.
+fn is_grpc<B>(req: &Request<B>) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/grpc"))
+}
+
+/// The answer to a request for the page.
+fn answer<B>(req: &Request<B>) -> Response<Body> {
+    let plain = |status: StatusCode, text: &'static str| {
+        let mut r = Response::new(Body::new(Full::new(Bytes::from_static(text.as_bytes()))));
+        *r.status_mut() = status;
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        r
+    };
+    let mut response = match asset(req.uri().path()) {
+        None => plain(StatusCode::NOT_FOUND, "not found\n"),
+        Some(_) if req.method() != Method::GET && req.method() != Method::HEAD => {
+            let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+            r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            r
+        }
+        Some(a) => {
+            let tag = etag(a);
+            let fresh = req.headers().get(header::IF_NONE_MATCH).is_some_and(|v| v == tag);
+            let mut r = if fresh || req.method() == Method::HEAD {
+                Response::new(Body::new(Empty::<Bytes>::new()))
+            } else {
+                Response::new(Body::new(Full::new(Bytes::from_static(a.bytes))))
+            };
+            if fresh {
+                *r.status_mut() = StatusCode::NOT_MODIFIED;
+            }
+            let h = r.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.content_type));
+            if !fresh {
+                h.insert(header::CONTENT_LENGTH, HeaderValue::from(a.bytes.len()));
+            }
+            h.insert(header::ETAG, tag.clone());
+            // Revalidated on each load: a new server version serves its own page at once.
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            r
+        }
+    };
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+    response
+}
+
+/// Tower layer answering the page's requests and passing gRPC calls on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WebPage;
+
+impl<S> tower_layer::Layer<S> for WebPage {
+    type Service = PageService<S>;
+
+    fn layer(&self, inner: S) -> PageService<S> {
+        PageService { inner }
+    }
+}
+
+/// The services, with the page in front of them.
+#[derive(Debug, Clone)]
+pub struct PageService<S> {
+    inner: S,
+}
+
+impl<S, B> tower_service::Service<Request<B>> for PageService<S>
+where
+    S: tower_service::Service<Request<B>, Response = Response<Body>>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        if is_grpc(&req) {
+            Box::pin(self.inner.call(req))
+        } else {
+            let response = answer(&req);
+            Box::pin(async move { Ok(response) })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(path: &str) -> Request<()> {
+        Request::get(path).body(()).unwrap()
+    }
+
+    #[test]
+    fn the_page_answers_its_files_with_security_headers_and_nothing_else() {
+        let index = answer(&get("/"));
+        assert_eq!(index.status(), StatusCode::OK);
+        assert_eq!(index.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+        assert!(index.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("frame-ancestors 'none'"));
+        assert_eq!(index.headers()[header::REFERRER_POLICY], "no-referrer");
+        assert_eq!(answer(&get("/app.js")).headers()[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
+        assert_eq!(answer(&get("/secret.txt")).status(), StatusCode::NOT_FOUND);
+        assert_eq!(answer(&get("/../Cargo.toml")).status(), StatusCode::NOT_FOUND);
+        let post = Request::post("/").body(()).unwrap();
+        assert_eq!(answer(&post).status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+
+    #[test]
+    fn a_revalidation_with_the_current_tag_is_not_modified() {
+        let tag = answer(&get("/app.css")).headers()[header::ETAG].clone();
+        let again = Request::get("/app.css").header(header::IF_NONE_MATCH, tag).body(()).unwrap();
+        assert_eq!(answer(&again).status(), StatusCode::NOT_MODIFIED);
+        let other = Request::get("/app.css").header(header::IF_NONE_MATCH, "\"x\"").body(()).unwrap();
+        assert_eq!(answer(&other).status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn grpc_and_grpc_web_calls_are_not_the_page() {
+        for t in
+            ["application/grpc", "application/grpc+proto", "application/grpc-web+proto", "application/grpc-web-text"]
+        {
+            let req = Request::post("/webhookd.v1.WebhookAdmin/ListWebhooks")
+                .header(header::CONTENT_TYPE, t)
+                .body(())
+                .unwrap();
+            assert!(is_grpc(&req), "{t}");
+        }
+        assert!(!is_grpc(&get("/")));
+    }
+}

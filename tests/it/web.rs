@@ -1,0 +1,405 @@
+//! The admin page in a real browser: Chromium driven over WebDriver (chromedriver), against a
+//! real server with its database and a real receiver. Each screen is saved as a screenshot
+//! under the target directory (`web-screenshots/`).
+//!
+//! Without Chromium and chromedriver the browser tests say so and pass, except under CI
+//! (`CI` set), where `.ci/run` installs them and their absence fails the test.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use webhookd_client::pb;
+
+use crate::common::receiver::{Receiver, Reply};
+use crate::common::TestServer;
+use crate::delivery::publish;
+
+const WAIT: Duration = Duration::from_secs(20);
+const SECRET: &str = "page-secret-1";
+
+/// Chromium under chromedriver, one session, closed with the test.
+struct Browser {
+    client: Client,
+    driver: tokio::process::Child,
+    shots: PathBuf,
+}
+
+fn which(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|n| std::env::split_paths(&path).map(|d| d.join(n)).find(|p| p.is_file()))
+}
+
+impl Browser {
+    /// The browser, or `None` (with a message) when this machine has none outside CI.
+    async fn start(test: &str) -> Option<Browser> {
+        let chromium =
+            std::env::var_os("CHROMIUM").map(PathBuf::from).or_else(|| which(&["chromium", "chromium-browser"]));
+        let driver = std::env::var_os("CHROMEDRIVER").map(PathBuf::from).or_else(|| which(&["chromedriver"]));
+        let (Some(chromium), Some(driver)) = (chromium, driver) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "Chromium and chromedriver are needed for the page's browser tests (apt-get install chromium chromium-driver)"
+            );
+            eprintln!(
+                "skipping {test}: no chromium and chromedriver on PATH (apt-get install chromium chromium-driver)"
+            );
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = tokio::process::Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver starts");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": chromium,
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                         "--window-size=1280,900", "--lang=en-US"],
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let client = loop {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if tokio::time::Instant::now() > deadline => panic!("no WebDriver session: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        Some(Browser { client, driver, shots })
+    }
+
+    async fn shot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"))
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    /// The text of `css` once it satisfies `ok` (it may take a call or two to get there).
+    async fn text_until(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if ok(&text) {
+                return text;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{css}: still {text:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// How many elements match `css`, once it is `n`.
+    async fn count_until(&self, css: &str, n: usize) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let found = self.client.find_all(Locator::Css(css)).await.unwrap().len();
+            if found == n {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{css}: {found} elements, not {n}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A JavaScript expression's value.
+    async fn eval(&self, js: &str) -> serde_json::Value {
+        self.client.execute(&format!("return {js};"), vec![]).await.unwrap()
+    }
+
+    async fn close(mut self) {
+        self.client.close().await.unwrap();
+        let _ = self.driver.kill().await;
+    }
+}
+
+/// The webhook's history once it holds `n` deliveries, none pending.
+async fn settled(server: &TestServer, webhook_id: &str, n: usize) -> Vec<pb::DeliveryRecord> {
+    let mut admin = server.admin().await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let mut stream = admin
+            .list_event_history(pb::ListEventHistoryRequest { webhook_id: webhook_id.into(), ..Default::default() })
+            .await
+            .unwrap()
+            .into_inner();
+        let mut rows = Vec::new();
+        while let Some(r) = stream.message().await.unwrap() {
+            rows.push(r);
+        }
+        if rows.len() == n && rows.iter().all(|r| r.status != pb::DeliveryStatus::Pending as i32) {
+            return rows;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "history of {webhook_id}: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
+    let Some(b) = Browser::start("an_admin_manages_a_webhook_and_reads_its_history_in_the_page").await else {
+        return;
+    };
+    // A single retry, soon: a delivery the receiver refuses ends in error quickly.
+    let server = TestServer::start_with(&["--retry-schedule", "50ms"]).await;
+    let receiver = Receiver::start(None, |_, c| {
+        if c.body.windows(4).any(|w| w == b"fail") {
+            Reply::Status(500, vec![])
+        } else {
+            Reply::Status(200, vec![])
+        }
+    })
+    .await;
+    let base = format!("http://{}", server.addr);
+
+    // Sign in: a wrong token is refused in the form; a publisher is told what it cannot do.
+    b.client.goto(&format!("{base}/")).await.unwrap();
+    b.fill("#sign-in input", "whk_not-a-token").await;
+    b.click("#sign-in button[type=submit]").await;
+    b.text_until("#sign-in-error", |t| t.contains("not accepted")).await;
+    b.shot("01-sign-in-refused").await;
+    let publisher = server.token("publisher", "", "").await;
+    b.fill("#sign-in input", &publisher).await;
+    b.click("#sign-in button[type=submit]").await;
+    b.text_until("main h1", |t| t == "This token publishes events").await;
+    b.click("#who button").await;
+    b.fill("#sign-in input", &server.admin_token).await;
+    b.click("#sign-in button[type=submit]").await;
+    b.text_until("#who", |t| t.contains("admin") && t.contains("the whole instance")).await;
+    assert!(!b.client.current_url().await.unwrap().as_str().contains("whk_"), "the token is never in the URL");
+    assert_eq!(
+        b.eval("sessionStorage.getItem('webhookd.token')").await,
+        serde_json::json!(server.admin_token),
+        "the token is kept in session storage"
+    );
+    b.text_until("main", |t| t.contains("No webhook here yet")).await;
+    b.shot("02-webhooks-empty").await;
+
+    // Add, in two steps; a field the server refuses is shown beside the field, in step 1.
+    b.click("#add-webhook").await;
+    b.fill("[data-field=target_url] input", "ftp://example.com/hook").await;
+    b.fill("[data-field=secret] input", SECRET).await;
+    b.click("[data-field=events] input[value=tag_created]").await;
+    b.click("[data-field=events] input[value=project_created]").await;
+    b.click(".modal-footer button.primary:not([hidden])").await;
+    b.text_until("[data-step='2'] summary", |t| t == "Certificate authority").await;
+    b.click("#proxy-section summary").await;
+    b.shot("03-add-step-2-advanced").await;
+    b.click(".modal-footer button[type=submit]").await;
+    let error = b.text_until("[data-field=target_url] .field-error", |t| !t.is_empty()).await;
+    assert!(error.contains("http"), "the target URL's error is at its field: {error}");
+    assert_eq!(b.eval("document.querySelector(\"[data-step='1']\").hidden").await, serde_json::json!(false));
+    b.shot("04-add-field-error").await;
+    b.fill("[data-field=target_url] input", &receiver.url("/hook")).await;
+    b.click(".modal-footer button.primary:not([hidden])").await;
+    b.click(".modal-footer button[type=submit]").await;
+    b.count_until("#webhooks tbody tr", 1).await;
+    let webhook_id = b.find("#webhooks tbody tr").await.attr("data-webhook").await.unwrap().unwrap();
+    let mut admin = server.admin().await;
+    let w = admin.get_webhook(pb::GetWebhookRequest { id: webhook_id.clone() }).await.unwrap().into_inner();
+    assert_eq!(w.target_url, receiver.url("/hook"));
+    assert_eq!(w.events, ["project_created", "tag_created"]);
+    b.shot("05-webhooks-table").await;
+
+    // Edit without a secret: the events change, the secret stays (deliveries are signed with it).
+    b.click("#webhooks [data-action=edit]").await;
+    b.text_until(".modal h2", |t| t == "Edit webhook").await;
+    b.click("[data-field=events] input[value=project_created]").await;
+    b.shot("06-edit").await;
+    b.click(".modal-footer button.primary:not([hidden])").await;
+    b.click(".modal-footer button[type=submit]").await;
+    b.text_until("#webhooks tbody tr", |t| !t.contains("project_created")).await;
+    let w = admin.get_webhook(pb::GetWebhookRequest { id: webhook_id.clone() }).await.unwrap().into_inner();
+    assert_eq!(w.events, ["tag_created"]);
+
+    // Events published through the API: Last Event shows the newest.
+    publish(&server, "tag_created", None, r#"{"n":1}"#).await;
+    publish(&server, "tag_created", None, r#"{"n":2,"fail":true}"#).await;
+    publish(&server, "tag_created", None, r#"{"n":3}"#).await;
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        got.push(receiver.expect().await);
+    }
+    for c in &got {
+        let mia = webhookd::delivery::signing::mia_signature(&c.body, SECRET.as_bytes());
+        assert_eq!(c.header("x-mia-signature"), Some(mia.as_str()), "signed with the secret kept by the edit");
+    }
+    let history = settled(&server, &webhook_id, 3).await;
+    b.client.refresh().await.unwrap();
+    b.text_until("#webhooks .last-event", |t| t.contains("success") || t.contains("error")).await;
+    let newest = &history[0];
+    let info = b.find("#webhooks .last-event .info").await.attr("aria-label").await.unwrap().unwrap();
+    assert!(info.contains("tag_created") && info.contains(&newest.status_code.to_string()), "{info}");
+    b.shot("07-webhooks-last-event").await;
+
+    // The detail page: history, filters and sort done by the server.
+    b.click("#webhooks [data-action=open]").await;
+    b.count_until("#history tbody tr", 3).await;
+    b.text_until("main h1", |t| t == receiver.url("/hook")).await;
+    b.shot("08-detail").await;
+    b.find("[data-field=history_status] select").await.select_by_label("error").await.unwrap();
+    b.count_until("#history tbody tr", 1).await;
+    b.text_until("#history tbody tr", |t| t.contains("error 500")).await;
+    b.find("[data-field=history_status] select").await.select_by_label("Any status").await.unwrap();
+    b.count_until("#history tbody tr", 3).await;
+    b.fill("[data-field=history_codes] input", "500").await;
+    b.find("[data-field=history_codes] input").await.send_keys("\u{E007}").await.unwrap(); // Enter
+    b.count_until("#history tbody tr", 1).await;
+    b.fill("[data-field=history_codes] input", "").await;
+    b.find("[data-field=history_codes] input").await.send_keys("\u{E007}").await.unwrap();
+    b.count_until("#history tbody tr", 3).await;
+    let order = |rows: Vec<fantoccini::elements::Element>| async move {
+        let mut ids = Vec::new();
+        for r in rows {
+            ids.push(r.attr("data-delivery").await.unwrap().unwrap());
+        }
+        ids
+    };
+    let newest_first = order(b.client.find_all(Locator::Css("#history tbody tr")).await.unwrap()).await;
+    assert_eq!(newest_first, history.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), "newest first, as the API");
+    b.find("[data-field=history_order] select").await.select_by_label("Oldest first").await.unwrap();
+    b.text_until("#history tbody tr", |t| !t.is_empty()).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let ids = order(b.client.find_all(Locator::Css("#history tbody tr")).await.unwrap()).await;
+        if ids.iter().rev().eq(newest_first.iter()) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "oldest first: {ids:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    b.shot("09-history-oldest-first").await;
+
+    // A body, byte for byte what the receiver got.
+    let first = &history[history.len() - 1];
+    b.click(&format!("#history tr[data-delivery='{}'] [data-action=body]", first.id)).await;
+    b.find("#body-pretty").await;
+    b.shot("10-request-body").await;
+    let raw = b.eval("document.getElementById('body-raw').textContent").await;
+    let sent = got.iter().find(|c| c.header("webhook-id") == Some(first.id.as_str())).expect("the receiver got it");
+    assert_eq!(raw.as_str().unwrap().as_bytes(), &sent.body[..], "the page shows the exact bytes sent");
+    let headers = b.text_until(".modal table.headers", |t| t.contains("x-mia-signature")).await;
+    assert!(!headers.contains(SECRET), "no secret in the page");
+
+    // Redeliver from the body: the receiver gets the same bytes again.
+    b.click(".modal-footer button.primary").await;
+    let again = receiver.expect().await;
+    assert_eq!(again.body, sent.body, "a redelivery sends the same body");
+    b.click(".modal .modal-head button").await;
+
+    // Live: a new delivery appears without reloading.
+    b.find("[data-field=history_order] select").await.select_by_label("Newest first").await.unwrap();
+    b.count_until("#history tbody tr", 4).await;
+    b.click("#live").await;
+    // The page marks the table once the server answered the watch: it is watching from then on.
+    b.find("#history[data-live=open]").await;
+    b.click("#send-test").await;
+    b.text_until("#history tbody tr:first-child", |t| t.contains("webhook_test")).await;
+    publish(&server, "tag_created", None, r#"{"n":4}"#).await;
+    b.text_until("#history tbody tr:first-child", |t| t.contains("tag_created") && t.contains("success")).await;
+    b.count_until("#history tbody tr", 6).await;
+    b.shot("11-history-live").await;
+
+    // Delete, confirmed in its dialog.
+    b.click("#delete-webhook").await;
+    b.shot("12-delete").await;
+    b.click("#confirm-delete").await;
+    b.text_until("main", |t| t.contains("No webhook here yet")).await;
+    let gone = admin.get_webhook(pb::GetWebhookRequest { id: webhook_id.clone() }).await.unwrap_err();
+    assert_eq!(gone.code(), tonic::Code::NotFound);
+
+    b.close().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_company_admin_sees_its_own_scope_and_cannot_pick_another() {
+    let Some(b) = Browser::start("a_company_admin_sees_its_own_scope_and_cannot_pick_another").await else {
+        return;
+    };
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    for (company, url) in [("acme", "http://127.0.0.1:9/acme"), ("other", "http://127.0.0.1:9/other")] {
+        admin
+            .create_webhook(crate::common::new_webhook(crate::common::scope(company, ""), url, &["tag_created"]))
+            .await
+            .unwrap();
+    }
+    let token = server.token("admin", "acme", "").await;
+    b.client.goto(&format!("http://{}/#/webhooks?company=other", server.addr)).await.unwrap();
+    b.fill("#sign-in input", &token).await;
+    b.click("#sign-in button[type=submit]").await;
+    b.text_until("#who", |t| t.contains("company acme")).await;
+    b.count_until("#webhooks tbody tr", 1).await;
+    b.text_until("#webhooks tbody", |t| t.contains("/acme") && !t.contains("/other")).await;
+    assert_eq!(b.eval("document.querySelector('[data-field=company] input').disabled").await, serde_json::json!(true));
+    b.shot("13-company-admin").await;
+    b.close().await;
+    server.stop().await;
+}
+
+/// A plain HTTP/1.1 GET, as a browser's first request; the response head and body.
+async fn get(addr: std::net::SocketAddr, path: &str) -> std::io::Result<String> {
+    let mut tcp = tokio::net::TcpStream::connect(addr).await?;
+    tcp.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+    let mut out = Vec::new();
+    tokio::time::timeout(WAIT, tcp.read_to_end(&mut out)).await.expect("the server answers or closes")?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+#[tokio::test]
+async fn the_page_is_served_with_its_security_headers_and_can_be_turned_off() {
+    let server = TestServer::start().await;
+    let page = get(server.addr, "/").await.unwrap();
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    let head = page.to_ascii_lowercase();
+    for h in [
+        "content-security-policy: default-src 'none'; script-src 'self'",
+        "frame-ancestors 'none'",
+        "referrer-policy: no-referrer",
+        "x-frame-options: deny",
+        "x-content-type-options: nosniff",
+    ] {
+        assert!(head.contains(h), "{h} in {page}");
+    }
+    assert!(!page.contains("<script>"), "no inline script");
+    assert!(get(server.addr, "/app.js").await.unwrap().starts_with("HTTP/1.1 200"));
+    assert!(get(server.addr, "/nothing-here").await.unwrap().starts_with("HTTP/1.1 404"));
+    server.stop().await;
+
+    let off = TestServer::start_with(&["--web", "false"]).await;
+    let answer = get(off.addr, "/").await.unwrap_or_default();
+    assert!(!answer.contains("200 OK"), "no page with --web false: {answer}");
+    // gRPC is served as before.
+    off.admin().await.list_event_types(pb::ListEventTypesRequest {}).await.unwrap();
+    off.stop().await;
+}
