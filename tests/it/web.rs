@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
-use crate::common::TestServer;
+use crate::common::{new_webhook, scope, TestServer};
 use crate::delivery::publish;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -342,27 +342,52 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
 }
 
 #[tokio::test]
-async fn a_company_admin_sees_its_own_scope_and_cannot_pick_another() {
-    let Some(b) = Browser::start("a_company_admin_sees_its_own_scope_and_cannot_pick_another").await else {
+async fn a_company_admin_pages_and_filters_its_own_webhooks_only() {
+    let Some(b) = Browser::start("a_company_admin_pages_and_filters_its_own_webhooks_only").await else {
         return;
     };
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    for (company, url) in [("acme", "http://127.0.0.1:9/acme"), ("other", "http://127.0.0.1:9/other")] {
+    admin.create_webhook(new_webhook(scope("other", ""), "http://127.0.0.1:9/other", &["tag_created"])).await.unwrap();
+    // 21 of acme's: one page of 20 and one of 1; one of them listens to service_created.
+    for i in 0..21 {
+        let events: &[&str] = if i == 7 { &["service_created"] } else { &["tag_created"] };
         admin
-            .create_webhook(crate::common::new_webhook(crate::common::scope(company, ""), url, &["tag_created"]))
+            .create_webhook(new_webhook(scope("acme", ""), &format!("http://127.0.0.1:9/acme/{i}"), events))
             .await
             .unwrap();
     }
     let token = server.token("admin", "acme", "").await;
+    // Asking for another company in the URL changes nothing: the token's own is used.
     b.client.goto(&format!("http://{}/#/webhooks?company=other", server.addr)).await.unwrap();
     b.fill("#sign-in input", &token).await;
     b.click("#sign-in button[type=submit]").await;
     b.text_until("#who", |t| t.contains("company acme")).await;
-    b.count_until("#webhooks tbody tr", 1).await;
-    b.text_until("#webhooks tbody", |t| t.contains("/acme") && !t.contains("/other")).await;
+    b.count_until("#webhooks tbody tr", 20).await;
     assert_eq!(b.eval("document.querySelector('[data-field=company] input').disabled").await, serde_json::json!(true));
+    assert!(!b.find("#webhooks tbody").await.text().await.unwrap().contains("/other"));
     b.shot("13-company-admin").await;
+
+    // Pages.
+    b.click("#next-page").await;
+    b.count_until("#webhooks tbody tr", 1).await;
+    b.click(".pager button").await;
+    b.count_until("#webhooks tbody tr", 20).await;
+
+    // The events filter, applied by the server.
+    b.click("#events-filter summary").await;
+    b.click("#events-filter input[value=service_created]").await;
+    b.click("#events-filter .actions button").await;
+    b.count_until("#webhooks tbody tr", 1).await;
+    b.text_until("#webhooks tbody", |t| t.contains("/acme/7")).await;
+
+    // A dialog keeps the keyboard: Escape closes it and the focus returns to its opener.
+    b.click("#add-webhook").await;
+    b.find(".modal").await;
+    assert_eq!(b.eval("document.activeElement.closest('.modal') !== null").await, serde_json::json!(true));
+    b.find(".modal input").await.send_keys("\u{E00C}").await.unwrap(); // Escape
+    b.count_until(".modal", 0).await;
+    assert_eq!(b.eval("document.activeElement.id").await, serde_json::json!("add-webhook"));
     b.close().await;
     server.stop().await;
 }
