@@ -17,15 +17,35 @@ pub const DEFAULT_EVENTS: &[(&str, &str)] = &[
         WEBHOOK_DISABLED,
         "webhookd disabled a webhook in this scope: its target answered 410 Gone or kept failing (published by webhookd only).",
     ),
+    (
+        DELIVERY_EXHAUSTED,
+        "A delivery to a webhook in this scope failed for good: no attempt is left (published by webhookd only).",
+    ),
+    (
+        DELIVERY_RECOVERED,
+        "A webhook in this scope delivered successfully again after failing (published by webhookd only).",
+    ),
 ];
 
 /// Operational event published by webhookd when it disables a webhook, in that webhook's
 /// scope; publishers may not send it.
 pub const WEBHOOK_DISABLED: &str = "webhook_disabled";
 
+/// Operational event published by webhookd when a delivery fails for good, in its webhook's
+/// scope, to every subscriber but that webhook.
+pub const DELIVERY_EXHAUSTED: &str = "delivery_exhausted";
+
+/// Operational event published by webhookd when a failing webhook succeeds again, in its
+/// scope, to every subscriber but that webhook.
+pub const DELIVERY_RECOVERED: &str = "delivery_recovered";
+
+/// The events only webhookd itself publishes. Deliveries of these never cause another
+/// (an exhausted or recovered delivery of one is not announced), so they cannot loop.
+pub const OPERATIONAL: &[&str] = &[WEBHOOK_DISABLED, DELIVERY_EXHAUSTED, DELIVERY_RECOVERED];
+
 /// Whether `name` is an event only webhookd itself publishes.
 pub fn is_operational(name: &str) -> bool {
-    name == WEBHOOK_DISABLED
+    OPERATIONAL.contains(&name)
 }
 
 /// Name of the ping event sent by `TestWebhook`; not subscribable.

@@ -109,6 +109,10 @@ impl From<StorageError> for ApiError {
             StorageError::Quota(QuotaExceeded::Project(n)) => ApiError::QuotaExceeded(format!(
                 "this project has {n} webhooks, the most allowed (--max-webhooks-per-project)"
             )),
+            StorageError::NoValueToKeep(name) => ApiError::invalid(
+                "custom_headers",
+                format!("sensitive header {} has no value: give one (this webhook has none to keep)", echo(&name)),
+            ),
             e if e.is_unavailable() => ApiError::database_unavailable(&e),
             other => ApiError::Internal(Box::new(other)),
         }

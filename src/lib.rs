@@ -20,6 +20,7 @@ pub mod pb;
 pub mod secret;
 pub mod storage;
 pub mod telemetry;
+pub mod trace;
 pub mod web;
 
 use std::os::unix::fs::OpenOptionsExt;

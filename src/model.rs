@@ -81,6 +81,41 @@ pub struct RequestHeader {
     pub value: String,
 }
 
+/// A static header a webhook sends with every delivery. Its `Debug` masks a sensitive value.
+///
+/// Kept twice on the webhook: the whole list sealed like the secret, for the engine; and as
+/// shown (`jsonb`, `[{"name", "value", "sensitive"}]`), sensitive values emptied.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CustomHeader {
+    /// Header name, as given (HTTP compares it without case).
+    pub name: String,
+    /// Header value; write-only when `sensitive`.
+    pub value: String,
+    /// Whether the value is a credential: never shown, masked in delivery records.
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+/// What delivery records show for a sensitive header's value.
+pub const MASKED_VALUE: &str = "[sensitive]";
+
+impl CustomHeader {
+    /// The header as responses show it: a sensitive value emptied.
+    pub fn shown(&self) -> Self {
+        Self { value: if self.sensitive { String::new() } else { self.value.clone() }, ..self.clone() }
+    }
+}
+
+impl std::fmt::Debug for CustomHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CustomHeader")
+            .field("name", &self.name)
+            .field("value", &if self.sensitive { MASKED_VALUE } else { self.value.as_str() })
+            .field("sensitive", &self.sensitive)
+            .finish()
+    }
+}
+
 /// One attempt of a delivery, as kept in its `attempt_log` (a `jsonb` array, oldest first):
 /// `{"attempt", "at_us", "status_code", "error", "duration_ms", "response_body"}` with the
 /// time in Unix microseconds and the response prefix in base64.

@@ -152,6 +152,7 @@ impl AdminService {
             max_in_flight: validate::max_in_flight("max_in_flight", r.max_in_flight)?,
             rate_limit: validate::rate_limit("rate_limit_per_second", r.rate_limit_per_second)?,
             state: validate::settable_state("state", r.state)?.unwrap_or(WebhookState::Active),
+            custom_headers: validate::custom_headers("custom_headers", &r.custom_headers, false)?,
             scope,
         };
         who.check_scope(&new.scope)?;
@@ -170,6 +171,11 @@ impl AdminService {
         let audit =
             if new.rate_limit > 0 { audit.with("rate_limit_per_second", new.rate_limit.to_string()) } else { audit };
         let audit = if new.state == WebhookState::Paused { audit.with("state", "PAUSED") } else { audit };
+        let audit = if new.custom_headers.is_empty() {
+            audit
+        } else {
+            audit.with("custom_headers", header_names(&new.custom_headers))
+        };
         let row = self.storage.create_webhook(&new, &self.quota, &audit).await?;
         tracing::info!(webhook_id = %row.id, scope = %row.scope, "webhook created");
         Ok(convert::webhook(row))
@@ -191,6 +197,7 @@ impl AdminService {
                 ("state", r.state != 0),
                 ("max_in_flight", r.max_in_flight != 0),
                 ("rate_limit_per_second", r.rate_limit_per_second != 0),
+                ("custom_headers", !r.custom_headers.is_empty()),
             ]
             .into_iter()
             .filter(|(_, set)| *set)
@@ -240,12 +247,15 @@ impl AdminService {
                 "rate_limit_per_second" => {
                     patch.rate_limit = Some(validate::rate_limit("rate_limit_per_second", r.rate_limit_per_second)?)
                 }
+                "custom_headers" => {
+                    patch.custom_headers = Some(validate::custom_headers("custom_headers", &r.custom_headers, true)?)
+                }
                 other => {
                     return Err(ApiError::invalid(
                         "update_mask",
                         format!(
                             "unknown or immutable path {} (allowed: target_url, secret, events, ca_certificate, \
-                             proxy_url, state, max_in_flight, rate_limit_per_second)",
+                             proxy_url, state, max_in_flight, rate_limit_per_second, custom_headers)",
                             echo(other)
                         ),
                     ))
@@ -359,7 +369,15 @@ fn update_audit(actor: crate::storage::audit::Actor, patch: &WebhookPatch) -> Au
     if let Some(n) = patch.rate_limit {
         audit = audit.with("rate_limit_per_second", n.to_string());
     }
+    if let Some(h) = &patch.custom_headers {
+        audit = audit.with("custom_headers", header_names(h));
+    }
     audit
+}
+
+/// Custom headers as the audit log keeps them: their names (values may be credentials).
+fn header_names(headers: &[crate::model::CustomHeader]) -> String {
+    headers.iter().map(|h| h.name.as_str()).collect::<Vec<_>>().join(",")
 }
 
 /// A status filter: unspecified (all), PENDING, SUCCESS or ERROR.

@@ -54,6 +54,15 @@ pub fn webhook(w: WebhookRow) -> pb::Webhook {
             failing_since: w.failing_since.map(Into::into),
             circuit_open_until: w.breaker_until.map(Into::into),
         }),
+        // Shown form already; emptied again so that no path can return a sensitive value.
+        custom_headers: w
+            .custom_headers
+            .iter()
+            .map(|h| {
+                let h = h.shown();
+                pb::CustomHeader { name: h.name, value: h.value, sensitive: h.sensitive }
+            })
+            .collect(),
     }
 }
 

@@ -18,6 +18,7 @@ use crate::storage::events::{NewEvent, Published};
 use crate::storage::group::{GroupCommit, GroupError};
 use crate::storage::Storage;
 use crate::telemetry;
+use crate::trace::TraceContext;
 
 /// Most events of a stream stored in one transaction.
 const STREAM_BATCH: usize = 1000;
@@ -49,7 +50,12 @@ impl IngestService {
     }
 
     /// Validates a request into a storable event with its body built.
-    fn event(&self, who: &Principal, r: pb::PublishEventRequest) -> Result<NewEvent, ApiError> {
+    fn event(
+        &self,
+        who: &Principal,
+        r: pb::PublishEventRequest,
+        trace: Option<&TraceContext>,
+    ) -> Result<NewEvent, ApiError> {
         if r.event_name.is_empty() {
             return Err(ApiError::invalid("event_name", "is required"));
         }
@@ -82,6 +88,8 @@ impl IngestService {
             timestamp_ms,
             idempotency_key: (!r.idempotency_key.is_empty()).then_some(r.idempotency_key),
             body,
+            trace: trace.cloned(),
+            about: None,
         })
     }
 }
@@ -97,13 +105,15 @@ impl pb::event_ingest_server::EventIngest for IngestService {
         req: Request<pb::PublishEventRequest>,
     ) -> Result<Response<pb::PublishEventResponse>, Status> {
         let who = self.auth.authorize(req.metadata(), Role::Publisher).await?;
-        let event = self.event(&who, req.into_inner())?;
+        let trace = TraceContext::from_metadata(req.metadata());
+        let event = self.event(&who, req.into_inner(), trace.as_ref())?;
         let p = self.group.publish(event).await.map_err(|e| match e {
             GroupError::Closed => ApiError::Unavailable("shutting down".into()),
             GroupError::Storage(e) => ApiError::from_shared(e),
         })?;
         tracing::debug!(
-            event_id = %p.event_id, deliveries = p.deliveries, duplicate = p.duplicate, "event published");
+            event_id = %p.event_id, deliveries = p.deliveries, duplicate = p.duplicate,
+            trace_id = trace.as_ref().map(TraceContext::trace_id).unwrap_or_default(), "event published");
         if !p.duplicate {
             metrics::counter!(telemetry::EVENTS_INGESTED, "rpc" => "PublishEvent").increment(1);
         }
@@ -125,6 +135,8 @@ impl pb::event_ingest_server::EventIngest for IngestService {
         req: Request<Streaming<pb::PublishEventRequest>>,
     ) -> Result<Response<Self::PublishEventsStream>, Status> {
         let who = self.auth.authorize(req.metadata(), Role::Publisher).await?;
+        // The call's trace context goes with every event of the stream.
+        let trace = TraceContext::from_metadata(req.metadata());
         let mut arrived = read_ahead(req.into_inner());
         let (tx, rx) = mpsc::channel(STREAM_BATCH * 2);
         let this = self.clone();
@@ -138,7 +150,7 @@ impl pb::event_ingest_server::EventIngest for IngestService {
                 let mut events = Vec::with_capacity(batch.len());
                 let mut failure = None;
                 for item in batch.drain(..) {
-                    match item.and_then(|(r, _permit)| this.event(&who, r).map_err(Status::from)) {
+                    match item.and_then(|(r, _permit)| this.event(&who, r, trace.as_ref()).map_err(Status::from)) {
                         Ok(e) => events.push(e),
                         Err(status) => {
                             failure = Some(status);

@@ -190,6 +190,89 @@ pub fn ca_certificate(field: &str, pem: &str) -> Result<String, ApiError> {
     Ok(pem.to_string())
 }
 
+/// Most custom headers a webhook may have.
+pub const MAX_CUSTOM_HEADERS: usize = 20;
+/// Most bytes of custom header names and values, in all.
+pub const MAX_CUSTOM_HEADER_BYTES: usize = 8 * 1024;
+/// Longest custom header name and value, in bytes.
+const MAX_HEADER_NAME_BYTES: usize = 256;
+const MAX_HEADER_VALUE_BYTES: usize = 4 * 1024;
+
+/// Header names a webhook may not set: framing and connection headers, the proxy's, and
+/// the ones webhookd sets itself (the signatures among them). `webhook-*` is refused too.
+const RESERVED_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "te",
+    "trailer",
+    "proxy-authorization",
+    "proxy-connection",
+    "user-agent",
+    "x-mia-signature",
+    "traceparent",
+    "tracestate",
+];
+
+/// A webhook's custom headers: at most [`MAX_CUSTOM_HEADERS`], names HTTP tokens (checked by
+/// `http`'s parser), distinct without case and not reserved, values visible ASCII with
+/// spaces and tabs, [`MAX_CUSTOM_HEADER_BYTES`] in all. A sensitive header may come without
+/// a value when `keep_allowed` (an update keeps the current one). Values are never echoed.
+pub fn custom_headers(
+    field: &str,
+    headers: &[pb::CustomHeader],
+    keep_allowed: bool,
+) -> Result<Vec<crate::model::CustomHeader>, ApiError> {
+    if headers.len() > MAX_CUSTOM_HEADERS {
+        return Err(ApiError::invalid(field, format!("at most {MAX_CUSTOM_HEADERS} headers")));
+    }
+    let total: usize = headers.iter().map(|h| h.name.len() + h.value.len()).sum();
+    if total > MAX_CUSTOM_HEADER_BYTES {
+        return Err(ApiError::invalid(
+            field,
+            format!("at most {MAX_CUSTOM_HEADER_BYTES} bytes of names and values in all"),
+        ));
+    }
+    let mut out: Vec<crate::model::CustomHeader> = Vec::with_capacity(headers.len());
+    for (i, h) in headers.iter().enumerate() {
+        let name_field = format!("{field}[{i}].name");
+        let value_field = format!("{field}[{i}].value");
+        if h.name.is_empty() || h.name.len() > MAX_HEADER_NAME_BYTES {
+            return Err(ApiError::invalid(&name_field, format!("must be 1 to {MAX_HEADER_NAME_BYTES} bytes")));
+        }
+        let name = http::HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| {
+            ApiError::invalid(
+                &name_field,
+                format!("{} is not an HTTP header name (a token: letters, digits, !#$%&'*+-.^_`|~)", echo(&h.name)),
+            )
+        })?;
+        if RESERVED_HEADERS.contains(&name.as_str()) || name.as_str().starts_with("webhook-") {
+            return Err(ApiError::invalid(&name_field, format!("{} is set by webhookd or HTTP itself", echo(&h.name))));
+        }
+        if out.iter().any(|o| o.name.eq_ignore_ascii_case(&h.name)) {
+            return Err(ApiError::invalid(&name_field, format!("{} is given twice", echo(&h.name))));
+        }
+        if h.value.is_empty() && !(h.sensitive && keep_allowed) {
+            return Err(ApiError::invalid(&value_field, "is required"));
+        }
+        if h.value.len() > MAX_HEADER_VALUE_BYTES {
+            return Err(ApiError::invalid(&value_field, format!("must be at most {MAX_HEADER_VALUE_BYTES} bytes")));
+        }
+        if http::HeaderValue::from_str(&h.value).is_err() {
+            return Err(ApiError::invalid(
+                &value_field,
+                "only visible ASCII, spaces and tabs (no CR, LF or other control characters)",
+            ));
+        }
+        out.push(crate::model::CustomHeader { name: h.name.clone(), value: h.value.clone(), sensitive: h.sensitive });
+    }
+    Ok(out)
+}
+
 /// Longest accepted token description, in bytes.
 pub const MAX_DESCRIPTION_BYTES: usize = 256;
 

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::http::{Clients, HttpSettings, SendError};
 use super::policy::{classify_status, RetryPolicy, Verdict};
 use super::signing;
-use crate::model::{Attempt, DeliveryStatus, RequestHeader};
+use crate::model::{Attempt, DeliveryStatus, RequestHeader, MASKED_VALUE};
 use crate::storage::deliveries::{Claimed, Control, Next, NextDue, Outcome};
 use crate::storage::notify;
 use crate::storage::notify::DUE_CHANNEL;
@@ -350,8 +350,28 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
     let dispatch_time = SystemTime::now();
     let unix = dispatch_time.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
     let id = c.id.to_string();
-    let headers =
+    let mut headers =
         delivery_headers(&id, unix, &c.body, c.secret.expose(), c.previous_secret.as_ref().map(|s| s.expose()));
+    // The publisher's trace goes on, this attempt a span of its own.
+    let trace_id = c.trace.as_ref().map(|t| t.trace_id().to_string());
+    if let Some(t) = &c.trace {
+        if let Ok(v) = HeaderValue::from_str(&t.child(rand::random())) {
+            headers.push((HeaderName::from_static("traceparent"), v));
+        }
+        if let Some(v) = t.tracestate.as_deref().and_then(|s| HeaderValue::from_str(s).ok()) {
+            headers.push((HeaderName::from_static("tracestate"), v));
+        }
+    }
+    // The webhook's own headers follow (validated when set: names never clash with ours).
+    let mut sensitive = Vec::new();
+    for h in &c.custom_headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(h.name.as_bytes()), HeaderValue::from_str(&h.value)) {
+            if h.sensitive {
+                sensitive.push(name.clone());
+            }
+            headers.push((name, value));
+        }
+    }
     let started = Instant::now();
     let result = match c.sealed_error {
         // Never sign with a secret that did not open: retried, on a replica (or after a
@@ -387,11 +407,15 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
             None => Next::Done(DeliveryStatus::Error),
         },
     };
-    tracing::debug!(delivery_id = %c.id, webhook_id = %c.webhook_id, attempt = c.attempt, status_code, ?next, "delivery attempted");
+    tracing::debug!(delivery_id = %c.id, webhook_id = %c.webhook_id, attempt = c.attempt, status_code, ?next,
+        trace_id = trace_id.as_deref().unwrap_or_default(), "delivery attempted");
     record_metrics(verdict, next, c.due_time, dispatch_time, duration_ms);
     let request_headers = headers
         .iter()
-        .map(|(n, v)| RequestHeader { name: n.as_str().into(), value: v.to_str().unwrap_or_default().into() })
+        .map(|(n, v)| RequestHeader {
+            name: n.as_str().into(),
+            value: if sensitive.contains(n) { MASKED_VALUE.into() } else { v.to_str().unwrap_or_default().into() },
+        })
         .collect();
     Outcome {
         id: c.id,

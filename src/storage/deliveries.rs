@@ -9,9 +9,9 @@ use uuid::Uuid;
 
 use super::events::NewEvent;
 use super::notify::DELIVERY_CHANNEL;
+use super::operational;
 use super::{sealing, Storage, StorageError};
-use crate::catalog::WEBHOOK_DISABLED;
-use crate::model::{Attempt, DeliveryStatus, RequestHeader, Scope};
+use crate::model::{Attempt, CustomHeader, DeliveryStatus, RequestHeader, Scope};
 use crate::secret::Secret;
 
 /// One delivery of one event to one webhook, as `ListEventHistory` and watchers see it.
@@ -179,8 +179,12 @@ pub struct Claimed {
     pub ca_certificate: Option<String>,
     /// HTTP(S) proxy the attempt goes through, possibly with credentials.
     pub proxy_url: Option<String>,
+    /// The webhook's own headers, sent after webhookd's (sensitive values masked in `Debug`).
+    pub custom_headers: Vec<CustomHeader>,
     /// The bytes to send and sign, exactly as stored at publish time.
     pub body: Vec<u8>,
+    /// The publisher's trace context, continued by each attempt.
+    pub trace: Option<crate::trace::TraceContext>,
     /// The claim this attempt holds.
     pub claim_token: Uuid,
     /// Place of the webhook in the claim's visit (0 for a test ping): the engine's next claim
@@ -263,9 +267,9 @@ impl Storage {
             .map(|r| {
                 let webhook_id = r.get("webhook_id");
                 let opened = self.keys().and_then(|keys| sealing::open_row(keys, webhook_id, r));
-                let (secret, previous_secret, proxy_url, sealed_error) = match opened {
-                    Ok(o) => (o.secret, o.previous_secret, o.proxy_url, None),
-                    Err(e) => (Secret::new(Vec::new()), None, None, Some(crate::error::chain(&e))),
+                let (secret, previous_secret, proxy_url, custom_headers, sealed_error) = match opened {
+                    Ok(o) => (o.secret, o.previous_secret, o.proxy_url, o.custom_headers, None),
+                    Err(e) => (Secret::new(Vec::new()), None, None, Vec::new(), Some(crate::error::chain(&e))),
                 };
                 Claimed {
                     id: r.get("id"),
@@ -278,7 +282,12 @@ impl Storage {
                     previous_secret,
                     ca_certificate: r.get("ca_certificate"),
                     proxy_url,
+                    custom_headers,
                     body: r.get("body"),
+                    trace: r.get::<_, Option<Vec<Option<String>>>>("trace").and_then(|t| {
+                        let parent = t.first().cloned().flatten()?;
+                        crate::trace::TraceContext::parse(&parent, t.get(1).cloned().flatten().as_deref())
+                    }),
                     claim_token: token,
                     visit: r.get("ord"),
                     sealed_error,
@@ -303,8 +312,8 @@ impl Storage {
 
     /// Records outcomes in one transaction of two statements, whatever their number: the
     /// deliveries' new state with their attempts and the webhooks' health, and the
-    /// notifications for watchers; and, when a webhook was disabled, its
-    /// `webhook_disabled` event. Outcomes whose claim was lost are skipped. The histories
+    /// notifications for watchers; and the operational events they cause (see
+    /// `operational`): a webhook disabled, a delivery failed for good, a webhook recovered. Outcomes whose claim was lost are skipped. The histories
     /// that grew are pruned later (`prune_history`).
     pub async fn record(&self, outcomes: &[Outcome], control: &Control) -> Result<Recorded, StorageError> {
         let mut ids = Vec::with_capacity(outcomes.len());
@@ -342,7 +351,7 @@ impl Storage {
         let record = c.prepare_cached(include_str!("sql/record.sql")).await?;
         let cooldown = millis(control.breaker_cooldown);
         let disable_after = millis(control.disable_after);
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 14] = [
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 15] = [
             &ids,
             &tokens,
             &statuses,
@@ -357,6 +366,7 @@ impl Storage {
             &control.breaker_threshold,
             &cooldown,
             &disable_after,
+            &crate::catalog::OPERATIONAL,
         ];
         let (begun, rows) = futures_util::join!(c.batch_execute("BEGIN"), c.query(&record, &params));
         begun?;
@@ -390,8 +400,9 @@ impl Storage {
                 });
             }
         }
-        if !disabled.is_empty() {
-            let events: Vec<NewEvent> = disabled.iter().map(disabled_event).collect();
+        let mut events: Vec<NewEvent> = disabled.iter().map(operational::disabled).collect();
+        events.extend(operational::announced(&rows)?);
+        if !events.is_empty() {
             Self::publish_in(c, &events).await?;
         }
         let completed: Vec<Uuid> = recorded
@@ -457,26 +468,6 @@ impl Drop for Pipelined {
         if let Some(c) = self.0.take() {
             drop(deadpool_postgres::Object::take(c));
         }
-    }
-}
-
-/// The `webhook_disabled` event announcing `d`, in the disabled webhook's scope.
-fn disabled_event(d: &Disabled) -> NewEvent {
-    let now = SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
-    let payload = serde_json::json!({
-        "webhookId": d.webhook_id.to_string(),
-        "companyId": d.scope.company_id,
-        "projectId": d.scope.project_id,
-        "targetUrl": d.target_url,
-        "reason": d.reason,
-    })
-    .to_string();
-    NewEvent {
-        name: WEBHOOK_DISABLED.to_string(),
-        scope: d.scope.clone(),
-        timestamp_ms: now,
-        idempotency_key: None,
-        body: crate::body::delivery_body(WEBHOOK_DISABLED, now, &payload).expect("a JSON object"),
     }
 }
 

@@ -24,6 +24,10 @@ pub struct NewEvent {
     pub idempotency_key: Option<String>,
     /// The exact body every delivery sends.
     pub body: Vec<u8>,
+    /// The publisher's trace context, sent on with every delivery.
+    pub trace: Option<crate::trace::TraceContext>,
+    /// The webhook an operational event is about: it never receives the event.
+    pub about: Option<Uuid>,
 }
 
 /// The outcome of storing one event.
@@ -67,10 +71,30 @@ impl Storage {
         let stamps: Vec<i64> = events.iter().map(|e| e.timestamp_ms).collect();
         let keys: Vec<Option<&str>> = events.iter().map(|e| e.idempotency_key.as_deref()).collect();
         let bodies: Vec<&[u8]> = events.iter().map(|e| e.body.as_slice()).collect();
+        let parents: Vec<Option<&str>> =
+            events.iter().map(|e| e.trace.as_ref().map(|t| t.traceparent.as_str())).collect();
+        let states: Vec<Option<&str>> =
+            events.iter().map(|e| e.trace.as_ref().and_then(|t| t.tracestate.as_deref())).collect();
+        let about: Vec<Option<Uuid>> = events.iter().map(|e| e.about).collect();
 
         let publish = c.prepare_cached(PUBLISH).await?;
         let mut counts: HashMap<Uuid, i32> = c
-            .query(&publish, &[&ids, &names, &companies, &projects, &stamps, &keys, &bodies, &DUE_CHANNEL])
+            .query(
+                &publish,
+                &[
+                    &ids,
+                    &names,
+                    &companies,
+                    &projects,
+                    &stamps,
+                    &keys,
+                    &bodies,
+                    &DUE_CHANNEL,
+                    &parents,
+                    &states,
+                    &about,
+                ],
+            )
             .await?
             .iter()
             .map(|r| (r.get(0), r.get(1)))

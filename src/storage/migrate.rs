@@ -20,6 +20,8 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (11, "derived_last_event", include_str!("migrations/0011_derived_last_event.sql")),
     (12, "last_event_function", include_str!("migrations/0012_last_event_function.sql")),
     (13, "queue_vacuum", include_str!("migrations/0013_queue_vacuum.sql")),
+    (14, "custom_headers", include_str!("migrations/0014_custom_headers.sql")),
+    (15, "trace_context", include_str!("migrations/0015_trace_context.sql")),
 ];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).

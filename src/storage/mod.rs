@@ -9,6 +9,7 @@ pub mod history;
 pub mod local;
 pub mod migrate;
 pub mod notify;
+pub(crate) mod operational;
 pub mod sealing;
 pub mod tokens;
 pub mod webhooks;
@@ -110,6 +111,10 @@ pub enum StorageError {
     /// A scope has as many webhooks as it may.
     #[error("webhook quota reached: {0:?}")]
     Quota(webhooks::QuotaExceeded),
+    /// An update gave a sensitive custom header no value, and the webhook has no sensitive
+    /// header of that name whose value it could keep.
+    #[error("custom header {0} has no value to keep")]
+    NoValueToKeep(String),
     /// A sealed secret cannot be opened, or no key ring was given to seal with.
     #[error("sealed secrets")]
     Keys(#[from] crate::keyring::KeyError),

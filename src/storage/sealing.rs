@@ -1,4 +1,4 @@
-//! Webhook secrets and proxy URLs at rest: what is sealed, with which key, and moving rows to
+//! Webhook secrets, proxy URLs and custom headers at rest: what is sealed, with which key, and moving rows to
 //! the current key. The keys themselves never reach the database; `secret_keys` records only
 //! their ids, so a server lacking one refuses to start.
 
@@ -6,8 +6,8 @@ use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::{Storage, StorageError};
-use crate::keyring::KeyRing;
-use crate::model::redact_proxy;
+use crate::keyring::{KeyError, KeyRing};
+use crate::model::{redact_proxy, CustomHeader};
 use crate::secret::Secret;
 
 /// A webhook's sealed columns, as written.
@@ -29,6 +29,28 @@ fn proxy_context(webhook_id: Uuid) -> Vec<u8> {
     [webhook_id.as_bytes().as_slice(), b"/proxy_url"].concat()
 }
 
+/// What binds a webhook's custom headers to it.
+fn headers_context(webhook_id: Uuid) -> Vec<u8> {
+    [webhook_id.as_bytes().as_slice(), b"/custom_headers"].concat()
+}
+
+/// A webhook's custom headers as written: shown (sensitive values emptied) and sealed whole
+/// (`None` when there are none).
+#[derive(Debug, Clone)]
+pub(crate) struct SealedHeaders {
+    pub shown: tokio_postgres::types::Json<Vec<CustomHeader>>,
+    pub sealed: Option<Vec<u8>>,
+}
+
+/// `headers` sealed for webhook `id`, with their shown form.
+pub(crate) fn seal_headers(keys: &KeyRing, id: Uuid, headers: &[CustomHeader]) -> SealedHeaders {
+    let sealed = (!headers.is_empty()).then(|| {
+        let json = serde_json::to_vec(headers).expect("headers serialise");
+        keys.seal(&headers_context(id), &json)
+    });
+    SealedHeaders { shown: tokio_postgres::types::Json(headers.iter().map(CustomHeader::shown).collect()), sealed }
+}
+
 /// `secret` sealed for webhook `id` with the current key.
 pub(crate) fn seal_secret(keys: &KeyRing, id: Uuid, secret: &[u8]) -> Vec<u8> {
     keys.seal(&secret_context(id), secret)
@@ -45,10 +67,12 @@ pub(crate) struct Opened {
     pub secret: Secret,
     pub previous_secret: Option<Secret>,
     pub proxy_url: Option<String>,
+    pub custom_headers: Vec<CustomHeader>,
 }
 
 /// Opens the columns of a row read with `secret`, `previous_secret`, `proxy_url`,
-/// `proxy_url_sealed` and `secret_key_id` (null: a row from before sealing, in plain).
+/// `proxy_url_sealed`, `custom_headers_sealed` and `secret_key_id` (null: a row from before
+/// sealing, in plain, which has no custom headers).
 pub(crate) fn open_row(keys: &KeyRing, id: Uuid, r: &Row) -> Result<Opened, StorageError> {
     let secret: Vec<u8> = r.get("secret");
     let previous: Option<Vec<u8>> = r.get("previous_secret");
@@ -57,20 +81,27 @@ pub(crate) fn open_row(keys: &KeyRing, id: Uuid, r: &Row) -> Result<Opened, Stor
             secret: Secret::new(secret),
             previous_secret: previous.map(Secret::new),
             proxy_url: r.get("proxy_url"),
+            custom_headers: Vec::new(),
         });
     };
     let context = secret_context(id);
     let proxy_url = match r.get::<_, Option<Vec<u8>>>("proxy_url_sealed") {
         Some(sealed) => Some(
             String::from_utf8(keys.open(&key_id, &proxy_context(id), &sealed)?)
-                .map_err(|_| crate::keyring::KeyError::Corrupt(key_id.clone()))?,
+                .map_err(|_| KeyError::Corrupt(key_id.clone()))?,
         ),
         None => None,
+    };
+    let custom_headers = match r.get::<_, Option<Vec<u8>>>("custom_headers_sealed") {
+        Some(sealed) => serde_json::from_slice(&keys.open(&key_id, &headers_context(id), &sealed)?)
+            .map_err(|_| KeyError::Corrupt(key_id.clone()))?,
+        None => Vec::new(),
     };
     Ok(Opened {
         secret: Secret::new(keys.open(&key_id, &context, &secret)?),
         previous_secret: previous.map(|p| keys.open(&key_id, &context, &p)).transpose()?.map(Secret::new),
         proxy_url,
+        custom_headers,
     })
 }
 
@@ -84,6 +115,7 @@ pub(crate) async fn reseal_row(
     let opened = open_row(keys, id, r)?;
     let previous = opened.previous_secret.as_ref().map(|p| seal_secret(keys, id, p.expose()));
     let proxy = opened.proxy_url.as_deref().map(|p| seal_proxy(keys, id, p));
+    let headers = seal_headers(keys, id, &opened.custom_headers);
     let update = tx.prepare_cached(include_str!("sql/reseal_webhook.sql")).await?;
     tx.execute(
         &update,
@@ -94,6 +126,7 @@ pub(crate) async fn reseal_row(
             &proxy.as_ref().map(|p| p.shown.as_str()),
             &proxy.as_ref().map(|p| p.sealed.as_slice()),
             &keys.current_id(),
+            &headers.sealed,
         ],
     )
     .await?;

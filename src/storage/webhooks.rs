@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::audit::Audit;
 use super::{sealing, Storage, StorageError};
-use crate::model::{DeliveryStatus, Scope, WebhookState};
+use crate::model::{CustomHeader, DeliveryStatus, Scope, WebhookState};
 use crate::secret::Secret;
 
 /// A webhook to insert.
@@ -31,6 +31,8 @@ pub struct NewWebhook {
     pub rate_limit: i32,
     /// ACTIVE or PAUSED.
     pub state: WebhookState,
+    /// Headers sent with every delivery, validated.
+    pub custom_headers: Vec<CustomHeader>,
 }
 
 /// Most webhooks a company (its projects' included) and one project may have.
@@ -78,6 +80,9 @@ pub struct WebhookPatch {
     pub max_in_flight: Option<i32>,
     /// New rate limit per second (0: none).
     pub rate_limit: Option<i32>,
+    /// New custom headers; a sensitive one with an empty value keeps the value of the
+    /// webhook's sensitive header of the same name (names compared without case).
+    pub custom_headers: Option<Vec<CustomHeader>>,
 }
 
 /// The latest completed delivery of a webhook.
@@ -132,6 +137,8 @@ pub struct WebhookRow {
     pub failing_since: Option<SystemTime>,
     /// While the circuit breaker is open: when the next probe may go.
     pub breaker_until: Option<SystemTime>,
+    /// Headers sent with every delivery, sensitive values emptied.
+    pub custom_headers: Vec<CustomHeader>,
 }
 
 /// Which webhooks to list.
@@ -180,7 +187,26 @@ fn row_to_webhook(r: &Row) -> Result<WebhookRow, tokio_postgres::Error> {
         failure_streak: r.get("failure_streak"),
         failing_since: r.get("failing_since"),
         breaker_until: r.get("breaker_until"),
+        custom_headers: r.try_get::<_, tokio_postgres::types::Json<Vec<CustomHeader>>>("custom_headers")?.0,
     })
+}
+
+/// `asked` with each sensitive header given no value taking the value of `current`'s
+/// sensitive header of the same name; the name of the first that has none.
+fn keep_sensitive(asked: &[CustomHeader], current: &[CustomHeader]) -> Result<Vec<CustomHeader>, String> {
+    asked
+        .iter()
+        .map(|h| {
+            if !h.sensitive || !h.value.is_empty() {
+                return Ok(h.clone());
+            }
+            current
+                .iter()
+                .find(|c| c.sensitive && c.name.eq_ignore_ascii_case(&h.name))
+                .map(|c| CustomHeader { value: c.value.clone(), ..h.clone() })
+                .ok_or_else(|| h.name.clone())
+        })
+        .collect()
 }
 
 impl Storage {
@@ -210,6 +236,7 @@ impl Storage {
         let keys = self.keys()?;
         let id = Uuid::now_v7();
         let proxy = w.proxy_url.as_deref().map(|p| sealing::seal_proxy(keys, id, p));
+        let headers = sealing::seal_headers(keys, id, &w.custom_headers);
         let stmt = tx.prepare_cached(include_str!("sql/insert_webhook.sql")).await?;
         let row = tx
             .query_one(
@@ -228,6 +255,8 @@ impl Storage {
                     &w.max_in_flight,
                     &w.rate_limit,
                     &w.state,
+                    &headers.shown,
+                    &headers.sealed,
                 ],
             )
             .await?;
@@ -261,6 +290,14 @@ impl Storage {
         if current.get::<_, Option<String>>("secret_key_id").as_deref() != Some(keys.current_id()) {
             sealing::reseal_row(&tx, keys, &current).await?;
         }
+        let headers = match &patch.custom_headers {
+            None => None,
+            Some(asked) => {
+                let opened = sealing::open_row(keys, id, &current)?;
+                let headers = keep_sensitive(asked, &opened.custom_headers).map_err(StorageError::NoValueToKeep)?;
+                Some(sealing::seal_headers(keys, id, &headers))
+            }
+        };
         let proxy = patch.proxy_url.as_ref().map(|p| p.as_deref().map(|p| sealing::seal_proxy(keys, id, p)));
         let stmt = tx.prepare_cached(include_str!("sql/update_webhook.sql")).await?;
         let row = tx
@@ -281,6 +318,9 @@ impl Storage {
                     &patch.state.as_ref().map(|s| s.1.as_str()),
                     &patch.max_in_flight,
                     &patch.rate_limit,
+                    &headers.is_some(),
+                    &headers.as_ref().map(|h| &h.shown),
+                    &headers.as_ref().map(|h| &h.sealed),
                 ],
             )
             .await?;

@@ -170,6 +170,7 @@ async fn stored_webhook(
         max_in_flight: 0,
         rate_limit: 0,
         state: webhookd::model::WebhookState::Active,
+        custom_headers: Vec::new(),
     };
     let audit = webhookd::storage::audit::Audit::new(Default::default(), "webhook.create");
     storage.create_webhook(&hook, &webhookd::storage::webhooks::WebhookQuota::UNLIMITED, &audit).await.unwrap()
@@ -184,6 +185,8 @@ async fn stored_events(storage: &webhookd::storage::Storage, name: &str, n: usiz
             timestamp_ms: 1,
             idempotency_key: None,
             body: webhookd::body::delivery_body(name, 1, &format!(r#"{{"i":{i}}}"#)).unwrap(),
+            trace: None,
+            about: None,
         })
         .collect();
     storage.publish(&events).await.unwrap();

@@ -116,16 +116,19 @@ fn files_containing(dir: &std::path::Path, needles: &[&[u8]]) -> Vec<Vec<std::pa
 }
 
 #[tokio::test]
-async fn secrets_and_proxy_passwords_never_reach_the_database_files_in_plain() {
+async fn secrets_proxy_passwords_and_sensitive_headers_never_reach_the_database_files_in_plain() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
     let secret = format!("disk-canary-{}", uuid::Uuid::new_v4().simple());
     let password = format!("proxy-canary-{}", uuid::Uuid::new_v4().simple());
     let proxy = format!("http://hook:{password}@proxy.example.com:3128/");
+    let api_key = format!("header-canary-{}", uuid::Uuid::new_v4().simple());
     for i in 0..3 {
         let mut req = new_webhook(None, &format!("https://h{i}.example.com/"), &["tag_created"]);
         req.secret = secret.clone();
         req.proxy_url = proxy.clone();
+        req.custom_headers =
+            vec![pb::CustomHeader { name: "X-Api-Key".into(), value: api_key.clone(), sensitive: true }];
         let w = admin.create_webhook(req).await.unwrap().into_inner();
         assert_eq!(w.proxy_url, "http://hook:****@proxy.example.com:3128/");
         // A rotation stores the replaced secret as well.
@@ -137,10 +140,12 @@ async fn secrets_and_proxy_passwords_never_reach_the_database_files_in_plain() {
     db.execute("CREATE TEMP TABLE t AS SELECT $1::text AS v", &[&marker]).await.unwrap();
     db.batch_execute("CREATE TABLE plain_marker AS SELECT * FROM t; CHECKPOINT").await.unwrap();
     let dir = crate::common::cluster_files().await;
-    let found = files_containing(&dir, &[secret.as_bytes(), password.as_bytes(), marker.as_bytes()]);
+    let found =
+        files_containing(&dir, &[secret.as_bytes(), password.as_bytes(), api_key.as_bytes(), marker.as_bytes()]);
     assert!(found[0].is_empty(), "the secret is in {:?}", found[0]);
     assert!(found[1].is_empty(), "the proxy password is in {:?}", found[1]);
-    assert!(!found[2].is_empty(), "the scan finds a plain value");
+    assert!(found[2].is_empty(), "the sensitive header value is in {:?}", found[2]);
+    assert!(!found[3].is_empty(), "the scan finds a plain value");
     server.stop().await;
 }
 
@@ -184,6 +189,20 @@ async fn rows_from_before_sealing_are_sealed_at_start_and_rekeyed_to_a_new_key()
     };
     publish(&server, "tag_created", None, "{}").await;
     assert_signed_by(&rx.expect().await, &["legacy-plain-secret"]);
+    // A sensitive custom header, sealed with the old key, must survive the rekey below.
+    let mut admin = server.admin().await;
+    admin
+        .update_webhook(pb::UpdateWebhookRequest {
+            id: id.to_string(),
+            custom_headers: vec![pb::CustomHeader {
+                name: "X-Api-Key".into(),
+                value: "rekeyed-key".into(),
+                sensitive: true,
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     server.stop().await;
 
     // A new key first, the old one after it: `secrets rekey` moves every row to the new key.
@@ -211,7 +230,9 @@ async fn rows_from_before_sealing_are_sealed_at_start_and_rekeyed_to_a_new_key()
     std::fs::write(&new_only, format!("{new_key}\n")).unwrap();
     let server = TestServer::start_opts(opts(&new_only)).await;
     publish(&server, "tag_created", None, "{}").await;
-    assert_signed_by(&rx.expect().await, &["legacy-plain-secret"]);
+    let got = rx.expect().await;
+    assert_signed_by(&got, &["legacy-plain-secret"]);
+    assert_eq!(got.header("x-api-key"), Some("rekeyed-key"), "the custom header was sealed again too");
     server.stop().await;
     let config = webhookd::config::Config::from_args(&[
         "--database-url".to_string(),

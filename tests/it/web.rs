@@ -221,6 +221,13 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     b.shot("04-add-field-error").await;
     b.fill("[data-field=target_url] input", &receiver.url("/hook")).await;
     b.click(".modal-footer button.primary:not([hidden])").await;
+    // A sensitive custom header, written once.
+    b.click("#headers-section summary").await;
+    b.click("#add-header").await;
+    b.fill(".header-row [data-part=name]", "X-Api-Key").await;
+    b.fill(".header-row [data-part=value]", "page-api-key").await;
+    b.click(".header-row [data-part=sensitive]").await;
+    b.shot("04b-add-custom-header").await;
     b.click(".modal-footer button[type=submit]").await;
     b.count_until("#webhooks tbody tr", 1).await;
     let webhook_id = b.find("#webhooks tbody tr").await.attr("data-webhook").await.unwrap().unwrap();
@@ -228,6 +235,10 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     let w = admin.get_webhook(pb::GetWebhookRequest { id: webhook_id.clone() }).await.unwrap().into_inner();
     assert_eq!(w.target_url, receiver.url("/hook"));
     assert_eq!(w.events, ["project_created", "tag_created"]);
+    assert_eq!(
+        w.custom_headers,
+        [pb::CustomHeader { name: "X-Api-Key".into(), value: String::new(), sensitive: true }]
+    );
     b.shot("05-webhooks-table").await;
 
     // Edit without a secret: the events change, the secret stays (deliveries are signed with it).
@@ -252,6 +263,7 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     for c in &got {
         let mia = webhookd::delivery::signing::mia_signature(&c.body, SECRET.as_bytes());
         assert_eq!(c.header("x-mia-signature"), Some(mia.as_str()), "signed with the secret kept by the edit");
+        assert_eq!(c.header("x-api-key"), Some("page-api-key"), "the sensitive header kept by the edit");
     }
     let history = settled(&server, &webhook_id, 3).await;
     b.client.refresh().await.unwrap();

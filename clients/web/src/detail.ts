@@ -85,6 +85,12 @@ export async function showDetail(root: HTMLElement, s: Session, id: string): Pro
         ["State", h("span", { class: `state ${stateLabel(w.state)}` }, stateLabel(w.state) + (w.stateReason ? ` — ${w.stateReason}` : ""))],
         ["Certificate authority", w.caCertificate ? h("details", {}, h("summary", {}, "PEM set"), h("pre", { class: "pem" }, w.caCertificate)) : "public web roots"],
         ["Proxy", w.proxyUrl || "direct"],
+        [
+          "Custom headers",
+          w.customHeaders.length
+            ? h("ul", { class: "plain" }, w.customHeaders.map((c) => h("li", {}, h("code", {}, c.name), ": ", c.sensitive ? h("em", {}, "sensitive (write-only)") : c.value)))
+            : "none",
+        ],
         ["Secret", "set (write-only: replace it with Edit)"],
         ["Created", when(w.createTime)],
         ["Updated", when(w.updateTime)],

@@ -232,6 +232,43 @@ export async function webhookForm(l: { company: string; project: string }, exist
     if (f) ca.value = await f.text();
   });
   const proxy = h("input", { type: "url", value: existing?.proxyUrl ?? "", placeholder: "http://proxy.internal:3128", autocomplete: "off" });
+  const headerRows = h("div", { class: "header-rows" });
+  const addHeaderRow = (name = "", value = "", sensitive = false, kept = false) => {
+    const n = h("input", { value: name, placeholder: "X-Api-Key", "aria-label": "Header name", autocomplete: "off", "data-part": "name" });
+    const v = h("input", {
+      type: sensitive ? "password" : "text",
+      value,
+      placeholder: kept ? "unchanged (write-only)" : "value",
+      "aria-label": "Header value",
+      autocomplete: "off",
+      "data-part": "value",
+    });
+    const sens = h("input", { type: "checkbox", checked: sensitive, "data-part": "sensitive" });
+    sens.addEventListener("change", () => (v.type = sens.checked ? "password" : "text"));
+    const row = h(
+      "div",
+      { class: "header-row" },
+      n,
+      v,
+      h("label", { class: "check" }, sens, " sensitive"),
+      h("button", { type: "button", "aria-label": "Remove header", onclick: () => row.remove() }, "Remove"),
+    );
+    headerRows.append(row);
+    return n;
+  };
+  for (const c of existing?.customHeaders ?? []) addHeaderRow(c.name, c.value, c.sensitive, c.sensitive);
+  const headersField = h(
+    "div",
+    { id: "custom-headers-field" },
+    headerRows,
+    h("button", { type: "button", id: "add-header", onclick: () => addHeaderRow().focus() }, "Add header"),
+  );
+  const headersOf = () =>
+    [...headerRows.querySelectorAll<HTMLElement>(".header-row")].map((r) => ({
+      name: r.querySelector<HTMLInputElement>("[data-part=name]")!.value.trim(),
+      value: r.querySelector<HTMLInputElement>("[data-part=value]")!.value,
+      sensitive: r.querySelector<HTMLInputElement>("[data-part=sensitive]")!.checked,
+    }));
 
   const stepOne = h(
     "section",
@@ -261,6 +298,15 @@ export async function webhookForm(l: { company: string; project: string }, exist
       { open: !!existing?.proxyUrl, id: "proxy-section" },
       h("summary", {}, "Proxy"),
       field("URL", proxy, { name: "proxy_url", hint: "Deliveries go through this proxy." }),
+    ),
+    h(
+      "details",
+      { open: (existing?.customHeaders.length ?? 0) > 0, id: "headers-section" },
+      h("summary", {}, "Custom headers"),
+      field("Headers sent with every delivery", headersField, {
+        name: "custom_headers",
+        hint: "An API key or routing header a gateway needs. A sensitive value is write-only: never shown again, masked in the history.",
+      }),
     ),
   );
   const steps = h("ol", { class: "steps" }, h("li", { class: "current" }, "Details"), h("li", {}, "Advanced"));
@@ -306,7 +352,7 @@ export async function webhookForm(l: { company: string; project: string }, exist
     submit.disabled = true;
     try {
       if (existing) {
-        const paths = ["target_url", "events", "ca_certificate", "proxy_url"];
+        const paths = ["target_url", "events", "ca_certificate", "proxy_url", "custom_headers"];
         if (secret.value) paths.push("secret");
         await admin.updateWebhook({
           id: existing.id,
@@ -315,6 +361,7 @@ export async function webhookForm(l: { company: string; project: string }, exist
           events: chosen(),
           caCertificate: ca.value.trim() ? ca.value : "",
           proxyUrl: proxy.value.trim(),
+          customHeaders: headersOf(),
           updateMask: { paths },
         });
         toast("Webhook saved");
@@ -326,6 +373,7 @@ export async function webhookForm(l: { company: string; project: string }, exist
           events: chosen(),
           caCertificate: ca.value.trim() ? ca.value : "",
           proxyUrl: proxy.value.trim(),
+          customHeaders: headersOf(),
         });
         toast("Webhook added");
       }
@@ -342,6 +390,7 @@ export async function webhookForm(l: { company: string; project: string }, exist
           first ??= STEP_ONE.includes(name) ? 1 : 2;
           if (name === "ca_certificate") (form.querySelector("#ca-section") as HTMLDetailsElement).open = true;
           if (name === "proxy_url") (form.querySelector("#proxy-section") as HTMLDetailsElement).open = true;
+          if (name === "custom_headers") (form.querySelector("#headers-section") as HTMLDetailsElement).open = true;
         }
       }
       if (first === 1) go(1);

@@ -7,7 +7,7 @@ SELECT w.id, company_id, project_id, target_url, events, ca_certificate, proxy_u
           CASE WHEN previous_secret_expire_time > now() THEN previous_secret_expire_time END
               AS secret_rotation_end_time,
           state, state_reason, state_time, max_in_flight, rate_limit, failure_streak, failing_since,
-          breaker_until
+          breaker_until, custom_headers
 FROM webhooks w
 LEFT JOIN LATERAL webhook_last_event(w.id) l ON true
 WHERE (CASE WHEN $3 THEN ($1 = '' OR company_id = $1) AND ($2 = '' OR project_id = $2)

@@ -9,8 +9,10 @@
 -- target answered 410 Gone, or when it has failed with no success for $14 milliseconds; a
 -- DISABLED one becomes ACTIVE again when a test ping succeeds.
 --
--- Returns the new states with the webhooks' scopes, for watchers, and with each webhook's
--- breaker opening and disabling (repeated on each of its rows).
+-- Returns the new states with the webhooks' scopes and target URLs, for watchers and
+-- operational events, and with each webhook's breaker opening, disabling and recovery (a
+-- success after failures, not counting deliveries of the operational events $15; with the
+-- failures before it), repeated on each of its rows.
 WITH o AS (
     SELECT *
     FROM unnest($1::uuid[], $2::uuid[], $3::int2[], $4::int4[], $5::timestamptz[], $6::int8[], $7::text[],
@@ -36,11 +38,14 @@ WITH o AS (
            bool_or(status = 2 AND event_type = 'webhook_test') AS test_succeeded,
            count(*) FILTER (WHERE status <> 2 AND event_type <> 'webhook_test') AS failures,
            min(dispatch_time) FILTER (WHERE status <> 2 AND event_type <> 'webhook_test') AS first_failure,
-           bool_or(status_code = 410 AND event_type <> 'webhook_test') AS gone
+           bool_or(status_code = 410 AND event_type <> 'webhook_test') AS gone,
+           bool_or(status = 2 AND event_type <> ALL ($15::text[])) AS recovering
     FROM upd
     GROUP BY webhook_id
 ), plan AS (
     SELECT w.id, a.succeeded, a.failures, a.first_failure,
+           a.recovering AND w.failure_streak > 0 AS recovered, w.failure_streak AS streak_before,
+           w.failing_since AS failing_since_before,
            NOT a.succeeded AND a.failures > 0 AND w.failure_streak < $12 AND w.failure_streak + a.failures >= $12
                AS opened,
            CASE WHEN w.state = 3 AND a.test_succeeded THEN 1
@@ -75,11 +80,13 @@ WITH o AS (
         state_time = CASE WHEN p.new_state IS NULL THEN w.state_time ELSE now() END
     FROM plan p
     WHERE w.id = p.id AND w.id = ANY (ARRAY(SELECT id FROM plan))
-    RETURNING w.id, p.opened, p.new_state = 3 AS disabled, w.state_reason, w.target_url
+    RETURNING w.id, p.opened, p.new_state = 3 AS disabled, w.state_reason, w.target_url, p.recovered,
+              p.streak_before, p.failing_since_before
 )
-SELECT upd.*, w.company_id, w.project_id,
+SELECT upd.*, w.company_id, w.project_id, w.target_url AS webhook_url,
        coalesce(hook.opened, false) AS breaker_opened, coalesce(hook.disabled, false) AS disabled,
-       hook.state_reason, hook.target_url
+       hook.state_reason, hook.target_url, coalesce(hook.recovered, false) AS recovered, hook.streak_before,
+       hook.failing_since_before
 FROM upd
 JOIN webhooks w ON w.id = upd.webhook_id AND w.id = ANY (ARRAY(SELECT webhook_id FROM upd))
 LEFT JOIN hook ON hook.id = upd.webhook_id

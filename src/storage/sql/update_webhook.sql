@@ -4,7 +4,8 @@
 -- in progress ends, its older secret dropped. The row is sealed with the current key already.
 -- A new state $11 (with its reason $12) that differs from the current one is recorded with
 -- the time; making the webhook ACTIVE also forgets its failure streak and closes its circuit
--- breaker. $13 and $14 are the new limits when not null.
+-- breaker. $13 and $14 are the new limits when not null. The custom headers change when $15
+-- says so, to $16 as shown and $17 sealed.
 WITH w AS (
     UPDATE webhooks SET
         target_url = coalesce($2, target_url),
@@ -25,6 +26,8 @@ WITH w AS (
         breaker_until = CASE WHEN $11 = 1 THEN NULL ELSE breaker_until END,
         max_in_flight = coalesce($13, max_in_flight),
         rate_limit = coalesce($14, rate_limit),
+        custom_headers = CASE WHEN $15 THEN $16 ELSE custom_headers END,
+        custom_headers_sealed = CASE WHEN $15 THEN $17 ELSE custom_headers_sealed END,
         update_time = now()
     WHERE id = $1
     RETURNING *
@@ -35,6 +38,6 @@ SELECT w.id, company_id, project_id, target_url, events, ca_certificate, proxy_u
           CASE WHEN previous_secret_expire_time > now() THEN previous_secret_expire_time END
               AS secret_rotation_end_time,
           state, state_reason, state_time, max_in_flight, rate_limit, failure_streak, failing_since,
-          breaker_until
+          breaker_until, custom_headers
 FROM w
 LEFT JOIN LATERAL webhook_last_event(w.id) l ON true

@@ -23,7 +23,7 @@ HISTORY_ORDER_NEWEST_FIRST: HistoryOrder
 HISTORY_ORDER_OLDEST_FIRST: HistoryOrder
 
 class CreateWebhookRequest(_message.Message):
-    __slots__ = ("scope", "target_url", "secret", "events", "ca_certificate", "proxy_url", "max_in_flight", "rate_limit_per_second", "state")
+    __slots__ = ("scope", "target_url", "secret", "events", "ca_certificate", "proxy_url", "max_in_flight", "rate_limit_per_second", "state", "custom_headers")
     SCOPE_FIELD_NUMBER: _ClassVar[int]
     TARGET_URL_FIELD_NUMBER: _ClassVar[int]
     SECRET_FIELD_NUMBER: _ClassVar[int]
@@ -33,6 +33,7 @@ class CreateWebhookRequest(_message.Message):
     MAX_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
     RATE_LIMIT_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_HEADERS_FIELD_NUMBER: _ClassVar[int]
     scope: _webhook_pb2.Scope
     target_url: str
     secret: str
@@ -42,7 +43,8 @@ class CreateWebhookRequest(_message.Message):
     max_in_flight: int
     rate_limit_per_second: int
     state: _webhook_pb2.WebhookState
-    def __init__(self, scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ...) -> None: ...
+    custom_headers: _containers.RepeatedCompositeFieldContainer[_webhook_pb2.CustomHeader]
+    def __init__(self, scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., custom_headers: _Optional[_Iterable[_Union[_webhook_pb2.CustomHeader, _Mapping]]] = ...) -> None: ...
 
 class GetWebhookRequest(_message.Message):
     __slots__ = ("id",)
@@ -51,7 +53,7 @@ class GetWebhookRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class UpdateWebhookRequest(_message.Message):
-    __slots__ = ("id", "target_url", "secret", "events", "ca_certificate", "proxy_url", "update_mask", "secret_grace_period", "state", "max_in_flight", "rate_limit_per_second")
+    __slots__ = ("id", "target_url", "secret", "events", "ca_certificate", "proxy_url", "update_mask", "secret_grace_period", "state", "max_in_flight", "rate_limit_per_second", "custom_headers")
     ID_FIELD_NUMBER: _ClassVar[int]
     TARGET_URL_FIELD_NUMBER: _ClassVar[int]
     SECRET_FIELD_NUMBER: _ClassVar[int]
@@ -63,6 +65,7 @@ class UpdateWebhookRequest(_message.Message):
     STATE_FIELD_NUMBER: _ClassVar[int]
     MAX_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
     RATE_LIMIT_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_HEADERS_FIELD_NUMBER: _ClassVar[int]
     id: str
     target_url: str
     secret: str
@@ -74,7 +77,8 @@ class UpdateWebhookRequest(_message.Message):
     state: _webhook_pb2.WebhookState
     max_in_flight: int
     rate_limit_per_second: int
-    def __init__(self, id: _Optional[str] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., secret_grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ...) -> None: ...
+    custom_headers: _containers.RepeatedCompositeFieldContainer[_webhook_pb2.CustomHeader]
+    def __init__(self, id: _Optional[str] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., secret_grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., custom_headers: _Optional[_Iterable[_Union[_webhook_pb2.CustomHeader, _Mapping]]] = ...) -> None: ...
 
 class DeleteWebhookRequest(_message.Message):
     __slots__ = ("id",)

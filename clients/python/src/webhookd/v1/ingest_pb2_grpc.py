@@ -28,6 +28,8 @@ if _version_not_supported:
 class EventIngestStub:
     """Takes in events and fans them out to the subscribed webhooks.
     Every call needs `authorization: Bearer <token>` of a publisher token whose scope reaches the event's scope.
+    A call may carry W3C trace context (`traceparent`, `tracestate` metadata): it is stored with
+    each event and sent on every delivery attempt, the attempt a child span of the caller's.
     """
 
     def __init__(self, channel):
@@ -51,6 +53,8 @@ class EventIngestStub:
 class EventIngestServicer:
     """Takes in events and fans them out to the subscribed webhooks.
     Every call needs `authorization: Bearer <token>` of a publisher token whose scope reaches the event's scope.
+    A call may carry W3C trace context (`traceparent`, `tracestate` metadata): it is stored with
+    each event and sent on every delivery attempt, the attempt a child span of the caller's.
     """
 
     def PublishEvent(self, request, context):
@@ -98,6 +102,8 @@ def add_EventIngestServicer_to_server(servicer, server):
 class EventIngest:
     """Takes in events and fans them out to the subscribed webhooks.
     Every call needs `authorization: Bearer <token>` of a publisher token whose scope reaches the event's scope.
+    A call may carry W3C trace context (`traceparent`, `tracestate` metadata): it is stored with
+    each event and sent on every delivery attempt, the attempt a child span of the caller's.
     """
 
     @staticmethod

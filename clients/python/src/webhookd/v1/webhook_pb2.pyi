@@ -41,7 +41,7 @@ class Scope(_message.Message):
     def __init__(self, company_id: _Optional[str] = ..., project_id: _Optional[str] = ...) -> None: ...
 
 class Webhook(_message.Message):
-    __slots__ = ("id", "scope", "target_url", "events", "ca_certificate", "proxy_url", "last_event", "create_time", "update_time", "secret_rotation_end_time", "state", "state_reason", "state_change_time", "max_in_flight", "rate_limit_per_second", "health")
+    __slots__ = ("id", "scope", "target_url", "events", "ca_certificate", "proxy_url", "last_event", "create_time", "update_time", "secret_rotation_end_time", "state", "state_reason", "state_change_time", "max_in_flight", "rate_limit_per_second", "health", "custom_headers")
     ID_FIELD_NUMBER: _ClassVar[int]
     SCOPE_FIELD_NUMBER: _ClassVar[int]
     TARGET_URL_FIELD_NUMBER: _ClassVar[int]
@@ -58,6 +58,7 @@ class Webhook(_message.Message):
     MAX_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
     RATE_LIMIT_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
     HEALTH_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_HEADERS_FIELD_NUMBER: _ClassVar[int]
     id: str
     scope: Scope
     target_url: str
@@ -74,7 +75,18 @@ class Webhook(_message.Message):
     max_in_flight: int
     rate_limit_per_second: int
     health: DeliveryHealth
-    def __init__(self, id: _Optional[str] = ..., scope: _Optional[_Union[Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., last_event: _Optional[_Union[LastEvent, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., secret_rotation_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[WebhookState, str]] = ..., state_reason: _Optional[str] = ..., state_change_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., health: _Optional[_Union[DeliveryHealth, _Mapping]] = ...) -> None: ...
+    custom_headers: _containers.RepeatedCompositeFieldContainer[CustomHeader]
+    def __init__(self, id: _Optional[str] = ..., scope: _Optional[_Union[Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., last_event: _Optional[_Union[LastEvent, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., secret_rotation_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[WebhookState, str]] = ..., state_reason: _Optional[str] = ..., state_change_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., health: _Optional[_Union[DeliveryHealth, _Mapping]] = ..., custom_headers: _Optional[_Iterable[_Union[CustomHeader, _Mapping]]] = ...) -> None: ...
+
+class CustomHeader(_message.Message):
+    __slots__ = ("name", "value", "sensitive")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    SENSITIVE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    value: str
+    sensitive: bool
+    def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ..., sensitive: _Optional[bool] = ...) -> None: ...
 
 class DeliveryHealth(_message.Message):
     __slots__ = ("consecutive_failures", "failing_since", "circuit_open_until")

@@ -1,6 +1,6 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
-import type { DeliveryDetailSchema, DeliveryRecordSchema, DeliveryStatus, Scope, Webhook, WebhookSchema, WebhookState } from "./webhook_pb.js";
+import type { CustomHeader, DeliveryDetailSchema, DeliveryRecordSchema, DeliveryStatus, Scope, Webhook, WebhookSchema, WebhookState } from "./webhook_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file webhookd/v1/admin.proto.
@@ -74,6 +74,13 @@ export type CreateWebhookRequest = Message<"webhookd.v1.CreateWebhookRequest"> &
      * @generated from field: webhookd.v1.WebhookState state = 9;
      */
     state: WebhookState;
+    /**
+     * Static headers sent with every delivery: at most 20, names distinct without case, 8 KiB
+     * of names and values in all (see CustomHeader).
+     *
+     * @generated from field: repeated webhookd.v1.CustomHeader custom_headers = 10;
+     */
+    customHeaders: CustomHeader[];
 };
 /**
  * Describes the message webhookd.v1.CreateWebhookRequest.
@@ -177,6 +184,13 @@ export type UpdateWebhookRequest = Message<"webhookd.v1.UpdateWebhookRequest"> &
      * @generated from field: uint32 rate_limit_per_second = 11;
      */
     rateLimitPerSecond: number;
+    /**
+     * New custom headers (mask path `custom_headers`; an empty list removes them all), as in
+     * CreateWebhookRequest. A sensitive header sent with an empty value keeps its current value.
+     *
+     * @generated from field: repeated webhookd.v1.CustomHeader custom_headers = 12;
+     */
+    customHeaders: CustomHeader[];
 };
 /**
  * Describes the message webhookd.v1.UpdateWebhookRequest.

@@ -20,6 +20,8 @@ export const PublishEventResponseSchema = /*@__PURE__*/ messageDesc(file_webhook
 /**
  * Takes in events and fans them out to the subscribed webhooks.
  * Every call needs `authorization: Bearer <token>` of a publisher token whose scope reaches the event's scope.
+ * A call may carry W3C trace context (`traceparent`, `tracestate` metadata): it is stored with
+ * each event and sent on every delivery attempt, the attempt a child span of the caller's.
  *
  * @generated from service webhookd.v1.EventIngest
  */

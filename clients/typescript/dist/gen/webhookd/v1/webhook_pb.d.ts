@@ -139,12 +139,57 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
      * @generated from field: webhookd.v1.DeliveryHealth health = 16;
      */
     health?: DeliveryHealth | undefined;
+    /**
+     * Headers sent with every delivery, in this order; a sensitive header's value is never
+     * returned (empty here).
+     *
+     * @generated from field: repeated webhookd.v1.CustomHeader custom_headers = 17;
+     */
+    customHeaders: CustomHeader[];
 };
 /**
  * Describes the message webhookd.v1.Webhook.
  * Use `create(WebhookSchema)` to create a new message.
  */
 export declare const WebhookSchema: GenMessage<Webhook>;
+/**
+ * A static header sent with every delivery of a webhook (an API key or a routing header that
+ * a gateway in front of the receiver needs).
+ *
+ * @generated from message webhookd.v1.CustomHeader
+ */
+export type CustomHeader = Message<"webhookd.v1.CustomHeader"> & {
+    /**
+     * Header name: an HTTP token (letters, digits and ``!#$%&'*+-.^_`|~``), at most 256 bytes,
+     * compared without case. Not one webhookd sets or HTTP reserves: Host, Content-Length,
+     * Content-Type, Transfer-Encoding, Connection, Keep-Alive, Upgrade, TE, Trailer,
+     * Proxy-Authorization, Proxy-Connection, User-Agent, X-Mia-Signature, traceparent,
+     * tracestate, nor any `webhook-*`.
+     *
+     * @generated from field: string name = 1;
+     */
+    name: string;
+    /**
+     * Value: visible ASCII, spaces and tabs (no CR, LF or NUL), at most 4 KiB. Write-only when
+     * `sensitive`: responses and delivery records show it empty or masked, and it is sealed at
+     * rest like the secret. In an update, a sensitive header given with an empty value keeps
+     * the value the webhook's sensitive header of that name has.
+     *
+     * @generated from field: string value = 2;
+     */
+    value: string;
+    /**
+     * Whether the value is a credential: never returned, masked in logs and delivery records.
+     *
+     * @generated from field: bool sensitive = 3;
+     */
+    sensitive: boolean;
+};
+/**
+ * Describes the message webhookd.v1.CustomHeader.
+ * Use `create(CustomHeaderSchema)` to create a new message.
+ */
+export declare const CustomHeaderSchema: GenMessage<CustomHeader>;
 /**
  * How a webhook's target has been answering.
  *

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file webhookd/v1/webhook.proto.
  */
 export const file_webhookd_v1_webhook: GenFile = /*@__PURE__*/
-  fileDesc("Chl3ZWJob29rZC92MS93ZWJob29rLnByb3RvEgt3ZWJob29rZC52MSIvCgVTY29wZRISCgpjb21wYW55X2lkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAkirQQKB1dlYmhvb2sSCgoCaWQYASABKAkSIQoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZRISCgp0YXJnZXRfdXJsGAMgASgJEg4KBmV2ZW50cxgEIAMoCRIWCg5jYV9jZXJ0aWZpY2F0ZRgFIAEoCRIRCglwcm94eV91cmwYBiABKAkSKgoKbGFzdF9ldmVudBgHIAEoCzIWLndlYmhvb2tkLnYxLkxhc3RFdmVudBIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjwKGHNlY3JldF9yb3RhdGlvbl9lbmRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoFc3RhdGUYCyABKA4yGS53ZWJob29rZC52MS5XZWJob29rU3RhdGUSFAoMc3RhdGVfcmVhc29uGAwgASgJEjUKEXN0YXRlX2NoYW5nZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1tYXhfaW5fZmxpZ2h0GA4gASgNEh0KFXJhdGVfbGltaXRfcGVyX3NlY29uZBgPIAEoDRIrCgZoZWFsdGgYECABKAsyGy53ZWJob29rZC52MS5EZWxpdmVyeUhlYWx0aCKZAQoORGVsaXZlcnlIZWFsdGgSHAoUY29uc2VjdXRpdmVfZmFpbHVyZXMYASABKAUSMQoNZmFpbGluZ19zaW5jZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNgoSY2lyY3VpdF9vcGVuX3VudGlsGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKUAQoJTGFzdEV2ZW50EisKBnN0YXR1cxgBIAEoDjIbLndlYmhvb2tkLnYxLkRlbGl2ZXJ5U3RhdHVzEjEKDWRpc3BhdGNoX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmV2ZW50X3R5cGUYAyABKAkSEwoLc3RhdHVzX2NvZGUYBCABKAUi6QIKDkRlbGl2ZXJ5UmVjb3JkEgoKAmlkGAEgASgJEhIKCndlYmhvb2tfaWQYAiABKAkSEAoIZXZlbnRfaWQYAyABKAkSEgoKZXZlbnRfdHlwZRgEIAEoCRIrCgZzdGF0dXMYBSABKA4yGy53ZWJob29rZC52MS5EZWxpdmVyeVN0YXR1cxITCgtzdGF0dXNfY29kZRgGIAEoBRIxCg1kaXNwYXRjaF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghhdHRlbXB0cxgIIAEoBRITCgtkdXJhdGlvbl9tcxgJIAEoAxINCgVlcnJvchgKIAEoCRIvCgtjcmVhdGVfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoRbmV4dF9hdHRlbXB0X3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqUBCg9EZWxpdmVyeUF0dGVtcHQSDwoHYXR0ZW1wdBgBIAEoBRIxCg1kaXNwYXRjaF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtzdGF0dXNfY29kZRgDIAEoBRINCgVlcnJvchgEIAEoCRITCgtkdXJhdGlvbl9tcxgFIAEoAxIVCg1yZXNwb25zZV9ib2R5GAYgASgMIiUKBkhlYWRlchIMCgRuYW1lGAEgASgJEg0KBXZhbHVlGAIgASgJIuMBCg5EZWxpdmVyeURldGFpbBItCghkZWxpdmVyeRgBIAEoCzIbLndlYmhvb2tkLnYxLkRlbGl2ZXJ5UmVjb3JkEhQKDHJlcXVlc3RfYm9keRgCIAEoDBIsCg9yZXF1ZXN0X2hlYWRlcnMYAyADKAsyEy53ZWJob29rZC52MS5IZWFkZXISFwoPcmVzcG9uc2Vfc3RhdHVzGAQgASgFEhUKDXJlc3BvbnNlX2JvZHkYBSABKAwSLgoIYXR0ZW1wdHMYBiADKAsyHC53ZWJob29rZC52MS5EZWxpdmVyeUF0dGVtcHQqfQoMV2ViaG9va1N0YXRlEh0KGVdFQkhPT0tfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRXRUJIT09LX1NUQVRFX0FDVElWRRABEhgKFFdFQkhPT0tfU1RBVEVfUEFVU0VEEAISGgoWV0VCSE9PS19TVEFURV9ESVNBQkxFRBADKoYBCg5EZWxpdmVyeVN0YXR1cxIfChtERUxJVkVSWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdERUxJVkVSWV9TVEFUVVNfUEVORElORxABEhsKF0RFTElWRVJZX1NUQVRVU19TVUNDRVNTEAISGQoVREVMSVZFUllfU1RBVFVTX0VSUk9SEANiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Chl3ZWJob29rZC92MS93ZWJob29rLnByb3RvEgt3ZWJob29rZC52MSIvCgVTY29wZRISCgpjb21wYW55X2lkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAki4AQKB1dlYmhvb2sSCgoCaWQYASABKAkSIQoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZRISCgp0YXJnZXRfdXJsGAMgASgJEg4KBmV2ZW50cxgEIAMoCRIWCg5jYV9jZXJ0aWZpY2F0ZRgFIAEoCRIRCglwcm94eV91cmwYBiABKAkSKgoKbGFzdF9ldmVudBgHIAEoCzIWLndlYmhvb2tkLnYxLkxhc3RFdmVudBIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjwKGHNlY3JldF9yb3RhdGlvbl9lbmRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoFc3RhdGUYCyABKA4yGS53ZWJob29rZC52MS5XZWJob29rU3RhdGUSFAoMc3RhdGVfcmVhc29uGAwgASgJEjUKEXN0YXRlX2NoYW5nZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1tYXhfaW5fZmxpZ2h0GA4gASgNEh0KFXJhdGVfbGltaXRfcGVyX3NlY29uZBgPIAEoDRIrCgZoZWFsdGgYECABKAsyGy53ZWJob29rZC52MS5EZWxpdmVyeUhlYWx0aBIxCg5jdXN0b21faGVhZGVycxgRIAMoCzIZLndlYmhvb2tkLnYxLkN1c3RvbUhlYWRlciI+CgxDdXN0b21IZWFkZXISDAoEbmFtZRgBIAEoCRINCgV2YWx1ZRgCIAEoCRIRCglzZW5zaXRpdmUYAyABKAgimQEKDkRlbGl2ZXJ5SGVhbHRoEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAEgASgFEjEKDWZhaWxpbmdfc2luY2UYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKEmNpcmN1aXRfb3Blbl91bnRpbBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilAEKCUxhc3RFdmVudBIrCgZzdGF0dXMYASABKA4yGy53ZWJob29rZC52MS5EZWxpdmVyeVN0YXR1cxIxCg1kaXNwYXRjaF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpldmVudF90eXBlGAMgASgJEhMKC3N0YXR1c19jb2RlGAQgASgFIukCCg5EZWxpdmVyeVJlY29yZBIKCgJpZBgBIAEoCRISCgp3ZWJob29rX2lkGAIgASgJEhAKCGV2ZW50X2lkGAMgASgJEhIKCmV2ZW50X3R5cGUYBCABKAkSKwoGc3RhdHVzGAUgASgOMhsud2ViaG9va2QudjEuRGVsaXZlcnlTdGF0dXMSEwoLc3RhdHVzX2NvZGUYBiABKAUSMQoNZGlzcGF0Y2hfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIYXR0ZW1wdHMYCCABKAUSEwoLZHVyYXRpb25fbXMYCSABKAMSDQoFZXJyb3IYCiABKAkSLwoLY3JlYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEW5leHRfYXR0ZW1wdF90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKlAQoPRGVsaXZlcnlBdHRlbXB0Eg8KB2F0dGVtcHQYASABKAUSMQoNZGlzcGF0Y2hfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLc3RhdHVzX2NvZGUYAyABKAUSDQoFZXJyb3IYBCABKAkSEwoLZHVyYXRpb25fbXMYBSABKAMSFQoNcmVzcG9uc2VfYm9keRgGIAEoDCIlCgZIZWFkZXISDAoEbmFtZRgBIAEoCRINCgV2YWx1ZRgCIAEoCSLjAQoORGVsaXZlcnlEZXRhaWwSLQoIZGVsaXZlcnkYASABKAsyGy53ZWJob29rZC52MS5EZWxpdmVyeVJlY29yZBIUCgxyZXF1ZXN0X2JvZHkYAiABKAwSLAoPcmVxdWVzdF9oZWFkZXJzGAMgAygLMhMud2ViaG9va2QudjEuSGVhZGVyEhcKD3Jlc3BvbnNlX3N0YXR1cxgEIAEoBRIVCg1yZXNwb25zZV9ib2R5GAUgASgMEi4KCGF0dGVtcHRzGAYgAygLMhwud2ViaG9va2QudjEuRGVsaXZlcnlBdHRlbXB0Kn0KDFdlYmhvb2tTdGF0ZRIdChlXRUJIT09LX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUV0VCSE9PS19TVEFURV9BQ1RJVkUQARIYChRXRUJIT09LX1NUQVRFX1BBVVNFRBACEhoKFldFQkhPT0tfU1RBVEVfRElTQUJMRUQQAyqGAQoORGVsaXZlcnlTdGF0dXMSHwobREVMSVZFUllfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXREVMSVZFUllfU1RBVFVTX1BFTkRJTkcQARIbChdERUxJVkVSWV9TVEFUVVNfU1VDQ0VTUxACEhkKFURFTElWRVJZX1NUQVRVU19FUlJPUhADYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Where a webhook is installed, where an event happened, or what a token reaches.
@@ -167,6 +167,14 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
    * @generated from field: webhookd.v1.DeliveryHealth health = 16;
    */
   health?: DeliveryHealth | undefined;
+
+  /**
+   * Headers sent with every delivery, in this order; a sensitive header's value is never
+   * returned (empty here).
+   *
+   * @generated from field: repeated webhookd.v1.CustomHeader custom_headers = 17;
+   */
+  customHeaders: CustomHeader[];
 };
 
 /**
@@ -175,6 +183,49 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
  */
 export const WebhookSchema: GenMessage<Webhook> = /*@__PURE__*/
   messageDesc(file_webhookd_v1_webhook, 1);
+
+/**
+ * A static header sent with every delivery of a webhook (an API key or a routing header that
+ * a gateway in front of the receiver needs).
+ *
+ * @generated from message webhookd.v1.CustomHeader
+ */
+export type CustomHeader = Message<"webhookd.v1.CustomHeader"> & {
+  /**
+   * Header name: an HTTP token (letters, digits and ``!#$%&'*+-.^_`|~``), at most 256 bytes,
+   * compared without case. Not one webhookd sets or HTTP reserves: Host, Content-Length,
+   * Content-Type, Transfer-Encoding, Connection, Keep-Alive, Upgrade, TE, Trailer,
+   * Proxy-Authorization, Proxy-Connection, User-Agent, X-Mia-Signature, traceparent,
+   * tracestate, nor any `webhook-*`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Value: visible ASCII, spaces and tabs (no CR, LF or NUL), at most 4 KiB. Write-only when
+   * `sensitive`: responses and delivery records show it empty or masked, and it is sealed at
+   * rest like the secret. In an update, a sensitive header given with an empty value keeps
+   * the value the webhook's sensitive header of that name has.
+   *
+   * @generated from field: string value = 2;
+   */
+  value: string;
+
+  /**
+   * Whether the value is a credential: never returned, masked in logs and delivery records.
+   *
+   * @generated from field: bool sensitive = 3;
+   */
+  sensitive: boolean;
+};
+
+/**
+ * Describes the message webhookd.v1.CustomHeader.
+ * Use `create(CustomHeaderSchema)` to create a new message.
+ */
+export const CustomHeaderSchema: GenMessage<CustomHeader> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_webhook, 2);
 
 /**
  * How a webhook's target has been answering.
@@ -211,7 +262,7 @@ export type DeliveryHealth = Message<"webhookd.v1.DeliveryHealth"> & {
  * Use `create(DeliveryHealthSchema)` to create a new message.
  */
 export const DeliveryHealthSchema: GenMessage<DeliveryHealth> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 2);
+  messageDesc(file_webhookd_v1_webhook, 3);
 
 /**
  * Summary of a webhook's latest completed delivery.
@@ -253,7 +304,7 @@ export type LastEvent = Message<"webhookd.v1.LastEvent"> & {
  * Use `create(LastEventSchema)` to create a new message.
  */
 export const LastEventSchema: GenMessage<LastEvent> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 3);
+  messageDesc(file_webhookd_v1_webhook, 4);
 
 /**
  * One event sent (or to be sent) to one webhook.
@@ -351,7 +402,7 @@ export type DeliveryRecord = Message<"webhookd.v1.DeliveryRecord"> & {
  * Use `create(DeliveryRecordSchema)` to create a new message.
  */
 export const DeliveryRecordSchema: GenMessage<DeliveryRecord> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 4);
+  messageDesc(file_webhookd_v1_webhook, 5);
 
 /**
  * One HTTP attempt of a delivery.
@@ -407,7 +458,7 @@ export type DeliveryAttempt = Message<"webhookd.v1.DeliveryAttempt"> & {
  * Use `create(DeliveryAttemptSchema)` to create a new message.
  */
 export const DeliveryAttemptSchema: GenMessage<DeliveryAttempt> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 5);
+  messageDesc(file_webhookd_v1_webhook, 6);
 
 /**
  * An HTTP header.
@@ -435,7 +486,7 @@ export type Header = Message<"webhookd.v1.Header"> & {
  * Use `create(HeaderSchema)` to create a new message.
  */
 export const HeaderSchema: GenMessage<Header> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 6);
+  messageDesc(file_webhookd_v1_webhook, 7);
 
 /**
  * A delivery with what was sent and what came back.
@@ -491,7 +542,7 @@ export type DeliveryDetail = Message<"webhookd.v1.DeliveryDetail"> & {
  * Use `create(DeliveryDetailSchema)` to create a new message.
  */
 export const DeliveryDetailSchema: GenMessage<DeliveryDetail> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 7);
+  messageDesc(file_webhookd_v1_webhook, 8);
 
 /**
  * Whether a webhook's deliveries are sent.

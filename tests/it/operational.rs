@@ -1,0 +1,153 @@
+//! Operational events: `delivery_exhausted` and `delivery_recovered` go to the webhooks
+//! subscribed to them in the affected webhook's scope or above, never to that webhook, and
+//! deliveries of operational events never announce anything (no loops).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use webhookd_client::pb;
+
+use crate::common::receiver::{Captured, Receiver, Reply};
+use crate::common::{new_webhook, scope, Admin, TestServer};
+use crate::delivery::publish;
+
+const OPERATIONAL: [&str; 2] = ["delivery_exhausted", "delivery_recovered"];
+
+/// The receiver answering 500 while `failing` is set, else 200.
+async fn switchable(failing: Arc<AtomicBool>) -> Receiver {
+    Receiver::start(None, move |_, _| Reply::Status(if failing.load(Ordering::SeqCst) { 500 } else { 200 }, vec![]))
+        .await
+}
+
+/// A webhook's history once it holds `n` deliveries, none pending: (event type, status).
+async fn settled(admin: &mut Admin, webhook_id: &str, n: usize) -> Vec<(String, i32)> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let mut stream = admin
+            .list_event_history(pb::ListEventHistoryRequest { webhook_id: webhook_id.into(), ..Default::default() })
+            .await
+            .unwrap()
+            .into_inner();
+        let mut rows = Vec::new();
+        while let Some(r) = stream.message().await.unwrap() {
+            rows.push((r.event_type, r.status));
+        }
+        if rows.len() == n && rows.iter().all(|r| r.1 != pb::DeliveryStatus::Pending as i32) {
+            return rows;
+        }
+        assert!(rows.len() <= n, "{webhook_id}: more deliveries than {n}: {rows:?}");
+        assert!(tokio::time::Instant::now() < deadline, "{webhook_id}: {rows:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+fn body(c: &Captured) -> serde_json::Value {
+    serde_json::from_slice(&c.body).unwrap()
+}
+
+#[tokio::test]
+async fn failures_for_good_and_recoveries_are_announced_in_scope_but_never_to_the_webhook_itself() {
+    let server = TestServer::start_with(&["--retry-schedule", "50ms"]).await;
+    let mut admin = server.admin().await;
+    let failing = Arc::new(AtomicBool::new(true));
+    let target = switchable(failing.clone()).await;
+    let instance_monitor = Receiver::ok().await;
+    let company_monitor = Receiver::ok().await;
+    let other_company = Receiver::ok().await;
+    // The failing webhook listens to the operational events too: it must never get its own.
+    let a = admin
+        .create_webhook(new_webhook(
+            scope("acme", "web"),
+            &target.url("/a"),
+            &["tag_created", "delivery_exhausted", "delivery_recovered"],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let m =
+        admin.create_webhook(new_webhook(None, &instance_monitor.url("/m"), &OPERATIONAL)).await.unwrap().into_inner();
+    let c = admin
+        .create_webhook(new_webhook(scope("acme", ""), &company_monitor.url("/c"), &["delivery_exhausted"]))
+        .await
+        .unwrap()
+        .into_inner();
+    let o = admin
+        .create_webhook(new_webhook(scope("other", ""), &other_company.url("/o"), &OPERATIONAL))
+        .await
+        .unwrap()
+        .into_inner();
+
+    let published = publish(&server, "tag_created", scope("acme", "web"), r#"{"n":1}"#).await;
+    assert!(target.expect().await.header("x-mia-signature").is_some());
+    target.expect().await; // the retry, failing too: the delivery is exhausted
+    for got in [instance_monitor.expect().await, company_monitor.expect().await] {
+        let b = body(&got);
+        assert_eq!(b["eventName"], "delivery_exhausted");
+        let p = &b["payload"];
+        assert_eq!(p["webhookId"], a.id.as_str());
+        assert_eq!(p["companyId"], "acme");
+        assert_eq!(p["projectId"], "web");
+        assert_eq!(p["targetUrl"], target.url("/a").as_str());
+        assert_eq!(p["eventId"], published.event_id.as_str());
+        assert_eq!(p["eventType"], "tag_created");
+        assert_eq!(p["attempts"], 2);
+        assert_eq!(p["statusCode"], 500);
+        assert_eq!(p["error"], "HTTP 500");
+    }
+    // The fan-out is one statement: with the monitors' deliveries made, any to the failing
+    // webhook or to another company would exist already.
+    assert_eq!(settled(&mut admin, &a.id, 1).await, [("tag_created".to_string(), pb::DeliveryStatus::Error as i32)]);
+    assert!(settled(&mut admin, &o.id, 0).await.is_empty(), "not announced outside the webhook's scope");
+
+    // It succeeds again: the recovery is announced to who subscribed to it.
+    failing.store(false, Ordering::SeqCst);
+    publish(&server, "tag_created", scope("acme", "web"), r#"{"n":2}"#).await;
+    target.expect().await;
+    let b = body(&instance_monitor.expect().await);
+    assert_eq!(b["eventName"], "delivery_recovered");
+    assert_eq!(b["payload"]["webhookId"], a.id.as_str());
+    assert_eq!(b["payload"]["failuresBefore"], 2);
+    assert_eq!(b["payload"]["statusCode"], 200);
+    assert!(b["payload"]["failingSince"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(settled(&mut admin, &m.id, 2).await.len(), 2);
+    assert_eq!(settled(&mut admin, &c.id, 1).await.len(), 1, "the company monitor listens to exhaustion only");
+    assert_eq!(settled(&mut admin, &a.id, 2).await.iter().filter(|r| r.0 != "tag_created").count(), 0);
+
+    // Publishers cannot send them.
+    let publisher = server.token("publisher", "", "").await;
+    let err = server
+        .ingest_as(Some(&publisher))
+        .await
+        .publish_event(pb::PublishEventRequest {
+            event_name: "delivery_exhausted".into(),
+            payload: "{}".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    crate::common::assert_field_error(&err, tonic::Code::InvalidArgument, "event_name");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn failing_subscribers_of_operational_events_do_not_announce_each_other_in_a_loop() {
+    let server = TestServer::start_with(&["--retry-schedule", "50ms"]).await;
+    let mut admin = server.admin().await;
+    let failing = Arc::new(AtomicBool::new(true));
+    let target = switchable(failing.clone()).await;
+    let m1 = switchable(failing.clone()).await;
+    let m2 = switchable(failing.clone()).await;
+    let a = admin.create_webhook(new_webhook(None, &target.url("/a"), &["tag_created"])).await.unwrap().into_inner();
+    let w1 = admin.create_webhook(new_webhook(None, &m1.url("/m1"), &OPERATIONAL)).await.unwrap().into_inner();
+    let w2 = admin.create_webhook(new_webhook(None, &m2.url("/m2"), &OPERATIONAL)).await.unwrap().into_inner();
+    publish(&server, "tag_created", None, "{}").await;
+    settled(&mut admin, &a.id, 1).await;
+    // Each monitor fails its delivery of the announcement for good. Had that been announced,
+    // the other monitor's delivery would have been made in the same transaction as the
+    // outcome, so it would show in the settled histories.
+    let error = pb::DeliveryStatus::Error as i32;
+    assert_eq!(settled(&mut admin, &w1.id, 1).await, [("delivery_exhausted".to_string(), error)]);
+    assert_eq!(settled(&mut admin, &w2.id, 1).await, [("delivery_exhausted".to_string(), error)]);
+    assert_eq!(m1.count() + m2.count(), 4, "two attempts each, nothing more");
+    server.stop().await;
+}

@@ -1,0 +1,92 @@
+//! W3C trace context from the publisher's call to the receiver: the same trace on every
+//! attempt and redelivery, each attempt a span of its own; an invalid context is ignored.
+
+use webhookd_client::pb;
+
+use crate::common::receiver::{Receiver, Reply};
+use crate::common::{new_webhook, TestServer};
+
+const PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+fn event(payload: &str) -> pb::PublishEventRequest {
+    pb::PublishEventRequest { event_name: "tag_created".into(), payload: payload.into(), ..Default::default() }
+}
+
+/// `traceparent` split into its four fields.
+fn fields(traceparent: &str) -> Vec<String> {
+    traceparent.split('-').map(String::from).collect()
+}
+
+#[tokio::test]
+async fn a_publishers_trace_reaches_every_attempt_and_redelivery() {
+    let server = TestServer::start_with(&["--retry-schedule", "50ms"]).await;
+    // The first request fails: the retry must carry the same trace.
+    let rx = Receiver::start(None, |i, _| Reply::Status(if i == 0 { 503 } else { 200 }, vec![])).await;
+    let mut admin = server.admin().await;
+    admin.create_webhook(new_webhook(None, &rx.url("/hook"), &["tag_created"])).await.unwrap();
+    let publisher = server.token("publisher", "", "").await;
+    let mut ingest = server.ingest_as(Some(&publisher)).await;
+
+    let mut call = tonic::Request::new(event(r#"{"n":1}"#));
+    call.metadata_mut().insert("traceparent", PARENT.parse().unwrap());
+    call.metadata_mut().insert("tracestate", "vendor=abc,other=1".parse().unwrap());
+    ingest.publish_event(call).await.unwrap();
+    let first = rx.expect().await;
+    let retry = rx.expect().await;
+    let mut spans = Vec::new();
+    for got in [&first, &retry] {
+        let f = fields(got.header("traceparent").expect("a traceparent"));
+        assert_eq!(f[0], "00");
+        assert_eq!(f[1], TRACE_ID, "the publisher's trace");
+        assert_ne!(f[2], "00f067aa0ba902b7", "the attempt's own span, a child of the publisher's");
+        assert_eq!(f[3], "01", "the publisher's flags");
+        assert_eq!(got.header("tracestate"), Some("vendor=abc,other=1"));
+        spans.push(f[2].clone());
+    }
+    assert_ne!(spans[0], spans[1], "each attempt is a span of its own");
+
+    // A redelivery continues the same trace.
+    let delivery_id = retry.header("webhook-id").unwrap().to_string();
+    let detail = admin.get_delivery(pb::GetDeliveryRequest { id: delivery_id.clone() }).await.unwrap().into_inner();
+    assert!(
+        detail.request_headers.iter().any(|h| h.name == "traceparent" && h.value.contains(TRACE_ID)),
+        "the delivery record shows the traceparent sent: {:?}",
+        detail.request_headers
+    );
+    admin.redeliver_event(pb::RedeliverEventRequest { delivery_id }).await.unwrap();
+    let again = rx.expect().await;
+    assert_eq!(fields(again.header("traceparent").unwrap())[1], TRACE_ID);
+
+    // A stream's metadata traces every event of the stream.
+    let mut stream_call = tonic::Request::new(tokio_stream::iter(vec![event(r#"{"n":2}"#), event(r#"{"n":3}"#)]));
+    stream_call.metadata_mut().insert("traceparent", PARENT.parse().unwrap());
+    let mut acks = ingest.publish_events(stream_call).await.unwrap().into_inner();
+    while acks.message().await.unwrap().is_some() {}
+    for _ in 0..2 {
+        let got = rx.expect().await;
+        assert_eq!(fields(got.header("traceparent").unwrap())[1], TRACE_ID);
+        assert_eq!(got.header("tracestate"), None, "no tracestate was sent with this call");
+    }
+
+    // An invalid context is ignored (the event is still accepted), and none is made up.
+    let mut bad = tonic::Request::new(event(r#"{"n":4}"#));
+    bad.metadata_mut()
+        .insert("traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01".parse().unwrap());
+    bad.metadata_mut().insert("tracestate", "vendor=abc".parse().unwrap());
+    ingest.publish_event(bad).await.unwrap();
+    ingest.publish_event(event(r#"{"n":5}"#)).await.unwrap();
+    for _ in 0..2 {
+        let got = rx.expect().await;
+        assert_eq!(got.header("traceparent"), None);
+        assert_eq!(got.header("tracestate"), None);
+    }
+
+    // The server's own log of each attempt carries the trace id.
+    let logs = crate::common::logs::text();
+    assert!(
+        logs.contains(&format!("trace_id={TRACE_ID}")) || logs.contains(&format!("trace_id=\"{TRACE_ID}\"")),
+        "the attempts are logged with the trace id"
+    );
+    server.stop().await;
+}
