@@ -9,6 +9,7 @@ mod history;
 mod limits;
 mod load;
 mod receiver;
+mod recovery;
 mod scale;
 #[path = "../tests/support/mod.rs"]
 #[allow(dead_code)]
@@ -85,9 +86,15 @@ struct Args {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "limits,ingest,delivery,steady,backlog,replicas,hol,history"
+        default_value = "limits,ingest,delivery,steady,backlog,replicas,recovery,hol,history"
     )]
     phases: Vec<Phase>,
+    /// Deliveries that failed for good, recovered by the recovery phase.
+    #[arg(long, default_value_t = 10_000)]
+    recovery_deliveries: usize,
+    /// The server's --recovery-rate in the recovery phase.
+    #[arg(long, default_value_t = 2_000)]
+    recovery_rate: u32,
     /// Runs of each steady-rate phase; the table shows their median and range, the JSON each run.
     #[arg(long, default_value_t = 5)]
     runs: usize,
@@ -119,6 +126,7 @@ impl Args {
         self.history_queries = 50;
         self.limit_ops = 300;
         self.backlog_rows = 2_000;
+        self.recovery_deliveries = 300;
         self.runs = 2;
         self
     }
@@ -145,6 +153,8 @@ enum Phase {
     Backlog,
     /// Delivery rate of two servers on one database against one.
     Replicas,
+    /// A bulk recovery of deliveries that failed for good.
+    Recovery,
 }
 
 /// One figure of the results table: the median of its runs.
@@ -259,7 +269,10 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
         post_limit = Some(("receiver plain POSTs/s (same client stack)".to_string(), median(&posts)));
     }
 
-    if [Phase::Ingest, Phase::Delivery, Phase::Steady, Phase::Backlog, Phase::Replicas].into_iter().any(on) {
+    if [Phase::Ingest, Phase::Delivery, Phase::Steady, Phase::Backlog, Phase::Replicas, Phase::Recovery]
+        .into_iter()
+        .any(on)
+    {
         let main_url = database(&pg, "bench_main").await;
         let a = ServerProcess::serving(&main_url, &tmp.join("a"), &["--no-delivery"]).await;
         fig("server RSS idle".into(), &[a.rss("VmRSS") as f64 / 1024.0], "MiB", None, "< 30");
@@ -502,6 +515,39 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
                 fig(format!("webhookd CPU per delivery, {servers}"), &cpu[k][0], "ms", None, "");
                 fig(format!("postgres CPU per delivery, {servers}"), &cpu[k][1], "ms", None, "");
             }
+        }
+        // --- a bulk recovery of deliveries that failed for good ----------------------------
+        if on(Phase::Recovery) {
+            // A webhook of its own (its subscription does not matter: the failures are seeded).
+            let created = admin
+                .create_webhook(pb::CreateWebhookRequest {
+                    target_url: receiver.url("/recovered"),
+                    secret: "bench-secret-value".into(),
+                    events: vec!["project_created".into()],
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            let hook: uuid::Uuid = created.id.parse().unwrap();
+            let n = args.recovery_deliveries;
+            let (mut secs, mut rates, mut duplicates) = (Vec::new(), Vec::new(), 0);
+            for run in 1..=args.runs {
+                recovery::seed_failed(&db, hook, "project_created", n).await;
+                let dir = tmp.join(format!("recovery-{run}"));
+                let r = recovery::recover(&main_url, &dir, &receiver, &admin_token, hook, n, args.recovery_rate).await;
+                eprintln!(
+                    "run {run}: recovery of {n} failed deliveries at --recovery-rate {}: {:.1} s, {:.0}/s, {} sent twice",
+                    args.recovery_rate, r.secs, r.rate, r.duplicates
+                );
+                secs.push(r.secs);
+                rates.push(r.rate);
+                duplicates += r.duplicates;
+            }
+            let limit = Some((format!("--recovery-rate {}", args.recovery_rate), f64::from(args.recovery_rate)));
+            fig(format!("recovery of {n} failed deliveries"), &secs, "s", None, "");
+            fig("recovery rate".into(), &rates, "deliveries/s", limit, "");
+            fig("recovered deliveries sent twice (all runs)".into(), &[duplicates as f64], "deliveries", None, "0");
         }
         rss.push(a.rss("VmHWM"));
     }

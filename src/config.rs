@@ -247,11 +247,20 @@ pub struct Config {
     /// Delivery changes buffered per `WatchDeliveries` stream; a watcher further behind is cut off.
     #[arg(long, env = "WEBHOOKD_WATCH_BUFFER", default_value_t = 1024)]
     pub watch_buffer: usize,
+    /// Failed deliveries a bulk recovery (RecoverDeliveries) sends again per second, at most.
+    #[arg(long, env = "WEBHOOKD_RECOVERY_RATE", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub recovery_rate: u32,
+    /// How long deliveries that failed for good stay recoverable (RecoverDeliveries), even once
+    /// pruned from their webhook's history; their events are kept as long.
+    #[arg(long, env = "WEBHOOKD_RECOVERY_RETENTION", default_value = "7days", value_parser = parse_duration)]
+    pub recovery_retention: Duration,
     /// Serve the admin page (at `/` on the listen address) and gRPC-Web, which it calls the
     /// services with. `--web false` serves gRPC (HTTP/2) alone.
     #[arg(long, env = "WEBHOOKD_WEB", default_value_t = true, action = clap::ArgAction::Set)]
     pub web: bool,
-    /// Do not run the delivery engine in this process (ingest and admin only).
+    /// Do not run the delivery engine (nor the bulk recovery worker) in this process: ingest
+    /// and admin only.
     #[arg(long, env = "WEBHOOKD_NO_DELIVERY")]
     pub no_delivery: bool,
     /// gRPC connections open at once; further ones are refused (HTTP/2 GOAWAY) until one closes.

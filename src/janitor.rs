@@ -1,6 +1,7 @@
 //! Housekeeping every replica does once a minute (each statement is safe to run on several
 //! replicas at once): events past their retention that no delivery needs, replaced secrets
-//! past their grace period, audit records past `--audit-retention`.
+//! past their grace period, audit records past `--audit-retention`, failed deliveries and
+//! ended recoveries past `--recovery-retention`.
 
 use std::future::Future;
 use std::time::Duration;
@@ -12,8 +13,17 @@ use crate::storage::{Storage, StorageError};
 /// Rows removed per statement, so that no purge holds locks for long.
 const BATCH: i64 = 5_000;
 
+/// How long records are kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Audit records.
+    pub audit: Duration,
+    /// Failed deliveries kept for bulk recovery, and ended recoveries.
+    pub recovery: Duration,
+}
+
 /// Runs the housekeeping every minute until `shutdown`.
-pub async fn run(storage: Storage, audit_retention: Duration, shutdown: CancellationToken) {
+pub async fn run(storage: Storage, retention: Retention, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tokio::select! {
@@ -23,8 +33,11 @@ pub async fn run(storage: Storage, audit_retention: Duration, shutdown: Cancella
         if let Err(e) = storage.end_secret_rotations().await {
             tracing::warn!(error = %crate::error::chain(&e), "forgetting replaced secrets failed");
         }
+        // Failed deliveries first: the events they kept may go in the same round.
+        drain("old failed deliveries", || storage.purge_failed_deliveries(retention.recovery, BATCH)).await;
+        drain("old recoveries", || storage.purge_recoveries(retention.recovery, BATCH)).await;
         drain("old events", || storage.purge_events(BATCH)).await;
-        drain("old audit records", || storage.purge_audit(audit_retention, BATCH)).await;
+        drain("old audit records", || storage.purge_audit(retention.audit, BATCH)).await;
     }
 }
 

@@ -17,6 +17,7 @@ pub mod keyring;
 pub mod listener;
 pub mod model;
 pub mod pb;
+pub mod recovery;
 pub mod secret;
 pub mod storage;
 pub mod telemetry;
@@ -107,7 +108,11 @@ async fn serve(
     let storage = db.storage.clone().with_keys(keys);
     storage.register_keys().await?;
     tokio::spawn(seal_with_current_key(storage.clone(), shutdown.child_token()));
-    tokio::spawn(janitor::run(storage.clone(), config.audit_retention, shutdown.child_token()));
+    tokio::spawn(janitor::run(
+        storage.clone(),
+        janitor::Retention { audit: config.audit_retention, recovery: config.recovery_retention },
+        shutdown.child_token(),
+    ));
     if let Some(addr) = config.metrics_listen {
         telemetry::serve_metrics(addr, storage.clone(), shutdown.child_token()).map_err(ServeError::Config)?;
     }
@@ -137,6 +142,8 @@ async fn serve(
     let engine = if config.no_delivery {
         None
     } else {
+        // Bulk recoveries are sent by the replicas that deliver.
+        tokio::spawn(recovery::run(storage.clone(), config.recovery_rate, shutdown.child_token()));
         let engine = Engine::new(storage.clone(), engine_settings(config, guard));
         let stop = shutdown.child_token();
         Some(tokio::spawn(engine.run(stop)))

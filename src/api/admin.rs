@@ -33,9 +33,9 @@ const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
 /// Handlers of `webhookd.v1.WebhookAdmin`.
 #[derive(Clone)]
 pub struct AdminService {
-    storage: Storage,
+    pub(super) storage: Storage,
     auth: Authenticator,
-    catalog: Catalog,
+    pub(super) catalog: Catalog,
     hub: WatchHub,
     guard: Arc<AllowList>,
     quota: WebhookQuota,
@@ -56,13 +56,18 @@ impl AdminService {
         Self { storage, auth, catalog, hub, guard, quota }
     }
 
-    async fn admin<T>(&self, req: &Request<T>) -> Result<Principal, ApiError> {
+    pub(super) async fn admin<T>(&self, req: &Request<T>) -> Result<Principal, ApiError> {
         self.auth.authorize(req.metadata(), Role::Admin).await
     }
 
     /// The webhook `id` if the caller reaches it; NOT_FOUND otherwise, so that
     /// other tenants' webhooks are indistinguishable from missing ones.
-    async fn visible_webhook(&self, who: &Principal, field: &str, raw_id: &str) -> Result<WebhookRow, ApiError> {
+    pub(super) async fn visible_webhook(
+        &self,
+        who: &Principal,
+        field: &str,
+        raw_id: &str,
+    ) -> Result<WebhookRow, ApiError> {
         let id = validate::id(field, raw_id)?;
         match self.storage.get_webhook(id).await? {
             Some(w) if who.reaches(&w.scope) => Ok(w),
@@ -452,6 +457,22 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
 
     async fn get_delivery(&self, req: Request<pb::GetDeliveryRequest>) -> Result<Response<pb::DeliveryDetail>, Status> {
         Ok(Response::new(self.delivery_detail(req).await?))
+    }
+
+    async fn recover_deliveries(
+        &self,
+        req: Request<pb::RecoverDeliveriesRequest>,
+    ) -> Result<Response<pb::Recovery>, Status> {
+        Ok(Response::new(self.recover(req).await?))
+    }
+
+    async fn get_recovery(&self, req: Request<pb::GetRecoveryRequest>) -> Result<Response<pb::Recovery>, Status> {
+        let who = self.admin(&req).await?;
+        Ok(Response::new(convert::recovery(self.visible_recovery(&who, &req.get_ref().id).await?)))
+    }
+
+    async fn cancel_recovery(&self, req: Request<pb::CancelRecoveryRequest>) -> Result<Response<pb::Recovery>, Status> {
+        Ok(Response::new(self.cancel(req).await?))
     }
 
     async fn redeliver_event(

@@ -148,3 +148,24 @@ pub fn token(t: TokenRow) -> pb::Token {
         creator_token_id: t.creator_id.map(|id| id.to_string()).unwrap_or_default(),
     }
 }
+
+/// Proto form of a recovery.
+pub fn recovery(r: crate::storage::recoveries::RecoveryRow) -> pb::Recovery {
+    use crate::storage::recoveries::RecoveryState;
+    pb::Recovery {
+        id: r.id.to_string(),
+        webhook_id: r.webhook_id.to_string(),
+        start_time: Some(r.start_time.into()),
+        end_time: Some(r.end_time.into()),
+        event_types: r.event_types,
+        state: match r.state {
+            RecoveryState::Running => pb::RecoveryState::Running,
+            RecoveryState::Done => pb::RecoveryState::Done,
+            RecoveryState::Cancelled => pb::RecoveryState::Cancelled,
+        } as i32,
+        total: r.total,
+        sent: r.sent,
+        create_time: Some(r.create_time.into()),
+        finish_time: r.finish_time.map(Into::into),
+    }
+}

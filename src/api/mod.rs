@@ -5,6 +5,7 @@ pub mod audit;
 pub mod convert;
 pub mod ingest;
 pub mod page;
+pub mod recovery;
 pub mod tokens;
 pub mod validate;
 pub mod watch;

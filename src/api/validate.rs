@@ -290,12 +290,17 @@ pub fn description(field: &str, raw: &str) -> Result<String, ApiError> {
 
 /// A time given as a protobuf Timestamp, which must be valid and in the future.
 pub fn future_time(field: &str, t: &prost_types::Timestamp) -> Result<std::time::SystemTime, ApiError> {
-    let at = std::time::SystemTime::try_from(*t)
-        .map_err(|_| ApiError::invalid(field, "not a valid timestamp (nanos 0 to 999999999, year 1 to 9999)"))?;
+    let at = timestamp(field, t)?;
     if at <= std::time::SystemTime::now() {
         return Err(ApiError::invalid(field, "must be in the future"));
     }
     Ok(at)
+}
+
+/// A valid protobuf Timestamp (on or after the Unix epoch).
+pub fn timestamp(field: &str, t: &prost_types::Timestamp) -> Result<std::time::SystemTime, ApiError> {
+    std::time::SystemTime::try_from(*t)
+        .map_err(|_| ApiError::invalid(field, "not a valid timestamp (nanos 0 to 999999999, year 1 to 9999)"))
 }
 
 /// A protobuf Duration between zero and `max`.

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (13, "queue_vacuum", include_str!("migrations/0013_queue_vacuum.sql")),
     (14, "custom_headers", include_str!("migrations/0014_custom_headers.sql")),
     (15, "trace_context", include_str!("migrations/0015_trace_context.sql")),
+    (16, "recoveries", include_str!("migrations/0016_recoveries.sql")),
 ];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).

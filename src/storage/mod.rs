@@ -10,6 +10,7 @@ pub mod local;
 pub mod migrate;
 pub mod notify;
 pub(crate) mod operational;
+pub mod recoveries;
 pub mod sealing;
 pub mod tokens;
 pub mod webhooks;
@@ -115,6 +116,9 @@ pub enum StorageError {
     /// header of that name whose value it could keep.
     #[error("custom header {0} has no value to keep")]
     NoValueToKeep(String),
+    /// A stored value this version does not know.
+    #[error("unknown stored value: {0}")]
+    Corrupt(String),
     /// A sealed secret cannot be opened, or no key ring was given to seal with.
     #[error("sealed secrets")]
     Keys(#[from] crate::keyring::KeyError),

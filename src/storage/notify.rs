@@ -19,6 +19,8 @@ pub const DELIVERY_CHANNEL: &str = "webhookd_delivery";
 /// Channel that tells every replica a token was revoked (payload: the token's id), so that
 /// no cached grant outlives it.
 pub const TOKEN_CHANNEL: &str = "webhookd_tokens";
+/// Channel a new bulk recovery is announced on, so that a replica's recovery worker starts.
+pub const RECOVERY_CHANNEL: &str = "webhookd_recovery";
 
 type Callback = Box<dyn FnMut(Option<&str>) + Send>;
 

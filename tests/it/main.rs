@@ -16,6 +16,7 @@ mod metrics;
 mod migrations;
 mod operational;
 mod queue;
+mod recovery;
 mod rust_client;
 mod secrets;
 mod server;

@@ -32,6 +32,12 @@ WITH o AS (
     WHERE d.id = ANY($1::uuid[]) AND d.id = o.id AND d.claim_token = o.claim_token
     RETURNING d.id, d.webhook_id, d.event_id, d.event_type, d.status, d.status_code, d.dispatch_time,
               d.attempts, d.duration_ms, d.error, d.create_time, d.next_attempt_time
+), failed AS (
+    -- Failures for good are kept for bulk recovery (RecoverDeliveries), test pings aside.
+    INSERT INTO failed_deliveries (delivery_id, webhook_id, event_id, event_type, failed_time)
+    SELECT id, webhook_id, event_id, event_type, dispatch_time FROM upd
+    WHERE status = 3 AND event_type <> 'webhook_test'
+    ON CONFLICT DO NOTHING
 ), agg AS (
     SELECT webhook_id,
            bool_or(status = 2) AS succeeded,

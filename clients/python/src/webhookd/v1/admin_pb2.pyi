@@ -18,9 +18,20 @@ class HistoryOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     HISTORY_ORDER_UNSPECIFIED: _ClassVar[HistoryOrder]
     HISTORY_ORDER_NEWEST_FIRST: _ClassVar[HistoryOrder]
     HISTORY_ORDER_OLDEST_FIRST: _ClassVar[HistoryOrder]
+
+class RecoveryState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RECOVERY_STATE_UNSPECIFIED: _ClassVar[RecoveryState]
+    RECOVERY_STATE_RUNNING: _ClassVar[RecoveryState]
+    RECOVERY_STATE_DONE: _ClassVar[RecoveryState]
+    RECOVERY_STATE_CANCELLED: _ClassVar[RecoveryState]
 HISTORY_ORDER_UNSPECIFIED: HistoryOrder
 HISTORY_ORDER_NEWEST_FIRST: HistoryOrder
 HISTORY_ORDER_OLDEST_FIRST: HistoryOrder
+RECOVERY_STATE_UNSPECIFIED: RecoveryState
+RECOVERY_STATE_RUNNING: RecoveryState
+RECOVERY_STATE_DONE: RecoveryState
+RECOVERY_STATE_CANCELLED: RecoveryState
 
 class CreateWebhookRequest(_message.Message):
     __slots__ = ("scope", "target_url", "secret", "events", "ca_certificate", "proxy_url", "max_in_flight", "rate_limit_per_second", "state", "custom_headers")
@@ -226,3 +237,51 @@ class AuditEvent(_message.Message):
     scope: _webhook_pb2.Scope
     changes: _containers.ScalarMap[str, str]
     def __init__(self, id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., token_id: _Optional[str] = ..., actor_scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., action: _Optional[str] = ..., resource_type: _Optional[str] = ..., resource_id: _Optional[str] = ..., scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., changes: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class RecoverDeliveriesRequest(_message.Message):
+    __slots__ = ("webhook_id", "start_time", "end_time", "event_types")
+    WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPES_FIELD_NUMBER: _ClassVar[int]
+    webhook_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    event_types: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, webhook_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_types: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetRecoveryRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class CancelRecoveryRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class Recovery(_message.Message):
+    __slots__ = ("id", "webhook_id", "start_time", "end_time", "event_types", "state", "total", "sent", "create_time", "finish_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPES_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SENT_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    FINISH_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    webhook_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    event_types: _containers.RepeatedScalarFieldContainer[str]
+    state: RecoveryState
+    total: int
+    sent: int
+    create_time: _timestamp_pb2.Timestamp
+    finish_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., webhook_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_types: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[RecoveryState, str]] = ..., total: _Optional[int] = ..., sent: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

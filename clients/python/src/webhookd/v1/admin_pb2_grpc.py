@@ -97,6 +97,21 @@ class WebhookAdminStub:
                 request_serializer=webhookd_dot_v1_dot_admin__pb2.ListAuditEventsRequest.SerializeToString,
                 response_deserializer=webhookd_dot_v1_dot_admin__pb2.AuditEvent.FromString,
                 _registered_method=True)
+        self.RecoverDeliveries = channel.unary_unary(
+                '/webhookd.v1.WebhookAdmin/RecoverDeliveries',
+                request_serializer=webhookd_dot_v1_dot_admin__pb2.RecoverDeliveriesRequest.SerializeToString,
+                response_deserializer=webhookd_dot_v1_dot_admin__pb2.Recovery.FromString,
+                _registered_method=True)
+        self.GetRecovery = channel.unary_unary(
+                '/webhookd.v1.WebhookAdmin/GetRecovery',
+                request_serializer=webhookd_dot_v1_dot_admin__pb2.GetRecoveryRequest.SerializeToString,
+                response_deserializer=webhookd_dot_v1_dot_admin__pb2.Recovery.FromString,
+                _registered_method=True)
+        self.CancelRecovery = channel.unary_unary(
+                '/webhookd.v1.WebhookAdmin/CancelRecovery',
+                request_serializer=webhookd_dot_v1_dot_admin__pb2.CancelRecoveryRequest.SerializeToString,
+                response_deserializer=webhookd_dot_v1_dot_admin__pb2.Recovery.FromString,
+                _registered_method=True)
 
 
 class WebhookAdminServicer:
@@ -196,6 +211,33 @@ class WebhookAdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecoverDeliveries(self, request, context):
+        """Sends again, in the background, every delivery of a webhook that failed for good in a
+        time window (after a receiver outage, say): each as a new delivery of the same body,
+        oldest first, at a bounded rate (--recovery-rate), each at most once however many
+        recoveries cover it. Answers at once with the recovery and how many it will send.
+        Failures are kept for this for --recovery-retention, beyond the 200-entry history;
+        deleting the webhook deletes them and its recoveries.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRecovery(self, request, context):
+        """Reads a recovery: its state and how far it got.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelRecovery(self, request, context):
+        """Stops a running recovery; what it sent stays sent, the rest stays recoverable. A
+        recovery that ended already is returned unchanged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WebhookAdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -258,6 +300,21 @@ def add_WebhookAdminServicer_to_server(servicer, server):
                     servicer.ListAuditEvents,
                     request_deserializer=webhookd_dot_v1_dot_admin__pb2.ListAuditEventsRequest.FromString,
                     response_serializer=webhookd_dot_v1_dot_admin__pb2.AuditEvent.SerializeToString,
+            ),
+            'RecoverDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecoverDeliveries,
+                    request_deserializer=webhookd_dot_v1_dot_admin__pb2.RecoverDeliveriesRequest.FromString,
+                    response_serializer=webhookd_dot_v1_dot_admin__pb2.Recovery.SerializeToString,
+            ),
+            'GetRecovery': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRecovery,
+                    request_deserializer=webhookd_dot_v1_dot_admin__pb2.GetRecoveryRequest.FromString,
+                    response_serializer=webhookd_dot_v1_dot_admin__pb2.Recovery.SerializeToString,
+            ),
+            'CancelRecovery': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelRecovery,
+                    request_deserializer=webhookd_dot_v1_dot_admin__pb2.CancelRecoveryRequest.FromString,
+                    response_serializer=webhookd_dot_v1_dot_admin__pb2.Recovery.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -586,6 +643,87 @@ class WebhookAdmin:
             '/webhookd.v1.WebhookAdmin/ListAuditEvents',
             webhookd_dot_v1_dot_admin__pb2.ListAuditEventsRequest.SerializeToString,
             webhookd_dot_v1_dot_admin__pb2.AuditEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecoverDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/webhookd.v1.WebhookAdmin/RecoverDeliveries',
+            webhookd_dot_v1_dot_admin__pb2.RecoverDeliveriesRequest.SerializeToString,
+            webhookd_dot_v1_dot_admin__pb2.Recovery.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRecovery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/webhookd.v1.WebhookAdmin/GetRecovery',
+            webhookd_dot_v1_dot_admin__pb2.GetRecoveryRequest.SerializeToString,
+            webhookd_dot_v1_dot_admin__pb2.Recovery.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelRecovery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/webhookd.v1.WebhookAdmin/CancelRecovery',
+            webhookd_dot_v1_dot_admin__pb2.CancelRecoveryRequest.SerializeToString,
+            webhookd_dot_v1_dot_admin__pb2.Recovery.FromString,
             options,
             channel_credentials,
             insecure,

@@ -636,6 +636,151 @@ export type AuditEvent = Message<"webhookd.v1.AuditEvent"> & {
  */
 export declare const AuditEventSchema: GenMessage<AuditEvent>;
 /**
+ * Request of RecoverDeliveries.
+ *
+ * @generated from message webhookd.v1.RecoverDeliveriesRequest
+ */
+export type RecoverDeliveriesRequest = Message<"webhookd.v1.RecoverDeliveriesRequest"> & {
+    /**
+     * Webhook identifier.
+     *
+     * @generated from field: string webhook_id = 1;
+     */
+    webhookId: string;
+    /**
+     * Deliveries that failed for good at or after this time; required, within the recovery
+     * retention (--recovery-retention, 7 days by default).
+     *
+     * @generated from field: google.protobuf.Timestamp start_time = 2;
+     */
+    startTime?: Timestamp | undefined;
+    /**
+     * ... and before this time; absent: until now.
+     *
+     * @generated from field: google.protobuf.Timestamp end_time = 3;
+     */
+    endTime?: Timestamp | undefined;
+    /**
+     * Only these event types; empty: all.
+     *
+     * @generated from field: repeated string event_types = 4;
+     */
+    eventTypes: string[];
+};
+/**
+ * Describes the message webhookd.v1.RecoverDeliveriesRequest.
+ * Use `create(RecoverDeliveriesRequestSchema)` to create a new message.
+ */
+export declare const RecoverDeliveriesRequestSchema: GenMessage<RecoverDeliveriesRequest>;
+/**
+ * Request of GetRecovery.
+ *
+ * @generated from message webhookd.v1.GetRecoveryRequest
+ */
+export type GetRecoveryRequest = Message<"webhookd.v1.GetRecoveryRequest"> & {
+    /**
+     * Recovery identifier.
+     *
+     * @generated from field: string id = 1;
+     */
+    id: string;
+};
+/**
+ * Describes the message webhookd.v1.GetRecoveryRequest.
+ * Use `create(GetRecoveryRequestSchema)` to create a new message.
+ */
+export declare const GetRecoveryRequestSchema: GenMessage<GetRecoveryRequest>;
+/**
+ * Request of CancelRecovery.
+ *
+ * @generated from message webhookd.v1.CancelRecoveryRequest
+ */
+export type CancelRecoveryRequest = Message<"webhookd.v1.CancelRecoveryRequest"> & {
+    /**
+     * Recovery identifier.
+     *
+     * @generated from field: string id = 1;
+     */
+    id: string;
+};
+/**
+ * Describes the message webhookd.v1.CancelRecoveryRequest.
+ * Use `create(CancelRecoveryRequestSchema)` to create a new message.
+ */
+export declare const CancelRecoveryRequestSchema: GenMessage<CancelRecoveryRequest>;
+/**
+ * A bulk recovery of a webhook's failed deliveries.
+ *
+ * @generated from message webhookd.v1.Recovery
+ */
+export type Recovery = Message<"webhookd.v1.Recovery"> & {
+    /**
+     * Server-assigned identifier (a UUID).
+     *
+     * @generated from field: string id = 1;
+     */
+    id: string;
+    /**
+     * The webhook recovered.
+     *
+     * @generated from field: string webhook_id = 2;
+     */
+    webhookId: string;
+    /**
+     * The window and event types, as asked (end_time: when it was asked, if not given).
+     *
+     * @generated from field: google.protobuf.Timestamp start_time = 3;
+     */
+    startTime?: Timestamp | undefined;
+    /**
+     * End of the window.
+     *
+     * @generated from field: google.protobuf.Timestamp end_time = 4;
+     */
+    endTime?: Timestamp | undefined;
+    /**
+     * Event types; empty: all.
+     *
+     * @generated from field: repeated string event_types = 5;
+     */
+    eventTypes: string[];
+    /**
+     * Running, done or cancelled.
+     *
+     * @generated from field: webhookd.v1.RecoveryState state = 6;
+     */
+    state: RecoveryState;
+    /**
+     * Failed deliveries it covers: those in the window that no earlier recovery took.
+     *
+     * @generated from field: int32 total = 7;
+     */
+    total: number;
+    /**
+     * Sent again so far, each as a new delivery (its outcome is in the webhook's history).
+     *
+     * @generated from field: int32 sent = 8;
+     */
+    sent: number;
+    /**
+     * When it was asked for.
+     *
+     * @generated from field: google.protobuf.Timestamp create_time = 9;
+     */
+    createTime?: Timestamp | undefined;
+    /**
+     * When it ended; absent while running.
+     *
+     * @generated from field: google.protobuf.Timestamp finish_time = 10;
+     */
+    finishTime?: Timestamp | undefined;
+};
+/**
+ * Describes the message webhookd.v1.Recovery.
+ * Use `create(RecoverySchema)` to create a new message.
+ */
+export declare const RecoverySchema: GenMessage<Recovery>;
+/**
  * Order of a history listing.
  *
  * @generated from enum webhookd.v1.HistoryOrder
@@ -664,6 +809,41 @@ export declare enum HistoryOrder {
  * Describes the enum webhookd.v1.HistoryOrder.
  */
 export declare const HistoryOrderSchema: GenEnum<HistoryOrder>;
+/**
+ * Where a recovery is.
+ *
+ * @generated from enum webhookd.v1.RecoveryState
+ */
+export declare enum RecoveryState {
+    /**
+     * Not set.
+     *
+     * @generated from enum value: RECOVERY_STATE_UNSPECIFIED = 0;
+     */
+    UNSPECIFIED = 0,
+    /**
+     * Sending.
+     *
+     * @generated from enum value: RECOVERY_STATE_RUNNING = 1;
+     */
+    RUNNING = 1,
+    /**
+     * Everything it covered was sent again.
+     *
+     * @generated from enum value: RECOVERY_STATE_DONE = 2;
+     */
+    DONE = 2,
+    /**
+     * Stopped by CancelRecovery.
+     *
+     * @generated from enum value: RECOVERY_STATE_CANCELLED = 3;
+     */
+    CANCELLED = 3
+}
+/**
+ * Describes the enum webhookd.v1.RecoveryState.
+ */
+export declare const RecoveryStateSchema: GenEnum<RecoveryState>;
 /**
  * Manages webhooks and reads their delivery history.
  * Every call needs `authorization: Bearer <token>` of an admin token whose scope reaches the resource.
@@ -798,5 +978,41 @@ export declare const WebhookAdmin: GenService<{
         methodKind: "server_streaming";
         input: typeof ListAuditEventsRequestSchema;
         output: typeof AuditEventSchema;
+    };
+    /**
+     * Sends again, in the background, every delivery of a webhook that failed for good in a
+     * time window (after a receiver outage, say): each as a new delivery of the same body,
+     * oldest first, at a bounded rate (--recovery-rate), each at most once however many
+     * recoveries cover it. Answers at once with the recovery and how many it will send.
+     * Failures are kept for this for --recovery-retention, beyond the 200-entry history;
+     * deleting the webhook deletes them and its recoveries.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.RecoverDeliveries
+     */
+    recoverDeliveries: {
+        methodKind: "unary";
+        input: typeof RecoverDeliveriesRequestSchema;
+        output: typeof RecoverySchema;
+    };
+    /**
+     * Reads a recovery: its state and how far it got.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.GetRecovery
+     */
+    getRecovery: {
+        methodKind: "unary";
+        input: typeof GetRecoveryRequestSchema;
+        output: typeof RecoverySchema;
+    };
+    /**
+     * Stops a running recovery; what it sent stays sent, the rest stays recoverable. A
+     * recovery that ended already is returned unchanged.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.CancelRecovery
+     */
+    cancelRecovery: {
+        methodKind: "unary";
+        input: typeof CancelRecoveryRequestSchema;
+        output: typeof RecoverySchema;
     };
 }>;

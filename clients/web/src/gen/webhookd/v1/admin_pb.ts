@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file webhookd/v1/admin.proto.
  */
 export const file_webhookd_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chd3ZWJob29rZC92MS9hZG1pbi5wcm90bxILd2ViaG9va2QudjEiqwIKFENyZWF0ZVdlYmhvb2tSZXF1ZXN0EiEKBXNjb3BlGAEgASgLMhIud2ViaG9va2QudjEuU2NvcGUSEgoKdGFyZ2V0X3VybBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSDgoGZXZlbnRzGAQgAygJEhYKDmNhX2NlcnRpZmljYXRlGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRIVCg1tYXhfaW5fZmxpZ2h0GAcgASgNEh0KFXJhdGVfbGltaXRfcGVyX3NlY29uZBgIIAEoDRIoCgVzdGF0ZRgJIAEoDjIZLndlYmhvb2tkLnYxLldlYmhvb2tTdGF0ZRIxCg5jdXN0b21faGVhZGVycxgKIAMoCzIZLndlYmhvb2tkLnYxLkN1c3RvbUhlYWRlciIfChFHZXRXZWJob29rUmVxdWVzdBIKCgJpZBgBIAEoCSL9AgoUVXBkYXRlV2ViaG9va1JlcXVlc3QSCgoCaWQYASABKAkSEgoKdGFyZ2V0X3VybBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSDgoGZXZlbnRzGAQgAygJEhYKDmNhX2NlcnRpZmljYXRlGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRIvCgt1cGRhdGVfbWFzaxgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSNgoTc2VjcmV0X2dyYWNlX3BlcmlvZBgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIoCgVzdGF0ZRgJIAEoDjIZLndlYmhvb2tkLnYxLldlYmhvb2tTdGF0ZRIVCg1tYXhfaW5fZmxpZ2h0GAogASgNEh0KFXJhdGVfbGltaXRfcGVyX3NlY29uZBgLIAEoDRIxCg5jdXN0b21faGVhZGVycxgMIAMoCzIZLndlYmhvb2tkLnYxLkN1c3RvbUhlYWRlciIiChREZWxldGVXZWJob29rUmVxdWVzdBIKCgJpZBgBIAEoCSIXChVEZWxldGVXZWJob29rUmVzcG9uc2UitwEKE0xpc3RXZWJob29rc1JlcXVlc3QSIQoFc2NvcGUYASABKAsyEi53ZWJob29rZC52MS5TY29wZRIbChNpbmNsdWRlX2Rlc2NlbmRhbnRzGAIgASgIEg4KBmV2ZW50cxgDIAMoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRIpCgZzdGF0ZXMYBiADKA4yGS53ZWJob29rZC52MS5XZWJob29rU3RhdGUiVwoUTGlzdFdlYmhvb2tzUmVzcG9uc2USJgoId2ViaG9va3MYASADKAsyFC53ZWJob29rZC52MS5XZWJob29rEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSK+AQoXTGlzdEV2ZW50SGlzdG9yeVJlcXVlc3QSEgoKd2ViaG9va19pZBgBIAEoCRITCgtldmVudF90eXBlcxgCIAMoCRIrCgZzdGF0dXMYAyABKA4yGy53ZWJob29rZC52MS5EZWxpdmVyeVN0YXR1cxIUCgxzdGF0dXNfY29kZXMYBCADKAUSKAoFb3JkZXIYBSABKA4yGS53ZWJob29rZC52MS5IaXN0b3J5T3JkZXISDQoFbGltaXQYBiABKAUiIAoSR2V0RGVsaXZlcnlSZXF1ZXN0EgoKAmlkGAEgASgJIiwKFVJlZGVsaXZlckV2ZW50UmVxdWVzdBITCgtkZWxpdmVyeV9pZBgBIAEoCSIoChJUZXN0V2ViaG9va1JlcXVlc3QSEgoKd2ViaG9va19pZBgBIAEoCSK1AQoWV2F0Y2hEZWxpdmVyaWVzUmVxdWVzdBIUCgp3ZWJob29rX2lkGAEgASgJSAASIwoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZUgAEhMKC2V2ZW50X3R5cGVzGAMgAygJEisKBnN0YXR1cxgEIAEoDjIbLndlYmhvb2tkLnYxLkRlbGl2ZXJ5U3RhdHVzEhQKDHN0YXR1c19jb2RlcxgFIAMoBUIICgZ0YXJnZXQiFwoVTGlzdEV2ZW50VHlwZXNSZXF1ZXN0Ii4KCUV2ZW50VHlwZRIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJIkUKFkxpc3RFdmVudFR5cGVzUmVzcG9uc2USKwoLZXZlbnRfdHlwZXMYASADKAsyFi53ZWJob29rZC52MS5FdmVudFR5cGUi7AEKFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSIQoFc2NvcGUYASABKAsyEi53ZWJob29rZC52MS5TY29wZRIbChNpbmNsdWRlX2Rlc2NlbmRhbnRzGAIgASgIEhMKC3Jlc291cmNlX2lkGAMgASgJEhAKCHRva2VuX2lkGAQgASgJEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVsaW1pdBgHIAEoBSLKAgoKQXVkaXRFdmVudBIKCgJpZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIdG9rZW5faWQYAyABKAkSJwoLYWN0b3Jfc2NvcGUYBCABKAsyEi53ZWJob29rZC52MS5TY29wZRIOCgZhY3Rpb24YBSABKAkSFQoNcmVzb3VyY2VfdHlwZRgGIAEoCRITCgtyZXNvdXJjZV9pZBgHIAEoCRIhCgVzY29wZRgIIAEoCzISLndlYmhvb2tkLnYxLlNjb3BlEjUKB2NoYW5nZXMYCSADKAsyJC53ZWJob29rZC52MS5BdWRpdEV2ZW50LkNoYW5nZXNFbnRyeRouCgxDaGFuZ2VzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASptCgxIaXN0b3J5T3JkZXISHQoZSElTVE9SWV9PUkRFUl9VTlNQRUNJRklFRBAAEh4KGkhJU1RPUllfT1JERVJfTkVXRVNUX0ZJUlNUEAESHgoaSElTVE9SWV9PUkRFUl9PTERFU1RfRklSU1QQAjLeBwoMV2ViaG9va0FkbWluEkgKDUNyZWF0ZVdlYmhvb2sSIS53ZWJob29rZC52MS5DcmVhdGVXZWJob29rUmVxdWVzdBoULndlYmhvb2tkLnYxLldlYmhvb2sSQgoKR2V0V2ViaG9vaxIeLndlYmhvb2tkLnYxLkdldFdlYmhvb2tSZXF1ZXN0GhQud2ViaG9va2QudjEuV2ViaG9vaxJICg1VcGRhdGVXZWJob29rEiEud2ViaG9va2QudjEuVXBkYXRlV2ViaG9va1JlcXVlc3QaFC53ZWJob29rZC52MS5XZWJob29rElYKDURlbGV0ZVdlYmhvb2sSIS53ZWJob29rZC52MS5EZWxldGVXZWJob29rUmVxdWVzdBoiLndlYmhvb2tkLnYxLkRlbGV0ZVdlYmhvb2tSZXNwb25zZRJTCgxMaXN0V2ViaG9va3MSIC53ZWJob29rZC52MS5MaXN0V2ViaG9va3NSZXF1ZXN0GiEud2ViaG9va2QudjEuTGlzdFdlYmhvb2tzUmVzcG9uc2USVwoQTGlzdEV2ZW50SGlzdG9yeRIkLndlYmhvb2tkLnYxLkxpc3RFdmVudEhpc3RvcnlSZXF1ZXN0Ghsud2ViaG9va2QudjEuRGVsaXZlcnlSZWNvcmQwARJLCgtHZXREZWxpdmVyeRIfLndlYmhvb2tkLnYxLkdldERlbGl2ZXJ5UmVxdWVzdBobLndlYmhvb2tkLnYxLkRlbGl2ZXJ5RGV0YWlsElEKDlJlZGVsaXZlckV2ZW50EiIud2ViaG9va2QudjEuUmVkZWxpdmVyRXZlbnRSZXF1ZXN0Ghsud2ViaG9va2QudjEuRGVsaXZlcnlSZWNvcmQSSwoLVGVzdFdlYmhvb2sSHy53ZWJob29rZC52MS5UZXN0V2ViaG9va1JlcXVlc3QaGy53ZWJob29rZC52MS5EZWxpdmVyeVJlY29yZBJVCg9XYXRjaERlbGl2ZXJpZXMSIy53ZWJob29rZC52MS5XYXRjaERlbGl2ZXJpZXNSZXF1ZXN0Ghsud2ViaG9va2QudjEuRGVsaXZlcnlSZWNvcmQwARJZCg5MaXN0RXZlbnRUeXBlcxIiLndlYmhvb2tkLnYxLkxpc3RFdmVudFR5cGVzUmVxdWVzdBojLndlYmhvb2tkLnYxLkxpc3RFdmVudFR5cGVzUmVzcG9uc2USUQoPTGlzdEF1ZGl0RXZlbnRzEiMud2ViaG9va2QudjEuTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBoXLndlYmhvb2tkLnYxLkF1ZGl0RXZlbnQwAWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_webhookd_v1_webhook]);
+  fileDesc("Chd3ZWJob29rZC92MS9hZG1pbi5wcm90bxILd2ViaG9va2QudjEiqwIKFENyZWF0ZVdlYmhvb2tSZXF1ZXN0EiEKBXNjb3BlGAEgASgLMhIud2ViaG9va2QudjEuU2NvcGUSEgoKdGFyZ2V0X3VybBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSDgoGZXZlbnRzGAQgAygJEhYKDmNhX2NlcnRpZmljYXRlGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRIVCg1tYXhfaW5fZmxpZ2h0GAcgASgNEh0KFXJhdGVfbGltaXRfcGVyX3NlY29uZBgIIAEoDRIoCgVzdGF0ZRgJIAEoDjIZLndlYmhvb2tkLnYxLldlYmhvb2tTdGF0ZRIxCg5jdXN0b21faGVhZGVycxgKIAMoCzIZLndlYmhvb2tkLnYxLkN1c3RvbUhlYWRlciIfChFHZXRXZWJob29rUmVxdWVzdBIKCgJpZBgBIAEoCSL9AgoUVXBkYXRlV2ViaG9va1JlcXVlc3QSCgoCaWQYASABKAkSEgoKdGFyZ2V0X3VybBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSDgoGZXZlbnRzGAQgAygJEhYKDmNhX2NlcnRpZmljYXRlGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRIvCgt1cGRhdGVfbWFzaxgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSNgoTc2VjcmV0X2dyYWNlX3BlcmlvZBgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIoCgVzdGF0ZRgJIAEoDjIZLndlYmhvb2tkLnYxLldlYmhvb2tTdGF0ZRIVCg1tYXhfaW5fZmxpZ2h0GAogASgNEh0KFXJhdGVfbGltaXRfcGVyX3NlY29uZBgLIAEoDRIxCg5jdXN0b21faGVhZGVycxgMIAMoCzIZLndlYmhvb2tkLnYxLkN1c3RvbUhlYWRlciIiChREZWxldGVXZWJob29rUmVxdWVzdBIKCgJpZBgBIAEoCSIXChVEZWxldGVXZWJob29rUmVzcG9uc2UitwEKE0xpc3RXZWJob29rc1JlcXVlc3QSIQoFc2NvcGUYASABKAsyEi53ZWJob29rZC52MS5TY29wZRIbChNpbmNsdWRlX2Rlc2NlbmRhbnRzGAIgASgIEg4KBmV2ZW50cxgDIAMoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRIpCgZzdGF0ZXMYBiADKA4yGS53ZWJob29rZC52MS5XZWJob29rU3RhdGUiVwoUTGlzdFdlYmhvb2tzUmVzcG9uc2USJgoId2ViaG9va3MYASADKAsyFC53ZWJob29rZC52MS5XZWJob29rEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSK+AQoXTGlzdEV2ZW50SGlzdG9yeVJlcXVlc3QSEgoKd2ViaG9va19pZBgBIAEoCRITCgtldmVudF90eXBlcxgCIAMoCRIrCgZzdGF0dXMYAyABKA4yGy53ZWJob29rZC52MS5EZWxpdmVyeVN0YXR1cxIUCgxzdGF0dXNfY29kZXMYBCADKAUSKAoFb3JkZXIYBSABKA4yGS53ZWJob29rZC52MS5IaXN0b3J5T3JkZXISDQoFbGltaXQYBiABKAUiIAoSR2V0RGVsaXZlcnlSZXF1ZXN0EgoKAmlkGAEgASgJIiwKFVJlZGVsaXZlckV2ZW50UmVxdWVzdBITCgtkZWxpdmVyeV9pZBgBIAEoCSIoChJUZXN0V2ViaG9va1JlcXVlc3QSEgoKd2ViaG9va19pZBgBIAEoCSK1AQoWV2F0Y2hEZWxpdmVyaWVzUmVxdWVzdBIUCgp3ZWJob29rX2lkGAEgASgJSAASIwoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZUgAEhMKC2V2ZW50X3R5cGVzGAMgAygJEisKBnN0YXR1cxgEIAEoDjIbLndlYmhvb2tkLnYxLkRlbGl2ZXJ5U3RhdHVzEhQKDHN0YXR1c19jb2RlcxgFIAMoBUIICgZ0YXJnZXQiFwoVTGlzdEV2ZW50VHlwZXNSZXF1ZXN0Ii4KCUV2ZW50VHlwZRIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJIkUKFkxpc3RFdmVudFR5cGVzUmVzcG9uc2USKwoLZXZlbnRfdHlwZXMYASADKAsyFi53ZWJob29rZC52MS5FdmVudFR5cGUi7AEKFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSIQoFc2NvcGUYASABKAsyEi53ZWJob29rZC52MS5TY29wZRIbChNpbmNsdWRlX2Rlc2NlbmRhbnRzGAIgASgIEhMKC3Jlc291cmNlX2lkGAMgASgJEhAKCHRva2VuX2lkGAQgASgJEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVsaW1pdBgHIAEoBSLKAgoKQXVkaXRFdmVudBIKCgJpZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIdG9rZW5faWQYAyABKAkSJwoLYWN0b3Jfc2NvcGUYBCABKAsyEi53ZWJob29rZC52MS5TY29wZRIOCgZhY3Rpb24YBSABKAkSFQoNcmVzb3VyY2VfdHlwZRgGIAEoCRITCgtyZXNvdXJjZV9pZBgHIAEoCRIhCgVzY29wZRgIIAEoCzISLndlYmhvb2tkLnYxLlNjb3BlEjUKB2NoYW5nZXMYCSADKAsyJC53ZWJob29rZC52MS5BdWRpdEV2ZW50LkNoYW5nZXNFbnRyeRouCgxDaGFuZ2VzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKhAQoYUmVjb3ZlckRlbGl2ZXJpZXNSZXF1ZXN0EhIKCndlYmhvb2tfaWQYASABKAkSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2V2ZW50X3R5cGVzGAQgAygJIiAKEkdldFJlY292ZXJ5UmVxdWVzdBIKCgJpZBgBIAEoCSIjChVDYW5jZWxSZWNvdmVyeVJlcXVlc3QSCgoCaWQYASABKAkixwIKCFJlY292ZXJ5EgoKAmlkGAEgASgJEhIKCndlYmhvb2tfaWQYAiABKAkSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2V2ZW50X3R5cGVzGAUgAygJEikKBXN0YXRlGAYgASgOMhoud2ViaG9va2QudjEuUmVjb3ZlcnlTdGF0ZRINCgV0b3RhbBgHIAEoBRIMCgRzZW50GAggASgFEi8KC2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqbQoMSGlzdG9yeU9yZGVyEh0KGUhJU1RPUllfT1JERVJfVU5TUEVDSUZJRUQQABIeChpISVNUT1JZX09SREVSX05FV0VTVF9GSVJTVBABEh4KGkhJU1RPUllfT1JERVJfT0xERVNUX0ZJUlNUEAIqggEKDVJlY292ZXJ5U3RhdGUSHgoaUkVDT1ZFUllfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZSRUNPVkVSWV9TVEFURV9SVU5OSU5HEAESFwoTUkVDT1ZFUllfU1RBVEVfRE9ORRACEhwKGFJFQ09WRVJZX1NUQVRFX0NBTkNFTExFRBADMsUJCgxXZWJob29rQWRtaW4SSAoNQ3JlYXRlV2ViaG9vaxIhLndlYmhvb2tkLnYxLkNyZWF0ZVdlYmhvb2tSZXF1ZXN0GhQud2ViaG9va2QudjEuV2ViaG9vaxJCCgpHZXRXZWJob29rEh4ud2ViaG9va2QudjEuR2V0V2ViaG9va1JlcXVlc3QaFC53ZWJob29rZC52MS5XZWJob29rEkgKDVVwZGF0ZVdlYmhvb2sSIS53ZWJob29rZC52MS5VcGRhdGVXZWJob29rUmVxdWVzdBoULndlYmhvb2tkLnYxLldlYmhvb2sSVgoNRGVsZXRlV2ViaG9vaxIhLndlYmhvb2tkLnYxLkRlbGV0ZVdlYmhvb2tSZXF1ZXN0GiIud2ViaG9va2QudjEuRGVsZXRlV2ViaG9va1Jlc3BvbnNlElMKDExpc3RXZWJob29rcxIgLndlYmhvb2tkLnYxLkxpc3RXZWJob29rc1JlcXVlc3QaIS53ZWJob29rZC52MS5MaXN0V2ViaG9va3NSZXNwb25zZRJXChBMaXN0RXZlbnRIaXN0b3J5EiQud2ViaG9va2QudjEuTGlzdEV2ZW50SGlzdG9yeVJlcXVlc3QaGy53ZWJob29rZC52MS5EZWxpdmVyeVJlY29yZDABEksKC0dldERlbGl2ZXJ5Eh8ud2ViaG9va2QudjEuR2V0RGVsaXZlcnlSZXF1ZXN0Ghsud2ViaG9va2QudjEuRGVsaXZlcnlEZXRhaWwSUQoOUmVkZWxpdmVyRXZlbnQSIi53ZWJob29rZC52MS5SZWRlbGl2ZXJFdmVudFJlcXVlc3QaGy53ZWJob29rZC52MS5EZWxpdmVyeVJlY29yZBJLCgtUZXN0V2ViaG9vaxIfLndlYmhvb2tkLnYxLlRlc3RXZWJob29rUmVxdWVzdBobLndlYmhvb2tkLnYxLkRlbGl2ZXJ5UmVjb3JkElUKD1dhdGNoRGVsaXZlcmllcxIjLndlYmhvb2tkLnYxLldhdGNoRGVsaXZlcmllc1JlcXVlc3QaGy53ZWJob29rZC52MS5EZWxpdmVyeVJlY29yZDABElkKDkxpc3RFdmVudFR5cGVzEiIud2ViaG9va2QudjEuTGlzdEV2ZW50VHlwZXNSZXF1ZXN0GiMud2ViaG9va2QudjEuTGlzdEV2ZW50VHlwZXNSZXNwb25zZRJRCg9MaXN0QXVkaXRFdmVudHMSIy53ZWJob29rZC52MS5MaXN0QXVkaXRFdmVudHNSZXF1ZXN0Ghcud2ViaG9va2QudjEuQXVkaXRFdmVudDABElEKEVJlY292ZXJEZWxpdmVyaWVzEiUud2ViaG9va2QudjEuUmVjb3ZlckRlbGl2ZXJpZXNSZXF1ZXN0GhUud2ViaG9va2QudjEuUmVjb3ZlcnkSRQoLR2V0UmVjb3ZlcnkSHy53ZWJob29rZC52MS5HZXRSZWNvdmVyeVJlcXVlc3QaFS53ZWJob29rZC52MS5SZWNvdmVyeRJLCg5DYW5jZWxSZWNvdmVyeRIiLndlYmhvb2tkLnYxLkNhbmNlbFJlY292ZXJ5UmVxdWVzdBoVLndlYmhvb2tkLnYxLlJlY292ZXJ5YgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_webhookd_v1_webhook]);
 
 /**
  * Request of CreateWebhook.
@@ -743,6 +743,175 @@ export const AuditEventSchema: GenMessage<AuditEvent> = /*@__PURE__*/
   messageDesc(file_webhookd_v1_admin, 16);
 
 /**
+ * Request of RecoverDeliveries.
+ *
+ * @generated from message webhookd.v1.RecoverDeliveriesRequest
+ */
+export type RecoverDeliveriesRequest = Message<"webhookd.v1.RecoverDeliveriesRequest"> & {
+  /**
+   * Webhook identifier.
+   *
+   * @generated from field: string webhook_id = 1;
+   */
+  webhookId: string;
+
+  /**
+   * Deliveries that failed for good at or after this time; required, within the recovery
+   * retention (--recovery-retention, 7 days by default).
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 2;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * ... and before this time; absent: until now.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 3;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * Only these event types; empty: all.
+   *
+   * @generated from field: repeated string event_types = 4;
+   */
+  eventTypes: string[];
+};
+
+/**
+ * Describes the message webhookd.v1.RecoverDeliveriesRequest.
+ * Use `create(RecoverDeliveriesRequestSchema)` to create a new message.
+ */
+export const RecoverDeliveriesRequestSchema: GenMessage<RecoverDeliveriesRequest> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_admin, 17);
+
+/**
+ * Request of GetRecovery.
+ *
+ * @generated from message webhookd.v1.GetRecoveryRequest
+ */
+export type GetRecoveryRequest = Message<"webhookd.v1.GetRecoveryRequest"> & {
+  /**
+   * Recovery identifier.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message webhookd.v1.GetRecoveryRequest.
+ * Use `create(GetRecoveryRequestSchema)` to create a new message.
+ */
+export const GetRecoveryRequestSchema: GenMessage<GetRecoveryRequest> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_admin, 18);
+
+/**
+ * Request of CancelRecovery.
+ *
+ * @generated from message webhookd.v1.CancelRecoveryRequest
+ */
+export type CancelRecoveryRequest = Message<"webhookd.v1.CancelRecoveryRequest"> & {
+  /**
+   * Recovery identifier.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message webhookd.v1.CancelRecoveryRequest.
+ * Use `create(CancelRecoveryRequestSchema)` to create a new message.
+ */
+export const CancelRecoveryRequestSchema: GenMessage<CancelRecoveryRequest> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_admin, 19);
+
+/**
+ * A bulk recovery of a webhook's failed deliveries.
+ *
+ * @generated from message webhookd.v1.Recovery
+ */
+export type Recovery = Message<"webhookd.v1.Recovery"> & {
+  /**
+   * Server-assigned identifier (a UUID).
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The webhook recovered.
+   *
+   * @generated from field: string webhook_id = 2;
+   */
+  webhookId: string;
+
+  /**
+   * The window and event types, as asked (end_time: when it was asked, if not given).
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 3;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * End of the window.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 4;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * Event types; empty: all.
+   *
+   * @generated from field: repeated string event_types = 5;
+   */
+  eventTypes: string[];
+
+  /**
+   * Running, done or cancelled.
+   *
+   * @generated from field: webhookd.v1.RecoveryState state = 6;
+   */
+  state: RecoveryState;
+
+  /**
+   * Failed deliveries it covers: those in the window that no earlier recovery took.
+   *
+   * @generated from field: int32 total = 7;
+   */
+  total: number;
+
+  /**
+   * Sent again so far, each as a new delivery (its outcome is in the webhook's history).
+   *
+   * @generated from field: int32 sent = 8;
+   */
+  sent: number;
+
+  /**
+   * When it was asked for.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 9;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * When it ended; absent while running.
+   *
+   * @generated from field: google.protobuf.Timestamp finish_time = 10;
+   */
+  finishTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message webhookd.v1.Recovery.
+ * Use `create(RecoverySchema)` to create a new message.
+ */
+export const RecoverySchema: GenMessage<Recovery> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_admin, 20);
+
+/**
  * Order of a history listing.
  *
  * @generated from enum webhookd.v1.HistoryOrder
@@ -775,6 +944,47 @@ export enum HistoryOrder {
  */
 export const HistoryOrderSchema: GenEnum<HistoryOrder> = /*@__PURE__*/
   enumDesc(file_webhookd_v1_admin, 0);
+
+/**
+ * Where a recovery is.
+ *
+ * @generated from enum webhookd.v1.RecoveryState
+ */
+export enum RecoveryState {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: RECOVERY_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Sending.
+   *
+   * @generated from enum value: RECOVERY_STATE_RUNNING = 1;
+   */
+  RUNNING = 1,
+
+  /**
+   * Everything it covered was sent again.
+   *
+   * @generated from enum value: RECOVERY_STATE_DONE = 2;
+   */
+  DONE = 2,
+
+  /**
+   * Stopped by CancelRecovery.
+   *
+   * @generated from enum value: RECOVERY_STATE_CANCELLED = 3;
+   */
+  CANCELLED = 3,
+}
+
+/**
+ * Describes the enum webhookd.v1.RecoveryState.
+ */
+export const RecoveryStateSchema: GenEnum<RecoveryState> = /*@__PURE__*/
+  enumDesc(file_webhookd_v1_admin, 1);
 
 /**
  * Manages webhooks and reads their delivery history.
@@ -910,6 +1120,42 @@ export const WebhookAdmin: GenService<{
     methodKind: "server_streaming";
     input: typeof ListAuditEventsRequestSchema;
     output: typeof AuditEventSchema;
+  },
+  /**
+   * Sends again, in the background, every delivery of a webhook that failed for good in a
+   * time window (after a receiver outage, say): each as a new delivery of the same body,
+   * oldest first, at a bounded rate (--recovery-rate), each at most once however many
+   * recoveries cover it. Answers at once with the recovery and how many it will send.
+   * Failures are kept for this for --recovery-retention, beyond the 200-entry history;
+   * deleting the webhook deletes them and its recoveries.
+   *
+   * @generated from rpc webhookd.v1.WebhookAdmin.RecoverDeliveries
+   */
+  recoverDeliveries: {
+    methodKind: "unary";
+    input: typeof RecoverDeliveriesRequestSchema;
+    output: typeof RecoverySchema;
+  },
+  /**
+   * Reads a recovery: its state and how far it got.
+   *
+   * @generated from rpc webhookd.v1.WebhookAdmin.GetRecovery
+   */
+  getRecovery: {
+    methodKind: "unary";
+    input: typeof GetRecoveryRequestSchema;
+    output: typeof RecoverySchema;
+  },
+  /**
+   * Stops a running recovery; what it sent stays sent, the rest stays recoverable. A
+   * recovery that ended already is returned unchanged.
+   *
+   * @generated from rpc webhookd.v1.WebhookAdmin.CancelRecovery
+   */
+  cancelRecovery: {
+    methodKind: "unary";
+    input: typeof CancelRecoveryRequestSchema;
+    output: typeof RecoverySchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_webhookd_v1_admin, 0);
