@@ -341,9 +341,23 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     b.count_until("#history tbody tr", 6).await;
     b.shot("11-history-live").await;
 
+    // The test ping and the live event reached the receiver.
+    for _ in 0..2 {
+        receiver.expect().await;
+    }
+    // Recover what failed for good: the failed delivery goes again, the same bytes.
+    b.click("#recover").await;
+    b.click("#start-recovery").await;
+    b.text_until("#recovery-status", |t| t.contains("done") && t.contains("1 of 1")).await;
+    b.shot("12-recover").await;
+    let resent = receiver.expect().await;
+    let failed = got.iter().find(|c| c.body.windows(4).any(|w| w == b"fail")).unwrap();
+    assert_eq!(resent.body, failed.body, "the recovery sends the failed body again");
+    b.click(".modal .modal-head button").await;
+
     // Delete, confirmed in its dialog.
     b.click("#delete-webhook").await;
-    b.shot("12-delete").await;
+    b.shot("13-delete").await;
     b.click("#confirm-delete").await;
     b.text_until("main", |t| t.contains("No webhook here yet")).await;
     let gone = admin.get_webhook(pb::GetWebhookRequest { id: webhook_id.clone() }).await.unwrap_err();
@@ -378,7 +392,7 @@ async fn a_company_admin_pages_and_filters_its_own_webhooks_only() {
     b.count_until("#webhooks tbody tr", 20).await;
     assert_eq!(b.eval("document.querySelector('[data-field=company] input').disabled").await, serde_json::json!(true));
     assert!(!b.find("#webhooks tbody").await.text().await.unwrap().contains("/other"));
-    b.shot("13-company-admin").await;
+    b.shot("14-company-admin").await;
 
     // Pages.
     b.click("#next-page").await;

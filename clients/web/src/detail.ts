@@ -1,10 +1,11 @@
 // One webhook's detail page: its fields, Send test event, the receiver's verification snippet,
 // and the Event history card (up to 200 most recent, filtered and sorted by the server, live on
 // request), each delivery's request body, headers and attempts, and Redeliver.
-import { HistoryOrder } from "./gen/webhookd/v1/admin_pb.js";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { HistoryOrder, RecoveryState, type Recovery } from "./gen/webhookd/v1/admin_pb.js";
 import { DeliveryStatus, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
-import { admin, describe } from "./api.js";
-import { copy, field, h, modal, toast, when } from "./dom.js";
+import { admin, describe, fieldViolations } from "./api.js";
+import { clearFieldErrors, copy, field, h, modal, showFieldError, toast, when } from "./dom.js";
 import { failed, scopeText, type Session } from "./main.js";
 import { catalog, deleteWebhook, stateLabel, statusBadge, webhookForm } from "./webhooks.js";
 
@@ -72,6 +73,7 @@ export async function showDetail(root: HTMLElement, s: Session, id: string): Pro
         "div",
         { class: "actions" },
         test,
+        h("button", { type: "button", id: "recover", onclick: () => void recover(s, w) }, "Recover failed deliveries"),
         h("button", { type: "button", id: "edit-webhook", onclick: () => void webhookForm(scope, w) }, "Edit"),
         h("button", { type: "button", id: "delete-webhook", class: "danger", onclick: () => deleteWebhook(w, () => (location.hash = listHash)) }, "Delete"),
       ),
@@ -343,4 +345,82 @@ async function showBody(id: string): Promise<void> {
   } catch (e) {
     m.body.replaceChildren(h("p", { class: "error", role: "alert" }, describe(e)));
   }
+}
+
+/** A `datetime-local` value for `d`, in local time. */
+function localInput(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** The Recover dialog: sends again what failed for good in a window, showing its progress. */
+async function recover(s: Session, w: Webhook): Promise<void> {
+  const types = await catalog().catch(() => []);
+  const m = modal("Recover failed deliveries", { wide: true });
+  const since = h("input", { type: "datetime-local", value: localInput(new Date(Date.now() - 24 * 3600 * 1000)), required: true });
+  const until = h("input", { type: "datetime-local" });
+  const type = h("select", {}, h("option", { value: "" }, "Any type"), types.map((t) => h("option", { value: t.name }, t.name)));
+  const form = h(
+    "form",
+    { id: "recover-form" },
+    h("p", { class: "muted" }, "Every delivery of this webhook that failed for good in the window is sent again, oldest first, as a new delivery of the same body; each at most once, however many recoveries cover it."),
+    field("Failed since", since, { name: "start_time", required: true }),
+    field("Until", until, { name: "end_time", hint: "Empty: until now." }),
+    field("Event type", type, { name: "event_types" }),
+  );
+  const status = h("p", { id: "recovery-status", role: "status" });
+  const error = h("p", { class: "error", role: "alert" });
+  m.body.append(form, status, error);
+  const start = h("button", { type: "button", class: "primary", id: "start-recovery" }, "Recover");
+  const cancel = h("button", { type: "button", id: "cancel-recovery", hidden: true }, "Cancel recovery");
+  m.footer.append(cancel, start);
+  let current: Recovery | null = null;
+  const show = (r: Recovery) => {
+    current = r;
+    const state = r.state === RecoveryState.RUNNING ? "running" : r.state === RecoveryState.DONE ? "done" : "cancelled";
+    status.dataset.state = state;
+    status.textContent = `Recovery ${state}: ${r.sent} of ${r.total} sent again.`;
+    cancel.hidden = r.state !== RecoveryState.RUNNING;
+  };
+  const follow = async (id: string) => {
+    while (!s.signal.aborted && document.body.contains(status)) {
+      const r = await admin.getRecovery({ id });
+      show(r);
+      if (r.state !== RecoveryState.RUNNING) return;
+      await new Promise((ok) => setTimeout(ok, 1000));
+    }
+  };
+  start.addEventListener("click", async () => {
+    clearFieldErrors(form);
+    error.textContent = "";
+    if (!since.value) {
+      showFieldError(form, "start_time", "Enter when the failures started.");
+      return;
+    }
+    start.disabled = true;
+    try {
+      const r = await admin.recoverDeliveries({
+        webhookId: w.id,
+        startTime: timestampFromDate(new Date(since.value)),
+        endTime: until.value ? timestampFromDate(new Date(until.value)) : undefined,
+        eventTypes: type.value ? [type.value] : [],
+      });
+      show(r);
+      start.hidden = true;
+      await follow(r.id);
+    } catch (e) {
+      let shown = false;
+      for (const v of fieldViolations(e)) shown = showFieldError(form, v.field, v.description) || shown;
+      if (!shown) error.textContent = describe(e);
+      start.disabled = false;
+    }
+  });
+  cancel.addEventListener("click", async () => {
+    if (!current) return;
+    try {
+      show(await admin.cancelRecovery({ id: current.id }));
+    } catch (e) {
+      error.textContent = describe(e);
+    }
+  });
 }
