@@ -193,6 +193,15 @@ pub struct Config {
     /// Extra event names for the catalog, as `name` or `name=description`, comma separated.
     #[arg(long, env = "WEBHOOKD_EXTRA_EVENTS", value_delimiter = ',')]
     pub extra_events: Vec<String>,
+    /// Payload schemas (JSON Schema files) for event types, as `name=path`, comma separated;
+    /// they replace the built-in ones of the same name. Read and checked at start.
+    #[arg(long, env = "WEBHOOKD_EVENT_SCHEMAS", value_delimiter = ',')]
+    pub event_schemas: Vec<String>,
+    /// Check each published payload against its event type's schema (when it has one) and
+    /// refuse a mismatch with INVALID_ARGUMENT. `--validate-payloads false` accepts any JSON
+    /// object.
+    #[arg(long, env = "WEBHOOKD_VALIDATE_PAYLOADS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub validate_payloads: bool,
     /// Target address ranges exempt from the SSRF guard (CIDR, comma separated), e.g. `127.0.0.1/32`.
     #[arg(long, env = "WEBHOOKD_ALLOW_TARGETS", value_delimiter = ',')]
     pub allow_targets: Vec<String>,
@@ -303,11 +312,19 @@ pub struct Config {
 
 impl Config {
     /// The event catalog: defaults plus `--extra-events`.
-    pub fn catalog(&self) -> Catalog {
-        Catalog::new(self.extra_events.iter().filter(|s| !s.is_empty()).map(|s| match s.split_once('=') {
+    pub fn catalog(&self) -> Result<Catalog, String> {
+        let extra = self.extra_events.iter().filter(|s| !s.is_empty()).map(|s| match s.split_once('=') {
             Some((n, d)) => (n.trim().to_string(), d.trim().to_string()),
             None => (s.trim().to_string(), String::new()),
-        }))
+        });
+        let mut schemas = Vec::new();
+        for s in self.event_schemas.iter().filter(|s| !s.trim().is_empty()) {
+            let (name, path) = s.split_once('=').ok_or_else(|| format!("--event-schemas: {s:?} is not `name=path`"))?;
+            let text = std::fs::read_to_string(path.trim())
+                .map_err(|e| format!("--event-schemas: reading {}: {e}", path.trim()))?;
+            schemas.push((name.trim().to_string(), text));
+        }
+        Catalog::new(extra, schemas, self.validate_payloads)
     }
 
     /// The retry policy from the retry settings.
@@ -397,6 +414,6 @@ mod tests {
         assert!(c.tls_files().is_none());
         assert!(Config::from_args(["--tls-cert", "c.pem"]).is_err(), "a certificate needs its key");
         let c = Config::from_args(["--extra-events", "a_b=Something,c"]).unwrap();
-        assert!(c.catalog().contains("a_b") && c.catalog().contains("c"));
+        assert!(c.catalog().unwrap().contains("a_b") && c.catalog().unwrap().contains("c"));
     }
 }

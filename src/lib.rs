@@ -86,7 +86,7 @@ pub const ADMIN_TOKEN_FILE: &str = "admin.token";
 
 /// Runs webhookd on `listener` until `shutdown` is cancelled.
 pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), ServeError> {
-    let catalog = config.catalog();
+    let catalog = config.catalog().map_err(ServeError::Config)?;
     // Parsed once, before the database opens: the admin API and the engine share it.
     let guard = Arc::new(config.allow_list().map_err(ServeError::Config)?);
     let db = Database::open(&config.database).await?;

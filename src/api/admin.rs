@@ -563,7 +563,11 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
         let event_types = self
             .catalog
             .iter()
-            .map(|(n, d)| pb::EventType { name: n.to_string(), description: d.to_string() })
+            .map(|(n, d)| pb::EventType {
+                name: n.to_string(),
+                description: d.to_string(),
+                payload_schema: self.catalog.schema(n).unwrap_or_default().to_string(),
+            })
             .collect();
         Ok(Response::new(pb::ListEventTypesResponse { event_types }))
     }

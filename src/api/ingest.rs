@@ -82,6 +82,7 @@ impl IngestService {
         }
         who.check_scope(&scope)?;
         let body = delivery_body(&r.event_name, timestamp_ms, &r.payload)?;
+        self.catalog.check_payload(&r.event_name, &r.payload).map_err(|why| ApiError::invalid("payload", why))?;
         Ok(NewEvent {
             name: r.event_name,
             scope,

@@ -18,6 +18,7 @@ mod operational;
 mod queue;
 mod recovery;
 mod rust_client;
+mod schemas;
 mod secrets;
 mod server;
 mod tokens;

@@ -178,12 +178,14 @@ class ListEventTypesRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class EventType(_message.Message):
-    __slots__ = ("name", "description")
+    __slots__ = ("name", "description", "payload_schema")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_SCHEMA_FIELD_NUMBER: _ClassVar[int]
     name: str
     description: str
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+    payload_schema: str
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., payload_schema: _Optional[str] = ...) -> None: ...
 
 class ListEventTypesResponse(_message.Message):
     __slots__ = ("event_types",)

@@ -485,6 +485,15 @@ export type EventType = Message<"webhookd.v1.EventType"> & {
      * @generated from field: string description = 2;
      */
     description: string;
+    /**
+     * JSON Schema (draft 2020-12) of the event's `payload`, as JSON text; empty when it has
+     * none. PublishEvent refuses a payload that does not match it (INVALID_ARGUMENT on
+     * `payload`, naming the place as a JSON pointer) unless the server runs with
+     * --validate-payloads false.
+     *
+     * @generated from field: string payload_schema = 3;
+     */
+    payloadSchema: string;
 };
 /**
  * Describes the message webhookd.v1.EventType.
