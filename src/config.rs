@@ -19,6 +19,10 @@ pub struct Cli {
     /// Logs as JSON lines instead of text (for log collectors).
     #[arg(long, global = true, env = "WEBHOOKD_LOG_JSON")]
     pub log_json: bool,
+    /// Export tracing spans (each publish and each delivery attempt, continuing the publisher's
+    /// W3C trace) over OTLP/gRPC to this collector, e.g. `http://127.0.0.1:4317`.
+    #[arg(long, global = true, env = "WEBHOOKD_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

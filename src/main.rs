@@ -15,7 +15,13 @@ use webhookd::storage::Database;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    webhookd::telemetry::init(cli.log_json);
+    let spans = match webhookd::telemetry::init(cli.log_json, cli.otlp_endpoint.as_deref()) {
+        Ok(spans) => spans,
+        Err(e) => {
+            eprintln!("webhookd: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let result = match cli.command {
         Command::Serve(config) => serve(*config).await,
         Command::Token(TokenCommand::Create(args)) => create_token(args).await,
@@ -23,6 +29,10 @@ async fn main() -> std::process::ExitCode {
         Command::Token(TokenCommand::Revoke(args)) => revoke_token(args).await,
         Command::Secrets(SecretsCommand::Rekey(args)) => rekey(args).await,
     };
+    // The spans still buffered go before the process ends.
+    if let Some(provider) = spans {
+        let _ = tokio::task::spawn_blocking(move || provider.shutdown()).await;
+    }
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

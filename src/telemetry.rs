@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusBuilder;
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
@@ -55,10 +56,38 @@ pub fn exporting() -> bool {
 const SAMPLE_EVERY: Duration = Duration::from_secs(5);
 
 /// Installs the global log subscriber; `json` selects JSON lines.
-pub fn init(json: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+pub fn init(json: bool, otlp_endpoint: Option<&str>) -> Result<Option<SdkTracerProvider>, String> {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer as _;
+
+    // RUST_LOG filters the logs; the exported spans (webhookd's own, at info) do not depend on it.
+    let logs = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let text = (!json).then(|| tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(logs()));
+    let json = json.then(|| tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr).with_filter(logs()));
+    let provider = otlp_endpoint.map(otlp_provider).transpose()?;
+    let spans = provider.as_ref().map(|p| {
+        tracing_opentelemetry::layer()
+            .with_tracer(p.tracer("webhookd"))
+            .with_filter(Targets::new().with_target("webhookd", LevelFilter::INFO))
+    });
+    let _ = tracing_subscriber::registry().with(text).with(json).with(spans).try_init();
+    Ok(provider)
+}
+
+/// A tracer provider exporting spans in batches over OTLP/gRPC to `endpoint`, as service
+/// `webhookd`. Needs the Tokio runtime (the exporter is a tonic client).
+fn otlp_provider(endpoint: &str) -> Result<SdkTracerProvider, String> {
+    use opentelemetry_otlp::WithExportConfig;
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .with_endpoint(endpoint)
+        .build()
+        .map_err(|e| format!("--otlp-endpoint {endpoint}: {e}"))?;
+    let resource = opentelemetry_sdk::Resource::builder().with_service_name("webhookd").build();
+    Ok(SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build())
 }
 
 /// Serves metrics on `addr` and samples the queue and the pool until `stop`. The recorder is

@@ -63,10 +63,38 @@ impl TraceContext {
         &self.traceparent[3..35]
     }
 
+    /// The OpenTelemetry context whose remote parent is this trace's span, for a span of
+    /// webhookd's to continue it.
+    pub fn otel_context(&self) -> opentelemetry::Context {
+        use opentelemetry::propagation::TextMapPropagator;
+        let mut carrier = std::collections::HashMap::new();
+        carrier.insert("traceparent".to_string(), self.traceparent.clone());
+        if let Some(state) = &self.tracestate {
+            carrier.insert("tracestate".to_string(), state.clone());
+        }
+        opentelemetry_sdk::propagation::TraceContextPropagator::new().extract(&carrier)
+    }
+
     /// The `traceparent` of a child span `span_id` (an attempt), same trace and flags.
     pub fn child(&self, span_id: [u8; 8]) -> String {
         let span = if span_id == [0; 8] { [0, 0, 0, 0, 0, 0, 0, 1] } else { span_id };
         format!("00-{}-{}-{}", self.trace_id(), hex::encode(span), &self.traceparent[53..55])
+    }
+}
+
+/// Makes `span` continue `trace` (when spans are exported) and returns the span id its
+/// children are sent with: the exported span's own, else a random one.
+pub fn continue_trace(span: &tracing::Span, trace: Option<&TraceContext>) -> [u8; 8] {
+    use opentelemetry::trace::TraceContextExt;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    if let Some(t) = trace {
+        let _ = span.set_parent(t.otel_context());
+    }
+    let id = span.context().span().span_context().span_id();
+    if id == opentelemetry::trace::SpanId::INVALID {
+        rand::random()
+    } else {
+        id.to_bytes()
     }
 }
 

@@ -19,6 +19,7 @@ use crate::storage::group::{GroupCommit, GroupError};
 use crate::storage::Storage;
 use crate::telemetry;
 use crate::trace::TraceContext;
+use tracing::Instrument;
 
 /// Most events of a stream stored in one transaction.
 const STREAM_BATCH: usize = 1000;
@@ -107,8 +108,13 @@ impl pb::event_ingest_server::EventIngest for IngestService {
     ) -> Result<Response<pb::PublishEventResponse>, Status> {
         let who = self.auth.authorize(req.metadata(), Role::Publisher).await?;
         let trace = TraceContext::from_metadata(req.metadata());
+        let span = tracing::info_span!(
+            "publish event",
+            trace_id = trace.as_ref().map(TraceContext::trace_id).unwrap_or_default(),
+        );
+        crate::trace::continue_trace(&span, trace.as_ref());
         let event = self.event(&who, req.into_inner(), trace.as_ref())?;
-        let p = self.group.publish(event).await.map_err(|e| match e {
+        let p = self.group.publish(event).instrument(span).await.map_err(|e| match e {
             GroupError::Closed => ApiError::Unavailable("shutting down".into()),
             GroupError::Storage(e) => ApiError::from_shared(e),
         })?;

@@ -23,6 +23,7 @@ use crate::storage::deliveries::{Claimed, Control, Next, NextDue, Outcome};
 use crate::storage::notify;
 use crate::storage::notify::DUE_CHANNEL;
 use crate::storage::Storage;
+use tracing::Instrument;
 
 /// `User-Agent` of every delivery.
 pub const USER_AGENT_VALUE: &str = concat!("webhookd/", env!("CARGO_PKG_VERSION"));
@@ -352,10 +353,19 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
     let id = c.id.to_string();
     let mut headers =
         delivery_headers(&id, unix, &c.body, c.secret.expose(), c.previous_secret.as_ref().map(|s| s.expose()));
-    // The publisher's trace goes on, this attempt a span of its own.
+    // The publisher's trace goes on, this attempt a span of its own (exported over OTLP when
+    // --otlp-endpoint is set).
     let trace_id = c.trace.as_ref().map(|t| t.trace_id().to_string());
+    let span = tracing::info_span!(
+        "delivery attempt",
+        delivery_id = %c.id,
+        webhook_id = %c.webhook_id,
+        attempt = c.attempt,
+        trace_id = trace_id.as_deref().unwrap_or_default(),
+    );
+    let span_id = crate::trace::continue_trace(&span, c.trace.as_ref());
     if let Some(t) = &c.trace {
-        if let Ok(v) = HeaderValue::from_str(&t.child(rand::random())) {
+        if let Ok(v) = HeaderValue::from_str(&t.child(span_id)) {
             headers.push((HeaderName::from_static("traceparent"), v));
         }
         if let Some(v) = t.tracestate.as_deref().and_then(|s| HeaderValue::from_str(s).ok()) {
@@ -380,6 +390,7 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
         None => {
             clients
                 .post(&c.target_url, c.ca_certificate.as_deref(), c.proxy_url.as_deref(), &headers, Bytes::from(c.body))
+                .instrument(span)
                 .await
         }
     };

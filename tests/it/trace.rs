@@ -4,6 +4,7 @@
 use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
+use crate::common::support;
 use crate::common::{new_webhook, TestServer};
 
 const PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -89,4 +90,86 @@ async fn a_publishers_trace_reaches_every_attempt_and_redelivery() {
         "the attempts are logged with the trace id"
     );
     server.stop().await;
+}
+
+mod collector {
+    //! A real OTLP/gRPC trace collector: every span exported to it arrives on a channel.
+
+    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
+    use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+    use opentelemetry_proto::tonic::trace::v1::Span;
+    use tokio::sync::mpsc;
+
+    struct Collector(mpsc::UnboundedSender<Span>);
+
+    #[tonic::async_trait]
+    impl TraceService for Collector {
+        async fn export(
+            &self,
+            req: tonic::Request<ExportTraceServiceRequest>,
+        ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+            for resource in req.into_inner().resource_spans {
+                for scope in resource.scope_spans {
+                    for span in scope.spans {
+                        let _ = self.0.send(span);
+                    }
+                }
+            }
+            Ok(tonic::Response::new(ExportTraceServiceResponse { partial_success: None }))
+        }
+    }
+
+    /// The collector's address and the spans it receives.
+    pub async fn start() -> (std::net::SocketAddr, mpsc::UnboundedReceiver<Span>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(TraceServiceServer::new(Collector(tx)))
+                .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+        );
+        (addr, rx)
+    }
+}
+
+#[tokio::test]
+async fn with_an_otlp_endpoint_the_publish_and_each_attempt_are_exported_as_spans_of_the_trace() {
+    let (addr, mut spans) = collector::start().await;
+    let rx = Receiver::ok().await;
+    let url = crate::common::fresh_database().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let endpoint = format!("http://{addr}");
+    let server = support::ServerProcess::serving(&url, &tmp.path().join("d"), &["--otlp-endpoint", &endpoint]).await;
+    let client = webhookd_client::Client::with_channel(server.channel(), Some(&server.admin_token())).unwrap();
+    client.admin().create_webhook(new_webhook(None, &rx.url("/hook"), &["tag_created"])).await.unwrap();
+    let publisher = support::mint_token(&url, "publisher", &Default::default()).await;
+    let mut ingest = webhookd_client::Client::with_channel(server.channel(), Some(&publisher)).unwrap().ingest();
+    let mut call = tonic::Request::new(event(r#"{"n":1}"#));
+    call.metadata_mut().insert("traceparent", PARENT.parse().unwrap());
+    ingest.publish_event(call).await.unwrap();
+    let sent = fields(rx.expect().await.header("traceparent").unwrap());
+
+    // Both spans continue the publisher's span; the attempt's is the one the receiver was
+    // told about. The exporter sends in batches (every few seconds).
+    let trace_id = hex::decode(TRACE_ID).unwrap();
+    let publisher_span = hex::decode("00f067aa0ba902b7").unwrap();
+    let (mut publish, mut attempt) = (None, None);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while publish.is_none() || attempt.is_none() {
+        let span = tokio::time::timeout_at(deadline, spans.recv()).await.expect("spans exported").unwrap();
+        if span.trace_id != trace_id {
+            continue;
+        }
+        match span.name.as_str() {
+            "publish event" => publish = Some(span),
+            "delivery attempt" => attempt = Some(span),
+            _ => {}
+        }
+    }
+    let (publish, attempt) = (publish.unwrap(), attempt.unwrap());
+    assert_eq!(publish.parent_span_id, publisher_span, "the publish continues the publisher's span");
+    assert_eq!(attempt.parent_span_id, publisher_span, "the attempt continues the publisher's span");
+    assert_eq!(hex::encode(&attempt.span_id), sent[2], "the receiver's parent is the exported attempt span");
+    drop(server);
 }
