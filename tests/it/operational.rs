@@ -21,24 +21,7 @@ async fn switchable(failing: Arc<AtomicBool>) -> Receiver {
 
 /// A webhook's history once it holds `n` deliveries, none pending: (event type, status).
 async fn settled(admin: &mut Admin, webhook_id: &str, n: usize) -> Vec<(String, i32)> {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let mut stream = admin
-            .list_event_history(pb::ListEventHistoryRequest { webhook_id: webhook_id.into(), ..Default::default() })
-            .await
-            .unwrap()
-            .into_inner();
-        let mut rows = Vec::new();
-        while let Some(r) = stream.message().await.unwrap() {
-            rows.push((r.event_type, r.status));
-        }
-        if rows.len() == n && rows.iter().all(|r| r.1 != pb::DeliveryStatus::Pending as i32) {
-            return rows;
-        }
-        assert!(rows.len() <= n, "{webhook_id}: more deliveries than {n}: {rows:?}");
-        assert!(tokio::time::Instant::now() < deadline, "{webhook_id}: {rows:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    crate::common::settled_history(admin, webhook_id, n).await.into_iter().map(|r| (r.event_type, r.status)).collect()
 }
 
 fn body(c: &Captured) -> serde_json::Value {

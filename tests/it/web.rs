@@ -142,28 +142,6 @@ impl Browser {
     }
 }
 
-/// The webhook's history once it holds `n` deliveries, none pending.
-async fn settled(server: &TestServer, webhook_id: &str, n: usize) -> Vec<pb::DeliveryRecord> {
-    let mut admin = server.admin().await;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let mut stream = admin
-            .list_event_history(pb::ListEventHistoryRequest { webhook_id: webhook_id.into(), ..Default::default() })
-            .await
-            .unwrap()
-            .into_inner();
-        let mut rows = Vec::new();
-        while let Some(r) = stream.message().await.unwrap() {
-            rows.push(r);
-        }
-        if rows.len() == n && rows.iter().all(|r| r.status != pb::DeliveryStatus::Pending as i32) {
-            return rows;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "history of {webhook_id}: {rows:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test]
 async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     let Some(b) = Browser::start("an_admin_manages_a_webhook_and_reads_its_history_in_the_page").await else {
@@ -265,7 +243,7 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
         assert_eq!(c.header("x-mia-signature"), Some(mia.as_str()), "signed with the secret kept by the edit");
         assert_eq!(c.header("x-api-key"), Some("page-api-key"), "the sensitive header kept by the edit");
     }
-    let history = settled(&server, &webhook_id, 3).await;
+    let history = crate::common::settled_history(&mut server.admin().await, &webhook_id, 3).await;
     b.client.refresh().await.unwrap();
     b.text_until("#webhooks .last-event", |t| t.contains("success") || t.contains("error")).await;
     let newest = &history[0];

@@ -333,3 +333,26 @@ pub fn assert_field_error(status: &Status, code: tonic::Code, field: &str) {
     let violations = webhookd_client::field_violations(status);
     assert!(violations.iter().any(|(f, _)| f == field), "BadRequest details name {field}: {violations:?}");
 }
+
+/// A webhook's history once it holds `n` deliveries, none pending (newest first). Fails as
+/// soon as it holds more than `n`.
+pub async fn settled_history(admin: &mut Admin, webhook_id: &str, n: usize) -> Vec<pb::DeliveryRecord> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let mut stream = admin
+            .list_event_history(pb::ListEventHistoryRequest { webhook_id: webhook_id.into(), ..Default::default() })
+            .await
+            .unwrap()
+            .into_inner();
+        let mut rows = Vec::new();
+        while let Some(r) = stream.message().await.unwrap() {
+            rows.push(r);
+        }
+        if rows.len() == n && rows.iter().all(|r| r.status != pb::DeliveryStatus::Pending as i32) {
+            return rows;
+        }
+        assert!(rows.len() <= n, "{webhook_id}: more deliveries than {n}: {rows:?}");
+        assert!(tokio::time::Instant::now() < deadline, "history of {webhook_id}: {rows:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
