@@ -55,7 +55,16 @@ pub fn exporting() -> bool {
 /// How often the queue and the pool are sampled.
 const SAMPLE_EVERY: Duration = Duration::from_secs(5);
 
-/// Installs the global log subscriber; `json` selects JSON lines.
+/// Whether spans are exported (`--otlp-endpoint`): only then are the per-publish and
+/// per-attempt spans made, so that they cost nothing otherwise.
+pub fn exporting_spans() -> bool {
+    SPANS.load(Ordering::Relaxed)
+}
+
+static SPANS: AtomicBool = AtomicBool::new(false);
+
+/// Installs the global log subscriber (`json` selects JSON lines) and, with `otlp_endpoint`,
+/// the span exporter, whose provider is returned to be shut down (flushed) at exit.
 pub fn init(json: bool, otlp_endpoint: Option<&str>) -> Result<Option<SdkTracerProvider>, String> {
     use opentelemetry::trace::TracerProvider as _;
     use tracing_subscriber::filter::{LevelFilter, Targets};
@@ -73,7 +82,10 @@ pub fn init(json: bool, otlp_endpoint: Option<&str>) -> Result<Option<SdkTracerP
             .with_tracer(p.tracer("webhookd"))
             .with_filter(Targets::new().with_target("webhookd", LevelFilter::INFO))
     });
-    let _ = tracing_subscriber::registry().with(text).with(json).with(spans).try_init();
+    let exporting = spans.is_some();
+    if tracing_subscriber::registry().with(text).with(json).with(spans).try_init().is_ok() {
+        SPANS.store(exporting, Ordering::Relaxed);
+    }
     Ok(provider)
 }
 

@@ -108,10 +108,14 @@ impl pb::event_ingest_server::EventIngest for IngestService {
     ) -> Result<Response<pb::PublishEventResponse>, Status> {
         let who = self.auth.authorize(req.metadata(), Role::Publisher).await?;
         let trace = TraceContext::from_metadata(req.metadata());
-        let span = tracing::info_span!(
-            "publish event",
-            trace_id = trace.as_ref().map(TraceContext::trace_id).unwrap_or_default(),
-        );
+        let span = if crate::telemetry::exporting_spans() {
+            tracing::info_span!(
+                "publish event",
+                trace_id = trace.as_ref().map(TraceContext::trace_id).unwrap_or_default(),
+            )
+        } else {
+            tracing::Span::none()
+        };
         crate::trace::continue_trace(&span, trace.as_ref());
         let event = self.event(&who, req.into_inner(), trace.as_ref())?;
         let p = self.group.publish(event).instrument(span).await.map_err(|e| match e {

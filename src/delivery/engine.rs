@@ -356,13 +356,17 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
     // The publisher's trace goes on, this attempt a span of its own (exported over OTLP when
     // --otlp-endpoint is set).
     let trace_id = c.trace.as_ref().map(|t| t.trace_id().to_string());
-    let span = tracing::info_span!(
-        "delivery attempt",
-        delivery_id = %c.id,
-        webhook_id = %c.webhook_id,
-        attempt = c.attempt,
-        trace_id = trace_id.as_deref().unwrap_or_default(),
-    );
+    let span = if crate::telemetry::exporting_spans() {
+        tracing::info_span!(
+            "delivery attempt",
+            delivery_id = %c.id,
+            webhook_id = %c.webhook_id,
+            attempt = c.attempt,
+            trace_id = trace_id.as_deref().unwrap_or_default(),
+        )
+    } else {
+        tracing::Span::none()
+    };
     let span_id = crate::trace::continue_trace(&span, c.trace.as_ref());
     if let Some(t) = &c.trace {
         if let Ok(v) = HeaderValue::from_str(&t.child(span_id)) {

@@ -284,9 +284,8 @@ impl Storage {
                     proxy_url,
                     custom_headers,
                     body: r.get("body"),
-                    trace: r.get::<_, Option<Vec<Option<String>>>>("trace").and_then(|t| {
-                        let parent = t.first().cloned().flatten()?;
-                        crate::trace::TraceContext::parse(&parent, t.get(1).cloned().flatten().as_deref())
+                    trace: r.get::<_, Option<&str>>("traceparent").and_then(|parent| {
+                        crate::trace::TraceContext::parse(parent, r.get::<_, Option<&str>>("tracestate"))
                     }),
                     claim_token: token,
                     visit: r.get("ord"),

@@ -64,6 +64,35 @@ impl Storage {
         c: &impl GenericClient,
         events: &[NewEvent],
     ) -> Result<Vec<Published>, StorageError> {
+        let about = events.first().and_then(|e| e.about);
+        if events.iter().all(|e| e.about == about) {
+            return Self::publish_about(c, events, about).await;
+        }
+        // Operational events about several webhooks: one statement per webhook, answered in
+        // input order.
+        let mut answers: Vec<Option<Published>> = vec![None; events.len()];
+        let mut groups: Vec<(Option<Uuid>, Vec<usize>)> = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            match groups.iter_mut().find(|(a, _)| *a == e.about) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((e.about, vec![i])),
+            }
+        }
+        for (about, members) in groups {
+            let group: Vec<NewEvent> = members.iter().map(|&i| events[i].clone()).collect();
+            for (i, p) in members.into_iter().zip(Self::publish_about(c, &group, about).await?) {
+                answers[i] = Some(p);
+            }
+        }
+        Ok(answers.into_iter().map(|p| p.expect("every event answered")).collect())
+    }
+
+    /// `publish_in` for events that are all about webhook `about` (none for ordinary events).
+    async fn publish_about(
+        c: &impl GenericClient,
+        events: &[NewEvent],
+        about: Option<Uuid>,
+    ) -> Result<Vec<Published>, StorageError> {
         let ids: Vec<Uuid> = events.iter().map(|_| Uuid::now_v7()).collect();
         let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
         let companies: Vec<&str> = events.iter().map(|e| e.scope.company_id.as_str()).collect();
@@ -75,7 +104,6 @@ impl Storage {
             events.iter().map(|e| e.trace.as_ref().map(|t| t.traceparent.as_str())).collect();
         let states: Vec<Option<&str>> =
             events.iter().map(|e| e.trace.as_ref().and_then(|t| t.tracestate.as_deref())).collect();
-        let about: Vec<Option<Uuid>> = events.iter().map(|e| e.about).collect();
 
         let publish = c.prepare_cached(PUBLISH).await?;
         let mut counts: HashMap<Uuid, i32> = c

@@ -109,10 +109,7 @@ WITH RECURSIVE hooks(webhook_id, lap, ord) AS (
       AND w.id = ANY (ARRAY(SELECT webhook_id FROM due)) AND w.id = d.webhook_id
     RETURNING d.id, d.webhook_id, d.attempts, d.event_type, d.next_attempt_time, due.ord,
               w.target_url, w.secret, w.ca_certificate, w.proxy_url, w.proxy_url_sealed, w.secret_key_id,
-              w.custom_headers_sealed,
-              (SELECT e.body FROM events e WHERE e.id = d.event_id) AS body,
-              (SELECT ARRAY[e.traceparent, e.tracestate] FROM events e
-               WHERE e.id = d.event_id AND e.traceparent IS NOT NULL) AS trace,
+              w.custom_headers_sealed, d.event_id,
               CASE WHEN w.previous_secret_expire_time > now() THEN w.previous_secret END AS previous_secret
 ),
 -- When a claim leaves the batch short, the same statement tells when there is work next
@@ -168,6 +165,9 @@ taken AS MATERIALIZED (
 )
 -- One row per delivery claimed, or one row of NULLs when none was; each with `next_at` and
 -- `blocked`.
-SELECT c.*, n.next_at, n.blocked
+-- Each claimed delivery's event (its body, and the publisher's trace context) is read once,
+-- by key.
+SELECT c.*, e.body, e.traceparent, e.tracestate, n.next_at, n.blocked
 FROM next n
 LEFT JOIN claimed c ON true
+LEFT JOIN events e ON e.id = c.event_id AND e.id = ANY (ARRAY(SELECT event_id FROM claimed))

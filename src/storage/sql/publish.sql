@@ -4,7 +4,7 @@
 -- aside. A repeated idempotency key (earlier, or earlier in the batch) inserts nothing.
 -- Wakes the engines on channel $8 when there is something to deliver. Each event keeps the
 -- publisher's trace context ($9 traceparent, $10 tracestate; null when none). An operational
--- event about a webhook ($11, null for others) never goes to that webhook. Returns each new
+-- event about webhook $11 (null for others) never goes to that webhook. Returns each new
 -- event with its delivery count.
 WITH new AS (
     INSERT INTO events (id, event_name, company_id, project_id, event_timestamp, idempotency_key, body,
@@ -17,12 +17,11 @@ WITH new AS (
     INSERT INTO deliveries (id, webhook_id, event_id, event_type, next_attempt_time)
     SELECT gen_random_uuid(), w.id, e.id, e.event_name, now()
     FROM new e
-    JOIN unnest($1::uuid[], $11::uuid[]) AS a(id, about) ON a.id = e.id
     JOIN webhooks w
       ON (w.company_id, w.project_id) IN (('', ''), (e.company_id, ''), (e.company_id, e.project_id))
      AND w.events @> ARRAY[e.event_name]
      AND w.state <> 3
-     AND w.id IS DISTINCT FROM a.about
+     AND w.id IS DISTINCT FROM $11::uuid
     RETURNING event_id
 ), counts AS (
     SELECT event_id, count(*)::int4 AS n FROM fan GROUP BY event_id
