@@ -137,17 +137,19 @@ async fn serve(
         per_project: config.max_webhooks_per_project,
     };
     let admin = AdminService::new(storage.clone(), auth.clone(), catalog.clone(), hub, guard.clone(), quota);
-    let ingest = IngestService::new(storage.clone(), auth.clone(), catalog.clone(), config.max_payload_bytes);
     let tokens = TokenService::new(storage.clone(), auth.clone());
-    let engine = if config.no_delivery {
-        None
+    let (engine, ingest_storage) = if config.no_delivery {
+        (None, storage.clone())
     } else {
         // Bulk recoveries are sent by the replicas that deliver.
         tokio::spawn(recovery::run(storage.clone(), config.recovery_rate, shutdown.child_token()));
         let engine = Engine::new(storage.clone(), engine_settings(config, guard));
+        // Publishes hand what this engine can send at once straight to it.
+        let ingest_storage = storage.clone().with_handoff(engine.handoff());
         let stop = shutdown.child_token();
-        Some(tokio::spawn(engine.run(stop)))
+        (Some(tokio::spawn(engine.run(stop))), ingest_storage)
     };
+    let ingest = IngestService::new(ingest_storage, auth.clone(), catalog.clone(), config.max_payload_bytes);
     let addr = listener.local_addr().map_err(|e| ServeError::Io("listener address".into(), e))?;
     let tls = config.tls_files().map(listener::Tls::load).transpose()?;
     if let Some(tls) = &tls {

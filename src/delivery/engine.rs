@@ -20,6 +20,7 @@ use super::policy::{classify_status, RetryPolicy, Verdict};
 use super::signing;
 use crate::model::{Attempt, DeliveryStatus, RequestHeader, MASKED_VALUE};
 use crate::storage::deliveries::{Claimed, Control, Next, NextDue, Outcome};
+use crate::storage::handoff::{Handed, Handoff};
 use crate::storage::notify;
 use crate::storage::notify::DUE_CHANNEL;
 use crate::storage::Storage;
@@ -64,18 +65,30 @@ pub struct Engine {
     settings: EngineSettings,
     clients: Arc<Clients>,
     wake: Arc<Notify>,
+    /// Send slots: one per delivery in flight, claimed or handed off.
+    permits: Arc<Semaphore>,
+    handoff: Handoff,
+    handed: Handed,
 }
 
 impl Engine {
     /// An engine over `storage`.
     pub fn new(storage: Storage, settings: EngineSettings) -> Self {
         let clients = Arc::new(Clients::new(settings.http.clone()));
-        Self { storage, settings, clients, wake: Arc::new(Notify::new()) }
+        let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+        let (handoff, handed) = Handoff::new(permits.clone(), settings.lease, settings.control);
+        Self { storage, settings, clients, wake: Arc::new(Notify::new()), permits, handoff, handed }
+    }
+
+    /// Where publishes in this process hand over the deliveries this engine can send at
+    /// once (see `storage::handoff`).
+    pub fn handoff(&self) -> Handoff {
+        self.handoff.clone()
     }
 
     /// Runs until `shutdown`, then lets in-flight sends finish within the grace period
     /// and releases the claims still held.
-    pub async fn run(self, shutdown: CancellationToken) {
+    pub async fn run(mut self, shutdown: CancellationToken) {
         let wake = self.wake.clone();
         let listener = tokio::spawn(notify::listen(self.storage.clone(), DUE_CHANNEL, shutdown.clone(), move |_| {
             wake.notify_one()
@@ -92,15 +105,37 @@ impl Engine {
         ));
         // Claims visit webhooks round-robin: each starts after the last webhook served.
         let mut after = Uuid::nil();
-        let permits = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
+        let permits = self.permits.clone();
         let mut sends = JoinSet::new();
         let policy = Arc::new(self.settings.policy.clone());
+        let mut handed = std::mem::replace(&mut self.handed, mpsc::unbounded_channel().1);
+        // Starts the sends of deliveries a publish handed off, each once it has a slot.
+        let start_handed = |sends: &mut JoinSet<()>, batch: Vec<Claimed>| {
+            {
+                let mut held = in_flight.lock().expect("in-flight map");
+                held.extend(batch.iter().map(|c| (c.id, c.claim_token)));
+            }
+            for claimed in batch {
+                let (permits, handoff) = (permits.clone(), self.handoff.clone());
+                let (clients, policy, results) = (self.clients.clone(), policy.clone(), results_tx.clone());
+                sends.spawn(async move {
+                    let permit = permits.acquire_owned().await.expect("semaphore open");
+                    handoff.admitted();
+                    let outcome = attempt(&clients, &policy, claimed).await;
+                    let _ = results.send(outcome).await;
+                    drop(permit);
+                });
+            }
+        };
 
         // Claim in worthwhile batches: while sends are in flight, wait (briefly) until at
         // least this many permits are free rather than claiming one delivery at a time.
         let worthwhile = (self.settings.concurrency / 4).clamp(1, CLAIM_BATCH);
         while !shutdown.is_cancelled() {
             while sends.try_join_next().is_some() {}
+            while let Ok(batch) = handed.try_recv() {
+                start_handed(&mut sends, batch);
+            }
             if permits.available_permits() < worthwhile && !sends.is_empty() {
                 let deadline = tokio::time::sleep(Duration::from_millis(2));
                 tokio::pin!(deadline);
@@ -108,6 +143,7 @@ impl Engine {
                     tokio::select! {
                         _ = shutdown.cancelled() => break,
                         _ = &mut deadline => break,
+                        Some(batch) = handed.recv() => start_handed(&mut sends, batch),
                         done = sends.join_next() => {
                             if done.is_none() || permits.available_permits() >= worthwhile {
                                 break;
@@ -128,7 +164,15 @@ impl Engine {
                 after,
                 &self.settings.control,
             );
-            let (batch, next) = match claim.await {
+            tokio::pin!(claim);
+            // Handed-off deliveries start while the claim runs.
+            let claimed = loop {
+                tokio::select! {
+                    r = &mut claim => break r,
+                    Some(batch) = handed.recv() => start_handed(&mut sends, batch),
+                }
+            };
+            let (batch, next) = match claimed {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(error = %crate::error::chain(&e), "claiming deliveries failed");
@@ -166,12 +210,25 @@ impl Engine {
             if wait.is_zero() {
                 continue;
             }
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                _ = self.wake.notified() => {}
-                _ = recorded.notified(), if blocked => {}
-                _ = tokio::time::sleep(wait) => {}
+            // Hand-offs are started while waiting; they are no reason to claim.
+            let sleep = tokio::time::sleep(wait);
+            tokio::pin!(sleep);
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = self.wake.notified() => break,
+                    _ = recorded.notified(), if blocked => break,
+                    _ = &mut sleep => break,
+                    Some(batch) = handed.recv() => start_handed(&mut sends, batch),
+                }
             }
+        }
+
+        // No more hand-offs: a publish from now on leaves its deliveries in the queue, and
+        // what was handed off already is sent with the rest.
+        handed.close();
+        while let Ok(batch) = handed.try_recv() {
+            start_handed(&mut sends, batch);
         }
 
         // Shutdown: no more claims; in-flight sends get the grace period.

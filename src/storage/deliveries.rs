@@ -195,6 +195,16 @@ pub struct Claimed {
     pub sealed_error: Option<String>,
 }
 
+/// A claimed webhook's sealed columns, opened.
+pub(crate) struct Target {
+    pub secret: Secret,
+    pub previous_secret: Option<Secret>,
+    pub proxy_url: Option<String>,
+    pub custom_headers: Vec<CustomHeader>,
+    /// Why they could not be opened (then the rest is empty).
+    pub sealed_error: Option<String>,
+}
+
 /// What happens to a delivery after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
@@ -266,11 +276,8 @@ impl Storage {
             .filter(|r| r.get::<_, Option<Uuid>>("id").is_some())
             .map(|r| {
                 let webhook_id = r.get("webhook_id");
-                let opened = self.keys().and_then(|keys| sealing::open_row(keys, webhook_id, r));
-                let (secret, previous_secret, proxy_url, custom_headers, sealed_error) = match opened {
-                    Ok(o) => (o.secret, o.previous_secret, o.proxy_url, o.custom_headers, None),
-                    Err(e) => (Secret::new(Vec::new()), None, None, Vec::new(), Some(crate::error::chain(&e))),
-                };
+                let Target { secret, previous_secret, proxy_url, custom_headers, sealed_error } =
+                    self.open_target(webhook_id, r);
                 Claimed {
                     id: r.get("id"),
                     webhook_id,
@@ -294,6 +301,27 @@ impl Storage {
             })
             .collect();
         Ok((claimed, next))
+    }
+
+    /// The sealed columns of webhook `webhook_id` in a claim's row (see `sealing::open_row`),
+    /// opened; or why not, for the attempt to fail with.
+    pub(crate) fn open_target(&self, webhook_id: Uuid, r: &Row) -> Target {
+        match self.keys().and_then(|keys| sealing::open_row(keys, webhook_id, r)) {
+            Ok(o) => Target {
+                secret: o.secret,
+                previous_secret: o.previous_secret,
+                proxy_url: o.proxy_url,
+                custom_headers: o.custom_headers,
+                sealed_error: None,
+            },
+            Err(e) => Target {
+                secret: Secret::new(Vec::new()),
+                previous_secret: None,
+                proxy_url: None,
+                custom_headers: Vec::new(),
+                sealed_error: Some(crate::error::chain(&e)),
+            },
+        }
     }
 
     /// The queue's depth and oldest due work, and the webhooks by state.

@@ -6,7 +6,7 @@ use deadpool_postgres::GenericClient;
 use uuid::Uuid;
 
 use super::audit::Audit;
-use super::deliveries::DeliveryRow;
+use super::deliveries::{Claimed, Control, DeliveryRow};
 use super::notify::DUE_CHANNEL;
 use super::{Storage, StorageError};
 use crate::model::Scope;
@@ -41,6 +41,15 @@ pub struct Published {
     pub duplicate: bool,
 }
 
+/// A publish's hand-off: its deliveries leased under `token`, at most `most` of them.
+struct Lease {
+    token: Uuid,
+    most: i64,
+    /// The lease, in milliseconds.
+    millis: f64,
+    control: Control,
+}
+
 /// How long an event (and so its idempotency key) is kept at least.
 pub const EVENT_RETENTION: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
@@ -48,14 +57,67 @@ pub(crate) const PUBLISH: &str = include_str!("sql/publish.sql");
 
 impl Storage {
     /// Stores `events` and one delivery per subscribed webhook in one statement, and
-    /// notifies the delivery engines on commit. Answers in input order.
+    /// notifies the delivery engines on commit. Answers in input order. With a hand-off (see
+    /// `handoff`), the deliveries this process's engine can send now are passed to it once
+    /// the statement has committed, and only the others wake the engines.
     #[tracing::instrument(skip_all, fields(events = events.len()), err)]
     pub async fn publish(&self, events: &[NewEvent]) -> Result<Vec<Published>, StorageError> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
         let c = self.ingest_conn().await?;
-        Self::publish_in(&c, events).await
+        let handoff = self.handoff.as_ref().filter(|_| events.iter().all(|e| e.about.is_none()));
+        let Some((handoff, room)) = handoff.map(|h| (h, h.room())).filter(|(_, room)| *room > 0) else {
+            return Self::publish_in(&c, events).await;
+        };
+        let lease = Lease {
+            token: Uuid::now_v7(),
+            most: room as i64,
+            millis: handoff.lease().as_millis() as f64,
+            control: *handoff.control(),
+        };
+        let (published, handed) = Self::publish_about(&c, events, None, Some(&lease)).await?;
+        drop(c);
+        if handed.is_empty() {
+            return Ok(published);
+        }
+        let by_id: HashMap<Uuid, &NewEvent> =
+            published.iter().zip(events).filter(|(p, _)| !p.duplicate).map(|(p, e)| (p.event_id, e)).collect();
+        let now = std::time::SystemTime::now();
+        let claimed: Vec<Claimed> = handed
+            .iter()
+            .filter_map(|r| {
+                let event = by_id.get(&r.get::<_, Uuid>("event_id"))?;
+                let webhook_id: Uuid = r.get("webhook_id");
+                let opened = self.open_target(webhook_id, r);
+                Some(Claimed {
+                    id: r.get("delivery_id"),
+                    webhook_id,
+                    attempt: 1,
+                    due_time: now,
+                    event_type: event.name.clone(),
+                    target_url: r.get("target_url"),
+                    secret: opened.secret,
+                    previous_secret: opened.previous_secret,
+                    ca_certificate: r.get("ca_certificate"),
+                    proxy_url: opened.proxy_url,
+                    custom_headers: opened.custom_headers,
+                    body: event.body.clone(),
+                    trace: event.trace.clone(),
+                    claim_token: lease.token,
+                    visit: 0,
+                    sealed_error: opened.sealed_error,
+                })
+            })
+            .collect();
+        if let Err(back) = handoff.hand(claimed) {
+            // The engine stopped meanwhile: the deliveries go back to the queue, due now.
+            let claims: Vec<(Uuid, Uuid)> = back.iter().map(|c| (c.id, c.claim_token)).collect();
+            if let Err(e) = self.release(&claims).await {
+                tracing::warn!(error = %crate::error::chain(&e), "releasing handed-off deliveries failed; their leases will expire");
+            }
+        }
+        Ok(published)
     }
 
     /// `publish` through `c`: on a transaction, the events are stored (and the engines
@@ -66,7 +128,7 @@ impl Storage {
     ) -> Result<Vec<Published>, StorageError> {
         let about = events.first().and_then(|e| e.about);
         if events.iter().all(|e| e.about == about) {
-            return Self::publish_about(c, events, about).await;
+            return Ok(Self::publish_about(c, events, about, None).await?.0);
         }
         // Operational events about several webhooks: one statement per webhook, answered in
         // input order.
@@ -80,19 +142,22 @@ impl Storage {
         }
         for (about, members) in groups {
             let group: Vec<NewEvent> = members.iter().map(|&i| events[i].clone()).collect();
-            for (i, p) in members.into_iter().zip(Self::publish_about(c, &group, about).await?) {
+            for (i, p) in members.into_iter().zip(Self::publish_about(c, &group, about, None).await?.0) {
                 answers[i] = Some(p);
             }
         }
         Ok(answers.into_iter().map(|p| p.expect("every event answered")).collect())
     }
 
-    /// `publish_in` for events that are all about webhook `about` (none for ordinary events).
+    /// `publish_in` for events that are all about webhook `about` (none for ordinary events),
+    /// handing off under `lease` if given; returns the answers and the rows of the deliveries
+    /// handed off.
     async fn publish_about(
         c: &impl GenericClient,
         events: &[NewEvent],
         about: Option<Uuid>,
-    ) -> Result<Vec<Published>, StorageError> {
+        lease: Option<&Lease>,
+    ) -> Result<(Vec<Published>, Vec<tokio_postgres::Row>), StorageError> {
         let ids: Vec<Uuid> = events.iter().map(|_| Uuid::now_v7()).collect();
         let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
         let companies: Vec<&str> = events.iter().map(|e| e.scope.company_id.as_str()).collect();
@@ -106,7 +171,11 @@ impl Storage {
             events.iter().map(|e| e.trace.as_ref().and_then(|t| t.tracestate.as_deref())).collect();
 
         let publish = c.prepare_cached(PUBLISH).await?;
-        let mut counts: HashMap<Uuid, i32> = c
+        let token = lease.map(|l| l.token);
+        let (most, millis) = lease.map_or((0, 0.0), |l| (l.most, l.millis));
+        let (concurrency, threshold) =
+            lease.map_or((0, 0), |l| (l.control.webhook_concurrency, l.control.breaker_threshold));
+        let rows = c
             .query(
                 &publish,
                 &[
@@ -121,12 +190,17 @@ impl Storage {
                     &parents,
                     &states,
                     &about,
+                    &token,
+                    &most,
+                    &millis,
+                    &concurrency,
+                    &threshold,
                 ],
             )
-            .await?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
+            .await?;
+        let mut counts: HashMap<Uuid, i32> = rows.iter().map(|r| (r.get("event_id"), r.get("deliveries"))).collect();
+        let handed: Vec<tokio_postgres::Row> =
+            rows.into_iter().filter(|r| r.get::<_, Option<Uuid>>("delivery_id").is_some()).collect();
         let inserted: Vec<bool> = ids.iter().map(|id| counts.contains_key(id)).collect();
 
         // Events whose key matched an earlier one (committed before, or earlier in this
@@ -154,7 +228,7 @@ impl Storage {
             }
         }
 
-        Ok((0..events.len())
+        let published = (0..events.len())
             .map(|i| {
                 let (event_id, duplicate) = if inserted[i] {
                     (ids[i], false)
@@ -165,7 +239,8 @@ impl Storage {
                 };
                 Published { event_id, deliveries: counts.get(&event_id).copied().unwrap_or(0), duplicate }
             })
-            .collect())
+            .collect();
+        Ok((published, handed))
     }
 }
 

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod deliveries;
 pub mod events;
 pub mod group;
+pub mod handoff;
 pub mod history;
 pub mod local;
 pub mod migrate;
@@ -206,6 +207,8 @@ pub struct Storage {
     keys: Option<Arc<KeyRing>>,
     /// The process's one `LISTEN` connection.
     listener: notify::Listener,
+    /// Where publishes hand their new deliveries to this process's engine, if it delivers.
+    handoff: Option<handoff::Handoff>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -266,13 +269,20 @@ impl Storage {
         )?;
         let ingest_pool = build(named(&with("-c plan_cache_mode=force_generic_plan"), "webhookd ingest"), size.max(2))?;
         let config = named(&config, "webhookd listen");
-        Ok(Self { pool, engine_pool, ingest_pool, config, keys: None, listener: Default::default() })
+        Ok(Self { pool, engine_pool, ingest_pool, config, keys: None, listener: Default::default(), handoff: None })
     }
 
     /// This storage, sealing and opening webhook secrets with `keys`. Without keys, writing
     /// or claiming a webhook's secret fails.
     pub fn with_keys(mut self, keys: Arc<KeyRing>) -> Self {
         self.keys = Some(keys);
+        self
+    }
+
+    /// This storage, handing the deliveries its publishes fan out to an engine (see
+    /// `handoff`).
+    pub fn with_handoff(mut self, handoff: handoff::Handoff) -> Self {
+        self.handoff = Some(handoff);
         self
     }
 

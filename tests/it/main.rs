@@ -10,6 +10,7 @@ mod control;
 mod custom_headers;
 mod delivery;
 mod edge;
+mod handoff;
 mod history;
 mod listener;
 mod metrics;

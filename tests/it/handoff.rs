@@ -1,0 +1,268 @@
+//! The hot path's hand-off: a publish leases to its own engine only what the fair claim
+//! would send now, wakes the engines only for what it leaves in the queue, and a handed-off
+//! delivery of a killed process is sent again once its lease has run out.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use tokio::sync::{mpsc, Semaphore};
+use uuid::Uuid;
+use webhookd::model::WebhookState;
+use webhookd::storage::deliveries::{Claimed, Control};
+use webhookd::storage::events::NewEvent;
+use webhookd::storage::handoff::{Handed, Handoff};
+use webhookd::storage::webhooks::{NewWebhook, WebhookQuota};
+use webhookd::storage::Storage;
+use webhookd_client::pb;
+
+use crate::common::receiver::{Receiver, Reply};
+use crate::common::{fresh_database, sql};
+use crate::delivery::{wait_final, SUCCESS};
+
+const LEASE: Duration = Duration::from_secs(30);
+const CONTROL: Control = Control {
+    webhook_concurrency: 64,
+    breaker_threshold: 10,
+    breaker_cooldown: Duration::from_secs(30),
+    disable_after: Duration::from_secs(3600),
+};
+
+async fn storage(url: &str) -> Storage {
+    Storage::connect(url.parse().unwrap(), 2).await.unwrap().with_keys(crate::common::support::test_keys())
+}
+
+/// `storage`, handing off into an engine with `slots` free send slots.
+fn handing_off(storage: &Storage, slots: usize) -> (Storage, Handed) {
+    let (handoff, handed) = Handoff::new(Arc::new(Semaphore::new(slots)), LEASE, CONTROL);
+    (storage.clone().with_handoff(handoff), handed)
+}
+
+/// An instance webhook listening to `event` alone.
+async fn hook(storage: &Storage, event: &str, max_in_flight: i32, rate_limit: i32, state: WebhookState) -> Uuid {
+    let w = NewWebhook {
+        target_url: format!("http://127.0.0.1:9/{event}"),
+        max_in_flight,
+        rate_limit,
+        state,
+        ..hook_template(event)
+    };
+    let audit = webhookd::storage::audit::Audit::new(Default::default(), "webhook.create");
+    storage.create_webhook(&w, &WebhookQuota::UNLIMITED, &audit).await.unwrap().id
+}
+
+fn events(name: &str, n: usize) -> Vec<NewEvent> {
+    (0..n)
+        .map(|i| NewEvent {
+            name: name.into(),
+            scope: Default::default(),
+            timestamp_ms: 1,
+            idempotency_key: None,
+            body: webhookd::body::delivery_body(name, 1, &format!(r#"{{"i":{i}}}"#)).unwrap(),
+            trace: None,
+            about: None,
+        })
+        .collect()
+}
+
+/// Everything handed off so far.
+fn taken(handed: &mut Handed) -> Vec<Claimed> {
+    let mut all = Vec::new();
+    while let Ok(batch) = handed.try_recv() {
+        all.extend(batch);
+    }
+    all
+}
+
+/// The deliveries of `webhook`, leased or not: (id, leased, attempts).
+async fn rows(db: &tokio_postgres::Client, webhook: Uuid) -> Vec<(Uuid, bool, i32)> {
+    db.query(
+        "SELECT id, claim_token IS NOT NULL AND claim_expire_time > now() + interval '20 seconds', attempts
+         FROM deliveries WHERE webhook_id = $1",
+        &[&webhook],
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect()
+}
+
+#[tokio::test]
+async fn a_publish_hands_off_only_what_the_fair_claim_would_send_now() {
+    let url = fresh_database().await;
+    let db = sql(&url).await;
+    let queue = storage(&url).await;
+    let (hot, mut handed) = handing_off(&queue, 100);
+
+    let plain = hook(&queue, "e_plain", 0, 0, WebhookState::Active).await;
+    let capped = hook(&queue, "e_capped", 2, 0, WebhookState::Active).await;
+    let paused = hook(&queue, "e_paused", 0, 0, WebhookState::Paused).await;
+    let rated = hook(&queue, "e_rated", 0, 10, WebhookState::Active).await;
+    let broken = hook(&queue, "e_broken", 0, 0, WebhookState::Active).await;
+    db.execute(
+        "UPDATE webhooks SET failure_streak = 10, failing_since = now(), breaker_until = now() + interval '1 hour'
+         WHERE id = $1",
+        &[&broken],
+    )
+    .await
+    .unwrap();
+    let backlogged = hook(&queue, "e_backlogged", 0, 0, WebhookState::Active).await;
+    // Due work already waiting (published without a hand-off): it goes first, by the claim.
+    queue.publish(&events("e_backlogged", 1)).await.unwrap();
+
+    let plain_events = events("e_plain", 3);
+    let published = hot.publish(&plain_events).await.unwrap();
+    assert!(published.iter().all(|p| p.deliveries == 1 && !p.duplicate));
+    for name in ["e_capped", "e_paused", "e_rated", "e_broken", "e_backlogged"] {
+        let n = if name == "e_capped" { 5 } else { 2 };
+        let published = hot.publish(&events(name, n)).await.unwrap();
+        assert!(published.iter().all(|p| p.deliveries == 1), "{name}: every event fans out as before");
+    }
+
+    let got = taken(&mut handed);
+    let count = |w: Uuid| got.iter().filter(|c| c.webhook_id == w).count();
+    assert_eq!(count(plain), 3, "a webhook with free slots and nothing waiting gets each delivery at once");
+    assert_eq!(count(capped), 2, "no more than its in-flight limit");
+    for (w, why) in [(paused, "paused"), (rated, "rate-limited"), (broken, "breaker open"), (backlogged, "backlog")] {
+        assert_eq!(count(w), 0, "{why}: left to the claim");
+    }
+    assert_eq!(got.len(), 5);
+
+    // What was handed off is leased in the database, its first attempt counted; the rest is
+    // in the queue, unclaimed.
+    for (w, leased) in [(plain, 3), (capped, 2), (paused, 0), (rated, 0), (broken, 0), (backlogged, 0)] {
+        let r = rows(&db, w).await;
+        assert_eq!(r.iter().filter(|r| r.1).count(), leased, "leased rows of {w}");
+        for (id, is_leased, attempts) in r {
+            assert_eq!(attempts, i32::from(is_leased), "{id}");
+            assert_eq!(is_leased, got.iter().any(|c| c.id == id), "{id} is leased exactly when handed off");
+        }
+    }
+    // Each handed-off delivery carries what a claim would read.
+    let first = got.iter().find(|c| c.webhook_id == plain).unwrap();
+    assert_eq!(first.secret.expose(), b"a-secret-value");
+    assert_eq!(first.target_url, "http://127.0.0.1:9/e_plain");
+    assert_eq!(first.attempt, 1);
+    assert!(first.sealed_error.is_none());
+    let mut bodies: Vec<&[u8]> = got.iter().filter(|c| c.webhook_id == plain).map(|c| c.body.as_slice()).collect();
+    bodies.sort();
+    let mut sent: Vec<&[u8]> = plain_events.iter().map(|e| e.body.as_slice()).collect();
+    sent.sort();
+    assert_eq!(bodies, sent, "the exact bytes published");
+
+    // The in-flight limit counts what is held already (by any replica): the capped webhook
+    // has no slot left.
+    hot.publish(&events("e_capped", 1)).await.unwrap();
+    assert!(taken(&mut handed).is_empty());
+
+    // No more than the engine has free slots.
+    let (small, mut handed_small) = handing_off(&queue, 2);
+    let published = small.publish(&events("e_plain", 5)).await.unwrap();
+    assert_eq!(published.len(), 5);
+    assert_eq!(taken(&mut handed_small).len(), 2);
+    assert_eq!(rows(&db, plain).await.iter().filter(|r| r.1).count(), 3 + 2);
+}
+
+/// A connection listening on `channels`, and the channels of the notifications it receives.
+async fn listening(url: &str, channels: &[&str]) -> (tokio_postgres::Client, mpsc::UnboundedReceiver<String>) {
+    let (client, mut conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+        while let Some(Ok(m)) = messages.next().await {
+            if let tokio_postgres::AsyncMessage::Notification(n) = m {
+                let _ = tx.send(n.channel().to_string());
+            }
+        }
+    });
+    for c in channels {
+        client.batch_execute(&format!("LISTEN {c}")).await.unwrap();
+    }
+    (client, rx)
+}
+
+async fn next(rx: &mut mpsc::UnboundedReceiver<String>) -> String {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("a notification").unwrap()
+}
+
+#[tokio::test]
+async fn a_publish_handed_off_whole_wakes_no_engine() {
+    let url = fresh_database().await;
+    let queue = storage(&url).await;
+    let (hot, mut handed) = handing_off(&queue, 100);
+    hook(&queue, "e_plain", 0, 0, WebhookState::Active).await;
+    hook(&queue, "e_paused", 0, 0, WebhookState::Paused).await;
+    let (_listener, mut notes) = listening(&url, &[webhookd::storage::notify::DUE_CHANNEL, "handoff_sentinel"]).await;
+    let db = sql(&url).await;
+
+    hot.publish(&events("e_plain", 3)).await.unwrap();
+    assert_eq!(taken(&mut handed).len(), 3);
+    // Notifications arrive in commit order: the sentinel's comes after any the publish sent.
+    db.batch_execute("NOTIFY handoff_sentinel").await.unwrap();
+    assert_eq!(next(&mut notes).await, "handoff_sentinel", "everything was handed off: nobody woken");
+
+    // What stays in the queue wakes the engines, once per publish.
+    hot.publish(&events("e_paused", 3)).await.unwrap();
+    assert!(taken(&mut handed).is_empty());
+    assert_eq!(next(&mut notes).await, webhookd::storage::notify::DUE_CHANNEL);
+    db.batch_execute("NOTIFY handoff_sentinel").await.unwrap();
+    assert_eq!(next(&mut notes).await, "handoff_sentinel", "one notification per publish");
+}
+
+#[tokio::test]
+async fn a_handed_off_delivery_of_a_killed_server_is_sent_after_its_lease() {
+    let url = fresh_database().await;
+    let rx = Receiver::start(None, |i, _| if i == 0 { Reply::Hang } else { Reply::Status(200, vec![]) }).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = crate::common::ServerProcess::serving(&url, &tmp.path().join("a"), &["--lease", "2s"]).await;
+    let queue = storage(&url).await;
+    let w = NewWebhook { target_url: rx.url("/crash"), ..hook_template("tag_created") };
+    let audit = webhookd::storage::audit::Audit::new(Default::default(), "webhook.create");
+    let webhook = queue.create_webhook(&w, &WebhookQuota::UNLIMITED, &audit).await.unwrap().id;
+    // Published through server A's API: its engine is handed the delivery and sends it.
+    let token = crate::common::support::mint_token(&url, "publisher", &Default::default()).await;
+    let mut ingest = webhookd_client::Client::with_channel(a.channel(), Some(&token)).unwrap().ingest();
+    let published_at = Instant::now();
+    ingest
+        .publish_event(pb::PublishEventRequest {
+            event_name: "tag_created".into(),
+            payload: r#"{"i":1}"#.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let first = rx.expect().await;
+    a.kill();
+    let db = sql(&url).await;
+    let (leased, attempts): (bool, i32) = {
+        let r = db.query_one("SELECT claim_token IS NOT NULL, attempts FROM deliveries", &[]).await.unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert!(leased && attempts == 1, "the dead server's lease is left behind (leased {leased}, attempts {attempts})");
+
+    // Server B sends it again once the lease has run out.
+    let b = crate::common::ServerProcess::serving(&url, &tmp.path().join("b"), &["--poll-interval", "200ms"]).await;
+    let second = rx.expect().await;
+    assert_eq!(second.header("webhook-id"), first.header("webhook-id"), "the same delivery");
+    assert_eq!(second.body, first.body);
+    assert!(second.at.duration_since(published_at) >= Duration::from_millis(1500));
+    let rows = wait_final(&db, &webhook.to_string(), 1).await;
+    assert_eq!((rows[0].status, rows[0].attempts), (SUCCESS, 2));
+    drop(b);
+}
+
+fn hook_template(event: &str) -> NewWebhook {
+    NewWebhook {
+        scope: Default::default(),
+        target_url: String::new(),
+        secret: webhookd::secret::Secret::new("a-secret-value"),
+        events: vec![event.into()],
+        ca_certificate: None,
+        proxy_url: None,
+        max_in_flight: 0,
+        rate_limit: 0,
+        state: WebhookState::Active,
+        custom_headers: Vec::new(),
+    }
+}
