@@ -56,8 +56,45 @@ pub struct EngineSettings {
 /// replica is claiming at that instant), so the loop never spins.
 const RECHECK: Duration = Duration::from_millis(20);
 
-/// Claims this process holds and has not recorded yet: id → claim token.
-type InFlight = Arc<Mutex<HashMap<Uuid, Uuid>>>;
+/// A claim this process holds and has not recorded yet.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    /// The claim's token.
+    token: Uuid,
+    /// The target answered with success: the delivery holds no slot of its webhook any more,
+    /// though its outcome is not committed yet (a failure keeps its slot until recorded,
+    /// so that the circuit breaker sees it before more is sent).
+    answered: bool,
+}
+
+/// Claims this process holds and has not recorded yet, by delivery id.
+type InFlight = Arc<Mutex<HashMap<Uuid, Held>>>;
+
+/// Holds `batch`'s claims in `in_flight`.
+fn hold(in_flight: &InFlight, batch: &[Claimed]) {
+    let mut held = in_flight.lock().expect("in-flight map");
+    held.extend(batch.iter().map(|c| (c.id, Held { token: c.claim_token, answered: false })));
+}
+
+/// Sends one delivery holding `permit`, marks its slot free as soon as a success is in, and
+/// passes the outcome on to be recorded.
+async fn send(
+    clients: Arc<Clients>,
+    policy: Arc<RetryPolicy>,
+    claimed: Claimed,
+    in_flight: InFlight,
+    freed: Arc<Notify>,
+    results: mpsc::Sender<Outcome>,
+) {
+    let outcome = attempt(&clients, &policy, claimed).await;
+    if outcome.next == Next::Done(DeliveryStatus::Success) {
+        if let Some(h) = in_flight.lock().expect("in-flight map").get_mut(&outcome.id) {
+            h.answered = true;
+        }
+        freed.notify_one();
+    }
+    let _ = results.send(outcome).await;
+}
 
 /// The delivery engine of one process.
 pub struct Engine {
@@ -95,13 +132,14 @@ impl Engine {
         }));
         let in_flight: InFlight = Arc::default();
         let (results_tx, results_rx) = mpsc::channel::<Outcome>(RECORD_BATCH * 4);
-        let recorded = Arc::new(Notify::new());
+        // Signalled when a webhook's slot frees: a success answered, or outcomes recorded.
+        let freed = Arc::new(Notify::new());
         let recorder = tokio::spawn(record_loop(
             self.storage.clone(),
             self.settings.control,
             results_rx,
             in_flight.clone(),
-            recorded.clone(),
+            freed.clone(),
         ));
         // Claims visit webhooks round-robin: each starts after the last webhook served.
         let mut after = Uuid::nil();
@@ -111,18 +149,21 @@ impl Engine {
         let mut handed = std::mem::replace(&mut self.handed, mpsc::unbounded_channel().1);
         // Starts the sends of deliveries a publish handed off, each once it has a slot.
         let start_handed = |sends: &mut JoinSet<()>, batch: Vec<Claimed>| {
-            {
-                let mut held = in_flight.lock().expect("in-flight map");
-                held.extend(batch.iter().map(|c| (c.id, c.claim_token)));
-            }
+            hold(&in_flight, &batch);
             for claimed in batch {
                 let (permits, handoff) = (permits.clone(), self.handoff.clone());
-                let (clients, policy, results) = (self.clients.clone(), policy.clone(), results_tx.clone());
+                let sending = send(
+                    self.clients.clone(),
+                    policy.clone(),
+                    claimed,
+                    in_flight.clone(),
+                    freed.clone(),
+                    results_tx.clone(),
+                );
                 sends.spawn(async move {
                     let permit = permits.acquire_owned().await.expect("semaphore open");
                     handoff.admitted();
-                    let outcome = attempt(&clients, &policy, claimed).await;
-                    let _ = results.send(outcome).await;
+                    sending.await;
                     drop(permit);
                 });
             }
@@ -157,11 +198,19 @@ impl Engine {
                 continue;
             }
             let token = Uuid::now_v7();
+            let answered: Vec<Uuid> = in_flight
+                .lock()
+                .expect("in-flight map")
+                .iter()
+                .filter(|(_, h)| h.answered)
+                .map(|(id, _)| *id)
+                .collect();
             let claim = self.storage.claim_due(
                 free.min(CLAIM_BATCH) as i64,
                 self.settings.lease,
                 token,
                 after,
+                &answered,
                 &self.settings.control,
             );
             tokio::pin!(claim);
@@ -187,18 +236,19 @@ impl Engine {
             if let Some(last) = batch.iter().filter(|c| c.visit > 0).max_by_key(|c| c.visit) {
                 after = last.webhook_id;
             }
-            {
-                let mut held = in_flight.lock().expect("in-flight map");
-                held.extend(batch.iter().map(|c| (c.id, c.claim_token)));
-            }
+            hold(&in_flight, &batch);
             for claimed in batch {
                 let permit = permits.clone().acquire_owned().await.expect("semaphore open");
-                let clients = self.clients.clone();
-                let policy = policy.clone();
-                let results = results_tx.clone();
+                let sending = send(
+                    self.clients.clone(),
+                    policy.clone(),
+                    claimed,
+                    in_flight.clone(),
+                    freed.clone(),
+                    results_tx.clone(),
+                );
                 sends.spawn(async move {
-                    let outcome = attempt(&clients, &policy, claimed).await;
-                    let _ = results.send(outcome).await;
+                    sending.await;
                     drop(permit);
                 });
             }
@@ -217,7 +267,7 @@ impl Engine {
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
                     _ = self.wake.notified() => break,
-                    _ = recorded.notified(), if blocked => break,
+                    _ = freed.notified(), if blocked => break,
                     _ = &mut sleep => break,
                     Some(batch) = handed.recv() => start_handed(&mut sends, batch),
                 }
@@ -247,7 +297,8 @@ impl Engine {
         }
         drop(results_tx);
         let _ = recorder.await;
-        let left: Vec<(Uuid, Uuid)> = in_flight.lock().expect("in-flight map").drain().collect();
+        let left: Vec<(Uuid, Uuid)> =
+            in_flight.lock().expect("in-flight map").drain().map(|(id, h)| (id, h.token)).collect();
         match self.storage.release(&left).await {
             Ok(n) if n > 0 => tracing::info!(released = n, "released unsent deliveries"),
             Ok(_) => {}
@@ -260,7 +311,7 @@ impl Engine {
 
     /// How long to sleep after a claim that did not fill the batch: until work is next due
     /// (zero when it is due now), at most the poll interval; and whether a webhook with due
-    /// work waits only for a slot, which a recorded outcome frees.
+    /// work waits only for a slot, which a success answered or a recorded outcome frees.
     fn until(&self, next: NextDue) -> (Duration, bool) {
         let poll = self.settings.poll_interval;
         let wait = next.at.map(|at| at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO));
@@ -321,14 +372,14 @@ async fn prune(storage: &Storage, webhooks: &[Uuid]) {
 }
 
 /// Records outcomes in batches; retries a failed batch so no outcome is dropped while running.
-/// Signals `recorded` after each batch: the slots it frees may be claimed. Prunes each
+/// Signals `freed` after each batch: the slots it frees may be claimed. Prunes each
 /// history that grew by `PRUNE_EVERY`, and on the way out every history that grew.
 async fn record_loop(
     storage: Storage,
     control: Control,
     mut rx: mpsc::Receiver<Outcome>,
     in_flight: InFlight,
-    recorded: Arc<Notify>,
+    freed: Arc<Notify>,
 ) {
     let mut batch = Vec::with_capacity(RECORD_BATCH);
     let mut growth = Growth::default();
@@ -367,7 +418,7 @@ async fn record_loop(
             }
         }
         batch.clear();
-        recorded.notify_one();
+        freed.notify_one();
         let grown = growth.take(PRUNE_EVERY);
         if !grown.is_empty() {
             prune(&storage, &grown).await;

@@ -238,13 +238,17 @@ const NOTIFY_ERROR_CHARS: usize = 300;
 impl Storage {
     /// Claims up to `limit` due deliveries for `lease`, fairly between webhooks (see
     /// `claim.sql`), visiting webhooks from just after `after`; and, when fewer than `limit`
-    /// were due, when there is work next (meaningless after a full batch).
+    /// were due, when there is work next (meaningless after a full batch). Deliveries in
+    /// `answered` (claimed by this process, answered, their outcome not recorded yet) hold no
+    /// slot of their webhook.
+    #[allow(clippy::too_many_arguments)]
     pub async fn claim_due(
         &self,
         limit: i64,
         lease: Duration,
         token: Uuid,
         after: Uuid,
+        answered: &[Uuid],
         control: &Control,
     ) -> Result<(Vec<Claimed>, NextDue), StorageError> {
         // One statement on the engine's connections: a claim lost in a crash leaves the
@@ -263,6 +267,7 @@ impl Storage {
                     &control.webhook_concurrency,
                     &control.breaker_threshold,
                     &NEXT_DUE_SCAN,
+                    &answered,
                 ],
             )
             .await?;

@@ -6,7 +6,9 @@
 -- deliveries_due, one index descent per webhook however long its backlog. A visited webhook
 -- is served when it is ACTIVE and its circuit breaker is not holding it, as many deliveries
 -- as it has free slots: its in-flight limit (its own, else $6; 1 while the breaker probes,
--- after $7 failures in a row) less the claims out on it, no more than its rate limit lets
+-- after $7 failures in a row) less the claims out on it (on any replica; not counting the
+-- deliveries $9 that the claiming process has had answered and not yet recorded, so a slot is
+-- free as soon as its response is in), no more than its rate limit lets
 -- through now, and no more than twice its fair share of the batch. Its oldest due deliveries
 -- are taken, and the batch is filled round-robin: every webhook's first, then every
 -- webhook's second, and so on. Test pings go first, whatever their webhook's state.
@@ -45,7 +47,8 @@ WITH RECURSIVE hooks(webhook_id, lap, ord) AS (
     SELECT w.id, h.ord, w.rate_limit, greatest(w.rate_tat, now()) AS tat,
            CASE WHEN w.failure_streak >= $7 THEN 1 ELSE coalesce(nullif(w.max_in_flight, 0), $6) END
              - (SELECT count(*) FROM deliveries f
-                WHERE f.webhook_id = w.id AND f.status = 1 AND f.claim_token IS NOT NULL) AS free
+                WHERE f.webhook_id = w.id AND f.status = 1 AND f.claim_token IS NOT NULL
+                  AND f.id <> ALL ($9::uuid[])) AS free
     FROM hooks h
     JOIN webhooks w ON w.id = h.webhook_id AND w.id = ANY (ARRAY(SELECT webhook_id FROM hooks))
     WHERE w.state = 1 AND (w.breaker_until IS NULL OR w.breaker_until <= now())
@@ -147,7 +150,8 @@ taken AS MATERIALIZED (
                               + interval '1 second' / w.rate_limit END) AS at,
            CASE WHEN w.failure_streak >= $7 THEN 1 ELSE coalesce(nullif(w.max_in_flight, 0), $6) END
              <= (SELECT count(*) FROM deliveries f
-                 WHERE f.webhook_id = w.id AND f.status = 1 AND f.claim_token IS NOT NULL)
+                 WHERE f.webhook_id = w.id AND f.status = 1 AND f.claim_token IS NOT NULL
+                   AND f.id <> ALL ($9::uuid[]))
                 + (SELECT count(*) FROM due t WHERE t.webhook_id = w.id) AS saturated
     FROM heads h
     JOIN webhooks w ON w.id = h.webhook_id AND w.id = ANY (ARRAY(SELECT webhook_id FROM heads))

@@ -1,0 +1,138 @@
+//! The claim statement at the storage level: rows seeded straight in the database, then
+//! `claim_due` called as the engine calls it: round-robin between webhooks, the in-flight
+//! limit (with answered deliveries freeing their slot), the rate limit, the breaker's probe,
+//! test pings first, and when work is next due.
+
+use std::time::Duration;
+
+use uuid::Uuid;
+use webhookd::model::WebhookState;
+use webhookd::storage::deliveries::{Claimed, Control, NextDue};
+use webhookd::storage::webhooks::{NewWebhook, WebhookQuota};
+use webhookd::storage::Storage;
+
+use crate::common::{fresh_database, sql};
+
+const CONTROL: Control = Control {
+    webhook_concurrency: 64,
+    breaker_threshold: 3,
+    breaker_cooldown: Duration::from_secs(30),
+    disable_after: Duration::from_secs(3600),
+};
+
+async fn storage(url: &str) -> Storage {
+    Storage::connect(url.parse().unwrap(), 2).await.unwrap().with_keys(crate::common::support::test_keys())
+}
+
+/// An instance webhook listening to `event` alone, with `n` deliveries due.
+async fn hook_with(storage: &Storage, event: &str, max_in_flight: i32, rate_limit: i32, n: usize) -> Uuid {
+    let w = NewWebhook {
+        scope: Default::default(),
+        target_url: format!("http://127.0.0.1:9/{event}"),
+        secret: webhookd::secret::Secret::new("a-secret-value"),
+        events: vec![event.into()],
+        ca_certificate: None,
+        proxy_url: None,
+        max_in_flight,
+        rate_limit,
+        state: WebhookState::Active,
+        custom_headers: Vec::new(),
+    };
+    let audit = webhookd::storage::audit::Audit::new(Default::default(), "webhook.create");
+    let id = storage.create_webhook(&w, &WebhookQuota::UNLIMITED, &audit).await.unwrap().id;
+    let events: Vec<_> = (0..n)
+        .map(|i| webhookd::storage::events::NewEvent {
+            name: event.into(),
+            scope: Default::default(),
+            timestamp_ms: 1,
+            idempotency_key: None,
+            body: webhookd::body::delivery_body(event, 1, &format!(r#"{{"i":{i}}}"#)).unwrap(),
+            trace: None,
+            about: None,
+        })
+        .collect();
+    storage.publish(&events).await.unwrap();
+    id
+}
+
+async fn claim(storage: &Storage, limit: i64, answered: &[Uuid]) -> (Vec<Claimed>, NextDue) {
+    storage.claim_due(limit, Duration::from_secs(60), Uuid::now_v7(), Uuid::nil(), answered, &CONTROL).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_slot_is_free_once_its_delivery_is_answered_though_not_yet_recorded() {
+    let url = fresh_database().await;
+    let s = storage(&url).await;
+    let w = hook_with(&s, "e_one", 1, 0, 2).await;
+    let (first, _) = claim(&s, 10, &[]).await;
+    assert_eq!(first.len(), 1, "one in flight at most");
+    assert_eq!(first[0].webhook_id, w);
+    let (none, next) = claim(&s, 10, &[]).await;
+    assert!(none.is_empty(), "the slot is held until the delivery is answered");
+    assert!(next.blocked, "due work waits only for a slot");
+    let (second, _) = claim(&s, 10, &[first[0].id]).await;
+    assert_eq!(second.len(), 1, "answered: its slot is free");
+    assert_ne!(second[0].id, first[0].id);
+    // Another replica's claim (not answered here) still holds its slot.
+    let (none, _) = claim(&s, 10, &[first[0].id]).await;
+    assert!(none.is_empty());
+}
+
+#[tokio::test]
+async fn webhooks_are_served_round_robin_within_their_limits() {
+    let url = fresh_database().await;
+    let s = storage(&url).await;
+    let a = hook_with(&s, "e_a", 0, 0, 5).await;
+    let b = hook_with(&s, "e_b", 0, 0, 5).await;
+    let c = hook_with(&s, "e_c", 0, 0, 5).await;
+    let rated = hook_with(&s, "e_rated", 0, 1, 5).await;
+    // A batch of 4 takes every webhook's first: none goes before another's first.
+    let (batch, _) = claim(&s, 4, &[]).await;
+    let mut got: Vec<Uuid> = batch.iter().map(|c| c.webhook_id).collect();
+    got.sort();
+    let mut want = vec![a, b, c, rated];
+    want.sort();
+    assert_eq!(got, want);
+    // The rate-limited webhook gets no more than its limit lets through in a second (1),
+    // taken already: the rest wait for its limiter.
+    let (rest, next) = claim(&s, 100, &[]).await;
+    let of = |w: Uuid| rest.iter().filter(|c| c.webhook_id == w).count();
+    assert_eq!((of(a), of(b), of(c)), (4, 4, 4));
+    assert_eq!(of(rated), 0);
+    let at = next.at.expect("the rate-limited webhook has work pending");
+    assert!(at > std::time::SystemTime::now(), "next due when its limiter lets the next through");
+    assert!(!next.blocked);
+}
+
+#[tokio::test]
+async fn an_open_breaker_holds_its_webhook_then_lets_one_probe_through_and_test_pings_go_first() {
+    let url = fresh_database().await;
+    let s = storage(&url).await;
+    let db = sql(&url).await;
+    let w = hook_with(&s, "e_failing", 0, 0, 5).await;
+    db.execute(
+        "UPDATE webhooks SET failure_streak = 3, failing_since = now(), breaker_until = now() + interval '1 hour'
+         WHERE id = $1",
+        &[&w],
+    )
+    .await
+    .unwrap();
+    let (none, next) = claim(&s, 10, &[]).await;
+    assert!(none.is_empty(), "held while the breaker is open");
+    let at = next.at.expect("pending work");
+    assert!(at > std::time::SystemTime::now() + Duration::from_secs(3000), "next due at the probe");
+
+    // A test ping goes whatever the breaker says.
+    let audit = webhookd::storage::audit::Audit::new(Default::default(), "webhook.test");
+    let body = webhookd::body::delivery_body("webhook_test", 1, "{}").unwrap();
+    let ping = s.test_delivery(w, &Default::default(), "webhook_test", 1, &body, &audit).await.unwrap();
+    let (pinged, _) = claim(&s, 10, &[]).await;
+    assert_eq!(pinged.iter().map(|c| c.id).collect::<Vec<_>>(), vec![ping.id]);
+
+    // Once the cooldown is over, one delivery at a time probes the target.
+    db.execute("UPDATE webhooks SET breaker_until = now() - interval '1 second' WHERE id = $1", &[&w]).await.unwrap();
+    let (probe, _) = claim(&s, 10, &[pinged[0].id]).await;
+    assert_eq!(probe.len(), 1, "one probe");
+    let (none, next) = claim(&s, 10, &[pinged[0].id]).await;
+    assert!(none.is_empty() && next.blocked, "the next waits for the probe's outcome");
+}
