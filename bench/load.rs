@@ -278,3 +278,68 @@ pub async fn latency(
         postgres_processes,
     }
 }
+
+/// What a saturation run measured: ingest as fast as the publishers go, deliveries beside it.
+pub struct Saturation {
+    /// Events acknowledged per second.
+    pub accepted: f64,
+    /// Deliveries per second, from the first call's start to the last arrival.
+    pub delivered: f64,
+    /// End to end, from the call's start to the arrival: p50, p99, max (ms).
+    pub e2e_ms: [f64; 3],
+}
+
+/// Publishes `n` events `name` with unary calls from `concurrency` publishers, as fast as they
+/// go, to a server that delivers them to one webhook: whether deliveries keep pace with ingest.
+pub async fn saturation(
+    s: &ServerProcess,
+    token: &str,
+    receiver: &Receiver,
+    name: &str,
+    n: usize,
+    concurrency: usize,
+) -> Saturation {
+    receiver.arrivals.lock().unwrap().clear();
+    let starts: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
+    let next = Arc::new(AtomicUsize::new(0));
+    let client = ingest_client(s, token);
+    let began = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (mut client, starts, next) = (client.clone(), starts.clone(), next.clone());
+            let name = name.to_string();
+            tokio::spawn(async move {
+                loop {
+                    let seq = next.fetch_add(1, Ordering::Relaxed);
+                    if seq >= n {
+                        return;
+                    }
+                    starts.lock().unwrap().insert(seq as u64, Instant::now());
+                    client.publish_event(event(&name, seq)).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let accepted = n as f64 / began.elapsed().as_secs_f64();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while receiver.arrivals.lock().unwrap().len() < n {
+        assert!(Instant::now() < deadline, "saturation events did not all arrive");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let arrivals = receiver.arrivals.lock().unwrap();
+    let starts = starts.lock().unwrap();
+    let last = arrivals.values().max().copied().unwrap_or(began);
+    let mut ms: Vec<f64> = starts
+        .iter()
+        .map(|(seq, start)| arrivals[seq].saturating_duration_since(*start).as_secs_f64() * 1000.0)
+        .collect();
+    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    Saturation {
+        accepted,
+        delivered: n as f64 / last.saturating_duration_since(began).as_secs_f64(),
+        e2e_ms: [pct(&ms, 0.50), pct(&ms, 0.99), *ms.last().unwrap_or(&0.0)],
+    }
+}

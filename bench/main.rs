@@ -21,7 +21,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 
-use load::{admin_client, create_webhooks, drain, latency, publish_streaming, publish_unary, Steady};
+use load::{admin_client, create_webhooks, drain, latency, publish_streaming, publish_unary, saturation, Steady};
 use receiver::Receiver;
 use support::ServerProcess;
 use webhookd::storage::local::LocalPostgres;
@@ -47,6 +47,9 @@ struct Args {
     /// Concurrent PublishEvents streams.
     #[arg(long, default_value_t = 4)]
     streams: usize,
+    /// Unary publishers of the saturation phase (its events: `--unary-events`).
+    #[arg(long, default_value_t = 32)]
+    saturation_concurrency: usize,
     /// Deliveries in each delivery-rate phase.
     #[arg(long, default_value_t = 20_000)]
     deliveries: usize,
@@ -86,7 +89,7 @@ struct Args {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "limits,ingest,delivery,steady,backlog,replicas,recovery,hol,history"
+        default_value = "limits,ingest,delivery,saturation,steady,backlog,replicas,recovery,hol,history"
     )]
     phases: Vec<Phase>,
     /// Deliveries that failed for good, recovered by the recovery phase.
@@ -142,6 +145,9 @@ enum Phase {
     Ingest,
     /// Delivery rate to one webhook and to many.
     Delivery,
+    /// Unary ingest as fast as `--saturation-concurrency` publishers go, delivered beside it
+    /// to one webhook: accepted and delivered rates, end-to-end latency.
+    Saturation,
     /// End-to-end latency and CPU per event at steady rates.
     Steady,
     /// Head of line: fast webhooks beside a slow one.
@@ -269,9 +275,17 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
         post_limit = Some(("receiver plain POSTs/s (same client stack)".to_string(), median(&posts)));
     }
 
-    if [Phase::Ingest, Phase::Delivery, Phase::Steady, Phase::Backlog, Phase::Replicas, Phase::Recovery]
-        .into_iter()
-        .any(on)
+    if [
+        Phase::Ingest,
+        Phase::Delivery,
+        Phase::Saturation,
+        Phase::Steady,
+        Phase::Backlog,
+        Phase::Replicas,
+        Phase::Recovery,
+    ]
+    .into_iter()
+    .any(on)
     {
         let main_url = database(&pg, "bench_main").await;
         let a = ServerProcess::serving(&main_url, &tmp.join("a"), &["--no-delivery"]).await;
@@ -342,6 +356,41 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
             fig(format!("deliveries to {} webhooks", args.webhooks), &many, "deliveries/s", post_limit, "");
             let ratios: Vec<f64> = one.iter().zip(&many).map(|(o, m)| m / o).collect();
             fig(format!("deliveries to {} webhooks / to 1 webhook", args.webhooks), &ratios, "ratio", None, ">= 0.8");
+        }
+
+        // --- saturation: unary ingest as fast as it goes, delivered beside it, `runs` times --
+        if on(Phase::Saturation) {
+            create_webhooks(&mut admin, &receiver.url("/saturation"), "project_user_removed", 1).await;
+            let d = ServerProcess::serving(&main_url, &tmp.join("sat"), &[]).await;
+            let (mut accepted, mut delivered, mut p50, mut p99, mut max) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for run in 1..=args.runs {
+                let s = saturation(
+                    &d,
+                    &publisher,
+                    &receiver,
+                    "project_user_removed",
+                    args.unary_events,
+                    args.saturation_concurrency,
+                )
+                .await;
+                eprintln!(
+                    "run {run}: saturation: accepted {:.0}/s, delivered {:.0}/s, e2e p50 {:.2} ms p99 {:.2} ms max {:.2} ms",
+                    s.accepted, s.delivered, s.e2e_ms[0], s.e2e_ms[1], s.e2e_ms[2]
+                );
+                accepted.push(s.accepted);
+                delivered.push(s.delivered);
+                p50.push(s.e2e_ms[0]);
+                p99.push(s.e2e_ms[1]);
+                max.push(s.e2e_ms[2]);
+            }
+            let c = args.saturation_concurrency;
+            fig(format!("saturation (unary, concurrency {c}): accepted"), &accepted, "events/s", None, "");
+            fig(format!("saturation (unary, concurrency {c}): delivered"), &delivered, "deliveries/s", None, "");
+            fig("saturation e2e p50 (from call start)".into(), &p50, "ms", None, "");
+            fig("saturation e2e p99 (from call start)".into(), &p99, "ms", None, "<= 30");
+            fig("saturation e2e max (from call start)".into(), &max, "ms", None, "");
+            rss.push(d.rss("VmHWM"));
         }
 
         // --- end-to-end latency at a steady rate, each rate `runs` times ------------------

@@ -42,7 +42,7 @@ impl Receiver {
                     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let (c, f, a) = (c.clone(), f.clone(), a.clone());
                         async move {
-                            let latency = req.uri().path() == "/latency";
+                            let latency = matches!(req.uri().path(), "/latency" | "/saturation");
                             if req.uri().path() == "/slow" {
                                 // An endpoint that takes 10 s to answer (head-of-line phase).
                                 tokio::time::sleep(std::time::Duration::from_secs(10)).await;
