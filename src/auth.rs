@@ -105,6 +105,20 @@ pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// The bearer token of a call.
+fn bearer(metadata: &MetadataMap) -> Result<&str, ApiError> {
+    let value = metadata
+        .get("authorization")
+        .ok_or_else(|| ApiError::Unauthenticated("missing authorization: Bearer <token>".into()))?;
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::Unauthenticated("authorization must be `Bearer <token>`".into()))
+}
+
 /// A verified token: who it is, and when it was verified.
 struct Cached {
     principal: Principal,
@@ -127,18 +141,52 @@ struct State {
 pub struct Authenticator {
     storage: Storage,
     state: Arc<Mutex<State>>,
+    /// Signalled when a revocation (on any replica) cleared the cache: open calls check their
+    /// token again at once.
+    revoked: Arc<tokio::sync::Notify>,
 }
 
 impl Authenticator {
     /// An authenticator over `storage` that forgets cached tokens when any replica revokes
     /// one (and whenever its notification connection was lost), until `shutdown`.
     pub fn start(storage: Storage, shutdown: CancellationToken) -> Self {
-        let auth = Self { storage: storage.clone(), state: Arc::default() };
-        let state = auth.state.clone();
+        let auth = Self { storage: storage.clone(), state: Arc::default(), revoked: Arc::default() };
+        let (state, revoked) = (auth.state.clone(), auth.revoked.clone());
         tokio::spawn(notify::listen(storage, TOKEN_CHANNEL, shutdown, move |_| {
             state.lock().expect("auth state").cache.clear();
+            revoked.notify_waiters();
         }));
         auth
+    }
+
+    /// Resolves once the token of a long-lived call (`metadata` as the call came) stops
+    /// working, with the error a new call with it would get now: UNAUTHENTICATED when it was
+    /// revoked (on any replica: at once by notification, within `CACHE_TTL` if the
+    /// notification was lost) or expired (at its expiry), UNAVAILABLE when it cannot be
+    /// checked because the database is away. Streams end with it, within the same bound as
+    /// a new call is refused.
+    pub async fn until_invalid(&self, metadata: MetadataMap) -> ApiError {
+        loop {
+            let mut wait = CACHE_TTL;
+            if let Some(expire) = self.cached_expiry(&metadata) {
+                wait = wait.min(expire.duration_since(SystemTime::now()).unwrap_or_default());
+            }
+            let revoked = self.revoked.notified();
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = revoked => {}
+            }
+            if let Err(e) = self.authenticate(&metadata).await {
+                return e;
+            }
+        }
+    }
+
+    /// The expiry of the token in `metadata`, if it is cached.
+    fn cached_expiry(&self, metadata: &MetadataMap) -> Option<SystemTime> {
+        let token = bearer(metadata).ok()?;
+        let state = self.state.lock().expect("auth state");
+        state.cache.get(&hash_token(token)).and_then(|c| c.principal.expire_time)
     }
 
     /// The caller, if it holds a valid token of `role`.
@@ -156,17 +204,7 @@ impl Authenticator {
 
     /// The caller, if it holds a valid token of any role.
     pub async fn authenticate(&self, metadata: &MetadataMap) -> Result<Principal, ApiError> {
-        let value = metadata
-            .get("authorization")
-            .ok_or_else(|| ApiError::Unauthenticated("missing authorization: Bearer <token>".into()))?;
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::Unauthenticated("authorization must be `Bearer <token>`".into()))?;
-        let hash = hash_token(token);
+        let hash = hash_token(bearer(metadata)?);
         let principal = match self.cached(&hash) {
             Some(p) => p,
             None => self.look_up(hash).await?,

@@ -176,9 +176,37 @@ impl From<ApiError> for Status {
     }
 }
 
+/// The answer to a call whose handler panicked: INTERNAL with a generic message, as for any
+/// internal error (the panic is logged, without its payload, which might hold caller input),
+/// never a reset stream. Installed with `tower_http`'s catch-panic layer.
+pub fn internal_on_panic(
+    _panic: Box<dyn std::any::Any + Send + 'static>,
+) -> http::Response<http_body_util::Full<bytes::Bytes>> {
+    tracing::error!("a request handler panicked; answered INTERNAL");
+    Status::internal(ApiError::Internal("a request handler panicked".into()).to_string()).into_http()
+}
+
+/// A response with its body in tonic's body type.
+pub fn into_tonic_body<B>(r: http::Response<B>) -> http::Response<tonic::body::Body>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    r.map(tonic::body::Body::new)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_answers_internal_with_the_generic_message() {
+        let r = internal_on_panic(Box::new("boom: secret-ish detail"));
+        assert_eq!(r.headers()["grpc-status"], "13");
+        let message = r.headers()["grpc-message"].to_str().unwrap();
+        assert!(!message.contains("boom"), "{message}");
+        assert_eq!(r.headers()["content-type"], "application/grpc");
+    }
 
     #[test]
     fn echoes_are_bounded() {

@@ -136,7 +136,15 @@ async fn serve(
         per_company: config.max_webhooks_per_company,
         per_project: config.max_webhooks_per_project,
     };
-    let admin = AdminService::new(storage.clone(), auth.clone(), catalog.clone(), hub, guard.clone(), quota);
+    let admin = AdminService::new(
+        storage.clone(),
+        auth.clone(),
+        catalog.clone(),
+        hub,
+        guard.clone(),
+        quota,
+        config.recovery_retention,
+    );
     let tokens = TokenService::new(storage.clone(), auth.clone());
     let (engine, ingest_storage) = if config.no_delivery {
         (None, storage.clone())
@@ -176,6 +184,11 @@ async fn serve(
         // The page answers what is not gRPC before gRPC-Web turns away other HTTP/1.1 requests.
         .layer(tower::util::option_layer(config.web.then_some(web::WebPage)))
         .layer(tower::util::option_layer(config.web.then(tonic_web::GrpcWebLayer::new)))
+        // A panic in a handler answers INTERNAL (in tonic's body type, as the layers above expect).
+        .layer(tower::util::MapResponseLayer::new(
+            error::into_tonic_body::<tower_http::body::UnsyncBoxBody<bytes::Bytes, tower_http::BoxError>>,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::internal_on_panic))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

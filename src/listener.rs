@@ -413,8 +413,16 @@ where
 
     fn call(&mut self, req: http::Request<ReqBody>) -> Self::Future {
         let guard = req.extensions().get::<ConnInfo>().map(|c| CallGuard::open(&c.state));
-        // The method is kept (one allocation per call) only when metrics are exported.
-        let method = crate::telemetry::exporting().then(|| req.uri().path().to_string());
+        // Calls are counted only when metrics are exported: gRPC calls by method (known
+        // methods only), page requests apart, by route.
+        let method = if !crate::telemetry::exporting() {
+            None
+        } else if crate::web::is_grpc(&req) {
+            Some(crate::telemetry::method_label(req.uri().path()))
+        } else {
+            crate::telemetry::page_requested(crate::web::route(req.uri().path()));
+            None
+        };
         let response = self.inner.call(req);
         Box::pin(async move {
             let response = response.await?;
@@ -436,14 +444,14 @@ fn grpc_code(headers: &http::HeaderMap) -> Option<tonic::Code> {
 /// Counts a call once, when its status is known (or as CANCELLED if its body is dropped
 /// first); `done` from the start when metrics are not exported.
 struct Answered {
-    method: String,
+    method: &'static str,
     done: bool,
 }
 
 impl Answered {
     fn done(&mut self, code: tonic::Code) {
         if !std::mem::replace(&mut self.done, true) {
-            crate::telemetry::grpc_answered(&self.method, code);
+            crate::telemetry::grpc_answered(self.method, code);
         }
     }
 }

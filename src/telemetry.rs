@@ -43,6 +43,8 @@ pub const DB_POOL: &str = "webhookd_db_pool_connections";
 /// gRPC calls answered, by `method` (`/package.Service/Method`; `unknown` for paths the
 /// server does not serve) and `code` (`Ok`, `InvalidArgument`, …).
 pub const GRPC_REQUESTS: &str = "webhookd_grpc_requests_total";
+/// Requests for the admin page (not gRPC), by `route`: one of the page's files, or `other`.
+pub const PAGE_REQUESTS: &str = "webhookd_page_requests_total";
 
 /// Whether this process exports metrics; without it, the per-call work is skipped.
 static EXPORTING: AtomicBool = AtomicBool::new(false);
@@ -133,6 +135,7 @@ fn describe() {
     describe_gauge!(OLDEST_DUE_AGE, Unit::Seconds, "Age of the oldest due delivery not being sent (sampled).");
     describe_gauge!(DB_POOL, "Database pool connections by state (sampled).");
     describe_counter!(GRPC_REQUESTS, "gRPC calls answered, by method and code.");
+    describe_counter!(PAGE_REQUESTS, "Requests for the admin page's files, by route.");
 }
 
 /// Samples the queue and the pool every few seconds.
@@ -161,8 +164,42 @@ async fn sample(storage: Storage, stop: CancellationToken) {
     }
 }
 
-/// Counts one answered gRPC call.
-pub fn grpc_answered(method: &str, code: tonic::Code) {
-    let method = if code == tonic::Code::Unimplemented { "unknown".to_string() } else { method.to_string() };
+/// Counts one answered gRPC call; `method` is a [`method_label`].
+pub fn grpc_answered(method: &'static str, code: tonic::Code) {
     metrics::counter!(GRPC_REQUESTS, "method" => method, "code" => format!("{code:?}")).increment(1);
+}
+
+/// Counts one request for the page; `route` is a fixed value (a file's path, or `other`).
+pub fn page_requested(route: &'static str) {
+    metrics::counter!(PAGE_REQUESTS, "route" => route).increment(1);
+}
+
+/// The `method` label of a call to `path`: the path when this server serves that method,
+/// else `unknown`, so that no request can add a series of its choosing.
+pub fn method_label(path: &str) -> &'static str {
+    known_methods().get(path).map_or("unknown", |m| m.as_str())
+}
+
+/// Every method this server serves, as `/package.Service/Method`, read once from the
+/// descriptor sets it registers for reflection.
+fn known_methods() -> &'static std::collections::HashSet<String> {
+    static KNOWN: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    KNOWN.get_or_init(|| {
+        use prost::Message as _;
+        let mut known = std::collections::HashSet::new();
+        for set in [crate::pb::FILE_DESCRIPTOR_SET, tonic_health::pb::FILE_DESCRIPTOR_SET] {
+            let set = prost_types::FileDescriptorSet::decode(set).expect("the built-in descriptor sets decode");
+            for file in &set.file {
+                for service in &file.service {
+                    for method in &service.method {
+                        known.insert(format!("/{}.{}/{}", file.package(), service.name(), method.name()));
+                    }
+                }
+            }
+        }
+        for version in ["v1", "v1alpha"] {
+            known.insert(format!("/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo"));
+        }
+        known
+    })
 }

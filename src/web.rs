@@ -68,8 +68,13 @@ fn etag(a: &Asset) -> &'static HeaderValue {
     &tags[i]
 }
 
+/// The metrics label of a page request for `path`: the file's path, or `other`.
+pub(crate) fn route(path: &str) -> &'static str {
+    asset(path).map_or("other", |a| a.path)
+}
+
 /// Whether `req` is a gRPC or gRPC-Web call (for the services), rather than the page's.
-fn is_grpc<B>(req: &Request<B>) -> bool {
+pub(crate) fn is_grpc<B>(req: &Request<B>) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

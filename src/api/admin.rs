@@ -39,12 +39,14 @@ pub struct AdminService {
     hub: WatchHub,
     guard: Arc<AllowList>,
     quota: WebhookQuota,
+    /// How far back `RecoverDeliveries` may reach (`--recovery-retention`).
+    pub(super) recovery_retention: std::time::Duration,
 }
 
 impl AdminService {
     /// The service over `storage`, with `hub` feeding `WatchDeliveries`, `guard` refusing
     /// literal non-public target addresses when webhooks are written, and `quota` bounding
-    /// the webhooks of each company and project.
+    /// the webhooks of each company and project; recoveries reach back `recovery_retention`.
     pub fn new(
         storage: Storage,
         auth: Authenticator,
@@ -52,8 +54,9 @@ impl AdminService {
         hub: WatchHub,
         guard: Arc<AllowList>,
         quota: WebhookQuota,
+        recovery_retention: std::time::Duration,
     ) -> Self {
-        Self { storage, auth, catalog, hub, guard, quota }
+        Self { storage, auth, catalog, hub, guard, quota, recovery_retention }
     }
 
     pub(super) async fn admin<T>(&self, req: &Request<T>) -> Result<Principal, ApiError> {
@@ -153,7 +156,7 @@ impl AdminService {
             ca_certificate: non_empty(&r.ca_certificate)
                 .map(|c| validate::ca_certificate("ca_certificate", c))
                 .transpose()?,
-            proxy_url: non_empty(&r.proxy_url).map(|p| validate::proxy_url("proxy_url", p)).transpose()?,
+            proxy_url: non_empty(&r.proxy_url).map(|p| validate::proxy_url("proxy_url", p, &self.guard)).transpose()?,
             max_in_flight: validate::max_in_flight("max_in_flight", r.max_in_flight)?,
             rate_limit: validate::rate_limit("rate_limit_per_second", r.rate_limit_per_second)?,
             state: validate::settable_state("state", r.state)?.unwrap_or(WebhookState::Active),
@@ -230,8 +233,11 @@ impl AdminService {
                     )
                 }
                 "proxy_url" => {
-                    patch.proxy_url =
-                        Some(non_empty(&r.proxy_url).map(|p| validate::proxy_url("proxy_url", p)).transpose()?)
+                    patch.proxy_url = Some(
+                        non_empty(&r.proxy_url)
+                            .map(|p| validate::proxy_url("proxy_url", p, &self.guard))
+                            .transpose()?,
+                    )
                 }
                 "state" => {
                     let state = validate::settable_state("state", r.state)?
@@ -519,6 +525,10 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
     ) -> Result<Response<Self::WatchDeliveriesStream>, Status> {
         let who = self.admin(&req).await?;
         let deadline = super::deadline(req.metadata());
+        // The watch ends as soon as its token stops working (revoked or expired), or cannot be
+        // checked (the database is away).
+        let (auth, metadata) = (self.auth.clone(), req.metadata().clone());
+        let invalid = async move { Status::from(auth.until_invalid(metadata).await) };
         let r = req.into_inner();
         let (webhook_id, scope) = match &r.target {
             Some(pb::watch_deliveries_request::Target::WebhookId(id)) => {
@@ -542,7 +552,7 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
             status: history_status(r.status)?,
             status_codes: status_codes(&r.status_codes)?,
         };
-        Ok(Response::new(super::within_deadline(self.hub.watch(filter), deadline)))
+        Ok(Response::new(super::within_deadline(self.hub.watch(filter, invalid), deadline)))
     }
 
     type ListAuditEventsStream = ResponseStream<pb::AuditEvent>;

@@ -1,7 +1,5 @@
 //! `ListAuditEvents`: the audit log of changes within the caller's scope.
 
-use std::time::SystemTime;
-
 use super::{convert, validate, ResponseStream};
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -22,9 +20,8 @@ pub async fn list(
 ) -> Result<ResponseStream<pb::AuditEvent>, ApiError> {
     let scope = validate::scope("scope", r.scope.as_ref())?;
     let optional_id = |field: &str, raw: &str| (!raw.is_empty()).then(|| validate::id(field, raw)).transpose();
-    let time = |field: &str, t: &Option<prost_types::Timestamp>| {
-        t.map(|t| SystemTime::try_from(t).map_err(|_| ApiError::invalid(field, "not a valid timestamp"))).transpose()
-    };
+    let time =
+        |field: &str, t: &Option<prost_types::Timestamp>| t.as_ref().map(|t| validate::timestamp(field, t)).transpose();
     let filter = AuditFilter {
         include_descendants: r.include_descendants,
         resource_id: optional_id("resource_id", &r.resource_id)?,

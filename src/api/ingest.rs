@@ -146,6 +146,9 @@ impl pb::event_ingest_server::EventIngest for IngestService {
         req: Request<Streaming<pb::PublishEventRequest>>,
     ) -> Result<Response<Self::PublishEventsStream>, Status> {
         let who = self.auth.authorize(req.metadata(), Role::Publisher).await?;
+        // The stream ends as soon as its token stops working (revoked or expired).
+        let (auth, metadata) = (self.auth.clone(), req.metadata().clone());
+        let invalid = async move { auth.until_invalid(metadata).await };
         // The call's trace context goes with every event of the stream.
         let trace = TraceContext::from_metadata(req.metadata());
         let mut arrived = read_ahead(req.into_inner());
@@ -154,9 +157,17 @@ impl pb::event_ingest_server::EventIngest for IngestService {
         tokio::spawn(async move {
             let mut index: u64 = 0;
             let mut batch = Vec::with_capacity(STREAM_BATCH);
+            tokio::pin!(invalid);
             loop {
-                if arrived.recv_many(&mut batch, STREAM_BATCH).await == 0 {
-                    return;
+                tokio::select! {
+                    biased;
+                    e = &mut invalid => {
+                        let _ = tx.send(Err(e.into())).await;
+                        return;
+                    }
+                    n = arrived.recv_many(&mut batch, STREAM_BATCH) => if n == 0 {
+                        return;
+                    },
                 }
                 let mut events = Vec::with_capacity(batch.len());
                 let mut failure = None;

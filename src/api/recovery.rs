@@ -41,6 +41,15 @@ impl AdminService {
         if start_time > now {
             return Err(ApiError::invalid("start_time", "must not be in the future"));
         }
+        if now.duration_since(start_time).unwrap_or_default() > self.recovery_retention {
+            return Err(ApiError::invalid(
+                "start_time",
+                format!(
+                    "must be within the recovery retention ({}): older failures are no longer kept",
+                    humantime::format_duration(self.recovery_retention)
+                ),
+            ));
+        }
         if end_time <= start_time {
             return Err(ApiError::invalid("end_time", "must be after start_time"));
         }

@@ -105,8 +105,11 @@ pub fn literal_address(field: &str, url: &Url, guard: &AllowList) -> Result<(), 
 
 /// A proxy URL: clean absolute `http://` with a host; credentials allowed (sent only as
 /// Proxy-Authorization). TLS to the proxy itself is not supported, so `https://` is refused.
-pub fn proxy_url(field: &str, raw: &str) -> Result<String, ApiError> {
+/// A literal address the SSRF guard refuses is refused here, as for targets (every
+/// connection to the proxy is guarded too).
+pub fn proxy_url(field: &str, raw: &str, guard: &AllowList) -> Result<String, ApiError> {
     let url = clean_url(field, raw)?;
+    literal_address(field, &url, guard)?;
     if url.scheme() != "http" {
         return Err(ApiError::invalid(
             field,
@@ -168,7 +171,9 @@ pub fn ca_certificate(field: &str, pem: &str) -> Result<String, ApiError> {
     if pem.len() > MAX_CA_BYTES {
         return Err(ApiError::invalid(field, format!("must be at most {MAX_CA_BYTES} bytes")));
     }
-    let blocks = pem.lines().filter(|l| l.trim_start().starts_with("-----BEGIN ")).count();
+    // Every block marker counts, wherever it stands on its line: text that PEM parsers skip
+    // must not smuggle a key (or anything else) into a field that is stored and shown.
+    let blocks = pem.matches("-----BEGIN ").count();
     let mut roots = rustls::RootCertStore::empty();
     let mut n = 0;
     for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
@@ -262,7 +267,7 @@ pub fn custom_headers(
         if h.value.len() > MAX_HEADER_VALUE_BYTES {
             return Err(ApiError::invalid(&value_field, format!("must be at most {MAX_HEADER_VALUE_BYTES} bytes")));
         }
-        if http::HeaderValue::from_str(&h.value).is_err() {
+        if !h.value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
             return Err(ApiError::invalid(
                 &value_field,
                 "only visible ASCII, spaces and tabs (no CR, LF or other control characters)",
@@ -297,10 +302,21 @@ pub fn future_time(field: &str, t: &prost_types::Timestamp) -> Result<std::time:
     Ok(at)
 }
 
-/// A valid protobuf Timestamp (on or after the Unix epoch).
+/// The last second a timestamp field takes: 9999-12-31T23:59:59Z, the end of the range the
+/// protobuf Timestamp documents (and of what HTTP dates and the audit log can write).
+const LAST_TIMESTAMP_SECS: i64 = 253_402_300_799;
+
+/// A valid protobuf Timestamp from the Unix epoch to the end of year 9999, its nanos 0 to
+/// 999,999,999 (not normalised): the one check every timestamp field of a request passes
+/// before any use.
 pub fn timestamp(field: &str, t: &prost_types::Timestamp) -> Result<std::time::SystemTime, ApiError> {
-    std::time::SystemTime::try_from(*t)
-        .map_err(|_| ApiError::invalid(field, "not a valid timestamp (nanos 0 to 999999999, year 1 to 9999)"))
+    if !(0..=999_999_999).contains(&t.nanos) {
+        return Err(ApiError::invalid(field, "nanos must be 0 to 999999999"));
+    }
+    if !(0..=LAST_TIMESTAMP_SECS).contains(&t.seconds) {
+        return Err(ApiError::invalid(field, "must be from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z"));
+    }
+    Ok(std::time::UNIX_EPOCH + std::time::Duration::new(t.seconds as u64, t.nanos as u32))
 }
 
 /// A protobuf Duration between zero and `max`.
@@ -439,9 +455,19 @@ mod tests {
 
     #[test]
     fn proxy_urls() {
-        assert!(proxy_url("proxy_url", "http://user:p%40ss@proxy.internal:3128").is_ok());
-        for bad in ["https://proxy.internal:3128", "socks5://proxy.internal", "http://proxy.internal:0", "http:///x"] {
-            assert_eq!(field_of(proxy_url("proxy_url", bad).unwrap_err()), "proxy_url", "{bad}");
+        let guarded = AllowList::default();
+        assert!(proxy_url("proxy_url", "http://user:p%40ss@proxy.internal:3128", &guarded).is_ok());
+        assert!(proxy_url("proxy_url", "http://10.0.0.1:3128", &AllowList::allow_all()).is_ok());
+        for bad in [
+            "https://proxy.internal:3128",
+            "socks5://proxy.internal",
+            "http://proxy.internal:0",
+            "http:///x",
+            "http://10.0.0.1:3128",
+            "http://127.0.0.1:3128",
+            "http://[::1]:3128",
+        ] {
+            assert_eq!(field_of(proxy_url("proxy_url", bad, &guarded).unwrap_err()), "proxy_url", "{bad}");
         }
     }
 
@@ -471,9 +497,19 @@ mod tests {
         assert!(err.to_string().len() < 200, "an unknown name is echoed truncated: {err}");
     }
 
+    fn ca_pem() -> String {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap().pem()
+    }
+
     #[test]
     fn ca_certificates_must_parse() {
         assert!(ca_certificate("ca_certificate", "hello").is_err());
+        let key_inside_a_line =
+            format!("{}\nx-----BEGIN PRIVATE KEY-----\nMC4CAQ==\n-----END PRIVATE KEY-----\n", ca_pem());
+        assert!(ca_certificate("ca_certificate", &ca_pem()).is_ok());
+        assert!(ca_certificate("ca_certificate", &key_inside_a_line).is_err(), "a key inside a line is refused");
         let junk = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         assert!(ca_certificate("ca_certificate", junk).is_err());
     }

@@ -98,8 +98,13 @@ impl WatchHub {
         Self { tx, shutdown, buffer: buffer.max(1) }
     }
 
-    /// A stream of the changes matching `filter`, until the client leaves or the server stops.
-    pub fn watch(&self, filter: WatchFilter) -> ResponseStream<pb::DeliveryRecord> {
+    /// A stream of the changes matching `filter`, until the client leaves, the server stops,
+    /// or `ended` resolves (with the status the stream ends with).
+    pub fn watch(
+        &self,
+        filter: WatchFilter,
+        ended: impl std::future::Future<Output = tonic::Status> + Send + 'static,
+    ) -> ResponseStream<pb::DeliveryRecord> {
         let mut changes = self.tx.subscribe();
         let (tx, rx) = mpsc::channel(self.buffer);
         let (fail_tx, fail_rx) = oneshot::channel::<tonic::Status>();
@@ -117,10 +122,15 @@ impl WatchHub {
                     "{why}; watch again and catch up on what you missed with ListEventHistory"
                 ))
             };
+            tokio::pin!(ended);
             loop {
                 tokio::select! {
                     _ = shutdown.cancelled() => {
                         let _ = fail_tx.send(unavailable("webhookd is shutting down"));
+                        return;
+                    }
+                    status = &mut ended => {
+                        let _ = fail_tx.send(status);
                         return;
                     }
                     _ = tx.closed() => return,

@@ -398,6 +398,13 @@ async fn the_ssrf_guard_refuses_private_targets_by_default() {
         assert_field_error(&err, Code::InvalidArgument, "target_url");
         assert!(err.message().contains("--allow-targets"), "{err:?}");
     }
+    // So is a proxy at a literal non-public address (a proxy is connected to like a target).
+    for proxy in ["http://10.1.2.3:3128", "http://127.0.0.1:8888"] {
+        let mut req = new_webhook(None, "https://example.com/hook", &["tag_created"]);
+        req.proxy_url = proxy.into();
+        let err = admin.create_webhook(req).await.unwrap_err();
+        assert_field_error(&err, Code::InvalidArgument, "proxy_url");
+    }
     let by_name = admin
         .create_webhook(new_webhook(None, &format!("http://localhost:{}/name", rx.addr.port()), &["tag_created"]))
         .await

@@ -20,6 +20,17 @@ async fn scrape(addr: std::net::SocketAddr) -> Scrape {
     Scrape::parse(body.lines().map(|l| Ok(l.to_string()))).expect("Prometheus text format")
 }
 
+/// A plain HTTP/1.1 GET on the server's port (as a browser, or a scanner, sends).
+async fn page_get(addr: std::net::SocketAddr, path: &str) {
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    tcp.read_to_end(&mut raw).await.unwrap();
+    assert!(raw.starts_with(b"HTTP/1.1 "), "{}", String::from_utf8_lossy(&raw));
+}
+
 fn find<'a>(scrape: &'a Scrape, name: &str, labels: &[(&str, &str)]) -> Option<&'a Sample> {
     scrape.samples.iter().find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
 }
@@ -61,6 +72,12 @@ async fn metrics_count_ingest_deliveries_and_calls_with_bounded_labels() {
     let codec = tonic_prost::ProstCodec::<pb::ListEventTypesRequest, pb::ListEventTypesResponse>::default();
     let err = unknown.unary(tonic::Request::new(pb::ListEventTypesRequest {}), path, codec).await.unwrap_err();
     assert_eq!(err.code(), tonic::Code::Unimplemented);
+    // Requests for the page, under paths of the requester's choosing, are counted apart and
+    // add no series: 100 paths are one `other` route.
+    for i in 0..100 {
+        page_get(server.addr, &format!("/probe-{i}/x")).await;
+    }
+    page_get(server.addr, "/").await;
 
     // Deliveries are counted when their attempt ends: scrape until all five are.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
@@ -99,6 +116,12 @@ async fn metrics_count_ingest_deliveries_and_calls_with_bounded_labels() {
         !page.samples.iter().any(|s| s.labels.get("method").is_some_and(|m| m.contains("NoSuchMethod"))),
         "a method the server does not serve is not a label value"
     );
+    assert_eq!(number(&page, "webhookd_page_requests_total", &[("route", "other")]), 100.0);
+    assert_eq!(number(&page, "webhookd_page_requests_total", &[("route", "/index.html")]), 1.0);
+    assert!(
+        !page.samples.iter().any(|s| s.labels.iter().any(|(_, v)| v.contains("probe-"))),
+        "a requested path is never a label value"
+    );
     let pool = |state| number(&page, "webhookd_db_pool_connections", &[("state", state)]);
     assert!(find(&page, "webhookd_db_pool_connections", &[("state", "idle")]).is_some());
     assert!(find(&page, "webhookd_db_pool_connections", &[("state", "in_use")]).is_some());
@@ -114,7 +137,8 @@ async fn metrics_count_ingest_deliveries_and_calls_with_bounded_labels() {
     for s in &page.samples {
         for (k, _) in s.labels.iter() {
             assert!(
-                ["rpc", "result", "outcome", "state", "method", "code", "le", "quantile"].contains(&k.as_str()),
+                ["rpc", "result", "outcome", "state", "method", "code", "route", "le", "quantile"]
+                    .contains(&k.as_str()),
                 "{k}"
             );
         }

@@ -215,11 +215,26 @@ async fn recoveries_are_validated_and_scoped() {
         end_time: end.map(Into::into),
         event_types: types,
     };
+    let ts = |seconds: i64, nanos: i32| prost_types::Timestamp { seconds, nanos };
+    let raw = |start: prost_types::Timestamp, end: Option<prost_types::Timestamp>| pb::RecoverDeliveriesRequest {
+        webhook_id: w.id.clone(),
+        start_time: Some(start),
+        end_time: end,
+        event_types: vec![],
+    };
+    let recent = now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 - 60;
     let cases = [
         (ask(None, None, vec![]), "start_time"),
         (ask(Some(now + Duration::from_secs(60)), None, vec![]), "start_time"),
         (ask(Some(now), Some(now - Duration::from_secs(60)), vec![]), "end_time"),
         (ask(Some(now - Duration::from_secs(60)), None, vec!["nope".into()]), "event_types"),
+        // Beyond the recovery retention (7 days by default): those failures are gone.
+        (ask(Some(now - Duration::from_secs(8 * 24 * 3600)), None, vec![]), "start_time"),
+        // Out of the timestamps' range, or nanos out of range: refused, never a panic.
+        (raw(ts(-1, 0), None), "start_time"),
+        (raw(ts(recent, 0), Some(ts(253_402_300_800, 0))), "end_time"),
+        (raw(ts(recent, 1_000_000_000), None), "start_time"),
+        (raw(ts(recent, -1), None), "start_time"),
     ];
     for (req, field) in cases {
         let err = admin.recover_deliveries(req).await.unwrap_err();

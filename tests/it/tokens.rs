@@ -95,6 +95,21 @@ async fn admins_create_tokens_only_within_their_own_scope_and_lifetime() {
         (create(pb::TokenRole::Unspecified, None), "role"),
         (pb::CreateTokenRequest { role: 9, ..create(pb::TokenRole::Admin, None) }, "role"),
         (pb::CreateTokenRequest { expire_time: Some(in_secs(0)), ..create(pb::TokenRole::Admin, None) }, "expire_time"),
+        // After the year 9999, and nanos out of range: refused, never a panic.
+        (
+            pb::CreateTokenRequest {
+                expire_time: Some(prost_types::Timestamp { seconds: 253_402_300_800, nanos: 0 }),
+                ..create(pb::TokenRole::Admin, None)
+            },
+            "expire_time",
+        ),
+        (
+            pb::CreateTokenRequest {
+                expire_time: Some(prost_types::Timestamp { seconds: 4_000_000_000, nanos: 1_000_000_000 }),
+                ..create(pb::TokenRole::Admin, None)
+            },
+            "expire_time",
+        ),
         (
             pb::CreateTokenRequest { description: "two\nlines".into(), ..create(pb::TokenRole::Admin, None) },
             "description",
@@ -332,4 +347,85 @@ async fn any_token_reads_its_own_role_scope_and_lifetime_and_only_while_it_works
     let anonymous = server.client_as(None).await.current_token().await.unwrap_err();
     assert_eq!(anonymous.code(), Code::Unauthenticated);
     server.stop().await;
+}
+
+/// The next message of a stream that must end with an error.
+async fn ending<T: std::fmt::Debug>(stream: &mut tonic::Streaming<T>) -> tonic::Status {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), stream.message()).await.expect("the stream ended in time") {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("the stream ended as if complete"),
+            Err(status) => return status,
+        }
+    }
+}
+
+#[tokio::test]
+async fn open_streams_end_when_their_token_is_revoked_or_expires_on_another_replica() {
+    let a = TestServer::start().await;
+    let b = TestServer::start_opts(ServerOptions {
+        database_url: a.database_url.clone(),
+        data_dir: None,
+        args: vec!["--no-delivery".into()],
+    })
+    .await;
+    let root = a.client_as(Some(&a.admin_token)).await;
+    let publisher = root.create_token(create(pb::TokenRole::Publisher, None)).await.unwrap();
+    let watcher = root.create_token(create(pb::TokenRole::Admin, None)).await.unwrap();
+    let mut short = create(pb::TokenRole::Admin, None);
+    short.expire_time = Some(in_secs(2));
+    let expiring = root.create_token(short).await.unwrap();
+    let expire_at = SystemTime::try_from(expiring.token.as_ref().unwrap().expire_time.unwrap()).unwrap();
+
+    // On B: a publish stream that has published one event, and two watches.
+    let (events, outgoing) = tokio::sync::mpsc::unbounded_channel();
+    let event =
+        || pb::PublishEventRequest { event_name: "tag_created".into(), payload: "{}".into(), ..Default::default() };
+    events.send(event()).unwrap();
+    let mut acks = b
+        .ingest_as(Some(&publisher.bearer_token))
+        .await
+        .publish_events(tokio_stream::wrappers::UnboundedReceiverStream::new(outgoing))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(acks.message().await.unwrap().is_some(), "published while the token is valid");
+    let watch = |token: String| {
+        let b = &b;
+        async move {
+            b.admin_as(Some(&token))
+                .await
+                .watch_deliveries(pb::WatchDeliveriesRequest::default())
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let mut revoked_watch = watch(watcher.bearer_token.clone()).await;
+    let mut expiring_watch = watch(expiring.bearer_token.clone()).await;
+
+    // Revoked on A: the streams end by themselves, no later than B refuses a new call.
+    root.revoke_token(&publisher.token.as_ref().unwrap().id).await.unwrap();
+    root.revoke_token(&watcher.token.as_ref().unwrap().id).await.unwrap();
+    let err = refused_within(&b, &watcher.bearer_token, Duration::from_secs(10)).await;
+    assert_eq!(err.code(), Code::Unauthenticated, "{err:?}");
+    let err = ending(&mut acks).await;
+    assert_eq!(err.code(), Code::Unauthenticated, "{err:?}");
+    let _ = events.send(event());
+    let err = ending(&mut revoked_watch).await;
+    assert_eq!(err.code(), Code::Unauthenticated, "{err:?}");
+    let published: i64 = crate::common::sql(a.database_url.as_ref().unwrap())
+        .await
+        .query_one("SELECT count(*) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(published, 1, "no event after the revocation");
+
+    // The expiring token's watch ends at its expiry, not before.
+    let err = ending(&mut expiring_watch).await;
+    assert_eq!(err.code(), Code::Unauthenticated, "{err:?}");
+    assert!(SystemTime::now() >= expire_at, "ended before the token expired");
+    b.stop().await;
+    a.stop().await;
 }

@@ -72,7 +72,9 @@ class EventIngestServicer:
         yet answered may or may not have been stored. Resend each of them, on a new stream or
         with PublishEvent, with the same idempotency_key: those already stored come back with
         `duplicate` set and are not delivered twice. Give every event an idempotency_key to make
-        such a resend safe.
+        such a resend safe. The stream ends with UNAUTHENTICATED once its token is revoked or
+        expires, as soon as a new call with that token is refused (at once by notification;
+        within a second if the notification was lost).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
