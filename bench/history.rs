@@ -164,6 +164,7 @@ pub fn claim_sql() -> String {
         .replace("$6", "64")
         .replace("$7", "10")
         .replace("$8", "10000")
+        .replace("$9", "'{}'::uuid[]")
 }
 
 /// Runs `prefix || sql` (an EXPLAIN) and returns the plan text.
