@@ -273,6 +273,24 @@ impl AdminService {
                 }
             }
         }
+        // Sensitive header values are sent as they are: pointing the webhook at another origin
+        // must not carry them there unless given again (the secret is never sent, only
+        // signatures made with it, so it may stay).
+        if let Some(target) = &patch.target_url {
+            if origin(target) != origin(&existing.target_url) {
+                let kept = match &patch.custom_headers {
+                    None => existing.custom_headers.iter().any(|h| h.sensitive),
+                    Some(headers) => headers.iter().any(|h| h.sensitive && h.value.is_empty()),
+                };
+                if kept {
+                    return Err(ApiError::invalid(
+                        "custom_headers",
+                        "give the sensitive headers' values again (mask path `custom_headers`) when target_url \
+                         moves to another origin (scheme, host or port): they were meant for the old one",
+                    ));
+                }
+            }
+        }
         patch.secret_grace = match (&r.secret_grace_period, &patch.secret) {
             (None, _) => DEFAULT_SECRET_GRACE,
             (Some(_), None) => {
@@ -581,4 +599,10 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
             .collect();
         Ok(Response::new(pb::ListEventTypesResponse { event_types }))
     }
+}
+
+/// The origin (scheme, host and port) of a stored target URL, for telling whether an edit
+/// moves the webhook to someone else's endpoint.
+fn origin(url: &str) -> Option<String> {
+    url::Url::parse(url).ok().map(|u| u.origin().ascii_serialization())
 }

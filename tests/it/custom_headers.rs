@@ -158,3 +158,37 @@ async fn custom_headers_are_validated_field_by_field_without_echoing_values() {
     assert_field_error(&err, Code::InvalidArgument, "custom_headers[0].name");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn sensitive_values_must_be_given_again_to_follow_the_target_to_another_origin() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let mut req = new_webhook(None, "https://hooks.example.com/in", &["tag_created"]);
+    req.custom_headers = vec![header("X-Api-Key", "evil-value-key", true), header("X-Team", "web", false)];
+    let w = admin.create_webhook(req).await.unwrap().into_inner();
+    let retarget = |url: &str, headers: Vec<pb::CustomHeader>| pb::UpdateWebhookRequest {
+        id: w.id.clone(),
+        target_url: url.into(),
+        custom_headers: headers.clone(),
+        update_mask: mask(if headers.is_empty() { &["target_url"] } else { &["target_url", "custom_headers"] }),
+        ..Default::default()
+    };
+    // Another host, another port, another scheme: refused while the sensitive value would
+    // follow, kept or not given, and nothing changes.
+    for url in ["https://attacker.example.net/in", "https://hooks.example.com:8443/in", "http://hooks.example.com/in"] {
+        let err = admin.update_webhook(retarget(url, vec![])).await.unwrap_err();
+        assert_field_error(&err, Code::InvalidArgument, "custom_headers");
+        assert!(!err.message().contains("evil-value"), "{}", err.message());
+        let keep = vec![header("X-Api-Key", "", true), header("X-Team", "web", false)];
+        let err = admin.update_webhook(retarget(url, keep)).await.unwrap_err();
+        assert_field_error(&err, Code::InvalidArgument, "custom_headers");
+    }
+    let unchanged = admin.get_webhook(pb::GetWebhookRequest { id: w.id.clone() }).await.unwrap().into_inner();
+    assert_eq!(unchanged.target_url, "https://hooks.example.com/in");
+    // The same origin (another path) keeps them; another origin takes them given again.
+    admin.update_webhook(retarget("https://hooks.example.com/other", vec![])).await.unwrap();
+    let given = vec![header("X-Api-Key", "a-new-key", true), header("X-Team", "web", false)];
+    let moved = admin.update_webhook(retarget("https://new.example.org/in", given)).await.unwrap().into_inner();
+    assert_eq!(moved.target_url, "https://new.example.org/in");
+    server.stop().await;
+}
