@@ -276,7 +276,9 @@ pub struct Config {
     /// and admin only.
     #[arg(long, env = "WEBHOOKD_NO_DELIVERY")]
     pub no_delivery: bool,
-    /// gRPC connections open at once; further ones are refused (HTTP/2 GOAWAY) until one closes.
+    /// Connections open at once. At the limit a new connection closes the one idle longest (no
+    /// call in flight; health watches do not count); when every one has a call in flight it is
+    /// refused (HTTP/2 GOAWAY).
     #[arg(long, env = "WEBHOOKD_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
     /// Calls (HTTP/2 streams) open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS).
@@ -285,7 +287,8 @@ pub struct Config {
     /// Time a new connection has to finish its TLS handshake and send the HTTP/2 preface.
     #[arg(long, env = "WEBHOOKD_HANDSHAKE_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     pub handshake_timeout: Duration,
-    /// A connection with no call in flight for this long is closed (`0` keeps it open).
+    /// A connection with no call in flight for this long is closed (`0` keeps it open); health
+    /// watches do not count as calls.
     #[arg(long, env = "WEBHOOKD_IDLE_TIMEOUT", default_value = "5m", value_parser = parse_duration)]
     pub idle_timeout: Duration,
     /// Interval of HTTP/2 keepalive pings on each connection.

@@ -29,6 +29,9 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::server::Connected;
 
+/// The path of `grpc.health.v1.Health/Watch`.
+const HEALTH_WATCH: &str = "/grpc.health.v1.Health/Watch";
+
 /// The HTTP/2 client preface every gRPC connection starts with.
 const PREFACE_LEN: u64 = 24;
 
@@ -147,6 +150,7 @@ pub fn incoming(
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
         let slots = Arc::new(Semaphore::new(settings.max_connections));
+        let open = Registry::default();
         let mut refused: u64 = 0;
         loop {
             let (tcp, peer) = tokio::select! {
@@ -161,17 +165,27 @@ pub fn incoming(
                     }
                 },
             };
-            let Ok(slot) = slots.clone().try_acquire_owned() else {
-                refused += 1;
-                if refused.is_power_of_two() {
-                    tracing::warn!(
-                        %peer, refused, max_connections = settings.max_connections,
-                        "connection refused: --max-connections reached"
-                    );
+            // At the limit, the connection idle longest (no call in flight; health watches do
+            // not count) makes room: peers holding connections without using them cannot
+            // lock a caller out. Only when every connection has a call in flight is the new
+            // one refused.
+            let slot = match slots.clone().try_acquire_owned() {
+                Ok(slot) => Some(slot),
+                Err(_) if open.evict_idlest() => None,
+                Err(_) => {
+                    refused += 1;
+                    if refused.is_power_of_two() {
+                        tracing::warn!(
+                            %peer, refused, max_connections = settings.max_connections,
+                            "connection refused: --max-connections reached, every connection busy"
+                        );
+                    }
+                    refuse(&tcp, tls.is_none());
+                    continue;
                 }
-                refuse(&tcp, tls.is_none());
-                continue;
             };
+            let state = open.add();
+            let slots = slots.clone();
             let _ = tcp.set_nodelay(true);
             let keepalive = socket2::TcpKeepalive::new()
                 .with_time(settings.tcp_keepalive)
@@ -180,6 +194,17 @@ pub fn incoming(
             let (tx, tls, settings) = (tx.clone(), tls.clone(), settings.clone());
             // Handshakes run beside the accept loop, so a slow one delays nobody else.
             tokio::spawn(async move {
+                let slot = match slot {
+                    Some(slot) => slot,
+                    // The evicted connection frees its slot as soon as it is closed.
+                    None => match tokio::time::timeout(EVICTION_WAIT, slots.acquire_owned()).await {
+                        Ok(Ok(slot)) => slot,
+                        _ => {
+                            refuse(&tcp, tls.is_none());
+                            return;
+                        }
+                    },
+                };
                 let deadline = tokio::time::Instant::now() + settings.handshake_timeout;
                 let io: Pin<Box<dyn Io>> = match tls {
                     None => Box::pin(tcp),
@@ -195,7 +220,6 @@ pub fn incoming(
                         }
                     },
                 };
-                let state = Arc::new(ConnState::default());
                 let conn = Conn {
                     io,
                     info: ConnInfo { remote: peer, state },
@@ -239,23 +263,77 @@ fn refuse(tcp: &TcpStream, plaintext: bool) {
 pub trait Io: AsyncRead + AsyncWrite + Send {}
 impl<T: AsyncRead + AsyncWrite + Send> Io for T {}
 
+/// How long a new connection waits for the slot of the connection it evicted.
+const EVICTION_WAIT: Duration = Duration::from_secs(2);
+
+/// The open connections' states, to find the one idle longest when the limit is reached.
+#[derive(Default)]
+struct Registry(std::sync::Mutex<Vec<std::sync::Weak<ConnState>>>);
+
+impl Registry {
+    /// The state of a new connection, registered.
+    fn add(&self) -> Arc<ConnState> {
+        let state = Arc::new(ConnState::default());
+        let mut open = self.0.lock().expect("connection registry");
+        open.retain(|w| w.strong_count() > 0);
+        open.push(Arc::downgrade(&state));
+        state
+    }
+
+    /// Asks the connection idle longest (no call in flight, not already leaving) to close;
+    /// whether there was one.
+    fn evict_idlest(&self) -> bool {
+        let open = self.0.lock().expect("connection registry");
+        let idlest = open
+            .iter()
+            .filter_map(std::sync::Weak::upgrade)
+            .filter(|s| !s.evicted.load(Ordering::Acquire))
+            .filter_map(|s| s.idle_start().map(|since| (since, s)))
+            .min_by_key(|(since, _)| *since);
+        match idlest {
+            Some((_, state)) => {
+                state.evicted.store(true, Ordering::Release);
+                state.waker.wake();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// Calls in flight on one connection, and since when it has had none.
 #[derive(Debug)]
 pub struct ConnState {
     active: AtomicUsize,
     idle_since: AtomicU64,
     epoch: Instant,
+    /// Set to make room for a new connection: the connection closes at its next poll.
+    evicted: std::sync::atomic::AtomicBool,
+    /// Wakes the connection's reader to see `evicted`.
+    waker: futures_util::task::AtomicWaker,
 }
 
 impl Default for ConnState {
     fn default() -> Self {
-        Self { active: AtomicUsize::new(0), idle_since: AtomicU64::new(0), epoch: Instant::now() }
+        Self {
+            active: AtomicUsize::new(0),
+            idle_since: AtomicU64::new(0),
+            epoch: Instant::now(),
+            evicted: Default::default(),
+            waker: Default::default(),
+        }
     }
 }
 
 impl ConnState {
     fn now(&self) -> u64 {
         self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// Since when the connection has had no call in flight, or `None` while a call runs.
+    fn idle_start(&self) -> Option<Instant> {
+        (self.active.load(Ordering::Acquire) == 0)
+            .then(|| self.epoch + Duration::from_millis(self.idle_since.load(Ordering::Acquire)))
     }
 
     /// When the connection will have been idle long enough, or `None` while a call runs.
@@ -295,6 +373,11 @@ impl Conn {
     /// Ends reading with an error once the preface is late or the connection has been idle
     /// too long. HTTP/2 always has a read pending, so the timers are polled.
     fn poll_limits(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
+        self.info.state.waker.register(cx.waker());
+        if self.info.state.evicted.load(Ordering::Acquire) {
+            tracing::debug!(remote = %self.info.remote, "closing an idle connection to make room for a new one");
+            return Some(io::Error::new(io::ErrorKind::ConnectionAborted, "idle connection closed for a new one"));
+        }
         if let Some(deadline) = &mut self.preface_deadline {
             if self.read >= PREFACE_LEN {
                 self.preface_deadline = None;
@@ -412,7 +495,12 @@ where
     }
 
     fn call(&mut self, req: http::Request<ReqBody>) -> Self::Future {
-        let guard = req.extensions().get::<ConnInfo>().map(|c| CallGuard::open(&c.state));
+        // A health watch is no activity: it may last for ever without using the server, so a
+        // connection holding only watches is idle (closed after --idle-timeout, and the first
+        // to make room at --max-connections).
+        let guard = (req.uri().path() != HEALTH_WATCH)
+            .then(|| req.extensions().get::<ConnInfo>().map(|c| CallGuard::open(&c.state)))
+            .flatten();
         // Calls are counted only when metrics are exported: gRPC calls by method (known
         // methods only), page requests apart, by route.
         let method = if !crate::telemetry::exporting() {

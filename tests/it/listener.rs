@@ -10,6 +10,8 @@ use tokio::task::JoinHandle;
 use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
 use tonic_health::pb::{health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest};
 
+use webhookd_client::pb;
+
 use crate::common::TestServer;
 
 /// A raw HTTP/2 connection: its request handle and the task driving it (which ends
@@ -40,6 +42,25 @@ async fn grpc_call(
     let (response, mut body) = ready.send_request(req, false)?;
     body.send_data(Bytes::from_static(&[0, 0, 0, 0, 0]), end)?;
     Ok((response, body))
+}
+
+/// Starts a call that stays in flight while the client keeps its request stream open:
+/// reflection's bidirectional stream, asked to list the services, answers and waits for the
+/// next request.
+async fn held_call(
+    send: &mut h2::client::SendRequest<Bytes>,
+) -> Result<(http::Response<h2::RecvStream>, h2::SendStream<Bytes>), h2::Error> {
+    let req = http::Request::post("http://localhost/grpc.reflection.v1.ServerReflection/ServerReflectionInfo")
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .unwrap();
+    let mut ready = send.clone().ready().await?;
+    let (response, mut body) = ready.send_request(req, false)?;
+    // ServerReflectionRequest { list_services: "" }: field 7, length 0.
+    body.send_data(Bytes::from_static(&[0, 0, 0, 0, 2, 0x3a, 0]), false)?;
+    // Answered: the call runs on the server.
+    Ok((response.await?, body))
 }
 
 /// Reads a unary health check's whole answer (message and trailers).
@@ -94,16 +115,21 @@ async fn connections_beyond_max_connections_are_refused_with_a_reason() {
     let server = TestServer::start_with(&["--max-connections", "2"]).await;
     // The harness's own health probe may hold a slot for a moment after start: connect
     // until the server takes both connections.
+    // Each holds a call in flight (a stream the client has not ended), so neither is idle.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let mut open = Vec::new();
     while open.len() < 2 {
         let (mut send, driver) = h2_connect(server.addr).await;
-        let response = match grpc_call(&mut send, "/grpc.health.v1.Health/Check", true).await {
-            Ok((response, _)) => response.await,
+        let held = match grpc_call(&mut send, "/grpc.health.v1.Health/Check", true).await {
+            Ok((response, _)) => response.await.map(|_| ()),
             Err(e) => Err(e),
         };
-        match response {
-            Ok(_) => open.push((send, driver)),
+        let held = match held {
+            Ok(()) => held_call(&mut send).await,
+            Err(e) => Err(e),
+        };
+        match held {
+            Ok(call) => open.push((send, driver, call)),
             Err(e) => assert!(e.is_go_away() && tokio::time::Instant::now() < deadline, "{e:?}"),
         }
     }
@@ -118,8 +144,8 @@ async fn connections_beyond_max_connections_are_refused_with_a_reason() {
     assert_eq!(answer[12], 0x7, "a GOAWAY frame follows the SETTINGS frame");
 
     // A closed connection frees its slot.
-    let (a, a_driver) = open.pop().unwrap();
-    drop(a);
+    let (a, a_driver, call) = open.pop().unwrap();
+    drop((a, call));
     a_driver.abort();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
@@ -162,16 +188,22 @@ async fn idle_connections_are_closed_but_not_while_a_call_runs() {
     let server = TestServer::start_with(&["--idle-timeout", "1s"]).await;
     let (mut idle, idle_driver) = h2_connect(server.addr).await;
     let (mut busy, busy_driver) = h2_connect(server.addr).await;
+    let (mut watching, watching_driver) = h2_connect(server.addr).await;
     let (response, _) = grpc_call(&mut idle, "/grpc.health.v1.Health/Check", true).await.unwrap();
     finish(response).await;
-    let (watch, _) = grpc_call(&mut busy, "/grpc.health.v1.Health/Watch", true).await.unwrap();
+    // A call in flight: a stream the client has not ended.
+    let (_pending, request) = held_call(&mut busy).await.unwrap();
+    // A health watch is no activity: it does not keep its connection open.
+    let (watch, _) = grpc_call(&mut watching, "/grpc.health.v1.Health/Watch", true).await.unwrap();
     let mut watch = watch.await.unwrap().into_body();
     assert!(watch.data().await.is_some(), "the watch answered");
 
-    // The idle connection closing is the sentinel: the busy one, older, is still open.
+    // The idle connections closing are the sentinel: the busy one, older, is still open.
     closed_by_server(idle_driver, "the idle connection is closed").await;
+    closed_by_server(watching_driver, "the connection with only a health watch is closed").await;
     assert!(!busy_driver.is_finished(), "a connection with a call in flight stays open");
-    drop(watch);
+    let mut request = request;
+    request.send_reset(h2::Reason::CANCEL);
     closed_by_server(busy_driver, "the connection is closed once its call ended").await;
     server.stop().await;
 }
@@ -396,5 +428,33 @@ async fn the_rust_client_uses_tls_for_https_and_never_falls_back_to_plaintext() 
         Err(e) => Err(e.to_string()),
     };
     assert!(without.is_err(), "no client certificate: refused");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn at_the_connection_limit_a_caller_gets_in_past_peers_that_only_hold_health_watches() {
+    let server = TestServer::start_with(&["--max-connections", "6"]).await;
+    // Unauthenticated peers take every slot, each holding a health watch.
+    let mut flood = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while flood.len() < 6 {
+        let (mut send, driver) = h2_connect(server.addr).await;
+        let watch = match grpc_call(&mut send, "/grpc.health.v1.Health/Watch", true).await {
+            Ok((response, _)) => response.await,
+            Err(e) => Err(e),
+        };
+        match watch {
+            Ok(watch) => flood.push((send, driver, watch)),
+            Err(e) => assert!(e.is_go_away() && tokio::time::Instant::now() < deadline, "{e:?}"),
+        }
+    }
+    // An admin gets in: a peer holding only a watch made room.
+    server.admin().await.list_webhooks(pb::ListWebhooksRequest::default()).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !flood.iter().any(|(_, driver, _)| driver.is_finished()) {
+        assert!(tokio::time::Instant::now() < deadline, "a watching connection was closed to make room");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(flood);
     server.stop().await;
 }
