@@ -381,6 +381,9 @@ async fn watch_sees_deliveries_made_by_another_server_process() {
         assert_eq!(seen.event_id, published.event_id);
         assert_eq!(seen.status, pb::DeliveryStatus::Success as i32);
         assert_eq!(seen.status_code, 200);
+        // The change is the record the history keeps, times to the microsecond included.
+        let kept = crate::common::settled_history(&mut admin, &w.id, 1).await;
+        assert_eq!(seen, kept[0]);
     }
     // A globex delivery made after the acme one is the sentinel: it must be the first
     // thing the globex watcher sees.
