@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (14, "custom_headers", include_str!("migrations/0014_custom_headers.sql")),
     (15, "trace_context", include_str!("migrations/0015_trace_context.sql")),
     (16, "recoveries", include_str!("migrations/0016_recoveries.sql")),
+    (17, "latest_attempt", include_str!("migrations/0017_latest_attempt.sql")),
 ];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).

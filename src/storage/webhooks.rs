@@ -98,6 +98,25 @@ pub struct LastEvent {
     pub status_code: i32,
 }
 
+/// The latest attempt of any of a webhook's deliveries, completed or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestAttempt {
+    /// The delivery attempted.
+    pub delivery_id: Uuid,
+    /// The delivery's status now: PENDING while a retry is due.
+    pub status: DeliveryStatus,
+    /// When the attempt was sent.
+    pub dispatch_time: SystemTime,
+    /// Event name.
+    pub event_type: String,
+    /// HTTP status, 0 when none.
+    pub status_code: i32,
+    /// Why it failed; empty after a success.
+    pub error: String,
+    /// While the delivery is pending: when it is tried again.
+    pub next_attempt_time: Option<SystemTime>,
+}
+
 /// A stored webhook, without its secret.
 #[derive(Debug, Clone)]
 pub struct WebhookRow {
@@ -115,6 +134,8 @@ pub struct WebhookRow {
     pub proxy_url: Option<String>,
     /// Latest completed delivery.
     pub last_event: Option<LastEvent>,
+    /// Latest attempt of any delivery, completed or not.
+    pub latest_attempt: Option<LatestAttempt>,
     /// Created at.
     pub create_time: SystemTime,
     /// Changed at.
@@ -168,6 +189,22 @@ fn row_to_webhook(r: &Row) -> Result<WebhookRow, tokio_postgres::Error> {
         }),
         _ => None,
     };
+    let latest_attempt = match (
+        r.try_get::<_, Option<Uuid>>("attempt_delivery_id")?,
+        r.try_get::<_, Option<DeliveryStatus>>("attempt_status")?,
+        r.try_get::<_, Option<SystemTime>>("attempt_dispatch_time")?,
+    ) {
+        (Some(delivery_id), Some(status), Some(dispatch_time)) => Some(LatestAttempt {
+            delivery_id,
+            status,
+            dispatch_time,
+            event_type: r.get::<_, Option<String>>("attempt_event_type").unwrap_or_default(),
+            status_code: r.get::<_, Option<i32>>("attempt_status_code").unwrap_or_default(),
+            error: r.get::<_, Option<String>>("attempt_error").unwrap_or_default(),
+            next_attempt_time: r.get("attempt_next_time"),
+        }),
+        _ => None,
+    };
     Ok(WebhookRow {
         id: r.get("id"),
         scope: Scope::new(r.get::<_, String>("company_id"), r.get::<_, String>("project_id")),
@@ -176,6 +213,7 @@ fn row_to_webhook(r: &Row) -> Result<WebhookRow, tokio_postgres::Error> {
         ca_certificate: r.get("ca_certificate"),
         proxy_url: r.get("proxy_url"),
         last_event,
+        latest_attempt,
         create_time: r.get("create_time"),
         update_time: r.get("update_time"),
         secret_rotation_end_time: r.get("secret_rotation_end_time"),

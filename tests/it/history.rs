@@ -470,3 +470,98 @@ async fn a_slow_watcher_is_cut_off_without_slowing_deliveries() {
     assert!(got < 1500, "the slow watcher was cut off ({got} records)");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_webhook_being_retried_shows_its_latest_attempt_though_it_has_no_last_event() {
+    let server = TestServer::start_with(&["--allow-targets", "127.0.0.1/32"]).await;
+    let rx = Receiver::start(None, |i, _| {
+        if i == 0 {
+            crate::common::receiver::Reply::Status(500, vec![])
+        } else {
+            crate::common::receiver::Reply::Status(200, vec![])
+        }
+    })
+    .await;
+    let mut admin = server.admin().await;
+    let w = admin.create_webhook(new_webhook(None, &rx.url("/flaky"), &["tag_created"])).await.unwrap().into_inner();
+    assert!(w.latest_attempt.is_none(), "nothing attempted yet");
+    let published = crate::delivery::publish(&server, "tag_created", None, "{}").await;
+    rx.expect().await;
+    // The first attempt failed: the delivery is pending, to be retried; no event completed.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let failing = loop {
+        let got = admin.get_webhook(pb::GetWebhookRequest { id: w.id.clone() }).await.unwrap().into_inner();
+        if got.latest_attempt.is_some() {
+            break got;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the failed attempt was recorded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(failing.last_event.is_none(), "no delivery completed: {:?}", failing.last_event);
+    let attempt = failing.latest_attempt.unwrap();
+    assert_eq!(attempt.status, pb::DeliveryStatus::Pending as i32);
+    assert_eq!((attempt.status_code, attempt.error.as_str()), (500, "HTTP 500"));
+    assert_eq!(attempt.event_type, "tag_created");
+    let next = SystemTime::try_from(attempt.next_attempt_time.expect("when the retry is due")).unwrap();
+    let sent = SystemTime::try_from(attempt.dispatch_time.unwrap()).unwrap();
+    assert!(next > sent, "the retry is due after the attempt");
+    assert_eq!(failing.health.unwrap().consecutive_failures, 1);
+    // The list shows the same.
+    let listed = admin.list_webhooks(pb::ListWebhooksRequest::default()).await.unwrap().into_inner();
+    assert_eq!(listed.webhooks[0].latest_attempt.as_ref().map(|a| a.status_code), Some(500));
+    // The history row agrees.
+    let history = admin
+        .list_event_history(pb::ListEventHistoryRequest { webhook_id: w.id.clone(), ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner()
+        .message()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((history.id.as_str(), history.status_code), (attempt.delivery_id.as_str(), 500));
+    assert_eq!(history.event_id, published.event_id);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn deliveries_not_attempted_yet_list_in_the_order_they_were_made() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let mut req = new_webhook(None, "https://example.com/held", &["tag_created"]);
+    req.state = pb::WebhookState::Paused as i32;
+    let w = admin.create_webhook(req).await.unwrap().into_inner();
+    for i in 0..30 {
+        crate::delivery::publish(&server, "tag_created", None, &format!(r#"{{"i":{i}}}"#)).await;
+    }
+    for order in [pb::HistoryOrder::NewestFirst, pb::HistoryOrder::OldestFirst] {
+        let mut stream = admin
+            .list_event_history(pb::ListEventHistoryRequest {
+                webhook_id: w.id.clone(),
+                order: order as i32,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let mut made = Vec::new();
+        while let Some(r) = stream.message().await.unwrap() {
+            assert_eq!(r.status, pb::DeliveryStatus::Pending as i32);
+            made.push(SystemTime::try_from(r.create_time.unwrap()).unwrap());
+        }
+        assert_eq!(made.len(), 30);
+        if order == pb::HistoryOrder::OldestFirst {
+            made.reverse();
+        }
+        // Newest first, to the millisecond (ids are time-ordered to the millisecond).
+        for pair in made.windows(2) {
+            assert!(
+                pair[1] <= pair[0] + Duration::from_millis(1),
+                "{order:?}: {:?} listed before {:?}",
+                pair[0],
+                pair[1]
+            );
+        }
+    }
+    server.stop().await;
+}

@@ -14,4 +14,6 @@ RETURNING id, company_id, project_id, target_url, events, ca_certificate, proxy_
           CASE WHEN previous_secret_expire_time > now() THEN previous_secret_expire_time END
               AS secret_rotation_end_time,
           state, state_reason, state_time, max_in_flight, rate_limit, failure_streak, failing_since,
-          breaker_until, custom_headers
+          breaker_until, custom_headers, NULL::uuid AS attempt_delivery_id, NULL::int2 AS attempt_status,
+          NULL::timestamptz AS attempt_dispatch_time, NULL::text AS attempt_event_type,
+          NULL::int4 AS attempt_status_code, NULL::text AS attempt_error, NULL::timestamptz AS attempt_next_time

@@ -57,7 +57,7 @@ WITH new AS (
 ), fan AS (
     INSERT INTO deliveries (id, webhook_id, event_id, event_type, next_attempt_time, claim_token, claim_expire_time,
                             attempts)
-    SELECT gen_random_uuid(), webhook_id, event_id, event_name, now(),
+    SELECT delivery_uuid(), webhook_id, event_id, event_name, now(),
            CASE WHEN leased THEN $12::uuid END,
            CASE WHEN leased THEN now() + $14::float8 * interval '1 millisecond' END,
            CASE WHEN leased THEN 1 ELSE 0 END

@@ -13,7 +13,7 @@ WITH picked AS (
     WHERE delivery_id = ANY (ARRAY(SELECT delivery_id FROM picked))
 ), new AS (
     INSERT INTO deliveries (id, webhook_id, event_id, event_type, next_attempt_time)
-    SELECT gen_random_uuid(), webhook_id, event_id, event_type, now() + n * interval '1 microsecond'
+    SELECT delivery_uuid(), webhook_id, event_id, event_type, now() + n * interval '1 microsecond'
     FROM picked
     RETURNING id
 ), counted AS (

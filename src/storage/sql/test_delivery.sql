@@ -7,7 +7,7 @@ WITH event AS (
     RETURNING id
 ), new AS (
     INSERT INTO deliveries (id, webhook_id, event_id, event_type, next_attempt_time)
-    SELECT gen_random_uuid(), $7, event.id, $2, now() FROM event
+    SELECT delivery_uuid(), $7, event.id, $2, now() FROM event
     RETURNING id, webhook_id, event_id, event_type, status, status_code, dispatch_time, attempts,
               duration_ms, error, create_time, next_attempt_time
 ), wake AS (SELECT pg_notify($8, '') FROM new)

@@ -41,7 +41,7 @@ class Scope(_message.Message):
     def __init__(self, company_id: _Optional[str] = ..., project_id: _Optional[str] = ...) -> None: ...
 
 class Webhook(_message.Message):
-    __slots__ = ("id", "scope", "target_url", "events", "ca_certificate", "proxy_url", "last_event", "create_time", "update_time", "secret_rotation_end_time", "state", "state_reason", "state_change_time", "max_in_flight", "rate_limit_per_second", "health", "custom_headers")
+    __slots__ = ("id", "scope", "target_url", "events", "ca_certificate", "proxy_url", "last_event", "create_time", "update_time", "secret_rotation_end_time", "state", "state_reason", "state_change_time", "max_in_flight", "rate_limit_per_second", "health", "custom_headers", "latest_attempt")
     ID_FIELD_NUMBER: _ClassVar[int]
     SCOPE_FIELD_NUMBER: _ClassVar[int]
     TARGET_URL_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +59,7 @@ class Webhook(_message.Message):
     RATE_LIMIT_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
     HEALTH_FIELD_NUMBER: _ClassVar[int]
     CUSTOM_HEADERS_FIELD_NUMBER: _ClassVar[int]
+    LATEST_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     id: str
     scope: Scope
     target_url: str
@@ -76,7 +77,26 @@ class Webhook(_message.Message):
     rate_limit_per_second: int
     health: DeliveryHealth
     custom_headers: _containers.RepeatedCompositeFieldContainer[CustomHeader]
-    def __init__(self, id: _Optional[str] = ..., scope: _Optional[_Union[Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., last_event: _Optional[_Union[LastEvent, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., secret_rotation_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[WebhookState, str]] = ..., state_reason: _Optional[str] = ..., state_change_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., health: _Optional[_Union[DeliveryHealth, _Mapping]] = ..., custom_headers: _Optional[_Iterable[_Union[CustomHeader, _Mapping]]] = ...) -> None: ...
+    latest_attempt: LatestAttempt
+    def __init__(self, id: _Optional[str] = ..., scope: _Optional[_Union[Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., last_event: _Optional[_Union[LastEvent, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., secret_rotation_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[WebhookState, str]] = ..., state_reason: _Optional[str] = ..., state_change_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., health: _Optional[_Union[DeliveryHealth, _Mapping]] = ..., custom_headers: _Optional[_Iterable[_Union[CustomHeader, _Mapping]]] = ..., latest_attempt: _Optional[_Union[LatestAttempt, _Mapping]] = ...) -> None: ...
+
+class LatestAttempt(_message.Message):
+    __slots__ = ("delivery_id", "status", "dispatch_time", "event_type", "status_code", "error", "next_attempt_time")
+    DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DISPATCH_TIME_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_TIME_FIELD_NUMBER: _ClassVar[int]
+    delivery_id: str
+    status: DeliveryStatus
+    dispatch_time: _timestamp_pb2.Timestamp
+    event_type: str
+    status_code: int
+    error: str
+    next_attempt_time: _timestamp_pb2.Timestamp
+    def __init__(self, delivery_id: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., dispatch_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[str] = ..., status_code: _Optional[int] = ..., error: _Optional[str] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CustomHeader(_message.Message):
     __slots__ = ("name", "value", "sensitive")

@@ -802,13 +802,16 @@ export declare enum HistoryOrder {
      */
     UNSPECIFIED = 0,
     /**
-     * Newest first by dispatch time, ties by id.
+     * Newest first by dispatch time (the latest attempt's), ties by id; deliveries not yet
+     * attempted lead, newest first by creation (their ids are time-ordered, to the
+     * millisecond).
      *
      * @generated from enum value: HISTORY_ORDER_NEWEST_FIRST = 1;
      */
     NEWEST_FIRST = 1,
     /**
-     * Oldest first by dispatch time, ties by id.
+     * The exact reverse: oldest first by dispatch time, ties by id; deliveries not yet
+     * attempted last, oldest first by creation.
      *
      * @generated from enum value: HISTORY_ORDER_OLDEST_FIRST = 2;
      */

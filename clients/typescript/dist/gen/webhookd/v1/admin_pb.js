@@ -127,13 +127,16 @@ export var HistoryOrder;
      */
     HistoryOrder[HistoryOrder["UNSPECIFIED"] = 0] = "UNSPECIFIED";
     /**
-     * Newest first by dispatch time, ties by id.
+     * Newest first by dispatch time (the latest attempt's), ties by id; deliveries not yet
+     * attempted lead, newest first by creation (their ids are time-ordered, to the
+     * millisecond).
      *
      * @generated from enum value: HISTORY_ORDER_NEWEST_FIRST = 1;
      */
     HistoryOrder[HistoryOrder["NEWEST_FIRST"] = 1] = "NEWEST_FIRST";
     /**
-     * Oldest first by dispatch time, ties by id.
+     * The exact reverse: oldest first by dispatch time, ties by id; deliveries not yet
+     * attempted last, oldest first by creation.
      *
      * @generated from enum value: HISTORY_ORDER_OLDEST_FIRST = 2;
      */

@@ -146,12 +146,74 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
      * @generated from field: repeated webhookd.v1.CustomHeader custom_headers = 17;
      */
     customHeaders: CustomHeader[];
+    /**
+     * The latest attempt of any of its deliveries, completed or not; absent before the first.
+     * Unlike last_event, it shows a webhook whose deliveries are failing and being retried.
+     *
+     * @generated from field: webhookd.v1.LatestAttempt latest_attempt = 18;
+     */
+    latestAttempt?: LatestAttempt | undefined;
 };
 /**
  * Describes the message webhookd.v1.Webhook.
  * Use `create(WebhookSchema)` to create a new message.
  */
 export declare const WebhookSchema: GenMessage<Webhook>;
+/**
+ * A webhook's latest delivery attempt.
+ *
+ * @generated from message webhookd.v1.LatestAttempt
+ */
+export type LatestAttempt = Message<"webhookd.v1.LatestAttempt"> & {
+    /**
+     * The delivery attempted (GetDelivery shows its attempts).
+     *
+     * @generated from field: string delivery_id = 1;
+     */
+    deliveryId: string;
+    /**
+     * The delivery's status now: PENDING while a retry is due (at next_attempt_time), else
+     * SUCCESS or ERROR.
+     *
+     * @generated from field: webhookd.v1.DeliveryStatus status = 2;
+     */
+    status: DeliveryStatus;
+    /**
+     * When the attempt was sent.
+     *
+     * @generated from field: google.protobuf.Timestamp dispatch_time = 3;
+     */
+    dispatchTime?: Timestamp | undefined;
+    /**
+     * The event's name.
+     *
+     * @generated from field: string event_type = 4;
+     */
+    eventType: string;
+    /**
+     * HTTP status code of the response; 0 when no response was received.
+     *
+     * @generated from field: int32 status_code = 5;
+     */
+    statusCode: number;
+    /**
+     * Why the attempt failed (e.g. "HTTP 500", a connection error); empty after a success.
+     *
+     * @generated from field: string error = 6;
+     */
+    error: string;
+    /**
+     * While the delivery is pending: when it is tried again.
+     *
+     * @generated from field: google.protobuf.Timestamp next_attempt_time = 7;
+     */
+    nextAttemptTime?: Timestamp | undefined;
+};
+/**
+ * Describes the message webhookd.v1.LatestAttempt.
+ * Use `create(LatestAttemptSchema)` to create a new message.
+ */
+export declare const LatestAttemptSchema: GenMessage<LatestAttempt>;
 /**
  * A static header sent with every delivery of a webhook (an API key or a routing header that
  * a gateway in front of the receiver needs).

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file webhookd/v1/webhook.proto.
  */
 export const file_webhookd_v1_webhook: GenFile = /*@__PURE__*/
-  fileDesc("Chl3ZWJob29rZC92MS93ZWJob29rLnByb3RvEgt3ZWJob29rZC52MSIvCgVTY29wZRISCgpjb21wYW55X2lkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAki4AQKB1dlYmhvb2sSCgoCaWQYASABKAkSIQoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZRISCgp0YXJnZXRfdXJsGAMgASgJEg4KBmV2ZW50cxgEIAMoCRIWCg5jYV9jZXJ0aWZpY2F0ZRgFIAEoCRIRCglwcm94eV91cmwYBiABKAkSKgoKbGFzdF9ldmVudBgHIAEoCzIWLndlYmhvb2tkLnYxLkxhc3RFdmVudBIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjwKGHNlY3JldF9yb3RhdGlvbl9lbmRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoFc3RhdGUYCyABKA4yGS53ZWJob29rZC52MS5XZWJob29rU3RhdGUSFAoMc3RhdGVfcmVhc29uGAwgASgJEjUKEXN0YXRlX2NoYW5nZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1tYXhfaW5fZmxpZ2h0GA4gASgNEh0KFXJhdGVfbGltaXRfcGVyX3NlY29uZBgPIAEoDRIrCgZoZWFsdGgYECABKAsyGy53ZWJob29rZC52MS5EZWxpdmVyeUhlYWx0aBIxCg5jdXN0b21faGVhZGVycxgRIAMoCzIZLndlYmhvb2tkLnYxLkN1c3RvbUhlYWRlciI+CgxDdXN0b21IZWFkZXISDAoEbmFtZRgBIAEoCRINCgV2YWx1ZRgCIAEoCRIRCglzZW5zaXRpdmUYAyABKAgimQEKDkRlbGl2ZXJ5SGVhbHRoEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAEgASgFEjEKDWZhaWxpbmdfc2luY2UYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKEmNpcmN1aXRfb3Blbl91bnRpbBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilAEKCUxhc3RFdmVudBIrCgZzdGF0dXMYASABKA4yGy53ZWJob29rZC52MS5EZWxpdmVyeVN0YXR1cxIxCg1kaXNwYXRjaF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpldmVudF90eXBlGAMgASgJEhMKC3N0YXR1c19jb2RlGAQgASgFIukCCg5EZWxpdmVyeVJlY29yZBIKCgJpZBgBIAEoCRISCgp3ZWJob29rX2lkGAIgASgJEhAKCGV2ZW50X2lkGAMgASgJEhIKCmV2ZW50X3R5cGUYBCABKAkSKwoGc3RhdHVzGAUgASgOMhsud2ViaG9va2QudjEuRGVsaXZlcnlTdGF0dXMSEwoLc3RhdHVzX2NvZGUYBiABKAUSMQoNZGlzcGF0Y2hfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIYXR0ZW1wdHMYCCABKAUSEwoLZHVyYXRpb25fbXMYCSABKAMSDQoFZXJyb3IYCiABKAkSLwoLY3JlYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEW5leHRfYXR0ZW1wdF90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKlAQoPRGVsaXZlcnlBdHRlbXB0Eg8KB2F0dGVtcHQYASABKAUSMQoNZGlzcGF0Y2hfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLc3RhdHVzX2NvZGUYAyABKAUSDQoFZXJyb3IYBCABKAkSEwoLZHVyYXRpb25fbXMYBSABKAMSFQoNcmVzcG9uc2VfYm9keRgGIAEoDCIlCgZIZWFkZXISDAoEbmFtZRgBIAEoCRINCgV2YWx1ZRgCIAEoCSLjAQoORGVsaXZlcnlEZXRhaWwSLQoIZGVsaXZlcnkYASABKAsyGy53ZWJob29rZC52MS5EZWxpdmVyeVJlY29yZBIUCgxyZXF1ZXN0X2JvZHkYAiABKAwSLAoPcmVxdWVzdF9oZWFkZXJzGAMgAygLMhMud2ViaG9va2QudjEuSGVhZGVyEhcKD3Jlc3BvbnNlX3N0YXR1cxgEIAEoBRIVCg1yZXNwb25zZV9ib2R5GAUgASgMEi4KCGF0dGVtcHRzGAYgAygLMhwud2ViaG9va2QudjEuRGVsaXZlcnlBdHRlbXB0Kn0KDFdlYmhvb2tTdGF0ZRIdChlXRUJIT09LX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUV0VCSE9PS19TVEFURV9BQ1RJVkUQARIYChRXRUJIT09LX1NUQVRFX1BBVVNFRBACEhoKFldFQkhPT0tfU1RBVEVfRElTQUJMRUQQAyqGAQoORGVsaXZlcnlTdGF0dXMSHwobREVMSVZFUllfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXREVMSVZFUllfU1RBVFVTX1BFTkRJTkcQARIbChdERUxJVkVSWV9TVEFUVVNfU1VDQ0VTUxACEhkKFURFTElWRVJZX1NUQVRVU19FUlJPUhADYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Chl3ZWJob29rZC92MS93ZWJob29rLnByb3RvEgt3ZWJob29rZC52MSIvCgVTY29wZRISCgpjb21wYW55X2lkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAkilAUKB1dlYmhvb2sSCgoCaWQYASABKAkSIQoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZRISCgp0YXJnZXRfdXJsGAMgASgJEg4KBmV2ZW50cxgEIAMoCRIWCg5jYV9jZXJ0aWZpY2F0ZRgFIAEoCRIRCglwcm94eV91cmwYBiABKAkSKgoKbGFzdF9ldmVudBgHIAEoCzIWLndlYmhvb2tkLnYxLkxhc3RFdmVudBIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjwKGHNlY3JldF9yb3RhdGlvbl9lbmRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoFc3RhdGUYCyABKA4yGS53ZWJob29rZC52MS5XZWJob29rU3RhdGUSFAoMc3RhdGVfcmVhc29uGAwgASgJEjUKEXN0YXRlX2NoYW5nZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1tYXhfaW5fZmxpZ2h0GA4gASgNEh0KFXJhdGVfbGltaXRfcGVyX3NlY29uZBgPIAEoDRIrCgZoZWFsdGgYECABKAsyGy53ZWJob29rZC52MS5EZWxpdmVyeUhlYWx0aBIxCg5jdXN0b21faGVhZGVycxgRIAMoCzIZLndlYmhvb2tkLnYxLkN1c3RvbUhlYWRlchIyCg5sYXRlc3RfYXR0ZW1wdBgSIAEoCzIaLndlYmhvb2tkLnYxLkxhdGVzdEF0dGVtcHQi8wEKDUxhdGVzdEF0dGVtcHQSEwoLZGVsaXZlcnlfaWQYASABKAkSKwoGc3RhdHVzGAIgASgOMhsud2ViaG9va2QudjEuRGVsaXZlcnlTdGF0dXMSMQoNZGlzcGF0Y2hfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZXZlbnRfdHlwZRgEIAEoCRITCgtzdGF0dXNfY29kZRgFIAEoBRINCgVlcnJvchgGIAEoCRI1ChFuZXh0X2F0dGVtcHRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPgoMQ3VzdG9tSGVhZGVyEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAkSEQoJc2Vuc2l0aXZlGAMgASgIIpkBCg5EZWxpdmVyeUhlYWx0aBIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgBIAEoBRIxCg1mYWlsaW5nX3NpbmNlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI2ChJjaXJjdWl0X29wZW5fdW50aWwYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpQBCglMYXN0RXZlbnQSKwoGc3RhdHVzGAEgASgOMhsud2ViaG9va2QudjEuRGVsaXZlcnlTdGF0dXMSMQoNZGlzcGF0Y2hfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZXZlbnRfdHlwZRgDIAEoCRITCgtzdGF0dXNfY29kZRgEIAEoBSLpAgoORGVsaXZlcnlSZWNvcmQSCgoCaWQYASABKAkSEgoKd2ViaG9va19pZBgCIAEoCRIQCghldmVudF9pZBgDIAEoCRISCgpldmVudF90eXBlGAQgASgJEisKBnN0YXR1cxgFIAEoDjIbLndlYmhvb2tkLnYxLkRlbGl2ZXJ5U3RhdHVzEhMKC3N0YXR1c19jb2RlGAYgASgFEjEKDWRpc3BhdGNoX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGF0dGVtcHRzGAggASgFEhMKC2R1cmF0aW9uX21zGAkgASgDEg0KBWVycm9yGAogASgJEi8KC2NyZWF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFuZXh0X2F0dGVtcHRfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAipQEKD0RlbGl2ZXJ5QXR0ZW1wdBIPCgdhdHRlbXB0GAEgASgFEjEKDWRpc3BhdGNoX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3N0YXR1c19jb2RlGAMgASgFEg0KBWVycm9yGAQgASgJEhMKC2R1cmF0aW9uX21zGAUgASgDEhUKDXJlc3BvbnNlX2JvZHkYBiABKAwiJQoGSGVhZGVyEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAki4wEKDkRlbGl2ZXJ5RGV0YWlsEi0KCGRlbGl2ZXJ5GAEgASgLMhsud2ViaG9va2QudjEuRGVsaXZlcnlSZWNvcmQSFAoMcmVxdWVzdF9ib2R5GAIgASgMEiwKD3JlcXVlc3RfaGVhZGVycxgDIAMoCzITLndlYmhvb2tkLnYxLkhlYWRlchIXCg9yZXNwb25zZV9zdGF0dXMYBCABKAUSFQoNcmVzcG9uc2VfYm9keRgFIAEoDBIuCghhdHRlbXB0cxgGIAMoCzIcLndlYmhvb2tkLnYxLkRlbGl2ZXJ5QXR0ZW1wdCp9CgxXZWJob29rU3RhdGUSHQoZV0VCSE9PS19TVEFURV9VTlNQRUNJRklFRBAAEhgKFFdFQkhPT0tfU1RBVEVfQUNUSVZFEAESGAoUV0VCSE9PS19TVEFURV9QQVVTRUQQAhIaChZXRUJIT09LX1NUQVRFX0RJU0FCTEVEEAMqhgEKDkRlbGl2ZXJ5U3RhdHVzEh8KG0RFTElWRVJZX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF0RFTElWRVJZX1NUQVRVU19QRU5ESU5HEAESGwoXREVMSVZFUllfU1RBVFVTX1NVQ0NFU1MQAhIZChVERUxJVkVSWV9TVEFUVVNfRVJST1IQA2IGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Where a webhook is installed, where an event happened, or what a token reaches.
@@ -175,6 +175,14 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
    * @generated from field: repeated webhookd.v1.CustomHeader custom_headers = 17;
    */
   customHeaders: CustomHeader[];
+
+  /**
+   * The latest attempt of any of its deliveries, completed or not; absent before the first.
+   * Unlike last_event, it shows a webhook whose deliveries are failing and being retried.
+   *
+   * @generated from field: webhookd.v1.LatestAttempt latest_attempt = 18;
+   */
+  latestAttempt?: LatestAttempt | undefined;
 };
 
 /**
@@ -183,6 +191,70 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
  */
 export const WebhookSchema: GenMessage<Webhook> = /*@__PURE__*/
   messageDesc(file_webhookd_v1_webhook, 1);
+
+/**
+ * A webhook's latest delivery attempt.
+ *
+ * @generated from message webhookd.v1.LatestAttempt
+ */
+export type LatestAttempt = Message<"webhookd.v1.LatestAttempt"> & {
+  /**
+   * The delivery attempted (GetDelivery shows its attempts).
+   *
+   * @generated from field: string delivery_id = 1;
+   */
+  deliveryId: string;
+
+  /**
+   * The delivery's status now: PENDING while a retry is due (at next_attempt_time), else
+   * SUCCESS or ERROR.
+   *
+   * @generated from field: webhookd.v1.DeliveryStatus status = 2;
+   */
+  status: DeliveryStatus;
+
+  /**
+   * When the attempt was sent.
+   *
+   * @generated from field: google.protobuf.Timestamp dispatch_time = 3;
+   */
+  dispatchTime?: Timestamp | undefined;
+
+  /**
+   * The event's name.
+   *
+   * @generated from field: string event_type = 4;
+   */
+  eventType: string;
+
+  /**
+   * HTTP status code of the response; 0 when no response was received.
+   *
+   * @generated from field: int32 status_code = 5;
+   */
+  statusCode: number;
+
+  /**
+   * Why the attempt failed (e.g. "HTTP 500", a connection error); empty after a success.
+   *
+   * @generated from field: string error = 6;
+   */
+  error: string;
+
+  /**
+   * While the delivery is pending: when it is tried again.
+   *
+   * @generated from field: google.protobuf.Timestamp next_attempt_time = 7;
+   */
+  nextAttemptTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message webhookd.v1.LatestAttempt.
+ * Use `create(LatestAttemptSchema)` to create a new message.
+ */
+export const LatestAttemptSchema: GenMessage<LatestAttempt> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_webhook, 2);
 
 /**
  * A static header sent with every delivery of a webhook (an API key or a routing header that
@@ -225,7 +297,7 @@ export type CustomHeader = Message<"webhookd.v1.CustomHeader"> & {
  * Use `create(CustomHeaderSchema)` to create a new message.
  */
 export const CustomHeaderSchema: GenMessage<CustomHeader> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 2);
+  messageDesc(file_webhookd_v1_webhook, 3);
 
 /**
  * How a webhook's target has been answering.
@@ -262,7 +334,7 @@ export type DeliveryHealth = Message<"webhookd.v1.DeliveryHealth"> & {
  * Use `create(DeliveryHealthSchema)` to create a new message.
  */
 export const DeliveryHealthSchema: GenMessage<DeliveryHealth> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 3);
+  messageDesc(file_webhookd_v1_webhook, 4);
 
 /**
  * Summary of a webhook's latest completed delivery.
@@ -304,7 +376,7 @@ export type LastEvent = Message<"webhookd.v1.LastEvent"> & {
  * Use `create(LastEventSchema)` to create a new message.
  */
 export const LastEventSchema: GenMessage<LastEvent> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 4);
+  messageDesc(file_webhookd_v1_webhook, 5);
 
 /**
  * One event sent (or to be sent) to one webhook.
@@ -402,7 +474,7 @@ export type DeliveryRecord = Message<"webhookd.v1.DeliveryRecord"> & {
  * Use `create(DeliveryRecordSchema)` to create a new message.
  */
 export const DeliveryRecordSchema: GenMessage<DeliveryRecord> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 5);
+  messageDesc(file_webhookd_v1_webhook, 6);
 
 /**
  * One HTTP attempt of a delivery.
@@ -458,7 +530,7 @@ export type DeliveryAttempt = Message<"webhookd.v1.DeliveryAttempt"> & {
  * Use `create(DeliveryAttemptSchema)` to create a new message.
  */
 export const DeliveryAttemptSchema: GenMessage<DeliveryAttempt> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 6);
+  messageDesc(file_webhookd_v1_webhook, 7);
 
 /**
  * An HTTP header.
@@ -486,7 +558,7 @@ export type Header = Message<"webhookd.v1.Header"> & {
  * Use `create(HeaderSchema)` to create a new message.
  */
 export const HeaderSchema: GenMessage<Header> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 7);
+  messageDesc(file_webhookd_v1_webhook, 8);
 
 /**
  * A delivery with what was sent and what came back.
@@ -542,7 +614,7 @@ export type DeliveryDetail = Message<"webhookd.v1.DeliveryDetail"> & {
  * Use `create(DeliveryDetailSchema)` to create a new message.
  */
 export const DeliveryDetailSchema: GenMessage<DeliveryDetail> = /*@__PURE__*/
-  messageDesc(file_webhookd_v1_webhook, 8);
+  messageDesc(file_webhookd_v1_webhook, 9);
 
 /**
  * Whether a webhook's deliveries are sent.
