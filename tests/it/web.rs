@@ -432,3 +432,76 @@ async fn the_page_is_served_with_its_security_headers_and_can_be_turned_off() {
     off.admin().await.list_event_types(pb::ListEventTypesRequest {}).await.unwrap();
     off.stop().await;
 }
+
+#[tokio::test]
+async fn the_page_shows_which_webhooks_fail_and_pauses_resumes_and_enables_them() {
+    let Some(b) = Browser::start("the_page_shows_which_webhooks_fail_and_pauses_resumes_and_enables_them").await else {
+        return;
+    };
+    let server = TestServer::start().await;
+    let failing_rx = Receiver::start(None, |_, _| Reply::Status(500, vec![])).await;
+    let ok_rx = Receiver::ok().await;
+    let gone_rx = Receiver::start(None, |_, _| Reply::Status(410, vec![])).await;
+    let mut admin = server.admin().await;
+    let failing = admin.create_webhook(new_webhook(None, &failing_rx.url("/failing"), &["tag_created"])).await.unwrap();
+    let failing = failing.into_inner();
+    admin.create_webhook(new_webhook(None, &ok_rx.url("/ok"), &["tag_created"])).await.unwrap();
+    let gone = admin.create_webhook(new_webhook(None, &gone_rx.url("/gone"), &["project_created"])).await.unwrap();
+    let gone = gone.into_inner();
+    publish(&server, "tag_created", None, "{}").await;
+    publish(&server, "project_created", None, "{}").await;
+    // Recorded: the first attempt failed (retried later), the gone target disabled its webhook.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let f = admin.get_webhook(pb::GetWebhookRequest { id: failing.id.clone() }).await.unwrap().into_inner();
+        let g = admin.get_webhook(pb::GetWebhookRequest { id: gone.id.clone() }).await.unwrap().into_inner();
+        if f.health.is_some_and(|h| h.consecutive_failures > 0) && g.state == pb::WebhookState::Disabled as i32 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the failures were recorded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let base = format!("http://{}", server.addr);
+    b.client.goto(&format!("{base}/")).await.unwrap();
+    b.fill("#sign-in input", &server.admin_token).await;
+    b.click("#sign-in button[type=submit]").await;
+    b.count_until("#webhooks tbody tr", 3).await;
+    // In the list: the failing one says so, with its count, in words; the others too.
+    let rows = b.text_until("#webhooks tbody", |t| t.contains("failing")).await;
+    assert!(rows.contains("failing: 1 in a row since"), "{rows}");
+    assert!(rows.contains("healthy"), "{rows}");
+    assert!(rows.contains("disabled — the target answered 410 Gone"), "{rows}");
+    b.shot("20-list-health").await;
+
+    // Its page: the latest attempt (no event completed yet), and Pause, asked first.
+    b.client.goto(&format!("{base}/#/webhooks/{}", failing.id)).await.unwrap();
+    b.text_until("dl.fields [data-health]", |t| t.starts_with("failing")).await;
+    let latest = b.text_until("#latest-attempt", |t| t.contains("500")).await;
+    assert!(latest.contains("pending") && latest.contains("next attempt"), "{latest}");
+    b.shot("21-detail-failing").await;
+    b.click("#pause-webhook").await;
+    b.click("#confirm-pause").await;
+    b.text_until("dl.fields [data-health]", |t| t == "paused").await;
+    b.shot("22-detail-paused").await;
+    let paused = admin.get_webhook(pb::GetWebhookRequest { id: failing.id.clone() }).await.unwrap().into_inner();
+    assert_eq!(paused.state, pb::WebhookState::Paused as i32);
+    b.text_until("#resume-webhook", |t| t == "Resume").await;
+    b.click("#resume-webhook").await;
+    // Made active again, its failure count starts over (the next attempt decides).
+    b.text_until("dl.fields [data-health]", |t| t == "healthy").await;
+    b.find("#pause-webhook").await;
+
+    // The disabled one is enabled from its page.
+    b.client.goto(&format!("{base}/#/webhooks/{}", gone.id)).await.unwrap();
+    b.text_until("dl.fields [data-health]", |t| t.starts_with("disabled")).await;
+    b.text_until("#resume-webhook", |t| t == "Enable").await;
+    b.shot("23-detail-disabled").await;
+    b.click("#resume-webhook").await;
+    b.text_until("dl.fields [data-health]", |t| t == "healthy").await;
+    b.find("#pause-webhook").await;
+    let enabled = admin.get_webhook(pb::GetWebhookRequest { id: gone.id.clone() }).await.unwrap().into_inner();
+    assert_eq!(enabled.state, pb::WebhookState::Active as i32);
+    b.close().await;
+    server.stop().await;
+}

@@ -3,11 +3,11 @@
 // request), each delivery's request body, headers and attempts, and Redeliver.
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { HistoryOrder, RecoveryState, type Recovery } from "./gen/webhookd/v1/admin_pb.js";
-import { DeliveryStatus, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
+import { DeliveryStatus, WebhookState, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
 import { admin, describe, fieldViolations } from "./api.js";
 import { clearFieldErrors, copy, field, h, modal, showFieldError, toast, when } from "./dom.js";
 import { failed, scopeText, type Session } from "./main.js";
-import { catalog, deleteWebhook, stateLabel, statusBadge, webhookForm } from "./webhooks.js";
+import { catalog, deleteWebhook, healthBadge, statusBadge, webhookForm } from "./webhooks.js";
 
 const HISTORY_LIMIT = 200;
 
@@ -33,6 +33,64 @@ function verifyStandard(rawBody /* Buffer */, headers /* req.headers */) {
 
 function dl(rows: [string, Node | string][]): HTMLElement {
   return h("dl", { class: "fields" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]).flat());
+}
+
+/** The latest attempt of any delivery: when, which event, its code or error, the next try. */
+function latestAttempt(w: Webhook): Node | string {
+  const a = w.latestAttempt;
+  if (!a) return "none yet";
+  // The error names the status code when there was one ("HTTP 500"); a success has none.
+  const outcome = a.error || `HTTP ${a.statusCode}`;
+  return h(
+    "span",
+    { id: "latest-attempt" },
+    `${when(a.dispatchTime)} · ${a.eventType} · `,
+    statusBadge(a.status, 0),
+    ` ${outcome}`,
+    a.nextAttemptTime ? ` · next attempt ${when(a.nextAttemptTime)}` : "",
+  );
+}
+
+/** Pause an active webhook (asked first), resume a paused one, or enable a disabled one. */
+function stateButton(w: Webhook): HTMLElement {
+  const set = async (state: WebhookState, done: string) => {
+    await admin.updateWebhook({ id: w.id, state, updateMask: { paths: ["state"] } });
+    toast(done);
+    window.dispatchEvent(new HashChangeEvent("hashchange"));
+  };
+  const run = (button: HTMLButtonElement, state: WebhookState, done: string) => async () => {
+    button.disabled = true;
+    try {
+      await set(state, done);
+    } catch (e) {
+      toast(describe(e));
+      button.disabled = false;
+    }
+  };
+  if (w.state === WebhookState.ACTIVE) {
+    const pause = h("button", { type: "button", id: "pause-webhook" }, "Pause") as HTMLButtonElement;
+    pause.addEventListener("click", () => {
+      const m = modal("Pause webhook");
+      m.body.append(h("p", {}, "Nothing is sent to ", h("strong", {}, w.targetUrl), " until it is resumed; its events are kept and sent then, oldest first."));
+      const cancel = h("button", { type: "button", onclick: () => m.close() }, "Cancel");
+      const confirm = h("button", { type: "button", id: "confirm-pause" }, "Pause webhook") as HTMLButtonElement;
+      confirm.addEventListener("click", async () => {
+        confirm.disabled = true;
+        try {
+          m.close();
+          await set(WebhookState.PAUSED, "Webhook paused");
+        } catch (e) {
+          toast(describe(e));
+        }
+      });
+      m.footer.append(cancel, confirm);
+      cancel.focus();
+    });
+    return pause;
+  }
+  const resume = h("button", { type: "button", id: "resume-webhook" }, w.state === WebhookState.PAUSED ? "Resume" : "Enable") as HTMLButtonElement;
+  resume.addEventListener("click", run(resume, WebhookState.ACTIVE, w.state === WebhookState.PAUSED ? "Webhook resumed" : "Webhook enabled"));
+  return resume;
 }
 
 export async function showDetail(root: HTMLElement, s: Session, id: string): Promise<void> {
@@ -84,7 +142,8 @@ export async function showDetail(root: HTMLElement, s: Session, id: string): Pro
       dl([
         ["Installed on", scopeText(scope.company, scope.project)],
         ["Events", h("ul", { class: "chips" }, w.events.map((e) => h("li", {}, e)))],
-        ["State", h("span", { class: `state ${stateLabel(w.state)}` }, stateLabel(w.state) + (w.stateReason ? ` — ${w.stateReason}` : ""))],
+        ["State", h("span", { class: "state-row" }, healthBadge(w), " ", stateButton(w))],
+        ["Latest attempt", latestAttempt(w)],
         ["Certificate authority", w.caCertificate ? h("details", {}, h("summary", {}, "PEM set"), h("pre", { class: "pem" }, w.caCertificate)) : "public web roots"],
         ["Proxy", w.proxyUrl || "direct"],
         [

@@ -17,6 +17,30 @@ export function stateLabel(s: WebhookState): string {
   return s === WebhookState.PAUSED ? "paused" : s === WebhookState.DISABLED ? "disabled" : "active";
 }
 
+/**
+ * Whether events reach the webhook's target, in words (never colour alone) and as a class:
+ * disabled (with why), paused, breaker open, failing (how many in a row, since when), or
+ * healthy. A webhook whose deliveries fail and are being retried is failing, though no
+ * delivery completed yet.
+ */
+export function health(w: Webhook): { text: string; cls: string } {
+  if (w.state === WebhookState.DISABLED) return { text: `disabled${w.stateReason ? ` — ${w.stateReason}` : ""}`, cls: "disabled" };
+  if (w.state === WebhookState.PAUSED) return { text: "paused", cls: "paused" };
+  const hl = w.health;
+  const failures = hl?.consecutiveFailures ?? 0;
+  if (hl?.circuitOpenUntil) {
+    return { text: `breaker open until ${when(hl.circuitOpenUntil)} (${failures} failures in a row)`, cls: "breaker" };
+  }
+  if (failures > 0) return { text: `failing: ${failures} in a row since ${when(hl?.failingSince)}`, cls: "failing" };
+  return { text: "healthy", cls: "healthy" };
+}
+
+/** A webhook's health as shown in the list and on its page. */
+export function healthBadge(w: Webhook): HTMLElement {
+  const { text, cls } = health(w);
+  return h("span", { class: `state ${cls}`, "data-health": cls }, text);
+}
+
 /** Status (success or error) with its code, as a badge. */
 export function statusBadge(status: DeliveryStatus, code: number): HTMLElement {
   const name = status === DeliveryStatus.SUCCESS ? "success" : status === DeliveryStatus.ERROR ? "error" : "pending";
@@ -167,7 +191,7 @@ export async function showWebhooks(root: HTMLElement, s: Session, params: URLSea
               h("td", { class: "url" }, w.targetUrl),
               h("td", {}, h("ul", { class: "chips" }, w.events.map((e) => h("li", {}, e)))),
               h("td", { class: "last" }, lastEvent(w)),
-              h("td", {}, h("span", { class: `state ${stateLabel(w.state)}` }, stateLabel(w.state))),
+              h("td", {}, healthBadge(w)),
               h(
                 "td",
                 { class: "row-actions" },
