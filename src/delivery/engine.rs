@@ -76,24 +76,30 @@ fn hold(in_flight: &InFlight, batch: &[Claimed]) {
     held.extend(batch.iter().map(|c| (c.id, Held { token: c.claim_token, answered: false })));
 }
 
-/// Sends one delivery holding `permit`, marks its slot free as soon as a success is in, and
-/// passes the outcome on to be recorded.
-async fn send(
+/// What every send needs: the HTTP clients, the retry policy, the claims held, and where
+/// freed slots and outcomes go.
+#[derive(Clone)]
+struct Sender {
     clients: Arc<Clients>,
     policy: Arc<RetryPolicy>,
-    claimed: Claimed,
     in_flight: InFlight,
     freed: Arc<Notify>,
     results: mpsc::Sender<Outcome>,
-) {
-    let outcome = attempt(&clients, &policy, claimed).await;
-    if outcome.next == Next::Done(DeliveryStatus::Success) {
-        if let Some(h) = in_flight.lock().expect("in-flight map").get_mut(&outcome.id) {
-            h.answered = true;
+}
+
+impl Sender {
+    /// Sends one delivery, marks its slot free as soon as a success is in, and passes the
+    /// outcome on to be recorded.
+    async fn send(self, claimed: Claimed) {
+        let outcome = attempt(&self.clients, &self.policy, claimed).await;
+        if outcome.next == Next::Done(DeliveryStatus::Success) {
+            if let Some(h) = self.in_flight.lock().expect("in-flight map").get_mut(&outcome.id) {
+                h.answered = true;
+            }
+            self.freed.notify_one();
         }
-        freed.notify_one();
+        let _ = self.results.send(outcome).await;
     }
-    let _ = results.send(outcome).await;
 }
 
 /// The delivery engine of one process.
@@ -145,21 +151,20 @@ impl Engine {
         let mut after = Uuid::nil();
         let permits = self.permits.clone();
         let mut sends = JoinSet::new();
-        let policy = Arc::new(self.settings.policy.clone());
+        let sender = Sender {
+            clients: self.clients.clone(),
+            policy: Arc::new(self.settings.policy.clone()),
+            in_flight: in_flight.clone(),
+            freed: freed.clone(),
+            results: results_tx,
+        };
         let mut handed = std::mem::replace(&mut self.handed, mpsc::unbounded_channel().1);
         // Starts the sends of deliveries a publish handed off, each once it has a slot.
         let start_handed = |sends: &mut JoinSet<()>, batch: Vec<Claimed>| {
             hold(&in_flight, &batch);
             for claimed in batch {
                 let (permits, handoff) = (permits.clone(), self.handoff.clone());
-                let sending = send(
-                    self.clients.clone(),
-                    policy.clone(),
-                    claimed,
-                    in_flight.clone(),
-                    freed.clone(),
-                    results_tx.clone(),
-                );
+                let sending = sender.clone().send(claimed);
                 sends.spawn(async move {
                     let permit = permits.acquire_owned().await.expect("semaphore open");
                     handoff.admitted();
@@ -239,14 +244,7 @@ impl Engine {
             hold(&in_flight, &batch);
             for claimed in batch {
                 let permit = permits.clone().acquire_owned().await.expect("semaphore open");
-                let sending = send(
-                    self.clients.clone(),
-                    policy.clone(),
-                    claimed,
-                    in_flight.clone(),
-                    freed.clone(),
-                    results_tx.clone(),
-                );
+                let sending = sender.clone().send(claimed);
                 sends.spawn(async move {
                     sending.await;
                     drop(permit);
@@ -295,7 +293,7 @@ impl Engine {
                 }
             }
         }
-        drop(results_tx);
+        drop(sender);
         let _ = recorder.await;
         let left: Vec<(Uuid, Uuid)> =
             in_flight.lock().expect("in-flight map").drain().map(|(id, h)| (id, h.token)).collect();

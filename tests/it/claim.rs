@@ -6,11 +6,11 @@
 use std::time::Duration;
 
 use uuid::Uuid;
-use webhookd::model::WebhookState;
 use webhookd::storage::deliveries::{Claimed, Control, NextDue};
-use webhookd::storage::webhooks::{NewWebhook, WebhookQuota};
+use webhookd::storage::webhooks::NewWebhook;
 use webhookd::storage::Storage;
 
+use crate::common::stored::{self, storage};
 use crate::common::{fresh_database, sql};
 
 const CONTROL: Control = Control {
@@ -20,38 +20,10 @@ const CONTROL: Control = Control {
     disable_after: Duration::from_secs(3600),
 };
 
-async fn storage(url: &str) -> Storage {
-    Storage::connect(url.parse().unwrap(), 2).await.unwrap().with_keys(crate::common::support::test_keys())
-}
-
 /// An instance webhook listening to `event` alone, with `n` deliveries due.
 async fn hook_with(storage: &Storage, event: &str, max_in_flight: i32, rate_limit: i32, n: usize) -> Uuid {
-    let w = NewWebhook {
-        scope: Default::default(),
-        target_url: format!("http://127.0.0.1:9/{event}"),
-        secret: webhookd::secret::Secret::new("a-secret-value"),
-        events: vec![event.into()],
-        ca_certificate: None,
-        proxy_url: None,
-        max_in_flight,
-        rate_limit,
-        state: WebhookState::Active,
-        custom_headers: Vec::new(),
-    };
-    let audit = webhookd::storage::audit::Audit::new(Default::default(), "webhook.create");
-    let id = storage.create_webhook(&w, &WebhookQuota::UNLIMITED, &audit).await.unwrap().id;
-    let events: Vec<_> = (0..n)
-        .map(|i| webhookd::storage::events::NewEvent {
-            name: event.into(),
-            scope: Default::default(),
-            timestamp_ms: 1,
-            idempotency_key: None,
-            body: webhookd::body::delivery_body(event, 1, &format!(r#"{{"i":{i}}}"#)).unwrap(),
-            trace: None,
-            about: None,
-        })
-        .collect();
-    storage.publish(&events).await.unwrap();
+    let id = stored::create(storage, &NewWebhook { max_in_flight, rate_limit, ..stored::webhook(event) }).await;
+    storage.publish(&stored::events(event, n)).await.unwrap();
     id
 }
 

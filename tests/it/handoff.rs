@@ -10,13 +10,13 @@ use tokio::sync::{mpsc, Semaphore};
 use uuid::Uuid;
 use webhookd::model::WebhookState;
 use webhookd::storage::deliveries::{Claimed, Control};
-use webhookd::storage::events::NewEvent;
 use webhookd::storage::handoff::{Handed, Handoff};
-use webhookd::storage::webhooks::{NewWebhook, WebhookQuota};
+use webhookd::storage::webhooks::NewWebhook;
 use webhookd::storage::Storage;
 use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
+use crate::common::stored::{self, events, storage};
 use crate::common::{fresh_database, sql};
 use crate::delivery::{wait_final, SUCCESS};
 
@@ -28,10 +28,6 @@ const CONTROL: Control = Control {
     disable_after: Duration::from_secs(3600),
 };
 
-async fn storage(url: &str) -> Storage {
-    Storage::connect(url.parse().unwrap(), 2).await.unwrap().with_keys(crate::common::support::test_keys())
-}
-
 /// `storage`, handing off into an engine with `slots` free send slots.
 fn handing_off(storage: &Storage, slots: usize) -> (Storage, Handed) {
     let (handoff, handed) = Handoff::new(Arc::new(Semaphore::new(slots)), LEASE, CONTROL);
@@ -40,29 +36,7 @@ fn handing_off(storage: &Storage, slots: usize) -> (Storage, Handed) {
 
 /// An instance webhook listening to `event` alone.
 async fn hook(storage: &Storage, event: &str, max_in_flight: i32, rate_limit: i32, state: WebhookState) -> Uuid {
-    let w = NewWebhook {
-        target_url: format!("http://127.0.0.1:9/{event}"),
-        max_in_flight,
-        rate_limit,
-        state,
-        ..hook_template(event)
-    };
-    let audit = webhookd::storage::audit::Audit::new(Default::default(), "webhook.create");
-    storage.create_webhook(&w, &WebhookQuota::UNLIMITED, &audit).await.unwrap().id
-}
-
-fn events(name: &str, n: usize) -> Vec<NewEvent> {
-    (0..n)
-        .map(|i| NewEvent {
-            name: name.into(),
-            scope: Default::default(),
-            timestamp_ms: 1,
-            idempotency_key: None,
-            body: webhookd::body::delivery_body(name, 1, &format!(r#"{{"i":{i}}}"#)).unwrap(),
-            trace: None,
-            about: None,
-        })
-        .collect()
+    stored::create(storage, &NewWebhook { max_in_flight, rate_limit, state, ..stored::webhook(event) }).await
 }
 
 /// Everything handed off so far.
@@ -217,9 +191,8 @@ async fn a_handed_off_delivery_of_a_killed_server_is_sent_after_its_lease() {
     let tmp = tempfile::tempdir().unwrap();
     let mut a = crate::common::ServerProcess::serving(&url, &tmp.path().join("a"), &["--lease", "2s"]).await;
     let queue = storage(&url).await;
-    let w = NewWebhook { target_url: rx.url("/crash"), ..hook_template("tag_created") };
-    let audit = webhookd::storage::audit::Audit::new(Default::default(), "webhook.create");
-    let webhook = queue.create_webhook(&w, &WebhookQuota::UNLIMITED, &audit).await.unwrap().id;
+    let w = NewWebhook { target_url: rx.url("/crash"), ..stored::webhook("tag_created") };
+    let webhook = stored::create(&queue, &w).await;
     // Published through server A's API: its engine is handed the delivery and sends it.
     let token = crate::common::support::mint_token(&url, "publisher", &Default::default()).await;
     let mut ingest = webhookd_client::Client::with_channel(a.channel(), Some(&token)).unwrap().ingest();
@@ -250,19 +223,4 @@ async fn a_handed_off_delivery_of_a_killed_server_is_sent_after_its_lease() {
     let rows = wait_final(&db, &webhook.to_string(), 1).await;
     assert_eq!((rows[0].status, rows[0].attempts), (SUCCESS, 2));
     drop(b);
-}
-
-fn hook_template(event: &str) -> NewWebhook {
-    NewWebhook {
-        scope: Default::default(),
-        target_url: String::new(),
-        secret: webhookd::secret::Secret::new("a-secret-value"),
-        events: vec![event.into()],
-        ca_certificate: None,
-        proxy_url: None,
-        max_in_flight: 0,
-        rate_limit: 0,
-        state: WebhookState::Active,
-        custom_headers: Vec::new(),
-    }
 }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
+use crate::common::stored;
 use crate::common::{assert_field_error, new_webhook, scope, sql, TestServer};
 use crate::delivery::{publish, wait_final, SUCCESS};
 
@@ -154,42 +155,9 @@ async fn streaming_ingest_answers_in_order_and_history_is_capped_at_200() {
     assert_eq!(kept, 200, "the table keeps the 200 most recent once pruned");
 }
 
-/// An instance webhook for `event` written straight to storage (no server involved).
-async fn stored_webhook(
-    storage: &webhookd::storage::Storage,
-    target_url: String,
-    event: &str,
-) -> webhookd::storage::webhooks::WebhookRow {
-    let hook = webhookd::storage::webhooks::NewWebhook {
-        scope: Default::default(),
-        target_url,
-        secret: webhookd::secret::Secret::new("a-secret-value"),
-        events: vec![event.into()],
-        ca_certificate: None,
-        proxy_url: None,
-        max_in_flight: 0,
-        rate_limit: 0,
-        state: webhookd::model::WebhookState::Active,
-        custom_headers: Vec::new(),
-    };
-    let audit = webhookd::storage::audit::Audit::new(Default::default(), "webhook.create");
-    storage.create_webhook(&hook, &webhookd::storage::webhooks::WebhookQuota::UNLIMITED, &audit).await.unwrap()
-}
-
-/// Stores `n` instance events `name` straight in storage.
-async fn stored_events(storage: &webhookd::storage::Storage, name: &str, n: usize) {
-    let events: Vec<_> = (0..n)
-        .map(|i| webhookd::storage::events::NewEvent {
-            name: name.into(),
-            scope: Default::default(),
-            timestamp_ms: 1,
-            idempotency_key: None,
-            body: webhookd::body::delivery_body(name, 1, &format!(r#"{{"i":{i}}}"#)).unwrap(),
-            trace: None,
-            about: None,
-        })
-        .collect();
-    storage.publish(&events).await.unwrap();
+/// An instance webhook for `event` at `target_url`, written straight to storage.
+async fn stored_webhook(storage: &webhookd::storage::Storage, target_url: String, event: &str) -> Uuid {
+    stored::create(storage, &webhookd::storage::webhooks::NewWebhook { target_url, ..stored::webhook(event) }).await
 }
 
 #[tokio::test]
@@ -201,12 +169,9 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease_before_new
     let mut a = crate::common::ServerProcess::start(&db_url, tmp.path(), &["--lease", "2s"]);
     let db = sql(&db_url).await;
     // Create the webhook and the event straight in the database A serves.
-    let storage = webhookd::storage::Storage::connect(db_url.parse().unwrap(), 2)
-        .await
-        .unwrap()
-        .with_keys(crate::common::support::test_keys());
+    let storage = stored::storage(&db_url).await;
     let hook = stored_webhook(&storage, rx.url("/crash"), "tag_created").await;
-    stored_events(&storage, "tag_created", 1).await;
+    storage.publish(&stored::events("tag_created", 1)).await.unwrap();
     let first = rx.expect().await;
     a.kill();
     let claimed: Option<Uuid> = db.query_one("SELECT claim_token FROM deliveries", &[]).await.unwrap().get(0);
@@ -216,7 +181,7 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease_before_new
     const BACKLOG: usize = 150;
     let slow = Receiver::start(None, |_, _| Reply::After(Duration::from_millis(25), 200)).await;
     stored_webhook(&storage, slow.url("/backlog"), "project_created").await;
-    stored_events(&storage, "project_created", BACKLOG).await;
+    storage.publish(&stored::events("project_created", BACKLOG)).await.unwrap();
 
     // Server B picks the stranded delivery up once the lease has run out, in its place:
     // before the backlog that was queued after it, not behind all of it.
@@ -234,7 +199,7 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease_before_new
     assert_eq!(second.header("webhook-id"), first.header("webhook-id"), "the same delivery");
     assert_eq!(second.body, first.body);
     assert!(second.at.duration_since(first.at) >= Duration::from_millis(1500), "not before the lease ran out");
-    let rows = wait_final(&db, &hook.id.to_string(), 1).await;
+    let rows = wait_final(&db, &hook.to_string(), 1).await;
     assert_eq!((rows[0].status, rows[0].attempts), (SUCCESS, 2));
     b.stop().await;
 }
@@ -242,10 +207,7 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease_before_new
 #[tokio::test]
 async fn old_events_without_deliveries_are_purged_after_their_retention() {
     let url = crate::common::fresh_database().await;
-    let storage = webhookd::storage::Storage::connect(url.parse().unwrap(), 2)
-        .await
-        .unwrap()
-        .with_keys(crate::common::support::test_keys());
+    let storage = stored::storage(&url).await;
     let db = sql(&url).await;
     let hook = stored_webhook(&storage, "https://example.com/".into(), "tag_created").await;
     let mut ids = Vec::new();
@@ -261,7 +223,7 @@ async fn old_events_without_deliveries_are_purged_after_their_retention() {
         if with_delivery {
             db.execute(
                 "INSERT INTO deliveries (id, webhook_id, event_id, event_type, status) VALUES ($1, $2, $3, 'tag_created', 2)",
-                &[&Uuid::new_v4(), &hook.id, &id],
+                &[&Uuid::new_v4(), &hook, &id],
             )
             .await
             .unwrap();

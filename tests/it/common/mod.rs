@@ -7,6 +7,7 @@ pub mod logs;
 pub mod proxy;
 pub mod receiver;
 pub mod relay;
+pub mod stored;
 #[path = "../../support/mod.rs"]
 #[allow(dead_code)]
 pub mod support;
