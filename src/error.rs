@@ -17,6 +17,10 @@ pub enum ApiError {
         /// What is wrong with it.
         reason: String,
     },
+    /// Several request fields are invalid: each is named (the message names the first and
+    /// counts the rest; the BadRequest details list every one).
+    #[error("{}", invalid_fields_message(.0))]
+    InvalidFields(Vec<(String, String)>),
     /// A field is too large.
     #[error("{field}: {reason}")]
     TooLarge {
@@ -119,6 +123,53 @@ impl From<StorageError> for ApiError {
     }
 }
 
+fn invalid_fields_message(violations: &[(String, String)]) -> String {
+    match violations {
+        [] => "invalid request".into(),
+        [(field, reason)] => format!("{field}: {reason}"),
+        [(field, reason), rest @ ..] => {
+            let others: Vec<&str> = rest.iter().map(|(f, _)| f.as_str()).collect();
+            format!("{field}: {reason} (and {} more: {})", rest.len(), others.join(", "))
+        }
+    }
+}
+
+/// Collects the invalid fields of one request, so that the caller learns of every one at
+/// once rather than one round trip at a time.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<(String, String)>);
+
+impl Violations {
+    /// `result`'s value, or `None` once its field errors are noted; any other error is
+    /// returned at once.
+    pub fn check<T>(&mut self, result: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
+        match result {
+            Ok(v) => Ok(Some(v)),
+            Err(ApiError::InvalidArgument { field, reason }) => {
+                self.0.push((field, reason));
+                Ok(None)
+            }
+            Err(ApiError::InvalidFields(more)) => {
+                self.0.extend(more);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Done checking: INVALID_ARGUMENT naming every field noted, if any.
+    pub fn finish(self) -> Result<(), ApiError> {
+        match self.0.len() {
+            0 => Ok(()),
+            1 => {
+                let (field, reason) = self.0.into_iter().next().expect("one");
+                Err(ApiError::InvalidArgument { field, reason })
+            }
+            _ => Err(ApiError::InvalidFields(self.0)),
+        }
+    }
+}
+
 /// Longest piece of caller input repeated in an error message, in characters.
 pub const ECHO_CHARS: usize = 64;
 
@@ -152,6 +203,13 @@ impl From<ApiError> for Status {
                 message,
                 ErrorDetails::with_bad_request_violation(field, reason),
             ),
+            ApiError::InvalidFields(violations) => {
+                let mut details = ErrorDetails::new();
+                for (field, reason) in violations {
+                    details.add_bad_request_violation(field, reason);
+                }
+                Status::with_error_details(Code::InvalidArgument, message, details)
+            }
             ApiError::TooLarge { field, reason } => Status::with_error_details(
                 Code::ResourceExhausted,
                 message,

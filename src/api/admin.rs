@@ -12,7 +12,7 @@ use crate::auth::{Authenticator, Principal, Role};
 use crate::catalog::Catalog;
 use crate::catalog::TEST_EVENT;
 use crate::delivery::ssrf::AllowList;
-use crate::error::{echo, ApiError};
+use crate::error::{echo, ApiError, Violations};
 use crate::model::{redact_proxy, DeliveryStatus, Scope, WebhookState};
 use crate::pb;
 use crate::secret::Secret;
@@ -145,23 +145,36 @@ impl AdminService {
     async fn create(&self, req: Request<pb::CreateWebhookRequest>) -> Result<pb::Webhook, ApiError> {
         let who = self.admin(&req).await?;
         let r = req.into_inner();
-        let scope = validate::scope("scope", r.scope.as_ref())?;
+        // Every field is checked, and every bad one named in one answer.
+        let mut v = Violations::default();
+        let scope = v.check(validate::scope("scope", r.scope.as_ref()))?;
+        let target_url = v.check(validate::target_url("target_url", &r.target_url, &self.guard))?;
+        let secret = v.check(validate::secret("secret", &r.secret))?;
+        let events = v.check(validate::events("events", &r.events, &self.catalog))?;
+        let ca_certificate =
+            v.check(non_empty(&r.ca_certificate).map(|c| validate::ca_certificate("ca_certificate", c)).transpose())?;
+        let proxy_url =
+            v.check(non_empty(&r.proxy_url).map(|p| validate::proxy_url("proxy_url", p, &self.guard)).transpose())?;
+        let max_in_flight = v.check(validate::max_in_flight("max_in_flight", r.max_in_flight))?;
+        let rate_limit = v.check(validate::rate_limit("rate_limit_per_second", r.rate_limit_per_second))?;
+        let state = v.check(validate::settable_state("state", r.state))?;
+        let custom_headers = v.check(validate::custom_headers("custom_headers", &r.custom_headers, false))?;
+        v.finish()?;
+        let checked = "checked above";
         let new = NewWebhook {
-            target_url: validate::target_url("target_url", &r.target_url, &self.guard)?,
+            target_url: target_url.expect(checked),
             secret: {
-                validate::secret("secret", &r.secret)?;
+                secret.expect(checked);
                 Secret::new(r.secret.into_bytes())
             },
-            events: validate::events("events", &r.events, &self.catalog)?,
-            ca_certificate: non_empty(&r.ca_certificate)
-                .map(|c| validate::ca_certificate("ca_certificate", c))
-                .transpose()?,
-            proxy_url: non_empty(&r.proxy_url).map(|p| validate::proxy_url("proxy_url", p, &self.guard)).transpose()?,
-            max_in_flight: validate::max_in_flight("max_in_flight", r.max_in_flight)?,
-            rate_limit: validate::rate_limit("rate_limit_per_second", r.rate_limit_per_second)?,
-            state: validate::settable_state("state", r.state)?.unwrap_or(WebhookState::Active),
-            custom_headers: validate::custom_headers("custom_headers", &r.custom_headers, false)?,
-            scope,
+            events: events.expect(checked),
+            ca_certificate: ca_certificate.expect(checked),
+            proxy_url: proxy_url.expect(checked),
+            max_in_flight: max_in_flight.expect(checked),
+            rate_limit: rate_limit.expect(checked),
+            state: state.expect(checked).unwrap_or(WebhookState::Active),
+            custom_headers: custom_headers.expect(checked),
+            scope: scope.expect(checked),
         };
         who.check_scope(&new.scope)?;
         let audit = Audit::new(who.actor(), "webhook.create")
@@ -213,65 +226,72 @@ impl AdminService {
             .collect(),
         };
         let mut patch = WebhookPatch::default();
+        // Every path is checked, and every bad field named in one answer.
+        let mut v = Violations::default();
         for path in &paths {
-            match path.as_str() {
-                "target_url" => {
-                    patch.target_url = Some(validate::target_url("target_url", &r.target_url, &self.guard)?)
-                }
-                // Without a mask an empty secret keeps the current one (the secret is optional
-                // on edit); naming it in the mask asks for a new one, so it must be given.
-                "secret" => {
-                    validate::secret("secret", &r.secret)?;
-                    patch.secret = Some(Secret::new(r.secret.as_bytes()));
-                }
-                "events" => patch.events = Some(validate::events("events", &r.events, &self.catalog)?),
-                "ca_certificate" => {
-                    patch.ca_certificate = Some(
-                        non_empty(&r.ca_certificate)
-                            .map(|c| validate::ca_certificate("ca_certificate", c))
-                            .transpose()?,
-                    )
-                }
-                "proxy_url" => {
-                    patch.proxy_url = Some(
-                        non_empty(&r.proxy_url)
-                            .map(|p| validate::proxy_url("proxy_url", p, &self.guard))
-                            .transpose()?,
-                    )
-                }
-                "state" => {
-                    let state = validate::settable_state("state", r.state)?
-                        .ok_or_else(|| ApiError::invalid("state", "is required: ACTIVE or PAUSED"))?;
-                    let by = match who.actor().token_id {
-                        Some(id) => format!("token {id}"),
-                        None => "the command line".to_string(),
-                    };
-                    let reason = match state {
-                        WebhookState::Paused => format!("paused by {by}"),
-                        _ => format!("made active by {by}"),
-                    };
-                    patch.state = Some((state, reason));
-                }
-                "max_in_flight" => {
-                    patch.max_in_flight = Some(validate::max_in_flight("max_in_flight", r.max_in_flight)?)
-                }
-                "rate_limit_per_second" => {
-                    patch.rate_limit = Some(validate::rate_limit("rate_limit_per_second", r.rate_limit_per_second)?)
-                }
-                "custom_headers" => {
-                    patch.custom_headers = Some(validate::custom_headers("custom_headers", &r.custom_headers, true)?)
-                }
-                other => {
-                    return Err(ApiError::invalid(
-                        "update_mask",
-                        format!(
-                            "unknown or immutable path {} (allowed: target_url, secret, events, ca_certificate, \
+            let mut set = || -> Result<(), ApiError> {
+                match path.as_str() {
+                    "target_url" => {
+                        patch.target_url = Some(validate::target_url("target_url", &r.target_url, &self.guard)?)
+                    }
+                    // Without a mask an empty secret keeps the current one (the secret is optional
+                    // on edit); naming it in the mask asks for a new one, so it must be given.
+                    "secret" => {
+                        validate::secret("secret", &r.secret)?;
+                        patch.secret = Some(Secret::new(r.secret.as_bytes()));
+                    }
+                    "events" => patch.events = Some(validate::events("events", &r.events, &self.catalog)?),
+                    "ca_certificate" => {
+                        patch.ca_certificate = Some(
+                            non_empty(&r.ca_certificate)
+                                .map(|c| validate::ca_certificate("ca_certificate", c))
+                                .transpose()?,
+                        )
+                    }
+                    "proxy_url" => {
+                        patch.proxy_url = Some(
+                            non_empty(&r.proxy_url)
+                                .map(|p| validate::proxy_url("proxy_url", p, &self.guard))
+                                .transpose()?,
+                        )
+                    }
+                    "state" => {
+                        let state = validate::settable_state("state", r.state)?
+                            .ok_or_else(|| ApiError::invalid("state", "is required: ACTIVE or PAUSED"))?;
+                        let by = match who.actor().token_id {
+                            Some(id) => format!("token {id}"),
+                            None => "the command line".to_string(),
+                        };
+                        let reason = match state {
+                            WebhookState::Paused => format!("paused by {by}"),
+                            _ => format!("made active by {by}"),
+                        };
+                        patch.state = Some((state, reason));
+                    }
+                    "max_in_flight" => {
+                        patch.max_in_flight = Some(validate::max_in_flight("max_in_flight", r.max_in_flight)?)
+                    }
+                    "rate_limit_per_second" => {
+                        patch.rate_limit = Some(validate::rate_limit("rate_limit_per_second", r.rate_limit_per_second)?)
+                    }
+                    "custom_headers" => {
+                        patch.custom_headers =
+                            Some(validate::custom_headers("custom_headers", &r.custom_headers, true)?)
+                    }
+                    other => {
+                        return Err(ApiError::invalid(
+                            "update_mask",
+                            format!(
+                                "unknown or immutable path {} (allowed: target_url, secret, events, ca_certificate, \
                              proxy_url, state, max_in_flight, rate_limit_per_second, custom_headers)",
-                            echo(other)
-                        ),
-                    ))
+                                echo(other)
+                            ),
+                        ))
+                    }
                 }
-            }
+                Ok(())
+            };
+            v.check(set())?;
         }
         // Sensitive header values are sent as they are: pointing the webhook at another origin
         // must not carry them there unless given again (the secret is never sent, only
@@ -283,21 +303,24 @@ impl AdminService {
                     Some(headers) => headers.iter().any(|h| h.sensitive && h.value.is_empty()),
                 };
                 if kept {
-                    return Err(ApiError::invalid(
+                    v.check::<()>(Err(ApiError::invalid(
                         "custom_headers",
                         "give the sensitive headers' values again (mask path `custom_headers`) when target_url \
                          moves to another origin (scheme, host or port): they were meant for the old one",
-                    ));
+                    )))?;
                 }
             }
         }
-        patch.secret_grace = match (&r.secret_grace_period, &patch.secret) {
-            (None, _) => DEFAULT_SECRET_GRACE,
+        let grace = match (&r.secret_grace_period, &patch.secret) {
+            (None, _) => Ok(DEFAULT_SECRET_GRACE),
             (Some(_), None) => {
-                return Err(ApiError::invalid("secret_grace_period", "only with a new secret (mask path `secret`)"))
+                Err(ApiError::invalid("secret_grace_period", "only with a new secret (mask path `secret`)"))
             }
-            (Some(d), Some(_)) => validate::grace_period("secret_grace_period", d, MAX_SECRET_GRACE)?,
+            (Some(d), Some(_)) => validate::grace_period("secret_grace_period", d, MAX_SECRET_GRACE),
         };
+        let grace = v.check(grace)?;
+        v.finish()?;
+        patch.secret_grace = grace.expect("checked above");
         let audit = update_audit(who.actor(), &patch);
         let row = self
             .storage

@@ -414,3 +414,43 @@ async fn listing_by_scope_and_descendants() {
     assert!(list(scope("initech", ""), true).await.is_empty());
     server.stop().await;
 }
+
+#[tokio::test]
+async fn every_bad_field_of_a_write_is_named_in_one_answer() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let mut req = new_webhook(None, "ftp://example.com/hook", &["no_such_event"]);
+    req.secret = "short".into();
+    req.max_in_flight = 5000;
+    let err = admin.create_webhook(req).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    let fields: Vec<String> = webhookd_client::field_violations(&err).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["target_url", "secret", "events", "max_in_flight"], "{err:?}");
+    assert!(err.message().starts_with("target_url: ") && err.message().contains("and 3 more"), "{}", err.message());
+    let listed = admin.list_webhooks(pb::ListWebhooksRequest::default()).await.unwrap().into_inner();
+    assert!(listed.webhooks.is_empty(), "nothing was created");
+
+    // An update too, its mask's unknown paths included; nothing changes.
+    let w = admin.create_webhook(new_webhook(None, "https://example.com/hook", &["tag_created"])).await.unwrap();
+    let w = w.into_inner();
+    let err = admin
+        .update_webhook(pb::UpdateWebhookRequest {
+            id: w.id.clone(),
+            target_url: "not a url".into(),
+            events: vec!["no_such_event".into()],
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["target_url".into(), "events".into(), "scope".into()],
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    let fields: Vec<String> = webhookd_client::field_violations(&err).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["target_url", "events", "update_mask"], "{err:?}");
+    let unchanged = admin.get_webhook(pb::GetWebhookRequest { id: w.id.clone() }).await.unwrap().into_inner();
+    assert_eq!(
+        (unchanged.target_url.as_str(), unchanged.events),
+        ("https://example.com/hook", vec!["tag_created".to_string()])
+    );
+    server.stop().await;
+}
