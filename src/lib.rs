@@ -146,6 +146,9 @@ async fn serve(
         config.recovery_retention,
     );
     let tokens = TokenService::new(storage.clone(), auth.clone());
+    if config.web {
+        tokio::task::spawn_blocking(web::compress_ahead);
+    }
     let (engine, ingest_storage) = if config.no_delivery {
         (None, storage.clone())
     } else {

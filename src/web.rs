@@ -81,6 +81,89 @@ pub(crate) fn is_grpc<B>(req: &Request<B>) -> bool {
         .is_some_and(|v| v.starts_with("application/grpc"))
 }
 
+/// How a file is sent: as it is, or compressed as the browser accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Coding {
+    /// The best coding an `Accept-Encoding` header allows: brotli, else gzip, else none
+    /// (a coding given `q=0` is refused).
+    fn accepted(header: Option<&HeaderValue>) -> Self {
+        let Some(value) = header.and_then(|v| v.to_str().ok()) else { return Self::Identity };
+        let allows = |wanted: &str| {
+            value.split(',').any(|item| {
+                let mut parts = item.split(';');
+                let name = parts.next().unwrap_or_default().trim();
+                let q = parts
+                    .filter_map(|p| p.trim().strip_prefix("q="))
+                    .find_map(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                name.eq_ignore_ascii_case(wanted) && q > 0.0
+            })
+        };
+        if allows("br") {
+            Self::Brotli
+        } else if allows("gzip") {
+            Self::Gzip
+        } else {
+            Self::Identity
+        }
+    }
+
+    /// Its `Content-Encoding` name.
+    fn name(self) -> Option<&'static str> {
+        match self {
+            Self::Identity => None,
+            Self::Gzip => Some("gzip"),
+            Self::Brotli => Some("br"),
+        }
+    }
+}
+
+/// Compresses the page's files now (at start, off the async threads), so that the first
+/// browser to ask does not wait for it.
+pub fn compress_ahead() {
+    for a in ASSETS {
+        representation(a, Coding::Brotli);
+    }
+}
+
+/// `a`'s bytes in `coding` and their entity tag, compressed once per process.
+fn representation(a: &'static Asset, coding: Coding) -> (&'static Bytes, &'static HeaderValue) {
+    struct Encoded {
+        bytes: [Bytes; 3],
+        tags: [HeaderValue; 3],
+    }
+    static ENCODED: OnceLock<Vec<Encoded>> = OnceLock::new();
+    let all = ENCODED.get_or_init(|| {
+        ASSETS
+            .iter()
+            .map(|a| {
+                use std::io::Write;
+                let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+                gz.write_all(a.bytes).expect("gzip in memory");
+                let gz = gz.finish().expect("gzip in memory");
+                let mut br = Vec::new();
+                let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
+                brotli::BrotliCompress(&mut &a.bytes[..], &mut br, &params).expect("brotli in memory");
+                let tag = etag(a).to_str().expect("ascii tag").trim_matches('"').to_string();
+                let tagged = |suffix: &str| HeaderValue::from_str(&format!("\"{tag}{suffix}\"")).expect("ascii tag");
+                Encoded {
+                    bytes: [Bytes::from_static(a.bytes), Bytes::from(gz), Bytes::from(br)],
+                    tags: [etag(a).clone(), tagged("-gzip"), tagged("-br")],
+                }
+            })
+            .collect()
+    });
+    let i = ASSETS.iter().position(|x| x.path == a.path).expect("an embedded asset");
+    let k = coding as usize;
+    (&all[i].bytes[k], &all[i].tags[k])
+}
+
 /// The answer to a request for the page.
 fn answer<B>(req: &Request<B>) -> Response<Body> {
     let plain = |status: StatusCode, text: &'static str| {
@@ -97,12 +180,13 @@ fn answer<B>(req: &Request<B>) -> Response<Body> {
             r
         }
         Some(a) => {
-            let tag = etag(a);
+            let coding = Coding::accepted(req.headers().get(header::ACCEPT_ENCODING));
+            let (bytes, tag) = representation(a, coding);
             let fresh = req.headers().get(header::IF_NONE_MATCH).is_some_and(|v| v == tag);
             let mut r = if fresh || req.method() == Method::HEAD {
                 Response::new(Body::new(Empty::<Bytes>::new()))
             } else {
-                Response::new(Body::new(Full::new(Bytes::from_static(a.bytes))))
+                Response::new(Body::new(Full::new(bytes.clone())))
             };
             if fresh {
                 *r.status_mut() = StatusCode::NOT_MODIFIED;
@@ -110,8 +194,12 @@ fn answer<B>(req: &Request<B>) -> Response<Body> {
             let h = r.headers_mut();
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.content_type));
             if !fresh {
-                h.insert(header::CONTENT_LENGTH, HeaderValue::from(a.bytes.len()));
+                h.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
             }
+            if let Some(name) = coding.name() {
+                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+            }
+            h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
             h.insert(header::ETAG, tag.clone());
             // Revalidated on each load: a new server version serves its own page at once.
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -189,6 +277,59 @@ mod tests {
         assert_eq!(answer(&get("/../Cargo.toml")).status(), StatusCode::NOT_FOUND);
         let post = Request::post("/").body(()).unwrap();
         assert_eq!(answer(&post).status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+
+    /// A response's whole body.
+    fn body(r: Response<Body>) -> Vec<u8> {
+        use http_body_util::BodyExt;
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(r.into_body().collect()).unwrap().to_bytes().to_vec()
+    }
+
+    #[test]
+    fn codings_follow_accept_encoding() {
+        let accepted = |v: &str| Coding::accepted(Some(&HeaderValue::from_str(v).unwrap()));
+        assert_eq!(Coding::accepted(None), Coding::Identity);
+        for (header, coding) in [
+            ("gzip, deflate, br, zstd", Coding::Brotli),
+            ("gzip, deflate", Coding::Gzip),
+            ("GZIP", Coding::Gzip),
+            ("br;q=0, gzip;q=0.5", Coding::Gzip),
+            ("br;q=0", Coding::Identity),
+            ("identity", Coding::Identity),
+            ("deflate", Coding::Identity),
+        ] {
+            assert_eq!(accepted(header), coding, "{header}");
+        }
+    }
+
+    #[test]
+    fn files_are_sent_compressed_when_asked_and_decompress_to_the_same_bytes() {
+        let plain = body(answer(&get("/app.js")));
+        let ask = |coding: &str| Request::get("/app.js").header(header::ACCEPT_ENCODING, coding).body(()).unwrap();
+        let br = answer(&ask("gzip, deflate, br"));
+        assert_eq!(br.headers()[header::CONTENT_ENCODING], "br");
+        assert_eq!(br.headers()[header::VARY], "accept-encoding");
+        let tag = br.headers()[header::ETAG].clone();
+        let br = body(br);
+        assert!(br.len() * 2 < plain.len(), "brotli: {} of {} bytes", br.len(), plain.len());
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut out).unwrap();
+        assert_eq!(out, plain);
+        let gz = answer(&ask("gzip"));
+        assert_eq!(gz.headers()[header::CONTENT_ENCODING], "gzip");
+        assert_ne!(gz.headers()[header::ETAG], tag, "each representation has its own tag");
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body(gz)[..]), &mut out).unwrap();
+        assert_eq!(out, plain);
+        // The compressed one's tag revalidates the compressed one.
+        let again = Request::get("/app.js")
+            .header(header::ACCEPT_ENCODING, "br")
+            .header(header::IF_NONE_MATCH, tag)
+            .body(())
+            .unwrap();
+        assert_eq!(answer(&again).status(), StatusCode::NOT_MODIFIED);
+        assert!(answer(&get("/app.js")).headers().get(header::CONTENT_ENCODING).is_none());
     }
 
     #[test]
