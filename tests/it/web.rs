@@ -473,6 +473,16 @@ async fn the_page_shows_which_webhooks_fail_and_pauses_resumes_and_enables_them(
     assert!(rows.contains("healthy"), "{rows}");
     assert!(rows.contains("disabled — the target answered 410 Gone"), "{rows}");
     b.shot("20-list-health").await;
+    // Refresh reloads the list; with the scopes below, each row says where it is installed,
+    // and "← Webhooks" on a webhook's page comes back to that very list.
+    b.click("#refresh").await;
+    b.count_until("#webhooks tbody tr", 3).await;
+    b.client.goto(&format!("{base}/#/webhooks?all=1")).await.unwrap();
+    b.text_until("#webhooks thead", |t| t.contains("SCOPE") || t.contains("Scope")).await;
+    b.text_until("#webhooks tbody", |t| t.contains("the whole instance")).await;
+    b.click("#webhooks tbody tr [data-action=open]").await;
+    b.click("main p a").await;
+    b.text_until("#scope-shown", |t| t.contains("and below")).await;
 
     // Its page: the latest attempt (no event completed yet), and Pause, asked first.
     b.client.goto(&format!("{base}/#/webhooks/{}", failing.id)).await.unwrap();

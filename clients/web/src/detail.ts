@@ -7,7 +7,7 @@ import { DeliveryStatus, WebhookState, type DeliveryRecord, type Webhook } from 
 import { admin, describe, fieldViolations } from "./api.js";
 import { clearFieldErrors, copy, field, h, modal, showFieldError, toast, when } from "./dom.js";
 import { failed, scopeText, type Session } from "./main.js";
-import { catalog, deleteWebhook, healthBadge, statusBadge, webhookForm } from "./webhooks.js";
+import { LIST_KEY, catalog, deleteWebhook, healthBadge, statusBadge, webhookForm } from "./webhooks.js";
 
 const HISTORY_LIMIT = 200;
 
@@ -107,7 +107,8 @@ export async function showDetail(root: HTMLElement, s: Session, id: string): Pro
   const back = new URLSearchParams();
   if (scope.company) back.set("company", scope.company);
   if (scope.project) back.set("project", scope.project);
-  const listHash = back.toString() ? `#/webhooks?${back}` : "#/webhooks";
+  // Back to the list this page was opened from, else to the webhook's own scope.
+  const listHash = sessionStorage.getItem(LIST_KEY) ?? (back.toString() ? `#/webhooks?${back}` : "#/webhooks");
 
   const test = h("button", { type: "button", id: "send-test" }, "Send test event");
   test.addEventListener("click", async () => {

@@ -8,6 +8,9 @@ import { failed, scopeText, type Session } from "./main.js";
 
 let eventTypes: EventType[] | null = null;
 
+/** Where the list last shown is kept (its hash), for "← Webhooks" to return to it. */
+export const LIST_KEY = "webhookd.list";
+
 export async function catalog(): Promise<EventType[]> {
   eventTypes ??= (await admin.listEventTypes({})).eventTypes;
   return eventTypes;
@@ -148,8 +151,11 @@ export async function showWebhooks(root: HTMLElement, s: Session, params: URLSea
   );
 
   const addButton = h("button", { type: "button", class: "primary", id: "add-webhook", onclick: () => void webhookForm(l, null) }, "Add webhook");
+  const refresh = h("button", { type: "button", id: "refresh", onclick: reload }, "Refresh");
+  // "← Webhooks" on a webhook's page returns to this very list (scope, filters, page).
+  sessionStorage.setItem(LIST_KEY, location.hash || "#/webhooks");
   root.append(
-    h("div", { class: "title-row" }, h("h1", {}, "Webhooks"), addButton),
+    h("div", { class: "title-row" }, h("h1", {}, "Webhooks"), h("div", { class: "actions" }, refresh, addButton)),
     h("p", { class: "muted", id: "scope-shown" }, `Installed on ${scopeText(l.company, l.project)}${l.descendants ? " and below" : ""}.`),
     h("div", { class: "toolbar" }, scopeForm, filter),
   );
@@ -173,14 +179,25 @@ export async function showWebhooks(root: HTMLElement, s: Session, params: URLSea
   }
   if (s.signal.aborted) return;
   if (response.webhooks.length === 0) {
-    root.append(h("p", { class: "empty card" }, page ? "No more webhooks." : "No webhook here yet. Add one with “Add webhook”."));
+    const empty = page
+      ? "No more webhooks."
+      : l.events.length
+        ? "No webhook here listens to the events chosen in the filter."
+        : "No webhook here yet. Add one with “Add webhook”.";
+    root.append(h("p", { class: "empty card" }, empty));
   } else {
+    // With companies and projects below, each row says where its webhook is installed.
+    const columns = ["Target URL", ...(l.descendants ? ["Scope"] : []), "Events", "Last Event", "State"];
     root.append(
       h(
         "table",
         { class: "webhooks", id: "webhooks" },
         h("caption", { class: "sr-only" }, "Webhooks"),
-        h("thead", {}, h("tr", {}, ["Target URL", "Events", "Last Event", "State", ""].map((c) => h("th", { scope: "col" }, c)))),
+        h(
+          "thead",
+          {},
+          h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)), h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions"))),
+        ),
         h(
           "tbody",
           {},
@@ -189,6 +206,7 @@ export async function showWebhooks(root: HTMLElement, s: Session, params: URLSea
               "tr",
               { "data-webhook": w.id },
               h("td", { class: "url" }, w.targetUrl),
+              l.descendants ? h("td", { class: "scope" }, scopeText(w.scope?.companyId ?? "", w.scope?.projectId ?? "")) : [],
               h("td", {}, h("ul", { class: "chips" }, w.events.map((e) => h("li", {}, e)))),
               h("td", { class: "last" }, lastEvent(w)),
               h("td", {}, healthBadge(w)),
