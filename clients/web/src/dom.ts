@@ -142,12 +142,17 @@ export function clearFieldErrors(root: HTMLElement): void {
   }
 }
 
-/** A timestamp as local date and time, to the second. */
+/** A timestamp as the browser's local date and time, to the second, with its zone (UTC±h). */
 export function when(ts: Timestamp | undefined): string {
   if (!ts) return "—";
   const d = timestampDate(ts);
   const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const offset = -d.getTimezoneOffset();
+  const zone =
+    offset === 0
+      ? "UTC"
+      : `UTC${offset > 0 ? "+" : "-"}${Math.floor(Math.abs(offset) / 60)}${Math.abs(offset) % 60 ? `:${pad(Math.abs(offset) % 60)}` : ""}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zone}`;
 }
 
 export async function copy(text: string, what: string): Promise<void> {
