@@ -26,6 +26,8 @@ use crate::storage::Storage;
 const CACHE_TTL: Duration = Duration::from_secs(1);
 /// How often a token's `last_used_time` is written, at most, by one replica.
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
+/// Why a token is refused, whichever it is (unknown, revoked or expired: not told apart).
+const UNKNOWN_TOKEN: &str = "unknown, revoked or expired token";
 /// Entries beyond which the cache is emptied instead of growing.
 const CACHE_MAX: usize = 10_000;
 
@@ -129,6 +131,10 @@ struct Cached {
 struct State {
     /// Verified tokens by hash.
     cache: HashMap<Vec<u8>, Cached>,
+    /// Hashes the database did not know, and when it said so: a flood of calls with a made-up
+    /// token asks the database once per `CACHE_TTL`, not once per call. (A token is random, so
+    /// none is created under a hash looked up before.)
+    unknown: HashMap<Vec<u8>, Instant>,
     /// When each token's use was last written.
     touched: HashMap<Uuid, Instant>,
     /// Lookups under way, by hash: calls that miss the cache together wait for one lookup
@@ -206,20 +212,24 @@ impl Authenticator {
     pub async fn authenticate(&self, metadata: &MetadataMap) -> Result<Principal, ApiError> {
         let hash = hash_token(bearer(metadata)?);
         let principal = match self.cached(&hash) {
-            Some(p) => p,
+            Some(p) => p?,
             None => self.look_up(hash).await?,
         };
         if principal.expire_time.is_some_and(|t| t <= SystemTime::now()) {
-            return Err(ApiError::Unauthenticated("unknown, revoked or expired token".into()));
+            return Err(ApiError::Unauthenticated(UNKNOWN_TOKEN.into()));
         }
         self.touch(principal.token_id);
         Ok(principal)
     }
 
-    /// The cached principal of the token hashed `hash`, if verified recently.
-    fn cached(&self, hash: &[u8]) -> Option<Principal> {
+    /// The cached principal of the token hashed `hash`, if verified recently; UNAUTHENTICATED
+    /// if the database said recently that it knows no such token.
+    fn cached(&self, hash: &[u8]) -> Option<Result<Principal, ApiError>> {
         let state = self.state.lock().expect("auth state");
-        state.cache.get(hash).filter(|c| c.verified.elapsed() < CACHE_TTL).map(|c| c.principal.clone())
+        if state.unknown.get(hash).is_some_and(|at| at.elapsed() < CACHE_TTL) {
+            return Some(Err(ApiError::Unauthenticated(UNKNOWN_TOKEN.into())));
+        }
+        state.cache.get(hash).filter(|c| c.verified.elapsed() < CACHE_TTL).map(|c| Ok(c.principal.clone()))
     }
 
     /// Verifies the token hashed `hash` against the database and caches it; concurrent
@@ -236,17 +246,23 @@ impl Authenticator {
         let _turn = lookup.lock().await;
         let _done = Done(&self.state, &hash);
         match self.cached(&hash) {
-            Some(p) => Ok(p),
+            Some(p) => p,
             None => self.verify(&hash).await,
         }
     }
 
     async fn verify(&self, hash: &[u8]) -> Result<Principal, ApiError> {
-        let grant = self
-            .storage
-            .find_token(hash)
-            .await?
-            .ok_or_else(|| ApiError::Unauthenticated("unknown, revoked or expired token".into()))?;
+        let Some(grant) = self.storage.find_token(hash).await? else {
+            let mut state = self.state.lock().expect("auth state");
+            if state.unknown.len() >= CACHE_MAX {
+                state.unknown.retain(|_, at| at.elapsed() < CACHE_TTL);
+                if state.unknown.len() >= CACHE_MAX {
+                    state.unknown.clear();
+                }
+            }
+            state.unknown.insert(hash.to_vec(), Instant::now());
+            return Err(ApiError::Unauthenticated(UNKNOWN_TOKEN.into()));
+        };
         let role = Role::parse(&grant.role).ok_or_else(|| ApiError::Unauthenticated("unknown token role".into()))?;
         let principal = Principal { token_id: grant.id, role, scope: grant.scope, expire_time: grant.expire_time };
         let mut state = self.state.lock().expect("auth state");

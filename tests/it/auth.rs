@@ -111,3 +111,24 @@ async fn company_tokens_reach_their_company_only() {
     assert_eq!(err.code(), Code::PermissionDenied);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_made_up_token_is_looked_up_once_not_on_every_call() {
+    let url = crate::common::fresh_database().await;
+    let storage = crate::common::stored::storage(&url).await;
+    let auth = webhookd::auth::Authenticator::start(storage, tokio_util::sync::CancellationToken::new());
+    let mut metadata = tonic::metadata::MetadataMap::new();
+    metadata.insert("authorization", "Bearer whk_made-up-token".parse().unwrap());
+    let err = auth.authenticate(&metadata).await.unwrap_err();
+    assert!(matches!(err, webhookd::error::ApiError::Unauthenticated(_)), "{err:?}");
+    // From now on a lookup would fail: the calls that follow at once never ask.
+    crate::common::sql(&url).await.batch_execute("ALTER TABLE api_tokens RENAME TO api_tokens_gone").await.unwrap();
+    for _ in 0..100 {
+        let err = auth.authenticate(&metadata).await.unwrap_err();
+        assert!(matches!(err, webhookd::error::ApiError::Unauthenticated(_)), "{err:?}");
+    }
+    // Another made-up token is still asked about (and now fails to be).
+    metadata.insert("authorization", "Bearer whk_another-made-up-token".parse().unwrap());
+    let err = auth.authenticate(&metadata).await.unwrap_err();
+    assert!(!matches!(err, webhookd::error::ApiError::Unauthenticated(_)), "{err:?}");
+}
