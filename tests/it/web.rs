@@ -489,6 +489,11 @@ async fn the_page_shows_which_webhooks_fail_and_pauses_resumes_and_enables_them(
     b.text_until("dl.fields [data-health]", |t| t.starts_with("failing")).await;
     let latest = b.text_until("#latest-attempt", |t| t.contains("500")).await;
     assert!(latest.contains("pending") && latest.contains("next attempt"), "{latest}");
+    // The body view shows what the receiver answered to each attempt.
+    b.click("#history [data-action=body]").await;
+    b.text_until(".modal table.attempts", |t| t.contains("received") && t.contains("500")).await;
+    b.find(".modal input, .modal button").await.send_keys("\u{E00C}").await.unwrap(); // Escape
+    b.count_until(".modal", 0).await;
     b.shot("21-detail-failing").await;
     b.click("#pause-webhook").await;
     b.click("#confirm-pause").await;

@@ -387,13 +387,14 @@ async function showBody(id: string): Promise<void> {
         ? h(
             "table",
             { class: "attempts" },
-            h("thead", {}, h("tr", {}, ["#", "Dispatched", "Status code", "Duration", "Error"].map((c) => h("th", { scope: "col" }, c)))),
+            h("thead", {}, h("tr", {}, ["#", "Dispatched", "Status code", "Duration", "Error", "Response (first KiB)"].map((c) => h("th", { scope: "col" }, c)))),
             h(
               "tbody",
               {},
               d.attempts.map((a) =>
                 h("tr", {}, h("td", {}, String(a.attempt)), h("td", {}, when(a.dispatchTime)), h("td", {}, a.statusCode ? String(a.statusCode) : "—"),
-                  h("td", {}, `${a.durationMs} ms`), h("td", {}, a.error || "")),
+                  h("td", {}, `${a.durationMs} ms`), h("td", {}, a.error || ""),
+                  h("td", { class: "response" }, a.responseBody.length ? h("pre", { class: "body" }, new TextDecoder().decode(a.responseBody)) : "—")),
               ),
             ),
           )
