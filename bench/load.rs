@@ -254,23 +254,13 @@ pub async fn latency(
     for t in tasks {
         t.await.unwrap();
     }
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while receiver.arrivals.lock().unwrap().len() < total as usize {
-        assert!(Instant::now() < deadline, "latency events did not all arrive");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    await_arrivals(receiver, total as usize, Duration::from_secs(60), "latency").await;
     let per_event = |d: Duration| d.as_secs_f64() * 1000.0 / total as f64;
     let server_cpu_ms = per_event(cpu::process(s.child.id()).saturating_sub(server_cpu));
     let pg_used = cpu::since(&pg_cpu, &cpu::cluster_processes(pgdata));
     let postgres_cpu_ms = per_event(pg_used.values().sum());
     let postgres_processes = pg_used.into_iter().map(|(pid, t)| (pid, per_event(t))).collect();
-    let arrivals = receiver.arrivals.lock().unwrap();
-    let starts = starts.lock().unwrap();
-    let mut ms: Vec<f64> = starts
-        .iter()
-        .map(|(seq, start)| arrivals[seq].saturating_duration_since(*start).as_secs_f64() * 1000.0)
-        .collect();
-    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let ms = e2e_sorted(receiver, &starts.lock().unwrap());
     Steady {
         e2e_ms: [pct(&ms, 0.50), pct(&ms, 0.95), pct(&ms, 0.99), *ms.last().unwrap_or(&0.0)],
         server_cpu_ms,
@@ -324,22 +314,32 @@ pub async fn saturation(
         t.await.unwrap();
     }
     let accepted = n as f64 / began.elapsed().as_secs_f64();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while receiver.arrivals.lock().unwrap().len() < n {
-        assert!(Instant::now() < deadline, "saturation events did not all arrive");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let arrivals = receiver.arrivals.lock().unwrap();
-    let starts = starts.lock().unwrap();
-    let last = arrivals.values().max().copied().unwrap_or(began);
-    let mut ms: Vec<f64> = starts
-        .iter()
-        .map(|(seq, start)| arrivals[seq].saturating_duration_since(*start).as_secs_f64() * 1000.0)
-        .collect();
-    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    await_arrivals(receiver, n, Duration::from_secs(120), "saturation").await;
+    let last = receiver.arrivals.lock().unwrap().values().max().copied().unwrap_or(began);
+    let ms = e2e_sorted(receiver, &starts.lock().unwrap());
     Saturation {
         accepted,
         delivered: n as f64 / last.saturating_duration_since(began).as_secs_f64(),
         e2e_ms: [pct(&ms, 0.50), pct(&ms, 0.99), *ms.last().unwrap_or(&0.0)],
     }
+}
+
+/// Waits until `n` numbered events have arrived at `receiver`, at most `within`.
+async fn await_arrivals(receiver: &Receiver, n: usize, within: Duration, what: &str) {
+    let deadline = Instant::now() + within;
+    while receiver.arrivals.lock().unwrap().len() < n {
+        assert!(Instant::now() < deadline, "{what} events did not all arrive");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Each event's time from its call's start to its arrival, in ms, ascending.
+fn e2e_sorted(receiver: &Receiver, starts: &HashMap<u64, Instant>) -> Vec<f64> {
+    let arrivals = receiver.arrivals.lock().unwrap();
+    let mut ms: Vec<f64> = starts
+        .iter()
+        .map(|(seq, start)| arrivals[seq].saturating_duration_since(*start).as_secs_f64() * 1000.0)
+        .collect();
+    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    ms
 }

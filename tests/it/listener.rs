@@ -33,6 +33,16 @@ async fn grpc_call(
     path: &str,
     end: bool,
 ) -> Result<(h2::client::ResponseFuture, h2::SendStream<Bytes>), h2::Error> {
+    grpc_call_with(send, path, &[0, 0, 0, 0, 0], end).await
+}
+
+/// `grpc_call` with `message` (a framed gRPC message) as the request's first.
+async fn grpc_call_with(
+    send: &mut h2::client::SendRequest<Bytes>,
+    path: &str,
+    message: &'static [u8],
+    end: bool,
+) -> Result<(h2::client::ResponseFuture, h2::SendStream<Bytes>), h2::Error> {
     let req = http::Request::post(format!("http://localhost{path}"))
         .header("content-type", "application/grpc")
         .header("te", "trailers")
@@ -40,7 +50,7 @@ async fn grpc_call(
         .unwrap();
     let mut ready = send.clone().ready().await?;
     let (response, mut body) = ready.send_request(req, false)?;
-    body.send_data(Bytes::from_static(&[0, 0, 0, 0, 0]), end)?;
+    body.send_data(Bytes::from_static(message), end)?;
     Ok((response, body))
 }
 
@@ -50,15 +60,14 @@ async fn grpc_call(
 async fn held_call(
     send: &mut h2::client::SendRequest<Bytes>,
 ) -> Result<(http::Response<h2::RecvStream>, h2::SendStream<Bytes>), h2::Error> {
-    let req = http::Request::post("http://localhost/grpc.reflection.v1.ServerReflection/ServerReflectionInfo")
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .body(())
-        .unwrap();
-    let mut ready = send.clone().ready().await?;
-    let (response, mut body) = ready.send_request(req, false)?;
     // ServerReflectionRequest { list_services: "" }: field 7, length 0.
-    body.send_data(Bytes::from_static(&[0, 0, 0, 0, 2, 0x3a, 0]), false)?;
+    let (response, body) = grpc_call_with(
+        send,
+        "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+        &[0, 0, 0, 0, 2, 0x3a, 0],
+        false,
+    )
+    .await?;
     // Answered: the call runs on the server.
     Ok((response.await?, body))
 }

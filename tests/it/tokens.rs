@@ -21,6 +21,18 @@ fn in_secs(secs: u64) -> prost_types::Timestamp {
     (SystemTime::now() + Duration::from_secs(secs)).into()
 }
 
+/// A server, and a second one on its database that does not deliver.
+async fn two_replicas() -> (TestServer, TestServer) {
+    let a = TestServer::start().await;
+    let b = TestServer::start_opts(ServerOptions {
+        database_url: a.database_url.clone(),
+        data_dir: None,
+        args: vec!["--no-delivery".into()],
+    })
+    .await;
+    (a, b)
+}
+
 /// Calls `ListEventTypes` (any admin call) with `token` until it fails or `deadline` passes.
 async fn refused_within(server: &TestServer, token: &str, deadline: Duration) -> tonic::Status {
     let client = server.client_as(Some(token)).await;
@@ -173,13 +185,7 @@ async fn admins_create_tokens_only_within_their_own_scope_and_lifetime() {
 
 #[tokio::test]
 async fn revoked_and_expired_tokens_are_refused_by_another_replica() {
-    let a = TestServer::start().await;
-    let b = TestServer::start_opts(ServerOptions {
-        database_url: a.database_url.clone(),
-        data_dir: None,
-        args: vec!["--no-delivery".into()],
-    })
-    .await;
+    let (a, b) = two_replicas().await;
     let root = a.client_as(Some(&a.admin_token)).await;
     let revokable = root.create_token(create(pb::TokenRole::Admin, None)).await.unwrap();
     let mut short = create(pb::TokenRole::Admin, None);
@@ -362,13 +368,7 @@ async fn ending<T: std::fmt::Debug>(stream: &mut tonic::Streaming<T>) -> tonic::
 
 #[tokio::test]
 async fn open_streams_end_when_their_token_is_revoked_or_expires_on_another_replica() {
-    let a = TestServer::start().await;
-    let b = TestServer::start_opts(ServerOptions {
-        database_url: a.database_url.clone(),
-        data_dir: None,
-        args: vec!["--no-delivery".into()],
-    })
-    .await;
+    let (a, b) = two_replicas().await;
     let root = a.client_as(Some(&a.admin_token)).await;
     let publisher = root.create_token(create(pb::TokenRole::Publisher, None)).await.unwrap();
     let watcher = root.create_token(create(pb::TokenRole::Admin, None)).await.unwrap();

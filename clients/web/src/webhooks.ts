@@ -16,10 +16,6 @@ export async function catalog(): Promise<EventType[]> {
   return eventTypes;
 }
 
-export function stateLabel(s: WebhookState): string {
-  return s === WebhookState.PAUSED ? "paused" : s === WebhookState.DISABLED ? "disabled" : "active";
-}
-
 /**
  * Whether events reach the webhook's target, in words (never colour alone) and as a class:
  * disabled (with why), paused, breaker open, failing (how many in a row, since when), or
