@@ -165,9 +165,11 @@ pub struct DatabaseArgs {
     #[arg(long, env = "WEBHOOKD_PG_BINDIR")]
     pub pg_bindir: Option<PathBuf>,
     /// Maximum connections of each of the two request pools (publishing, and the other calls);
-    /// the delivery engine has 4 more of its own, and one more connection listens for
-    /// notifications. Each names itself in `pg_stat_activity.application_name` ("webhookd",
-    /// "webhookd ingest", "webhookd engine", "webhookd listen") unless `DATABASE_URL` sets one.
+    /// the delivery engine has 4 more of its own, one more connection listens for
+    /// notifications, and one more for `WatchDeliveries` callers while there are any. Each
+    /// names itself in `pg_stat_activity.application_name` ("webhookd", "webhookd ingest",
+    /// "webhookd engine", "webhookd listen") unless `DATABASE_URL` sets one; the watchers'
+    /// is always "webhookd watch".
     #[arg(long, env = "WEBHOOKD_DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: usize,
 }

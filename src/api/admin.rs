@@ -593,7 +593,7 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
             status: history_status(r.status)?,
             status_codes: status_codes(&r.status_codes)?,
         };
-        Ok(Response::new(super::within_deadline(self.hub.watch(filter, invalid), deadline)))
+        Ok(Response::new(super::within_deadline(self.hub.watch(filter, invalid).await?, deadline)))
     }
 
     type ListAuditEventsStream = ResponseStream<pb::AuditEvent>;

@@ -1,16 +1,17 @@
 //! `WatchDeliveries`: delivery state changes from every replica, fanned out to watchers.
 //!
-//! One `LISTEN` connection per process feeds a broadcast channel; each watcher filters it
-//! into its own bounded buffer. The engine never waits on a watcher: a watcher whose
+//! One `LISTEN` connection per process, open while it has watchers, feeds a broadcast
+//! channel; each watcher filters it into its own bounded buffer. The engine never waits on a watcher: a watcher whose
 //! buffer fills (or who lags behind the broadcast) gets what was buffered and then
 //! RESOURCE_EXHAUSTED. A watch never ends as if complete: when the server shuts down, or
 //! when the notification connection was lost (changes may have been missed), it ends with
 //! UNAVAILABLE, so the client watches again and catches up with `ListEventHistory`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use futures_util::StreamExt;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -34,12 +35,17 @@ enum HubEvent {
     Gap,
 }
 
-/// The per-process source of delivery state changes.
+/// The per-process source of delivery state changes. It listens only while it has
+/// watchers: outcomes are notified only while some process listens (see
+/// `notify::WATCH_CONNECTION`), so a server nobody watches pays nothing for watching.
 #[derive(Clone)]
 pub struct WatchHub {
+    storage: Storage,
     tx: broadcast::Sender<HubEvent>,
     shutdown: CancellationToken,
     buffer: usize,
+    /// The listening session the current watchers share, if any.
+    session: Arc<Mutex<Weak<Session>>>,
 }
 
 /// What a watcher wants to see.
@@ -68,42 +74,104 @@ impl WatchFilter {
     }
 }
 
+/// A listening connection held open by its watchers; closed when the last one leaves.
+struct Session {
+    stop: CancellationToken,
+    /// Whether its `LISTEN` is in place (changes committed from then on reach watchers).
+    listening: watch::Receiver<bool>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// Taken once listening: from then on, outcomes recorded anywhere are notified.
+static HOLD_WATCH_LOCK: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("SELECT pg_advisory_lock_shared({})", notify::WATCH_LOCK));
+
+/// How long a new watch waits for its listening connection before it fails UNAVAILABLE.
+const LISTEN_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl WatchHub {
-    /// Starts listening; watchers get at most `buffer` undelivered changes each.
+    /// A hub whose watchers get at most `buffer` undelivered changes each.
     pub fn start(storage: Storage, shutdown: CancellationToken, buffer: usize) -> Self {
         let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
-        let sender = tx.clone();
-        let mut connected_before = false;
-        tokio::spawn(notify::listen(storage, DELIVERY_CHANNEL, shutdown.clone(), move |payload| {
-            let Some(payload) = payload else {
-                // No receiver is not an error: nobody is watching.
-                if std::mem::replace(&mut connected_before, true) {
-                    let _ = sender.send(HubEvent::Gap);
-                }
-                return;
-            };
-            if sender.receiver_count() == 0 {
-                // Nobody watches here: not worth parsing.
-                return;
-            }
-            match serde_json::from_str::<Vec<Watched>>(payload) {
-                Ok(items) => {
-                    for w in items {
-                        let _ = sender.send(HubEvent::Change(Arc::new(w)));
+        Self { storage, tx, shutdown, buffer: buffer.max(1), session: Default::default() }
+    }
+
+    /// The current listening session, opened if there is none.
+    fn session(&self) -> Arc<Session> {
+        let mut current = self.session.lock().expect("watch session");
+        if let Some(s) = current.upgrade() {
+            return s;
+        }
+        let stop = self.shutdown.child_token();
+        let (listening_tx, listening) = watch::channel(false);
+        let sender = self.tx.clone();
+        let listener = notify::Listener::named(notify::WATCH_CONNECTION, Some(&HOLD_WATCH_LOCK));
+        tokio::spawn(notify::listen_on(
+            self.storage.clone(),
+            listener,
+            DELIVERY_CHANNEL,
+            stop.clone(),
+            move |payload| {
+                let Some(payload) = payload else {
+                    // In place: at first, watchers may start; after a reconnection, changes
+                    // may have been missed. (No receiver is not an error: nobody is watching.)
+                    if listening_tx.send_replace(true) {
+                        let _ = sender.send(HubEvent::Gap);
                     }
+                    return;
+                };
+                if sender.receiver_count() == 0 {
+                    // Nobody watches here: not worth parsing.
+                    return;
                 }
-                Err(e) => tracing::warn!(error = %e, "unreadable delivery notification"),
+                match serde_json::from_str::<Vec<Watched>>(payload) {
+                    Ok(items) => {
+                        for w in items {
+                            let _ = sender.send(HubEvent::Change(Arc::new(w)));
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "unreadable delivery notification"),
+                }
+            },
+        ));
+        let session = Arc::new(Session { stop, listening });
+        *current = Arc::downgrade(&session);
+        session
+    }
+
+    /// A stream of the changes matching `filter` committed from now on, until the client
+    /// leaves, the server stops, or `ended` resolves (with the status the stream ends with).
+    /// Waits until this process listens for changes: UNAVAILABLE if it cannot.
+    pub async fn watch(
+        &self,
+        filter: WatchFilter,
+        ended: impl std::future::Future<Output = tonic::Status> + Send + 'static,
+    ) -> Result<ResponseStream<pb::DeliveryRecord>, tonic::Status> {
+        let session = self.session();
+        let mut listening = session.listening.clone();
+        match tokio::time::timeout(LISTEN_TIMEOUT, listening.wait_for(|l| *l)).await {
+            Ok(Ok(_)) => {}
+            _ => {
+                return Err(tonic::Status::unavailable(
+                    "cannot listen for delivery changes (the database is unreachable); try again",
+                ))
             }
-        }));
-        Self { tx, shutdown, buffer: buffer.max(1) }
+        }
+        Ok(self.stream(filter, ended, session))
     }
 
     /// A stream of the changes matching `filter`, until the client leaves, the server stops,
     /// or `ended` resolves (with the status the stream ends with).
-    pub fn watch(
+    fn stream(
         &self,
         filter: WatchFilter,
         ended: impl std::future::Future<Output = tonic::Status> + Send + 'static,
+        session: Arc<Session>,
     ) -> ResponseStream<pb::DeliveryRecord> {
         let mut changes = self.tx.subscribe();
         let (tx, rx) = mpsc::channel(self.buffer);
@@ -111,6 +179,8 @@ impl WatchHub {
         let shutdown = self.shutdown.clone();
         let buffer = self.buffer;
         tokio::spawn(async move {
+            // Held while this watcher runs.
+            let _session = session;
             let overflow = |why: String| {
                 tonic::Status::resource_exhausted(format!(
                     "watcher fell behind ({why}); the stream was ended so deliveries are not slowed: \

@@ -8,7 +8,7 @@ use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::events::NewEvent;
-use super::notify::DELIVERY_CHANNEL;
+use super::notify::{DELIVERY_CHANNEL, WATCH_LOCK};
 use super::operational;
 use super::{sealing, Storage, StorageError};
 use crate::model::{Attempt, CustomHeader, DeliveryStatus, RequestHeader, Scope};
@@ -342,11 +342,12 @@ impl Storage {
         })
     }
 
-    /// Records outcomes in one transaction of two statements, whatever their number: the
-    /// deliveries' new state with their attempts and the webhooks' health, and the
-    /// notifications for watchers; and the operational events they cause (see
-    /// `operational`): a webhook disabled, a delivery failed for good, a webhook recovered. Outcomes whose claim was lost are skipped. The histories
-    /// that grew are pruned later (`prune_history`).
+    /// Records outcomes in one transaction, whatever their number: one statement for the
+    /// deliveries' new state with their attempts and the webhooks' health, one more for the
+    /// notifications to watchers while any process has some (`WATCH_LOCK`), and the
+    /// operational events they cause (see `operational`): a webhook disabled, a delivery
+    /// failed for good, a webhook recovered. Outcomes whose claim was lost are skipped. The
+    /// histories that grew are pruned later (`prune_history`).
     pub async fn record(&self, outcomes: &[Outcome], control: &Control) -> Result<Recorded, StorageError> {
         let mut ids = Vec::with_capacity(outcomes.len());
         let mut tokens = Vec::with_capacity(outcomes.len());
@@ -383,7 +384,7 @@ impl Storage {
         let record = c.prepare_cached(include_str!("sql/record.sql")).await?;
         let cooldown = millis(control.breaker_cooldown);
         let disable_after = millis(control.disable_after);
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 15] = [
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 16] = [
             &ids,
             &tokens,
             &statuses,
@@ -399,6 +400,7 @@ impl Storage {
             &cooldown,
             &disable_after,
             &crate::catalog::OPERATIONAL,
+            &WATCH_LOCK,
         ];
         let (begun, rows) = futures_util::join!(c.batch_execute("BEGIN"), c.query(&record, &params));
         begun?;
@@ -442,13 +444,20 @@ impl Storage {
             .filter(|w| w.delivery.status != DeliveryStatus::Pending)
             .map(|w| w.delivery.webhook_id)
             .collect();
-        let payloads = notify_payloads(&recorded);
-        let notify = c.prepare_cached("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p").await?;
-        let notify_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&DELIVERY_CHANNEL, &payloads];
-        let (notified, committed) = futures_util::join!(c.execute(&notify, &notify_params), c.batch_execute("COMMIT"));
-        // Had the notifications failed, the COMMIT after them rolled back.
-        notified?;
-        committed?;
+        // Watchers anywhere are told (a watch that began after the check above sees changes
+        // committed after it); with none, nothing is notified.
+        if rows.first().is_some_and(|r| r.get("watched")) {
+            let payloads = notify_payloads(&recorded);
+            let notify = c.prepare_cached("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p").await?;
+            let notify_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&DELIVERY_CHANNEL, &payloads];
+            let (notified, committed) =
+                futures_util::join!(c.execute(&notify, &notify_params), c.batch_execute("COMMIT"));
+            // Had the notifications failed, the COMMIT after them rolled back.
+            notified?;
+            committed?;
+        } else {
+            c.batch_execute("COMMIT").await?;
+        }
         tx.done();
         Ok(Recorded { breakers_opened, disabled, completed })
     }

@@ -336,14 +336,19 @@ impl Storage {
         Ok(())
     }
 
-    /// A dedicated connection outside the pool (for LISTEN); its driver task is spawned.
+    /// A dedicated connection outside the pool (for LISTEN), named `name` in
+    /// `pg_stat_activity` when given (whatever `DATABASE_URL` says); the caller drives it.
     pub async fn dedicated(
         &self,
+        name: Option<&str>,
     ) -> Result<
         (tokio_postgres::Client, tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>),
         StorageError,
     > {
-        Ok(self.config.connect(NoTls).await?)
+        match name {
+            Some(name) => Ok(self.config.clone().application_name(name).connect(NoTls).await?),
+            None => Ok(self.config.connect(NoTls).await?),
+        }
     }
 }
 

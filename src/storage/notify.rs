@@ -16,6 +16,15 @@ use super::Storage;
 pub const DUE_CHANNEL: &str = "webhookd_due";
 /// Channel carrying delivery state changes to watchers (JSON arrays of `deliveries::Watched`).
 pub const DELIVERY_CHANNEL: &str = "webhookd_delivery";
+/// `application_name` of the connection a process listens on `DELIVERY_CHANNEL` with, open
+/// only while the process has watchers.
+pub const WATCH_CONNECTION: &str = "webhookd watch";
+/// Advisory lock that each watch connection holds shared for as long as it is open (and
+/// its backend lives). Recording outcomes notifies only while someone holds it: a try of
+/// the exclusive lock, released at once, tells (a lock-table probe; a recorder meeting
+/// another's probe notifies for nothing, which is harmless). So deliveries nobody watches
+/// cost no notification, no wake-up of listening connections and no payload to build.
+pub const WATCH_LOCK: i64 = 0x7765_6268_6f6f_6b77; // "webhookw"
 /// Channel that tells every replica a token was revoked (payload: the token's id), so that
 /// no cached grant outlives it.
 pub const TOKEN_CHANNEL: &str = "webhookd_tokens";
@@ -41,16 +50,27 @@ struct State {
     running: bool,
 }
 
-/// The process's notification connection, shared by its subscribers: it runs while any
-/// subscriber is left.
+/// A notification connection, shared by its subscribers: it runs while any subscriber is
+/// left.
 #[derive(Clone, Default)]
 pub(crate) struct Listener {
     state: Arc<Mutex<State>>,
     /// Tells the connection task that a subscriber came.
     changed: Arc<Notify>,
+    /// The connection's `application_name`, when it is not the process's shared one.
+    name: Option<&'static str>,
+    /// SQL run after each `LISTEN`, in the same round trip (e.g. to take a lock the
+    /// connection holds for its life).
+    after_listen: Option<&'static str>,
 }
 
 impl Listener {
+    /// A listener of its own, whose connection is named `name` in `pg_stat_activity` and
+    /// runs `after_listen` after each `LISTEN`.
+    pub(crate) fn named(name: &'static str, after_listen: Option<&'static str>) -> Self {
+        Self { name: Some(name), after_listen, ..Default::default() }
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().expect("notification subscribers")
     }
@@ -76,6 +96,17 @@ pub async fn listen(
     on_payload: impl FnMut(Option<&str>) + Send + 'static,
 ) {
     let listener = storage.listener.clone();
+    listen_on(storage, listener, channel, shutdown, on_payload).await
+}
+
+/// `listen`, on `listener`'s connection rather than the process's shared one.
+pub(crate) async fn listen_on(
+    storage: Storage,
+    listener: Listener,
+    channel: &'static str,
+    shutdown: CancellationToken,
+    on_payload: impl FnMut(Option<&str>) + Send + 'static,
+) {
     let id = {
         let mut state = listener.state();
         state.next_id += 1;
@@ -99,7 +130,7 @@ async fn run(storage: Storage, listener: Listener) {
         if stop_if_alone(&listener) {
             return;
         }
-        match storage.dedicated().await {
+        match storage.dedicated(listener.name).await {
             Ok((client, mut conn)) => {
                 let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
                 for s in listener.state().subscribers.iter_mut() {
@@ -120,7 +151,10 @@ async fn run(storage: Storage, listener: Listener) {
                             continue;
                         }
                         // The connection must be polled for the LISTEN to complete.
-                        let sql = format!("LISTEN {channel}");
+                        let sql = match listener.after_listen {
+                            Some(after) => format!("LISTEN {channel}; {after}"),
+                            None => format!("LISTEN {channel}"),
+                        };
                         let mut listened = std::pin::pin!(client.batch_execute(&sql));
                         let ok = loop {
                             tokio::select! {

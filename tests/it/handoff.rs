@@ -5,8 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 use webhookd::model::WebhookState;
 use webhookd::storage::deliveries::{Claimed, Control};
@@ -17,7 +16,7 @@ use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
 use crate::common::stored::{self, events, storage};
-use crate::common::{fresh_database, sql};
+use crate::common::{fresh_database, listening, next_notification, sql};
 use crate::delivery::{wait_final, SUCCESS};
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -138,28 +137,6 @@ async fn a_publish_hands_off_only_what_the_fair_claim_would_send_now() {
     assert_eq!(rows(&db, plain).await.iter().filter(|r| r.1).count(), 3 + 2);
 }
 
-/// A connection listening on `channels`, and the channels of the notifications it receives.
-async fn listening(url: &str, channels: &[&str]) -> (tokio_postgres::Client, mpsc::UnboundedReceiver<String>) {
-    let (client, mut conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
-        while let Some(Ok(m)) = messages.next().await {
-            if let tokio_postgres::AsyncMessage::Notification(n) = m {
-                let _ = tx.send(n.channel().to_string());
-            }
-        }
-    });
-    for c in channels {
-        client.batch_execute(&format!("LISTEN {c}")).await.unwrap();
-    }
-    (client, rx)
-}
-
-async fn next(rx: &mut mpsc::UnboundedReceiver<String>) -> String {
-    tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("a notification").unwrap()
-}
-
 #[tokio::test]
 async fn a_publish_handed_off_whole_wakes_no_engine() {
     let url = fresh_database().await;
@@ -174,14 +151,14 @@ async fn a_publish_handed_off_whole_wakes_no_engine() {
     assert_eq!(taken(&mut handed).len(), 3);
     // Notifications arrive in commit order: the sentinel's comes after any the publish sent.
     db.batch_execute("NOTIFY handoff_sentinel").await.unwrap();
-    assert_eq!(next(&mut notes).await, "handoff_sentinel", "everything was handed off: nobody woken");
+    assert_eq!(next_notification(&mut notes).await, "handoff_sentinel", "everything was handed off: nobody woken");
 
     // What stays in the queue wakes the engines, once per publish.
     hot.publish(&events("e_paused", 3)).await.unwrap();
     assert!(taken(&mut handed).is_empty());
-    assert_eq!(next(&mut notes).await, webhookd::storage::notify::DUE_CHANNEL);
+    assert_eq!(next_notification(&mut notes).await, webhookd::storage::notify::DUE_CHANNEL);
     db.batch_execute("NOTIFY handoff_sentinel").await.unwrap();
-    assert_eq!(next(&mut notes).await, "handoff_sentinel", "one notification per publish");
+    assert_eq!(next_notification(&mut notes).await, "handoff_sentinel", "one notification per publish");
 }
 
 #[tokio::test]

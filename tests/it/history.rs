@@ -11,8 +11,9 @@ use uuid::Uuid;
 use webhookd_client::pb;
 
 use crate::common::receiver::Receiver;
-use crate::common::{assert_field_error, new_webhook, scope, sql, TestServer};
+use crate::common::{assert_field_error, listening, new_webhook, next_notification, scope, sql, TestServer};
 use crate::delivery::wait_final;
+use webhookd::storage::notify::DELIVERY_CHANNEL;
 
 #[derive(Debug, Clone)]
 struct Seeded {
@@ -409,8 +410,8 @@ async fn watch_sees_deliveries_made_by_another_server_process() {
         .unwrap();
     assert_eq!(first.webhook_id, g.id, "a watcher of another company saw nothing of acme");
     // Each process listens on one connection for all its channels (PostgreSQL wakes every
-    // listening connection for each notification): A's watch hub and token cache, B's
-    // engine, watch hub and token cache. Each pool names itself.
+    // listening connection for each notification): A's token cache, B's engine and token
+    // cache; and A, which has watchers, on one more for them. Each pool names itself.
     let db = sql(&db_url).await;
     let names: Vec<(String, i64)> = db
         .query(
@@ -425,6 +426,7 @@ async fn watch_sees_deliveries_made_by_another_server_process() {
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     assert!(names.contains(&("webhookd listen".to_string(), 2)), "{names:?}");
+    assert!(names.contains(&("webhookd watch".to_string(), 1)), "{names:?}");
     assert!(names.iter().any(|(n, _)| n == "webhookd engine"), "{names:?}");
     assert!(names.iter().any(|(n, _)| n == "webhookd ingest"), "{names:?}");
     b.kill();
@@ -434,6 +436,57 @@ async fn watch_sees_deliveries_made_by_another_server_process() {
         tokio::time::timeout(Duration::from_secs(20), by_webhook.message()).await.expect("the watch ends on shutdown");
     assert!(matches!(&end, Err(s) if s.code() == tonic::Code::Unavailable), "{end:?}");
     stop.await.unwrap();
+}
+
+#[tokio::test]
+async fn outcomes_are_notified_only_while_some_process_watches() {
+    let server = TestServer::start().await;
+    let url = server.database_url.clone().unwrap();
+    let db = sql(&url).await;
+    let rx = Receiver::ok().await;
+    let mut admin = server.admin().await;
+    let w = admin.create_webhook(new_webhook(None, &rx.url("/"), &["tag_created"])).await.unwrap().into_inner();
+    let (_listener, mut notes) = listening(&url, &[DELIVERY_CHANNEL, "watch_sentinel"]).await;
+    let watch_connections = || async {
+        let n: i64 = db
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'webhookd watch'
+                 AND datname = current_database()",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        n
+    };
+    assert_eq!(watch_connections().await, 0);
+
+    // Nobody watches: a recorded outcome notifies nothing (the sentinel comes first).
+    server.publish_many("tag_created", 1).await;
+    wait_final(&db, &w.id, 1).await;
+    db.batch_execute("NOTIFY watch_sentinel").await.unwrap();
+    assert_eq!(next_notification(&mut notes).await, "watch_sentinel");
+
+    // A watcher: its process listens, and outcomes are notified.
+    let mut watching = watch(&mut admin, pb::watch_deliveries_request::Target::WebhookId(w.id.clone()), 0).await;
+    assert_eq!(watch_connections().await, 1);
+    server.publish_many("tag_created", 1).await;
+    let seen = tokio::time::timeout(Duration::from_secs(20), watching.message()).await.expect("a change").unwrap();
+    assert_eq!(seen.unwrap().webhook_id, w.id);
+    assert_eq!(next_notification(&mut notes).await, DELIVERY_CHANNEL);
+
+    // The last watcher leaves: the listening connection closes, and outcomes are quiet again.
+    drop(watching);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while watch_connections().await > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the watch connection stayed open");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.publish_many("tag_created", 1).await;
+    wait_final(&db, &w.id, 3).await;
+    db.batch_execute("NOTIFY watch_sentinel").await.unwrap();
+    assert_eq!(next_notification(&mut notes).await, "watch_sentinel");
+    server.stop().await;
 }
 
 #[tokio::test]

@@ -12,7 +12,8 @@
 -- Returns the new states with the webhooks' scopes and target URLs, for watchers and
 -- operational events, and with each webhook's breaker opening, disabling and recovery (a
 -- success after failures, not counting deliveries of the operational events $15; with the
--- failures before it), repeated on each of its rows.
+-- failures before it), repeated on each of its rows; and whether any process listens for
+-- watchers (holds the advisory lock $16 shared), i.e. whether to notify them.
 WITH o AS (
     SELECT *
     FROM unnest($1::uuid[], $2::uuid[], $3::int2[], $4::int4[], $5::timestamptz[], $6::int8[], $7::text[],
@@ -92,7 +93,9 @@ WITH o AS (
 SELECT upd.*, w.company_id, w.project_id, w.target_url AS webhook_url,
        coalesce(hook.opened, false) AS breaker_opened, coalesce(hook.disabled, false) AS disabled,
        hook.state_reason, hook.target_url, coalesce(hook.recovered, false) AS recovered, hook.streak_before,
-       hook.failing_since_before
+       hook.failing_since_before,
+       (SELECT CASE WHEN pg_try_advisory_lock($16::int8) THEN NOT pg_advisory_unlock($16::int8) ELSE true END)
+           AS watched
 FROM upd
 JOIN webhooks w ON w.id = upd.webhook_id AND w.id = ANY (ARRAY(SELECT webhook_id FROM upd))
 LEFT JOIN hook ON hook.id = upd.webhook_id

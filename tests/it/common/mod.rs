@@ -357,3 +357,31 @@ pub async fn settled_history(admin: &mut Admin, webhook_id: &str, n: usize) -> V
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// A connection listening on `channels`, and the channels of the notifications it receives
+/// (in commit order: a sentinel notified after a change comes after the change's own).
+pub async fn listening(
+    url: &str,
+    channels: &[&str],
+) -> (tokio_postgres::Client, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use futures_util::StreamExt;
+    let (client, mut conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+        while let Some(Ok(m)) = messages.next().await {
+            if let tokio_postgres::AsyncMessage::Notification(n) = m {
+                let _ = tx.send(n.channel().to_string());
+            }
+        }
+    });
+    for c in channels {
+        client.batch_execute(&format!("LISTEN {c}")).await.unwrap();
+    }
+    (client, rx)
+}
+
+/// The channel of the next notification `listening` received, within 10 s.
+pub async fn next_notification(rx: &mut tokio::sync::mpsc::UnboundedReceiver<String>) -> String {
+    tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await.expect("a notification").unwrap()
+}
