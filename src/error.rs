@@ -244,6 +244,35 @@ pub fn internal_on_panic(
     Status::internal(ApiError::Internal("a request handler panicked".into()).to_string()).into_http()
 }
 
+/// The status a request over the decoding limit gets: RESOURCE_EXHAUSTED naming the limit,
+/// where tonic answers OUT_OF_RANGE; `None` for any other status.
+pub fn too_large(status: &Status) -> Option<Status> {
+    const TONIC: &str = "decoded message length too large";
+    if status.code() != tonic::Code::OutOfRange || !status.message().contains(TONIC) {
+        return None;
+    }
+    // tonic says "…: found N bytes, the limit is: M bytes".
+    let numbers: Vec<&str> = status.message().split(|c: char| !c.is_ascii_digit()).filter(|n| !n.is_empty()).collect();
+    let text = match numbers.as_slice() {
+        [found, limit] => format!(
+            "request message too large: {found} bytes, more than the {limit} this call accepts \
+             (for PublishEvent(s), --max-payload-bytes plus room for the other fields)"
+        ),
+        _ => "request message too large for this call".to_string(),
+    };
+    Some(Status::resource_exhausted(text))
+}
+
+/// A trailers-only answer (the request refused before any handler ran) of a request over
+/// the decoding limit says RESOURCE_EXHAUSTED with the limit (see `too_large`).
+pub fn too_large_answer<B>(mut r: http::Response<B>) -> http::Response<B> {
+    if let Some(status) = Status::from_header_map(r.headers()).as_ref().and_then(too_large) {
+        r.headers_mut().remove("grpc-status-details-bin");
+        let _ = status.add_header(r.headers_mut());
+    }
+    r
+}
+
 /// A response with its body in tonic's body type.
 pub fn into_tonic_body<B>(r: http::Response<B>) -> http::Response<tonic::body::Body>
 where
@@ -264,6 +293,19 @@ mod tests {
         let message = r.headers()["grpc-message"].to_str().unwrap();
         assert!(!message.contains("boom"), "{message}");
         assert_eq!(r.headers()["content-type"], "application/grpc");
+    }
+
+    #[test]
+    fn a_request_over_the_decoding_limit_is_resource_exhausted_naming_the_limit() {
+        let tonic = Status::out_of_range(
+            "Error, decoded message length too large: found 300000 bytes, the limit is: 266240 bytes",
+        );
+        let s = too_large(&tonic).expect("mapped");
+        assert_eq!(s.code(), tonic::Code::ResourceExhausted);
+        assert!(s.message().contains("300000 bytes, more than the 266240"), "{}", s.message());
+        assert!(too_large(&Status::out_of_range("something else")).is_none());
+        let r = too_large_answer(tonic.into_http::<()>());
+        assert_eq!(r.headers()["grpc-status"], "8");
     }
 
     #[test]

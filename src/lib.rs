@@ -187,6 +187,8 @@ async fn serve(
         // The page answers what is not gRPC before gRPC-Web turns away other HTTP/1.1 requests.
         .layer(tower::util::option_layer(config.web.then_some(web::WebPage)))
         .layer(tower::util::option_layer(config.web.then(tonic_web::GrpcWebLayer::new)))
+        // A request over its decoding limit: RESOURCE_EXHAUSTED naming the limit.
+        .layer(tower::util::MapResponseLayer::new(error::too_large_answer))
         // A panic in a handler answers INTERNAL (in tonic's body type, as the layers above expect).
         .layer(tower::util::MapResponseLayer::new(
             error::into_tonic_body::<tower_http::body::UnsyncBoxBody<bytes::Bytes, tower_http::BoxError>>,

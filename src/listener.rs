@@ -483,7 +483,7 @@ pub struct Counted<S> {
 
 impl<S, ReqBody, ResBody> tower_service::Service<http::Request<ReqBody>> for Counted<S>
 where
-    S: tower_service::Service<http::Request<ReqBody>, Response = http::Response<ResBody>>,
+    S: tower_service::Service<http::Request<WatchedBody<ReqBody>>, Response = http::Response<ResBody>>,
     S::Future: Send + 'static,
 {
     type Response = http::Response<CountedBody<ResBody>>;
@@ -511,16 +511,55 @@ where
             crate::telemetry::page_requested(crate::web::route(req.uri().path()));
             None
         };
-        let response = self.inner.call(req);
+        // Counted as CANCELLED if the call is given up before it is answered, or if its
+        // request could not be read to its end (the client reset it, or closed the
+        // connection): whatever status the service then makes of the broken request.
+        let given_up = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut answered =
+            Answered { done: method.is_none(), method: method.unwrap_or_default(), given_up: given_up.clone() };
+        let response = self.inner.call(req.map(|inner| WatchedBody { inner, given_up }));
         Box::pin(async move {
             let response = response.await?;
             // A trailers-only answer (most errors) carries its status in the headers.
-            let mut answered = Answered { done: method.is_none(), method: method.unwrap_or_default() };
             if let Some(code) = grpc_code(response.headers()) {
                 answered.done(code);
             }
             Ok(response.map(|inner| CountedBody { inner, _guard: guard, answered }))
         })
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request body that notes whether reading it failed (the client went away).
+    pub struct WatchedBody<B> {
+        #[pin]
+        inner: B,
+        given_up: Arc<std::sync::atomic::AtomicBool>,
+    }
+}
+
+impl<B: http_body::Body> http_body::Body for WatchedBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = self.project();
+        let frame = this.inner.poll_frame(cx);
+        if let Poll::Ready(Some(Err(_))) = &frame {
+            this.given_up.store(true, Ordering::Release);
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -534,11 +573,14 @@ fn grpc_code(headers: &http::HeaderMap) -> Option<tonic::Code> {
 struct Answered {
     method: &'static str,
     done: bool,
+    /// Set when the call's request broke off.
+    given_up: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Answered {
     fn done(&mut self, code: tonic::Code) {
         if !std::mem::replace(&mut self.done, true) {
+            let code = if self.given_up.load(Ordering::Acquire) { tonic::Code::Cancelled } else { code };
             crate::telemetry::grpc_answered(self.method, code);
         }
     }

@@ -228,7 +228,7 @@ fn read_ahead(mut incoming: Streaming<pb::PublishEventRequest>) -> mpsc::Unbound
                     Ok((m, permit))
                 }
                 Ok(None) => return,
-                Err(status) => Err(status),
+                Err(status) => Err(crate::error::too_large(&status).unwrap_or(status)),
             };
             let last = item.is_err();
             if tx.send(item).is_err() || last {

@@ -144,3 +144,115 @@ async fn metrics_count_ingest_deliveries_and_calls_with_bounded_labels() {
         }
     }
 }
+
+#[tokio::test]
+async fn calls_the_client_gives_up_are_counted_as_cancelled_never_as_internal() {
+    let db = crate::common::fresh_database().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let metrics_addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let server = ServerProcess::serving(&db, tmp.path(), &["--metrics-listen", &metrics_addr.to_string()]).await;
+    let token = crate::common::support::mint_token(&db, "publisher", &Default::default()).await;
+    let event =
+        pb::PublishEventRequest { event_name: "tag_created".into(), payload: "{}".into(), ..Default::default() };
+    // Each stream publishes one event, then its caller goes: by cancelling the call (its
+    // connection stays), or by closing the connection under it.
+    for close_connection in [false, true, false, true] {
+        let channel = server.channel();
+        let publisher = webhookd_client::Client::with_channel(channel.clone(), Some(&token)).unwrap();
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        tx.send(event.clone()).await.unwrap();
+        let mut acks = publisher
+            .ingest()
+            .publish_events(tokio_stream::wrappers::ReceiverStream::new(rx))
+            .await
+            .unwrap()
+            .into_inner();
+        acks.message().await.unwrap().expect("an acknowledgement");
+        drop(acks);
+        if close_connection {
+            drop(publisher);
+            drop(channel);
+        }
+        drop(tx);
+    }
+    // Unary calls given up while their request is half sent: reset (CANCEL), or the
+    // connection closed under them.
+    let unary = "/webhookd.v1.EventIngest/PublishEvent";
+    for close_connection in [false, true, false, true] {
+        let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let (send, mut conn) = h2::client::handshake(tcp).await.unwrap();
+        let mut ping = conn.ping_pong().expect("a ping handle");
+        let driver = tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        let req = http::Request::post(format!("http://localhost{unary}"))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .header("authorization", format!("Bearer {token}"))
+            .body(())
+            .unwrap();
+        let (response, mut body) = send.ready().await.unwrap().send_request(req, false).unwrap();
+        // A message announced as 100 bytes, of which 2 are sent.
+        body.send_data(bytes::Bytes::from_static(&[0, 0, 0, 0, 100, 0x0a, 0]), false).unwrap();
+        // The server has read the call's frames once it answers a ping sent after them.
+        ping.ping(h2::Ping::opaque()).await.unwrap();
+        if close_connection {
+            driver.abort();
+            let _ = driver.await;
+        } else {
+            body.send_reset(h2::Reason::CANCEL);
+            let _ = response.await;
+        }
+    }
+    let stream = "/webhookd.v1.EventIngest/PublishEvents";
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let page = scrape(metrics_addr).await;
+        let counted: f64 = page
+            .samples
+            .iter()
+            .filter(|s| s.metric == "webhookd_grpc_requests_total" && s.labels.get("method") == Some(stream))
+            .map(|s| match s.value {
+                Value::Counter(v) | Value::Untyped(v) => v,
+                _ => 0.0,
+            })
+            .sum();
+        if counted >= 4.0 {
+            let codes: Vec<String> = page
+                .samples
+                .iter()
+                .filter(|s| s.metric == "webhookd_grpc_requests_total" && s.labels.get("method") == Some(stream))
+                .map(|s| format!("{}={:?}", s.labels.get("code").unwrap_or_default(), s.value))
+                .collect();
+            assert_eq!(
+                number(&page, "webhookd_grpc_requests_total", &[("method", stream), ("code", "Cancelled")]),
+                4.0,
+                "{codes:?}"
+            );
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "streams counted: {counted}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    loop {
+        let page = scrape(metrics_addr).await;
+        let codes: Vec<(String, f64)> = page
+            .samples
+            .iter()
+            .filter(|s| s.metric == "webhookd_grpc_requests_total" && s.labels.get("method") == Some(unary))
+            .map(|s| {
+                let v = match s.value {
+                    Value::Counter(v) | Value::Untyped(v) => v,
+                    _ => 0.0,
+                };
+                (s.labels.get("code").unwrap_or_default().to_string(), v)
+            })
+            .collect();
+        if codes.iter().map(|c| c.1).sum::<f64>() >= 4.0 {
+            assert_eq!(codes, vec![("Cancelled".to_string(), 4.0)]);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "unary calls counted: {codes:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

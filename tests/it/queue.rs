@@ -48,6 +48,23 @@ async fn publish_validation_idempotency_and_scopes() {
         let err = ingest.publish_event(r).await.unwrap_err();
         assert_field_error(&err, *code, field);
     }
+    // Beyond what the call decodes at all (the payload cap plus 256 KiB for the other
+    // fields): RESOURCE_EXHAUSTED naming the limit, unary, streamed, and to the admin API.
+    let mut huge = ok();
+    huge.payload = format!(r#"{{"x":"{}"}}"#, "a".repeat(1024 + 256 * 1024 + 100));
+    let err = ingest.publish_event(huge.clone()).await.unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
+    assert!(err.message().contains(&format!("more than the {} this call accepts", 1024 + 256 * 1024)), "{err:?}");
+    let streamed = match ingest.publish_events(tokio_stream::iter([huge])).await {
+        Ok(acks) => acks.into_inner().message().await.unwrap_err(),
+        Err(e) => e,
+    };
+    assert_eq!(streamed.code(), Code::ResourceExhausted, "{streamed:?}");
+    let mut too_big = new_webhook(None, &rx.url("/"), &["tag_created"]);
+    too_big.ca_certificate = "a".repeat(300 * 1024);
+    let err = admin.create_webhook(too_big).await.unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
+    assert!(err.message().contains("this call accepts"), "{err:?}");
     let mut other = ok();
     other.scope = scope("globex", "");
     assert_eq!(ingest.publish_event(other).await.unwrap_err().code(), Code::PermissionDenied);
