@@ -293,6 +293,12 @@ pub struct Config {
     /// watches do not count as calls.
     #[arg(long, env = "WEBHOOKD_IDLE_TIMEOUT", default_value = "5m", value_parser = parse_duration)]
     pub idle_timeout: Duration,
+    /// Time a call's request has to arrive whole, from its headers (for the streaming
+    /// requests of `PublishEvents` and server reflection, none): a request still arriving
+    /// then is refused DEADLINE_EXCEEDED and, over HTTP/1.1, its connection closed. Keeps a
+    /// peer trickling a body from holding a connection.
+    #[arg(long, env = "WEBHOOKD_REQUEST_BODY_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub request_body_timeout: Duration,
     /// Interval of HTTP/2 keepalive pings on each connection.
     #[arg(long, env = "WEBHOOKD_HTTP2_KEEPALIVE_INTERVAL", default_value = "30s", value_parser = parse_duration)]
     pub http2_keepalive_interval: Duration,

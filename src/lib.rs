@@ -183,7 +183,7 @@ async fn serve(
         .http2_keepalive_timeout(Some(config.http2_keepalive_timeout))
         // Browsers speak HTTP/1.1 to a plaintext listener: gRPC-Web and the page need it.
         .accept_http1(config.web)
-        .layer(listener::CountCalls)
+        .layer(listener::CountCalls { body_timeout: config.request_body_timeout.max(Duration::from_millis(1)) })
         // The page answers what is not gRPC before gRPC-Web turns away other HTTP/1.1 requests.
         .layer(tower::util::option_layer(config.web.then_some(web::WebPage)))
         .layer(tower::util::option_layer(config.web.then(tonic_web::GrpcWebLayer::new)))

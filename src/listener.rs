@@ -12,7 +12,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -463,15 +463,19 @@ impl Drop for CallGuard {
 }
 
 /// Tower layer counting each call on its connection from its request until its response
-/// body ends, so that [`Conn`] knows when the connection is idle.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CountCalls;
+/// body ends, so that [`Conn`] knows when the connection is idle; and giving each call's
+/// request `body_timeout` to arrive whole (streaming requests aside).
+#[derive(Debug, Clone, Copy)]
+pub struct CountCalls {
+    /// Time a request has to arrive whole.
+    pub body_timeout: Duration,
+}
 
 impl<S> tower_layer::Layer<S> for CountCalls {
     type Service = Counted<S>;
 
     fn layer(&self, inner: S) -> Counted<S> {
-        Counted { inner }
+        Counted { inner, body_timeout: self.body_timeout }
     }
 }
 
@@ -479,7 +483,21 @@ impl<S> tower_layer::Layer<S> for CountCalls {
 #[derive(Debug, Clone)]
 pub struct Counted<S> {
     inner: S,
+    body_timeout: Duration,
 }
+
+/// What became of a call's request: read (or still being read), broken off by the client,
+/// or not whole by its deadline.
+const REQUEST_WHOLE: u8 = 0;
+const REQUEST_BROKEN: u8 = 1;
+const REQUEST_LATE: u8 = 2;
+
+/// Calls whose request is a stream of messages that may last: no deadline for their body.
+const STREAMING_REQUESTS: [&str; 3] = [
+    "/webhookd.v1.EventIngest/PublishEvents",
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+];
 
 impl<S, ReqBody, ResBody> tower_service::Service<http::Request<ReqBody>> for Counted<S>
 where
@@ -514,12 +532,23 @@ where
         // Counted as CANCELLED if the call is given up before it is answered, or if its
         // request could not be read to its end (the client reset it, or closed the
         // connection): whatever status the service then makes of the broken request.
-        let given_up = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let mut answered =
-            Answered { done: method.is_none(), method: method.unwrap_or_default(), given_up: given_up.clone() };
-        let response = self.inner.call(req.map(|inner| WatchedBody { inner, given_up }));
+        let fate = Arc::new(AtomicU8::new(REQUEST_WHOLE));
+        let mut answered = Answered { done: method.is_none(), method: method.unwrap_or_default(), fate: fate.clone() };
+        let deadline = (!STREAMING_REQUESTS.contains(&req.uri().path())).then(|| Instant::now() + self.body_timeout);
+        let body_timeout = self.body_timeout;
+        let response =
+            self.inner.call(req.map(|inner| WatchedBody { inner, fate, deadline, body_timeout, timer: None }));
         Box::pin(async move {
-            let response = response.await?;
+            let mut response = response.await?;
+            if answered.fate.load(Ordering::Acquire) == REQUEST_LATE {
+                // Whatever the layers below made of the body's failure (gRPC-Web says
+                // INTERNAL), the caller learns that its request came too late.
+                let status = tonic::Status::deadline_exceeded(format!(
+                    "the request did not arrive whole within {body_timeout:?} (--request-body-timeout)"
+                ));
+                response.headers_mut().remove("grpc-status-details-bin");
+                let _ = status.add_header(response.headers_mut());
+            }
             // A trailers-only answer (most errors) carries its status in the headers.
             if let Some(code) = grpc_code(response.headers()) {
                 answered.done(code);
@@ -530,28 +559,63 @@ where
 }
 
 pin_project_lite::pin_project! {
-    /// A request body that notes whether reading it failed (the client went away).
+    /// A request body that notes whether reading it failed (the client went away), and
+    /// fails once its deadline has passed before it ended.
     pub struct WatchedBody<B> {
         #[pin]
         inner: B,
-        given_up: Arc<std::sync::atomic::AtomicBool>,
+        fate: Arc<AtomicU8>,
+        // When the body must have ended; `None` once it has, or for a streaming request.
+        deadline: Option<Instant>,
+        body_timeout: Duration,
+        // Armed the first time the body is not there yet (most requests arrive with their
+        // headers and never need one).
+        timer: Option<Pin<Box<Sleep>>>,
     }
 }
 
-impl<B: http_body::Body> http_body::Body for WatchedBody<B> {
+impl<B> http_body::Body for WatchedBody<B>
+where
+    B: http_body::Body,
+    B::Error: Into<tower_http::BoxError>,
+{
     type Data = B::Data;
-    type Error = B::Error;
+    type Error = tower_http::BoxError;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
         let this = self.project();
-        let frame = this.inner.poll_frame(cx);
-        if let Poll::Ready(Some(Err(_))) = &frame {
-            this.given_up.store(true, Ordering::Release);
+        match this.inner.poll_frame(cx) {
+            Poll::Ready(Some(Err(e))) => {
+                this.fate.store(REQUEST_BROKEN, Ordering::Release);
+                Poll::Ready(Some(Err(e.into())))
+            }
+            Poll::Ready(None) => {
+                *this.deadline = None;
+                *this.timer = None;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Ok(frame))) => Poll::Ready(Some(Ok(frame))),
+            Poll::Pending => {
+                let Some(deadline) = *this.deadline else {
+                    return Poll::Pending;
+                };
+                let timer = this.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into())));
+                if timer.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                *this.deadline = None;
+                *this.timer = None;
+                this.fate.store(REQUEST_LATE, Ordering::Release);
+                let status = tonic::Status::deadline_exceeded(format!(
+                    "the request did not arrive whole within {:?} (--request-body-timeout)",
+                    this.body_timeout
+                ));
+                Poll::Ready(Some(Err(Box::new(status))))
+            }
         }
-        frame
     }
 
     fn is_end_stream(&self) -> bool {
@@ -573,14 +637,18 @@ fn grpc_code(headers: &http::HeaderMap) -> Option<tonic::Code> {
 struct Answered {
     method: &'static str,
     done: bool,
-    /// Set when the call's request broke off.
-    given_up: Arc<std::sync::atomic::AtomicBool>,
+    /// What became of the call's request.
+    fate: Arc<AtomicU8>,
 }
 
 impl Answered {
     fn done(&mut self, code: tonic::Code) {
         if !std::mem::replace(&mut self.done, true) {
-            let code = if self.given_up.load(Ordering::Acquire) { tonic::Code::Cancelled } else { code };
+            let code = match self.fate.load(Ordering::Acquire) {
+                REQUEST_BROKEN => tonic::Code::Cancelled,
+                REQUEST_LATE => tonic::Code::DeadlineExceeded,
+                _ => code,
+            };
             crate::telemetry::grpc_answered(self.method, code);
         }
     }

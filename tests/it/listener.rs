@@ -467,3 +467,49 @@ async fn at_the_connection_limit_a_caller_gets_in_past_peers_that_only_hold_heal
     drop(flood);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_request_that_trickles_in_is_refused_at_its_deadline_but_a_publishing_stream_is_not() {
+    let server = TestServer::start_with(&["--request-body-timeout", "1s"]).await;
+    let token = server.token("publisher", "", "").await;
+    // A publishing stream, open before the others and quiet for longer than the timeout.
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let mut ingest = server.ingest_as(Some(&token)).await;
+    let mut acks = ingest.publish_events(tokio_stream::wrappers::ReceiverStream::new(rx)).await.unwrap().into_inner();
+
+    // gRPC-Web over HTTP/1.1: a body announced as 100 bytes, 5 of them sent.
+    let mut web = TcpStream::connect(server.addr).await.unwrap();
+    web.write_all(
+        b"POST /webhookd.v1.EventIngest/PublishEvent HTTP/1.1\r\nHost: localhost\r\n\
+          content-type: application/grpc-web+proto\r\nx-grpc-web: 1\r\ncontent-length: 100\r\n\r\n\0\0\0\0\x5f",
+    )
+    .await
+    .unwrap();
+    // HTTP/2: a unary request message announced as 100 bytes, 2 of them sent.
+    let (mut send, _driver) = h2_connect(server.addr).await;
+    let (response, _body) =
+        grpc_call_with(&mut send, "/webhookd.v1.EventIngest/PublishEvent", &[0, 0, 0, 0, 100, 0x0a, 0], false)
+            .await
+            .unwrap();
+
+    // The HTTP/2 call is answered DEADLINE_EXCEEDED, the HTTP/1.1 one too, and its
+    // connection closed (both within 10 s: the timeout is 1 s).
+    let response = tokio::time::timeout(Duration::from_secs(10), response).await.expect("an answer").unwrap();
+    let status = response.headers().get("grpc-status").map(|v| v.to_str().unwrap().to_string());
+    assert_eq!(status.as_deref(), Some("4"), "{:?}", response.headers());
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), web.read_to_end(&mut raw))
+        .await
+        .expect("the HTTP/1.1 connection is closed")
+        .unwrap();
+    let raw = String::from_utf8_lossy(&raw).to_lowercase();
+    assert!(raw.starts_with("http/1.1 200") && raw.contains("grpc-status: 4"), "{raw}");
+
+    // The stream, older than both, is still open and publishes.
+    tx.send(pb::PublishEventRequest { event_name: "tag_created".into(), payload: "{}".into(), ..Default::default() })
+        .await
+        .unwrap();
+    let ack = tokio::time::timeout(Duration::from_secs(10), acks.message()).await.expect("an ack").unwrap();
+    assert!(!ack.unwrap().event_id.is_empty(), "the stream still publishes");
+    server.stop().await;
+}
