@@ -136,6 +136,18 @@ impl Browser {
         self.client.execute(&format!("return {js};"), vec![]).await.unwrap()
     }
 
+    /// Whether the page does not scroll sideways, and the elements of `css` that are not
+    /// wholly inside the viewport's width (or not shown): `[true, []]` when all is well.
+    async fn fits_across(&self, css: &str) -> serde_json::Value {
+        self.eval(&format!(
+            "(() => {{ const w = document.documentElement.clientWidth;
+               const out = [...document.querySelectorAll('{css}')].filter((e) => {{
+                 const r = e.getBoundingClientRect(); return r.left < 0 || r.right > w || r.width === 0; }});
+               return [document.documentElement.scrollWidth <= w, out.map((e) => e.outerHTML.slice(0, 80))]; }})()"
+        ))
+        .await
+    }
+
     async fn close(mut self) {
         self.client.close().await.unwrap();
         let _ = self.driver.kill().await;
@@ -477,6 +489,19 @@ async fn the_page_shows_which_webhooks_fail_and_pauses_resumes_and_enables_them(
     // and "← Webhooks" on a webhook's page comes back to that very list.
     b.click("#refresh").await;
     b.count_until("#webhooks tbody tr", 3).await;
+    // On a phone (390 px wide): nothing scrolls sideways, every row's actions are on screen.
+    b.client.set_window_size(390, 844).await.unwrap();
+    let fits = b.fits_across("#webhooks [data-action], #refresh, #add-webhook").await;
+    assert_eq!(fits, serde_json::json!([true, []]), "at 390 px");
+    b.shot("24-list-390").await;
+    b.client.goto(&format!("{base}/#/webhooks/{}", failing.id)).await.unwrap();
+    b.count_until("#history tbody tr", 1).await;
+    let fits = b.fits_across("#history [data-action], .title-row button, #pause-webhook").await;
+    assert_eq!(fits, serde_json::json!([true, []]), "the detail page at 390 px");
+    b.shot("25-detail-390").await;
+    b.client.set_window_size(1280, 900).await.unwrap();
+    b.client.goto(&format!("{base}/#/webhooks")).await.unwrap();
+    b.count_until("#webhooks tbody tr", 3).await;
     b.client.goto(&format!("{base}/#/webhooks?all=1")).await.unwrap();
     b.text_until("#webhooks thead", |t| t.contains("SCOPE") || t.contains("Scope")).await;
     b.text_until("#webhooks tbody", |t| t.contains("the whole instance")).await;
@@ -519,4 +544,63 @@ async fn the_page_shows_which_webhooks_fail_and_pauses_resumes_and_enables_them(
     assert_eq!(enabled.state, pb::WebhookState::Active as i32);
     b.close().await;
     server.stop().await;
+}
+
+#[tokio::test]
+async fn live_history_rides_out_a_server_restart_without_a_reload() {
+    let Some(b) = Browser::start("live_history_rides_out_a_server_restart_without_a_reload").await else {
+        return;
+    };
+    let db = crate::common::fresh_database().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let server = crate::common::ServerProcess::serving(&db, tmp.path(), &[]).await;
+    let addr = server.addr;
+    let rx = Receiver::ok().await;
+    let admin = webhookd_client::Client::with_channel(server.channel(), Some(&server.admin_token())).unwrap();
+    let w = admin.admin().create_webhook(new_webhook(None, &rx.url("/live"), &["tag_created"])).await.unwrap();
+    let w = w.into_inner();
+    let publisher = crate::common::support::mint_token(&db, "publisher", &Default::default()).await;
+    let publish_one = |channel: tonic::transport::Channel| {
+        let publisher = publisher.clone();
+        async move {
+            let client = webhookd_client::Client::with_channel(channel, Some(&publisher)).unwrap();
+            let event = pb::PublishEventRequest {
+                event_name: "tag_created".into(),
+                payload: "{}".into(),
+                ..Default::default()
+            };
+            client.publish_event(event).await.unwrap();
+        }
+    };
+    publish_one(server.channel()).await;
+    rx.expect().await;
+
+    let base = format!("http://{addr}");
+    b.client.goto(&format!("{base}/#/webhooks/{}", w.id)).await.unwrap();
+    b.fill("#sign-in input", &server.admin_token()).await;
+    b.click("#sign-in button[type=submit]").await;
+    b.count_until("#history tbody tr", 1).await;
+    b.click("#live").await;
+    b.find("#history[data-live=open]").await;
+    // Gone if the page were loaded again.
+    b.eval("(window.sameDocument = true)").await;
+
+    // The server stops: the row stays, the banner says the page is disconnected and retrying.
+    drop(server);
+    b.text_until("#connection", |t| t.contains("Disconnected")).await;
+    b.count_until("#history tbody tr", 1).await;
+    assert_eq!(b.eval("document.getElementById('live').checked").await, serde_json::json!(true));
+    b.shot("30-detail-disconnected").await;
+
+    // Back on the same address: Live opens again by itself, the banner goes, and a new
+    // delivery shows without a reload.
+    let server =
+        crate::common::ServerProcess::wait(crate::common::ServerProcess::start_at(addr, &db, tmp.path(), &[])).await;
+    b.find("#history[data-live=open]").await;
+    b.text_until("#connection", |t| t.is_empty()).await;
+    publish_one(server.channel()).await;
+    b.count_until("#history tbody tr", 2).await;
+    assert_eq!(b.eval("window.sameDocument === true").await, serde_json::json!(true), "no reload");
+    b.shot("31-detail-reconnected").await;
+    b.close().await;
 }

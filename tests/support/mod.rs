@@ -92,8 +92,13 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the process without waiting for it to serve.
     pub fn start(database_url: &str, data_dir: &Path, extra: &[&str]) -> Self {
-        std::fs::create_dir_all(data_dir).unwrap();
         let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        Self::start_at(addr, database_url, data_dir, extra)
+    }
+
+    /// `start`, listening on `addr` (e.g. where a stopped one listened).
+    pub fn start_at(addr: SocketAddr, database_url: &str, data_dir: &Path, extra: &[&str]) -> Self {
+        std::fs::create_dir_all(data_dir).unwrap();
         let log = std::fs::File::create(data_dir.join("server.log")).unwrap();
         // WEBHOOKD_BENCH_SERVER runs another build of the server (the benchmark compares two
         // builds in one sitting that way).
@@ -119,7 +124,11 @@ impl ServerProcess {
 
     /// Starts the process and waits until it serves.
     pub async fn serving(database_url: &str, data_dir: &Path, extra: &[&str]) -> Self {
-        let mut server = Self::start(database_url, data_dir, extra);
+        Self::wait(Self::start(database_url, data_dir, extra)).await
+    }
+
+    /// Waits until `server` serves.
+    pub async fn wait(mut server: Self) -> Self {
         let channel = server.channel();
         let log = server.data_dir.join("server.log");
         let child = &mut server.child;

@@ -82,6 +82,23 @@ export function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * Whether a failed call may work if tried again later: the server is away or restarting
+ * (the browser's "Failed to fetch" arrives as UNKNOWN), overloaded, or ended a stream.
+ */
+export function transient(e: unknown): boolean {
+  if (!(e instanceof ConnectError)) return true;
+  return [
+    Code.Unavailable,
+    Code.Unknown,
+    Code.Internal,
+    Code.DeadlineExceeded,
+    Code.ResourceExhausted,
+    Code.Aborted,
+    Code.Canceled,
+  ].includes(e.code);
+}
+
 export function isUnauthenticated(e: unknown): boolean {
   return e instanceof ConnectError && e.code === Code.Unauthenticated;
 }

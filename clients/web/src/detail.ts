@@ -4,8 +4,9 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { HistoryOrder, RecoveryState, type Recovery } from "./gen/webhookd/v1/admin_pb.js";
 import { DeliveryStatus, WebhookState, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
-import { admin, describe, fieldViolations } from "./api.js";
-import { clearFieldErrors, copy, field, h, modal, showFieldError, toast, when } from "./dom.js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { admin, describe, fieldViolations, isUnauthenticated, transient } from "./api.js";
+import { clearFieldErrors, copy, field, h, modal, showFieldError, toast, urlText, when } from "./dom.js";
 import { failed, scopeText, type Session } from "./main.js";
 import { LIST_KEY, catalog, deleteWebhook, healthBadge, statusBadge, webhookForm } from "./webhooks.js";
 
@@ -44,10 +45,11 @@ function latestAttempt(w: Webhook): Node | string {
   return h(
     "span",
     { id: "latest-attempt" },
-    `${when(a.dispatchTime)} · ${a.eventType} · `,
+    h("time", {}, when(a.dispatchTime)),
+    ` · ${a.eventType} · `,
     statusBadge(a.status, 0),
     ` ${outcome}`,
-    a.nextAttemptTime ? ` · next attempt ${when(a.nextAttemptTime)}` : "",
+    a.nextAttemptTime ? [" · next attempt ", h("time", {}, when(a.nextAttemptTime))] : "",
   );
 }
 
@@ -127,7 +129,7 @@ export async function showDetail(root: HTMLElement, s: Session, id: string): Pro
     h(
       "div",
       { class: "title-row" },
-      h("h1", { class: "url" }, w.targetUrl),
+      h("h1", { class: "url" }, urlText(w.targetUrl)),
       h(
         "div",
         { class: "actions" },
@@ -198,6 +200,8 @@ async function history(root: HTMLElement, s: Session, w: Webhook): Promise<void>
   const live = h("input", { type: "checkbox", id: "live" });
   const count = h("span", { class: "muted", id: "history-count", "aria-live": "polite" });
   const error = h("p", { class: "error", role: "alert" });
+  // While Live is on and the server is away: what is shown stays, and this says so.
+  const connection = h("p", { class: "banner", id: "connection", role: "status", hidden: true });
   const body = h("tbody", {});
   const table = h(
     "table",
@@ -218,7 +222,7 @@ async function history(root: HTMLElement, s: Session, w: Webhook): Promise<void>
   root.append(
     h("section", { class: "card", "aria-labelledby": "history-title" },
       h("div", { class: "title-row" }, h("h2", { id: "history-title" }, "Event history"), count),
-      controls, error, table),
+      controls, connection, error, table),
   );
 
   let watching: AbortController | null = null;
@@ -236,10 +240,10 @@ async function history(root: HTMLElement, s: Session, w: Webhook): Promise<void>
     return h(
       "tr",
       { "data-delivery": d.id, "data-status": DeliveryStatus[d.status].toLowerCase(), "data-type": d.eventType },
-      h("td", {}, h("time", {}, when(d.dispatchTime ?? d.createTime))),
-      h("td", {}, d.eventType),
-      h("td", {}, statusBadge(d.status, d.statusCode)),
-      h("td", { class: "num" }, String(d.attempts)),
+      h("td", { "data-label": "Date and time" }, h("time", {}, when(d.dispatchTime ?? d.createTime))),
+      h("td", { "data-label": "Type" }, d.eventType),
+      h("td", { "data-label": "Status" }, statusBadge(d.status, d.statusCode)),
+      h("td", { class: "num", "data-label": "Attempts" }, String(d.attempts)),
       h(
         "td",
         { class: "row-actions" },
@@ -268,19 +272,40 @@ async function history(root: HTMLElement, s: Session, w: Webhook): Promise<void>
     (f.status === DeliveryStatus.UNSPECIFIED || d.status === f.status) &&
     (f.codes.length === 0 || f.codes.includes(d.statusCode));
 
-  const watch = async () => {
+  // Live updates survive the server going away: the rows stay, the banner says so, the
+  // watch is opened again with a growing delay (0.5 s doubling to 10 s), and once it is open
+  // the list is read again, so that what happened meanwhile shows.
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  s.signal.addEventListener("abort", () => clearTimeout(retry));
+  const watch = async (attempt = 0) => {
     watching?.abort();
     watching = null;
+    clearTimeout(retry);
     delete table.dataset.live;
-    if (!live.checked) return;
+    if (!live.checked) {
+      connection.hidden = true;
+      return;
+    }
     const ctl = new AbortController();
     watching = ctl;
-    table.dataset.live = "opening";
+    table.dataset.live = attempt ? "retrying" : "opening";
+    let opened = false;
     try {
       const changes = admin.watchDeliveries(
         { target: { case: "webhookId", value: w.id } },
         // The server answers with headers once it is watching: from then on nothing is missed.
-        { signal: ctl.signal, onHeader: () => (table.dataset.live = "open") },
+        {
+          signal: ctl.signal,
+          onHeader: () => {
+            opened = true;
+            table.dataset.live = "open";
+            if (attempt) {
+              connection.hidden = true;
+              connection.textContent = "";
+              void load();
+            }
+          },
+        },
       );
       for await (const d of changes) {
         const f = filters();
@@ -288,13 +313,27 @@ async function history(root: HTMLElement, s: Session, w: Webhook): Promise<void>
         // server filtered the list when it was read; live rows show what happens next).
         if (rows.has(d.id) || matches(d, f)) place(d, f);
       }
+      throw new ConnectError("the server ended the watch", Code.Unavailable);
     } catch (e) {
+      if (ctl.signal.aborted) return;
       delete table.dataset.live;
-      if (!ctl.signal.aborted) {
+      if (isUnauthenticated(e)) {
+        failed(root, e);
+        return;
+      }
+      if (!transient(e)) {
         error.textContent = `Live updates stopped (${describe(e)}); the list is reloaded.`;
         live.checked = false;
+        connection.hidden = true;
         void load();
+        return;
       }
+      const next = opened ? 0 : attempt + 1;
+      const delay = Math.min(10_000, 500 * 2 ** Math.max(0, next - 1));
+      table.dataset.live = "retrying";
+      connection.hidden = false;
+      connection.textContent = `Disconnected from the server (${describe(e)}) — retrying in ${Math.round(delay / 100) / 10} s. What is shown stays until then.`;
+      retry = setTimeout(() => void watch(Math.max(1, next)), delay);
     }
   };
   let loading: AbortController | null = null;
@@ -304,16 +343,21 @@ async function history(root: HTMLElement, s: Session, w: Webhook): Promise<void>
     loading = ctl;
     s.signal.addEventListener("abort", () => ctl.abort());
     const f = filters();
-    body.replaceChildren();
-    rows.clear();
-    count.textContent = "Loading…";
+    if (!rows.size) count.textContent = "Loading…";
     table.setAttribute("aria-busy", "true");
+    // Read whole before it replaces what is shown: a failed read leaves the rows as they were.
+    const read: DeliveryRecord[] = [];
     try {
       for await (const d of admin.listEventHistory(
         { webhookId: w.id, eventTypes: f.type ? [f.type] : [], status: f.status, statusCodes: f.codes, order: f.order, limit: HISTORY_LIMIT },
         { signal: ctl.signal },
       )) {
         if (ctl.signal.aborted) return;
+        read.push(d);
+      }
+      body.replaceChildren();
+      rows.clear();
+      for (const d of read) {
         const row = render(d);
         body.append(row);
         rows.set(d.id, row);
@@ -321,7 +365,10 @@ async function history(root: HTMLElement, s: Session, w: Webhook): Promise<void>
       count.textContent = rows.size ? `${rows.size} shown` : "No events match.";
       error.textContent = "";
     } catch (e) {
-      if (!ctl.signal.aborted) error.textContent = describe(e);
+      if (ctl.signal.aborted) return;
+      if (isUnauthenticated(e)) failed(root, e);
+      else error.textContent = rows.size ? `Could not refresh (${describe(e)}); showing the rows read before.` : describe(e);
+      if (count.textContent === "Loading…") count.textContent = "";
     } finally {
       if (loading === ctl) table.removeAttribute("aria-busy");
     }

@@ -155,6 +155,26 @@ export function when(ts: Timestamp | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zone}`;
 }
 
+/** `text` with each time `when` wrote in it inside a `<time>` (never broken across lines). */
+export function withTimes(text: string): Node[] {
+  return text
+    .split(/(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC(?:[+-]\d{1,2}(?::\d{2})?)?)/)
+    .filter((part) => part !== "")
+    .map((part) =>
+      /^\d{4}-\d{2}-\d{2} /.test(part) ? h("time", {}, part) : document.createTextNode(part),
+    );
+}
+
+/** A URL's text with a line-break opportunity after each "/" (and nowhere mid-word). */
+export function urlText(url: string): Node[] {
+  const out: Node[] = [];
+  url.split(/(?<=\/)/).forEach((part, i) => {
+    if (i > 0) out.push(document.createElement("wbr"));
+    out.push(document.createTextNode(part));
+  });
+  return out;
+}
+
 export async function copy(text: string, what: string): Promise<void> {
   try {
     await navigator.clipboard.writeText(text);

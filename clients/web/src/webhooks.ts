@@ -3,7 +3,7 @@
 import type { EventType } from "./gen/webhookd/v1/admin_pb.js";
 import { DeliveryStatus, WebhookState, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
 import { admin, describe, fieldViolations } from "./api.js";
-import { clearFieldErrors, field, h, modal, showFieldError, toast, when } from "./dom.js";
+import { clearFieldErrors, field, h, modal, showFieldError, toast, urlText, when, withTimes } from "./dom.js";
 import { failed, scopeText, type Session } from "./main.js";
 
 let eventTypes: EventType[] | null = null;
@@ -37,7 +37,7 @@ export function health(w: Webhook): { text: string; cls: string } {
 /** A webhook's health as shown in the list and on its page. */
 export function healthBadge(w: Webhook): HTMLElement {
   const { text, cls } = health(w);
-  return h("span", { class: `state ${cls}`, "data-health": cls }, text);
+  return h("span", { class: `state ${cls}`, "data-health": cls }, withTimes(text));
 }
 
 /** Status (success or error) with its code, as a badge. */
@@ -201,11 +201,13 @@ export async function showWebhooks(root: HTMLElement, s: Session, params: URLSea
             h(
               "tr",
               { "data-webhook": w.id },
-              h("td", { class: "url" }, w.targetUrl),
-              l.descendants ? h("td", { class: "scope" }, scopeText(w.scope?.companyId ?? "", w.scope?.projectId ?? "")) : [],
-              h("td", {}, h("ul", { class: "chips" }, w.events.map((e) => h("li", {}, e)))),
-              h("td", { class: "last" }, lastEvent(w)),
-              h("td", {}, healthBadge(w)),
+              h("td", { class: "url", "data-label": "Target URL" }, urlText(w.targetUrl)),
+              l.descendants
+                ? h("td", { class: "scope", "data-label": "Scope" }, scopeText(w.scope?.companyId ?? "", w.scope?.projectId ?? ""))
+                : [],
+              h("td", { "data-label": "Events" }, h("ul", { class: "chips" }, w.events.map((e) => h("li", {}, e)))),
+              h("td", { class: "last", "data-label": "Last Event" }, lastEvent(w)),
+              h("td", { "data-label": "State" }, healthBadge(w)),
               h(
                 "td",
                 { class: "row-actions" },
