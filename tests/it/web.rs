@@ -148,10 +148,58 @@ impl Browser {
         .await
     }
 
+    /// axe-core's accessibility violations on the page as it is now (axe injected from the
+    /// page's own npm dependencies): each as "rule (impact): the first elements' selectors".
+    async fn axe(&self) -> Vec<String> {
+        let source = axe_source().await;
+        self.client.execute(&format!("if (typeof window.axe === 'undefined') {{ {source} }}"), vec![]).await.unwrap();
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                   .then((r) => done(r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${
+                     v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`)))
+                   .catch((e) => done([`axe failed: ${e}`]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(found).unwrap()
+    }
+
+    /// Asserts that axe-core finds nothing wrong with `screen`.
+    async fn accessible(&self, screen: &str) {
+        let violations = self.axe().await;
+        assert!(violations.is_empty(), "{screen}: {violations:#?}");
+    }
+
     async fn close(mut self) {
         self.client.close().await.unwrap();
         let _ = self.driver.kill().await;
     }
+}
+
+/// axe-core's script, from the page's npm dependencies (installed by `npm ci` the first
+/// time a test needs it).
+async fn axe_source() -> &'static str {
+    static SOURCE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    SOURCE
+        .get_or_init(|| async {
+            let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/web");
+            let file = web.join("node_modules/axe-core/axe.min.js");
+            if !file.is_file() {
+                let status = tokio::process::Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund", "--silent", "--ignore-scripts"])
+                    .current_dir(&web)
+                    .status()
+                    .await
+                    .expect("npm runs");
+                assert!(status.success(), "npm ci in clients/web");
+            }
+            std::fs::read_to_string(&file).expect("axe-core's script")
+        })
+        .await
 }
 
 #[tokio::test]
@@ -177,6 +225,7 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     b.click("#sign-in button[type=submit]").await;
     b.text_until("#sign-in-error", |t| t.contains("not accepted")).await;
     b.shot("01-sign-in-refused").await;
+    b.accessible("sign-in").await;
     let publisher = server.token("publisher", "", "").await;
     b.fill("#sign-in input", &publisher).await;
     b.click("#sign-in button[type=submit]").await;
@@ -204,11 +253,13 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     b.text_until("[data-step='2'] summary", |t| t == "Certificate authority").await;
     b.click("#proxy-section summary").await;
     b.shot("03-add-step-2-advanced").await;
+    b.accessible("add, step 2").await;
     b.click(".modal-footer button[type=submit]").await;
     let error = b.text_until("[data-field=target_url] .field-error", |t| !t.is_empty()).await;
     assert!(error.contains("http"), "the target URL's error is at its field: {error}");
     assert_eq!(b.eval("document.querySelector(\"[data-step='1']\").hidden").await, serde_json::json!(false));
     b.shot("04-add-field-error").await;
+    b.accessible("add, a field error").await;
     b.fill("[data-field=target_url] input", &receiver.url("/hook")).await;
     b.click(".modal-footer button.primary:not([hidden])").await;
     // A sensitive custom header, written once.
@@ -230,6 +281,7 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
         [pb::CustomHeader { name: "X-Api-Key".into(), value: String::new(), sensitive: true }]
     );
     b.shot("05-webhooks-table").await;
+    b.accessible("list").await;
 
     // Edit without a secret: the events change, the secret stays (deliveries are signed with it).
     b.click("#webhooks [data-action=edit]").await;
@@ -268,6 +320,7 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     b.count_until("#history tbody tr", 3).await;
     b.text_until("main h1", |t| t == receiver.url("/hook")).await;
     b.shot("08-detail").await;
+    b.accessible("detail").await;
     b.find("[data-field=history_status] select").await.select_by_label("error").await.unwrap();
     b.count_until("#history tbody tr", 1).await;
     b.text_until("#history tbody tr", |t| t.contains("error 500")).await;
@@ -306,6 +359,7 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     b.click(&format!("#history tr[data-delivery='{}'] [data-action=body]", first.id)).await;
     b.find("#body-pretty").await;
     b.shot("10-request-body").await;
+    b.accessible("body").await;
     let raw = b.eval("document.getElementById('body-raw').textContent").await;
     let sent = got.iter().find(|c| c.header("webhook-id") == Some(first.id.as_str())).expect("the receiver got it");
     assert_eq!(raw.as_str().unwrap().as_bytes(), &sent.body[..], "the page shows the exact bytes sent");
@@ -348,6 +402,7 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     // Delete, confirmed in its dialog.
     b.click("#delete-webhook").await;
     b.shot("13-delete").await;
+    b.accessible("delete").await;
     b.click("#confirm-delete").await;
     b.text_until("main", |t| t.contains("No webhook here yet")).await;
     let gone = admin.get_webhook(pb::GetWebhookRequest { id: webhook_id.clone() }).await.unwrap_err();
@@ -485,6 +540,7 @@ async fn the_page_shows_which_webhooks_fail_and_pauses_resumes_and_enables_them(
     assert!(rows.contains("healthy"), "{rows}");
     assert!(rows.contains("disabled — the target answered 410 Gone"), "{rows}");
     b.shot("20-list-health").await;
+    b.accessible("list with failing, healthy and disabled webhooks").await;
     // Refresh reloads the list; with the scopes below, each row says where it is installed,
     // and "← Webhooks" on a webhook's page comes back to that very list.
     b.click("#refresh").await;
@@ -494,6 +550,7 @@ async fn the_page_shows_which_webhooks_fail_and_pauses_resumes_and_enables_them(
     let fits = b.fits_across("#webhooks [data-action], #refresh, #add-webhook").await;
     assert_eq!(fits, serde_json::json!([true, []]), "at 390 px");
     b.shot("24-list-390").await;
+    b.accessible("the list at 390 px").await;
     b.client.goto(&format!("{base}/#/webhooks/{}", failing.id)).await.unwrap();
     b.count_until("#history tbody tr", 1).await;
     let fits = b.fits_across("#history [data-action], .title-row button, #pause-webhook").await;
@@ -520,6 +577,7 @@ async fn the_page_shows_which_webhooks_fail_and_pauses_resumes_and_enables_them(
     b.find(".modal input, .modal button").await.send_keys("\u{E00C}").await.unwrap(); // Escape
     b.count_until(".modal", 0).await;
     b.shot("21-detail-failing").await;
+    b.accessible("a failing webhook").await;
     b.click("#pause-webhook").await;
     b.click("#confirm-pause").await;
     b.text_until("dl.fields [data-health]", |t| t == "paused").await;
@@ -591,6 +649,7 @@ async fn live_history_rides_out_a_server_restart_without_a_reload() {
     b.count_until("#history tbody tr", 1).await;
     assert_eq!(b.eval("document.getElementById('live').checked").await, serde_json::json!(true));
     b.shot("30-detail-disconnected").await;
+    b.accessible("disconnected").await;
 
     // Back on the same address: Live opens again by itself, the banner goes, and a new
     // delivery shows without a reload.

@@ -207,7 +207,16 @@ async function history(root: HTMLElement, s: Session, w: Webhook): Promise<void>
     "table",
     { class: "history", id: "history" },
     h("caption", { class: "sr-only" }, "Event history"),
-    h("thead", {}, h("tr", {}, ["Date and time", "Type", "Status", "Attempts", ""].map((c) => h("th", { scope: "col" }, c)))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ["Date and time", "Type", "Status", "Attempts"].map((c) => h("th", { scope: "col" }, c)),
+        h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions")),
+      ),
+    ),
     body,
   );
   const controls = h(
