@@ -340,6 +340,12 @@ impl AdminService {
         let mut states = validate::state_filter("states", &r.states)?;
         states.sort_by_key(|s| *s as i16);
         let state_names: Vec<String> = states.iter().map(|s| (*s as i16).to_string()).collect();
+        if r.target_url_contains.len() > validate::MAX_URL_BYTES {
+            return Err(ApiError::invalid(
+                "target_url_contains",
+                format!("must be at most {} bytes", validate::MAX_URL_BYTES),
+            ));
+        }
         who.check_scope(&scope)?;
         let limit = page::size("page_size", r.page_size)?;
         let descendants = if r.include_descendants { "1" } else { "0" };
@@ -348,7 +354,8 @@ impl AdminService {
                 .into_iter()
                 .chain(events.iter().map(String::as_str))
                 .chain(["states"])
-                .chain(state_names.iter().map(String::as_str)),
+                .chain(state_names.iter().map(String::as_str))
+                .chain(["url", r.target_url_contains.as_str()]),
         );
         let after = page::decode(&r.page_token, &query)?;
         let mut rows = self
@@ -358,6 +365,7 @@ impl AdminService {
                 include_descendants: r.include_descendants,
                 events,
                 states,
+                target_url_contains: r.target_url_contains,
                 after,
                 limit: limit + 1,
             })

@@ -173,10 +173,24 @@ pub struct WebhookFilter {
     pub events: Vec<String>,
     /// Keep webhooks in any of these states; empty keeps all.
     pub states: Vec<WebhookState>,
+    /// Keep webhooks whose target URL contains this, ignoring case; empty keeps all.
+    pub target_url_contains: String,
     /// Resume after this id.
     pub after: Option<Uuid>,
     /// At most this many.
     pub limit: i64,
+}
+
+/// `text` for a LIKE pattern: its wildcards and the escape character taken literally.
+fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn row_to_webhook(r: &Row) -> Result<WebhookRow, tokio_postgres::Error> {
@@ -401,6 +415,7 @@ impl Storage {
                     &f.after,
                     &f.limit,
                     &f.states.iter().map(|s| *s as i16).collect::<Vec<i16>>(),
+                    &like_pattern(&f.target_url_contains.to_lowercase()),
                 ],
             )
             .await?;

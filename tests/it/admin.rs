@@ -416,6 +416,50 @@ async fn listing_by_scope_and_descendants() {
 }
 
 #[tokio::test]
+async fn listing_searches_target_urls_ignoring_case_with_wildcards_taken_literally() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let mut ids = std::collections::HashMap::new();
+    for url in [
+        "https://hooks.example.com/Orders",
+        "https://example.com/a_b",
+        "https://example.com/axb",
+        "https://example.com/100%25",
+        "https://other.example.org/orders/2",
+    ] {
+        let w = admin.create_webhook(new_webhook(None, url, &["tag_created"])).await.unwrap().into_inner();
+        ids.insert(url, w.id);
+    }
+    let search = |text: &str, page_size: i32, page_token: String| {
+        let mut admin = admin.clone();
+        let req =
+            pb::ListWebhooksRequest { target_url_contains: text.into(), page_size, page_token, ..Default::default() };
+        async move { admin.list_webhooks(req).await }
+    };
+    let found = |text: &'static str| {
+        let search = &search;
+        async move {
+            let r = search(text, 0, String::new()).await.unwrap().into_inner();
+            r.webhooks.into_iter().map(|w| w.target_url).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("HOOKS.example").await, ["https://hooks.example.com/Orders"], "case is ignored");
+    assert_eq!(found("/ORDERS").await, ["https://hooks.example.com/Orders", "https://other.example.org/orders/2"]);
+    assert_eq!(found("a_b").await, ["https://example.com/a_b"], "_ is no wildcard");
+    assert_eq!(found("0%2").await, ["https://example.com/100%25"], "% is no wildcard");
+    assert!(found("nowhere").await.is_empty());
+    assert_eq!(found("").await.len(), 5, "empty keeps all");
+    // Pages follow the search; a page token is bound to it.
+    let first = search("example", 2, String::new()).await.unwrap().into_inner();
+    assert_eq!(first.webhooks.len(), 2);
+    let err = search("orders", 2, first.next_page_token.clone()).await.unwrap_err();
+    assert_field_error(&err, Code::InvalidArgument, "page_token");
+    let err = search(&"x".repeat(2049), 0, String::new()).await.unwrap_err();
+    assert_field_error(&err, Code::InvalidArgument, "target_url_contains");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn every_bad_field_of_a_write_is_named_in_one_answer() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;

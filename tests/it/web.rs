@@ -545,6 +545,18 @@ async fn the_page_shows_which_webhooks_fail_and_pauses_resumes_and_enables_them(
     // and "← Webhooks" on a webhook's page comes back to that very list.
     b.click("#refresh").await;
     b.count_until("#webhooks tbody tr", 3).await;
+    // The server searches target URLs (case ignored); the search lives in the URL.
+    b.fill("#url-search input", "/FAIL").await;
+    b.click("#url-search button").await;
+    b.count_until("#webhooks tbody tr", 1).await;
+    b.text_until("#webhooks tbody", |t| t.contains("/failing")).await;
+    assert!(b.client.current_url().await.unwrap().as_str().contains("url=%2FFAIL"));
+    b.fill("#url-search input", "nowhere").await;
+    b.click("#url-search button").await;
+    b.text_until("main .empty", |t| t.contains("containing “nowhere”")).await;
+    b.fill("#url-search input", "").await;
+    b.click("#url-search button").await;
+    b.count_until("#webhooks tbody tr", 3).await;
     // On a phone (390 px wide): nothing scrolls sideways, every row's actions are on screen.
     b.client.set_window_size(390, 844).await.unwrap();
     let fits = b.fits_across("#webhooks [data-action], #refresh, #add-webhook").await;

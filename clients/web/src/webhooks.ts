@@ -67,6 +67,8 @@ interface Listing {
   project: string;
   descendants: boolean;
   events: string[];
+  /** Text the target URL contains (the server's search); empty for any. */
+  url: string;
   pages: string[];
 }
 
@@ -79,6 +81,7 @@ function listingFrom(params: URLSearchParams, s: Session): Listing {
     project,
     descendants: params.get("all") === "1",
     events: params.getAll("event"),
+    url: params.get("url") ?? "",
     pages: [params.get("page") ?? ""],
   };
 }
@@ -89,6 +92,7 @@ function hashOf(l: Listing, page = ""): string {
   if (l.project) p.set("project", l.project);
   if (l.descendants) p.set("all", "1");
   for (const e of l.events) p.append("event", e);
+  if (l.url) p.set("url", l.url);
   if (page) p.set("page", page);
   const q = p.toString();
   return q ? `#/webhooks?${q}` : "#/webhooks";
@@ -119,6 +123,19 @@ export async function showWebhooks(root: HTMLElement, s: Session, params: URLSea
     ev.preventDefault();
     const c = company.value.trim();
     location.hash = hashOf({ ...l, company: c, project: c ? project.value.trim() : "", descendants: descendants.checked });
+  });
+
+  // Search by target URL, done by the server over the whole scope (not just this page).
+  const url = h("input", { type: "search", value: l.url, placeholder: "e.g. example.com/hooks", size: 22, maxlength: 2048 });
+  const search = h(
+    "form",
+    { class: "scope", id: "url-search", role: "search", "aria-label": "Search by target URL" },
+    field("Target URL contains", url, { name: "url_search" }),
+    h("button", { type: "submit" }, "Search"),
+  );
+  search.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    location.hash = hashOf({ ...l, url: url.value.trim() });
   });
 
   const filter = h(
@@ -153,7 +170,7 @@ export async function showWebhooks(root: HTMLElement, s: Session, params: URLSea
   root.append(
     h("div", { class: "title-row" }, h("h1", {}, "Webhooks"), h("div", { class: "actions" }, refresh, addButton)),
     h("p", { class: "muted", id: "scope-shown" }, `Installed on ${scopeText(l.company, l.project)}${l.descendants ? " and below" : ""}.`),
-    h("div", { class: "toolbar" }, scopeForm, filter),
+    h("div", { class: "toolbar" }, scopeForm, search, filter),
   );
 
   const page = params.get("page") ?? "";
@@ -164,6 +181,7 @@ export async function showWebhooks(root: HTMLElement, s: Session, params: URLSea
         scope: { companyId: l.company, projectId: l.project },
         includeDescendants: l.descendants,
         events: l.events,
+        targetUrlContains: l.url,
         pageSize: 20,
         pageToken: page,
       },
@@ -177,7 +195,9 @@ export async function showWebhooks(root: HTMLElement, s: Session, params: URLSea
   if (response.webhooks.length === 0) {
     const empty = page
       ? "No more webhooks."
-      : l.events.length
+      : l.url
+        ? `No webhook here has a target URL containing “${l.url}”.`
+        : l.events.length
         ? "No webhook here listens to the events chosen in the filter."
         : "No webhook here yet. Add one with “Add webhook”.";
     root.append(h("p", { class: "empty card" }, empty));

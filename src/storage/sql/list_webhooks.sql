@@ -1,6 +1,7 @@
 -- A page of webhooks in id (creation) order. Exact scope: both ids match ($1, $2). With
 -- descendants ($3): only the ids the scope sets. Then the event filter ($4), the page
--- token ($5, the last id of the previous page), the page size ($6) and the states ($7).
+-- token ($5, the last id of the previous page), the page size ($6), the states ($7) and
+-- the text the target URL contains ($8, lower case, LIKE's wildcards escaped; empty for any).
 SELECT w.id, company_id, project_id, target_url, events, ca_certificate, proxy_url,
           create_time, update_time, l.status AS last_status, l.dispatch_time AS last_dispatch_time,
           l.event_type AS last_event_type, l.status_code AS last_status_code,
@@ -18,5 +19,6 @@ WHERE (CASE WHEN $3 THEN ($1 = '' OR company_id = $1) AND ($2 = '' OR project_id
   AND (cardinality($4::text[]) = 0 OR events && $4)
   AND ($5::uuid IS NULL OR w.id > $5)
   AND (cardinality($7::int2[]) = 0 OR state = ANY($7))
+  AND ($8 = '' OR lower(target_url) LIKE '%' || $8 || '%')
 ORDER BY w.id
 LIMIT $6

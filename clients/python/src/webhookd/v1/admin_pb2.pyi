@@ -102,20 +102,22 @@ class DeleteWebhookResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class ListWebhooksRequest(_message.Message):
-    __slots__ = ("scope", "include_descendants", "events", "page_size", "page_token", "states")
+    __slots__ = ("scope", "include_descendants", "events", "page_size", "page_token", "states", "target_url_contains")
     SCOPE_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_DESCENDANTS_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     STATES_FIELD_NUMBER: _ClassVar[int]
+    TARGET_URL_CONTAINS_FIELD_NUMBER: _ClassVar[int]
     scope: _webhook_pb2.Scope
     include_descendants: bool
     events: _containers.RepeatedScalarFieldContainer[str]
     page_size: int
     page_token: str
     states: _containers.RepeatedScalarFieldContainer[_webhook_pb2.WebhookState]
-    def __init__(self, scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., include_descendants: _Optional[bool] = ..., events: _Optional[_Iterable[str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., states: _Optional[_Iterable[_Union[_webhook_pb2.WebhookState, str]]] = ...) -> None: ...
+    target_url_contains: str
+    def __init__(self, scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., include_descendants: _Optional[bool] = ..., events: _Optional[_Iterable[str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., states: _Optional[_Iterable[_Union[_webhook_pb2.WebhookState, str]]] = ..., target_url_contains: _Optional[str] = ...) -> None: ...
 
 class ListWebhooksResponse(_message.Message):
     __slots__ = ("webhooks", "next_page_token")

@@ -269,6 +269,13 @@ export type ListWebhooksRequest = Message<"webhookd.v1.ListWebhooksRequest"> & {
      * @generated from field: repeated webhookd.v1.WebhookState states = 6;
      */
     states: WebhookState[];
+    /**
+     * Keep only webhooks whose target URL contains this text, ignoring case (at most 2048
+     * bytes; empty keeps all). Served by a trigram index from 3 characters on.
+     *
+     * @generated from field: string target_url_contains = 7;
+     */
+    targetUrlContains: string;
 };
 /**
  * Describes the message webhookd.v1.ListWebhooksRequest.
