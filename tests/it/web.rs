@@ -249,7 +249,8 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     b.fill("[data-field=secret] input", SECRET).await;
     b.click("[data-field=events] input[value=tag_created]").await;
     b.click("[data-field=events] input[value=project_created]").await;
-    b.click(".modal-footer button.primary:not([hidden])").await;
+    // Enter in a field goes on to the next step.
+    b.find("[data-field=secret] input").await.send_keys("\u{E007}").await.unwrap();
     b.text_until("[data-step='2'] summary", |t| t == "Certificate authority").await;
     b.click("#proxy-section summary").await;
     b.shot("03-add-step-2-advanced").await;
@@ -258,6 +259,11 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     let error = b.text_until("[data-field=target_url] .field-error", |t| !t.is_empty()).await;
     assert!(error.contains("http"), "the target URL's error is at its field: {error}");
     assert_eq!(b.eval("document.querySelector(\"[data-step='1']\").hidden").await, serde_json::json!(false));
+    assert_eq!(
+        b.eval("document.activeElement === document.querySelector('[data-field=target_url] input')").await,
+        serde_json::json!(true),
+        "the first bad field has the focus"
+    );
     b.shot("04-add-field-error").await;
     b.accessible("add, a field error").await;
     b.fill("[data-field=target_url] input", &receiver.url("/hook")).await;
@@ -281,6 +287,15 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
         [pb::CustomHeader { name: "X-Api-Key".into(), value: String::new(), sensitive: true }]
     );
     b.shot("05-webhooks-table").await;
+    // The events filter closes on Escape and on a click elsewhere.
+    let filter_open = "document.getElementById('events-filter').open";
+    b.click("#events-filter summary").await;
+    b.find("#events-filter input[name=event]").await.send_keys("\u{E00C}").await.unwrap();
+    assert_eq!(b.eval(filter_open).await, serde_json::json!(false), "Escape closes the filter");
+    b.click("#events-filter summary").await;
+    assert_eq!(b.eval(filter_open).await, serde_json::json!(true));
+    b.click("main h1").await;
+    assert_eq!(b.eval(filter_open).await, serde_json::json!(false), "a click elsewhere closes it");
     b.accessible("list").await;
 
     // Edit without a secret: the events change, the secret stays (deliveries are signed with it).
@@ -324,6 +339,19 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     b.find("[data-field=history_status] select").await.select_by_label("error").await.unwrap();
     b.count_until("#history tbody tr", 1).await;
     b.text_until("#history tbody tr", |t| t.contains("error 500")).await;
+    // The filters live in the URL: a reload shows the same history.
+    assert!(b.client.current_url().await.unwrap().as_str().ends_with("?status=error"));
+    b.client.refresh().await.unwrap();
+    b.count_until("#history tbody tr", 1).await;
+    b.text_until("#history tbody tr", |t| t.contains("error 500")).await;
+    // A status code that is none is refused at its field.
+    b.fill("[data-field=history_codes] input", "abc").await;
+    b.find("[data-field=history_codes] input").await.send_keys("\u{E007}").await.unwrap();
+    b.text_until("[data-field=history_codes] .field-error", |t| t.contains("not a status code")).await;
+    b.fill("[data-field=history_codes] input", "").await;
+    b.find("[data-field=history_codes] input").await.send_keys("\u{E007}").await.unwrap();
+    b.text_until("[data-field=history_codes] .field-error", str::is_empty).await;
+    b.count_until("#history tbody tr", 1).await;
     b.find("[data-field=history_status] select").await.select_by_label("Any status").await.unwrap();
     b.count_until("#history tbody tr", 3).await;
     b.fill("[data-field=history_codes] input", "500").await;

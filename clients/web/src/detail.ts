@@ -95,7 +95,7 @@ function stateButton(w: Webhook): HTMLElement {
   return resume;
 }
 
-export async function showDetail(root: HTMLElement, s: Session, id: string): Promise<void> {
+export async function showDetail(root: HTMLElement, s: Session, id: string, params: URLSearchParams): Promise<void> {
   let w: Webhook;
   try {
     w = await admin.getWebhook({ id }, { signal: s.signal });
@@ -168,7 +168,7 @@ export async function showDetail(root: HTMLElement, s: Session, id: string): Pro
       ),
     ),
   );
-  await history(root, s, w);
+  await history(root, s, w, params);
 }
 
 interface Filters {
@@ -178,7 +178,7 @@ interface Filters {
   order: HistoryOrder;
 }
 
-async function history(root: HTMLElement, s: Session, w: Webhook): Promise<void> {
+async function history(root: HTMLElement, s: Session, w: Webhook, params: URLSearchParams): Promise<void> {
   const types = await catalog().catch(() => []);
   if (s.signal.aborted) return;
   const type = h("select", {}, h("option", { value: "" }, "Any type"), types.map((t) => h("option", { value: t.name }, t.name)));
@@ -234,14 +234,45 @@ async function history(root: HTMLElement, s: Session, w: Webhook): Promise<void>
       controls, connection, error, table),
   );
 
+  // The filters and sort live in the URL (`#/webhooks/<id>?type=…&status=error&codes=500,503&order=oldest`),
+  // so that a reload or a shared link shows the same history.
+  const STATUS_NAMES: [string, DeliveryStatus][] = [
+    ["success", DeliveryStatus.SUCCESS],
+    ["error", DeliveryStatus.ERROR],
+    ["pending", DeliveryStatus.PENDING],
+  ];
+  type.value = types.some((t) => t.name === params.get("type")) ? params.get("type")! : "";
+  status.value = String(STATUS_NAMES.find(([n]) => n === params.get("status"))?.[1] ?? DeliveryStatus.UNSPECIFIED);
+  codes.value = params.get("codes") ?? "";
+  order.value = String(params.get("order") === "oldest" ? HistoryOrder.OLDEST_FIRST : HistoryOrder.NEWEST_FIRST);
+  const keepInUrl = (f: Filters) => {
+    const p = new URLSearchParams();
+    if (f.type) p.set("type", f.type);
+    const name = STATUS_NAMES.find(([, v]) => v === f.status)?.[0];
+    if (name) p.set("status", name);
+    if (f.codes.length) p.set("codes", f.codes.join(","));
+    if (f.order === HistoryOrder.OLDEST_FIRST) p.set("order", "oldest");
+    const q = p.toString();
+    window.history.replaceState(null, "", `#/webhooks/${w.id}${q ? `?${q}` : ""}`);
+  };
+
   let watching: AbortController | null = null;
   s.signal.addEventListener("abort", () => watching?.abort());
-  const filters = (): Filters => ({
-    type: type.value,
-    status: Number(status.value) as DeliveryStatus,
-    codes: codes.value.split(/[\s,]+/).filter(Boolean).map(Number).filter((n) => Number.isInteger(n)),
-    order: Number(order.value) as HistoryOrder,
-  });
+  // Status codes as typed: each a number from 100 to 599, or the field says what is wrong.
+  const parsedCodes = (): number[] | string => {
+    const parts = codes.value.split(/[\s,]+/).filter(Boolean);
+    const bad = parts.find((p) => !/^\d{3}$/.test(p) || Number(p) < 100 || Number(p) > 599);
+    return bad === undefined ? parts.map(Number) : `“${bad}” is not a status code (100 to 599)`;
+  };
+  const filters = (): Filters => {
+    const c = parsedCodes();
+    return {
+      type: type.value,
+      status: Number(status.value) as DeliveryStatus,
+      codes: typeof c === "string" ? [] : c,
+      order: Number(order.value) as HistoryOrder,
+    };
+  };
   const rows = new Map<string, HTMLTableRowElement>();
   const render = (d: DeliveryRecord) => {
     const redeliver = h("button", { type: "button", "data-action": "redeliver", "aria-label": `Redeliver ${d.eventType} of ${when(d.dispatchTime ?? d.createTime)}` }, "Redeliver");
@@ -347,6 +378,14 @@ async function history(root: HTMLElement, s: Session, w: Webhook): Promise<void>
   };
   let loading: AbortController | null = null;
   const load = async () => {
+    clearFieldErrors(controls);
+    const c = parsedCodes();
+    if (typeof c === "string") {
+      showFieldError(controls, "history_codes", c);
+      codes.focus();
+      return;
+    }
+    keepInUrl(filters());
     loading?.abort();
     const ctl = new AbortController();
     loading = ctl;

@@ -138,7 +138,7 @@ async function route(): Promise<void> {
   const detail = /^\/webhooks\/([0-9a-fA-F-]{36})$/.exec(path ?? "");
   if (detail) {
     const { root, signal } = view("Webhook");
-    await showDetail(root, { token: session, signal }, detail[1]!);
+    await showDetail(root, { token: session, signal }, detail[1]!, params);
   } else {
     const { root, signal } = view("Webhooks");
     await showWebhooks(root, { token: session, signal }, params);

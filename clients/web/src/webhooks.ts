@@ -58,7 +58,7 @@ function lastEvent(w: Webhook): HTMLElement {
     " ",
     h("time", {}, when(l.dispatchTime)),
     " ",
-    h("span", { class: "info", title: info, "aria-label": info, role: "img", tabindex: 0 }, "i"),
+    h("span", { class: "info", "data-tip": info, "aria-label": info, role: "img", tabindex: 0 }, "i"),
   );
 }
 
@@ -162,6 +162,19 @@ export async function showWebhooks(root: HTMLElement, s: Session, params: URLSea
       ),
     ),
   );
+
+  // The events popover closes on Escape (focus back on its summary) and on a click outside.
+  filter.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && filter.open) {
+      filter.open = false;
+      filter.querySelector("summary")?.focus();
+    }
+  });
+  const outside = (ev: MouseEvent) => {
+    if (filter.open && !filter.contains(ev.target as Node)) filter.open = false;
+  };
+  document.addEventListener("click", outside);
+  s.signal.addEventListener("abort", () => document.removeEventListener("click", outside));
 
   const addButton = h("button", { type: "button", class: "primary", id: "add-webhook", onclick: () => void webhookForm(l, null) }, "Add webhook");
   const refresh = h("button", { type: "button", id: "refresh", onclick: reload }, "Refresh");
@@ -400,7 +413,13 @@ export async function webhookForm(l: { company: string; project: string }, exist
     if (!url.value.trim()) missing("target_url", "Enter the target URL.");
     if (!editing && !secret.value) missing("secret", "Enter a secret.");
     if (chosen().length === 0) missing("events", "Choose at least one event.");
+    if (!ok) focusFirstInvalid();
     return ok;
+  };
+  // After errors the first bad field (in the step shown) has the focus, not the button.
+  const focusFirstInvalid = () => {
+    const step = stepOne.hidden ? stepTwo : stepOne;
+    step.querySelector<HTMLElement>(".field.invalid input, .field.invalid textarea, .field.invalid select")?.focus();
   };
   next.addEventListener("click", () => {
     if (checkStepOne()) go(2);
@@ -454,7 +473,8 @@ export async function webhookForm(l: { company: string; project: string }, exist
         }
       }
       if (first === 1) go(1);
-      if (!shown) formError.textContent = describe(e);
+      if (shown) focusFirstInvalid();
+      else formError.textContent = describe(e);
     } finally {
       submit.disabled = false;
     }
@@ -464,6 +484,14 @@ export async function webhookForm(l: { company: string; project: string }, exist
     void save();
   });
   form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    if (!stepOne.hidden) next.click();
+    else void save();
+  });
+  // Enter in a one-line field goes on (Next, then Add), as a form's own button would.
+  form.addEventListener("keydown", (ev) => {
+    const t = ev.target as HTMLElement;
+    if (ev.key !== "Enter" || !(t instanceof HTMLInputElement) || ["checkbox", "radio", "button"].includes(t.type)) return;
     ev.preventDefault();
     if (!stepOne.hidden) next.click();
     else void save();
