@@ -398,6 +398,8 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     b.click(".modal-footer button.primary").await;
     let again = receiver.expect().await;
     assert_eq!(again.body, sent.body, "a redelivery sends the same body");
+    // It is in the history at once (no reload, no live updates).
+    b.count_until("#history tbody tr", 4).await;
     b.click(".modal .modal-head button").await;
 
     // Live: a new delivery appears without reloading.

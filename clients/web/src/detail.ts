@@ -276,7 +276,7 @@ async function history(root: HTMLElement, s: Session, w: Webhook, params: URLSea
   const rows = new Map<string, HTMLTableRowElement>();
   const render = (d: DeliveryRecord) => {
     const redeliver = h("button", { type: "button", "data-action": "redeliver", "aria-label": `Redeliver ${d.eventType} of ${when(d.dispatchTime ?? d.createTime)}` }, "Redeliver");
-    redeliver.addEventListener("click", () => void resend(d.id, redeliver));
+    redeliver.addEventListener("click", () => void resend(d.id, redeliver, shown));
     return h(
       "tr",
       { "data-delivery": d.id, "data-status": DeliveryStatus[d.status].toLowerCase(), "data-type": d.eventType },
@@ -287,7 +287,7 @@ async function history(root: HTMLElement, s: Session, w: Webhook, params: URLSea
       h(
         "td",
         { class: "row-actions" },
-        h("button", { type: "button", "data-action": "body", "aria-label": `Request body of ${d.eventType}`, onclick: () => void showBody(d.id) }, "Body"),
+        h("button", { type: "button", "data-action": "body", "aria-label": `Request body of ${d.eventType}`, onclick: () => void showBody(d.id, shown) }, "Body"),
         redeliver,
       ),
     );
@@ -307,6 +307,12 @@ async function history(root: HTMLElement, s: Session, w: Webhook, params: URLSea
     }
     count.textContent = `${rows.size} shown`;
   };
+  // A delivery this page made (a redelivery): shown at once where it belongs, when the
+  // filters let it in.
+  function shown(d: DeliveryRecord): void {
+    const f = filters();
+    if (rows.has(d.id) || matches(d, f)) place(d, f);
+  }
   const matches = (d: DeliveryRecord, f: Filters) =>
     (!f.type || d.eventType === f.type) &&
     (f.status === DeliveryStatus.UNSPECIFIED || d.status === f.status) &&
@@ -431,10 +437,11 @@ async function history(root: HTMLElement, s: Session, w: Webhook, params: URLSea
   await load();
 }
 
-async function resend(id: string, button: HTMLButtonElement): Promise<void> {
+async function resend(id: string, button: HTMLButtonElement, queued: (d: DeliveryRecord) => void): Promise<void> {
   button.disabled = true;
   try {
     const d = await admin.redeliverEvent({ deliveryId: id });
+    queued(d);
     toast(`Redelivery queued (${d.id.slice(0, 8)}…)`);
   } catch (e) {
     toast(describe(e));
@@ -452,7 +459,7 @@ function pretty(bytes: Uint8Array): string {
   }
 }
 
-async function showBody(id: string): Promise<void> {
+async function showBody(id: string, queued: (d: DeliveryRecord) => void): Promise<void> {
   const m = modal("Request body", { wide: true });
   m.body.append(h("p", { class: "muted" }, "Loading…"));
   try {
@@ -496,7 +503,7 @@ async function showBody(id: string): Promise<void> {
         : h("p", { class: "muted" }, "Not attempted yet."),
     );
     const redeliver = h("button", { type: "button", class: "primary" }, "Redeliver");
-    redeliver.addEventListener("click", () => void resend(id, redeliver));
+    redeliver.addEventListener("click", () => void resend(id, redeliver, queued));
     m.footer.append(redeliver);
   } catch (e) {
     m.body.replaceChildren(h("p", { class: "error", role: "alert" }, describe(e)));
