@@ -135,6 +135,9 @@ pub struct Attempt {
     /// First 1 KiB of the response body.
     #[serde(with = "base64_bytes")]
     pub response_body: Vec<u8>,
+    /// The response's headers (name, value) when it was not a success; bounded.
+    #[serde(default, rename = "headers", skip_serializing_if = "Vec::is_empty")]
+    pub response_headers: Vec<(String, String)>,
 }
 
 /// `SystemTime` as Unix microseconds (before the epoch reads as the epoch).

@@ -114,6 +114,11 @@ pub fn delivery_detail(d: DeliveryDetail) -> pb::DeliveryDetail {
                 error: a.error,
                 duration_ms: a.duration_ms,
                 response_body: a.response_body,
+                response_headers: a
+                    .response_headers
+                    .into_iter()
+                    .map(|(name, value)| pb::Header { name, value })
+                    .collect(),
             })
             .collect(),
     }

@@ -505,7 +505,7 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
         }
     };
     let duration_ms = started.elapsed().as_millis() as i64;
-    let (verdict, status_code, error, retry_after, response_body) = match result {
+    let (verdict, status_code, error, retry_after, response_body, response_headers) = match result {
         Ok(r) => {
             let verdict = classify_status(r.status);
             let error = match (verdict, r.status) {
@@ -513,11 +513,11 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
                 (_, 300..=399) => format!("HTTP {} (redirects are not followed)", r.status),
                 (_, s) => format!("HTTP {s}"),
             };
-            (verdict, i32::from(r.status), error, r.retry_after, r.body_prefix)
+            (verdict, i32::from(r.status), error, r.retry_after, r.body_prefix, r.headers)
         }
         Err(e) => {
             let verdict = if e.retryable() { Verdict::Retry } else { Verdict::Fail };
-            (verdict, 0, e.to_string(), None, Vec::new())
+            (verdict, 0, e.to_string(), None, Vec::new(), Vec::new())
         }
     };
     let next = match verdict {
@@ -541,7 +541,15 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
     Outcome {
         id: c.id,
         claim_token: c.claim_token,
-        attempt: Attempt { attempt: c.attempt, dispatch_time, status_code, error, duration_ms, response_body },
+        attempt: Attempt {
+            attempt: c.attempt,
+            dispatch_time,
+            status_code,
+            error,
+            duration_ms,
+            response_body,
+            response_headers,
+        },
         request_headers,
         next,
     }

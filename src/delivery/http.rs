@@ -85,7 +85,14 @@ pub struct HttpResponse {
     pub retry_after: Option<Duration>,
     /// First 1 KiB of the body.
     pub body_prefix: Vec<u8>,
+    /// The answer's headers when it is not a success (2xx), bounded (`RESPONSE_HEADERS_*`):
+    /// kept with the attempt to tell why; a success keeps none, so it costs the least.
+    pub headers: Vec<(String, String)>,
 }
+
+/// Headers kept of an answer that is not a success, and bytes of each value.
+const RESPONSE_HEADERS_KEPT: usize = 32;
+const RESPONSE_HEADER_VALUE_BYTES: usize = 256;
 
 /// Settings of the HTTP side.
 #[derive(Debug, Clone)]
@@ -219,6 +226,22 @@ impl Clients {
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| super::policy::parse_retry_after(v, SystemTime::now()));
+            let headers = if (200..300).contains(&status) {
+                Vec::new()
+            } else {
+                resp.headers()
+                    .iter()
+                    .take(RESPONSE_HEADERS_KEPT)
+                    .map(|(n, v)| {
+                        let v = String::from_utf8_lossy(v.as_bytes());
+                        let mut end = v.len().min(RESPONSE_HEADER_VALUE_BYTES);
+                        while !v.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        (n.as_str().to_string(), v[..end].to_string())
+                    })
+                    .collect()
+            };
             let mut body = resp.into_body();
             let mut prefix = Vec::new();
             let mut read = 0usize;
@@ -235,7 +258,7 @@ impl Clients {
                     Some(Err(_)) | None => break,
                 }
             }
-            Ok(HttpResponse { status, retry_after, body_prefix: prefix })
+            Ok(HttpResponse { status, retry_after, body_prefix: prefix, headers })
         };
         match tokio::time::timeout(timeout, attempt).await {
             Ok(r) => r,

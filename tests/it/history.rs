@@ -10,7 +10,7 @@ use tonic::Code;
 use uuid::Uuid;
 use webhookd_client::pb;
 
-use crate::common::receiver::Receiver;
+use crate::common::receiver::{Receiver, Reply};
 use crate::common::{assert_field_error, listening, new_webhook, next_notification, scope, sql, TestServer};
 use crate::delivery::wait_final;
 use webhookd::storage::notify::DELIVERY_CHANNEL;
@@ -234,6 +234,28 @@ async fn history_errors_and_scopes() {
 }
 
 #[tokio::test]
+async fn an_unsuccessful_answer_keeps_its_headers_with_the_attempt() {
+    let server = TestServer::start_with(&["--retry-schedule", "50ms"]).await;
+    let long = "v".repeat(1000);
+    let rx = Receiver::start(None, move |_, _| {
+        Reply::Status(400, vec![("x-reason", "schema mismatch".into()), ("x-long", long.clone())])
+    })
+    .await;
+    let mut admin = server.admin().await;
+    let w = admin.create_webhook(new_webhook(None, &rx.url("/hook"), &["tag_created"])).await.unwrap().into_inner();
+    crate::delivery::publish(&server, "tag_created", None, "{}").await;
+    let db = sql(server.database_url.as_deref().unwrap()).await;
+    let rows = wait_final(&db, &w.id, 1).await;
+    let detail = admin.get_delivery(pb::GetDeliveryRequest { id: rows[0].id.to_string() }).await.unwrap().into_inner();
+    let last = detail.attempts.last().expect("an attempt");
+    assert_eq!(last.status_code, 400);
+    let header = |name: &str| last.response_headers.iter().find(|h| h.name == name).map(|h| h.value.clone());
+    assert_eq!(header("x-reason").as_deref(), Some("schema mismatch"));
+    assert_eq!(header("x-long").map(|v| v.len()), Some(256), "values are cut to 256 bytes");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn get_delivery_redeliver_and_test_ping() {
     let server = TestServer::start().await;
     let rx = Receiver::ok().await;
@@ -273,6 +295,7 @@ async fn get_delivery_redeliver_and_test_ping() {
     assert_eq!(detail.attempts.len(), 1);
     assert_eq!(detail.attempts[0].status_code, 200);
     assert_eq!(detail.attempts[0].response_body, b"received");
+    assert!(detail.attempts[0].response_headers.is_empty(), "a success keeps no response headers");
     let d = detail.delivery.unwrap();
     assert_eq!((d.status, d.attempts, d.event_type.as_str()), (pb::DeliveryStatus::Success as i32, 1, "tag_created"));
 

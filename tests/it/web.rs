@@ -616,6 +616,9 @@ async fn the_page_shows_which_webhooks_fail_and_pauses_resumes_and_enables_them(
     // The body view shows what the receiver answered to each attempt.
     b.click("#history [data-action=body]").await;
     b.text_until(".modal table.attempts", |t| t.contains("received") && t.contains("500")).await;
+    // An answer that is not a success keeps its headers, shown on request.
+    b.click(".modal .response-headers summary").await;
+    b.text_until(".modal .response-headers table", |t| t.contains("content-length")).await;
     b.find(".modal input, .modal button").await.send_keys("\u{E00C}").await.unwrap(); // Escape
     b.count_until(".modal", 0).await;
     b.shot("21-detail-failing").await;

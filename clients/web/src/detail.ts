@@ -496,7 +496,19 @@ async function showBody(id: string, queued: (d: DeliveryRecord) => void): Promis
               d.attempts.map((a) =>
                 h("tr", {}, h("td", {}, String(a.attempt)), h("td", {}, when(a.dispatchTime)), h("td", {}, a.statusCode ? String(a.statusCode) : "—"),
                   h("td", {}, `${a.durationMs} ms`), h("td", {}, a.error || ""),
-                  h("td", { class: "response" }, a.responseBody.length ? h("pre", { class: "body" }, new TextDecoder().decode(a.responseBody)) : "—")),
+                  h(
+                    "td",
+                    { class: "response" },
+                    a.responseHeaders.length
+                      ? h(
+                          "details",
+                          { class: "response-headers" },
+                          h("summary", {}, `${a.responseHeaders.length} headers`),
+                          h("table", { class: "headers" }, h("tbody", {}, a.responseHeaders.map((x) => h("tr", {}, h("th", { scope: "row" }, x.name), h("td", {}, x.value))))),
+                        )
+                      : null,
+                    a.responseBody.length ? h("pre", { class: "body" }, new TextDecoder().decode(a.responseBody)) : a.responseHeaders.length ? null : "—",
+                  )),
               ),
             ),
           )

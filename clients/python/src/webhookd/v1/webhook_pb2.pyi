@@ -159,20 +159,22 @@ class DeliveryRecord(_message.Message):
     def __init__(self, id: _Optional[str] = ..., webhook_id: _Optional[str] = ..., event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., status_code: _Optional[int] = ..., dispatch_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ..., duration_ms: _Optional[int] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class DeliveryAttempt(_message.Message):
-    __slots__ = ("attempt", "dispatch_time", "status_code", "error", "duration_ms", "response_body")
+    __slots__ = ("attempt", "dispatch_time", "status_code", "error", "duration_ms", "response_body", "response_headers")
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     DISPATCH_TIME_FIELD_NUMBER: _ClassVar[int]
     STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     DURATION_MS_FIELD_NUMBER: _ClassVar[int]
     RESPONSE_BODY_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_HEADERS_FIELD_NUMBER: _ClassVar[int]
     attempt: int
     dispatch_time: _timestamp_pb2.Timestamp
     status_code: int
     error: str
     duration_ms: int
     response_body: bytes
-    def __init__(self, attempt: _Optional[int] = ..., dispatch_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status_code: _Optional[int] = ..., error: _Optional[str] = ..., duration_ms: _Optional[int] = ..., response_body: _Optional[bytes] = ...) -> None: ...
+    response_headers: _containers.RepeatedCompositeFieldContainer[Header]
+    def __init__(self, attempt: _Optional[int] = ..., dispatch_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status_code: _Optional[int] = ..., error: _Optional[str] = ..., duration_ms: _Optional[int] = ..., response_body: _Optional[bytes] = ..., response_headers: _Optional[_Iterable[_Union[Header, _Mapping]]] = ...) -> None: ...
 
 class Header(_message.Message):
     __slots__ = ("name", "value")

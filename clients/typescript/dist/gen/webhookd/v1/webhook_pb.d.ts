@@ -446,6 +446,13 @@ export type DeliveryAttempt = Message<"webhookd.v1.DeliveryAttempt"> & {
      * @generated from field: bytes response_body = 6;
      */
     responseBody: Uint8Array;
+    /**
+     * The response's headers when it was not a success (2xx): at most 32, each value cut
+     * to 256 bytes. A success keeps none.
+     *
+     * @generated from field: repeated webhookd.v1.Header response_headers = 7;
+     */
+    responseHeaders: Header[];
 };
 /**
  * Describes the message webhookd.v1.DeliveryAttempt.
