@@ -462,7 +462,15 @@ async fn a_company_admin_pages_and_filters_its_own_webhooks_only() {
     // Asking for another company in the URL changes nothing: the token's own is used.
     b.client.goto(&format!("http://{}/#/webhooks?company=other", server.addr)).await.unwrap();
     b.fill("#sign-in input", &token).await;
+    // Remembered on this device: the token is in local storage, not the tab's, and a new
+    // session (the tab's storage gone) is still signed in.
+    b.click("#remember").await;
     b.click("#sign-in button[type=submit]").await;
+    b.text_until("#who", |t| t.contains("company acme")).await;
+    assert_eq!(b.eval("localStorage.getItem('webhookd.token')").await, serde_json::json!(token));
+    assert_eq!(b.eval("sessionStorage.getItem('webhookd.token')").await, serde_json::Value::Null);
+    b.eval("sessionStorage.clear() || true").await;
+    b.client.refresh().await.unwrap();
     b.text_until("#who", |t| t.contains("company acme")).await;
     b.count_until("#webhooks tbody tr", 20).await;
     assert_eq!(b.eval("document.querySelector('[data-field=company] input').disabled").await, serde_json::json!(true));
@@ -489,6 +497,10 @@ async fn a_company_admin_pages_and_filters_its_own_webhooks_only() {
     b.find(".modal input").await.send_keys("\u{E00C}").await.unwrap(); // Escape
     b.count_until(".modal", 0).await;
     assert_eq!(b.eval("document.activeElement.id").await, serde_json::json!("add-webhook"));
+    // Signing out forgets a remembered token too.
+    b.click("#who button").await;
+    b.find("#sign-in").await;
+    assert_eq!(b.eval("localStorage.getItem('webhookd.token')").await, serde_json::Value::Null);
     b.close().await;
     server.stop().await;
 }

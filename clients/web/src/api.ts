@@ -1,5 +1,7 @@
 // The page's connection to webhookd: gRPC-Web to the origin that served it, with the signed-in
-// token as bearer. The token lives in session storage (gone with the tab), never in a URL.
+// token as bearer. The token lives in session storage (gone with the tab) or, when the user
+// chose "Remember on this device", in local storage (kept across tabs and restarts, and
+// readable by any script that ever runs on this origin); never in a URL.
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
@@ -9,15 +11,17 @@ import { TokenAdmin } from "./gen/webhookd/v1/token_pb.js";
 const TOKEN_KEY = "webhookd.token";
 
 export function savedToken(): string | null {
-  return sessionStorage.getItem(TOKEN_KEY);
+  return sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
 }
 
-export function saveToken(token: string): void {
-  sessionStorage.setItem(TOKEN_KEY, token);
+export function saveToken(token: string, remember = false): void {
+  forgetToken();
+  (remember ? localStorage : sessionStorage).setItem(TOKEN_KEY, token);
 }
 
 export function forgetToken(): void {
   sessionStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(TOKEN_KEY);
 }
 
 const bearer: Interceptor = (next) => async (req) => {

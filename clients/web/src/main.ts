@@ -70,12 +70,15 @@ function showSignIn(message?: string): void {
   const { root } = view("Sign in");
   const input = h("input", { type: "password", autocomplete: "off", spellcheck: "false", required: true });
   const error = h("p", { class: "error", role: "alert", id: "sign-in-error" }, message ?? "");
+  const remember = h("input", { type: "checkbox", id: "remember" });
   const form = h(
     "form",
     { class: "card narrow", id: "sign-in" },
     h("h1", {}, "Sign in"),
-    h("p", { class: "muted" }, "Paste an API token. It is kept in this tab only and sent to this server alone."),
+    h("p", { class: "muted" }, "Paste an API token. It is kept in this tab only (unless you choose to remember it) and sent to this server alone."),
     field("API token", input, { name: "token", required: true }),
+    h("label", { class: "check" }, remember, " Remember on this device"),
+    h("p", { class: "hint" }, "Kept until you sign out, in every tab of this browser. Only on a device that is yours alone."),
     error,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Sign in")),
   );
@@ -83,7 +86,7 @@ function showSignIn(message?: string): void {
     ev.preventDefault();
     const value = input.value.trim();
     if (!value) return;
-    saveToken(value);
+    saveToken(value, remember.checked);
     try {
       session = await tokens.getCurrentToken({});
       renderWho();
