@@ -83,6 +83,12 @@ class Server:
         self.proc.wait(timeout=30)
         self.proc = None
 
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+        self.proc = None
+
     def cli(self, *args: str) -> str:
         return subprocess.run([BINARY, *args, "--data-dir", self.data, *self.db], check=True,
                               capture_output=True, text=True).stdout.strip()

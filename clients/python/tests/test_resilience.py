@@ -44,6 +44,99 @@ def silent():
     sock.close()
 
 
+@pytest.fixture()
+def slow_link(server):
+    """A TCP relay to the server that holds every chunk 50 ms, each way (100 ms round trips)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    host, port = server["address"].rsplit(":", 1)
+    stop = threading.Event()
+
+    def pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while chunk := src.recv(65536):
+                time.sleep(0.05)
+                dst.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                continue
+            upstream = socket.create_connection((host, int(port)))
+            threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    listener.close()
+
+
+def test_a_first_call_over_a_slow_link_succeeds_without_a_retry(server, slow_link):
+    # grpc-core gives a connection attempt (TCP, HTTP/2 settings) as long as the minimum
+    # reconnect backoff: it must not be cut to the 100 ms that one round trip here takes.
+    with WebhookdClient(slow_link, server["admin"], retry=NO_RETRY) as client:
+        assert client.list_event_types()
+
+    async def main():
+        async with AsyncWebhookdClient(slow_link, server["admin"], retry=NO_RETRY) as client:
+            assert await client.list_event_types()
+
+    asyncio.run(main())
+
+
+def test_reads_and_keyed_publishes_ride_out_three_restarts_and_a_kill(restartable, server):
+    address = restartable.address
+    stop = threading.Event()
+    acked: list = []
+    failed: list = []
+
+    def loop(n: int) -> None:
+        with WebhookdClient(address, server["publisher"], timeout=60) as publisher, \
+                WebhookdClient(address, server["admin"], timeout=60) as reader:
+            i = 0
+            while not stop.is_set():
+                try:
+                    acked.append(publisher.publish_event("tag_created", {"l": n, "i": i}, company_id="loops-py").event_id)
+                except WebhookdError as e:
+                    failed.append(f"publish: {e}")
+                try:
+                    reader.list_event_types()
+                except WebhookdError as e:
+                    failed.append(f"read: {e}")
+                i += 1
+
+    loops = [threading.Thread(target=loop, args=(n,), daemon=True) for n in range(8)]
+    for t in loops:
+        t.start()
+    for _ in range(3):
+        time.sleep(0.7)
+        restartable.stop()
+        restartable.start(server["admin"])
+    time.sleep(0.7)
+    restartable.kill()
+    restartable.start(server["admin"])
+    time.sleep(0.7)
+    stop.set()
+    for t in loops:
+        t.join(timeout=120)
+    assert failed[:5] == [], f"{len(failed)} of {2 * len(acked)} calls failed"
+    assert len(set(acked)) == len(acked), "each publish is its own event"
+    assert len(acked) > 0
+
+
 def test_a_call_past_its_deadline_raises_deadline_exceeded(silent):
     with WebhookdClient(silent, "whk_x", timeout=0.3) as client:
         started = time.monotonic()
@@ -87,9 +180,11 @@ def test_a_publish_waits_through_a_restart_and_a_watch_resumes(restartable, serv
         first_id = _publish_until_seen(publisher, seen, "restart-py")
 
         restartable.stop()
-        with pytest.raises(UnavailableError):
+        with pytest.raises(UnavailableError) as failed:
             with WebhookdClient(address, server["publisher"], retry=NO_RETRY) as once:
                 once.publish_event("tag_created", {"i": 0}, company_id="restart-py")
+        # A publish that fails for good says which idempotency key it went with.
+        assert failed.value.idempotency_key and len(failed.value.idempotency_key) == 36
         answers = []
         publishing = threading.Thread(
             target=lambda: answers.append(publisher.publish_event("tag_created", {"i": 2}, company_id="restart-py"))

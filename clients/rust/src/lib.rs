@@ -50,6 +50,15 @@ pub use retry::{is_retryable, RetryPolicy};
 pub use verify::{verify_mia_signature, verify_standard_webhook, VerifyError};
 pub use watch::{Watch, WatchEvent};
 
+/// Metadata key of a failed [`Client::publish_event`]'s error holding the idempotency key it
+/// went with.
+pub const IDEMPOTENCY_KEY: &str = "webhookd-idempotency-key";
+
+/// The idempotency key a failed [`Client::publish_event`] went with.
+pub fn idempotency_key(status: &tonic::Status) -> Option<String> {
+    status.metadata().get(IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
 /// The fields an INVALID_ARGUMENT (or RESOURCE_EXHAUSTED) status names, as `(field, reason)`
 /// pairs decoded from its `google.rpc.BadRequest` details; empty when it carries none.
 pub fn field_violations(status: &tonic::Status) -> Vec<(String, String)> {
@@ -295,8 +304,10 @@ impl Client {
     }
 
     /// Publishes one event, durably. Without an `idempotency_key` one is generated, so the
-    /// retries made on UNAVAILABLE never store the event twice (a retry whose first attempt
-    /// was stored answers with `duplicate` set and the same `event_id`).
+    /// retries never store the event twice (a retry whose first attempt was stored answers
+    /// with `duplicate` set and the same `event_id`). When it fails for good, the error's
+    /// metadata holds the key it went with ([`IDEMPOTENCY_KEY`], read by [`idempotency_key`]):
+    /// publish again with it, and the event is stored once.
     pub async fn publish_event(&self, mut event: pb::PublishEventRequest) -> Result<pb::PublishEventResponse, Status> {
         if event.idempotency_key.is_empty() {
             event.idempotency_key = uuid::Uuid::new_v4().to_string();
@@ -307,6 +318,13 @@ impl Client {
             async move { ingest.publish_event(request).await.map(tonic::Response::into_inner) }
         })
         .await
+        .map_err(|mut status| {
+            // Which key the publish went with, so that the caller can send it again safely.
+            if let Ok(key) = event.idempotency_key.parse() {
+                status.metadata_mut().insert(IDEMPOTENCY_KEY, key);
+            }
+            status
+        })
     }
 
     /// One webhook.

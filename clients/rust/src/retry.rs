@@ -1,5 +1,6 @@
 //! Deadlines and retries: every call the [`Client`](crate::Client) makes for you runs within
-//! its deadline and is retried on `UNAVAILABLE` with exponential backoff and jitter.
+//! its deadline and, when safe to repeat, is retried on `UNAVAILABLE` and on a broken or
+//! closed connection (see [`is_retryable`]) with exponential backoff and jitter.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -40,21 +41,15 @@ impl RetryPolicy {
 }
 
 /// Whether a failed call may be sent again: the server was unreachable or shutting down, or
-/// the connection broke (tonic reports a broken connection as UNKNOWN with a transport
-/// error as its source). Only for calls that are safe to repeat.
+/// the connection broke or went away under the call — a restart's GOAWAY, a refused stream
+/// (REFUSED_STREAM), a reset, a closed connection. tonic reports those as UNKNOWN, INTERNAL
+/// ("h2 protocol error") or CANCELLED ("operation was canceled") with the transport's error
+/// as their source; a status the server itself sent has none, and is never retried (nor is a
+/// call the caller gave up: its future is dropped). Only for calls that are safe to repeat.
 pub fn is_retryable(status: &Status) -> bool {
     match status.code() {
         Code::Unavailable => true,
-        Code::Unknown => {
-            let mut source = std::error::Error::source(status);
-            while let Some(e) = source {
-                if e.is::<tonic::transport::Error>() || e.is::<std::io::Error>() {
-                    return true;
-                }
-                source = e.source();
-            }
-            false
-        }
+        Code::Unknown | Code::Internal | Code::Cancelled => std::error::Error::source(status).is_some(),
         _ => false,
     }
 }
@@ -123,9 +118,25 @@ mod tests {
     fn only_unavailable_and_broken_connections_are_retried() {
         assert!(is_retryable(&Status::unavailable("down")));
         assert!(!is_retryable(&Status::unknown("a handler's own error")));
-        for code in [Code::InvalidArgument, Code::DeadlineExceeded, Code::Internal, Code::ResourceExhausted] {
-            assert!(!is_retryable(&Status::new(code, "x")), "{code:?}");
+        for code in
+            [Code::InvalidArgument, Code::DeadlineExceeded, Code::Internal, Code::ResourceExhausted, Code::Cancelled]
+        {
+            assert!(!is_retryable(&Status::new(code, "x")), "a status the server sent: {code:?}");
         }
+        // What tonic makes of a connection that went away under a call (its transport error
+        // as the source), as a restart produces them.
+        for (code, message) in [
+            (Code::Internal, "h2 protocol error: error reading a body from connection"),
+            (Code::Cancelled, "operation was canceled"),
+            (Code::Unknown, "transport error"),
+        ] {
+            let mut s = Status::new(code, message);
+            s.set_source(std::sync::Arc::new(std::io::Error::from(std::io::ErrorKind::ConnectionReset)));
+            assert!(is_retryable(&s), "{code:?}");
+        }
+        let mut refused = Status::new(Code::InvalidArgument, "x");
+        refused.set_source(std::sync::Arc::new(std::io::Error::from(std::io::ErrorKind::ConnectionReset)));
+        assert!(!is_retryable(&refused), "never a refusal");
     }
 
     #[tokio::test]

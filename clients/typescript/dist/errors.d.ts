@@ -10,5 +10,12 @@ export interface FieldViolation {
  * large), decoded from its `google.rpc.BadRequest` details; empty for any other error.
  */
 export declare function fieldViolations(error: unknown): FieldViolation[];
-/** Whether sending the same call again may succeed: the server was unavailable. */
-export declare function isRetryable(error: unknown): boolean;
+/**
+ * Whether sending the same call again may succeed (for a call that is safe to repeat): the
+ * server was unavailable, or the connection broke or went away under the call — a restart's
+ * GOAWAY, a refused stream, a reset, a stream closed with CANCEL — which Node reports as
+ * INTERNAL, UNKNOWN, ABORTED or CANCELED with the transport's error as its `cause`, or
+ * CANCELED from the stream's reset code. A status the server itself sent has no cause and is
+ * never retried; nor is a call the caller cancelled (`callerCancelled`).
+ */
+export declare function isRetryable(error: unknown, callerCancelled?: boolean): boolean;

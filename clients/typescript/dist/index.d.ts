@@ -75,15 +75,6 @@ export interface WatchOptions extends DeliveryFilter {
      */
     onResume?: (error: ConnectError) => void;
 }
-/**
- * Both webhookd services over one HTTP/2 connection, authenticated with one token.
- *
- * Every call has a deadline (`timeoutMs`, 30 s by default, per call too), calls that are
- * safe to repeat are retried on UNAVAILABLE with exponential backoff and jitter, and
- * failures reject with a `ConnectError` (`fieldViolations(error)` reads the fields it
- * names). `admin`, `ingest` and `tokens` are the generated clients, for what the methods do
- * not cover.
- */
 export declare class WebhookdClient {
     /** The generated `WebhookAdmin` client, for calls the wrapper does not cover. */
     readonly admin: Client<typeof WebhookAdmin>;

@@ -4,7 +4,8 @@ import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { FieldMaskSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { isRetryable } from "./errors.js";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { HistoryOrder, WebhookAdmin } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest } from "./gen/webhookd/v1/ingest_pb.js";
 import { TokenAdmin, TokenRole } from "./gen/webhookd/v1/token_pb.js";
@@ -74,6 +75,27 @@ function sleep(ms, signal) {
  * names). `admin`, `ingest` and `tokens` are the generated clients, for what the methods do
  * not cover.
  */
+/**
+ * connect-node's HTTP/2 session manager, with every session it hands out given an `error`
+ * listener of its own: a server's graceful GOAWAY on a connection without open streams makes
+ * the manager destroy it with an error that Node raises later, after the manager may have
+ * dropped its own listeners, which would crash the process as an uncaught exception
+ * (connectrpc/connect-es#1768). The manager has already dealt with the connection by then.
+ */
+class GuardedSessionManager extends Http2SessionManager {
+    guarded = new WeakSet();
+    async request(method, path, headers, options) {
+        const stream = await super.request(method, path, headers, options);
+        const session = stream.session;
+        if (session && !this.guarded.has(session)) {
+            this.guarded.add(session);
+            session.on("error", () => {
+                // Handled by the manager (the next call opens a new connection).
+            });
+        }
+        return stream;
+    }
+}
 export class WebhookdClient {
     /** The generated `WebhookAdmin` client, for calls the wrapper does not cover. */
     admin;
@@ -91,20 +113,18 @@ export class WebhookdClient {
         };
         const { url, tls } = baseUrl(address, options);
         const keepaliveMs = options.keepaliveMs ?? 30_000;
+        const nodeOptions = tls
+            ? {
+                ...(options.caCertificate !== undefined ? { ca: Buffer.from(options.caCertificate) } : {}),
+                ...(options.clientCertificate
+                    ? { cert: Buffer.from(options.clientCertificate.cert), key: Buffer.from(options.clientCertificate.key) }
+                    : {}),
+            }
+            : {};
         const transport = createGrpcTransport({
             baseUrl: url,
             interceptors: [auth],
-            ...(keepaliveMs > 0 ? { pingIntervalMs: keepaliveMs, pingTimeoutMs: 10_000 } : {}),
-            ...(tls
-                ? {
-                    nodeOptions: {
-                        ...(options.caCertificate !== undefined ? { ca: Buffer.from(options.caCertificate) } : {}),
-                        ...(options.clientCertificate
-                            ? { cert: Buffer.from(options.clientCertificate.cert), key: Buffer.from(options.clientCertificate.key) }
-                            : {}),
-                    },
-                }
-                : {}),
+            sessionManager: new GuardedSessionManager(url, keepaliveMs > 0 ? { pingIntervalMs: keepaliveMs, pingTimeoutMs: 10_000 } : {}, nodeOptions),
         });
         this.admin = createClient(WebhookAdmin, transport);
         this.ingest = createClient(EventIngest, transport);
@@ -129,7 +149,8 @@ export class WebhookdClient {
                 error = ConnectError.from(e);
             }
             const wait = backoffMs(policy, n, Math.random());
-            if (error.code !== Code.Unavailable || n >= policy.maxAttempts || opts.signal?.aborted)
+            const cancelled = opts.signal?.aborted ?? false;
+            if (!isRetryable(error, cancelled) || n >= policy.maxAttempts || cancelled)
                 throw error;
             if (Date.now() + wait >= deadline) {
                 // Retrying was stopped by the deadline, not by the error.
@@ -379,7 +400,13 @@ export class WebhookdClient {
      */
     publishEvent(eventName, payload, opts = {}) {
         const req = WebhookdClient.event(eventName, payload, { ...opts, idempotencyKey: opts.idempotencyKey || randomUUID() });
-        return this.call((o) => this.ingest.publishEvent(req, o), opts, true);
+        // A publish that fails for good says which key it went with, so that the caller can send
+        // it again safely (the same key is stored once).
+        return this.call((o) => this.ingest.publishEvent(req, o), opts, true).catch((e) => {
+            const error = ConnectError.from(e);
+            error.idempotencyKey = req.idempotencyKey;
+            throw error;
+        });
     }
     /**
      * Streams many events; answers come back in order, each once its event is durable. Not

@@ -27,9 +27,28 @@ export function fieldViolations(error: unknown): FieldViolation[] {
   return out;
 }
 
-/** Whether sending the same call again may succeed: the server was unavailable. */
-export function isRetryable(error: unknown): boolean {
-  return ConnectError.from(error).code === Code.Unavailable;
+/**
+ * Whether sending the same call again may succeed (for a call that is safe to repeat): the
+ * server was unavailable, or the connection broke or went away under the call — a restart's
+ * GOAWAY, a refused stream, a reset, a stream closed with CANCEL — which Node reports as
+ * INTERNAL, UNKNOWN, ABORTED or CANCELED with the transport's error as its `cause`, or
+ * CANCELED from the stream's reset code. A status the server itself sent has no cause and is
+ * never retried; nor is a call the caller cancelled (`callerCancelled`).
+ */
+export function isRetryable(error: unknown, callerCancelled = false): boolean {
+  const err = ConnectError.from(error);
+  switch (err.code) {
+    case Code.Unavailable:
+      return true;
+    case Code.Canceled:
+      return !callerCancelled;
+    case Code.Internal:
+    case Code.Unknown:
+    case Code.Aborted:
+      return err.cause !== undefined && !(err.cause instanceof ConnectError);
+    default:
+      return false;
+  }
 }
 
 // google.rpc.BadRequest { repeated FieldViolation field_violations = 1; }

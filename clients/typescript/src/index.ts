@@ -5,7 +5,9 @@ import { randomUUID } from "node:crypto";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { FieldMaskSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { isRetryable } from "./errors.js";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import type * as http2 from "node:http2";
 
 import { HistoryOrder, WebhookAdmin, type AuditEvent, type EventType } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest, PublishEventRequestSchema, type PublishEventResponse } from "./gen/webhookd/v1/ingest_pb.js";
@@ -155,6 +157,34 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * names). `admin`, `ingest` and `tokens` are the generated clients, for what the methods do
  * not cover.
  */
+/**
+ * connect-node's HTTP/2 session manager, with every session it hands out given an `error`
+ * listener of its own: a server's graceful GOAWAY on a connection without open streams makes
+ * the manager destroy it with an error that Node raises later, after the manager may have
+ * dropped its own listeners, which would crash the process as an uncaught exception
+ * (connectrpc/connect-es#1768). The manager has already dealt with the connection by then.
+ */
+class GuardedSessionManager extends Http2SessionManager {
+  private readonly guarded = new WeakSet<http2.Http2Session>();
+
+  override async request(
+    method: string,
+    path: string,
+    headers: http2.OutgoingHttpHeaders,
+    options: Omit<http2.ClientSessionRequestOptions, "signal">,
+  ): Promise<http2.ClientHttp2Stream> {
+    const stream = await super.request(method, path, headers, options);
+    const session = stream.session;
+    if (session && !this.guarded.has(session)) {
+      this.guarded.add(session);
+      session.on("error", () => {
+        // Handled by the manager (the next call opens a new connection).
+      });
+    }
+    return stream;
+  }
+}
+
 export class WebhookdClient {
   /** The generated `WebhookAdmin` client, for calls the wrapper does not cover. */
   readonly admin: Client<typeof WebhookAdmin>;
@@ -173,20 +203,22 @@ export class WebhookdClient {
     };
     const { url, tls } = baseUrl(address, options);
     const keepaliveMs = options.keepaliveMs ?? 30_000;
+    const nodeOptions = tls
+      ? {
+          ...(options.caCertificate !== undefined ? { ca: Buffer.from(options.caCertificate) } : {}),
+          ...(options.clientCertificate
+            ? { cert: Buffer.from(options.clientCertificate.cert), key: Buffer.from(options.clientCertificate.key) }
+            : {}),
+        }
+      : {};
     const transport = createGrpcTransport({
       baseUrl: url,
       interceptors: [auth],
-      ...(keepaliveMs > 0 ? { pingIntervalMs: keepaliveMs, pingTimeoutMs: 10_000 } : {}),
-      ...(tls
-        ? {
-            nodeOptions: {
-              ...(options.caCertificate !== undefined ? { ca: Buffer.from(options.caCertificate) } : {}),
-              ...(options.clientCertificate
-                ? { cert: Buffer.from(options.clientCertificate.cert), key: Buffer.from(options.clientCertificate.key) }
-                : {}),
-            },
-          }
-        : {}),
+      sessionManager: new GuardedSessionManager(
+        url,
+        keepaliveMs > 0 ? { pingIntervalMs: keepaliveMs, pingTimeoutMs: 10_000 } : {},
+        nodeOptions,
+      ),
     });
     this.admin = createClient(WebhookAdmin, transport);
     this.ingest = createClient(EventIngest, transport);
@@ -214,7 +246,8 @@ export class WebhookdClient {
         error = ConnectError.from(e);
       }
       const wait = backoffMs(policy, n, Math.random());
-      if (error.code !== Code.Unavailable || n >= policy.maxAttempts || opts.signal?.aborted) throw error;
+      const cancelled = opts.signal?.aborted ?? false;
+      if (!isRetryable(error, cancelled) || n >= policy.maxAttempts || cancelled) throw error;
       if (Date.now() + wait >= deadline) {
         // Retrying was stopped by the deadline, not by the error.
         throw new ConnectError(`the call's deadline of ${budget} ms passed; last error: ${error.message}`, Code.DeadlineExceeded, undefined, undefined, error);
@@ -540,7 +573,13 @@ export class WebhookdClient {
     opts: ScopeIds & { eventTimestamp?: bigint; idempotencyKey?: string } & CallOptions = {},
   ): Promise<PublishEventResponse> {
     const req = WebhookdClient.event(eventName, payload, { ...opts, idempotencyKey: opts.idempotencyKey || randomUUID() });
-    return this.call((o) => this.ingest.publishEvent(req, o), opts, true);
+    // A publish that fails for good says which key it went with, so that the caller can send
+    // it again safely (the same key is stored once).
+    return this.call((o) => this.ingest.publishEvent(req, o), opts, true).catch((e: unknown) => {
+      const error = ConnectError.from(e) as ConnectError & { idempotencyKey?: string };
+      error.idempotencyKey = req.idempotencyKey;
+      throw error;
+    });
   }
 
   /**

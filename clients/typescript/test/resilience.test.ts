@@ -12,6 +12,7 @@ import {
   ConnectError,
   DEFAULT_RETRY,
   DeliveryStatus,
+  isRetryable,
   TokenRole,
   WebhookdClient,
   WebhookState,
@@ -47,6 +48,60 @@ const code = (expected: Code) => (e: unknown) => {
 test("backoff doubles to its cap with jitter", () => {
   assert.deepEqual([1, 2, 3, 7, 30].map((n) => backoffMs(DEFAULT_RETRY, n, 1)), [100, 200, 400, 5000, 5000]);
   assert.equal(backoffMs(DEFAULT_RETRY, 1, 0), 50);
+});
+
+test("retried: the server unavailable, or the connection gone under the call; never a status the server sent", () => {
+  const transport = (code: Code) => {
+    const e = new ConnectError("h2 stream error", code);
+    e.cause = Object.assign(new Error("Stream closed with error code NGHTTP2_REFUSED_STREAM"), { code: "ERR_HTTP2_STREAM_ERROR" });
+    return e;
+  };
+  assert.ok(isRetryable(new ConnectError("down", Code.Unavailable)));
+  for (const c of [Code.Internal, Code.Unknown, Code.Aborted]) {
+    assert.ok(isRetryable(transport(c)), Code[c]);
+    assert.ok(!isRetryable(new ConnectError("the server's own", c)), Code[c]);
+  }
+  assert.ok(isRetryable(new ConnectError("http/2 stream closed with error code CANCEL", Code.Canceled)));
+  assert.ok(!isRetryable(new ConnectError("aborted", Code.Canceled), true), "the caller cancelled");
+  assert.ok(!isRetryable(transport(Code.InvalidArgument)));
+});
+
+test("reads and keyed publishes ride out three restarts and a kill", async () => {
+  const other = await startServer({ tokens: { admin: server.admin, publisher: server.publisher }, extra: ["--lease", "3s"] });
+  try {
+    const admin = new WebhookdClient(other.address, other.admin, { timeoutMs: 60_000 });
+    const publisher = new WebhookdClient(other.address, other.publisher, { timeoutMs: 60_000 });
+    const company = `loops-ts-${randomUUID()}`;
+    let stop = false;
+    const acked: string[] = [];
+    const failed: string[] = [];
+    const loops = Array.from({ length: 8 }, async (_, l) => {
+      for (let i = 0; !stop; i++) {
+        await publisher.publishEvent("tag_created", { l, i }, { companyId: company }).then(
+          (r) => acked.push(r.eventId),
+          (e: unknown) => failed.push(`publish: ${ConnectError.from(e).message}`),
+        );
+        await admin.listEventTypes().catch((e: unknown) => failed.push(`read: ${ConnectError.from(e).message}`));
+      }
+    });
+    const settle = () => new Promise((r) => setTimeout(r, 700));
+    for (let r = 0; r < 3; r++) {
+      await settle();
+      await other.stop();
+      await other.start();
+    }
+    await settle();
+    await other.kill();
+    await other.start();
+    await settle();
+    stop = true;
+    await Promise.all(loops);
+    assert.deepEqual(failed.slice(0, 5), [], `${failed.length} of ${acked.length * 2} calls failed`);
+    assert.equal(new Set(acked).size, acked.length, "each publish is its own event");
+    console.log(`# ${acked.length} publishes and as many reads through 3 restarts and a kill, none failed`);
+  } finally {
+    await other.stop();
+  }
 });
 
 test("a call past its deadline rejects with DEADLINE_EXCEEDED", async () => {
@@ -108,7 +163,9 @@ async function restartAndResume(other: RunningServer, receiver: Receiver): Promi
   await other.stop();
   await assert.rejects(
     new WebhookdClient(other.address, other.publisher, { retry: false }).publishEvent("tag_created", { i: 0 }),
-    code(Code.Unavailable),
+    (e: ConnectError & { idempotencyKey?: string }) =>
+      e.code === Code.Unavailable && typeof e.idempotencyKey === "string" && e.idempotencyKey.length > 0,
+    "a failed publish says which idempotency key it went with",
   );
   const publishing = publisher.publishEvent("tag_created", { i: 2 }, { companyId: restartCompany });
   await other.start();

@@ -30,6 +30,8 @@ export interface RunningServer {
   publisher: string;
   /** Stops the process (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
+  /** Kills the process at once (SIGKILL) and waits for it to exit. */
+  kill(): Promise<void>;
   /** Starts it again on the same address, database and data directory. */
   start(): Promise<void>;
 }
@@ -59,6 +61,13 @@ export async function startServer(opts: { extra?: string[]; tls?: boolean; token
   // On a shared database only the first server writes the bootstrap token: others get their own.
   const admin = opts.tokens?.admin ?? (db.length ? cli("token", "create", "--role", "admin") : "");
   let child: ChildProcess | undefined;
+  const signal = (sig: NodeJS.Signals) =>
+    new Promise<void>((ok) => {
+      const proc = child;
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return ok();
+      proc.once("exit", () => ok());
+      proc.kill(sig);
+    });
   const server: RunningServer = {
     address,
     port,
@@ -95,13 +104,8 @@ export async function startServer(opts: { extra?: string[]; tls?: boolean; token
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    stop: () =>
-      new Promise((ok) => {
-        const proc = child;
-        if (!proc || proc.exitCode !== null) return ok();
-        proc.once("exit", () => ok());
-        proc.kill("SIGTERM");
-      }),
+    stop: () => signal("SIGTERM"),
+    kill: () => signal("SIGKILL"),
   };
   await server.start();
   if (!server.publisher) server.publisher = cli("token", "create", "--role", "publisher");

@@ -133,10 +133,13 @@ def target_and_credentials(
 
 
 def channel_options(keepalive: Optional[float]) -> List[Tuple[str, Any]]:
-    """Keepalive pings, and reconnection that follows a restarted server within seconds."""
+    """Keepalive pings, and reconnection that follows a restarted server within seconds.
+
+    Only the first reconnection wait is short: ``grpc.min_reconnect_backoff_ms`` is left at its
+    default, since grpc-core also gives each connection attempt (TCP, TLS, HTTP/2 settings)
+    that long, and 100 ms fails every first call over a slow link."""
     options: List[Tuple[str, Any]] = [
         ("grpc.initial_reconnect_backoff_ms", 100),
-        ("grpc.min_reconnect_backoff_ms", 100),
         ("grpc.max_reconnect_backoff_ms", 5000),
     ]
     if keepalive:

@@ -338,6 +338,10 @@ class AsyncWebhookdClient:
         """Publishes one event (see ``WebhookdClient.publish_event``): a generated
         idempotency key when none is given, retried on UNAVAILABLE."""
         request = c.publish_request(event_name, payload, company_id, project_id, event_timestamp, idempotency_key)
-        return await self._call(ingest_pb2.PublishEventResponse,
-            lambda left: self.ingest.PublishEvent(request, metadata=self._metadata, timeout=left), timeout, True
-        )
+        try:
+            return await self._call(ingest_pb2.PublishEventResponse,
+                lambda left: self.ingest.PublishEvent(request, metadata=self._metadata, timeout=left), timeout, True
+            )
+        except WebhookdError as e:
+            e.idempotency_key = request.idempotency_key
+            raise

@@ -383,9 +383,13 @@ class WebhookdClient:
         the retries made on UNAVAILABLE never store the event twice: a retry whose first
         attempt was stored answers with ``duplicate`` set and the same ``event_id``."""
         request = c.publish_request(event_name, payload, company_id, project_id, event_timestamp, idempotency_key)
-        return self._call(ingest_pb2.PublishEventResponse,
-            lambda left: self.ingest.PublishEvent(request, metadata=self._metadata, timeout=left), timeout, retry=True
-        )
+        try:
+            return self._call(ingest_pb2.PublishEventResponse,
+                lambda left: self.ingest.PublishEvent(request, metadata=self._metadata, timeout=left), timeout, retry=True
+            )
+        except WebhookdError as e:
+            e.idempotency_key = request.idempotency_key
+            raise
 
     def publish_events(
         self, requests: Iterable[ingest_pb2.PublishEventRequest], *, timeout: Optional[float] = None

@@ -24,6 +24,9 @@ class WebhookdError(Exception):
         self.code = code
         self.message = message
         self.field_violations: List[Tuple[str, str]] = field_violations or []
+        #: The idempotency key a failed ``publish_event`` went with (generated when none was
+        #: given): publish again with it, and the event is stored once.
+        self.idempotency_key: Optional[str] = None
 
     @property
     def retryable(self) -> bool:
