@@ -11,6 +11,7 @@ mod control;
 mod custom_headers;
 mod delivery;
 mod edge;
+mod failover;
 mod handoff;
 mod history;
 mod listener;
