@@ -12,6 +12,7 @@ mod custom_headers;
 mod delivery;
 mod edge;
 mod failover;
+mod fuzz;
 mod handoff;
 mod history;
 mod listener;
