@@ -20,6 +20,7 @@ mod metrics;
 mod migrations;
 mod operational;
 mod queue;
+mod record;
 mod recovery;
 mod rust_client;
 mod schemas;
