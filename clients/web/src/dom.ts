@@ -165,13 +165,17 @@ export function withTimes(text: string): Node[] {
     );
 }
 
-/** A URL's text with a line-break opportunity after each "/" (and nowhere mid-word). */
+/**
+ * A URL's text with a line-break opportunity after each "/" of its path (the scheme and
+ * host stay whole; nowhere mid-word).
+ */
 export function urlText(url: string): Node[] {
-  const out: Node[] = [];
-  url.split(/(?<=\/)/).forEach((part, i) => {
-    if (i > 0) out.push(document.createElement("wbr"));
-    out.push(document.createTextNode(part));
-  });
+  const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(url)?.[0] ?? "";
+  const out: Node[] = [document.createTextNode(origin)];
+  for (const part of url.slice(origin.length).split(/(?<=\/)/)) {
+    if (!part) continue;
+    out.push(document.createElement("wbr"), document.createTextNode(part));
+  }
   return out;
 }
 
