@@ -167,7 +167,7 @@ async fn python_client_suite() {
 }
 
 #[tokio::test]
-async fn the_typescript_client_installs_from_a_fresh_clone_with_the_readme_command() {
+async fn the_typescript_client_installs_from_a_fresh_clone_with_the_readme_commands() {
     // A fresh clone holds the package's tracked files only (no node_modules, no build).
     let tmp = tempfile::tempdir().unwrap();
     let clone = tmp.path().join("clone");
@@ -176,25 +176,26 @@ async fn the_typescript_client_installs_from_a_fresh_clone_with_the_readme_comma
     std::fs::create_dir_all(&app).unwrap();
     std::fs::write(app.join("package.json"), r#"{"name":"app","private":true,"type":"module"}"#).unwrap();
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    let install = "npm install --install-links ./clients/typescript";
-    assert!(readme.contains(install), "README.md shows the install command tested here");
-    run(
-        Command::new("npm")
-            .args(["install", "--install-links", "--no-audit", "--no-fund"])
-            .arg(clone.join("clients/typescript"))
-            .current_dir(&app),
-        install,
-    );
-    run(
-        Command::new("node")
-            .args(["-e", r#"import("@webhookd/client").then(m => { if (typeof m.WebhookdClient !== "function" || typeof m.verifyMiaSignature !== "function") process.exit(1) })"#])
-            .current_dir(&app),
-        "importing the installed package",
-    );
+    let (pack, install) = ("npm pack ./clients/typescript", "npm install ./webhookd-client-0.1.0.tgz");
+    assert!(readme.contains(pack) && readme.contains(install), "README.md shows the commands tested here");
+    run(Command::new("npm").args(["pack", "--silent", "./clients/typescript"]).current_dir(&clone), pack);
+    let tarball = clone.join("webhookd-client-0.1.0.tgz");
+    assert!(tarball.exists(), "npm pack wrote {}", tarball.display());
+    run(Command::new("npm").args(["install", "--no-audit", "--no-fund"]).arg(&tarball).current_dir(&app), install);
+    let import = || {
+        let mut c = Command::new("node");
+        c.args(["-e", r#"import("@webhookd/client").then(m => { if (typeof m.WebhookdClient !== "function" || typeof m.verifyMiaSignature !== "function") process.exit(1) })"#])
+            .current_dir(&app);
+        c
+    };
+    run(&mut import(), "importing the installed package");
     let installed = app.join("node_modules/@webhookd/client");
     for f in ["README.md", "LICENSE", "dist/index.js", "dist/index.d.ts"] {
         assert!(installed.join(f).exists(), "the package carries {f}");
     }
+    // A later `npm install` in the project keeps it working (a linked folder would not).
+    run(Command::new("npm").args(["install", "--no-audit", "--no-fund"]).current_dir(&app), "a later npm install");
+    run(&mut import(), "importing the package after a later npm install");
 }
 
 #[tokio::test]
