@@ -62,7 +62,7 @@ async fn a_publish_made_while_the_server_is_down_succeeds_once_it_is_back() {
     assert_eq!(down.list_event_types().await.unwrap_err().code(), Code::Unavailable);
     // A publish that fails for good says which idempotency key it went with.
     let failed = down.publish_event(event("tag_created", 2)).await.unwrap_err();
-    assert_eq!(failed.code(), Code::Unavailable);
+    assert_eq!(failed.code(), webhookd_client::Code::Unavailable, "the crate's own re-export of tonic's Code");
     let key = webhookd_client::idempotency_key(&failed).expect("the key on the error");
     assert_eq!(uuid::Uuid::parse_str(&key).unwrap().get_version_num(), 4);
     server.come_back().await;

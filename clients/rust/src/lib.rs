@@ -44,9 +44,10 @@ use std::time::Duration;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
-use tonic::Status;
 
 pub use retry::{is_retryable, RetryPolicy};
+/// What callers name when they handle errors or build requests, without adding `tonic`.
+pub use tonic::{metadata, Code, Request, Status};
 pub use verify::{verify_mia_signature, verify_standard_webhook, VerifyError};
 pub use watch::{Watch, WatchEvent};
 
