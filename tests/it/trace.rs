@@ -173,3 +173,24 @@ async fn with_an_otlp_endpoint_the_publish_and_each_attempt_are_exported_as_span
     assert_eq!(hex::encode(&attempt.span_id), sent[2], "the receiver's parent is the exported attempt span");
     drop(server);
 }
+
+#[tokio::test]
+async fn the_rust_clients_helpers_send_a_traceparent_given_once_for_the_client() {
+    let server = TestServer::start().await;
+    let rx = Receiver::ok().await;
+    let mut admin = server.admin().await;
+    admin.create_webhook(new_webhook(None, &rx.url("/hook"), &["tag_created"])).await.unwrap();
+    let token = server.token("publisher", "", "").await;
+    let client = webhookd_client::Client::connect(format!("http://{}", server.addr), &token)
+        .await
+        .unwrap()
+        .with_metadata("traceparent", PARENT)
+        .unwrap();
+    // The helper (retries, a generated idempotency key) carries it.
+    client.publish_event(event(r#"{"n":1}"#)).await.unwrap();
+    let got = rx.expect().await;
+    assert_eq!(fields(got.header("traceparent").expect("a traceparent"))[1], TRACE_ID);
+    let bad = webhookd_client::Client::connect(format!("http://{}", server.addr), &token).await.unwrap();
+    assert!(bad.with_metadata("trace parent", "x").is_err(), "an invalid name is refused");
+    server.stop().await;
+}

@@ -61,6 +61,12 @@ def test_publish_receive_verify_and_read_back(server, receiver):
         _, headers2, body2 = receiver.next()
         assert body2 == body and headers2["webhook-id"] == again.id
 
+        # Per-call metadata: a traceparent given once reaches the receiver's request.
+        parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        publisher.with_metadata([("traceparent", parent)]).publish_event("project_created", "{}", company_id="globex")
+        _, headers3, _ = receiver.next()
+        assert headers3["traceparent"].split("-")[1] == "4bf92f3577b34da6a3ce929d0e0e4736"
+
 
 def test_errors_are_typed_and_name_the_field(server):
     with WebhookdClient(server["address"], server["admin"]) as admin:

@@ -74,14 +74,15 @@ pub fn field_violations(status: &tonic::Status) -> Vec<(String, String)> {
 /// stubs, for every call and option the helpers below do not cover.
 pub use webhookd_proto::v1 as pb;
 
-/// Adds `authorization: Bearer <token>` to every call.
+/// Adds `authorization: Bearer <token>` to every call, and the client's extra metadata
+/// (see [`Client::with_metadata`]).
 #[derive(Clone)]
-pub struct Bearer(Option<MetadataValue<Ascii>>);
+pub struct Bearer(Option<MetadataValue<Ascii>>, Vec<(tonic::metadata::AsciiMetadataKey, MetadataValue<Ascii>)>);
 
 impl Bearer {
     /// Sends `token`; `None` sends no header.
     pub fn new(token: Option<&str>) -> Result<Self, tonic::metadata::errors::InvalidMetadataValue> {
-        Ok(Self(token.map(|t| format!("Bearer {t}").parse()).transpose()?))
+        Ok(Self(token.map(|t| format!("Bearer {t}").parse()).transpose()?, Vec::new()))
     }
 }
 
@@ -89,6 +90,12 @@ impl tonic::service::Interceptor for Bearer {
     fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
         if let Some(v) = &self.0 {
             req.metadata_mut().insert("authorization", v.clone());
+        }
+        for (k, v) in &self.1 {
+            // A call's own value (set on a raw stub's request) wins.
+            if !req.metadata().contains_key(k) {
+                req.metadata_mut().insert(k.clone(), v.clone());
+            }
         }
         Ok(req)
     }
@@ -110,6 +117,8 @@ pub enum ConnectError {
     Token(tonic::metadata::errors::InvalidMetadataValue),
     /// TLS options were given for a plaintext (`http://` or `host:port`) address.
     TlsOptionsWithoutTls,
+    /// Metadata given to [`Client::with_metadata`] cannot be sent (its name says which).
+    Metadata(String),
 }
 
 impl std::fmt::Display for ConnectError {
@@ -118,6 +127,7 @@ impl std::fmt::Display for ConnectError {
             Self::Transport(e) => write!(f, "connecting to webhookd: {e}"),
             Self::Token(_) => f.write_str("the token is not a valid header value"),
             Self::TlsOptionsWithoutTls => f.write_str("a CA certificate or client identity needs an https:// address"),
+            Self::Metadata(key) => write!(f, "metadata {key:?} is not a valid header name and ASCII value"),
         }
     }
 }
@@ -127,7 +137,7 @@ impl std::error::Error for ConnectError {
         match self {
             Self::Transport(e) => Some(e),
             Self::Token(e) => Some(e),
-            Self::TlsOptionsWithoutTls => None,
+            Self::TlsOptionsWithoutTls | Self::Metadata(_) => None,
         }
     }
 }
@@ -256,6 +266,19 @@ impl Client {
         self.timeout = options.timeout;
         self.retry = options.retry.clone();
         self
+    }
+
+    /// This client (sharing its connection), sending `key: value` with every call it makes,
+    /// helpers and raw stubs alike: e.g. a W3C `traceparent` for the calls of one operation,
+    /// which the server continues in the deliveries it makes. Retries and idempotency keys
+    /// work as before.
+    pub fn with_metadata(mut self, key: &str, value: &str) -> Result<Self, ConnectError> {
+        let invalid = || ConnectError::Metadata(key.to_string());
+        let k: tonic::metadata::AsciiMetadataKey = key.parse().map_err(|_| invalid())?;
+        let v: MetadataValue<Ascii> = value.parse().map_err(|_| invalid())?;
+        self.bearer.1.retain(|(old, _)| old != &k);
+        self.bearer.1.push((k, v));
+        Ok(self)
     }
 
     /// The `WebhookAdmin` stub.

@@ -33,6 +33,11 @@ export interface CallOptions {
     timeoutMs?: number;
     /** Cancels the call (it rejects with `Code.Canceled`; a watch just ends). */
     signal?: AbortSignal;
+    /**
+     * Metadata sent with the call (every attempt of it), e.g. a W3C `traceparent`, which the
+     * server continues in the deliveries it makes.
+     */
+    headers?: Record<string, string>;
 }
 /** How calls that are safe to repeat are retried when the server is unavailable. */
 export interface RetryPolicy {
@@ -66,6 +71,8 @@ export interface ClientOptions {
 export interface WatchOptions extends DeliveryFilter {
     /** Ends the watch (the loop finishes without an error). */
     signal?: AbortSignal;
+    /** Metadata sent with the watch (and each time it opens again). */
+    headers?: Record<string, string>;
     /** Open the watch again after the server restarts (true); `false` throws instead. */
     resume?: boolean;
     /**

@@ -143,7 +143,7 @@ export class WebhookdClient {
                 throw new ConnectError(`the call's deadline of ${budget} ms passed`, Code.DeadlineExceeded);
             let error;
             try {
-                return await attempt({ timeoutMs: left, signal: opts.signal });
+                return await attempt({ timeoutMs: left, signal: opts.signal, headers: opts.headers });
             }
             catch (e) {
                 error = ConnectError.from(e);
@@ -361,7 +361,7 @@ export class WebhookdClient {
                     broken = undefined;
                     failures = 0;
                 };
-                for await (const record of this.admin.watchDeliveries(req, { signal: opts.signal, timeoutMs: 0, onHeader })) {
+                for await (const record of this.admin.watchDeliveries(req, { signal: opts.signal, timeoutMs: 0, onHeader, headers: opts.headers })) {
                     yield record;
                 }
                 // The server never ends a watch as complete: an end is a break.
@@ -417,6 +417,6 @@ export class WebhookdClient {
         async function* all() {
             yield* events;
         }
-        return this.ingest.publishEvents(all(), { signal: opts.signal, timeoutMs: opts.timeoutMs ?? 0 });
+        return this.ingest.publishEvents(all(), { signal: opts.signal, timeoutMs: opts.timeoutMs ?? 0, headers: opts.headers });
     }
 }

@@ -68,6 +68,11 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Cancels the call (it rejects with `Code.Canceled`; a watch just ends). */
   signal?: AbortSignal;
+  /**
+   * Metadata sent with the call (every attempt of it), e.g. a W3C `traceparent`, which the
+   * server continues in the deliveries it makes.
+   */
+  headers?: Record<string, string>;
 }
 
 /** How calls that are safe to repeat are retried when the server is unavailable. */
@@ -106,6 +111,8 @@ export interface ClientOptions {
 export interface WatchOptions extends DeliveryFilter {
   /** Ends the watch (the loop finishes without an error). */
   signal?: AbortSignal;
+  /** Metadata sent with the watch (and each time it opens again). */
+  headers?: Record<string, string>;
   /** Open the watch again after the server restarts (true); `false` throws instead. */
   resume?: boolean;
   /**
@@ -229,7 +236,7 @@ export class WebhookdClient {
 
   /** Runs `attempt` within the deadline, retrying UNAVAILABLE when `retry`. */
   private async call<T>(
-    attempt: (opts: { timeoutMs: number; signal?: AbortSignal }) => Promise<T>,
+    attempt: (opts: { timeoutMs: number; signal?: AbortSignal; headers?: Record<string, string> }) => Promise<T>,
     opts: CallOptions,
     retry: boolean,
   ): Promise<T> {
@@ -241,7 +248,7 @@ export class WebhookdClient {
       if (left <= 0) throw new ConnectError(`the call's deadline of ${budget} ms passed`, Code.DeadlineExceeded);
       let error: ConnectError;
       try {
-        return await attempt({ timeoutMs: left, signal: opts.signal });
+        return await attempt({ timeoutMs: left, signal: opts.signal, headers: opts.headers });
       } catch (e) {
         error = ConnectError.from(e);
       }
@@ -527,7 +534,7 @@ export class WebhookdClient {
           broken = undefined;
           failures = 0;
         };
-        for await (const record of this.admin.watchDeliveries(req, { signal: opts.signal, timeoutMs: 0, onHeader })) {
+        for await (const record of this.admin.watchDeliveries(req, { signal: opts.signal, timeoutMs: 0, onHeader, headers: opts.headers })) {
           yield record;
         }
         // The server never ends a watch as complete: an end is a break.
@@ -591,6 +598,6 @@ export class WebhookdClient {
     async function* all() {
       yield* events;
     }
-    return this.ingest.publishEvents(all(), { signal: opts.signal, timeoutMs: opts.timeoutMs ?? 0 });
+    return this.ingest.publishEvents(all(), { signal: opts.signal, timeoutMs: opts.timeoutMs ?? 0, headers: opts.headers });
   }
 }

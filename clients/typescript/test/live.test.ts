@@ -62,7 +62,16 @@ test("publish, receive, verify and read back", async () => {
   assert.equal(errors.length, 0);
   const detail = await admin.getDelivery(records[0].id);
   assert.deepEqual(Buffer.from(detail.requestBody), got.body);
-  await receiver.close();
+
+  // Per-call metadata: a traceparent given to the helper reaches the receiver's request.
+  try {
+    const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    await publisher.publishEvent("tag_created", "{}", { companyId: "globex", headers: { traceparent: parent } });
+    const traced = await receiver.next();
+    assert.equal((traced.headers["traceparent"] as string).split("-")[1], "4bf92f3577b34da6a3ce929d0e0e4736");
+  } finally {
+    await receiver.close();
+  }
 });
 
 test("an invalid request rejects with INVALID_ARGUMENT naming the field", async () => {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import random
 import time
@@ -60,6 +61,18 @@ class WebhookdClient:
         self.admin: Any = admin_pb2_grpc.WebhookAdminStub(self._channel)  # type: ignore[no-untyped-call]
         self.ingest: Any = ingest_pb2_grpc.EventIngestStub(self._channel)  # type: ignore[no-untyped-call]
         self.tokens: Any = token_pb2_grpc.TokenAdminStub(self._channel)  # type: ignore[no-untyped-call]
+
+    def with_metadata(self, metadata: "Sequence[Tuple[str, str]]") -> "WebhookdClient":
+        """This client (sharing its channel: close one of them only), sending ``metadata``
+        with every call it makes, e.g. ``[("traceparent", "00-…-01")]`` for the calls of one
+        operation; the server continues that trace in the deliveries it makes. A name given
+        again replaces the earlier value; retries and idempotency keys work as before."""
+        names = {k.lower() for k, _ in metadata}
+        other = copy.copy(self)
+        other._metadata = tuple((k, v) for k, v in self._metadata if k not in names) + tuple(
+            (k.lower(), v) for k, v in metadata
+        )
+        return other
 
     def close(self) -> None:
         """Closes the channel; calls still running are cancelled."""
