@@ -276,7 +276,7 @@ impl Client {
         let invalid = || ConnectError::Metadata(key.to_string());
         let k: tonic::metadata::AsciiMetadataKey = key.parse().map_err(|_| invalid())?;
         let v: MetadataValue<Ascii> = value.parse().map_err(|_| invalid())?;
-        self.bearer.1.retain(|(old, _)| old != &k);
+        self.bearer.1.retain(|(old, _)| *old != k);
         self.bearer.1.push((k, v));
         Ok(self)
     }
