@@ -86,6 +86,25 @@ def test_errors_are_typed_and_name_the_field(server):
         with pytest.raises(UnauthenticatedError) as err:
             nobody.list_event_types()
         assert isinstance(err.value, WebhookdError) and err.value.field_violations == []
+    # Every status code has its own class; none falls back to another's.
+    import webhookd_client.errors as errors
+
+    classes = {code: errors.from_rpc_error(_Failed(code)) for code in grpc.StatusCode if code != grpc.StatusCode.OK}
+    assert len({type(e) for e in classes.values()}) == len(classes), classes
+    assert all(e.code == code for code, e in classes.items())
+
+
+class _Failed(grpc.RpcError):
+    """A failed call's error with only its code, as ``from_rpc_error`` reads it."""
+
+    def __init__(self, code: grpc.StatusCode):
+        self._code = code
+
+    def code(self) -> grpc.StatusCode:
+        return self._code
+
+    def details(self) -> str:
+        return "x"
 
 
 def test_readme_examples_run(server, receiver):

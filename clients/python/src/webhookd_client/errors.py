@@ -75,8 +75,28 @@ class CancelledError(WebhookdError):
     """CANCELLED: the call was cancelled."""
 
 
+class AbortedError(WebhookdError):
+    """ABORTED: the call was aborted (a conflict); it may be tried again."""
+
+
+class OutOfRangeError(WebhookdError):
+    """OUT_OF_RANGE: a value past the valid range."""
+
+
+class UnimplementedError(WebhookdError):
+    """UNIMPLEMENTED: the server does not offer this call (an older server?)."""
+
+
+class DataLossError(WebhookdError):
+    """DATA_LOSS: unrecoverable data loss or corruption."""
+
+
+class UnknownError(WebhookdError):
+    """UNKNOWN: an error the server (or the transport) did not classify."""
+
+
 class InternalError(WebhookdError):
-    """INTERNAL or any other code: a fault on the server's side."""
+    """INTERNAL: a fault on the server's side."""
 
 
 _BY_CODE: Dict[grpc.StatusCode, Type[WebhookdError]] = {
@@ -90,6 +110,12 @@ _BY_CODE: Dict[grpc.StatusCode, Type[WebhookdError]] = {
     grpc.StatusCode.UNAVAILABLE: UnavailableError,
     grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceededError,
     grpc.StatusCode.CANCELLED: CancelledError,
+    grpc.StatusCode.ABORTED: AbortedError,
+    grpc.StatusCode.OUT_OF_RANGE: OutOfRangeError,
+    grpc.StatusCode.UNIMPLEMENTED: UnimplementedError,
+    grpc.StatusCode.DATA_LOSS: DataLossError,
+    grpc.StatusCode.UNKNOWN: UnknownError,
+    grpc.StatusCode.INTERNAL: InternalError,
 }
 
 
@@ -118,7 +144,7 @@ def from_rpc_error(error: grpc.RpcError) -> WebhookdError:
     """The ``WebhookdError`` subclass for a failed call (raise it ``from error``)."""
     code: grpc.StatusCode = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
     message: str = (error.details() if hasattr(error, "details") else None) or str(error)
-    return _BY_CODE.get(code, InternalError)(code, message, field_violations(error))
+    return _BY_CODE.get(code, UnknownError)(code, message, field_violations(error))
 
 
 def _deadline_exceeded(budget: float, last: Optional[WebhookdError]) -> DeadlineExceededError:
