@@ -46,3 +46,46 @@ def test_tampering_staleness_and_missing_headers_fail():
     assert not verify_standard_webhook(body, h, secret, now=now)
     h["webhook-signature"] = "v1,bm9wZQ== " + headers_of(v)["webhook-signature"]
     assert verify_standard_webhook(body, h, secret, now=now), "any of several signatures may match"
+
+
+def test_verify_event_returns_the_event_or_says_why_not():
+    import hashlib
+    import hmac as hm
+    import base64
+
+    from webhookd_client import VerificationError, verify_event
+
+    for v in VECTORS:
+        body, secret, now = v["body"].encode(), v["secret"], v["webhook_timestamp"] + 10
+        headers = {**headers_of(v), "X-Mia-Signature": v["x_mia_signature"]}
+        event = verify_event(body, headers, secret, now=now)
+        parsed = json.loads(body)
+        assert event["eventName"] == parsed["eventName"] and event["payload"] == parsed["payload"]
+        assert event["deliveryId"] == v["webhook_id"]
+    v = VECTORS[0]
+    body, secret, now = v["body"].encode(), v["secret"], v["webhook_timestamp"]
+    headers = {**headers_of(v), "X-Mia-Signature": v["x_mia_signature"]}
+    cases = [
+        (body + b" ", headers, now, "bad_signature"),
+        (body, headers_of(v), now, "bad_signature"),
+        (body, headers, now + 301, "stale"),
+        (body, {k: x for k, x in headers.items() if k != "webhook-id"}, now, "missing_header"),
+    ]
+    for b, h, t, reason in cases:
+        try:
+            verify_event(b, h, secret, now=t)
+        except VerificationError as e:
+            assert e.reason == reason, (reason, e)
+        else:
+            raise AssertionError(f"verified, though {reason}")
+    # Signed by the rules, yet not an event.
+    raw, key = b"[1]", b"k"
+    mia = hashlib.sha256(raw + key).hexdigest()
+    sig = "v1," + base64.b64encode(hm.new(key, b"id.5." + raw, hashlib.sha256).digest()).decode()
+    h = {"x-mia-signature": mia, "webhook-id": "id", "webhook-timestamp": "5", "webhook-signature": sig}
+    try:
+        verify_event(raw, h, key, now=5)
+    except VerificationError as e:
+        assert e.reason == "malformed"
+    else:
+        raise AssertionError("a body that is no event verified")

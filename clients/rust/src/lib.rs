@@ -48,7 +48,7 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity
 pub use retry::{is_retryable, RetryPolicy};
 /// What callers name when they handle errors or build requests, without adding `tonic`.
 pub use tonic::{metadata, Code, Request, Status};
-pub use verify::{verify_mia_signature, verify_standard_webhook, VerifyError};
+pub use verify::{verify_event, verify_mia_signature, verify_standard_webhook, VerifiedEvent, VerifyError};
 pub use watch::{Watch, WatchEvent};
 
 /// Metadata key of a failed [`Client::publish_event`]'s error holding the idempotency key it

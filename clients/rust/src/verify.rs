@@ -18,6 +18,10 @@ pub enum VerifyError {
     Stale,
     /// No `v1,` signature matches.
     Mismatch,
+    /// `X-Mia-Signature` is missing or does not match the body and secret.
+    BadSignature,
+    /// Signed, but not a webhookd event body (`eventName`, `eventTimestamp`, `payload`).
+    Malformed(String),
 }
 
 impl std::fmt::Display for VerifyError {
@@ -27,6 +31,8 @@ impl std::fmt::Display for VerifyError {
             Self::BadTimestamp => f.write_str("webhook-timestamp is not a number"),
             Self::Stale => f.write_str("webhook-timestamp is outside the tolerance"),
             Self::Mismatch => f.write_str("no signature matches"),
+            Self::BadSignature => f.write_str("X-Mia-Signature is missing or does not match"),
+            Self::Malformed(why) => write!(f, "not a webhookd event: {why}"),
         }
     }
 }
@@ -83,6 +89,44 @@ pub fn verify_standard_webhook<'a>(
     Err(VerifyError::Mismatch)
 }
 
+/// A delivery's event, verified: what [`verify_event`] returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedEvent {
+    /// `eventName`, e.g. `project_created`.
+    pub event_name: String,
+    /// `eventTimestamp`, Unix milliseconds.
+    pub event_timestamp: i64,
+    /// `payload`, the publisher's JSON object (numbers as sent: `serde_json` keeps integers).
+    pub payload: serde_json::Value,
+    /// `webhook-id`: the delivery's id, to drop a delivery received twice.
+    pub delivery_id: String,
+}
+
+/// Verifies a delivery and returns its event: `X-Mia-Signature` over the raw `body`, the
+/// Standard Webhooks signature and its timestamp (within `tolerance` of `now`), then parses
+/// the body. Headers are looked up case-insensitively by `header`; `secret` is the webhook's
+/// (raw bytes; a `whsec_…` form is accepted for the Standard Webhooks check alone).
+pub fn verify_event<'a>(
+    body: &[u8],
+    header: impl Fn(&str) -> Option<&'a str> + Copy,
+    secret: &[u8],
+    tolerance: Duration,
+    now: SystemTime,
+) -> Result<VerifiedEvent, VerifyError> {
+    let mia = header("x-mia-signature").ok_or(VerifyError::BadSignature)?;
+    if !verify_mia_signature(body, mia, secret) {
+        return Err(VerifyError::BadSignature);
+    }
+    verify_standard_webhook(body, header, secret, tolerance, now)?;
+    let malformed = |why: &str| VerifyError::Malformed(why.to_string());
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| malformed(&e.to_string()))?;
+    let event_name = v["eventName"].as_str().ok_or_else(|| malformed("no eventName"))?.to_string();
+    let event_timestamp = v["eventTimestamp"].as_i64().ok_or_else(|| malformed("no eventTimestamp"))?;
+    let payload = v.get("payload").filter(|p| p.is_object()).cloned().ok_or_else(|| malformed("no payload object"))?;
+    let delivery_id = header("webhook-id").unwrap_or_default().to_string();
+    Ok(VerifiedEvent { event_name, event_timestamp, payload, delivery_id })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +167,42 @@ mod tests {
                 verify_standard_webhook(body.as_bytes(), |_| None, secret.as_bytes(), tol, now),
                 Err(VerifyError::MissingHeader("webhook-id"))
             );
+
+            // The whole check, parsed: the event, or why not.
+            let mia = s("x_mia_signature");
+            let all = |name: &str| if name == "x-mia-signature" { Some(mia.as_str()) } else { headers(name) };
+            let event = verify_event(body.as_bytes(), all, secret.as_bytes(), tol, now).unwrap();
+            let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(event.event_name, parsed["eventName"].as_str().unwrap());
+            assert_eq!(event.payload, parsed["payload"]);
+            assert_eq!(event.delivery_id, id);
+            assert_eq!(verify_event(b"{}", all, secret.as_bytes(), tol, now), Err(VerifyError::BadSignature));
+            assert_eq!(verify_event(body.as_bytes(), all, secret.as_bytes(), tol, late), Err(VerifyError::Stale));
+            assert_eq!(
+                verify_event(body.as_bytes(), headers, secret.as_bytes(), tol, now),
+                Err(VerifyError::BadSignature)
+            );
         }
+        // Signed by the rules, yet not an event: malformed.
+        let (secret, body) = (b"k", b"[1]");
+        let mut h = Sha256::new();
+        h.update(body);
+        h.update(secret);
+        let mia = hex::encode(h.finalize());
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap();
+        mac.update(b"id.5.[1]");
+        let sig = format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()));
+        let headers = |name: &str| match name {
+            "x-mia-signature" => Some(mia.as_str()),
+            "webhook-id" => Some("id"),
+            "webhook-timestamp" => Some("5"),
+            "webhook-signature" => Some(sig.as_str()),
+            _ => None,
+        };
+        let now = UNIX_EPOCH + Duration::from_secs(5);
+        assert!(matches!(
+            verify_event(body, headers, secret, Duration::from_secs(300), now),
+            Err(VerifyError::Malformed(_))
+        ));
     }
 }

@@ -8,7 +8,7 @@ export * from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
 export * from "./gen/webhookd/v1/token_pb.js";
-export { verifyMiaSignature, verifyStandardWebhook } from "./verify.js";
+export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook, type VerifiedEvent } from "./verify.js";
 export { Code, ConnectError, fieldViolations, isRetryable, type FieldViolation } from "./errors.js";
 /** A publish request as plain fields. */
 export type PublishEventInit = MessageInitShape<typeof PublishEventRequestSchema>;

@@ -14,7 +14,7 @@ export * from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
 export * from "./gen/webhookd/v1/token_pb.js";
-export { verifyMiaSignature, verifyStandardWebhook } from "./verify.js";
+export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook } from "./verify.js";
 export { Code, ConnectError, fieldViolations, isRetryable } from "./errors.js";
 function webhookState(s) {
     switch (s) {

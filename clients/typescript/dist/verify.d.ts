@@ -9,4 +9,24 @@ export declare function verifyMiaSignature(body: Uint8Array, signature: string |
  * `webhook-timestamp` is within `toleranceSeconds` of `nowSeconds`.
  */
 export declare function verifyStandardWebhook(body: Uint8Array, headers: Headers, secret: Secret, toleranceSeconds?: number, nowSeconds?: number): boolean;
+/** Why a delivery did not verify (`reason`), thrown by `verifyEvent`. */
+export declare class VerificationError extends Error {
+    readonly reason: "bad_signature" | "missing_header" | "stale" | "mismatch" | "malformed";
+    constructor(reason: "bad_signature" | "missing_header" | "stale" | "mismatch" | "malformed", message: string);
+}
+/** A delivery's event, verified. */
+export interface VerifiedEvent {
+    eventName: string;
+    eventTimestamp: number;
+    payload: Record<string, unknown>;
+    /** `webhook-id`: the delivery's id, to drop a delivery received twice. */
+    deliveryId: string;
+}
+/**
+ * Verifies a delivery and returns its event: `X-Mia-Signature` over the raw `body`, the
+ * Standard Webhooks signature and its timestamp, then the parsed body. Throws a
+ * `VerificationError` saying why not. (`JSON.parse` reads numbers as doubles: parse `body`
+ * yourself where integers beyond 2^53 matter.)
+ */
+export declare function verifyEvent(body: Uint8Array, headers: Headers, secret: Secret, toleranceSeconds?: number, nowSeconds?: number): VerifiedEvent;
 export {};

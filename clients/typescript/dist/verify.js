@@ -47,3 +47,52 @@ export function verifyStandardWebhook(body, headers, secret, toleranceSeconds = 
     }
     return false;
 }
+/** Why a delivery did not verify (`reason`), thrown by `verifyEvent`. */
+export class VerificationError extends Error {
+    reason;
+    constructor(reason, message) {
+        super(`${reason}: ${message}`);
+        this.reason = reason;
+        this.name = "VerificationError";
+    }
+}
+/**
+ * Verifies a delivery and returns its event: `X-Mia-Signature` over the raw `body`, the
+ * Standard Webhooks signature and its timestamp, then the parsed body. Throws a
+ * `VerificationError` saying why not. (`JSON.parse` reads numbers as doubles: parse `body`
+ * yourself where integers beyond 2^53 matter.)
+ */
+export function verifyEvent(body, headers, secret, toleranceSeconds = 300, nowSeconds = Date.now() / 1000) {
+    if (!verifyMiaSignature(body, header(headers, "x-mia-signature"), secret)) {
+        throw new VerificationError("bad_signature", "X-Mia-Signature is missing or does not match");
+    }
+    const id = header(headers, "webhook-id");
+    const ts = header(headers, "webhook-timestamp")?.trim();
+    if (!id || !ts || !header(headers, "webhook-signature")) {
+        throw new VerificationError("missing_header", "webhook-id, webhook-timestamp and webhook-signature are needed");
+    }
+    if (!/^\d+$/.test(ts) || Math.abs(nowSeconds - Number(ts)) > toleranceSeconds) {
+        throw new VerificationError("stale", "webhook-timestamp is outside the tolerance");
+    }
+    if (!verifyStandardWebhook(body, headers, secret, toleranceSeconds, nowSeconds)) {
+        throw new VerificationError("mismatch", "no webhook-signature matches");
+    }
+    let event;
+    try {
+        event = JSON.parse(Buffer.from(body).toString("utf8"));
+    }
+    catch (e) {
+        throw new VerificationError("malformed", `not JSON: ${e.message}`);
+    }
+    const e = event;
+    if (!e ||
+        typeof e !== "object" ||
+        typeof e.eventName !== "string" ||
+        typeof e.eventTimestamp !== "number" ||
+        !e.payload ||
+        typeof e.payload !== "object" ||
+        Array.isArray(e.payload)) {
+        throw new VerificationError("malformed", "not a webhookd event (eventName, eventTimestamp, payload)");
+    }
+    return { eventName: e.eventName, eventTimestamp: e.eventTimestamp, payload: e.payload, deliveryId: id };
+}

@@ -4,7 +4,9 @@ import { resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { verifyMiaSignature, verifyStandardWebhook } from "@webhookd/client";
+import { createHash, createHmac } from "node:crypto";
+
+import { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook } from "@webhookd/client";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const file = resolve(here, "../../../testdata/signature_vectors.json");
@@ -48,4 +50,39 @@ test("tampering, staleness and missing headers fail", () => {
   }
   const several = { ...headersOf(v), "webhook-signature": `v1,bm9wZQ== ${v.webhook_signature}` };
   assert.ok(verifyStandardWebhook(body, several, v.secret, 300, now));
+});
+
+test("verifyEvent returns the event, or says why not", () => {
+  for (const v of vectors) {
+    const body = Buffer.from(v.body, "utf8");
+    const headers = { ...headersOf(v), "X-Mia-Signature": v.x_mia_signature };
+    const event = verifyEvent(body, headers, v.secret, 300, v.webhook_timestamp + 10);
+    const parsed = JSON.parse(v.body);
+    assert.equal(event.eventName, parsed.eventName);
+    assert.deepEqual(event.payload, parsed.payload);
+    assert.equal(event.deliveryId, v.webhook_id);
+  }
+  const v = vectors[0];
+  const body = Buffer.from(v.body, "utf8");
+  const headers = { ...headersOf(v), "X-Mia-Signature": v.x_mia_signature };
+  const reason = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      assert.ok(e instanceof VerificationError);
+      return e.reason;
+    }
+    return "verified";
+  };
+  assert.equal(reason(() => verifyEvent(Buffer.concat([body, Buffer.from(" ")]), headers, v.secret, 300, v.webhook_timestamp)), "bad_signature");
+  assert.equal(reason(() => verifyEvent(body, headersOf(v), v.secret, 300, v.webhook_timestamp)), "bad_signature");
+  assert.equal(reason(() => verifyEvent(body, headers, v.secret, 300, v.webhook_timestamp + 301)), "stale");
+  const { "webhook-id": _, ...noId } = headers;
+  assert.equal(reason(() => verifyEvent(body, noId, v.secret, 300, v.webhook_timestamp)), "missing_header");
+  // Signed by the rules, yet not an event.
+  const raw = Buffer.from("[1]");
+  const mia = createHash("sha256").update(raw).update("k").digest("hex");
+  const sig = "v1," + createHmac("sha256", "k").update("id.5.").update(raw).digest("base64");
+  const h = { "x-mia-signature": mia, "webhook-id": "id", "webhook-timestamp": "5", "webhook-signature": sig };
+  assert.equal(reason(() => verifyEvent(raw, h, "k", 300, 5)), "malformed");
 });

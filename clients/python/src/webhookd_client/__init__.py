@@ -25,7 +25,7 @@ from .errors import (
     WebhookdError,
     field_violations,
 )
-from .verify import verify_mia_signature, verify_standard_webhook
+from .verify import VerificationError, verify_event, verify_mia_signature, verify_standard_webhook
 
 __all__ = [
     "WebhookdClient",
@@ -52,6 +52,8 @@ __all__ = [
     "UnknownError",
     "InternalError",
     "field_violations",
+    "verify_event",
+    "VerificationError",
     "verify_mia_signature",
     "verify_standard_webhook",
     "admin_pb2",

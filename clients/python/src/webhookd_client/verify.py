@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import time
-from typing import Mapping, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Union
 
 Secret = Union[str, bytes]
 
@@ -60,3 +61,50 @@ def verify_standard_webhook(
         if hmac.compare_digest(got, want):
             return True
     return False
+
+
+class VerificationError(ValueError):
+    """A delivery that did not verify. ``reason`` says why: ``"bad_signature"`` (X-Mia-Signature
+    missing or wrong), ``"missing_header"``, ``"stale"`` (webhook-timestamp outside the
+    tolerance), ``"mismatch"`` (no Standard Webhooks signature matches) or ``"malformed"``
+    (signed, but not a webhookd event body)."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+
+
+def verify_event(
+    body: bytes,
+    headers: Mapping[str, str],
+    secret: Secret,
+    tolerance: float = 300,
+    now: Optional[float] = None,
+) -> Dict[str, Any]:
+    """Verifies a delivery and returns its event: ``X-Mia-Signature`` over the raw ``body``,
+    the Standard Webhooks signature and its timestamp, then the parsed body
+    (``eventName``, ``eventTimestamp``, ``payload``) with ``deliveryId`` (``webhook-id``, to
+    drop a delivery received twice). Raises ``VerificationError`` with the reason."""
+    h = {k.lower(): v for k, v in headers.items()}
+    if not verify_mia_signature(body, h.get("x-mia-signature"), secret):
+        raise VerificationError("bad_signature", "X-Mia-Signature is missing or does not match")
+    ts = h.get("webhook-timestamp", "").strip()
+    if not h.get("webhook-id") or not ts or not h.get("webhook-signature"):
+        raise VerificationError("missing_header", "webhook-id, webhook-timestamp and webhook-signature are needed")
+    if not ts.isdigit() or abs((time.time() if now is None else now) - int(ts)) > tolerance:
+        raise VerificationError("stale", "webhook-timestamp is outside the tolerance")
+    if not verify_standard_webhook(body, headers, secret, tolerance, now):
+        raise VerificationError("mismatch", "no webhook-signature matches")
+    try:
+        event = json.loads(body)
+    except ValueError as e:
+        raise VerificationError("malformed", f"not JSON: {e}") from e
+    if (
+        not isinstance(event, dict)
+        or not isinstance(event.get("eventName"), str)
+        or not isinstance(event.get("eventTimestamp"), int)
+        or not isinstance(event.get("payload"), dict)
+    ):
+        raise VerificationError("malformed", "not a webhookd event (eventName, eventTimestamp, payload)")
+    event["deliveryId"] = h["webhook-id"]
+    return event
