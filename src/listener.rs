@@ -492,13 +492,6 @@ const REQUEST_WHOLE: u8 = 0;
 const REQUEST_BROKEN: u8 = 1;
 const REQUEST_LATE: u8 = 2;
 
-/// Calls whose request is a stream of messages that may last: no deadline for their body.
-const STREAMING_REQUESTS: [&str; 3] = [
-    "/webhookd.v1.EventIngest/PublishEvents",
-    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
-    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-];
-
 impl<S, ReqBody, ResBody> tower_service::Service<http::Request<ReqBody>> for Counted<S>
 where
     S: tower_service::Service<http::Request<WatchedBody<ReqBody>>, Response = http::Response<ResBody>>,
@@ -534,7 +527,9 @@ where
         // connection): whatever status the service then makes of the broken request.
         let fate = Arc::new(AtomicU8::new(REQUEST_WHOLE));
         let mut answered = Answered { done: method.is_none(), method: method.unwrap_or_default(), fate: fate.clone() };
-        let deadline = (!STREAMING_REQUESTS.contains(&req.uri().path())).then(|| Instant::now() + self.body_timeout);
+        // A stream of requests (PublishEvents, reflection) may last: no deadline for its body.
+        let deadline =
+            (!crate::telemetry::streams_requests(req.uri().path())).then(|| Instant::now() + self.body_timeout);
         let body_timeout = self.body_timeout;
         let response =
             self.inner.call(req.map(|inner| WatchedBody { inner, fate, deadline, body_timeout, timer: None }));

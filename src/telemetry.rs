@@ -177,28 +177,36 @@ pub fn page_requested(route: &'static str) {
 /// The `method` label of a call to `path`: the path when this server serves that method,
 /// else `unknown`, so that no request can add a series of its choosing.
 pub fn method_label(path: &str) -> &'static str {
-    known_methods().get(path).map_or("unknown", |m| m.as_str())
+    known_methods().get_key_value(path).map_or("unknown", |(m, _)| m.as_str())
 }
 
-/// Every method this server serves, as `/package.Service/Method`, read once from the
-/// descriptor sets it registers for reflection.
-fn known_methods() -> &'static std::collections::HashSet<String> {
-    static KNOWN: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+/// Whether the method at `path` takes a stream of requests (its request may last).
+pub fn streams_requests(path: &str) -> bool {
+    known_methods().get(path).copied().unwrap_or(false)
+}
+
+/// Every method this server serves, as `/package.Service/Method`, with whether its
+/// requests stream, read once from the descriptor sets it registers for reflection.
+fn known_methods() -> &'static std::collections::HashMap<String, bool> {
+    static KNOWN: std::sync::OnceLock<std::collections::HashMap<String, bool>> = std::sync::OnceLock::new();
     KNOWN.get_or_init(|| {
         use prost::Message as _;
-        let mut known = std::collections::HashSet::new();
+        let mut known = std::collections::HashMap::new();
         for set in [crate::pb::FILE_DESCRIPTOR_SET, tonic_health::pb::FILE_DESCRIPTOR_SET] {
             let set = prost_types::FileDescriptorSet::decode(set).expect("the built-in descriptor sets decode");
             for file in &set.file {
                 for service in &file.service {
                     for method in &service.method {
-                        known.insert(format!("/{}.{}/{}", file.package(), service.name(), method.name()));
+                        known.insert(
+                            format!("/{}.{}/{}", file.package(), service.name(), method.name()),
+                            method.client_streaming(),
+                        );
                     }
                 }
             }
         }
         for version in ["v1", "v1alpha"] {
-            known.insert(format!("/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo"));
+            known.insert(format!("/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo"), true);
         }
         known
     })

@@ -1,9 +1,9 @@
 //! `WatchDeliveries`: delivery state changes from every replica, fanned out to watchers.
 //!
 //! One `LISTEN` connection per process, open while it has watchers, feeds a broadcast
-//! channel; each watcher filters it into its own bounded buffer. The engine never waits on a watcher: a watcher whose
-//! buffer fills (or who lags behind the broadcast) gets what was buffered and then
-//! RESOURCE_EXHAUSTED. A watch never ends as if complete: when the server shuts down, or
+//! channel; each watcher filters it into its own bounded buffer. The engine never waits on
+//! a watcher: a watcher whose buffer fills (or who lags behind the broadcast) gets what was
+//! buffered and then RESOURCE_EXHAUSTED. A watch never ends as if complete: when the server shuts down, or
 //! when the notification connection was lost (changes may have been missed), it ends with
 //! UNAVAILABLE, so the client watches again and catches up with `ListEventHistory`.
 
@@ -36,8 +36,8 @@ enum HubEvent {
 }
 
 /// The per-process source of delivery state changes. It listens only while it has
-/// watchers: outcomes are notified only while some process listens (see
-/// `notify::WATCH_CONNECTION`), so a server nobody watches pays nothing for watching.
+/// watchers: outcomes are notified only while some process listens (its connection holds
+/// `notify::WATCH_LOCK`), so a server nobody watches pays nothing for watching.
 #[derive(Clone)]
 pub struct WatchHub {
     storage: Storage,
