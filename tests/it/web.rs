@@ -628,7 +628,16 @@ async fn the_page_shows_which_webhooks_fail_and_pauses_resumes_and_enables_them(
     // The body view shows what the receiver answered to each attempt.
     b.click("#history [data-action=body]").await;
     b.text_until(".modal table.attempts", |t| t.contains("received") && t.contains("500")).await;
-    // An answer that is not a success keeps its headers, shown on request.
+    // An answer that is not a success keeps its headers, shown on request. Scrolled to the
+    // bottom edge (as a browser brings a focused element into view), it is not under the
+    // dialog's sticky actions.
+    let under_footer = "(() => { const e = document.querySelector('.modal .response-headers summary');
+        e.scrollIntoView({ block: 'end' }); const r = e.getBoundingClientRect();
+        const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return e.contains(at) || [at && at.outerHTML.slice(0, 60), r.top, r.bottom, innerHeight,
+          getComputedStyle(document.querySelector('.backdrop')).scrollPaddingBottom,
+          document.querySelector('.backdrop').scrollHeight, document.querySelector('.backdrop').clientHeight]; })()";
+    assert_eq!(b.eval(under_footer).await, serde_json::json!(true), "the summary is clear of the sticky footer");
     b.click(".modal .response-headers summary").await;
     b.text_until(".modal .response-headers table", |t| t.contains("content-length")).await;
     b.find(".modal input, .modal button").await.send_keys("\u{E00C}").await.unwrap(); // Escape
