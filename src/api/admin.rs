@@ -346,6 +346,10 @@ impl AdminService {
                 format!("must be at most {} bytes", validate::MAX_URL_BYTES),
             ));
         }
+        // No URL holds a control character (and PostgreSQL text cannot hold NUL).
+        if r.target_url_contains.chars().any(char::is_control) {
+            return Err(ApiError::invalid("target_url_contains", "must not contain control characters"));
+        }
         who.check_scope(&scope)?;
         let limit = page::size("page_size", r.page_size)?;
         let descendants = if r.include_descendants { "1" } else { "0" };

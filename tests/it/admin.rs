@@ -456,6 +456,8 @@ async fn listing_searches_target_urls_ignoring_case_with_wildcards_taken_literal
     assert_field_error(&err, Code::InvalidArgument, "page_token");
     let err = search(&"x".repeat(2049), 0, String::new()).await.unwrap_err();
     assert_field_error(&err, Code::InvalidArgument, "target_url_contains");
+    let err = search("a\u{0}b", 0, String::new()).await.unwrap_err();
+    assert_field_error(&err, Code::InvalidArgument, "target_url_contains");
     server.stop().await;
 }
 
