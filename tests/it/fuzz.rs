@@ -2,7 +2,8 @@
 //! own descriptors (each field of its type, with values chosen to hit the edges: empty,
 //! huge, negative, out-of-range timestamps, odd text), mutated, or random bytes, sent as an
 //! admin and as a publisher. No answer may be INTERNAL or UNKNOWN, no handler may panic, and
-//! the server must still serve afterwards.
+//! the server must still serve afterwards. Longer runs: `WEBHOOKD_FUZZ_CALLS=20000
+//! WEBHOOKD_FUZZ_SEED=random cargo test --test it fuzz -- --nocapture`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -200,7 +201,13 @@ fn authed<T>(message: T, token: &str) -> tonic::Request<T> {
 
 #[tokio::test]
 async fn no_request_to_any_rpc_answers_internal_or_panics() {
-    let seed: u64 = std::env::var("WEBHOOKD_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(rand::random);
+    // A fixed seed by default, so that a run of the suite is repeatable (this one found a NUL
+    // reaching PostgreSQL); `WEBHOOKD_FUZZ_SEED=random` explores, any number replays.
+    let seed: u64 = match std::env::var("WEBHOOKD_FUZZ_SEED").as_deref() {
+        Ok("random") => rand::random(),
+        Ok(s) => s.parse().expect("WEBHOOKD_FUZZ_SEED: a number or `random`"),
+        Err(_) => 2_039_299_326_141_145_910,
+    };
     let calls: usize = std::env::var("WEBHOOKD_FUZZ_CALLS").ok().and_then(|s| s.parse().ok()).unwrap_or(3000);
     eprintln!("fuzz seed {seed} (WEBHOOKD_FUZZ_SEED), {calls} calls (WEBHOOKD_FUZZ_CALLS)");
     let mut rng = StdRng::seed_from_u64(seed);
