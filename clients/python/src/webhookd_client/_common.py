@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import enum
 import json
@@ -9,7 +10,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 import grpc
 
@@ -145,6 +146,19 @@ def channel_options(keepalive: Optional[float]) -> List[Tuple[str, Any]]:
     if keepalive:
         options += [("grpc.keepalive_time_ms", int(keepalive * 1000)), ("grpc.keepalive_timeout_ms", 10000)]
     return options
+
+
+Client = TypeVar("Client")
+
+
+def with_metadata(client: Client, metadata: Sequence[Tuple[str, str]]) -> Client:
+    """A copy of ``client`` (sharing its channel) whose calls also send ``metadata``; a name
+    given again replaces the earlier value."""
+    names = {k.lower() for k, _ in metadata}
+    other = copy.copy(client)
+    own = tuple((k, v) for k, v in getattr(client, "_metadata") if k not in names)
+    setattr(other, "_metadata", own + tuple((k.lower(), v) for k, v in metadata))
+    return other
 
 
 def payload_text(payload: Payload) -> str:

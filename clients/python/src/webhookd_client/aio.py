@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import datetime
 import random
 from typing import Any, AsyncIterator, Awaitable, Callable, List, Optional, Sequence, Tuple, Type, TypeVar
@@ -63,12 +62,7 @@ class AsyncWebhookdClient:
         with every call it makes, e.g. ``[("traceparent", "00-…-01")]`` for the calls of one
         operation; the server continues that trace in the deliveries it makes. A name given
         again replaces the earlier value; retries and idempotency keys work as before."""
-        names = {k.lower() for k, _ in metadata}
-        other = copy.copy(self)
-        other._metadata = tuple((k, v) for k, v in self._metadata if k not in names) + tuple(
-            (k.lower(), v) for k, v in metadata
-        )
-        return other
+        return c.with_metadata(self, metadata)
 
     async def close(self) -> None:
         """Closes the channel; calls still running are cancelled."""
