@@ -21,18 +21,15 @@ export function verifyMiaSignature(body, signature, secret) {
     const got = Buffer.from(signature.trim().toLowerCase());
     return got.length === want.length && timingSafeEqual(got, want);
 }
-/**
- * True when the Standard Webhooks headers sign `body` with `secret` (raw, or `whsec_…`) and
- * `webhook-timestamp` is within `toleranceSeconds` of `nowSeconds`.
- */
-export function verifyStandardWebhook(body, headers, secret, toleranceSeconds = 300, nowSeconds = Date.now() / 1000) {
+/** Why the Standard Webhooks headers do not sign `body` (a `VerificationError` reason), or null. */
+function standardWebhookFailure(body, headers, secret, toleranceSeconds, nowSeconds) {
     const id = header(headers, "webhook-id");
     const ts = header(headers, "webhook-timestamp")?.trim();
     const signatures = header(headers, "webhook-signature");
-    if (!id || !ts || !signatures || !/^\d+$/.test(ts))
-        return false;
-    if (Math.abs(nowSeconds - Number(ts)) > toleranceSeconds)
-        return false;
+    if (!id || !ts || !signatures)
+        return "missing_header";
+    if (!/^\d+$/.test(ts) || Math.abs(nowSeconds - Number(ts)) > toleranceSeconds)
+        return "stale";
     let key = secretBytes(secret);
     if (key.subarray(0, 6).toString() === "whsec_")
         key = Buffer.from(key.subarray(6).toString(), "base64");
@@ -43,10 +40,22 @@ export function verifyStandardWebhook(body, headers, secret, toleranceSeconds = 
             continue;
         const got = Buffer.from(b64, "base64");
         if (got.length === want.length && timingSafeEqual(got, want))
-            return true;
+            return null;
     }
-    return false;
+    return "mismatch";
 }
+/**
+ * True when the Standard Webhooks headers sign `body` with `secret` (raw, or `whsec_…`) and
+ * `webhook-timestamp` is within `toleranceSeconds` of `nowSeconds`.
+ */
+export function verifyStandardWebhook(body, headers, secret, toleranceSeconds = 300, nowSeconds = Date.now() / 1000) {
+    return standardWebhookFailure(body, headers, secret, toleranceSeconds, nowSeconds) === null;
+}
+const FAILURES = {
+    missing_header: "webhook-id, webhook-timestamp and webhook-signature are needed",
+    stale: "webhook-timestamp is outside the tolerance",
+    mismatch: "no webhook-signature matches",
+};
 /** Why a delivery did not verify (`reason`), thrown by `verifyEvent`. */
 export class VerificationError extends Error {
     reason;
@@ -66,17 +75,10 @@ export function verifyEvent(body, headers, secret, toleranceSeconds = 300, nowSe
     if (!verifyMiaSignature(body, header(headers, "x-mia-signature"), secret)) {
         throw new VerificationError("bad_signature", "X-Mia-Signature is missing or does not match");
     }
+    const failure = standardWebhookFailure(body, headers, secret, toleranceSeconds, nowSeconds);
+    if (failure)
+        throw new VerificationError(failure, FAILURES[failure]);
     const id = header(headers, "webhook-id");
-    const ts = header(headers, "webhook-timestamp")?.trim();
-    if (!id || !ts || !header(headers, "webhook-signature")) {
-        throw new VerificationError("missing_header", "webhook-id, webhook-timestamp and webhook-signature are needed");
-    }
-    if (!/^\d+$/.test(ts) || Math.abs(nowSeconds - Number(ts)) > toleranceSeconds) {
-        throw new VerificationError("stale", "webhook-timestamp is outside the tolerance");
-    }
-    if (!verifyStandardWebhook(body, headers, secret, toleranceSeconds, nowSeconds)) {
-        throw new VerificationError("mismatch", "no webhook-signature matches");
-    }
     let event;
     try {
         event = JSON.parse(Buffer.from(body).toString("utf8"));

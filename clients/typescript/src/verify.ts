@@ -26,6 +26,33 @@ export function verifyMiaSignature(body: Uint8Array, signature: string | undefin
   return got.length === want.length && timingSafeEqual(got, want);
 }
 
+type Failure = "missing_header" | "stale" | "mismatch";
+
+/** Why the Standard Webhooks headers do not sign `body` (a `VerificationError` reason), or null. */
+function standardWebhookFailure(
+  body: Uint8Array,
+  headers: Headers,
+  secret: Secret,
+  toleranceSeconds: number,
+  nowSeconds: number,
+): Failure | null {
+  const id = header(headers, "webhook-id");
+  const ts = header(headers, "webhook-timestamp")?.trim();
+  const signatures = header(headers, "webhook-signature");
+  if (!id || !ts || !signatures) return "missing_header";
+  if (!/^\d+$/.test(ts) || Math.abs(nowSeconds - Number(ts)) > toleranceSeconds) return "stale";
+  let key = secretBytes(secret);
+  if (key.subarray(0, 6).toString() === "whsec_") key = Buffer.from(key.subarray(6).toString(), "base64");
+  const want = createHmac("sha256", key).update(`${id}.${ts}.`).update(body).digest();
+  for (const candidate of signatures.split(" ")) {
+    const [version, b64] = candidate.split(",", 2);
+    if (version !== "v1" || !b64) continue;
+    const got = Buffer.from(b64, "base64");
+    if (got.length === want.length && timingSafeEqual(got, want)) return null;
+  }
+  return "mismatch";
+}
+
 /**
  * True when the Standard Webhooks headers sign `body` with `secret` (raw, or `whsec_…`) and
  * `webhook-timestamp` is within `toleranceSeconds` of `nowSeconds`.
@@ -37,22 +64,14 @@ export function verifyStandardWebhook(
   toleranceSeconds = 300,
   nowSeconds = Date.now() / 1000,
 ): boolean {
-  const id = header(headers, "webhook-id");
-  const ts = header(headers, "webhook-timestamp")?.trim();
-  const signatures = header(headers, "webhook-signature");
-  if (!id || !ts || !signatures || !/^\d+$/.test(ts)) return false;
-  if (Math.abs(nowSeconds - Number(ts)) > toleranceSeconds) return false;
-  let key = secretBytes(secret);
-  if (key.subarray(0, 6).toString() === "whsec_") key = Buffer.from(key.subarray(6).toString(), "base64");
-  const want = createHmac("sha256", key).update(`${id}.${ts}.`).update(body).digest();
-  for (const candidate of signatures.split(" ")) {
-    const [version, b64] = candidate.split(",", 2);
-    if (version !== "v1" || !b64) continue;
-    const got = Buffer.from(b64, "base64");
-    if (got.length === want.length && timingSafeEqual(got, want)) return true;
-  }
-  return false;
+  return standardWebhookFailure(body, headers, secret, toleranceSeconds, nowSeconds) === null;
 }
+
+const FAILURES: Record<Failure, string> = {
+  missing_header: "webhook-id, webhook-timestamp and webhook-signature are needed",
+  stale: "webhook-timestamp is outside the tolerance",
+  mismatch: "no webhook-signature matches",
+};
 
 /** Why a delivery did not verify (`reason`), thrown by `verifyEvent`. */
 export class VerificationError extends Error {
@@ -90,17 +109,9 @@ export function verifyEvent(
   if (!verifyMiaSignature(body, header(headers, "x-mia-signature"), secret)) {
     throw new VerificationError("bad_signature", "X-Mia-Signature is missing or does not match");
   }
-  const id = header(headers, "webhook-id");
-  const ts = header(headers, "webhook-timestamp")?.trim();
-  if (!id || !ts || !header(headers, "webhook-signature")) {
-    throw new VerificationError("missing_header", "webhook-id, webhook-timestamp and webhook-signature are needed");
-  }
-  if (!/^\d+$/.test(ts) || Math.abs(nowSeconds - Number(ts)) > toleranceSeconds) {
-    throw new VerificationError("stale", "webhook-timestamp is outside the tolerance");
-  }
-  if (!verifyStandardWebhook(body, headers, secret, toleranceSeconds, nowSeconds)) {
-    throw new VerificationError("mismatch", "no webhook-signature matches");
-  }
+  const failure = standardWebhookFailure(body, headers, secret, toleranceSeconds, nowSeconds);
+  if (failure) throw new VerificationError(failure, FAILURES[failure]);
+  const id = header(headers, "webhook-id")!;
   let event: unknown;
   try {
     event = JSON.parse(Buffer.from(body).toString("utf8"));

@@ -24,31 +24,27 @@ def verify_mia_signature(body: bytes, header: Optional[str], secret: Secret) -> 
     return hmac.compare_digest(want, header.strip().lower())
 
 
-def verify_standard_webhook(
-    body: bytes,
-    headers: Mapping[str, str],
-    secret: Secret,
-    tolerance: float = 300,
-    now: Optional[float] = None,
-) -> bool:
-    """True when the Standard Webhooks headers sign ``body`` with ``secret`` (raw, or ``whsec_…``)
-    and ``webhook-timestamp`` is within ``tolerance`` seconds of ``now``."""
+def _standard_webhook_failure(
+    body: bytes, headers: Mapping[str, str], secret: Secret, tolerance: float, now: Optional[float]
+) -> Optional[str]:
+    """Why the Standard Webhooks headers do not sign ``body`` (a ``VerificationError`` reason),
+    or ``None`` when they do."""
     h = {k.lower(): v for k, v in headers.items()}
     msg_id, ts, signatures = h.get("webhook-id"), h.get("webhook-timestamp"), h.get("webhook-signature")
     if not msg_id or not ts or not signatures:
-        return False
+        return "missing_header"
     try:
         ts_num = int(ts.strip())
     except ValueError:
-        return False
+        return "stale"
     if abs((time.time() if now is None else now) - ts_num) > tolerance:
-        return False
+        return "stale"
     key = _secret_bytes(secret)
     if key.startswith(b"whsec_"):
         try:
             key = base64.b64decode(key[len(b"whsec_"):], validate=True)
         except ValueError:
-            return False
+            return "mismatch"
     want = hmac.new(key, f"{msg_id}.{ts.strip()}.".encode() + body, hashlib.sha256).digest()
     for candidate in signatures.split():
         version, _, b64 = candidate.partition(",")
@@ -59,9 +55,20 @@ def verify_standard_webhook(
         except ValueError:
             continue
         if hmac.compare_digest(got, want):
-            return True
-    return False
+            return None
+    return "mismatch"
 
+
+def verify_standard_webhook(
+    body: bytes,
+    headers: Mapping[str, str],
+    secret: Secret,
+    tolerance: float = 300,
+    now: Optional[float] = None,
+) -> bool:
+    """True when the Standard Webhooks headers sign ``body`` with ``secret`` (raw, or ``whsec_…``)
+    and ``webhook-timestamp`` is within ``tolerance`` seconds of ``now``."""
+    return _standard_webhook_failure(body, headers, secret, tolerance, now) is None
 
 class VerificationError(ValueError):
     """A delivery that did not verify. ``reason`` says why: ``"bad_signature"`` (X-Mia-Signature
@@ -72,6 +79,13 @@ class VerificationError(ValueError):
     def __init__(self, reason: str, message: str):
         super().__init__(f"{reason}: {message}")
         self.reason = reason
+
+
+_FAILURES = {
+    "missing_header": "webhook-id, webhook-timestamp and webhook-signature are needed",
+    "stale": "webhook-timestamp is outside the tolerance",
+    "mismatch": "no webhook-signature matches",
+}
 
 
 def verify_event(
@@ -88,13 +102,9 @@ def verify_event(
     h = {k.lower(): v for k, v in headers.items()}
     if not verify_mia_signature(body, h.get("x-mia-signature"), secret):
         raise VerificationError("bad_signature", "X-Mia-Signature is missing or does not match")
-    ts = h.get("webhook-timestamp", "").strip()
-    if not h.get("webhook-id") or not ts or not h.get("webhook-signature"):
-        raise VerificationError("missing_header", "webhook-id, webhook-timestamp and webhook-signature are needed")
-    if not ts.isdigit() or abs((time.time() if now is None else now) - int(ts)) > tolerance:
-        raise VerificationError("stale", "webhook-timestamp is outside the tolerance")
-    if not verify_standard_webhook(body, headers, secret, tolerance, now):
-        raise VerificationError("mismatch", "no webhook-signature matches")
+    failure = _standard_webhook_failure(body, headers, secret, tolerance, now)
+    if failure is not None:
+        raise VerificationError(failure, _FAILURES[failure])
     try:
         event = json.loads(body)
     except ValueError as e:
