@@ -139,11 +139,26 @@ impl Browser {
     /// Whether the page does not scroll sideways, and the elements of `css` that are not
     /// wholly inside the viewport's width (or not shown): `[true, []]` when all is well.
     async fn fits_across(&self, css: &str) -> serde_json::Value {
+        self.fits(css, false).await
+    }
+
+    /// As `fits_across`, for the elements of `css` that are shown (a dialog's other step,
+    /// a hidden file input behind its button, are not asked about).
+    async fn shown_fit_across(&self, css: &str) -> serde_json::Value {
+        self.fits(css, true).await
+    }
+
+    async fn fits(&self, css: &str, shown_only: bool) -> serde_json::Value {
         self.eval(&format!(
             "(() => {{ const w = document.documentElement.clientWidth;
-               const out = [...document.querySelectorAll('{css}')].filter((e) => {{
+               const out = [...document.querySelectorAll('{css}')]
+                 .filter((e) => !{shown_only} || e.getClientRects().length > 0)
+                 .filter((e) => {{
                  const r = e.getBoundingClientRect(); return r.left < 0 || r.right > w || r.width === 0; }});
-               return [document.documentElement.scrollWidth <= w, out.map((e) => e.outerHTML.slice(0, 80))]; }})()"
+               const sideways = [...document.querySelectorAll('.backdrop, .modal, .modal-body')]
+                 .filter((e) => e.scrollWidth > e.clientWidth).map((e) => `${{e.className}} scrolls sideways`);
+               return [document.documentElement.scrollWidth <= w,
+                       sideways.concat(out.map((e) => e.outerHTML.slice(0, 80)))]; }})()"
         ))
         .await
     }
@@ -605,11 +620,28 @@ async fn the_page_shows_which_webhooks_fail_and_pauses_resumes_and_enables_them(
     assert_eq!(fits, serde_json::json!([true, []]), "at 390 px");
     b.shot("24-list-390").await;
     b.accessible("the list at 390 px").await;
+    // The add dialog too: its fields and both steps' actions fit.
+    b.click("#add-webhook").await;
+    b.find(".modal input").await;
+    let fits = b.shown_fit_across(".modal input, .modal button, .modal select").await;
+    assert_eq!(fits, serde_json::json!([true, []]), "the add dialog at 390 px");
+    b.shot("26-add-390").await;
+    b.find(".modal input").await.send_keys("\u{E00C}").await.unwrap(); // Escape
+    b.count_until(".modal", 0).await;
     b.client.goto(&format!("{base}/#/webhooks/{}", failing.id)).await.unwrap();
     b.count_until("#history tbody tr", 1).await;
     let fits = b.fits_across("#history [data-action], .title-row button, #pause-webhook").await;
     assert_eq!(fits, serde_json::json!([true, []]), "the detail page at 390 px");
     b.shot("25-detail-390").await;
+    // The body view: what the receiver answered, and the dialog's actions, on screen.
+    b.click("#history [data-action=body]").await;
+    b.text_until(".modal table.attempts", |t| t.contains("500")).await;
+    let fits = b.shown_fit_across(".modal button").await;
+    assert_eq!(fits, serde_json::json!([true, []]), "the body dialog at 390 px");
+    b.shot("27-body-390").await;
+    b.accessible("the body dialog at 390 px").await;
+    b.find(".modal button").await.send_keys("\u{E00C}").await.unwrap(); // Escape
+    b.count_until(".modal", 0).await;
     b.client.set_window_size(1280, 900).await.unwrap();
     b.client.goto(&format!("{base}/#/webhooks")).await.unwrap();
     b.count_until("#webhooks tbody tr", 3).await;
@@ -635,8 +667,8 @@ async fn the_page_shows_which_webhooks_fail_and_pauses_resumes_and_enables_them(
         e.scrollIntoView({ block: 'end' }); const r = e.getBoundingClientRect();
         const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
         return e.contains(at) || [at && at.outerHTML.slice(0, 60), r.top, r.bottom, innerHeight,
-          getComputedStyle(document.querySelector('.backdrop')).scrollPaddingBottom,
-          document.querySelector('.backdrop').scrollHeight, document.querySelector('.backdrop').clientHeight]; })()";
+          getComputedStyle(document.querySelector('.modal-body')).scrollPaddingBottom,
+          document.querySelector('.modal-body').scrollHeight, document.querySelector('.modal-body').clientHeight]; })()";
     assert_eq!(b.eval(under_footer).await, serde_json::json!(true), "the summary is clear of the sticky footer");
     b.click(".modal .response-headers summary").await;
     b.text_until(".modal .response-headers table", |t| t.contains("content-length")).await;

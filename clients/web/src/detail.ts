@@ -494,11 +494,12 @@ async function showBody(id: string, queued: (d: DeliveryRecord) => void): Promis
               "tbody",
               {},
               d.attempts.map((a) =>
-                h("tr", {}, h("td", {}, String(a.attempt)), h("td", {}, when(a.dispatchTime)), h("td", {}, a.statusCode ? String(a.statusCode) : "—"),
-                  h("td", {}, `${a.durationMs} ms`), h("td", {}, a.error || ""),
+                h("tr", {}, h("td", { "data-label": "#" }, String(a.attempt)), h("td", { "data-label": "Dispatched" }, when(a.dispatchTime)),
+                  h("td", { "data-label": "Status code" }, a.statusCode ? String(a.statusCode) : "—"),
+                  h("td", { "data-label": "Duration" }, `${a.durationMs} ms`), h("td", { "data-label": "Error" }, a.error || "—"),
                   h(
                     "td",
-                    { class: "response" },
+                    { class: "response", "data-label": "Response" },
                     a.responseHeaders.length
                       ? h(
                           "details",
