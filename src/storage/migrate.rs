@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (15, "trace_context", include_str!("migrations/0015_trace_context.sql")),
     (16, "recoveries", include_str!("migrations/0016_recoveries.sql")),
     (17, "latest_attempt", include_str!("migrations/0017_latest_attempt.sql")),
+    (18, "target_url_search", include_str!("migrations/0018_target_url_search.sql")),
 ];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).
@@ -62,4 +63,27 @@ async fn apply(client: &mut Client) -> Result<(), StorageError> {
         tracing::info!(version, name, "migration applied");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+
+    #[test]
+    fn every_migration_file_is_applied_in_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/storage/migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<String> = MIGRATIONS.iter().map(|(v, name, _)| format!("{v:04}_{name}.sql")).collect();
+        assert_eq!(listed, files, "each migration file is listed once, by its number and name");
+        for (i, (v, _, sql)) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(*v as usize, i + 1, "versions run 1, 2, 3, …");
+            let on_disk = std::fs::read_to_string(format!("{dir}/{}", listed[i])).unwrap();
+            assert_eq!(*sql, on_disk, "migration {v} is its file");
+        }
+    }
 }
