@@ -605,7 +605,13 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
             status: history_status(r.status)?,
             status_codes: status_codes(&r.status_codes)?,
         };
-        Ok(Response::new(super::within_deadline(self.hub.watch(filter, invalid).await?, deadline)))
+        let resume_after = match r.resume_after.as_str() {
+            "" => None,
+            c => Some(super::watch::parse_cursor(c).ok_or_else(|| {
+                ApiError::invalid("resume_after", "not a watch_cursor of WatchDeliveries (digits only)")
+            })?),
+        };
+        Ok(Response::new(super::within_deadline(self.hub.watch(filter, resume_after, invalid).await?, deadline)))
     }
 
     type ListAuditEventsStream = ResponseStream<pb::AuditEvent>;

@@ -91,6 +91,7 @@ pub fn delivery(d: DeliveryRow) -> pb::DeliveryRecord {
         error: d.error,
         create_time: Some(d.create_time.into()),
         next_attempt_time: if d.status == DeliveryStatus::Pending { d.next_attempt_time.map(Into::into) } else { None },
+        watch_cursor: String::new(),
     }
 }
 

@@ -6,9 +6,16 @@
 //! buffered and then RESOURCE_EXHAUSTED. A watch never ends as if complete: when the server shuts down, or
 //! when the notification connection was lost (changes may have been missed), it ends with
 //! UNAVAILABLE, so the client watches again and catches up with `ListEventHistory`.
+//!
+//! Each change streamed carries a cursor, its `change_time` (stamped by the database when
+//! the outcome was recorded). A watch resuming after a cursor subscribes to the live changes,
+//! then replays from the deliveries table every delivery of its target changed since the
+//! cursor (less `REPLAY_MARGIN`, since a change is stamped before its commit and commits end
+//! out of order), then goes on with the live changes, skipping those the replay sent.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
@@ -17,9 +24,11 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{convert, ResponseStream};
+use crate::error::ApiError;
 use crate::model::{DeliveryStatus, Scope};
 use crate::pb;
 use crate::storage::deliveries::Watched;
+use crate::storage::history::Replay;
 use crate::storage::notify::DELIVERY_CHANNEL;
 use crate::storage::{notify, Storage};
 
@@ -94,6 +103,40 @@ static HOLD_WATCH_LOCK: std::sync::LazyLock<String> =
 /// How long a new watch waits for its listening connection before it fails UNAVAILABLE.
 const LISTEN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How far before its cursor a resuming watch replays. A change is stamped inside its
+/// record statement and committed right after (with its notification, asynchronously
+/// flushed); a change committed after the cursor's was stamped no earlier than this before
+/// it. Said in the proto (`resume_after`).
+pub const REPLAY_MARGIN: Duration = Duration::from_secs(5);
+
+/// The cursor of a change: its `change_time` in microseconds since the epoch.
+pub fn cursor(change_time: Option<SystemTime>) -> String {
+    change_time.and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map(|d| d.as_micros().to_string()).unwrap_or_default()
+}
+
+/// The time a cursor stands for; `None` when `cursor` is not one.
+pub fn parse_cursor(cursor: &str) -> Option<SystemTime> {
+    if cursor.is_empty() || cursor.len() > 20 || !cursor.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Up to the end of year 9999, as every timestamp the API takes.
+    const LAST: u64 = 253_402_300_799_999_999;
+    let micros: u64 = cursor.parse().ok().filter(|m| *m <= LAST)?;
+    UNIX_EPOCH.checked_add(Duration::from_micros(micros))
+}
+
+/// What identifies a change: the delivery, its attempts and its state.
+type ChangeKey = (Uuid, i32, DeliveryStatus);
+
+fn key(w: &Watched) -> ChangeKey {
+    (w.delivery.id, w.delivery.attempts, w.delivery.status)
+}
+
+/// The record a watcher is sent for a change.
+fn record(w: &Watched) -> pb::DeliveryRecord {
+    pb::DeliveryRecord { watch_cursor: cursor(w.change_time), ..convert::delivery(w.delivery.clone()) }
+}
+
 impl WatchHub {
     /// A hub whose watchers get at most `buffer` undelivered changes each.
     pub fn start(storage: Storage, shutdown: CancellationToken, buffer: usize) -> Self {
@@ -144,12 +187,15 @@ impl WatchHub {
         session
     }
 
-    /// A stream of the changes matching `filter` committed from now on, until the client
-    /// leaves, the server stops, or `ended` resolves (with the status the stream ends with).
-    /// Waits until this process listens for changes: UNAVAILABLE if it cannot.
+    /// A stream of the changes matching `filter` committed from now on (after the changes
+    /// since `resume_after`, replayed, when given), until the client leaves, the server stops,
+    /// or `ended` resolves (with the status the stream ends with). Waits until this process
+    /// listens for changes: UNAVAILABLE if it cannot; FAILED_PRECONDITION when a change since
+    /// `resume_after` is no longer kept.
     pub async fn watch(
         &self,
         filter: WatchFilter,
+        resume_after: Option<SystemTime>,
         ended: impl std::future::Future<Output = tonic::Status> + Send + 'static,
     ) -> Result<ResponseStream<pb::DeliveryRecord>, tonic::Status> {
         let session = self.session();
@@ -162,7 +208,32 @@ impl WatchHub {
                 ))
             }
         }
-        Ok(self.stream(filter, ended, session))
+        // Subscribed before the replay is read: a change committed meanwhile is in one or both.
+        let changes = self.tx.subscribe();
+        let replay = match resume_after {
+            None => None,
+            Some(after) => {
+                let since = after.checked_sub(REPLAY_MARGIN).unwrap_or(UNIX_EPOCH);
+                match self
+                    .storage
+                    .watch_replay(filter.webhook_id, &filter.scope, since)
+                    .await
+                    .map_err(ApiError::from)?
+                {
+                    Replay::Changes(rows) => Some(rows),
+                    Replay::Pruned => {
+                        return Err(ApiError::FailedPrecondition(
+                            "resume_after: a delivery changed since this cursor has left its webhook's history, \
+                             so a replay would miss it; watch without resume_after and catch up with \
+                             ListEventHistory"
+                                .into(),
+                        )
+                        .into())
+                    }
+                }
+            }
+        };
+        Ok(self.stream(filter, changes, replay, ended, session))
     }
 
     /// A stream of the changes matching `filter`, until the client leaves, the server stops,
@@ -170,10 +241,11 @@ impl WatchHub {
     fn stream(
         &self,
         filter: WatchFilter,
+        mut changes: broadcast::Receiver<HubEvent>,
+        replay: Option<mpsc::Receiver<Result<Watched, crate::storage::StorageError>>>,
         ended: impl std::future::Future<Output = tonic::Status> + Send + 'static,
         session: Arc<Session>,
     ) -> ResponseStream<pb::DeliveryRecord> {
-        let mut changes = self.tx.subscribe();
         let (tx, rx) = mpsc::channel(self.buffer);
         let (fail_tx, fail_rx) = oneshot::channel::<tonic::Status>();
         let shutdown = self.shutdown.clone();
@@ -193,6 +265,45 @@ impl WatchHub {
                 ))
             };
             tokio::pin!(ended);
+            // The replay first, at the watcher's pace; live changes wait in the broadcast.
+            let mut replayed: HashSet<ChangeKey> = HashSet::new();
+            if let Some(mut rows) = replay {
+                loop {
+                    let next = tokio::select! {
+                        _ = shutdown.cancelled() => {
+                            let _ = fail_tx.send(unavailable("webhookd is shutting down"));
+                            return;
+                        }
+                        status = &mut ended => {
+                            let _ = fail_tx.send(status);
+                            return;
+                        }
+                        next = rows.recv() => next,
+                    };
+                    let w = match next {
+                        None => break,
+                        Some(Ok(w)) => w,
+                        Some(Err(e)) => {
+                            let _ = fail_tx.send(tonic::Status::from(ApiError::from(e)));
+                            return;
+                        }
+                    };
+                    if !filter.matches(&w) {
+                        continue;
+                    }
+                    replayed.insert(key(&w));
+                    let sent = tokio::select! {
+                        sent = tx.send(Ok(record(&w))) => sent,
+                        status = &mut ended => {
+                            let _ = fail_tx.send(status);
+                            return;
+                        }
+                    };
+                    if sent.is_err() {
+                        return;
+                    }
+                }
+            }
             loop {
                 tokio::select! {
                     _ = shutdown.cancelled() => {
@@ -209,8 +320,8 @@ impl WatchHub {
                             let _ = fail_tx.send(unavailable("the server lost its database connection for a while, so changes may have been missed"));
                             return;
                         }
-                        Ok(HubEvent::Change(w)) if filter.matches(&w) => {
-                            match tx.try_send(Ok(convert::delivery(w.delivery.clone()))) {
+                        Ok(HubEvent::Change(w)) if filter.matches(&w) && !replayed.remove(&key(&w)) => {
+                            match tx.try_send(Ok(record(&w))) {
                                 Ok(()) => {}
                                 Err(mpsc::error::TrySendError::Full(_)) => {
                                     let _ = fail_tx.send(overflow(format!("more than {buffer} changes unread")));
@@ -235,5 +346,24 @@ impl WatchHub {
         // Buffered records first, then the error that ended the watch, if any.
         let failure = futures_util::stream::once(fail_rx).filter_map(|r| async move { r.ok().map(Err) });
         Box::pin(ReceiverStream::new(rx).chain(failure))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_read_back_to_the_microsecond_and_nothing_else_is_one() {
+        let t = UNIX_EPOCH + Duration::from_micros(1_796_000_000_123_456);
+        assert_eq!(cursor(Some(t)), "1796000000123456");
+        assert_eq!(parse_cursor(&cursor(Some(t))), Some(t));
+        assert_eq!(cursor(None), "");
+        assert_eq!(parse_cursor("0"), Some(UNIX_EPOCH));
+        for bad in
+            ["", "abc", "-1", "+1", "1.5", " 1", "253402300800000000", "99999999999999999999", "123456789012345678901"]
+        {
+            assert_eq!(parse_cursor(bad), None, "{bad:?}");
+        }
     }
 }

@@ -73,9 +73,23 @@ pub struct Watched {
     pub company_id: String,
     /// The webhook's project, empty for an instance or company webhook.
     pub project_id: String,
+    /// When the change was recorded, by the database's clock: where a watch that saw it
+    /// resumes from. (Absent from a notification sent by an older version.)
+    #[serde(default)]
+    pub change_time: Option<SystemTime>,
 }
 
 impl Watched {
+    /// A delivery's columns with its webhook's `company_id`, `project_id` and its `change_time`.
+    pub(crate) fn from_row(r: &Row) -> Result<Self, tokio_postgres::Error> {
+        Ok(Self {
+            delivery: DeliveryRow::from_row(r)?,
+            company_id: r.try_get("company_id")?,
+            project_id: r.try_get("project_id")?,
+            change_time: r.try_get("change_time")?,
+        })
+    }
+
     /// Where the webhook is installed, which decides who may watch the change.
     pub fn scope(&self) -> Scope {
         Scope::new(&self.company_id, &self.project_id)
@@ -408,16 +422,7 @@ impl Storage {
         if rows.len() < outcomes.len() {
             tracing::warn!(lost = outcomes.len() - rows.len(), "claims lost before their outcomes were recorded");
         }
-        let recorded = rows
-            .iter()
-            .map(|r| {
-                Ok(Watched {
-                    delivery: DeliveryRow::from_row(r)?,
-                    company_id: r.get("company_id"),
-                    project_id: r.get("project_id"),
-                })
-            })
-            .collect::<Result<Vec<Watched>, tokio_postgres::Error>>()?;
+        let recorded = rows.iter().map(Watched::from_row).collect::<Result<Vec<Watched>, tokio_postgres::Error>>()?;
         let mut breakers_opened = Vec::new();
         let mut disabled: Vec<Disabled> = Vec::new();
         for r in &rows {
@@ -471,7 +476,8 @@ impl Storage {
         }
         let c = self.engine_conn().await?;
         let stmt = c.prepare_cached(include_str!("sql/prune_history.sql")).await?;
-        Ok(c.execute(&stmt, &[&webhooks, &HISTORY_LIMIT]).await?)
+        let deleted: i64 = c.query_one(&stmt, &[&webhooks, &HISTORY_LIMIT]).await?.get("deleted");
+        Ok(deleted as u64)
     }
 
     /// Gives claimed deliveries back (due now, attempt not counted), e.g. on shutdown.
@@ -561,6 +567,7 @@ mod tests {
             },
             company_id: "acme".into(),
             project_id: String::new(),
+            change_time: Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_micros(1_796_000_000_123_456)),
         };
         let changes: Vec<Watched> = (0..200).map(row).collect();
         let payloads = notify_payloads(&changes);
@@ -571,8 +578,37 @@ mod tests {
             let items: Vec<Watched> = serde_json::from_str(p).unwrap();
             ids.extend(items.iter().map(|w| w.delivery.id));
             assert!(items.iter().all(|w| w.delivery.error.len() == NOTIFY_ERROR_CHARS));
+            // The change's time survives to the microsecond: it is where a watch resumes.
+            assert!(items.iter().all(|w| w.change_time == changes[0].change_time));
         }
         assert_eq!(ids, changes.iter().map(|w| w.delivery.id).collect::<Vec<_>>());
         assert!(notify_payloads(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_notification_from_an_older_version_has_no_change_time() {
+        let mut json = serde_json::to_value(Watched {
+            delivery: DeliveryRow {
+                id: Uuid::from_u128(1),
+                webhook_id: Uuid::from_u128(1),
+                event_id: Uuid::from_u128(2),
+                event_type: "tag_created".into(),
+                status: DeliveryStatus::Success,
+                status_code: 200,
+                dispatch_time: None,
+                attempts: 1,
+                duration_ms: 3,
+                error: String::new(),
+                create_time: SystemTime::now(),
+                next_attempt_time: None,
+            },
+            company_id: String::new(),
+            project_id: String::new(),
+            change_time: None,
+        })
+        .unwrap();
+        json.as_object_mut().unwrap().remove("change_time");
+        let w: Watched = serde_json::from_value(json).unwrap();
+        assert_eq!(w.change_time, None);
     }
 }

@@ -1,4 +1,6 @@
-//! Reading deliveries: history listings and details.
+//! Reading deliveries: history listings, details, and what a resuming watch missed.
+
+use std::time::SystemTime;
 
 use futures_util::{pin_mut, TryStreamExt};
 use tokio::sync::mpsc;
@@ -41,6 +43,15 @@ pub struct DeliveryDetail {
     pub response_body: Option<Vec<u8>>,
     /// Every attempt, oldest first.
     pub attempts: Vec<Attempt>,
+}
+
+/// What a resuming watch is sent before the changes that follow.
+#[derive(Debug)]
+pub enum Replay {
+    /// The changes it missed, oldest first.
+    Changes(mpsc::Receiver<Result<Watched, StorageError>>),
+    /// A change it missed is no longer kept: a replay would be incomplete.
+    Pruned,
 }
 
 /// A webhook's history, newest first (public for the benchmark's query plans).
@@ -91,11 +102,53 @@ impl Storage {
         let c = self.conn().await?;
         let stmt = c.prepare_cached(include_str!("sql/get_delivery.sql")).await?;
         let Some(r) = c.query_opt(&stmt, &[&id]).await? else { return Ok(None) };
-        Ok(Some(Watched {
-            delivery: DeliveryRow::from_row(&r)?,
-            company_id: r.get("company_id"),
-            project_id: r.get("project_id"),
-        }))
+        Ok(Some(Watched::from_row(&r)?))
+    }
+
+    /// What a watch resuming at `since` missed: the deliveries of webhook `webhook_id` (any
+    /// when `None`) on `scope` and below whose state changed at or after `since`, oldest
+    /// change first, sent as the database returns them; or `Replay::Pruned` when one of
+    /// them has been pruned from its webhook's history, so that a replay would be incomplete.
+    pub async fn watch_replay(
+        &self,
+        webhook_id: Option<Uuid>,
+        scope: &Scope,
+        since: SystemTime,
+    ) -> Result<Replay, StorageError> {
+        let c = self.conn().await?;
+        let pruned = c.prepare_cached(include_str!("sql/watch_replay_pruned.sql")).await?;
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+            [&webhook_id, &scope.company_id, &scope.project_id, &since];
+        if c.query_one(&pruned, &params).await?.get("pruned") {
+            return Ok(Replay::Pruned);
+        }
+        let stmt = c.prepare_cached(include_str!("sql/watch_replay.sql")).await?;
+        let (tx, rx) = mpsc::channel(32);
+        let scope = scope.clone();
+        tokio::spawn(async move {
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+                [&webhook_id, &scope.company_id, &scope.project_id, &since];
+            let rows = match c.query_raw(&stmt, params).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = tx.send(Err(e.into())).await;
+                    return;
+                }
+            };
+            pin_mut!(rows);
+            loop {
+                let next = match rows.try_next().await {
+                    Ok(Some(r)) => Watched::from_row(&r).map_err(StorageError::from),
+                    Ok(None) => return,
+                    Err(e) => Err(e.into()),
+                };
+                let failed = next.is_err();
+                if tx.send(next).await.is_err() || failed {
+                    return;
+                }
+            }
+        });
+        Ok(Replay::Changes(rx))
     }
 
     /// One delivery with its body, headers and attempts.

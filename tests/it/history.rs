@@ -405,9 +405,11 @@ async fn watch_sees_deliveries_made_by_another_server_process() {
         assert_eq!(seen.event_id, published.event_id);
         assert_eq!(seen.status, pb::DeliveryStatus::Success as i32);
         assert_eq!(seen.status_code, 200);
-        // The change is the record the history keeps, times to the microsecond included.
+        // The change is the record the history keeps, times to the microsecond included,
+        // with where it stands in the watch.
         let kept = crate::common::settled_history(&mut admin, &w.id, 1).await;
-        assert_eq!(seen, kept[0]);
+        assert!(!seen.watch_cursor.is_empty());
+        assert_eq!(pb::DeliveryRecord { watch_cursor: String::new(), ..seen }, kept[0]);
     }
     // A globex delivery made after the acme one is the sentinel: it must be the first
     // thing the globex watcher sees.
@@ -459,6 +461,117 @@ async fn watch_sees_deliveries_made_by_another_server_process() {
         tokio::time::timeout(Duration::from_secs(20), by_webhook.message()).await.expect("the watch ends on shutdown");
     assert!(matches!(&end, Err(s) if s.code() == tonic::Code::Unavailable), "{end:?}");
     stop.await.unwrap();
+}
+
+/// What identifies a change: the delivery, its attempts and its state.
+fn change(r: &pb::DeliveryRecord) -> (String, i32, i32) {
+    (r.id.clone(), r.attempts, r.status)
+}
+
+async fn next_change(stream: &mut tonic::Streaming<pb::DeliveryRecord>) -> pb::DeliveryRecord {
+    tokio::time::timeout(Duration::from_secs(20), stream.message())
+        .await
+        .expect("a change within 20 s")
+        .unwrap()
+        .expect("the watch goes on")
+}
+
+#[tokio::test]
+async fn a_resumed_watch_replays_what_changed_since_its_cursor_then_goes_on_live() {
+    use std::collections::HashSet;
+    let server = TestServer::start().await;
+    let rx = Receiver::ok().await;
+    let mut admin = server.admin().await;
+    let w = admin.create_webhook(new_webhook(None, &rx.url("/"), &["tag_created"])).await.unwrap().into_inner();
+    let target = || pb::watch_deliveries_request::Target::WebhookId(w.id.clone());
+    let resume = |cursor: &str| pb::WatchDeliveriesRequest {
+        target: Some(target()),
+        resume_after: cursor.into(),
+        ..Default::default()
+    };
+
+    let mut first = watch(&mut admin, target(), 0).await;
+    server.publish_many("tag_created", 3).await;
+    let mut seen = HashSet::new();
+    let mut cursor = String::new();
+    while seen.len() < 3 {
+        let r = next_change(&mut first).await;
+        assert!(r.watch_cursor >= cursor || r.watch_cursor.len() > cursor.len(), "cursors go forward");
+        cursor = r.watch_cursor.clone();
+        assert!(seen.insert(change(&r)), "each change once");
+    }
+    // The watcher goes away; meanwhile five more deliveries complete.
+    drop(first);
+    server.publish_many("tag_created", 5).await;
+    let history = crate::common::settled_history(&mut admin, &w.id, 8).await;
+    let missed: HashSet<_> = history.iter().map(change).filter(|k| !seen.contains(k)).collect();
+    assert_eq!(missed.len(), 5, "{history:?}");
+
+    // Resumed from the last cursor: the five are replayed, each once (changes just before
+    // the cursor may come again, as the proto says), then the watch goes on live: the next
+    // delivery is the sentinel, with nothing of the replay repeated before it.
+    let mut resumed = admin.watch_deliveries(resume(&cursor)).await.unwrap().into_inner();
+    let mut replayed = HashSet::new();
+    while replayed.len() < 5 {
+        let r = next_change(&mut resumed).await;
+        let k = change(&r);
+        if seen.contains(&k) {
+            continue;
+        }
+        assert!(missed.contains(&k), "only what changed: {r:?}");
+        assert!(replayed.insert(k), "replayed once: {r:?}");
+    }
+    server.publish_many("tag_created", 1).await;
+    loop {
+        let r = next_change(&mut resumed).await;
+        let k = change(&r);
+        assert!(!replayed.contains(&k), "sent twice: {r:?}");
+        if !seen.contains(&k) {
+            assert_eq!(r.status, pb::DeliveryStatus::Success as i32, "the sentinel, live: {r:?}");
+            break;
+        }
+    }
+    drop(resumed);
+
+    // Not a cursor: INVALID_ARGUMENT naming the field.
+    for bad in ["abc", "-1", "99999999999999999999"] {
+        let err = admin.watch_deliveries(resume(bad)).await.unwrap_err();
+        assert_field_error(&err, Code::InvalidArgument, "resume_after");
+    }
+
+    // A webhook whose history was pruned past the cursor: a replay would miss deliveries,
+    // so the resume is refused, naming the field.
+    let busy =
+        admin.create_webhook(new_webhook(None, &rx.url("/busy"), &["project_created"])).await.unwrap().into_inner();
+    let mut busy_watch = watch(&mut admin, pb::watch_deliveries_request::Target::WebhookId(busy.id.clone()), 0).await;
+    server.publish_many("project_created", 1).await;
+    let old = next_change(&mut busy_watch).await.watch_cursor;
+    drop(busy_watch);
+    server.publish_many("project_created", 260).await;
+    let db = sql(server.database_url.as_deref().unwrap()).await;
+    let id: Uuid = busy.id.parse().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !db
+        .query_one("SELECT history_pruned_through IS NOT NULL FROM webhooks WHERE id = $1", &[&id])
+        .await
+        .unwrap()
+        .get::<_, bool>(0)
+    {
+        assert!(tokio::time::Instant::now() < deadline, "the busy webhook's history was pruned");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let err = admin
+        .watch_deliveries(pb::WatchDeliveriesRequest {
+            target: Some(pb::watch_deliveries_request::Target::WebhookId(busy.id.clone())),
+            resume_after: old,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+    assert!(err.message().starts_with("resume_after:"), "{err:?}");
+    // The first webhook's watch still resumes (its history lost nothing).
+    admin.watch_deliveries(resume(&cursor)).await.unwrap();
 }
 
 #[tokio::test]

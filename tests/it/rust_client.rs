@@ -121,6 +121,88 @@ async fn publish_until_seen(publisher: &Client, watch: &mut webhookd_client::Wat
     panic!("the watch reported none of {} deliveries", published.len());
 }
 
+#[tokio::test]
+async fn a_watch_misses_nothing_delivered_while_its_server_was_down() {
+    // Server A serves the API only; process B delivers, also while A is down.
+    let mut a = TestServer::start_with(&["--no-delivery"]).await;
+    let db_url = a.database_url.clone().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let b = crate::common::ServerProcess::serving(&db_url, tmp.path(), &["--poll-interval", "100ms"]).await;
+    let rx = Receiver::ok().await;
+    let admin = Client::connect(format!("http://{}", a.addr), &a.admin_token).await.unwrap();
+    let publisher = Client::with_channel(b.channel(), Some(&a.token("publisher", "", "").await)).unwrap();
+    let hook =
+        admin.admin().create_webhook(new_webhook(None, &rx.url("/hook"), &["tag_created"])).await.unwrap().into_inner();
+    let mut watch = admin.watch_deliveries(pb::WatchDeliveriesRequest {
+        target: Some(pb::watch_deliveries_request::Target::WebhookId(hook.id.clone())),
+        status: pb::DeliveryStatus::Success as i32,
+        ..Default::default()
+    });
+    let first = publish_until_seen(&publisher, &mut watch).await;
+    let db = crate::common::sql(&db_url).await;
+    let hook_id: uuid::Uuid = hook.id.parse().unwrap();
+    let delivered = || async {
+        let n: i64 = db
+            .query_one("SELECT count(*) FROM deliveries WHERE webhook_id = $1 AND status = 2", &[&hook_id])
+            .await
+            .unwrap()
+            .get(0);
+        n
+    };
+    // What the watch yields before A goes down.
+    let mut seen = std::collections::HashSet::from([first]);
+    let last = publisher.publish_event(event("tag_created", 400)).await.unwrap();
+    loop {
+        match next_delivery(&mut watch).await.unwrap() {
+            WatchEvent::Delivery(d) => {
+                assert!(seen.insert(d.event_id.clone()), "seen twice: {d:?}");
+                if d.event_id == last.event_id {
+                    break;
+                }
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let before = delivered().await;
+    a.go_down().await;
+    let mut missed = std::collections::HashSet::new();
+    for i in 0..5 {
+        missed.insert(publisher.publish_event(event("tag_created", 500 + i)).await.unwrap().event_id);
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while delivered().await < before + 5 {
+        assert!(tokio::time::Instant::now() < deadline, "B delivered the five");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    a.come_back().await;
+    match next_delivery(&mut watch).await.unwrap() {
+        WatchEvent::Resumed { complete, .. } => assert!(complete, "nothing missed"),
+        other => panic!("expected the watch to say it resumed, got {other:?}"),
+    }
+    // The five delivered while A was down, each once, and nothing the watch yielded before
+    // (it may yield changes from just before it first opened, which it never yielded); then
+    // the next one, live.
+    let mut replayed = std::collections::HashSet::new();
+    while replayed.len() < 5 {
+        match next_delivery(&mut watch).await.unwrap() {
+            WatchEvent::Delivery(d) => {
+                assert!(!seen.contains(&d.event_id), "yielded again: {d:?}");
+                if missed.contains(&d.event_id) {
+                    assert!(replayed.insert(d.event_id.clone()), "once: {d:?}");
+                }
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let sentinel = publisher.publish_event(event("tag_created", 900)).await.unwrap();
+    match next_delivery(&mut watch).await.unwrap() {
+        WatchEvent::Delivery(d) => assert_eq!(d.event_id, sentinel.event_id, "{d:?}"),
+        other => panic!("{other:?}"),
+    }
+    drop(b);
+    a.stop().await;
+}
+
 /// The watch's next event, within 30 s.
 async fn next_delivery(watch: &mut webhookd_client::Watch) -> Result<WatchEvent, tonic::Status> {
     tokio::time::timeout(Duration::from_secs(30), watch.next()).await.expect("a watch event within 30 s")
@@ -144,13 +226,22 @@ async fn a_watch_resumes_after_a_restart_and_says_so() {
     server.go_down().await;
     server.come_back().await;
     match next_delivery(&mut watch).await.unwrap() {
-        WatchEvent::Resumed { after } => assert_eq!(after.code(), Code::Unavailable, "{after:?}"),
+        WatchEvent::Resumed { after, complete } => {
+            assert_eq!(after.code(), Code::Unavailable, "{after:?}");
+            assert!(complete, "resumed from the last change seen");
+        }
         other => panic!("expected the watch to say it resumed, got {other:?}"),
     }
+    // What was delivered before the restart and not yet seen is replayed, each once, then
+    // the next delivery comes live.
     let second = publisher.publish_event(event("tag_created", 2)).await.unwrap();
-    match next_delivery(&mut watch).await.unwrap() {
-        WatchEvent::Delivery(d) => assert_eq!(d.event_id, second.event_id),
-        other => panic!("expected the second delivery, got {other:?}"),
+    let mut seen = std::collections::HashSet::new();
+    loop {
+        match next_delivery(&mut watch).await.unwrap() {
+            WatchEvent::Delivery(d) if d.event_id == second.event_id => break,
+            WatchEvent::Delivery(d) => assert!(seen.insert(d.id.clone()), "seen twice: {d:?}"),
+            other => panic!("expected the second delivery, got {other:?}"),
+        }
     }
 
     // Opting out: the same break ends the watch with its error.

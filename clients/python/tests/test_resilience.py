@@ -164,7 +164,9 @@ def test_a_publish_waits_through_a_restart_and_a_watch_resumes(restartable, serv
         hook = admin.create_webhook(receiver.url, "py-secret-value-1", ["tag_created"], company_id="restart-py")
         resumed = []
         seen = []
-        watch = admin.watch_deliveries(webhook_id=hook.id, status=DeliveryStatus.SUCCESS, on_resume=resumed.append)
+        watch = admin.watch_deliveries(
+            webhook_id=hook.id, status=DeliveryStatus.SUCCESS, on_resume=lambda e, complete: resumed.append((e, complete))
+        )
 
         ended = []
 
@@ -194,14 +196,18 @@ def test_a_publish_waits_through_a_restart_and_a_watch_resumes(restartable, serv
         publishing.join(timeout=60)
         assert len(answers) == 1 and not answers[0].duplicate, "the publish waited for the server"
 
-        # Once the watch says it resumed, it sees what happens next (what happened while it
-        # was away, the second delivery maybe, it may have missed).
+        # The watch resumed from the last change it had seen: it misses nothing (the second
+        # delivery, made while it was away or after) and sees nothing twice.
         _wait(lambda: resumed, "the watch to resume")
-        assert len(resumed) == 1 and resumed[0].code == grpc.StatusCode.UNAVAILABLE
+        assert len(resumed) == 1 and resumed[0][0].code == grpc.StatusCode.UNAVAILABLE and resumed[0][1] is True
         third = publisher.publish_event("tag_created", {"i": 3}, company_id="restart-py")
         _wait(lambda: third.event_id in seen, "the delivery after the resume on the watch")
         events = [r.event_id for r in admin.list_event_history(hook.id)]
         assert first_id in events and events.count(answers[0].event_id) == 1 and events.count(third.event_id) == 1
+        assert answers[0].event_id in seen, "the delivery made while the watch was away"
+        assert sorted(seen) == sorted(set(seen)), "each change once"
+        delivered = lambda: {r.event_id for r in admin.list_event_history(hook.id) if r.status == DeliveryStatus.SUCCESS}
+        _wait(lambda: set(seen) >= delivered(), "every delivery on the watch")
     reader.join(timeout=30)
     assert not reader.is_alive() and [e.code for e in ended] == [grpc.StatusCode.CANCELLED]
 

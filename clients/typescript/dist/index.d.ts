@@ -77,10 +77,12 @@ export interface WatchOptions extends DeliveryFilter {
     resume?: boolean;
     /**
      * Called once the watch is open again after a break (`error` says why: the server shut
-     * down, the connection was lost, the watcher fell behind). Changes made in between may
-     * have been missed: catch up with `listEventHistory` if they matter.
+     * down, the connection was lost, the watcher fell behind). It opens from the last change
+     * received: what changed in between is replayed first, each change once. `complete` is
+     * false when changes may have been missed (none had been received yet, or the server no
+     * longer keeps all that changed since): catch up with `listEventHistory` if they matter.
      */
-    onResume?: (error: ConnectError) => void;
+    onResume?: (error: ConnectError, complete: boolean) => void;
 }
 export declare class WebhookdClient {
     /** The generated `WebhookAdmin` client, for calls the wrapper does not cover. */
@@ -185,7 +187,9 @@ export declare class WebhookdClient {
     /**
      * Deliveries as they are created and change state, for one webhook or a scope. The watch
      * never ends as if complete: after a server restart, a lost connection or falling behind
-     * it opens itself again with backoff and calls `onResume` (or throws with `resume: false`).
+     * it opens itself again with backoff, from the last change received (what changed in
+     * between is replayed first, each change once), and calls `onResume` (or throws with
+     * `resume: false`).
      * Other errors (the webhook was deleted, the token refused) throw. Abort `signal` to end
      * the loop; it has no deadline.
      */

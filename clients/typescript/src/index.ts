@@ -117,10 +117,68 @@ export interface WatchOptions extends DeliveryFilter {
   resume?: boolean;
   /**
    * Called once the watch is open again after a break (`error` says why: the server shut
-   * down, the connection was lost, the watcher fell behind). Changes made in between may
-   * have been missed: catch up with `listEventHistory` if they matter.
+   * down, the connection was lost, the watcher fell behind). It opens from the last change
+   * received: what changed in between is replayed first, each change once. `complete` is
+   * false when changes may have been missed (none had been received yet, or the server no
+   * longer keeps all that changed since): catch up with `listEventHistory` if they matter.
    */
-  onResume?: (error: ConnectError) => void;
+  onResume?: (error: ConnectError, complete: boolean) => void;
+}
+
+/**
+ * How far back (in the server's change times, microseconds) changes already yielded are
+ * remembered, so that a resumed watch's repeats are dropped: well past the 5 seconds before
+ * its cursor that the server replays again.
+ */
+const REMEMBERED_MICROS = 30_000_000n;
+
+/**
+ * What a watch keeps to open itself again where it broke off: the last cursor received, and
+ * the changes yielded lately, to drop what the replay repeats.
+ */
+class WatchResume {
+  cursor = "";
+  private readonly order: Array<[bigint, string]> = [];
+  private readonly keys = new Set<string>();
+  private incomplete = false;
+
+  /** Whether `record` is new (to be yielded); remembers it and its cursor. */
+  firstTime(record: DeliveryRecord): boolean {
+    if (record.watchCursor) this.cursor = record.watchCursor;
+    const key = `${record.id} ${record.attempts} ${record.status}`;
+    if (this.keys.has(key)) return false;
+    if (!/^[0-9]+$/.test(record.watchCursor)) return true; // an older server: nothing is replayed
+    const at = BigInt(record.watchCursor);
+    while (this.order.length > 0 && this.order[0][0] + REMEMBERED_MICROS < at) {
+      this.keys.delete(this.order.shift()![1]);
+    }
+    this.order.push([at, key]);
+    this.keys.add(key);
+    return true;
+  }
+
+  /** The watch broke: with nothing received yet there is nothing to resume from. */
+  broke(): void {
+    if (!this.cursor) this.incomplete = true;
+  }
+
+  /**
+   * Whether opening again from the cursor was refused because what changed since is no
+   * longer all kept; if so, the next attempt goes on from now.
+   */
+  refused(error: ConnectError): boolean {
+    if (error.code !== Code.FailedPrecondition || !this.cursor) return false;
+    this.cursor = "";
+    this.incomplete = true;
+    return true;
+  }
+
+  /** Opened again: whether nothing was missed. */
+  resumed(): boolean {
+    const complete = !this.incomplete;
+    this.incomplete = false;
+    return complete;
+  }
 }
 
 function statusValue(status: StatusFilter | undefined): DeliveryStatus {
@@ -508,7 +566,9 @@ export class WebhookdClient {
   /**
    * Deliveries as they are created and change state, for one webhook or a scope. The watch
    * never ends as if complete: after a server restart, a lost connection or falling behind
-   * it opens itself again with backoff and calls `onResume` (or throws with `resume: false`).
+   * it opens itself again with backoff, from the last change received (what changed in
+   * between is replayed first, each change once), and calls `onResume` (or throws with
+   * `resume: false`).
    * Other errors (the webhook was deleted, the token refused) throw. Abort `signal` to end
    * the loop; it has no deadline.
    */
@@ -523,19 +583,26 @@ export class WebhookdClient {
       status: statusValue(opts.status),
       statusCodes: opts.statusCodes ?? [],
     };
+    const state = new WatchResume();
     let failures = 0;
     let broken: ConnectError | undefined;
     for (;;) {
       let error: ConnectError;
       try {
-        const onHeader = () => {
+        const onHeader = (headers: Headers) => {
+          // An error answered at once comes as headers holding its status: not open.
+          if (headers.has("grpc-status")) return;
           // The server answers a watch's headers at once: the watch is open.
-          if (broken) opts.onResume?.(broken);
+          if (broken) opts.onResume?.(broken, state.resumed());
           broken = undefined;
           failures = 0;
         };
-        for await (const record of this.admin.watchDeliveries(req, { signal: opts.signal, timeoutMs: 0, onHeader, headers: opts.headers })) {
-          yield record;
+        const call = this.admin.watchDeliveries(
+          { ...req, resumeAfter: state.cursor },
+          { signal: opts.signal, timeoutMs: 0, onHeader, headers: opts.headers },
+        );
+        for await (const record of call) {
+          if (state.firstTime(record)) yield record;
         }
         // The server never ends a watch as complete: an end is a break.
         error = new ConnectError("the watch ended", Code.Unavailable);
@@ -543,10 +610,13 @@ export class WebhookdClient {
         error = ConnectError.from(e);
       }
       if (opts.signal?.aborted) return;
+      // What changed since the cursor is gone: go on from now.
+      if (broken && state.refused(error)) continue;
       if (opts.resume === false || (error.code !== Code.Unavailable && error.code !== Code.ResourceExhausted)) {
         throw error;
       }
       broken ??= error;
+      state.broke();
       failures++;
       await sleep(backoffMs(this.retry, failures, Math.random()), opts.signal);
       if (opts.signal?.aborted) return;

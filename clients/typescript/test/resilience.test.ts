@@ -143,11 +143,11 @@ async function restartAndResume(other: RunningServer, receiver: Receiver): Promi
   const hook = await admin.createWebhook(receiver.url, "ts-secret-value-1", ["tag_created"], { companyId: restartCompany });
   const stop = new AbortController();
   const seen: string[] = [];
-  const resumed: ConnectError[] = [];
+  const resumed: Array<[ConnectError, boolean]> = [];
   const watching = (async () => {
     for await (const r of admin.watchDeliveries(
       { webhookId: hook.id },
-      { status: DeliveryStatus.SUCCESS, signal: stop.signal, onResume: (e) => resumed.push(e) },
+      { status: DeliveryStatus.SUCCESS, signal: stop.signal, onResume: (e, complete) => resumed.push([e, complete]) },
     )) {
       seen.push(r.eventId);
     }
@@ -172,17 +172,21 @@ async function restartAndResume(other: RunningServer, receiver: Receiver): Promi
   const second = await publishing;
   assert.equal(second.duplicate, false, "the publish waited for the server");
 
-  // Once resumed, the watch sees what happens next (it may have missed what happened while away).
+  // Resumed from the last change it had seen, the watch misses nothing (the second
+  // delivery, made while it was away or after) and sees nothing twice.
   await until(() => resumed.length > 0, "the watch to resume");
   assert.equal(resumed.length, 1);
-  assert.equal(resumed[0].code, Code.Unavailable);
+  assert.equal(resumed[0][0].code, Code.Unavailable);
+  assert.equal(resumed[0][1], true, "resumed from a cursor: complete");
   const third = await publisher.publishEvent("tag_created", { i: 3 }, { companyId: restartCompany });
   await until(() => seen.includes(third.eventId), "the delivery after the resume");
-  stop.abort();
-  await watching; // aborting ends the loop without an error
   const stored: string[] = [];
   for await (const r of admin.listEventHistory(hook.id)) stored.push(r.eventId);
-  assert.deepEqual(stored.sort(), [...published, second.eventId, third.eventId].sort(), "each event stored once");
+  assert.deepEqual([...stored].sort(), [...published, second.eventId, third.eventId].sort(), "each event stored once");
+  await until(() => stored.every((e) => seen.includes(e)), "every delivery on the watch");
+  assert.equal(new Set(seen).size, seen.length, "each change once");
+  stop.abort();
+  await watching; // aborting ends the loop without an error
 
   // Without resume, the same break throws. The watch is open once it reports a delivery
   // (publish until it does: one published before it opened would not be reported).

@@ -26,13 +26,16 @@ WITH o AS (
         duration_ms = o.duration_ms, error = o.error, request_headers = o.request_headers,
         response_body = o.response_body, next_attempt_time = o.next_attempt_time, claim_token = NULL,
         claim_expire_time = NULL,
-        attempt_log = d.attempt_log || jsonb_build_array(o.entry)
+        attempt_log = d.attempt_log || jsonb_build_array(o.entry),
+        -- As late as the statement allows: a resuming watch replays from here, so this should
+        -- come no earlier than the commit by more than the replay's margin.
+        change_time = clock_timestamp()
     FROM o
     -- The id list (as well as the join) lets the planner probe the primary key even when the
     -- table looks small, instead of scanning it; webhooks are reached the same way below.
     WHERE d.id = ANY($1::uuid[]) AND d.id = o.id AND d.claim_token = o.claim_token
     RETURNING d.id, d.webhook_id, d.event_id, d.event_type, d.status, d.status_code, d.dispatch_time,
-              d.attempts, d.duration_ms, d.error, d.create_time, d.next_attempt_time
+              d.attempts, d.duration_ms, d.error, d.create_time, d.next_attempt_time, d.change_time
 ), failed AS (
     -- Failures for good are kept for bulk recovery (RecoverDeliveries), test pings aside.
     INSERT INTO failed_deliveries (delivery_id, webhook_id, event_id, event_type, failed_time)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 import datetime
 import enum
@@ -10,13 +11,13 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, Deque, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar, Union
 
 import grpc
 
 from webhookd.v1 import admin_pb2, ingest_pb2, token_pb2, webhook_pb2
 
-from .errors import _deadline_exceeded, from_rpc_error
+from .errors import WebhookdError, _deadline_exceeded, from_rpc_error
 
 #: An event payload: JSON text (sent byte for byte) or a mapping (serialised compactly).
 Payload = Union[str, Mapping[str, Any]]
@@ -408,3 +409,55 @@ def watch_request(
 #: Codes on which a watch opens itself again: the server went away or restarted, the
 #: connection broke, or the watcher fell behind.
 RESUMABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED)
+
+#: How far back (in the server's change times, microseconds) changes already yielded are
+#: remembered, so that a resumed watch's repeats are dropped: well past the 5 seconds before
+#: its cursor that the server replays again.
+REMEMBERED_MICROS = 30_000_000
+
+
+class WatchResume:
+    """What a watch helper keeps to open itself again where it broke off: the request, whose
+    ``resume_after`` follows the last change received, and the changes yielded lately, to
+    drop what the replay repeats."""
+
+    def __init__(self, request: admin_pb2.WatchDeliveriesRequest) -> None:
+        self.request = request
+        self._order: Deque[Tuple[int, Tuple[str, int, int]]] = collections.deque()
+        self._keys: Set[Tuple[str, int, int]] = set()
+        self._incomplete = False
+
+    def first_time(self, record: webhook_pb2.DeliveryRecord) -> bool:
+        """Whether ``record`` is new (to be yielded); remembers it and its cursor."""
+        if record.watch_cursor:
+            self.request.resume_after = record.watch_cursor
+        key = (record.id, record.attempts, int(record.status))
+        if key in self._keys:
+            return False
+        if not record.watch_cursor.isdigit():
+            return True  # an older server: nothing is replayed
+        at = int(record.watch_cursor)
+        while self._order and self._order[0][0] + REMEMBERED_MICROS < at:
+            self._keys.discard(self._order.popleft()[1])
+        self._order.append((at, key))
+        self._keys.add(key)
+        return True
+
+    def broke(self) -> None:
+        """The watch broke: with nothing received yet there is nothing to resume from."""
+        if not self.request.resume_after:
+            self._incomplete = True
+
+    def refused(self, error: WebhookdError) -> bool:
+        """Whether opening again from the cursor was refused because what changed since is no
+        longer all kept; if so, the next attempt goes on from now."""
+        if error.code != grpc.StatusCode.FAILED_PRECONDITION or not self.request.resume_after:
+            return False
+        self.request.resume_after = ""
+        self._incomplete = True
+        return True
+
+    def resumed(self) -> bool:
+        """Opened again: whether nothing was missed."""
+        complete, self._incomplete = not self._incomplete, False
+        return complete

@@ -300,32 +300,37 @@ class AsyncWebhookdClient:
         status: StatusFilter = None,
         status_codes: Sequence[int] = (),
         resume: bool = True,
-        on_resume: Optional[Callable[[WebhookdError], None]] = None,
+        on_resume: Optional[Callable[[WebhookdError, bool], None]] = None,
         timeout: Optional[float] = None,
     ) -> AsyncIterator[webhook_pb2.DeliveryRecord]:
         """Deliveries as they change; resumes like ``WebhookdClient.watch_deliveries``."""
-        request = c.watch_request(webhook_id, company_id, project_id, event_types, status, status_codes)
+        state = c.WatchResume(c.watch_request(webhook_id, company_id, project_id, event_types, status, status_codes))
         failures = 0
         broken: Optional[WebhookdError] = None
         while True:
-            call = self.admin.WatchDeliveries(request, metadata=self._metadata, timeout=timeout)
+            call = self.admin.WatchDeliveries(state.request, metadata=self._metadata, timeout=timeout)
             cause: Optional[grpc.RpcError] = None
             try:
                 await call.initial_metadata()
                 if broken is not None and not call.done():
+                    complete = state.resumed()
                     if on_resume is not None:
-                        on_resume(broken)
+                        on_resume(broken, complete)
                     broken, failures = None, 0
                 async for record in call:
-                    yield record
+                    if state.first_time(record):
+                        yield record
                 error: WebhookdError = UnavailableError(grpc.StatusCode.UNAVAILABLE, "the watch ended")
             except grpc.RpcError as e:
                 error, cause = from_rpc_error(e), e
             finally:
                 call.cancel()
+            if broken is not None and state.refused(error):
+                continue  # what changed since the cursor is gone: go on from now
             if not resume or error.code not in c.RESUMABLE:
                 raise error from cause
             broken = broken or error
+            state.broke()
             failures += 1
             await asyncio.sleep(self._retry.backoff(failures, random.random()))
 

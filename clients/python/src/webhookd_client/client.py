@@ -331,42 +331,49 @@ class WebhookdClient:
         status: StatusFilter = None,
         status_codes: Sequence[int] = (),
         resume: bool = True,
-        on_resume: Optional[Callable[[WebhookdError], None]] = None,
+        on_resume: Optional[Callable[[WebhookdError, bool], None]] = None,
         timeout: Optional[float] = None,
     ) -> Iterator[webhook_pb2.DeliveryRecord]:
         """Deliveries as they are created and change state, for one webhook or a scope.
 
         The watch never ends as if complete. When the server shuts down or restarts, the
-        connection breaks or the watcher falls behind, it opens itself again with backoff
-        and, once open, calls ``on_resume(error)``: changes made in between may have been
-        missed (catch up with ``list_event_history``). With ``resume=False`` it raises that
-        error instead. Other errors (the webhook was deleted, the token refused) are raised.
+        connection breaks or the watcher falls behind, it opens itself again with backoff,
+        from the last change received: what changed in between is replayed first, each change
+        once. Once open it calls ``on_resume(error, complete)``; ``complete`` is false when
+        changes may have been missed (none had been received yet, or the server no longer
+        keeps all that changed since): catch up with ``list_event_history`` if they matter.
+        With ``resume=False`` it raises that error instead. Other errors (the webhook was deleted, the token refused) are raised.
         It has no deadline unless ``timeout`` is given. Stop it with ``.close()`` on the
         iterator or by leaving the loop; that cancels the call.
         """
-        request = c.watch_request(webhook_id, company_id, project_id, event_types, status, status_codes)
+        state = c.WatchResume(c.watch_request(webhook_id, company_id, project_id, event_types, status, status_codes))
         failures = 0
         broken: Optional[WebhookdError] = None
         while True:
-            call = self.admin.WatchDeliveries(request, metadata=self._metadata, timeout=timeout)
+            call = self.admin.WatchDeliveries(state.request, metadata=self._metadata, timeout=timeout)
             cause: Optional[grpc.RpcError] = None
             try:
                 call.initial_metadata()  # the server answers a watch's headers at once
                 if broken is not None and not call.done():
+                    complete = state.resumed()
                     if on_resume is not None:
-                        on_resume(broken)
+                        on_resume(broken, complete)
                     broken, failures = None, 0
                 for record in call:
-                    yield record
+                    if state.first_time(record):
+                        yield record
                 # The server never ends a watch as complete: an end is a break.
                 error: WebhookdError = UnavailableError(grpc.StatusCode.UNAVAILABLE, "the watch ended")
             except grpc.RpcError as e:
                 error, cause = from_rpc_error(e), e
             finally:
                 call.cancel()
+            if broken is not None and state.refused(error):
+                continue  # what changed since the cursor is gone: go on from now
             if not resume or error.code not in c.RESUMABLE:
                 raise error from cause
             broken = broken or error
+            state.broke()
             failures += 1
             time.sleep(self._retry.backoff(failures, random.random()))
 

@@ -162,18 +162,20 @@ class TestWebhookRequest(_message.Message):
     def __init__(self, webhook_id: _Optional[str] = ...) -> None: ...
 
 class WatchDeliveriesRequest(_message.Message):
-    __slots__ = ("webhook_id", "scope", "event_types", "status", "status_codes")
+    __slots__ = ("webhook_id", "scope", "event_types", "status", "status_codes", "resume_after")
     WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
     SCOPE_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPES_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     STATUS_CODES_FIELD_NUMBER: _ClassVar[int]
+    RESUME_AFTER_FIELD_NUMBER: _ClassVar[int]
     webhook_id: str
     scope: _webhook_pb2.Scope
     event_types: _containers.RepeatedScalarFieldContainer[str]
     status: _webhook_pb2.DeliveryStatus
     status_codes: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, webhook_id: _Optional[str] = ..., scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., event_types: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[_webhook_pb2.DeliveryStatus, str]] = ..., status_codes: _Optional[_Iterable[int]] = ...) -> None: ...
+    resume_after: str
+    def __init__(self, webhook_id: _Optional[str] = ..., scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., event_types: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[_webhook_pb2.DeliveryStatus, str]] = ..., status_codes: _Optional[_Iterable[int]] = ..., resume_after: _Optional[str] = ...) -> None: ...
 
 class ListEventTypesRequest(_message.Message):
     __slots__ = ()

@@ -186,10 +186,12 @@ class WebhookAdminServicer:
 
     def WatchDeliveries(self, request, context):
         """Streams deliveries as their state changes: those committed after its response headers
-        were sent (to miss nothing, wait for them, then read ListEventHistory). It never ends
+        were sent (to miss nothing, wait for them, then read ListEventHistory), or, resuming
+        with `resume_after`, those changed since that cursor, replayed first. It never ends
         as if complete: it ends with UNAVAILABLE when the server shuts down or lost its
-        database connection (changes may have been missed), and with RESOURCE_EXHAUSTED when the watcher falls behind. Watch
-        again, and catch up with ListEventHistory. It ends with UNAUTHENTICATED once its token
+        database connection, and with RESOURCE_EXHAUSTED when the watcher falls behind: watch
+        again with `resume_after` set to the last `watch_cursor` received, or catch up with
+        ListEventHistory. It ends with UNAUTHENTICATED once its token
         is revoked or expires, as soon as a new call with that token is refused (at once by
         notification; within a second if the notification was lost).
         """

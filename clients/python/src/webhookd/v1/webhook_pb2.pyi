@@ -131,7 +131,7 @@ class LastEvent(_message.Message):
     def __init__(self, status: _Optional[_Union[DeliveryStatus, str]] = ..., dispatch_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_type: _Optional[str] = ..., status_code: _Optional[int] = ...) -> None: ...
 
 class DeliveryRecord(_message.Message):
-    __slots__ = ("id", "webhook_id", "event_id", "event_type", "status", "status_code", "dispatch_time", "attempts", "duration_ms", "error", "create_time", "next_attempt_time")
+    __slots__ = ("id", "webhook_id", "event_id", "event_type", "status", "status_code", "dispatch_time", "attempts", "duration_ms", "error", "create_time", "next_attempt_time", "watch_cursor")
     ID_FIELD_NUMBER: _ClassVar[int]
     WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -144,6 +144,7 @@ class DeliveryRecord(_message.Message):
     ERROR_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     NEXT_ATTEMPT_TIME_FIELD_NUMBER: _ClassVar[int]
+    WATCH_CURSOR_FIELD_NUMBER: _ClassVar[int]
     id: str
     webhook_id: str
     event_id: str
@@ -156,7 +157,8 @@ class DeliveryRecord(_message.Message):
     error: str
     create_time: _timestamp_pb2.Timestamp
     next_attempt_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., webhook_id: _Optional[str] = ..., event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., status_code: _Optional[int] = ..., dispatch_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ..., duration_ms: _Optional[int] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    watch_cursor: str
+    def __init__(self, id: _Optional[str] = ..., webhook_id: _Optional[str] = ..., event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., status_code: _Optional[int] = ..., dispatch_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ..., duration_ms: _Optional[int] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., watch_cursor: _Optional[str] = ...) -> None: ...
 
 class DeliveryAttempt(_message.Message):
     __slots__ = ("attempt", "dispatch_time", "status_code", "error", "duration_ms", "response_body", "response_headers")

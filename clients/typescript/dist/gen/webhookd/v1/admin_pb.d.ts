@@ -457,6 +457,20 @@ export type WatchDeliveriesRequest = Message<"webhookd.v1.WatchDeliveriesRequest
      * @generated from field: repeated int32 status_codes = 5;
      */
     statusCodes: number[];
+    /**
+     * The `watch_cursor` of the last record an earlier watch (same target and filters)
+     * received. The stream first replays, oldest change first, the current state of each
+     * delivery whose state changed since then (one record per delivery, however many times
+     * it changed), then goes on live, so nothing is missed across a restart or a broken
+     * connection. Changes up to 5 seconds before the cursor are replayed too (a change is
+     * stamped before its commit, and commits finish out of order): drop a record whose id,
+     * attempts and status you have seen; the clients' watch helpers do. FAILED_PRECONDITION
+     * when a delivery changed since then has left its webhook's history (each keeps its 200
+     * most recent): watch without it and catch up with ListEventHistory.
+     *
+     * @generated from field: string resume_after = 6;
+     */
+    resumeAfter: string;
 };
 /**
  * Describes the message webhookd.v1.WatchDeliveriesRequest.
@@ -964,10 +978,12 @@ export declare const WebhookAdmin: GenService<{
     };
     /**
      * Streams deliveries as their state changes: those committed after its response headers
-     * were sent (to miss nothing, wait for them, then read ListEventHistory). It never ends
+     * were sent (to miss nothing, wait for them, then read ListEventHistory), or, resuming
+     * with `resume_after`, those changed since that cursor, replayed first. It never ends
      * as if complete: it ends with UNAVAILABLE when the server shuts down or lost its
-     * database connection (changes may have been missed), and with RESOURCE_EXHAUSTED when the watcher falls behind. Watch
-     * again, and catch up with ListEventHistory. It ends with UNAUTHENTICATED once its token
+     * database connection, and with RESOURCE_EXHAUSTED when the watcher falls behind: watch
+     * again with `resume_after` set to the last `watch_cursor` received, or catch up with
+     * ListEventHistory. It ends with UNAUTHENTICATED once its token
      * is revoked or expires, as soon as a new call with that token is refused (at once by
      * notification; within a second if the notification was lost).
      *

@@ -398,6 +398,14 @@ export type DeliveryRecord = Message<"webhookd.v1.DeliveryRecord"> & {
      * @generated from field: google.protobuf.Timestamp next_attempt_time = 12;
      */
     nextAttemptTime?: Timestamp | undefined;
+    /**
+     * Only on records streamed by WatchDeliveries: where this change is in the stream. Pass
+     * the last one received as `resume_after` to watch again without missing a change.
+     * Opaque; empty elsewhere.
+     *
+     * @generated from field: string watch_cursor = 13;
+     */
+    watchCursor: string;
 };
 /**
  * Describes the message webhookd.v1.DeliveryRecord.
