@@ -88,6 +88,15 @@ async fn a_call_past_its_deadline_is_deadline_exceeded() {
     let started = std::time::Instant::now();
     assert_eq!(client.list_event_types().await.unwrap_err().code(), Code::DeadlineExceeded);
     assert_eq!(client.publish_event(event("tag_created", 1)).await.unwrap_err().code(), Code::DeadlineExceeded);
+    // Raw stubs too: the client keeps the request's deadline, whether or not a server answers.
+    let raw = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.admin().list_event_types(client.request(pb::ListEventTypesRequest {})),
+    )
+    .await
+    .expect("the raw call ends at its deadline");
+    let raw = raw.unwrap_err();
+    assert_eq!(raw.code(), Code::DeadlineExceeded, "{raw:?}");
     assert!(started.elapsed() < Duration::from_secs(10));
 
     // On a live server the deadline travels with the call: a watch given one ends with it.

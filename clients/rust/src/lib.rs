@@ -35,6 +35,7 @@
 
 #![warn(missing_docs)]
 
+mod deadline;
 mod retry;
 pub mod verify;
 mod watch;
@@ -45,6 +46,7 @@ use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
+pub use deadline::Deadline;
 pub use retry::{is_retryable, RetryPolicy};
 /// What callers name when they handle errors or build requests, without adding `tonic`.
 pub use tonic::{metadata, Code, Request, Status};
@@ -102,11 +104,11 @@ impl tonic::service::Interceptor for Bearer {
 }
 
 /// `WebhookAdmin` client with the token attached.
-pub type AdminClient = pb::webhook_admin_client::WebhookAdminClient<InterceptedService<Channel, Bearer>>;
+pub type AdminClient = pb::webhook_admin_client::WebhookAdminClient<InterceptedService<Deadline<Channel>, Bearer>>;
 /// `EventIngest` client with the token attached.
-pub type IngestClient = pb::event_ingest_client::EventIngestClient<InterceptedService<Channel, Bearer>>;
+pub type IngestClient = pb::event_ingest_client::EventIngestClient<InterceptedService<Deadline<Channel>, Bearer>>;
 /// `TokenAdmin` client with the token attached.
-pub type TokenAdminClient = pb::token_admin_client::TokenAdminClient<InterceptedService<Channel, Bearer>>;
+pub type TokenAdminClient = pb::token_admin_client::TokenAdminClient<InterceptedService<Deadline<Channel>, Bearer>>;
 
 /// Why a client could not be made.
 #[derive(Debug)]
@@ -283,17 +285,26 @@ impl Client {
 
     /// The `WebhookAdmin` stub.
     pub fn admin(&self) -> AdminClient {
-        pb::webhook_admin_client::WebhookAdminClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+        pb::webhook_admin_client::WebhookAdminClient::with_interceptor(
+            Deadline::new(self.channel.clone()),
+            self.bearer.clone(),
+        )
     }
 
     /// The `EventIngest` stub.
     pub fn ingest(&self) -> IngestClient {
-        pb::event_ingest_client::EventIngestClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+        pb::event_ingest_client::EventIngestClient::with_interceptor(
+            Deadline::new(self.channel.clone()),
+            self.bearer.clone(),
+        )
     }
 
     /// The `TokenAdmin` stub.
     pub fn tokens(&self) -> TokenAdminClient {
-        pb::token_admin_client::TokenAdminClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+        pb::token_admin_client::TokenAdminClient::with_interceptor(
+            Deadline::new(self.channel.clone()),
+            self.bearer.clone(),
+        )
     }
 
     /// `message` as a request carrying the client's deadline, for the raw stubs.
