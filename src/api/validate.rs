@@ -171,9 +171,16 @@ pub fn ca_certificate(field: &str, pem: &str) -> Result<String, ApiError> {
     if pem.len() > MAX_CA_BYTES {
         return Err(ApiError::invalid(field, format!("must be at most {MAX_CA_BYTES} bytes")));
     }
-    // Every block marker counts, wherever it stands on its line: text that PEM parsers skip
-    // must not smuggle a key (or anything else) into a field that is stored and shown.
-    let blocks = pem.matches("-----BEGIN ").count();
+    // Every block marker counts, wherever it stands on its line and however many dashes it
+    // has: text that PEM parsers skip must not smuggle a key (or anything else) into a field
+    // that is stored and shown. Nor may a key's name appear at all, whole marker or not.
+    if pem.to_ascii_uppercase().contains("PRIVATE KEY") {
+        return Err(ApiError::invalid(
+            field,
+            "only CERTIFICATE blocks are accepted (remove any key or other PEM block; never send a private key)",
+        ));
+    }
+    let blocks = pem.matches("-BEGIN ").count();
     let mut roots = rustls::RootCertStore::empty();
     let mut n = 0;
     for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {

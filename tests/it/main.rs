@@ -15,6 +15,7 @@ mod failover;
 mod fuzz;
 mod handoff;
 mod history;
+mod inputs;
 mod listener;
 mod metrics;
 mod migrations;
