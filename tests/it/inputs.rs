@@ -38,7 +38,7 @@ const TRICKY: &[&str] = &[
 /// An input for `target`: a seed mutated a few times, or arbitrary text.
 fn input(u: &mut Unstructured<'_>, seeds: &[String]) -> Result<String> {
     if u.ratio(1, 8)? {
-        return Ok(u.arbitrary::<String>()?);
+        return u.arbitrary::<String>();
     }
     let mut s: Vec<char> = u.choose(seeds)?.chars().collect();
     for _ in 0..u.int_in_range(0..=4)? {
