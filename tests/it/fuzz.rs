@@ -258,7 +258,12 @@ async fn no_request_to_any_rpc_answers_internal_or_panics() {
     let mut grpc = tonic::client::Grpc::new(server.channel());
     let mut codes: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut bad = Vec::new();
+    // Resident memory once warmed up (half the calls made), to compare with the end's.
+    let mut warm_rss = None;
     for n in 0..calls {
+        if n == calls / 2 {
+            warm_rss = Some(server.rss("VmRSS"));
+        }
         let (path, method) = methods.choose(&mut rng).unwrap();
         let token = if rng.random_bool(0.8) { &admin_token } else { &publisher_token };
         let body = generator.request(&mut rng, method);
@@ -315,6 +320,11 @@ async fn no_request_to_any_rpc_answers_internal_or_panics() {
         *by_code.entry(code.clone()).or_default() += n;
     }
     eprintln!("fuzz: {calls} calls over {} methods, by code: {by_code:?}", methods.len());
+    // Memory stays flat: the second half of the calls leaves RSS within 10 % (and 4 MiB) of
+    // what the first half had grown it to (caches and pools warm by then).
+    let (warm, end) = (warm_rss.unwrap(), server.rss("VmRSS"));
+    eprintln!("fuzz: server RSS {warm} KiB after {} calls, {end} KiB after {calls}", calls / 2);
+    assert!(end <= warm + (warm / 10).max(4096), "seed {seed}: RSS grew from {warm} to {end} KiB");
     assert!(bad.is_empty(), "seed {seed}: {} bad answers: {:#?}", bad.len(), &bad[..bad.len().min(5)]);
     // Still serving, and no handler panicked (a panic is logged even when it is caught).
     admin.list_event_types().await.expect("the server still serves");
