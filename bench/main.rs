@@ -11,6 +11,7 @@ mod load;
 mod receiver;
 mod recovery;
 mod scale;
+mod soak;
 #[path = "../tests/support/mod.rs"]
 #[allow(dead_code)]
 mod support;
@@ -106,7 +107,20 @@ struct Args {
     /// (auto_explain) in the cluster's log, copied to the temporary directory.
     #[arg(long)]
     statements: bool,
-    /// Where to write the JSON results (default: bench/results/run-<unix time>.json).
+    /// Seconds of the soak phase.
+    #[arg(long, default_value_t = 1800)]
+    soak_secs: u64,
+    /// Events per second of the soak phase.
+    #[arg(long, default_value_t = 500)]
+    soak_rate: u64,
+    /// Seconds between kills (SIGKILL) of a replica in the soak phase, the two in turn.
+    #[arg(long, default_value_t = 300)]
+    soak_kill_every: u64,
+    /// PostgreSQL restarts in the soak phase (between kills).
+    #[arg(long, default_value_t = 2)]
+    soak_pg_restarts: u64,
+    /// Where to write the JSON results (default: bench/results/run-<unix time>.json; the
+    /// soak's plot goes beside it, as .svg).
     #[arg(long)]
     #[serde(skip)]
     out: Option<PathBuf>,
@@ -131,6 +145,13 @@ impl Args {
         self.backlog_rows = 2_000;
         self.recovery_deliveries = 300;
         self.runs = 2;
+        self.soak_secs = 30;
+        self.soak_rate = 50;
+        self.soak_kill_every = 10;
+        self.soak_pg_restarts = 1;
+        if !self.phases.contains(&Phase::Soak) {
+            self.phases.push(Phase::Soak);
+        }
         self
     }
 }
@@ -161,6 +182,10 @@ enum Phase {
     Replicas,
     /// A bulk recovery of deliveries that failed for good.
     Recovery,
+    /// Not run unless named: `--soak-secs` at `--soak-rate` through two replicas, one killed
+    /// every `--soak-kill-every` seconds, PostgreSQL restarted `--soak-pg-restarts` times;
+    /// lost and repeated deliveries, memory, backlog and latency over time, plotted.
+    Soak,
 }
 
 /// One figure of the results table: the median of its runs.
@@ -190,25 +215,6 @@ async fn main() {
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).unwrap();
     set_mode(&tmp, 0o755);
-    let result = run(&args, &tmp).await;
-    if args.statements {
-        // The cluster's log holds the plans auto_explain logged.
-        let log = std::env::temp_dir().join("webhookd-bench-postgres.log");
-        if std::fs::copy(tmp.join("pg").join("postgres.log"), &log).is_ok() {
-            eprintln!("slow statements' plans: {}", log.display());
-        }
-    }
-    let _ = std::fs::remove_dir_all(&tmp);
-    let (figures, plans) = result;
-    print_table(&figures);
-    let json = serde_json::json!({
-        "unix_time": now_unix(),
-        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-        "smoke": smoke,
-        "sizes": args,
-        "figures": figures,
-        "plans": plans,
-    });
     let out = match (&args.out, smoke) {
         (Some(p), _) => p.clone(),
         (None, true) => PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-smoke.json"),
@@ -219,11 +225,32 @@ async fn main() {
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir).unwrap();
     }
+    let result = run(&args, &tmp, &out).await;
+    if args.statements {
+        // The cluster's log holds the plans auto_explain logged.
+        let log = std::env::temp_dir().join("webhookd-bench-postgres.log");
+        if std::fs::copy(tmp.join("pg").join("postgres.log"), &log).is_ok() {
+            eprintln!("slow statements' plans: {}", log.display());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    let (figures, mut plans) = result;
+    let soak = plans.as_object_mut().and_then(|p| p.remove("soak"));
+    print_table(&figures);
+    let json = serde_json::json!({
+        "unix_time": now_unix(),
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        "smoke": smoke,
+        "sizes": args,
+        "figures": figures,
+        "plans": plans,
+        "soak": soak,
+    });
     std::fs::write(&out, serde_json::to_string_pretty(&json).unwrap()).unwrap();
     println!("\nresults written to {}", out.display());
 }
 
-async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
+async fn run(args: &Args, tmp: &Path, out: &Path) -> (Vec<Figure>, serde_json::Value) {
     let on = |p: Phase| args.phases.contains(&p);
     let start_pg = || {
         let dir = tmp.join("pg");
@@ -661,6 +688,41 @@ async fn run(args: &Args, tmp: &Path) -> (Vec<Figure>, serde_json::Value) {
         plans.insert("claim".into(), claim_plan.into());
         fig(format!("ListEventHistory p50 ({} rows)", args.history_rows), &[hist[0]], "ms", None, "");
         fig(format!("ListEventHistory p99 ({} rows)", args.history_rows), &[hist[1]], "ms", None, "< 5");
+    }
+
+    // --- the soak: hours of traffic compressed into `--soak-secs`, with failures -------------
+    if on(Phase::Soak) {
+        let plan = soak::SoakPlan {
+            secs: args.soak_secs,
+            rate: args.soak_rate,
+            kill_every_secs: args.soak_kill_every,
+            pg_restarts: args.soak_pg_restarts,
+        };
+        let (restarted, s) = soak::soak(pg, &tmp.join("pg"), tmp, &receiver, &plan).await;
+        pg = restarted;
+        let svg = out.with_extension("svg");
+        match soak::plot(&s, &plan, &svg) {
+            Ok(()) => eprintln!("soak plot: {}", svg.display()),
+            Err(e) => eprintln!("soak plot not written: {e}"),
+        }
+        eprintln!(
+            "soak: {} acknowledged, {} lost, {} sent twice ({} leased at the {} kills), {} refused; RSS growth {:.3}; e2e p99 {:.1} ms; oldest pending {:.1} s",
+            s.acknowledged, s.lost, s.duplicates, s.in_flight_at_kills, s.kills, s.refused, s.rss_growth, s.e2e_p99_ms, s.max_backlog_age_secs
+        );
+        fig("soak: events acknowledged".into(), &[s.acknowledged as f64], "events", None, "");
+        fig("soak: acknowledged events lost".into(), &[s.lost as f64], "events", None, "0");
+        fig(
+            "soak: deliveries sent twice".into(),
+            &[s.duplicates as f64],
+            "deliveries",
+            Some(("leased at the kills".into(), s.in_flight_at_kills as f64)),
+            "<= leased at the kills",
+        );
+        fig("soak: publishes refused for good".into(), &[s.refused as f64], "events", None, "0");
+        fig("soak: RSS growth after warm-up".into(), &[s.rss_growth], "ratio", None, "<= 1.10");
+        fig("soak: e2e p99 (from call start)".into(), &[s.e2e_p99_ms], "ms", None, "");
+        fig("soak: oldest pending delivery, max".into(), &[s.max_backlog_age_secs], "s", None, "");
+        plans.insert("soak".into(), serde_json::to_value(&s).unwrap());
     }
 
     if let Some(peak) = rss.into_iter().max() {

@@ -14,7 +14,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 /// A loopback HTTP receiver that counts requests and, for the latency phase, timestamps them;
-/// `/slow` answers after 10 s and is not counted.
+/// `/slow` answers after 10 s and is not counted; `/soak` keeps, per `seq`, the first
+/// arrival and how many times it came.
 pub struct Receiver {
     addr: SocketAddr,
     /// Requests received since the last reset.
@@ -23,6 +24,8 @@ pub struct Receiver {
     pub first: Arc<Mutex<Option<Instant>>>,
     /// Arrival time of each `/latency` request by the `seq` of its payload.
     pub arrivals: Arc<Mutex<HashMap<u64, Instant>>>,
+    /// First arrival and number of arrivals of each `/soak` request by its `seq`.
+    pub soak: Arc<Mutex<HashMap<u64, (Instant, u32)>>>,
 }
 
 impl Receiver {
@@ -32,17 +35,19 @@ impl Receiver {
         let count = Arc::new(AtomicU64::new(0));
         let first = Arc::new(Mutex::new(None));
         let arrivals = Arc::new(Mutex::new(HashMap::new()));
-        let (c, f, a) = (count.clone(), first.clone(), arrivals.clone());
+        let soak: Arc<Mutex<HashMap<u64, (Instant, u32)>>> = Arc::default();
+        let (c, f, a, k) = (count.clone(), first.clone(), arrivals.clone(), soak.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((tcp, _)) = listener.accept().await else { return };
                 let _ = tcp.set_nodelay(true);
-                let (c, f, a) = (c.clone(), f.clone(), a.clone());
+                let (c, f, a, k) = (c.clone(), f.clone(), a.clone(), k.clone());
                 tokio::spawn(async move {
                     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                        let (c, f, a) = (c.clone(), f.clone(), a.clone());
+                        let (c, f, a, k) = (c.clone(), f.clone(), a.clone(), k.clone());
                         async move {
                             let latency = matches!(req.uri().path(), "/latency" | "/saturation");
+                            let soaking = req.uri().path() == "/soak";
                             if req.uri().path() == "/slow" {
                                 // An endpoint that takes 10 s to answer (head-of-line phase).
                                 tokio::time::sleep(std::time::Duration::from_secs(10)).await;
@@ -58,6 +63,11 @@ impl Receiver {
                                     a.lock().unwrap().insert(seq, now);
                                 }
                             }
+                            if soaking {
+                                if let Some(seq) = seq_of(&body) {
+                                    k.lock().unwrap().entry(seq).or_insert((now, 0)).1 += 1;
+                                }
+                            }
                             Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(b"ok"))))
                         }
                     });
@@ -66,7 +76,7 @@ impl Receiver {
                 });
             }
         });
-        Receiver { addr, count, first, arrivals }
+        Receiver { addr, count, first, arrivals, soak }
     }
 
     pub fn url(&self, path: &str) -> String {
