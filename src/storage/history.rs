@@ -55,9 +55,15 @@ pub enum Replay {
 }
 
 /// A webhook's history, newest first (public for the benchmark's query plans).
-pub const HISTORY_NEWEST: &str = include_str!("sql/history_newest.sql");
-/// A webhook's history, oldest first.
-pub const HISTORY_OLDEST: &str = include_str!("sql/history_oldest.sql");
+pub const HISTORY_NEWEST: &str = include_str!("sql/history.sql");
+/// The order of `HISTORY_NEWEST`, and its reverse.
+const NEWEST_ORDER: &str = "ORDER BY dispatch_time DESC NULLS FIRST, id DESC";
+const OLDEST_ORDER: &str = "ORDER BY dispatch_time ASC NULLS LAST, id ASC";
+/// A webhook's history, oldest first: `HISTORY_NEWEST` in the exact reverse order.
+pub static HISTORY_OLDEST: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    assert_eq!(HISTORY_NEWEST.matches(NEWEST_ORDER).count(), 1, "history.sql has one ORDER BY");
+    HISTORY_NEWEST.replace(NEWEST_ORDER, OLDEST_ORDER)
+});
 
 impl Storage {
     /// Streams a webhook's filtered, sorted history; rows are sent as the database returns them.
@@ -66,7 +72,7 @@ impl Storage {
         f: HistoryFilter,
     ) -> Result<mpsc::Receiver<Result<DeliveryRow, StorageError>>, StorageError> {
         let c = self.conn().await?;
-        let stmt = c.prepare_cached(if f.oldest_first { HISTORY_OLDEST } else { HISTORY_NEWEST }).await?;
+        let stmt = c.prepare_cached(if f.oldest_first { &HISTORY_OLDEST } else { HISTORY_NEWEST }).await?;
         let (tx, rx) = mpsc::channel(32);
         tokio::spawn(async move {
             let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] =
@@ -167,5 +173,16 @@ impl Storage {
             response_body: r.get("response_body"),
             attempts: r.try_get::<_, Json<Vec<Attempt>>>("attempt_log")?.0,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oldest_first_is_newest_first_with_its_order_reversed() {
+        assert!(HISTORY_OLDEST.contains(OLDEST_ORDER) && !HISTORY_OLDEST.contains(NEWEST_ORDER));
+        assert_eq!(HISTORY_OLDEST.replace(OLDEST_ORDER, NEWEST_ORDER), HISTORY_NEWEST);
     }
 }

@@ -1,5 +1,7 @@
--- A webhook's history, filtered, oldest first (the exact reverse of history_newest.sql),
--- at most $5 rows. Served by a forward scan of deliveries_history that stops at the limit.
+-- A webhook's history, filtered, newest first with undispatched deliveries leading, at
+-- most $5 rows. Served by a backward scan of deliveries_history that stops at the limit.
+-- Oldest first is this statement with its last line reversed (storage/history.rs), served
+-- by a forward scan.
 WITH kept AS (
     -- The oldest completed delivery the history shows ($6, the history limit, most recent):
     -- older ones only wait for the engine to prune them.
@@ -16,5 +18,5 @@ WHERE webhook_id = $1
   AND ($3::int2 IS NULL OR status = $3)
   AND (cardinality($4::int4[]) = 0 OR status_code = ANY($4))
   AND (status = 1 OR NOT EXISTS (SELECT FROM kept) OR (dispatch_time, id) >= (SELECT dispatch_time, id FROM kept))
-ORDER BY dispatch_time ASC NULLS LAST, id ASC
+ORDER BY dispatch_time DESC NULLS FIRST, id DESC
 LIMIT $5
