@@ -5,6 +5,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use futures_util::SinkExt;
 use uuid::Uuid;
+use webhookd::model::Role;
 use webhookd_client::pb;
 
 use crate::load::admin_client;
@@ -114,7 +115,7 @@ async fn copy(db: &tokio_postgres::Client, sql: &str, data: String) {
 
 /// Times filtered ListEventHistory calls over random webhooks: [p50, p99] ms, and the plan.
 pub async fn latency(s: &ServerProcess, url: &str, ids: &[Uuid], queries: usize) -> ([f64; 2], String) {
-    let token = support::mint_token(url, "admin", &Default::default()).await;
+    let token = support::mint_token(url, Role::Admin, &Default::default()).await;
     let mut admin = admin_client(s, &token);
     let types = ["project_created", "tag_created", "service_created", "configuration_saved"];
     let mut ms = Vec::with_capacity(queries);

@@ -25,6 +25,7 @@ use clap::Parser;
 use load::{admin_client, create_webhooks, drain, latency, publish_streaming, publish_unary, saturation, Steady};
 use receiver::Receiver;
 use support::ServerProcess;
+use webhookd::model::Role;
 use webhookd::storage::local::LocalPostgres;
 use webhookd_client::pb;
 
@@ -318,7 +319,7 @@ async fn run(args: &Args, tmp: &Path, out: &Path) -> (Vec<Figure>, serde_json::V
         let a = ServerProcess::serving(&main_url, &tmp.join("a"), &["--no-delivery"]).await;
         fig("server RSS idle".into(), &[a.rss("VmRSS") as f64 / 1024.0], "MiB", None, "< 30");
         let admin_token = a.admin_token();
-        let publisher = support::mint_token(&main_url, "publisher", &Default::default()).await;
+        let publisher = support::mint_token(&main_url, Role::Publisher, &Default::default()).await;
         let mut admin = admin_client(&a, &admin_token);
         let db = support::sql(&main_url).await;
 
@@ -633,7 +634,7 @@ async fn run(args: &Args, tmp: &Path, out: &Path) -> (Vec<Figure>, serde_json::V
     if on(Phase::Hol) {
         let hol_url = database(&pg, "bench_hol").await;
         let e = ServerProcess::serving(&hol_url, &tmp.join("e"), &["--request-timeout", "30s"]).await;
-        let hol_publisher = support::mint_token(&hol_url, "publisher", &Default::default()).await;
+        let hol_publisher = support::mint_token(&hol_url, Role::Publisher, &Default::default()).await;
         let mut hol_admin = admin_client(&e, &e.admin_token());
         let hol_scopes: Vec<Option<pb::Scope>> =
             (0..99).map(|i| Some(pb::Scope { company_id: "hol".into(), project_id: format!("p{i}") })).collect();

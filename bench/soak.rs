@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use plotters::prelude::*;
+use webhookd::model::Role;
 use webhookd::storage::local::LocalPostgres;
 
 use crate::load::{admin_client, create_webhooks, event};
@@ -86,7 +87,7 @@ pub async fn soak(
         [ServerProcess::serving(&url, &dirs[0], &[]).await, ServerProcess::serving(&url, &dirs[1], &[]).await];
     let mut admin = admin_client(&replicas[0], &replicas[0].admin_token());
     create_webhooks(&mut admin, &receiver.url("/soak"), "tag_created", 1).await;
-    let publisher = support::mint_token(&url, "publisher", &Default::default()).await;
+    let publisher = support::mint_token(&url, Role::Publisher, &Default::default()).await;
     receiver.soak.lock().unwrap().clear();
 
     // Publishers: each event through the replicas in turn, retried (with its idempotency

@@ -31,33 +31,7 @@ const UNKNOWN_TOKEN: &str = "unknown, revoked or expired token";
 /// Entries beyond which the cache is emptied instead of growing.
 const CACHE_MAX: usize = 10_000;
 
-/// What a token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Manages webhooks and reads history.
-    Admin,
-    /// Publishes events.
-    Publisher,
-}
-
-impl Role {
-    /// Parses `admin` or `publisher`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "admin" => Some(Self::Admin),
-            "publisher" => Some(Self::Publisher),
-            _ => None,
-        }
-    }
-
-    /// The name stored in the tokens table and accepted by `parse`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Publisher => "publisher",
-        }
-    }
-}
+pub use crate::model::Role;
 
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,7 +237,7 @@ impl Authenticator {
             state.unknown.insert(hash.to_vec(), Instant::now());
             return Err(ApiError::Unauthenticated(UNKNOWN_TOKEN.into()));
         };
-        let role = Role::parse(&grant.role).ok_or_else(|| ApiError::Unauthenticated("unknown token role".into()))?;
+        let role = grant.role;
         let principal = Principal { token_id: grant.id, role, scope: grant.scope, expire_time: grant.expire_time };
         let mut state = self.state.lock().expect("auth state");
         if state.cache.len() >= CACHE_MAX {

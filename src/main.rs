@@ -87,14 +87,7 @@ async fn create_token(args: TokenCreate) -> Result<(), Box<dyn std::error::Error
     let expire_time = args.expire_in.map(|d| std::time::SystemTime::now() + d);
     let db = Database::open(&args.database).await?;
     let (token, hash) = auth::new_token();
-    let new = NewToken {
-        hash: &hash,
-        role: role.as_str(),
-        scope: &scope,
-        description: &description,
-        expire_time,
-        creator_id: None,
-    };
+    let new = NewToken { hash: &hash, role, scope: &scope, description: &description, expire_time, creator_id: None };
     let audit = Audit::new(Actor::default(), "token.create")
         .with("role", role.as_str())
         .with("description", &description)

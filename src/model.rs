@@ -205,6 +205,40 @@ pub fn redact_proxy(raw: &str) -> String {
     }
 }
 
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Manages webhooks and reads history.
+    Admin,
+    /// Publishes events.
+    Publisher,
+}
+
+impl Role {
+    /// Parses `admin` or `publisher`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Self::Admin),
+            "publisher" => Some(Self::Publisher),
+            _ => None,
+        }
+    }
+
+    /// The name stored in the tokens table and accepted by `parse`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Publisher => "publisher",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

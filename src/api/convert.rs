@@ -140,12 +140,11 @@ pub fn audit_event(a: AuditRow) -> pb::AuditEvent {
     }
 }
 
-/// Proto role of a stored role name.
-pub fn token_role(role: &str) -> pb::TokenRole {
-    match crate::auth::Role::parse(role) {
-        Some(crate::auth::Role::Admin) => pb::TokenRole::Admin,
-        Some(crate::auth::Role::Publisher) => pb::TokenRole::Publisher,
-        None => pb::TokenRole::Unspecified,
+/// Proto role of a token's role.
+pub fn token_role(role: crate::model::Role) -> pb::TokenRole {
+    match role {
+        crate::model::Role::Admin => pb::TokenRole::Admin,
+        crate::model::Role::Publisher => pb::TokenRole::Publisher,
     }
 }
 
@@ -153,7 +152,7 @@ pub fn token_role(role: &str) -> pb::TokenRole {
 pub fn token(t: TokenRow) -> pb::Token {
     pb::Token {
         id: t.id.to_string(),
-        role: token_role(&t.role) as i32,
+        role: token_role(t.role) as i32,
         scope: Some(scope(&t.scope)),
         description: t.description,
         create_time: Some(t.create_time.into()),

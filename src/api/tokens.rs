@@ -56,7 +56,7 @@ impl TokenService {
             .create_token(
                 &NewToken {
                     hash: &hash,
-                    role: role.as_str(),
+                    role,
                     scope: &scope,
                     description: &description,
                     expire_time,

@@ -23,7 +23,7 @@ use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use tokio_postgres::NoTls;
 
 use crate::keyring::KeyRing;
-use crate::model::{DeliveryStatus, WebhookState};
+use crate::model::{DeliveryStatus, Role, WebhookState};
 
 type SqlError = Box<dyn std::error::Error + Sync + Send>;
 
@@ -68,6 +68,30 @@ impl ToSql for WebhookState {
 
     fn accepts(ty: &Type) -> bool {
         <i16 as ToSql>::accepts(ty)
+    }
+
+    to_sql_checked!();
+}
+
+/// A token's role is stored by its name; one that names no role fails to read.
+impl<'a> FromSql<'a> for Role {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, SqlError> {
+        let name = <&str as FromSql>::from_sql(ty, raw)?;
+        Ok(Role::parse(name).ok_or_else(|| format!("unknown token role {name:?}"))?)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <&str as FromSql>::accepts(ty)
+    }
+}
+
+impl ToSql for Role {
+    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, SqlError> {
+        self.as_str().to_sql(ty, out)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <&str as ToSql>::accepts(ty)
     }
 
     to_sql_checked!();

@@ -8,15 +8,15 @@ use uuid::Uuid;
 use super::audit::{Actor, Audit};
 use super::notify::TOKEN_CHANNEL;
 use super::{Storage, StorageError};
-use crate::model::Scope;
+use crate::model::{Role, Scope};
 
 /// What authentication needs of a token that is neither revoked nor expired.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenGrant {
     /// The token's row id (recorded as who made a change, shown by ListTokens).
     pub id: Uuid,
-    /// `admin` or `publisher`.
-    pub role: String,
+    /// What it may do.
+    pub role: Role,
     /// What the token reaches: this scope and everything under it.
     pub scope: Scope,
     /// When it stops working; `None` if never.
@@ -28,8 +28,8 @@ pub struct TokenGrant {
 pub struct TokenRow {
     /// Row id, a UUIDv7 (so ids order by creation).
     pub id: Uuid,
-    /// `admin` or `publisher`.
-    pub role: String,
+    /// What it may do.
+    pub role: Role,
     /// What the token reaches: this scope and everything under it.
     pub scope: Scope,
     /// Free text given at creation.
@@ -47,10 +47,10 @@ pub struct TokenRow {
 }
 
 impl TokenRow {
-    fn from_row(r: &Row) -> Self {
-        Self {
+    fn from_row(r: &Row) -> Result<Self, tokio_postgres::Error> {
+        Ok(Self {
             id: r.get("id"),
-            role: r.get("role"),
+            role: r.try_get("role")?,
             scope: Scope::new(r.get::<_, String>("company_id"), r.get::<_, String>("project_id")),
             description: r.get("description"),
             create_time: r.get("create_time"),
@@ -58,7 +58,7 @@ impl TokenRow {
             revoke_time: r.get("revoke_time"),
             last_used_time: r.get("last_used_time"),
             creator_id: r.get("creator_id"),
-        }
+        })
     }
 }
 
@@ -67,8 +67,8 @@ impl TokenRow {
 pub struct NewToken<'a> {
     /// SHA-256 of the bearer value.
     pub hash: &'a [u8],
-    /// `admin` or `publisher`.
-    pub role: &'a str,
+    /// What it may do.
+    pub role: Role,
     /// What the token reaches.
     pub scope: &'a Scope,
     /// Free text to recognise it by.
@@ -99,12 +99,12 @@ impl Storage {
     pub async fn insert_token(
         &self,
         hash: &[u8],
-        role: &str,
+        role: Role,
         scope: &Scope,
         description: &str,
     ) -> Result<Uuid, StorageError> {
         let new = NewToken { hash, role, scope, description, expire_time: None, creator_id: None };
-        let audit = Audit::new(Actor::default(), "token.create").with("role", role);
+        let audit = Audit::new(Actor::default(), "token.create").with("role", role.as_str());
         Ok(self.create_token(&new, &audit).await?.id)
     }
 
@@ -125,7 +125,7 @@ impl Storage {
             &t.creator_id,
         ];
         let row = tx.query_one(&stmt, &params).await.map_err(|e| StorageError::from_db(e, "token"))?;
-        let row = TokenRow::from_row(&row);
+        let row = TokenRow::from_row(&row)?;
         audit.record(&tx, row.id, &row.scope).await?;
         tx.commit().await?;
         Ok(row)
@@ -142,9 +142,10 @@ impl Storage {
     pub async fn find_token(&self, hash: &[u8]) -> Result<Option<TokenGrant>, StorageError> {
         let c = self.conn().await?;
         let stmt = c.prepare_cached(include_str!("sql/find_token.sql")).await?;
-        Ok(c.query_opt(&stmt, &[&hash]).await?.map(|r| TokenGrant {
+        let Some(r) = c.query_opt(&stmt, &[&hash]).await? else { return Ok(None) };
+        Ok(Some(TokenGrant {
             id: r.get("id"),
-            role: r.get("role"),
+            role: r.try_get("role")?,
             scope: Scope::new(r.get::<_, String>("company_id"), r.get::<_, String>("project_id")),
             expire_time: r.get("expire_time"),
         }))
@@ -154,7 +155,7 @@ impl Storage {
     pub async fn get_token(&self, id: Uuid) -> Result<Option<TokenRow>, StorageError> {
         let c = self.conn().await?;
         let stmt = c.prepare_cached(include_str!("sql/get_token.sql")).await?;
-        Ok(c.query_opt(&stmt, &[&id]).await?.as_ref().map(TokenRow::from_row))
+        Ok(c.query_opt(&stmt, &[&id]).await?.as_ref().map(TokenRow::from_row).transpose()?)
     }
 
     /// A page of tokens, newest first.
@@ -174,7 +175,7 @@ impl Storage {
                 ],
             )
             .await?;
-        Ok(rows.iter().map(TokenRow::from_row).collect())
+        Ok(rows.iter().map(TokenRow::from_row).collect::<Result<_, _>>()?)
     }
 
     /// Revokes a token and, in the same transaction, tells every replica to drop what it
@@ -186,7 +187,7 @@ impl Storage {
         let Some(row) = tx.query_opt(include_str!("sql/revoke_token.sql"), &[&id]).await? else {
             return Ok(None);
         };
-        let row = TokenRow::from_row(&row);
+        let row = TokenRow::from_row(&row)?;
         tx.execute("SELECT pg_notify($1, $2)", &[&TOKEN_CHANNEL, &id.to_string()]).await?;
         audit.record(&tx, id, &row.scope).await?;
         tx.commit().await?;

@@ -6,6 +6,7 @@ use tonic::Code;
 use webhookd_client::pb;
 
 use crate::common::receiver::Receiver;
+use crate::common::Role;
 use crate::common::{ca_pem, new_webhook, scope, sql, TestServer};
 
 async fn audit(
@@ -191,7 +192,7 @@ async fn audit_records_past_their_retention_are_removed() {
     let url = crate::common::fresh_database().await;
     let storage = webhookd::storage::Storage::connect(url.parse().unwrap(), 2).await.unwrap();
     for _ in 0..3 {
-        storage.insert_token(&webhookd::auth::new_token().1, "admin", &Default::default(), "t").await.unwrap();
+        storage.insert_token(&webhookd::auth::new_token().1, Role::Admin, &Default::default(), "t").await.unwrap();
     }
     let db = sql(&url).await;
     db.execute(

@@ -3,6 +3,7 @@
 use tonic::Code;
 use webhookd_client::pb;
 
+use crate::common::Role;
 use crate::common::{new_webhook, scope, TestServer};
 
 #[tokio::test]
@@ -16,7 +17,7 @@ async fn calls_need_a_valid_token_of_the_right_role() {
         let err = ingest.publish_event(pb::PublishEventRequest::default()).await.unwrap_err();
         assert_eq!(err.code(), Code::Unauthenticated, "{token:?}: {err:?}");
     }
-    let publisher = server.token("publisher", "", "").await;
+    let publisher = server.token(Role::Publisher, "", "").await;
     let err =
         server.admin_as(Some(&publisher)).await.list_webhooks(pb::ListWebhooksRequest::default()).await.unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
@@ -42,7 +43,7 @@ async fn company_tokens_reach_their_company_only() {
         .await
         .unwrap()
         .into_inner();
-    let acme_token = server.token("admin", "acme", "").await;
+    let acme_token = server.token(Role::Admin, "acme", "").await;
     let mut acme = server.admin_as(Some(&acme_token)).await;
 
     let mine = acme
@@ -96,7 +97,7 @@ async fn company_tokens_reach_their_company_only() {
     acme.get_webhook(pb::GetWebhookRequest { id: mine.id.clone() }).await.unwrap();
 
     // A project token reaches its project only.
-    let web_token = server.token("admin", "acme", "web").await;
+    let web_token = server.token(Role::Admin, "acme", "web").await;
     let mut web = server.admin_as(Some(&web_token)).await;
     web.get_webhook(pb::GetWebhookRequest { id: mine.id.clone() }).await.unwrap();
     let err = web

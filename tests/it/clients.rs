@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::receiver::Receiver;
+use crate::common::Role;
 use crate::common::{fresh_database, TestServer};
 
 #[path = "../../clients/rust/examples/quickstart.rs"]
@@ -68,7 +69,7 @@ fn grpcurl() -> PathBuf {
 #[tokio::test]
 async fn grpcurl_streams_100000_events_one_frame_each_and_every_one_is_acknowledged() {
     let server = TestServer::start().await;
-    let token = server.token("publisher", "", "").await;
+    let token = server.token(Role::Publisher, "", "").await;
     let n = 100_000;
     let events: String = (0..n)
         .map(|i| format!(r#"{{"eventName":"tag_created","payload":"{{\"i\":{i}}}","idempotencyKey":"g{i}"}}"#))
@@ -220,7 +221,7 @@ async fn typescript_client_suite() {
 async fn rust_client_examples_run() {
     let server = TestServer::start().await;
     let rx = Receiver::ok().await;
-    let publisher = server.token("publisher", "", "").await;
+    let publisher = server.token(Role::Publisher, "", "").await;
     let address = format!("http://{}", server.addr);
     rust_quickstart::run(&address, &server.admin_token, &publisher, &rx.url("/hook")).await.unwrap();
     let got = rx.expect().await;

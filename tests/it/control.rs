@@ -9,12 +9,13 @@ use tonic::Code;
 use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
+use crate::common::Role;
 use crate::common::{assert_field_error, new_webhook, scope, sql, Admin, TestServer};
 use crate::delivery::{publish, wait_final, ERROR, SUCCESS};
 
 /// Publishes `n` `tag_created` events in `s` on one stream.
 async fn publish_many(server: &TestServer, s: Option<pb::Scope>, n: usize) {
-    let token = server.token("publisher", "", "").await;
+    let token = server.token(Role::Publisher, "", "").await;
     let mut ingest = server.ingest_as(Some(&token)).await;
     let events: Vec<pb::PublishEventRequest> = (0..n)
         .map(|i| pb::PublishEventRequest {
@@ -293,7 +294,7 @@ async fn a_gone_target_disables_its_webhook_announces_it_and_a_test_ping_enables
     assert_eq!(get(&mut admin, &hook.id).await.state, pb::WebhookState::Active as i32);
 
     // Publishers may not send the operational event themselves.
-    let token = server.token("publisher", "", "").await;
+    let token = server.token(Role::Publisher, "", "").await;
     let mut ingest = server.ingest_as(Some(&token)).await;
     let err = ingest
         .publish_event(pb::PublishEventRequest {

@@ -11,6 +11,7 @@ use webhookd_client::pb;
 
 use crate::common::proxy::TinyProxy;
 use crate::common::receiver::{Captured, Receiver, Reply, TestPki};
+use crate::common::Role;
 use crate::common::{assert_field_error, new_webhook, scope, sql, TestServer};
 
 /// State of one stored delivery.
@@ -90,7 +91,7 @@ pub fn assert_signed_by(req: &Captured, secrets: &[&str]) {
 }
 
 pub async fn publish(server: &TestServer, name: &str, s: Option<pb::Scope>, payload: &str) -> pb::PublishEventResponse {
-    let token = server.token("publisher", "", "").await;
+    let token = server.token(Role::Publisher, "", "").await;
     let mut ingest = server.ingest_as(Some(&token)).await;
     ingest
         .publish_event(pb::PublishEventRequest {

@@ -6,6 +6,7 @@ use prost::Message;
 use tonic::Code;
 use webhookd_client::pb;
 
+use crate::common::Role;
 use crate::common::{assert_field_error, ca_pem, new_webhook, ServerOptions, TestServer};
 
 #[tokio::test]
@@ -57,7 +58,7 @@ async fn echoed_input_is_truncated_in_messages_and_details() {
         err.details().len()
     );
 
-    let token = server.token("publisher", "", "").await;
+    let token = server.token(Role::Publisher, "", "").await;
     let err = server
         .ingest_as(Some(&token))
         .await
@@ -146,7 +147,7 @@ async fn a_database_outage_answers_unavailable_and_health_follows_it() {
     })
     .await;
     let mut admin = server.admin().await;
-    let publisher = server.token("publisher", "", "").await;
+    let publisher = server.token(Role::Publisher, "", "").await;
     let mut ingest = server.ingest_as(Some(&publisher)).await;
     let publish =
         || pb::PublishEventRequest { event_name: "tag_created".into(), payload: "{}".into(), ..Default::default() };
@@ -195,7 +196,7 @@ async fn a_database_outage_answers_unavailable_and_health_follows_it() {
 async fn a_stream_of_100000_events_sent_one_small_frame_each_is_fully_acknowledged() {
     use tokio_stream::StreamExt;
     let server = TestServer::start().await;
-    let token = server.token("publisher", "", "").await;
+    let token = server.token(Role::Publisher, "", "").await;
     let n = 100_000;
     // Yielding between messages makes the client flush each one in its own DATA frame, as
     // grpcurl and most clients do, instead of packing many into one.

@@ -19,6 +19,7 @@ use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::{Code, Status};
 
 use crate::common::receiver::Receiver;
+use crate::common::Role;
 use crate::common::{new_webhook, ServerProcess};
 
 /// A codec that sends and receives messages as the bytes they are.
@@ -216,7 +217,7 @@ async fn no_request_to_any_rpc_answers_internal_or_panics() {
     let tmp = tempfile::tempdir().unwrap();
     let server = ServerProcess::serving(&db, tmp.path(), &["--retry-schedule", "50ms"]).await;
     let admin_token = server.admin_token();
-    let publisher_token = crate::common::support::mint_token(&db, "publisher", &Default::default()).await;
+    let publisher_token = crate::common::support::mint_token(&db, Role::Publisher, &Default::default()).await;
     // A webhook and a delivery to aim at, so that some generated ids exist.
     let rx = Receiver::ok().await;
     let admin = webhookd_client::Client::with_channel(server.channel(), Some(&admin_token)).unwrap();

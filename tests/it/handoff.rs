@@ -16,6 +16,7 @@ use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
 use crate::common::stored::{self, events, storage};
+use crate::common::Role;
 use crate::common::{fresh_database, listening, next_notification, sql};
 use crate::delivery::{wait_final, SUCCESS};
 
@@ -171,7 +172,7 @@ async fn a_handed_off_delivery_of_a_killed_server_is_sent_after_its_lease() {
     let w = NewWebhook { target_url: rx.url("/crash"), ..stored::webhook("tag_created") };
     let webhook = stored::create(&queue, &w).await;
     // Published through server A's API: its engine is handed the delivery and sends it.
-    let token = crate::common::support::mint_token(&url, "publisher", &Default::default()).await;
+    let token = crate::common::support::mint_token(&url, Role::Publisher, &Default::default()).await;
     let mut ingest = webhookd_client::Client::with_channel(a.channel(), Some(&token)).unwrap().ingest();
     let published_at = Instant::now();
     ingest

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
+use crate::common::Role;
 use crate::common::{assert_field_error, listening, new_webhook, next_notification, scope, sql, TestServer};
 use crate::delivery::wait_final;
 use webhookd::storage::notify::DELIVERY_CHANNEL;
@@ -156,7 +157,7 @@ async fn history_errors_and_scopes() {
         .await
         .unwrap()
         .into_inner();
-    let acme = server.token("admin", "acme", "").await;
+    let acme = server.token(Role::Admin, "acme", "").await;
     let mut acme = server.admin_as(Some(&acme)).await;
     let err = history(
         &mut root,
@@ -265,7 +266,7 @@ async fn get_delivery_redeliver_and_test_ping() {
         .await
         .unwrap()
         .into_inner();
-    let publisher = server.token("publisher", "acme", "").await;
+    let publisher = server.token(Role::Publisher, "acme", "").await;
     let payload = r#"{"n": 12345678901234567890, "x": [1.0, "two"]}"#;
     server
         .ingest_as(Some(&publisher))
@@ -381,7 +382,7 @@ async fn watch_sees_deliveries_made_by_another_server_process() {
     let mut by_webhook = watch(&mut admin, Target::WebhookId(w.id.clone()), 0).await;
     let mut by_scope = watch(&mut admin, company("acme"), pb::DeliveryStatus::Success as i32).await;
     let mut elsewhere = watch(&mut admin, company("globex"), 0).await;
-    let publisher = a.token("publisher", "", "").await;
+    let publisher = a.token(Role::Publisher, "", "").await;
     let published = a
         .ingest_as(Some(&publisher))
         .await

@@ -12,6 +12,7 @@ use tonic_health::pb::{health_check_response::ServingStatus, health_client::Heal
 
 use webhookd_client::pb;
 
+use crate::common::Role;
 use crate::common::TestServer;
 
 /// A raw HTTP/2 connection: its request handle and the task driving it (which ends
@@ -471,7 +472,7 @@ async fn at_the_connection_limit_a_caller_gets_in_past_peers_that_only_hold_heal
 #[tokio::test]
 async fn a_request_that_trickles_in_is_refused_at_its_deadline_but_a_publishing_stream_is_not() {
     let server = TestServer::start_with(&["--request-body-timeout", "1s"]).await;
-    let token = server.token("publisher", "", "").await;
+    let token = server.token(Role::Publisher, "", "").await;
     // A publishing stream, open before the others and quiet for longer than the timeout.
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     let mut ingest = server.ingest_as(Some(&token)).await;

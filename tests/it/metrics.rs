@@ -7,6 +7,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use webhookd_client::pb;
 
 use crate::common::receiver::Receiver;
+use crate::common::Role;
 use crate::common::{new_webhook, ServerProcess};
 
 /// The metrics page, parsed.
@@ -53,7 +54,7 @@ async fn metrics_count_ingest_deliveries_and_calls_with_bounded_labels() {
     admin.admin().create_webhook(new_webhook(None, &rx.url("/m"), &["tag_created"])).await.unwrap();
     let refused = admin.admin().create_webhook(new_webhook(None, "ftp://x", &["tag_created"])).await;
     assert_eq!(refused.unwrap_err().code(), tonic::Code::InvalidArgument);
-    let token = crate::common::support::mint_token(&db, "publisher", &Default::default()).await;
+    let token = crate::common::support::mint_token(&db, Role::Publisher, &Default::default()).await;
     let publisher = webhookd_client::Client::with_channel(server.channel(), Some(&token)).unwrap();
     let event = |i: usize| pb::PublishEventRequest {
         event_name: "tag_created".into(),
@@ -151,7 +152,7 @@ async fn calls_the_client_gives_up_are_counted_as_cancelled_never_as_internal() 
     let tmp = tempfile::tempdir().unwrap();
     let metrics_addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let server = ServerProcess::serving(&db, tmp.path(), &["--metrics-listen", &metrics_addr.to_string()]).await;
-    let token = crate::common::support::mint_token(&db, "publisher", &Default::default()).await;
+    let token = crate::common::support::mint_token(&db, Role::Publisher, &Default::default()).await;
     let event =
         pb::PublishEventRequest { event_name: "tag_created".into(), payload: "{}".into(), ..Default::default() };
     // Each stream publishes one event, then its caller goes: by cancelling the call (its

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use webhookd_client::pb;
 
 use crate::common::receiver::{Captured, Receiver, Reply};
+use crate::common::Role;
 use crate::common::{new_webhook, scope, Admin, TestServer};
 use crate::delivery::publish;
 
@@ -97,7 +98,7 @@ async fn failures_for_good_and_recoveries_are_announced_in_scope_but_never_to_th
     assert_eq!(settled(&mut admin, &a.id, 2).await.iter().filter(|r| r.0 != "tag_created").count(), 0);
 
     // Publishers cannot send them.
-    let publisher = server.token("publisher", "", "").await;
+    let publisher = server.token(Role::Publisher, "", "").await;
     let err = server
         .ingest_as(Some(&publisher))
         .await

@@ -9,6 +9,7 @@ use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
 use crate::common::stored;
+use crate::common::Role;
 use crate::common::{assert_field_error, new_webhook, scope, sql, TestServer};
 use crate::delivery::{publish, wait_final, SUCCESS};
 
@@ -22,7 +23,7 @@ async fn publish_validation_idempotency_and_scopes() {
         .await
         .unwrap()
         .into_inner();
-    let token = server.token("publisher", "acme", "").await;
+    let token = server.token(Role::Publisher, "acme", "").await;
     let mut ingest = server.ingest_as(Some(&token)).await;
     let ok = || pb::PublishEventRequest {
         event_name: "tag_created".into(),
@@ -98,7 +99,7 @@ async fn streaming_ingest_answers_in_order_and_history_is_capped_at_200() {
     let rx = Receiver::ok().await;
     let mut admin = server.admin().await;
     let w = admin.create_webhook(new_webhook(None, &rx.url("/"), &["tag_created"])).await.unwrap().into_inner();
-    let token = server.token("publisher", "", "").await;
+    let token = server.token(Role::Publisher, "", "").await;
     let mut ingest = server.ingest_as(Some(&token)).await;
     let reqs: Vec<pb::PublishEventRequest> = (0..230)
         .map(|i| pb::PublishEventRequest {

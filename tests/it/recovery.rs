@@ -11,6 +11,7 @@ use tonic::Code;
 use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
+use crate::common::Role;
 use crate::common::{assert_field_error, new_webhook, scope, Admin, TestServer};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -38,7 +39,7 @@ async fn finished(admin: &mut Admin, id: &str) -> pb::Recovery {
 
 /// Publishes `n` events `{"i": k}` (k from `from`) to instance webhooks over one stream.
 async fn publish_range(server: &TestServer, from: i64, n: i64) {
-    let token = server.token("publisher", "", "").await;
+    let token = server.token(Role::Publisher, "", "").await;
     let events: Vec<pb::PublishEventRequest> = (from..from + n)
         .map(|i| pb::PublishEventRequest {
             event_name: "tag_created".into(),
@@ -243,7 +244,7 @@ async fn recoveries_are_validated_and_scoped() {
     let r =
         admin.recover_deliveries(ask(Some(now - Duration::from_secs(60)), None, vec![])).await.unwrap().into_inner();
     // Another company's admin sees neither the webhook nor the recovery.
-    let other = server.token("admin", "other", "").await;
+    let other = server.token(Role::Admin, "other", "").await;
     let mut other = server.admin_as(Some(&other)).await;
     let err = other.get_recovery(pb::GetRecoveryRequest { id: r.id.clone() }).await.unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
@@ -252,7 +253,7 @@ async fn recoveries_are_validated_and_scoped() {
     let err = other.recover_deliveries(ask(Some(now - Duration::from_secs(60)), None, vec![])).await.unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
     // Its own company's admin does.
-    let acme = server.token("admin", "acme", "").await;
+    let acme = server.token(Role::Admin, "acme", "").await;
     let got = server.admin_as(Some(&acme)).await.get_recovery(pb::GetRecoveryRequest { id: r.id.clone() }).await;
     assert_eq!(got.unwrap().into_inner().id, r.id);
     server.stop().await;

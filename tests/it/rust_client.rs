@@ -8,6 +8,7 @@ use webhookd_client::{pb, Client, ConnectOptions, RetryPolicy, WatchEvent};
 
 use crate::common::receiver::Receiver;
 use crate::common::relay::CutRelay;
+use crate::common::Role;
 use crate::common::{new_webhook, sql, TestServer};
 
 fn event(name: &str, i: u32) -> pb::PublishEventRequest {
@@ -22,7 +23,7 @@ async fn events_stored(server: &TestServer) -> i64 {
 #[tokio::test]
 async fn a_publish_whose_answer_was_lost_is_retried_and_stored_once() {
     let server = TestServer::start().await;
-    let publisher = server.token("publisher", "", "").await;
+    let publisher = server.token(Role::Publisher, "", "").await;
     let relay = CutRelay::start(server.addr).await;
     let client = Client::connect(format!("http://{}", relay.addr), &publisher).await.unwrap();
     relay.arm();
@@ -44,7 +45,7 @@ async fn a_publish_whose_answer_was_lost_is_retried_and_stored_once() {
 #[tokio::test]
 async fn a_publish_made_while_the_server_is_down_succeeds_once_it_is_back() {
     let mut server = TestServer::start().await;
-    let publisher = server.token("publisher", "", "").await;
+    let publisher = server.token(Role::Publisher, "", "").await;
     let client = Client::connect_lazy(&server.addr.to_string(), &publisher, &ConnectOptions::default()).unwrap();
     client.publish_event(event("tag_created", 0)).await.unwrap();
     server.go_down().await;
@@ -139,7 +140,7 @@ async fn a_watch_misses_nothing_delivered_while_its_server_was_down() {
     let b = crate::common::ServerProcess::serving(&db_url, tmp.path(), &["--poll-interval", "100ms"]).await;
     let rx = Receiver::ok().await;
     let admin = Client::connect(format!("http://{}", a.addr), &a.admin_token).await.unwrap();
-    let publisher = Client::with_channel(b.channel(), Some(&a.token("publisher", "", "").await)).unwrap();
+    let publisher = Client::with_channel(b.channel(), Some(&a.token(Role::Publisher, "", "").await)).unwrap();
     let hook =
         admin.admin().create_webhook(new_webhook(None, &rx.url("/hook"), &["tag_created"])).await.unwrap().into_inner();
     let mut watch = admin.watch_deliveries(pb::WatchDeliveriesRequest {
@@ -223,7 +224,7 @@ async fn a_watch_resumes_after_a_restart_and_says_so() {
     let rx = Receiver::ok().await;
     let admin = Client::connect(format!("http://{}", server.addr), &server.admin_token).await.unwrap();
     let publisher =
-        Client::connect(format!("http://{}", server.addr), &server.token("publisher", "", "").await).await.unwrap();
+        Client::connect(format!("http://{}", server.addr), &server.token(Role::Publisher, "", "").await).await.unwrap();
     let hook =
         admin.admin().create_webhook(new_webhook(None, &rx.url("/hook"), &["tag_created"])).await.unwrap().into_inner();
     let mut watch = admin.watch_deliveries(pb::WatchDeliveriesRequest {
@@ -287,7 +288,7 @@ async fn reads_and_keyed_publishes_ride_out_three_restarts_and_a_kill() {
     let admin = Client::connect_lazy(&format!("http://{addr}"), &server.admin_token(), &options).unwrap();
     let w = admin.admin().create_webhook(new_webhook(None, &rx.url("/r"), &["tag_created"])).await.unwrap();
     let w = w.into_inner();
-    let publisher = crate::common::support::mint_token(&db, "publisher", &Default::default()).await;
+    let publisher = crate::common::support::mint_token(&db, Role::Publisher, &Default::default()).await;
     let client = Client::connect_lazy(&format!("http://{addr}"), &publisher, &options).unwrap();
     let reader = admin.clone();
 

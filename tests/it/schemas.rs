@@ -4,6 +4,7 @@
 use tonic::Code;
 use webhookd_client::pb;
 
+use crate::common::Role;
 use crate::common::{assert_field_error, TestServer};
 
 fn event(name: &str, payload: &str) -> pb::PublishEventRequest {
@@ -19,7 +20,7 @@ async fn payloads_are_checked_against_the_schemas_listed_by_list_event_types() {
         let schema: serde_json::Value = serde_json::from_str(&t.payload_schema).unwrap();
         assert_eq!(schema["type"], "object", "{}", t.name);
     }
-    let publisher = server.token("publisher", "", "").await;
+    let publisher = server.token(Role::Publisher, "", "").await;
     let mut ingest = server.ingest_as(Some(&publisher)).await;
     ingest.publish_event(event("tag_created", r#"{"tagName":"v1.2.0","somethingElse":[1]}"#)).await.unwrap();
     let err = ingest.publish_event(event("tag_created", r#"{"tagName":987654}"#)).await.unwrap_err();
@@ -47,7 +48,7 @@ async fn configured_schemas_apply_and_checking_can_be_turned_off() {
     let types = server.admin().await.list_event_types(pb::ListEventTypesRequest {}).await.unwrap().into_inner();
     let order = types.event_types.iter().find(|t| t.name == "order_paid").unwrap();
     assert!(order.payload_schema.contains("orderId"));
-    let publisher = server.token("publisher", "", "").await;
+    let publisher = server.token(Role::Publisher, "", "").await;
     let mut ingest = server.ingest_as(Some(&publisher)).await;
     let err = ingest.publish_event(event("order_paid", "{}")).await.unwrap_err();
     assert_field_error(&err, Code::InvalidArgument, "payload");
@@ -63,7 +64,7 @@ async fn configured_schemas_apply_and_checking_can_be_turned_off() {
         "false",
     ])
     .await;
-    let publisher = lenient.token("publisher", "", "").await;
+    let publisher = lenient.token(Role::Publisher, "", "").await;
     lenient.ingest_as(Some(&publisher)).await.publish_event(event("order_paid", "{}")).await.unwrap();
     lenient.stop().await;
 

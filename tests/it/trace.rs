@@ -5,6 +5,7 @@ use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
 use crate::common::support;
+use crate::common::Role;
 use crate::common::{new_webhook, TestServer};
 
 const PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -26,7 +27,7 @@ async fn a_publishers_trace_reaches_every_attempt_and_redelivery() {
     let rx = Receiver::start(None, |i, _| Reply::Status(if i == 0 { 503 } else { 200 }, vec![])).await;
     let mut admin = server.admin().await;
     admin.create_webhook(new_webhook(None, &rx.url("/hook"), &["tag_created"])).await.unwrap();
-    let publisher = server.token("publisher", "", "").await;
+    let publisher = server.token(Role::Publisher, "", "").await;
     let mut ingest = server.ingest_as(Some(&publisher)).await;
 
     let mut call = tonic::Request::new(event(r#"{"n":1}"#));
@@ -143,7 +144,7 @@ async fn with_an_otlp_endpoint_the_publish_and_each_attempt_are_exported_as_span
     let server = support::ServerProcess::serving(&url, &tmp.path().join("d"), &["--otlp-endpoint", &endpoint]).await;
     let client = webhookd_client::Client::with_channel(server.channel(), Some(&server.admin_token())).unwrap();
     client.admin().create_webhook(new_webhook(None, &rx.url("/hook"), &["tag_created"])).await.unwrap();
-    let publisher = support::mint_token(&url, "publisher", &Default::default()).await;
+    let publisher = support::mint_token(&url, Role::Publisher, &Default::default()).await;
     let mut ingest = webhookd_client::Client::with_channel(server.channel(), Some(&publisher)).unwrap().ingest();
     let mut call = tonic::Request::new(event(r#"{"n":1}"#));
     call.metadata_mut().insert("traceparent", PARENT.parse().unwrap());
@@ -180,7 +181,7 @@ async fn the_rust_clients_helpers_send_a_traceparent_given_once_for_the_client()
     let rx = Receiver::ok().await;
     let mut admin = server.admin().await;
     admin.create_webhook(new_webhook(None, &rx.url("/hook"), &["tag_created"])).await.unwrap();
-    let token = server.token("publisher", "", "").await;
+    let token = server.token(Role::Publisher, "", "").await;
     let client = webhookd_client::Client::connect(format!("http://{}", server.addr), &token)
         .await
         .unwrap()

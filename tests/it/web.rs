@@ -14,6 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
+use crate::common::Role;
 use crate::common::{new_webhook, scope, TestServer};
 use crate::delivery::publish;
 
@@ -241,7 +242,7 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     b.text_until("#sign-in-error", |t| t.contains("not accepted")).await;
     b.shot("01-sign-in-refused").await;
     b.accessible("sign-in").await;
-    let publisher = server.token("publisher", "", "").await;
+    let publisher = server.token(Role::Publisher, "", "").await;
     b.fill("#sign-in input", &publisher).await;
     b.click("#sign-in button[type=submit]").await;
     b.text_until("main h1", |t| t == "This token publishes events").await;
@@ -473,7 +474,7 @@ async fn a_company_admin_pages_and_filters_its_own_webhooks_only() {
             .await
             .unwrap();
     }
-    let token = server.token("admin", "acme", "").await;
+    let token = server.token(Role::Admin, "acme", "").await;
     // Asking for another company in the URL changes nothing: the token's own is used.
     b.client.goto(&format!("http://{}/#/webhooks?company=other", server.addr)).await.unwrap();
     b.fill("#sign-in input", &token).await;
@@ -715,7 +716,7 @@ async fn live_history_rides_out_a_server_restart_without_a_reload() {
     let admin = webhookd_client::Client::with_channel(server.channel(), Some(&server.admin_token())).unwrap();
     let w = admin.admin().create_webhook(new_webhook(None, &rx.url("/live"), &["tag_created"])).await.unwrap();
     let w = w.into_inner();
-    let publisher = crate::common::support::mint_token(&db, "publisher", &Default::default()).await;
+    let publisher = crate::common::support::mint_token(&db, Role::Publisher, &Default::default()).await;
     let publish_one = |channel: tonic::transport::Channel| {
         let publisher = publisher.clone();
         async move {

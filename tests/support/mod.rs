@@ -54,7 +54,7 @@ pub async fn migrate(url: &str) {
 }
 
 /// Creates a token straight in the database at `url`, as `webhookd token create` does.
-pub async fn mint_token(url: &str, role: &str, scope: &Scope) -> String {
+pub async fn mint_token(url: &str, role: webhookd::model::Role, scope: &Scope) -> String {
     let storage = Storage::connect(url.parse().unwrap(), 2).await.unwrap();
     let (token, hash) = webhookd::auth::new_token();
     storage.insert_token(&hash, role, scope, "test support").await.unwrap();

@@ -13,6 +13,7 @@ pub mod stored;
 pub mod support;
 
 pub use support::{sql, ServerProcess};
+pub use webhookd::model::Role;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -200,7 +201,7 @@ impl TestServer {
         // The bootstrap token is written by the first server on a database; later ones get their own.
         server.admin_token = match std::fs::read_to_string(data_dir.join(webhookd::ADMIN_TOKEN_FILE)) {
             Ok(t) => t.trim().to_string(),
-            Err(_) => server.token("admin", "", "").await,
+            Err(_) => server.token(Role::Admin, "", "").await,
         };
         server
     }
@@ -245,7 +246,7 @@ impl TestServer {
     }
 
     /// Creates a token in the server's database.
-    pub async fn token(&self, role: &str, company: &str, project: &str) -> String {
+    pub async fn token(&self, role: Role, company: &str, project: &str) -> String {
         let url = self.database_url.as_ref().expect("token() needs a database url");
         support::mint_token(url, role, &webhookd::model::Scope::new(company, project)).await
     }
@@ -253,7 +254,7 @@ impl TestServer {
     /// Publishes `n` instance events `name` with payloads `{"i":0}`… over one stream and waits
     /// until every one is acknowledged (durable).
     pub async fn publish_many(&self, name: &str, n: usize) {
-        let token = self.token("publisher", "", "").await;
+        let token = self.token(Role::Publisher, "", "").await;
         let events: Vec<pb::PublishEventRequest> = (0..n)
             .map(|i| pb::PublishEventRequest {
                 event_name: name.into(),
