@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use prost_types::FieldMask;
 use tonic::Code;
+use webhookd::model::DeliveryStatus;
 use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
 use crate::common::Role;
 use crate::common::{assert_field_error, new_webhook, scope, sql, Admin, TestServer};
-use crate::delivery::{publish, wait_final, ERROR, SUCCESS};
+use crate::delivery::{publish, wait_final};
 
 /// Publishes `n` `tag_created` events in `s` on one stream.
 async fn publish_many(server: &TestServer, s: Option<pb::Scope>, n: usize) {
@@ -94,7 +95,7 @@ async fn a_slow_webhook_holds_only_its_own_slots_while_newer_work_of_others_is_s
     gate.close();
     let db = sql(server.database_url.as_deref().unwrap()).await;
     let rows = wait_final(&db, &slow_hook.id, 60).await;
-    assert!(rows.iter().all(|r| r.status == SUCCESS));
+    assert!(rows.iter().all(|r| r.status == DeliveryStatus::Success));
     assert_eq!(slow.count(), 60);
 }
 
@@ -169,7 +170,7 @@ async fn the_circuit_breaker_holds_a_failing_webhook_and_probes_until_one_succee
     assert!(arrivals[4] - arrivals[3] >= min_gap, "second probe after {:?}", arrivals[4] - arrivals[3]);
     let db = sql(server.database_url.as_deref().unwrap()).await;
     let rows = wait_final(&db, &hook.id, 5).await;
-    assert!(rows.iter().all(|r| r.status == SUCCESS), "{rows:?}");
+    assert!(rows.iter().all(|r| r.status == DeliveryStatus::Success), "{rows:?}");
     let closed = wait_webhook(&mut admin, &hook.id, "breaker closed", |w| {
         w.health.as_ref().is_some_and(|h| h.circuit_open_until.is_none())
     })
@@ -322,7 +323,7 @@ async fn a_gone_target_disables_its_webhook_announces_it_and_a_test_ping_enables
     assert!(w.state_change_time.is_some());
     let db = sql(server.database_url.as_deref().unwrap()).await;
     let rows = wait_final(&db, &hook.id, 1).await;
-    assert_eq!((rows[0].status, rows[0].status_code), (ERROR, 410));
+    assert_eq!((rows[0].status, rows[0].status_code), (DeliveryStatus::Error, 410));
     // The event went to webhooks in the disabled webhook's scope or above only, and not to
     // the disabled webhook itself.
     assert_eq!(wait_final(&db, &company_watch.id, 1).await.len(), 1);

@@ -7,18 +7,18 @@ use hmac::Mac;
 use sha2::Digest;
 use tonic::Code;
 use uuid::Uuid;
+use webhookd::model::DeliveryStatus;
 use webhookd_client::pb;
 
 use crate::common::proxy::TinyProxy;
 use crate::common::receiver::{Captured, Receiver, Reply, TestPki};
-use crate::common::Role;
-use crate::common::{assert_field_error, new_webhook, scope, sql, TestServer};
+use crate::common::{assert_field_error, new_webhook, scope, sql, Role, TestServer};
 
 /// State of one stored delivery.
 #[derive(Debug)]
 pub struct Row {
     pub id: Uuid,
-    pub status: i16,
+    pub status: DeliveryStatus,
     pub status_code: i32,
     pub attempts: i32,
     pub error: String,
@@ -36,7 +36,7 @@ pub async fn wait_final(db: &tokio_postgres::Client, webhook_id: &str, n: usize)
             )
             .await
             .unwrap();
-        if rows.len() >= n && rows.iter().all(|r| r.get::<_, i16>("status") != 1) {
+        if rows.len() >= n && rows.iter().all(|r| r.get::<_, DeliveryStatus>("status") != DeliveryStatus::Pending) {
             return rows
                 .iter()
                 .map(|r| Row {
@@ -52,9 +52,6 @@ pub async fn wait_final(db: &tokio_postgres::Client, webhook_id: &str, n: usize)
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
-
-pub const SUCCESS: i16 = 2;
-pub const ERROR: i16 = 3;
 
 /// Checks both signatures of a received request independently of webhookd's code.
 fn assert_signed(req: &Captured, secret: &str) {
@@ -150,7 +147,7 @@ async fn fan_out_exact_bodies_and_signatures() {
         if ["acme", "acme-web", "instance"].contains(name) {
             let rows = wait_final(&db, id, 1).await;
             assert_eq!(rows.len(), 1);
-            assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (SUCCESS, 200, 1));
+            assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (DeliveryStatus::Success, 200, 1));
             assert!(ids.contains(&rows[0].id.to_string()), "webhook-id is the delivery id");
             let w = admin.get_webhook(pb::GetWebhookRequest { id: id.clone() }).await.unwrap().into_inner();
             let last = w.last_event.expect("last_event after a delivery");
@@ -197,13 +194,13 @@ async fn tls_targets_verify_against_the_webhook_ca() {
     publish(&server, "tag_created", None, r#"{"n":1}"#).await;
     let db = sql(server.database_url.as_deref().unwrap()).await;
     let ok = wait_final(&db, &right.id, 1).await;
-    assert_eq!((ok[0].status, ok[0].status_code), (SUCCESS, 200), "{:?}", ok[0]);
+    assert_eq!((ok[0].status, ok[0].status_code), (DeliveryStatus::Success, 200), "{:?}", ok[0]);
     let got = rx.expect().await;
     assert_signed(&got, "s3cret-value-1234");
 
     for (w, what) in [(&wrong, "another CA"), (&public, "the public roots")] {
         let rows = wait_final(&db, &w.id, 1).await;
-        assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (ERROR, 0, 2), "{what}");
+        assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (DeliveryStatus::Error, 0, 2), "{what}");
         assert!(rows[0].error.contains("certificate"), "{what}: error names the TLS failure: {}", rows[0].error);
         assert!(rows[0].error.contains("UnknownIssuer"), "{what}: {}", rows[0].error);
         assert!(rows[0].error.contains("set ca_certificate"), "{what}: the error says what to do: {}", rows[0].error);
@@ -230,10 +227,10 @@ async fn a_self_signed_target_certificate_given_as_ca_certificate_is_pinned() {
     publish(&server, "tag_created", None, r#"{"n":1}"#).await;
     let db = sql(server.database_url.as_deref().unwrap()).await;
     let ok = wait_final(&db, &pinned.id, 1).await;
-    assert_eq!((ok[0].status, ok[0].status_code), (SUCCESS, 200), "{:?}", ok[0]);
+    assert_eq!((ok[0].status, ok[0].status_code), (DeliveryStatus::Success, 200), "{:?}", ok[0]);
     assert_signed(&rx.expect().await, "s3cret-value-1234");
     let refused = wait_final(&db, &other.id, 1).await;
-    assert_eq!(refused[0].status, ERROR, "another self-signed certificate is not trusted");
+    assert_eq!(refused[0].status, DeliveryStatus::Error, "another self-signed certificate is not trusted");
     assert!(refused[0].error.contains("set ca_certificate"), "{}", refused[0].error);
     assert_eq!(rx.count(), 1);
     server.stop().await;
@@ -275,7 +272,7 @@ async fn deliveries_go_through_a_real_proxy_without_leaking_its_credentials() {
     publish(&server, "tag_created", None, r#"{"through":"proxy"}"#).await;
     for w in [&via_http, &via_https] {
         let rows = wait_final(&db, &w.id, 1).await;
-        assert_eq!((rows[0].status, rows[0].status_code), (SUCCESS, 200), "{:?}", rows[0]);
+        assert_eq!((rows[0].status, rows[0].status_code), (DeliveryStatus::Success, 200), "{:?}", rows[0]);
     }
     for req in [plain.expect().await, tls.expect().await] {
         assert_signed(&req, "s3cret-value-1234");
@@ -302,7 +299,7 @@ async fn deliveries_go_through_a_real_proxy_without_leaking_its_credentials() {
     let no_auth = admin.create_webhook(no_auth).await.unwrap().into_inner();
     publish(&server, "project_created", None, "{}").await;
     let rows = wait_final(&db, &no_auth.id, 1).await;
-    assert_eq!((rows[0].status, rows[0].status_code), (ERROR, 407), "{:?}", rows[0]);
+    assert_eq!((rows[0].status, rows[0].status_code), (DeliveryStatus::Error, 407), "{:?}", rows[0]);
     assert_eq!(plain.count(), 1);
     server.stop().await;
 }
@@ -318,7 +315,7 @@ async fn retries_follow_the_schedule_and_honour_retry_after() {
     let w = admin.create_webhook(new_webhook(None, &flaky.url("/flaky"), &["tag_created"])).await.unwrap().into_inner();
     publish(&server, "tag_created", None, r#"{"try":1}"#).await;
     let rows = wait_final(&db, &w.id, 1).await;
-    assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (SUCCESS, 200, 3));
+    assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (DeliveryStatus::Success, 200, 3));
     let reqs = [flaky.expect().await, flaky.expect().await, flaky.expect().await];
     for r in &reqs {
         assert_eq!(r.body, reqs[0].body);
@@ -339,7 +336,7 @@ async fn retries_follow_the_schedule_and_honour_retry_after() {
         admin.create_webhook(new_webhook(None, &gone.url("/gone"), &["service_created"])).await.unwrap().into_inner();
     publish(&server, "service_created", None, "{}").await;
     let rows = wait_final(&db, &w.id, 1).await;
-    assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (ERROR, 410, 1));
+    assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (DeliveryStatus::Error, 410, 1));
     assert_eq!(gone.count(), 1);
 
     // A redirect is not followed: final error.
@@ -349,7 +346,7 @@ async fn retries_follow_the_schedule_and_honour_retry_after() {
         admin.create_webhook(new_webhook(None, &moved.url("/moved"), &["project_created"])).await.unwrap().into_inner();
     publish(&server, "project_created", None, "{}").await;
     let rows = wait_final(&db, &w.id, 1).await;
-    assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (ERROR, 301, 1));
+    assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (DeliveryStatus::Error, 301, 1));
     assert!(rows[0].error.contains("redirect"), "{}", rows[0].error);
 
     // Always 500: the schedule runs out after 1 + 3 attempts.
@@ -361,7 +358,7 @@ async fn retries_follow_the_schedule_and_honour_retry_after() {
         .into_inner();
     publish(&server, "configuration_saved", None, "{}").await;
     let rows = wait_final(&db, &w.id, 1).await;
-    assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (ERROR, 500, 4));
+    assert_eq!((rows[0].status, rows[0].status_code, rows[0].attempts), (DeliveryStatus::Error, 500, 4));
     assert_eq!(broken.count(), 4);
 
     // Retry-After (1 s) replaces the 100 ms scheduled delay.
@@ -384,7 +381,7 @@ async fn retries_follow_the_schedule_and_honour_retry_after() {
     let gap = second.at.duration_since(first.at);
     assert!(gap >= Duration::from_millis(900), "second attempt after {gap:?}, before Retry-After");
     let rows = wait_final(&db, &w.id, 1).await;
-    assert_eq!((rows[0].status, rows[0].attempts), (SUCCESS, 2));
+    assert_eq!((rows[0].status, rows[0].attempts), (DeliveryStatus::Success, 2));
     server.stop().await;
 }
 
@@ -424,7 +421,7 @@ async fn the_ssrf_guard_refuses_private_targets_by_default() {
     publish(&server, "tag_created", None, "{}").await;
     for (w, why) in [(&by_name, "loopback"), (&legacy, "link-local")] {
         let rows = wait_final(&db, &w.id, 1).await;
-        assert_eq!((rows[0].status, rows[0].attempts), (ERROR, 1), "refused is final: {:?}", rows[0]);
+        assert_eq!((rows[0].status, rows[0].attempts), (DeliveryStatus::Error, 1), "refused is final: {:?}", rows[0]);
         assert!(rows[0].error.contains("SSRF") && rows[0].error.contains(why), "{}", rows[0].error);
     }
     assert_eq!(rx.count(), 0, "nothing was sent");

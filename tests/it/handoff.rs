@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 use uuid::Uuid;
+use webhookd::model::DeliveryStatus;
 use webhookd::model::WebhookState;
 use webhookd::storage::deliveries::{Claimed, Control};
 use webhookd::storage::handoff::{Handed, Handoff};
@@ -18,7 +19,7 @@ use crate::common::receiver::{Receiver, Reply};
 use crate::common::stored::{self, events, storage};
 use crate::common::Role;
 use crate::common::{fresh_database, listening, next_notification, sql};
-use crate::delivery::{wait_final, SUCCESS};
+use crate::delivery::wait_final;
 
 const LEASE: Duration = Duration::from_secs(30);
 const CONTROL: Control = Control {
@@ -199,6 +200,6 @@ async fn a_handed_off_delivery_of_a_killed_server_is_sent_after_its_lease() {
     assert_eq!(second.body, first.body);
     assert!(second.at.duration_since(published_at) >= Duration::from_millis(1500));
     let rows = wait_final(&db, &webhook.to_string(), 1).await;
-    assert_eq!((rows[0].status, rows[0].attempts), (SUCCESS, 2));
+    assert_eq!((rows[0].status, rows[0].attempts), (DeliveryStatus::Success, 2));
     drop(b);
 }

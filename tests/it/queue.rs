@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use tonic::Code;
 use uuid::Uuid;
+use webhookd::model::DeliveryStatus;
 use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
 use crate::common::stored;
 use crate::common::Role;
 use crate::common::{assert_field_error, new_webhook, scope, sql, TestServer};
-use crate::delivery::{publish, wait_final, SUCCESS};
+use crate::delivery::{publish, wait_final};
 
 #[tokio::test]
 async fn publish_validation_idempotency_and_scopes() {
@@ -218,7 +219,7 @@ async fn a_claim_left_by_a_killed_server_is_delivered_after_its_lease_before_new
     assert_eq!(second.body, first.body);
     assert!(second.at.duration_since(first.at) >= Duration::from_millis(1500), "not before the lease ran out");
     let rows = wait_final(&db, &hook.to_string(), 1).await;
-    assert_eq!((rows[0].status, rows[0].attempts), (SUCCESS, 2));
+    assert_eq!((rows[0].status, rows[0].attempts), (DeliveryStatus::Success, 2));
     b.stop().await;
 }
 
@@ -287,12 +288,12 @@ async fn shutdown_lets_sends_finish_within_the_grace_period_and_releases_the_res
     };
     let done = row(&finishing.id).await;
     assert_eq!(
-        (done.get::<_, i16>("status"), done.get::<_, i32>("attempts")),
-        (SUCCESS, 1),
+        (done.get::<_, DeliveryStatus>("status"), done.get::<_, i32>("attempts")),
+        (DeliveryStatus::Success, 1),
         "finished within the grace period"
     );
     let released = row(&hanging.id).await;
-    assert_eq!(released.get::<_, i16>("status"), 1, "still pending");
+    assert_eq!(released.get::<_, DeliveryStatus>("status"), DeliveryStatus::Pending, "still pending");
     assert_eq!(released.get::<_, i32>("attempts"), 0, "the abandoned attempt is not counted");
     assert_eq!(released.get::<_, Option<Uuid>>("claim_token"), None, "the claim was released");
     assert!(released.get::<_, bool>("due"), "due again at once, not after the lease");
@@ -319,7 +320,7 @@ async fn two_replicas_share_the_queue_and_send_each_delivery_once() {
     }
     let db = sql(&db_url).await;
     let rows = wait_final(&db, &w.id, 200).await;
-    assert!(rows.iter().all(|r| r.attempts == 1 && r.status == SUCCESS));
+    assert!(rows.iter().all(|r| r.attempts == 1 && r.status == DeliveryStatus::Success));
     // No extra sends: the next request is a sentinel published after everything was final.
     a.publish_many("tag_created", 1).await;
     let next = rx.expect().await;
