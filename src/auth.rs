@@ -262,7 +262,7 @@ impl Authenticator {
         let storage = self.storage.clone();
         tokio::spawn(async move {
             if let Err(e) = storage.touch_tokens(&[id]).await {
-                tracing::debug!(error = %crate::error::chain(&e), "cannot record a token's last use");
+                tracing::debug!(error = %crate::report::chain(&e), "cannot record a token's last use");
             }
         });
     }

@@ -174,6 +174,18 @@ pub struct DatabaseArgs {
     pub db_pool_size: usize,
 }
 
+impl DatabaseArgs {
+    /// What the storage layer needs to open the database.
+    pub fn options(&self) -> crate::storage::DatabaseOptions {
+        crate::storage::DatabaseOptions {
+            url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
+            pg_bindir: self.pg_bindir.clone(),
+            pool_size: self.db_pool_size,
+        }
+    }
+}
+
 /// Settings of `webhookd serve`.
 #[derive(Debug, Clone, Args)]
 pub struct Config {

@@ -3,6 +3,7 @@
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use crate::report::chain;
 use crate::storage::webhooks::QuotaExceeded;
 use crate::storage::StorageError;
 
@@ -180,18 +181,6 @@ pub fn echo(value: &str) -> String {
         None => format!("{value:?}"),
         Some((cut, _)) => format!("{:?}…", &value[..cut]),
     }
-}
-
-/// Writes an error and its source chain on one line.
-pub fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 impl From<ApiError> for Status {

@@ -31,7 +31,7 @@ pub async fn run(storage: Storage, retention: Retention, shutdown: CancellationT
             _ = tick.tick() => {}
         }
         if let Err(e) = storage.end_secret_rotations().await {
-            tracing::warn!(error = %crate::error::chain(&e), "forgetting replaced secrets failed");
+            tracing::warn!(error = %crate::report::chain(&e), "forgetting replaced secrets failed");
         }
         // Failed deliveries first: the events they kept may go in the same round.
         drain("old failed deliveries", || storage.purge_failed_deliveries(retention.recovery, BATCH)).await;
@@ -59,7 +59,7 @@ where
                 return;
             }
             Err(e) => {
-                tracing::warn!(error = %crate::error::chain(&e), "removing {what} failed");
+                tracing::warn!(error = %crate::report::chain(&e), "removing {what} failed");
                 return;
             }
         }

@@ -18,6 +18,7 @@ pub mod listener;
 pub mod model;
 pub mod pb;
 pub mod recovery;
+pub mod report;
 pub mod secret;
 pub mod storage;
 pub mod telemetry;
@@ -89,7 +90,7 @@ pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationTo
     let catalog = config.catalog().map_err(ServeError::Config)?;
     // Parsed once, before the database opens: the admin API and the engine share it.
     let guard = Arc::new(config.allow_list().map_err(ServeError::Config)?);
-    let db = Database::open(&config.database).await?;
+    let db = Database::open(&config.database.options()).await?;
     db.storage.warm().await;
     let result = serve(&config, &db, catalog, guard, listener, shutdown).await;
     db.close().await;
@@ -235,7 +236,7 @@ async fn reload_on_sighup(tls: listener::Tls, mut hup: tokio::signal::unix::Sign
             _ = stop.cancelled() => return,
             _ = hup.recv() => match tls.reload() {
                 Ok(()) => tracing::info!("tls certificate reloaded"),
-                Err(e) => tracing::error!(error = %error::chain(&e), "tls reload failed; keeping the previous certificate"),
+                Err(e) => tracing::error!(error = %report::chain(&e), "tls reload failed; keeping the previous certificate"),
             },
         }
     }
@@ -335,7 +336,7 @@ async fn seal_with_current_key(storage: storage::Storage, stop: CancellationToke
             Ok(0) => break,
             Ok(n) => total += n,
             Err(e) => {
-                tracing::warn!(error = %error::chain(&e), "sealing webhook secrets with the current key failed; retrying");
+                tracing::warn!(error = %report::chain(&e), "sealing webhook secrets with the current key failed; retrying");
                 tokio::select! {
                     _ = stop.cancelled() => return,
                     _ = tokio::time::sleep(Duration::from_secs(5)) => {}

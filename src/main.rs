@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use webhookd::auth::{self, Role};
 use webhookd::config::{Cli, Command, SecretsCommand, SecretsRekey, TokenCommand, TokenCreate, TokenList, TokenRevoke};
-use webhookd::error::chain;
+use webhookd::report::chain;
 use webhookd::model::Scope;
 use webhookd::storage::audit::{Actor, Audit};
 use webhookd::storage::tokens::{NewToken, TokenFilter};
@@ -85,7 +85,7 @@ async fn create_token(args: TokenCreate) -> Result<(), Box<dyn std::error::Error
     let scope = cli_scope(&args.company, &args.project)?;
     let description = webhookd::api::validate::description("--description", &args.description)?;
     let expire_time = args.expire_in.map(|d| std::time::SystemTime::now() + d);
-    let db = Database::open(&args.database).await?;
+    let db = Database::open(&args.database.options()).await?;
     let (token, hash) = auth::new_token();
     let new = NewToken { hash: &hash, role, scope: &scope, description: &description, expire_time, creator_id: None };
     let audit = Audit::new(Actor::default(), "token.create")
@@ -103,7 +103,7 @@ async fn create_token(args: TokenCreate) -> Result<(), Box<dyn std::error::Error
 
 async fn list_tokens(args: TokenList) -> Result<(), Box<dyn std::error::Error>> {
     let scope = cli_scope(&args.company, &args.project)?;
-    let db = Database::open(&args.database).await?;
+    let db = Database::open(&args.database.options()).await?;
     let mut rows = Vec::new();
     let mut before = None;
     let result = loop {
@@ -150,7 +150,7 @@ async fn list_tokens(args: TokenList) -> Result<(), Box<dyn std::error::Error>> 
 
 async fn revoke_token(args: TokenRevoke) -> Result<(), Box<dyn std::error::Error>> {
     let id = webhookd::api::validate::id("id", &args.id)?;
-    let db = Database::open(&args.database).await?;
+    let db = Database::open(&args.database.options()).await?;
     let result = db.storage.revoke_token(id, &Audit::new(Actor::default(), "token.revoke")).await;
     db.close().await;
     let row = result?.ok_or_else(|| format!("no token has id {id}"))?;
@@ -164,7 +164,7 @@ async fn rekey(args: SecretsRekey) -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("created a new key file {} (there was none)", path.display());
     }
     let current = ring.current_id().to_string();
-    let db = Database::open(&args.database).await?;
+    let db = Database::open(&args.database.options()).await?;
     let storage = db.storage.clone().with_keys(std::sync::Arc::new(ring));
     let result = async {
         storage.register_keys().await?;

@@ -35,7 +35,7 @@ pub async fn run(storage: Storage, rate: u32, shutdown: CancellationToken) {
                 pass.recoveries > 0
             }
             Err(e) => {
-                tracing::warn!(error = %crate::error::chain(&e), "recovery batch failed; trying again");
+                tracing::warn!(error = %crate::report::chain(&e), "recovery batch failed; trying again");
                 true
             }
         };

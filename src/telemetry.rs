@@ -159,7 +159,7 @@ async fn sample(storage: Storage, stop: CancellationToken) {
                 }
                 metrics::gauge!(BREAKERS_OPEN).set(q.breaker_open as f64);
             }
-            Err(e) => tracing::debug!(error = %crate::error::chain(&e), "sampling the queue failed"),
+            Err(e) => tracing::debug!(error = %crate::report::chain(&e), "sampling the queue failed"),
         }
     }
 }

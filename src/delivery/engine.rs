@@ -229,7 +229,7 @@ impl Engine {
             let (batch, next) = match claimed {
                 Ok(b) => b,
                 Err(e) => {
-                    tracing::warn!(error = %crate::error::chain(&e), "claiming deliveries failed");
+                    tracing::warn!(error = %crate::report::chain(&e), "claiming deliveries failed");
                     tokio::select! {
                         _ = shutdown.cancelled() => break,
                         _ = tokio::time::sleep(self.settings.poll_interval) => continue,
@@ -301,7 +301,7 @@ impl Engine {
             Ok(n) if n > 0 => tracing::info!(released = n, "released unsent deliveries"),
             Ok(_) => {}
             Err(e) => {
-                tracing::warn!(error = %crate::error::chain(&e), "releasing claims failed; their leases will expire")
+                tracing::warn!(error = %crate::report::chain(&e), "releasing claims failed; their leases will expire")
             }
         }
         listener.abort();
@@ -365,7 +365,7 @@ impl Growth {
 /// (history reads hide the excess meanwhile).
 async fn prune(storage: &Storage, webhooks: &[Uuid]) {
     if let Err(e) = storage.prune_history(webhooks).await {
-        tracing::warn!(error = %crate::error::chain(&e), webhooks = webhooks.len(), "pruning histories failed");
+        tracing::warn!(error = %crate::report::chain(&e), webhooks = webhooks.len(), "pruning histories failed");
     }
 }
 
@@ -398,7 +398,7 @@ async fn record_loop(
                     break;
                 }
                 Err(e) => {
-                    tracing::warn!(error = %crate::error::chain(&e), outcomes = batch.len(), "recording outcomes failed; retrying");
+                    tracing::warn!(error = %crate::report::chain(&e), outcomes = batch.len(), "recording outcomes failed; retrying");
                     if rx.is_closed() && delay > Duration::from_secs(2) {
                         // Shutting down with the database away: the leases will expire and
                         // the deliveries be sent again (at least once).

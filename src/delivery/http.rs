@@ -308,12 +308,12 @@ fn classify(e: hyper_util::client::legacy::Error) -> SendError {
             return SendError::Transport(format!(
                 "{}; the target's certificate is not trusted: set ca_certificate to the CA that issued it, \
                  or to the target's own (self-signed) certificate to pin it",
-                crate::error::chain(&e)
+                crate::report::chain(&e)
             ));
         }
         cur = err.source();
     }
-    SendError::Transport(crate::error::chain(&e))
+    SendError::Transport(crate::report::chain(&e))
 }
 
 /// The error an `io::Error` carries (through any number of wrappings; their `source` skips

@@ -338,7 +338,7 @@ impl Storage {
                 previous_secret: None,
                 proxy_url: None,
                 custom_headers: Vec::new(),
-                sealed_error: Some(crate::error::chain(&e)),
+                sealed_error: Some(crate::report::chain(&e)),
             },
         }
     }

@@ -114,7 +114,7 @@ impl Storage {
             // The engine stopped meanwhile: the deliveries go back to the queue, due now.
             let claims: Vec<(Uuid, Uuid)> = back.iter().map(|c| (c.id, c.claim_token)).collect();
             if let Err(e) = self.release(&claims).await {
-                tracing::warn!(error = %crate::error::chain(&e), "releasing handed-off deliveries failed; their leases will expire");
+                tracing::warn!(error = %crate::report::chain(&e), "releasing handed-off deliveries failed; their leases will expire");
             }
         }
         Ok(published)

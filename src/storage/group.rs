@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::events::{NewEvent, Published};
 use super::{Storage, StorageError};
-use crate::error::chain;
+use crate::report::chain;
 
 type Reply = oneshot::Sender<Result<Published, Arc<StorageError>>>;
 

@@ -388,16 +388,29 @@ pub struct Database {
 /// Name of the database webhookd uses inside its embedded cluster.
 const LOCAL_DBNAME: &str = "webhookd";
 
+/// Where the database is and how many connections to hold.
+#[derive(Debug, Clone)]
+pub struct DatabaseOptions {
+    /// A PostgreSQL URL; `None` runs the embedded cluster in `data_dir`.
+    pub url: Option<String>,
+    /// Where the embedded cluster lives.
+    pub data_dir: std::path::PathBuf,
+    /// The PostgreSQL server binaries; found automatically when `None`.
+    pub pg_bindir: Option<std::path::PathBuf>,
+    /// Connections of each request pool.
+    pub pool_size: usize,
+}
+
 impl Database {
     /// Opens `DATABASE_URL`, or starts the embedded cluster in the data directory, and migrates.
-    pub async fn open(args: &crate::config::DatabaseArgs) -> Result<Self, StorageError> {
-        if let Some(url) = &args.database_url {
+    pub async fn open(options: &DatabaseOptions) -> Result<Self, StorageError> {
+        if let Some(url) = &options.url {
             let config: tokio_postgres::Config = url.parse()?;
-            let storage = Storage::connect(config, args.db_pool_size).await?;
+            let storage = Storage::connect(config, options.pool_size).await?;
             return Ok(Self { storage, local: None });
         }
-        let data_dir = args.data_dir.clone();
-        let bindir = args.pg_bindir.clone();
+        let data_dir = options.data_dir.clone();
+        let bindir = options.pg_bindir.clone();
         let local = tokio::task::spawn_blocking(move || local::LocalPostgres::start(&data_dir, bindir.as_deref()))
             .await
             .expect("postgres launcher panicked")?;
@@ -410,7 +423,7 @@ impl Database {
         }
         drop(client);
         let _ = conn.await;
-        let storage = Storage::connect(local.pg_config(LOCAL_DBNAME), args.db_pool_size).await?;
+        let storage = Storage::connect(local.pg_config(LOCAL_DBNAME), options.pool_size).await?;
         Ok(Self { storage, local: Some(local) })
     }
 

@@ -197,7 +197,7 @@ async fn run(storage: Storage, listener: Listener) {
                 }
                 tracing::warn!("notification connection lost; reconnecting");
             }
-            Err(e) => tracing::warn!(error = %crate::error::chain(&e), "cannot open a notification connection"),
+            Err(e) => tracing::warn!(error = %crate::report::chain(&e), "cannot open a notification connection"),
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));

@@ -81,7 +81,7 @@ async fn configured_schemas_apply_and_checking_can_be_turned_off() {
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let err = webhookd::run(config, listener, Default::default()).await.unwrap_err();
-    let text = webhookd::error::chain(&err);
+    let text = webhookd::report::chain(&err);
     assert!(text.contains("order_paid"), "{text}");
 }
 

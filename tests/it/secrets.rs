@@ -245,6 +245,6 @@ async fn rows_from_before_sealing_are_sealed_at_start_and_rekeyed_to_a_new_key()
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let err = webhookd::run(config, listener, Default::default()).await.unwrap_err();
-    let text = webhookd::error::chain(&err);
+    let text = webhookd::report::chain(&err);
     assert!(text.contains(&now) && text.contains("same --secret-key-file"), "{text}");
 }
