@@ -7,7 +7,7 @@ import { DeliveryStatus, WebhookState, type DeliveryRecord, type Webhook } from 
 import { Code, ConnectError } from "@connectrpc/connect";
 import { admin, describe, fieldViolations, isUnauthenticated, transient } from "./api.js";
 import { clearFieldErrors, copy, field, h, modal, showFieldError, toast, urlText, when } from "./dom.js";
-import { failed, scopeText, type Session } from "./main.js";
+import { failed, scopeText, type Session } from "./session.js";
 import { LIST_KEY, catalog, deleteWebhook, healthBadge, statusBadge, webhookForm } from "./webhooks.js";
 
 const HISTORY_LIMIT = 200;

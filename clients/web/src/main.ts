@@ -7,22 +7,13 @@ import { describe, forgetToken, isUnauthenticated, savedToken, saveToken, tokens
 import { field, h } from "./dom.js";
 import { showWebhooks } from "./webhooks.js";
 import { showDetail } from "./detail.js";
+import { failed, scopeText, whenSignedOut } from "./session.js";
 
 /** Who is signed in, known once the token was checked. */
-export interface Session {
-  token: Token;
-  /** Stops what the current view runs in the background (history streams, live updates). */
-  signal: AbortSignal;
-}
 
 const main = document.getElementById("main")!;
 let current: AbortController | null = null;
 let session: Token | null = null;
-
-export function scopeText(company: string, project: string): string {
-  if (!company) return "the whole instance";
-  return project ? `project ${project} of company ${company}` : `company ${company}`;
-}
 
 function renderWho(): void {
   const who = document.getElementById("who")!;
@@ -55,16 +46,13 @@ export function view(title: string): { root: HTMLElement; signal: AbortSignal } 
 }
 
 /** Shows an error from a call; an expired or revoked token sends the user to sign in. */
-export function failed(root: HTMLElement, e: unknown): void {
-  if (isUnauthenticated(e)) {
-    forgetToken();
-    session = null;
-    renderWho();
-    showSignIn("Your token is no longer accepted (revoked or expired). Sign in again.");
-    return;
-  }
-  root.append(h("p", { class: "error", role: "alert" }, describe(e)));
-}
+// A token refused while the page is in use leads back to the sign-in form.
+whenSignedOut((message) => {
+  forgetToken();
+  session = null;
+  renderWho();
+  showSignIn(message);
+});
 
 function showSignIn(message?: string): void {
   const { root } = view("Sign in");

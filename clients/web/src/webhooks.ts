@@ -4,7 +4,7 @@ import type { EventType } from "./gen/webhookd/v1/admin_pb.js";
 import { DeliveryStatus, WebhookState, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
 import { admin, describe, fieldViolations } from "./api.js";
 import { clearFieldErrors, field, h, modal, showFieldError, toast, urlText, when, withTimes } from "./dom.js";
-import { failed, scopeText, type Session } from "./main.js";
+import { failed, scopeText, type Session } from "./session.js";
 
 let eventTypes: EventType[] | null = null;
 
