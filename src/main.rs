@@ -6,8 +6,8 @@ use tokio_util::sync::CancellationToken;
 
 use webhookd::auth::{self, Role};
 use webhookd::config::{Cli, Command, SecretsCommand, SecretsRekey, TokenCommand, TokenCreate, TokenList, TokenRevoke};
-use webhookd::report::chain;
 use webhookd::model::Scope;
+use webhookd::report::chain;
 use webhookd::storage::audit::{Actor, Audit};
 use webhookd::storage::tokens::{NewToken, TokenFilter};
 use webhookd::storage::Database;

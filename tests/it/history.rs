@@ -12,7 +12,9 @@ use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
 use crate::common::Role;
-use crate::common::{assert_field_error, listening, new_webhook, next_notification, scope, sql, TestServer};
+use crate::common::{
+    assert_field_error, eventually, listening, new_webhook, next_notification, scope, sql, TestServer,
+};
 use crate::delivery::wait_final;
 use webhookd::storage::notify::DELIVERY_CHANNEL;
 
@@ -551,16 +553,12 @@ async fn a_resumed_watch_replays_what_changed_since_its_cursor_then_goes_on_live
     server.publish_many("project_created", 260).await;
     let db = sql(server.database_url.as_deref().unwrap()).await;
     let id: Uuid = busy.id.parse().unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !db
-        .query_one("SELECT history_pruned_through IS NOT NULL FROM webhooks WHERE id = $1", &[&id])
-        .await
-        .unwrap()
-        .get::<_, bool>(0)
-    {
-        assert!(tokio::time::Instant::now() < deadline, "the busy webhook's history was pruned");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let db = &db;
+    eventually(Duration::from_secs(30), "the busy webhook's history was pruned", || async move {
+        let sql = "SELECT history_pruned_through IS NOT NULL FROM webhooks WHERE id = $1";
+        db.query_one(sql, &[&id]).await.unwrap().get::<_, bool>(0).then_some(())
+    })
+    .await;
     let err = admin
         .watch_deliveries(pb::WatchDeliveriesRequest {
             target: Some(pb::watch_deliveries_request::Target::WebhookId(busy.id.clone())),
@@ -614,11 +612,10 @@ async fn outcomes_are_notified_only_while_some_process_watches() {
 
     // The last watcher leaves: the listening connection closes, and outcomes are quiet again.
     drop(watching);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while watch_connections().await > 0 {
-        assert!(tokio::time::Instant::now() < deadline, "the watch connection stayed open");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(Duration::from_secs(20), "the watch connection closed", || async {
+        (watch_connections().await == 0).then_some(())
+    })
+    .await;
     server.publish_many("tag_created", 1).await;
     wait_final(&db, &w.id, 3).await;
     db.batch_execute("NOTIFY watch_sentinel").await.unwrap();
@@ -641,11 +638,10 @@ async fn a_slow_watcher_is_cut_off_without_slowing_deliveries() {
     // last prune, and at most one recorded batch (512) not pruned yet.
     let rows = wait_final(&db, &w.id, 200).await;
     assert!(rows.len() < 200 + 50 + 512, "histories are pruned while the engine runs: {} rows", rows.len());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while rx.count() < 1500 {
-        assert!(tokio::time::Instant::now() < deadline, "deliveries stalled at {}", rx.count());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(Duration::from_secs(60), "1,500 deliveries though nobody reads the watch", || async {
+        (rx.count() >= 1500).then_some(())
+    })
+    .await;
     // The watcher gets what was buffered, then RESOURCE_EXHAUSTED.
     let mut got = 0;
     let err = loop {
@@ -678,15 +674,14 @@ async fn a_webhook_being_retried_shows_its_latest_attempt_though_it_has_no_last_
     let published = crate::delivery::publish(&server, "tag_created", None, "{}").await;
     rx.expect().await;
     // The first attempt failed: the delivery is pending, to be retried; no event completed.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let failing = loop {
-        let got = admin.get_webhook(pb::GetWebhookRequest { id: w.id.clone() }).await.unwrap().into_inner();
-        if got.latest_attempt.is_some() {
-            break got;
+    let failing = eventually(Duration::from_secs(20), "the failed attempt was recorded", || {
+        let (mut admin, id) = (admin.clone(), w.id.clone());
+        async move {
+            let got = admin.get_webhook(pb::GetWebhookRequest { id }).await.unwrap().into_inner();
+            got.latest_attempt.is_some().then_some(got)
         }
-        assert!(tokio::time::Instant::now() < deadline, "the failed attempt was recorded");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    })
+    .await;
     assert!(failing.last_event.is_none(), "no delivery completed: {:?}", failing.last_event);
     let attempt = failing.latest_attempt.unwrap();
     assert_eq!(attempt.status, pb::DeliveryStatus::Pending as i32);

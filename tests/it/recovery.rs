@@ -12,7 +12,7 @@ use webhookd_client::pb;
 
 use crate::common::receiver::{Receiver, Reply};
 use crate::common::Role;
-use crate::common::{assert_field_error, new_webhook, scope, Admin, TestServer};
+use crate::common::{assert_field_error, eventually, new_webhook, scope, Admin, TestServer};
 
 const WAIT: Duration = Duration::from_secs(60);
 /// What the receiver answers while down: a refusal that is not retried, so that each
@@ -26,15 +26,14 @@ fn payload_index(body: &[u8]) -> i64 {
 
 /// A recovery once it is no longer running.
 async fn finished(admin: &mut Admin, id: &str) -> pb::Recovery {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let r = admin.get_recovery(pb::GetRecoveryRequest { id: id.into() }).await.unwrap().into_inner();
-        if r.state != pb::RecoveryState::Running as i32 {
-            return r;
+    eventually(WAIT, "the recovery ended", || {
+        let (mut admin, id) = (admin.clone(), id.to_string());
+        async move {
+            let r = admin.get_recovery(pb::GetRecoveryRequest { id }).await.unwrap().into_inner();
+            (r.state != pb::RecoveryState::Running as i32).then_some(r)
         }
-        assert!(tokio::time::Instant::now() < deadline, "recovery still running: {r:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await
 }
 
 /// Publishes `n` events `{"i": k}` (k from `from`) to instance webhooks over one stream.
@@ -55,15 +54,13 @@ async fn publish_range(server: &TestServer, from: i64, n: i64) {
 /// Waits until the webhook's failures for good number `n` (counted in the database).
 async fn failed_for_good(server: &TestServer, n: i64) {
     let db = crate::common::sql(server.database_url.as_deref().unwrap()).await;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
+    let db = &db;
+    eventually(WAIT, &format!("{n} deliveries failed for good"), || async move {
         let got: i64 = db.query_one("SELECT count(*) FROM failed_deliveries", &[]).await.unwrap().get(0);
-        if got == n {
-            return;
-        }
-        assert!(got < n && tokio::time::Instant::now() < deadline, "{got} failed for good, waiting for {n}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        assert!(got <= n, "{got} failed for good, more than {n}");
+        (got == n).then_some(())
+    })
+    .await
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use tonic::Code;
 use webhookd_client::pb;
 
 use crate::common::receiver::Receiver;
-use crate::common::{assert_field_error, new_webhook, TestServer};
+use crate::common::{assert_field_error, eventually, new_webhook, TestServer};
 use crate::delivery::{assert_signed_by, publish};
 
 const FIRST: &str = "s3cret-value-1234";
@@ -177,16 +177,14 @@ async fn rows_from_before_sealing_are_sealed_at_start_and_rekeyed_to_a_new_key()
     };
     let server = TestServer::start_opts(opts(&old_key)).await;
     // Sealed in the background at start.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let sealed_with = loop {
-        let row = db.query_one("SELECT secret, secret_key_id FROM webhooks WHERE id = $1", &[&id]).await.unwrap();
-        if let Some(key) = row.get::<_, Option<String>>(1) {
-            assert_ne!(row.get::<_, Vec<u8>>(0), b"legacy-plain-secret");
-            break key;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the legacy row was not sealed");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let db_ref = &db;
+    let sealed_with = eventually(Duration::from_secs(20), "the legacy row was sealed", || async move {
+        let row = db_ref.query_one("SELECT secret, secret_key_id FROM webhooks WHERE id = $1", &[&id]).await.unwrap();
+        let key = row.get::<_, Option<String>>(1)?;
+        assert_ne!(row.get::<_, Vec<u8>>(0), b"legacy-plain-secret");
+        Some(key)
+    })
+    .await;
     publish(&server, "tag_created", None, "{}").await;
     assert_signed_by(&rx.expect().await, &["legacy-plain-secret"]);
     // A sensitive custom header, sealed with the old key, must survive the rekey below.

@@ -53,6 +53,24 @@ pub async fn migrate(url: &str) {
     drop(Storage::connect(url.parse().unwrap(), 2).await.unwrap());
 }
 
+/// Polls `check` every 25 ms until it returns `Some`, and returns that; fails naming `what`
+/// once `timeout` has passed. For waits on something that must happen: it returns as soon
+/// as it has, so the timeout is a bound, never a delay.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(done) = check().await {
+            return done;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not within {timeout:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
 /// Creates a token straight in the database at `url`, as `webhookd token create` does.
 pub async fn mint_token(url: &str, role: webhookd::model::Role, scope: &Scope) -> String {
     let storage = Storage::connect(url.parse().unwrap(), 2).await.unwrap();

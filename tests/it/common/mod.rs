@@ -12,7 +12,7 @@ pub mod stored;
 #[allow(dead_code)]
 pub mod support;
 
-pub use support::{sql, ServerProcess};
+pub use support::{eventually, sql, ServerProcess};
 pub use webhookd::model::Role;
 
 use std::path::PathBuf;
