@@ -5,7 +5,8 @@
 //! no Nagle delay, takes one of `--max-connections` slots (a connection beyond them is
 //! answered with an HTTP/2 GOAWAY saying why and closed), finishes its TLS handshake
 //! and the HTTP/2 preface within `--handshake-timeout`, and is closed once it has had no
-//! call in flight for `--idle-timeout`. Calls are counted by [`CountCalls`].
+//! call in flight for `--idle-timeout`. Calls are counted by [`CountCalls`]. Plaintext
+//! sent to a TLS port is answered with an error saying to use `https://`.
 
 use std::future::Future;
 use std::io;
@@ -208,6 +209,11 @@ pub fn incoming(
                 let deadline = tokio::time::Instant::now() + settings.handshake_timeout;
                 let io: Pin<Box<dyn Io>> = match tls {
                     None => Box::pin(tcp),
+                    Some(_) if !starts_tls(&tcp, deadline).await => {
+                        tracing::debug!(%peer, "plaintext on the TLS port: told to use https://");
+                        answer_plaintext(tcp, deadline).await;
+                        return;
+                    }
                     Some(tls) => match tokio::time::timeout_at(deadline, tls.acceptor().accept(tcp)).await {
                         Ok(Ok(stream)) => Box::pin(stream),
                         Ok(Err(e)) => {
@@ -234,6 +240,44 @@ pub fn incoming(
         }
     });
     ReceiverStream::new(rx)
+}
+
+/// Whether the peer's first byte opens a TLS record (a ClientHello is a handshake record,
+/// type 22). A peer that sends nothing before `deadline`, or closes, is treated as TLS: the
+/// handshake then fails or times out as it would have.
+async fn starts_tls(tcp: &TcpStream, deadline: tokio::time::Instant) -> bool {
+    let mut first = [0u8; 1];
+    !matches!(tokio::time::timeout_at(deadline, tcp.peek(&mut first)).await, Ok(Ok(1)) if first[0] != 0x16)
+}
+
+/// Why a plaintext call on the TLS port fails, in the words every client shows.
+const TLS_ONLY: &str = "this port accepts TLS only: address the server as https://host:port";
+
+/// Answers a peer that speaks plaintext HTTP on the TLS port, until `deadline`: every gRPC
+/// call fails with FAILED_PRECONDITION saying to use https:// (instead of a dropped
+/// connection that clients report as a broken pipe and retry), anything else gets a 400
+/// saying the same. The answer is fixed: nothing is read past the request's headers.
+async fn answer_plaintext(tcp: TcpStream, deadline: tokio::time::Instant) {
+    let service = hyper::service::service_fn(|request: http::Request<hyper::body::Incoming>| async move {
+        let grpc = request
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/grpc"));
+        let response = if grpc {
+            http::Response::builder()
+                .header(http::header::CONTENT_TYPE, "application/grpc")
+                .header("grpc-status", (tonic::Code::FailedPrecondition as i32).to_string())
+                .header("grpc-message", TLS_ONLY)
+        } else {
+            http::Response::builder().status(http::StatusCode::BAD_REQUEST)
+        };
+        let body = if grpc { bytes::Bytes::new() } else { bytes::Bytes::from_static(TLS_ONLY.as_bytes()) };
+        response.body(http_body_util::Full::new(body)).map_err(io::Error::other)
+    });
+    let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+    let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(tcp), service);
+    let _ = tokio::time::timeout_at(deadline, conn).await;
 }
 
 /// An empty SETTINGS frame (the server preface) and a GOAWAY (ENHANCE_YOUR_CALM, last

@@ -297,7 +297,15 @@ async fn tls_on_the_listener_refuses_plaintext() {
     tls_check(&server, &pki.ca_pem, None).await.expect("a TLS client calls");
     let plain = Endpoint::from_shared(format!("http://{}", server.addr)).unwrap().connect_lazy();
     let plaintext = HealthClient::new(plain).check(HealthCheckRequest { service: String::new() }).await;
-    assert!(plaintext.is_err(), "a plaintext client is refused");
+    let refused = plaintext.expect_err("a plaintext client is refused");
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition, "{refused:?}");
+    assert!(refused.message().contains("https://"), "the refusal says what to do: {refused:?}");
+    // A browser or curl speaking HTTP/1.1 in plaintext is told the same.
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tcp.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400") && answer.contains("https://"), "{answer}");
     let stranger = Pki::new();
     assert!(
         tls_check(&server, &stranger.ca_pem, None).await.is_err(),

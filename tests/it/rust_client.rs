@@ -368,3 +368,49 @@ async fn reads_and_keyed_publishes_ride_out_three_restarts_and_a_kill() {
     );
     drop(server);
 }
+
+/// Each way a client's TLS set-up can be wrong fails at once (not retried until the deadline)
+/// and says what to change, whether the client connected eagerly or on its first call.
+#[tokio::test]
+async fn tls_failures_say_what_failed_and_are_not_retried() {
+    let pki = crate::listener::Pki::new();
+    let tls = crate::listener::tls_server(&pki, &[]).await;
+    let ca = pki.path("ca.pem").display().to_string();
+    let mutual = crate::listener::tls_server(&pki, &["--tls-client-ca", &ca]).await;
+    let plain = TestServer::start().await;
+    let token = plain.token(Role::Admin, "", "").await;
+    // Retried, a failing call would run into this deadline and say DEADLINE_EXCEEDED.
+    let options = |ca: Option<&str>| ConnectOptions {
+        ca_certificate: ca.map(String::from),
+        timeout: Duration::from_secs(20),
+        ..ConnectOptions::default()
+    };
+    let (port, ca) = (tls.addr.port(), Some(pki.ca_pem.as_str()));
+    let cases = [
+        ("unknown issuer", format!("https://localhost:{port}"), None, Code::Unavailable),
+        ("does not name the host", format!("https://127.0.0.1:{port}"), ca, Code::Unavailable),
+        ("address it as http://", format!("https://{}", plain.addr), ca, Code::Unavailable),
+        ("requires a client certificate", format!("https://localhost:{}", mutual.addr.port()), ca, Code::Unavailable),
+        ("address the server as https://", format!("http://localhost:{port}"), None, Code::FailedPrecondition),
+    ];
+    for (says, address, ca, code) in cases {
+        if code == Code::Unavailable && !says.contains("client certificate") {
+            // Refused during the handshake: an eager connect fails, saying why.
+            let err = Client::connect_with(address.clone(), &token, &options(ca)).await.err().expect(says);
+            assert!(err.to_string().contains(says), "{address}: {err}");
+        }
+        let client = Client::connect_lazy(&address, &token, &options(ca)).unwrap();
+        let err = client.list_event_types().await.unwrap_err();
+        assert_eq!(err.code(), code, "{address}: {err:?}");
+        assert!(err.message().contains(says), "{address}: {err:?}");
+        let raw = client.admin().list_event_types(pb::ListEventTypesRequest::default()).await.unwrap_err();
+        assert!(!webhookd_client::is_retryable(&raw), "{address}: {raw:?}");
+    }
+    // The same CA and name work: what failed above was the set-up, not the servers.
+    let token = tls.token(Role::Admin, "", "").await;
+    let fine = Client::connect_with(format!("https://localhost:{port}"), &token, &options(ca)).await.unwrap();
+    fine.list_event_types().await.unwrap();
+    for s in [tls, mutual, plain] {
+        s.stop().await;
+    }
+}

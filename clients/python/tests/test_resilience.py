@@ -16,6 +16,7 @@ from webhookd_client import (
     AsyncWebhookdClient,
     DeadlineExceededError,
     DeliveryStatus,
+    FailedPreconditionError,
     InvalidArgumentError,
     NotFoundError,
     RetryPolicy,
@@ -241,14 +242,22 @@ def test_tls_with_a_custom_ca_and_a_client_certificate(tls_server, server):
     url = f"https://localhost:{tls_server.port}"
     with WebhookdClient(url, server["admin"], ca_certificate=ca, client_certificate=identity) as client:
         assert any(t.name == "tag_created" for t in client.list_event_types())
-    # https never falls back to plaintext: without the CA, the server's certificate is refused.
-    with WebhookdClient(url, server["admin"], retry=NO_RETRY, timeout=5) as untrusting:
-        with pytest.raises(UnavailableError):
-            untrusting.list_event_types()
-    # And a plaintext client cannot talk to it.
-    with WebhookdClient(f"localhost:{tls_server.port}", server["admin"], retry=NO_RETRY, timeout=5) as plain:
-        with pytest.raises(UnavailableError):
-            plain.list_event_types()
+    # Each way the TLS set-up can be wrong fails at once (retried, it would run into the
+    # deadline and raise DEADLINE_EXCEEDED) and says what to change; https never falls back
+    # to plaintext.
+    cases = [
+        ("unknown issuer", url, {}, UnavailableError),
+        ("does not name the host", f"https://127.0.0.1:{tls_server.port}", {"ca_certificate": ca}, UnavailableError),
+        ("requires a client certificate", url, {"ca_certificate": ca}, UnavailableError),
+        ("address it as host:port", f"https://{server['address']}", {"ca_certificate": ca}, UnavailableError),
+        ("address the server as https://", f"localhost:{tls_server.port}", {}, FailedPreconditionError),
+    ]
+    for says, address, options, kind in cases:
+        with WebhookdClient(address, server["admin"], timeout=20, **options) as badly:
+            with pytest.raises(kind) as failed:
+                badly.list_event_types()
+            assert says in failed.value.message, failed.value
+            assert failed.value.tls == (kind is UnavailableError)
     with pytest.raises(ValueError):
         WebhookdClient(f"http://localhost:{tls_server.port}", server["admin"], ca_certificate=ca)
 

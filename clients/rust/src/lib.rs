@@ -37,6 +37,7 @@
 
 mod deadline;
 mod retry;
+mod tls;
 pub mod verify;
 mod watch;
 
@@ -48,6 +49,7 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity
 
 pub use deadline::Deadline;
 pub use retry::{is_retryable, RetryPolicy};
+pub use tls::tls_problem;
 /// What callers name when they handle errors or build requests, without adding `tonic`.
 pub use tonic::{metadata, Code, Request, Status};
 pub use verify::{verify_event, verify_mia_signature, verify_standard_webhook, VerifiedEvent, VerifyError};
@@ -126,7 +128,10 @@ pub enum ConnectError {
 impl std::fmt::Display for ConnectError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Transport(e) => write!(f, "connecting to webhookd: {e}"),
+            Self::Transport(e) => match tls_problem(e) {
+                Some(problem) => write!(f, "connecting to webhookd: {problem}"),
+                None => write!(f, "connecting to webhookd: {e}"),
+            },
             Self::Token(_) => f.write_str("the token is not a valid header value"),
             Self::TlsOptionsWithoutTls => f.write_str("a CA certificate or client identity needs an https:// address"),
             Self::Metadata(key) => write!(f, "metadata {key:?} is not a valid header name and ASCII value"),

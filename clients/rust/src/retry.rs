@@ -45,8 +45,12 @@ impl RetryPolicy {
 /// (REFUSED_STREAM), a reset, a closed connection. tonic reports those as UNKNOWN, INTERNAL
 /// ("h2 protocol error") or CANCELLED ("operation was canceled") with the transport's error
 /// as their source; a status the server itself sent has none, and is never retried (nor is a
-/// call the caller gave up: its future is dropped). Only for calls that are safe to repeat.
+/// call the caller gave up: its future is dropped), nor is a failure of the client's TLS
+/// set-up ([`tls_problem`](crate::tls_problem)). Only for calls that are safe to repeat.
 pub fn is_retryable(status: &Status) -> bool {
+    if crate::tls_problem(status).is_some() {
+        return false;
+    }
     match status.code() {
         Code::Unavailable => true,
         Code::Unknown | Code::Internal | Code::Cancelled => std::error::Error::source(status).is_some(),
@@ -76,6 +80,9 @@ where
             }
             Ok(Err(status)) => status,
         };
+        if let Some(problem) = crate::tls_problem(&status) {
+            return Err(Status::unavailable(problem));
+        }
         if !is_retryable(&status) || attempt >= policy.max_attempts {
             return Err(status);
         }

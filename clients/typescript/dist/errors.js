@@ -23,10 +23,13 @@ export function fieldViolations(error) {
  * GOAWAY, a refused stream, a reset, a stream closed with CANCEL — which Node reports as
  * INTERNAL, UNKNOWN, ABORTED or CANCELED with the transport's error as its `cause`, or
  * CANCELED from the stream's reset code. A status the server itself sent has no cause and is
- * never retried; nor is a call the caller cancelled (`callerCancelled`).
+ * never retried; nor is a call the caller cancelled (`callerCancelled`), nor a failure of the
+ * client's TLS set-up (see `tlsProblem`).
  */
 export function isRetryable(error, callerCancelled = false) {
     const err = ConnectError.from(error);
+    if (tlsProblem(err) !== undefined)
+        return false;
     switch (err.code) {
         case Code.Unavailable:
             return true;
@@ -38,6 +41,49 @@ export function isRetryable(error, callerCancelled = false) {
             return err.cause !== undefined && !(err.cause instanceof ConnectError);
         default:
             return false;
+    }
+}
+/**
+ * The TLS problem behind a failed call, in words that say what to change (e.g. "TLS: the
+ * server's certificate is not issued by a CA this client trusts …"); `undefined` when the
+ * call failed for another reason. Node reports these as the `code` of the error's cause;
+ * they are settled by configuration, not by waiting, so calls are not retried on them.
+ */
+export function tlsProblem(error) {
+    let e = error;
+    for (let depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
+        const { code, message } = e;
+        const found = typeof code === "string" ? describeTls(code, String(message ?? "")) : undefined;
+        if (found !== undefined)
+            return `TLS: ${found}`;
+        e = e.cause;
+    }
+    return undefined;
+}
+function describeTls(code, message) {
+    switch (code) {
+        case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
+        case "UNABLE_TO_GET_ISSUER_CERT":
+        case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
+        case "SELF_SIGNED_CERT_IN_CHAIN":
+        case "DEPTH_ZERO_SELF_SIGNED_CERT":
+            return `the server's certificate is not issued by a CA this client trusts (unknown issuer, ${code}): pass its CA as caCertificate`;
+        case "ERR_TLS_CERT_ALTNAME_INVALID":
+            return `the server's certificate does not name the host of the address (${message})`;
+        case "CERT_HAS_EXPIRED":
+            return "the server's certificate has expired";
+        case "ERR_SSL_WRONG_VERSION_NUMBER":
+        case "ERR_SSL_PACKET_LENGTH_TOO_LONG":
+            return "the server did not answer in TLS: if it listens in plaintext, address it as http://host:port";
+        case "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED":
+            return "the server requires a client certificate: pass one as clientCertificate";
+        case "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE":
+        case "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA":
+        case "ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN":
+        case "ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED":
+            return `the server refused the client certificate (${code})`;
+        default:
+            return undefined;
     }
 }
 // google.rpc.BadRequest { repeated FieldViolation field_violations = 1; }

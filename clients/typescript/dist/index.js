@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { FieldMaskSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { isRetryable } from "./errors.js";
+import { isRetryable, tlsProblem } from "./errors.js";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { HistoryOrder, WebhookAdmin } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest } from "./gen/webhookd/v1/ingest_pb.js";
@@ -15,7 +15,7 @@ export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
 export * from "./gen/webhookd/v1/token_pb.js";
 export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook } from "./verify.js";
-export { Code, ConnectError, fieldViolations, isRetryable } from "./errors.js";
+export { Code, ConnectError, fieldViolations, isRetryable, tlsProblem } from "./errors.js";
 function webhookState(s) {
     switch (s) {
         case "active":
@@ -203,6 +203,9 @@ export class WebhookdClient {
             catch (e) {
                 error = ConnectError.from(e);
             }
+            const tls = tlsProblem(error);
+            if (tls !== undefined)
+                throw new ConnectError(tls, Code.Unavailable, undefined, undefined, error);
             const wait = backoffMs(policy, n, Math.random());
             const cancelled = opts.signal?.aborted ?? false;
             if (!isRetryable(error, cancelled) || n >= policy.maxAttempts || cancelled)

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { FieldMaskSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
-import { isRetryable } from "./errors.js";
+import { isRetryable, tlsProblem } from "./errors.js";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import type * as http2 from "node:http2";
 
@@ -25,7 +25,7 @@ export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
 export * from "./gen/webhookd/v1/token_pb.js";
 export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook, type VerifiedEvent } from "./verify.js";
-export { Code, ConnectError, fieldViolations, isRetryable, type FieldViolation } from "./errors.js";
+export { Code, ConnectError, fieldViolations, isRetryable, tlsProblem, type FieldViolation } from "./errors.js";
 
 /** A publish request as plain fields. */
 export type PublishEventInit = MessageInitShape<typeof PublishEventRequestSchema>;
@@ -310,6 +310,8 @@ export class WebhookdClient {
       } catch (e) {
         error = ConnectError.from(e);
       }
+      const tls = tlsProblem(error);
+      if (tls !== undefined) throw new ConnectError(tls, Code.Unavailable, undefined, undefined, error);
       const wait = backoffMs(policy, n, Math.random());
       const cancelled = opts.signal?.aborted ?? false;
       if (!isRetryable(error, cancelled) || n >= policy.maxAttempts || cancelled) throw error;

@@ -24,6 +24,7 @@ from .errors import (
     UnknownError,
     WebhookdError,
     field_violations,
+    tls_problem,
 )
 from .verify import VerificationError, verify_event, verify_mia_signature, verify_standard_webhook
 
@@ -52,6 +53,7 @@ __all__ = [
     "UnknownError",
     "InternalError",
     "field_violations",
+    "tls_problem",
     "verify_event",
     "VerificationError",
     "verify_mia_signature",

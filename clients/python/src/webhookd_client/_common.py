@@ -88,11 +88,11 @@ class Attempts:
 
     def wait_after(self, error: grpc.RpcError) -> float:
         """Seconds to wait before the next attempt; raises the error (as a ``WebhookdError``)
-        when it is not UNAVAILABLE or the attempts are spent, and DEADLINE_EXCEEDED when the
+        when it is not UNAVAILABLE (or is a failure of the TLS set-up) or the attempts are spent, and DEADLINE_EXCEEDED when the
         deadline would pass during the wait."""
-        code = error.code() if hasattr(error, "code") else None
-        if code != grpc.StatusCode.UNAVAILABLE or self.made >= self.policy.max_attempts:
-            raise from_rpc_error(error) from error
+        failed = from_rpc_error(error)
+        if not failed.retryable or self.made >= self.policy.max_attempts:
+            raise failed from error
         wait = self.policy.backoff(self.made, random.random())
         if time.monotonic() + wait >= self.deadline:
             # Retrying was stopped by the deadline, not by the error.

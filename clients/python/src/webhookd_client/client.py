@@ -370,7 +370,7 @@ class WebhookdClient:
                 call.cancel()
             if broken is not None and state.refused(error):
                 continue  # what changed since the cursor is gone: go on from now
-            if not resume or error.code not in c.RESUMABLE:
+            if not resume or error.code not in c.RESUMABLE or error.tls:
                 raise error from cause
             broken = broken or error
             state.broke()

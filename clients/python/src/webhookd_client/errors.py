@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple, Type
 
+import re
+
 import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
@@ -27,11 +29,14 @@ class WebhookdError(Exception):
         #: The idempotency key a failed ``publish_event`` went with (generated when none was
         #: given): publish again with it, and the event is stored once.
         self.idempotency_key: Optional[str] = None
+        #: Whether the client's TLS set-up failed (then ``message`` says what to change):
+        #: settled by configuration, not by waiting, so never retried.
+        self.tls = False
 
     @property
     def retryable(self) -> bool:
         """Whether sending the same call again may succeed (the server was unavailable)."""
-        return self.code == grpc.StatusCode.UNAVAILABLE
+        return self.code == grpc.StatusCode.UNAVAILABLE and not self.tls
 
 
 class InvalidArgumentError(WebhookdError):
@@ -140,11 +145,44 @@ def field_violations(error: grpc.RpcError) -> List[Tuple[str, str]]:
     return violations
 
 
+#: grpc-core's words for each way a client's TLS set-up can be wrong, and what to change.
+_TLS_PROBLEMS = [
+    (r"unable to get (local )?issuer|self.signed",
+     "the server's certificate is not issued by a CA this client trusts (unknown issuer): "
+     "pass its CA as ca_certificate"),
+    (r"Hostname Verification Check failed", "the server's certificate does not name the host of the address"),
+    (r"certificate has expired", "the server's certificate has expired"),
+    (r"WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG",
+     "the server did not answer in TLS: if it listens in plaintext, address it as host:port"),
+    # grpc-core reports a server's alert after the handshake (TLS 1.3 checks the client's
+    # certificate then) as data corrupted, and logs the alert only.
+    (r"CERTIFICATE_REQUIRED|Unwrap failed \(TSI_DATA_CORRUPTED\)",
+     "the server ended the session after the handshake, as one that requires a client certificate "
+     "does: pass one as client_certificate"),
+    (r"BAD_CERTIFICATE|ALERT_UNKNOWN_CA|CERTIFICATE_UNKNOWN", "the server refused the client certificate"),
+    (r"CERTIFICATE_VERIFY_FAILED", "the server's certificate was refused"),
+]
+
+
+def tls_problem(message: str) -> Optional[str]:
+    """What a failed call's message says about the client's TLS set-up, in words that say
+    what to change (``"TLS: the server's certificate …"``); ``None`` for any other failure."""
+    for pattern, problem in _TLS_PROBLEMS:
+        if re.search(pattern, message, re.IGNORECASE):
+            return f"TLS: {problem}"
+    return None
+
+
 def from_rpc_error(error: grpc.RpcError) -> WebhookdError:
-    """The ``WebhookdError`` subclass for a failed call (raise it ``from error``)."""
+    """The ``WebhookdError`` subclass for a failed call (raise it ``from error``). A failure
+    of the client's TLS set-up is an ``UnavailableError`` whose ``tls`` is true and whose
+    message says what to change (grpc-core's own words stay on the ``__cause__``)."""
     code: grpc.StatusCode = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
     message: str = (error.details() if hasattr(error, "details") else None) or str(error)
-    return _BY_CODE.get(code, UnknownError)(code, message, field_violations(error))
+    problem = tls_problem(message) if code == grpc.StatusCode.UNAVAILABLE else None
+    made = _BY_CODE.get(code, UnknownError)(code, problem or message, field_violations(error))
+    made.tls = problem is not None
+    return made
 
 
 def _deadline_exceeded(budget: float, last: Optional[WebhookdError]) -> DeadlineExceededError:
