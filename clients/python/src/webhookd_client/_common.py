@@ -242,7 +242,7 @@ def create_request(
         proxy_url=proxy_url,
         max_in_flight=max_in_flight,
         rate_limit_per_second=rate_limit_per_second,
-        state=webhook_state(state) if state is not None else 0,
+        state=webhook_state(state) if state is not None else webhook_pb2.WEBHOOK_STATE_UNSPECIFIED,
     )
 
 
@@ -253,7 +253,7 @@ _STATES = {
 }
 
 
-def webhook_state(name: str) -> int:
+def webhook_state(name: str) -> "webhook_pb2.WebhookState":
     """The proto number of a webhook state given as ``"active"``, ``"paused"`` or ``"disabled"``."""
     if name not in _STATES:
         raise ValueError(f"state must be 'active', 'paused' or 'disabled', not {name!r}")
