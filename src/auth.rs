@@ -44,12 +44,29 @@ pub struct Principal {
     pub scope: Scope,
     /// When the token stops working; `None` if never.
     pub expire_time: Option<SystemTime>,
+    /// The client software of this call (its user-agent header, at most
+    /// [`USER_AGENT_MAX`] characters); empty when it sent none.
+    pub user_agent: String,
+}
+
+/// The longest user agent kept with a call; the rest is cut.
+pub const USER_AGENT_MAX: usize = 256;
+
+/// The call's user-agent header, cut to [`USER_AGENT_MAX`] characters; empty if absent or
+/// not visible ASCII.
+fn user_agent(metadata: &MetadataMap) -> String {
+    let agent = metadata.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    agent.chars().take(USER_AGENT_MAX).collect()
 }
 
 impl Principal {
     /// The caller as the audit log records it.
     pub fn actor(&self) -> crate::storage::audit::Actor {
-        crate::storage::audit::Actor { token_id: Some(self.token_id), scope: self.scope.clone() }
+        crate::storage::audit::Actor {
+            token_id: Some(self.token_id),
+            scope: self.scope.clone(),
+            user_agent: self.user_agent.clone(),
+        }
     }
 
     /// Whether the caller reaches `scope`.
@@ -193,7 +210,8 @@ impl Authenticator {
             return Err(ApiError::Unauthenticated(UNKNOWN_TOKEN.into()));
         }
         self.touch(principal.token_id);
-        Ok(principal)
+        // Cached per token; the user agent is the call's own.
+        Ok(Principal { user_agent: user_agent(metadata), ..principal })
     }
 
     /// The cached principal of the token hashed `hash`, if verified recently; UNAUTHENTICATED
@@ -238,7 +256,13 @@ impl Authenticator {
             return Err(ApiError::Unauthenticated(UNKNOWN_TOKEN.into()));
         };
         let role = grant.role;
-        let principal = Principal { token_id: grant.id, role, scope: grant.scope, expire_time: grant.expire_time };
+        let principal = Principal {
+            token_id: grant.id,
+            role,
+            scope: grant.scope,
+            expire_time: grant.expire_time,
+            user_agent: String::new(),
+        };
         let mut state = self.state.lock().expect("auth state");
         if state.cache.len() >= CACHE_MAX {
             state.cache.clear();

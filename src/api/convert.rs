@@ -137,6 +137,7 @@ pub fn audit_event(a: AuditRow) -> pb::AuditEvent {
         resource_id: a.resource_id.to_string(),
         scope: Some(scope(&a.scope)),
         changes: a.changes.into_iter().collect(),
+        user_agent: a.actor.user_agent,
     }
 }
 

@@ -17,6 +17,8 @@ pub struct Actor {
     pub token_id: Option<Uuid>,
     /// The token's scope.
     pub scope: Scope,
+    /// The client software it called with (its user-agent header); empty for the command line.
+    pub user_agent: String,
 }
 
 /// A change to record, as the API describes it; the storage call that makes the change
@@ -70,6 +72,7 @@ impl Audit {
                 &scope.company_id,
                 &scope.project_id,
                 &changes,
+                &self.actor.user_agent,
             ],
         )
         .await?;
@@ -107,6 +110,7 @@ impl AuditRow {
             actor: Actor {
                 token_id: r.get("token_id"),
                 scope: Scope::new(r.get::<_, String>("actor_company_id"), r.get::<_, String>("actor_project_id")),
+                user_agent: r.get("user_agent"),
             },
             action: r.get("action"),
             resource_type: r.get("resource_type"),

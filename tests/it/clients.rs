@@ -116,6 +116,8 @@ async fn grpcurl_calls_a_tls_listener_with_cacert() {
         .await
         .unwrap();
     assert!(!plain.status.success(), "grpcurl -plaintext is refused");
+    let said = String::from_utf8_lossy(&plain.stderr);
+    assert!(said.contains("FailedPrecondition") && said.contains("https://"), "and told why: {said}");
     server.stop().await;
 }
 
@@ -177,10 +179,10 @@ async fn the_typescript_client_installs_from_a_fresh_clone_with_the_readme_comma
     std::fs::create_dir_all(&app).unwrap();
     std::fs::write(app.join("package.json"), r#"{"name":"app","private":true,"type":"module"}"#).unwrap();
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    let (pack, install) = ("npm pack ./clients/typescript", "npm install ./webhookd-client-0.1.0.tgz");
+    let (pack, install) = ("npm pack ./clients/typescript", "npm install ./webhookd-client-0.2.0.tgz");
     assert!(readme.contains(pack) && readme.contains(install), "README.md shows the commands tested here");
     run(Command::new("npm").args(["pack", "--silent", "./clients/typescript"]).current_dir(&clone), pack);
-    let tarball = clone.join("webhookd-client-0.1.0.tgz");
+    let tarball = clone.join("webhookd-client-0.2.0.tgz");
     assert!(tarball.exists(), "npm pack wrote {}", tarball.display());
     run(Command::new("npm").args(["install", "--no-audit", "--no-fund"]).arg(&tarball).current_dir(&app), install);
     let import = || {
@@ -250,4 +252,42 @@ fn readme_shows_the_tested_examples() {
         let shown = shown.trim_end();
         assert!(readme.contains(shown), "README.md does not show {example} as it is");
     }
+}
+
+/// The release artifacts build from the tree and install: the wheel into a fresh venv, where
+/// it reports the changelog's version; the tarball and both crates carry it too.
+#[test]
+fn client_release_artifacts_build_and_install() {
+    let changelog = std::fs::read_to_string(repo().join("clients/CHANGELOG.md")).unwrap();
+    let version = changelog.lines().find_map(|l| l.strip_prefix("## ")).expect("a version entry").to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("artifacts");
+    run(
+        Command::new("bash").arg("clients/release.sh").arg(&out).env("WEBHOOKD_RELEASE_QUICK", "1").current_dir(repo()),
+        "clients/release.sh",
+    );
+    let wheel = out.join(format!("webhookd_client-{version}-py3-none-any.whl"));
+    for f in [
+        wheel.clone(),
+        out.join(format!("webhookd_client-{version}.tar.gz")),
+        out.join(format!("webhookd-client-{version}.tgz")),
+        out.join(format!("webhookd-proto-{version}.crate")),
+        out.join(format!("webhookd-client-{version}.crate")),
+    ] {
+        assert!(f.exists(), "{} built", f.display());
+    }
+    let venv = tmp.path().join("venv");
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv), "python3 -m venv");
+    run(
+        Command::new(venv.join("bin/pip")).args(["install", "-q", "--disable-pip-version-check"]).arg(&wheel),
+        "pip install <wheel>",
+    );
+    let said = Command::new(venv.join("bin/python"))
+        .args(["-c", "import webhookd_client as w; print(w.__version__, w.USER_AGENT)"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&said.stdout).trim(), format!("{version} webhookd-client-python/{version}"));
+    let listing =
+        Command::new("tar").arg("tzf").arg(out.join(format!("webhookd-client-{version}.crate"))).output().unwrap();
+    assert!(String::from_utf8_lossy(&listing.stdout).contains(&format!("webhookd-client-{version}/src/tls.rs")));
 }

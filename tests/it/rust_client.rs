@@ -414,3 +414,40 @@ async fn tls_failures_say_what_failed_and_are_not_retried() {
         s.stop().await;
     }
 }
+
+/// The audit log records which client made a change: the helpers' and the raw stubs' calls
+/// carry the client's name and version first in their user agent; a long one is cut.
+#[tokio::test]
+async fn the_audit_log_names_the_client_and_its_version() {
+    let server = TestServer::start().await;
+    let client = Client::connect(format!("http://{}", server.addr), &server.admin_token).await.unwrap();
+    let webhook = |company: &str| pb::CreateWebhookRequest {
+        target_url: "https://example.com/ua".into(),
+        secret: "rust-secret-value-1".into(),
+        events: vec!["tag_created".into()],
+        scope: Some(pb::Scope { company_id: company.into(), project_id: String::new() }),
+        ..Default::default()
+    };
+    let made = client.admin().create_webhook(client.request(webhook("ua-rust"))).await.unwrap().into_inner();
+    let audit = |company: &str, id: &str| pb::ListAuditEventsRequest {
+        scope: Some(pb::Scope { company_id: company.into(), project_id: String::new() }),
+        resource_id: id.into(),
+        ..Default::default()
+    };
+    let [event] = client.list_audit_events(audit("ua-rust", &made.id)).await.unwrap().try_into().unwrap();
+    assert!(event.user_agent.starts_with(&format!("{} ", webhookd_client::USER_AGENT)), "{:?}", event.user_agent);
+
+    let long = "x".repeat(1000);
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))
+        .unwrap()
+        .user_agent(long.as_str())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let other = Client::with_channel(channel, Some(&server.admin_token)).unwrap();
+    let made = other.admin().create_webhook(other.request(webhook("ua-long"))).await.unwrap().into_inner();
+    let [event] = client.list_audit_events(audit("ua-long", &made.id)).await.unwrap().try_into().unwrap();
+    assert_eq!(event.user_agent, long[..256], "cut to 256 characters");
+    server.stop().await;
+}

@@ -10,6 +10,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+import webhookd_client
 from webhookd_client import (
     DeliveryStatus,
     InvalidArgumentError,
@@ -149,3 +150,13 @@ def test_readme_examples_pass_mypy_strict():
         cwd=examples, capture_output=True, text=True,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_the_audit_log_names_this_client_and_its_version(server):
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    assert f'version = "{webhookd_client.__version__}"' in pyproject, "one version, written twice"
+    with WebhookdClient(server["address"], server["admin"]) as admin:
+        hook = admin.create_webhook("https://example.com/ua", "py-secret-value-1", ["tag_created"], company_id="ua-py")
+        [made] = admin.list_audit_events(company_id="ua-py", resource_id=hook.id)
+    assert made.action == "webhook.create"
+    assert made.user_agent.startswith(f"webhookd-client-python/{webhookd_client.__version__} "), made.user_agent

@@ -55,6 +55,10 @@ pub use tonic::{metadata, Code, Request, Status};
 pub use verify::{verify_event, verify_mia_signature, verify_standard_webhook, VerifiedEvent, VerifyError};
 pub use watch::{Watch, WatchEvent};
 
+/// This client's name and version, sent first in every call's user-agent header (tonic adds
+/// its own after it); the server's audit log records it with each change.
+pub const USER_AGENT: &str = concat!("webhookd-client-rust/", env!("CARGO_PKG_VERSION"));
+
 /// Metadata key of a failed [`Client::publish_event`]'s error holding the idempotency key it
 /// went with.
 pub const IDEMPOTENCY_KEY: &str = "webhookd-idempotency-key";
@@ -195,6 +199,8 @@ pub fn endpoint(address: &str, options: &ConnectOptions) -> Result<Endpoint, Con
     let address = if address.contains("://") { address.to_string() } else { format!("http://{address}") };
     let tls = address.starts_with("https://");
     let mut endpoint = Endpoint::from_shared(address)
+        .map_err(ConnectError::Transport)?
+        .user_agent(USER_AGENT)
         .map_err(ConnectError::Transport)?
         .tcp_nodelay(true)
         .connect_timeout(options.timeout);

@@ -5,6 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { FieldMaskSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { isRetryable, tlsProblem } from "./errors.js";
+import { USER_AGENT } from "./version.js";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { HistoryOrder, WebhookAdmin } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest } from "./gen/webhookd/v1/ingest_pb.js";
@@ -15,6 +16,7 @@ export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
 export * from "./gen/webhookd/v1/token_pb.js";
 export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook } from "./verify.js";
+export { USER_AGENT, VERSION } from "./version.js";
 export { Code, ConnectError, fieldViolations, isRetryable, tlsProblem } from "./errors.js";
 function webhookState(s) {
     switch (s) {
@@ -164,6 +166,7 @@ export class WebhookdClient {
     constructor(address, token, options = {}) {
         const auth = (next) => async (req) => {
             req.header.set("authorization", `Bearer ${token}`);
+            req.header.set("user-agent", USER_AGENT);
             return next(req);
         };
         const { url, tls } = baseUrl(address, options);

@@ -6,6 +6,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { FieldMaskSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { isRetryable, tlsProblem } from "./errors.js";
+import { USER_AGENT } from "./version.js";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import type * as http2 from "node:http2";
 
@@ -25,6 +26,7 @@ export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
 export * from "./gen/webhookd/v1/token_pb.js";
 export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook, type VerifiedEvent } from "./verify.js";
+export { USER_AGENT, VERSION } from "./version.js";
 export { Code, ConnectError, fieldViolations, isRetryable, tlsProblem, type FieldViolation } from "./errors.js";
 
 /** A publish request as plain fields. */
@@ -264,6 +266,7 @@ export class WebhookdClient {
   constructor(address: string, token: string, options: ClientOptions = {}) {
     const auth: Interceptor = (next) => async (req) => {
       req.header.set("authorization", `Bearer ${token}`);
+      req.header.set("user-agent", USER_AGENT);
       return next(req);
     };
     const { url, tls } = baseUrl(address, options);

@@ -1,6 +1,7 @@
 // Against a real webhookd: publish, receive, verify, read history and the delivery body.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -12,6 +13,7 @@ import {
   fieldViolations,
   verifyMiaSignature,
   verifyStandardWebhook,
+  VERSION,
   WebhookdClient,
 } from "@webhookd/client";
 
@@ -129,4 +131,15 @@ test("a stream of 100000 events is fully acknowledged", async () => {
     acked++;
   }
   assert.equal(acked, n);
+});
+
+test("the audit log names this client and its version", async () => {
+  const pkg = JSON.parse(readFileSync(resolve(fileURLToPath(import.meta.url), "../../../package.json"), "utf8"));
+  assert.equal(VERSION, pkg.version, "one version, written twice");
+  const admin = new WebhookdClient(server.address, server.admin);
+  const hook = await admin.createWebhook("https://example.com/ua", SECRET, ["tag_created"], { companyId: "ua-ts" });
+  const [made, ...more] = await admin.listAuditEvents({ companyId: "ua-ts", resourceId: hook.id });
+  assert.equal(more.length, 0);
+  assert.equal(made.action, "webhook.create");
+  assert.equal(made.userAgent, `webhookd-client-typescript/${VERSION}`);
 });

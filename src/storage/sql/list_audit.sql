@@ -1,7 +1,7 @@
 -- Audit events on a scope ($1 company, $2 project), or also below it ($3), newest first,
 -- filtered by resource id ($4), token id ($5) and time range [$6, $7); at most $8.
 SELECT id, create_time, token_id, actor_company_id, actor_project_id, action, resource_type, resource_id,
-       company_id, project_id, changes
+       company_id, project_id, changes, user_agent
 FROM audit_events
 WHERE (company_id = $1 OR ($3 AND $1 = ''))
   AND (project_id = $2 OR ($3 AND $2 = ''))

@@ -2,7 +2,8 @@
 
 from webhookd.v1 import admin_pb2, ingest_pb2, token_pb2, webhook_pb2
 
-from ._common import DEFAULT_TIMEOUT, NO_RETRY, DeliveryStatus, RetryPolicy
+from ._common import DEFAULT_TIMEOUT, NO_RETRY, USER_AGENT, DeliveryStatus, RetryPolicy
+from ._version import __version__
 from .aio import AsyncWebhookdClient
 from .client import WebhookdClient
 from .errors import (
@@ -35,6 +36,8 @@ __all__ = [
     "RetryPolicy",
     "NO_RETRY",
     "DEFAULT_TIMEOUT",
+    "USER_AGENT",
+    "__version__",
     "WebhookdError",
     "InvalidArgumentError",
     "NotFoundError",

@@ -17,6 +17,7 @@ import grpc
 
 from webhookd.v1 import admin_pb2, ingest_pb2, token_pb2, webhook_pb2
 
+from ._version import __version__
 from .errors import WebhookdError, _deadline_exceeded, from_rpc_error
 
 #: An event payload: JSON text (sent byte for byte) or a mapping (serialised compactly).
@@ -100,6 +101,10 @@ class Attempts:
         return wait
 
 
+#: This client's name and version, sent first in every call's user-agent header (grpc-core
+#: adds its own after it); the server's audit log records it with each change.
+USER_AGENT = f"webhookd-client-python/{__version__}"
+
 #: Never retries.
 NO_RETRY = RetryPolicy(max_attempts=1)
 
@@ -135,12 +140,13 @@ def target_and_credentials(
 
 
 def channel_options(keepalive: Optional[float]) -> List[Tuple[str, Any]]:
-    """Keepalive pings, and reconnection that follows a restarted server within seconds.
+    """The user agent, keepalive pings, and reconnection that follows a restarted server within seconds.
 
     Only the first reconnection wait is short: ``grpc.min_reconnect_backoff_ms`` is left at its
     default, since grpc-core also gives each connection attempt (TCP, TLS, HTTP/2 settings)
     that long, and 100 ms fails every first call over a slow link."""
     options: List[Tuple[str, Any]] = [
+        ("grpc.primary_user_agent", USER_AGENT),
         ("grpc.initial_reconnect_backoff_ms", 100),
         ("grpc.max_reconnect_backoff_ms", 5000),
     ]

@@ -216,7 +216,7 @@ class ListAuditEventsRequest(_message.Message):
     def __init__(self, scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., include_descendants: _Optional[bool] = ..., resource_id: _Optional[str] = ..., token_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
 
 class AuditEvent(_message.Message):
-    __slots__ = ("id", "create_time", "token_id", "actor_scope", "action", "resource_type", "resource_id", "scope", "changes")
+    __slots__ = ("id", "create_time", "token_id", "actor_scope", "action", "resource_type", "resource_id", "scope", "changes", "user_agent")
     class ChangesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -233,6 +233,7 @@ class AuditEvent(_message.Message):
     RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     SCOPE_FIELD_NUMBER: _ClassVar[int]
     CHANGES_FIELD_NUMBER: _ClassVar[int]
+    USER_AGENT_FIELD_NUMBER: _ClassVar[int]
     id: str
     create_time: _timestamp_pb2.Timestamp
     token_id: str
@@ -242,7 +243,8 @@ class AuditEvent(_message.Message):
     resource_id: str
     scope: _webhook_pb2.Scope
     changes: _containers.ScalarMap[str, str]
-    def __init__(self, id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., token_id: _Optional[str] = ..., actor_scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., action: _Optional[str] = ..., resource_type: _Optional[str] = ..., resource_id: _Optional[str] = ..., scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., changes: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    user_agent: str
+    def __init__(self, id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., token_id: _Optional[str] = ..., actor_scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., action: _Optional[str] = ..., resource_type: _Optional[str] = ..., resource_id: _Optional[str] = ..., scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., changes: _Optional[_Mapping[str, str]] = ..., user_agent: _Optional[str] = ...) -> None: ...
 
 class RecoverDeliveriesRequest(_message.Message):
     __slots__ = ("webhook_id", "start_time", "end_time", "event_types")

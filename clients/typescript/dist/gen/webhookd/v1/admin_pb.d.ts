@@ -659,6 +659,14 @@ export type AuditEvent = Message<"webhookd.v1.AuditEvent"> & {
     changes: {
         [key: string]: string;
     };
+    /**
+     * The client software that made the change: the call's user-agent header, at most 256
+     * characters (webhookd's clients send "webhookd-client-<language>/<version>" first);
+     * empty for the `webhookd` command and for changes recorded before it was kept.
+     *
+     * @generated from field: string user_agent = 10;
+     */
+    userAgent: string;
 };
 /**
  * Describes the message webhookd.v1.AuditEvent.
