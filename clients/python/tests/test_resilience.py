@@ -159,6 +159,23 @@ def test_a_call_past_its_deadline_raises_deadline_exceeded(silent):
     asyncio.run(main())
 
 
+def test_a_clients_retry_policy_is_replaced_per_call_with_with_retry():
+    # Nothing listens there: every attempt is UNAVAILABLE at once.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{s.getsockname()[1]}"
+    # Retried, the call would run into its deadline: the backoff of the default policy sums
+    # past 3 s well before its 10 attempts.
+    with WebhookdClient(address, "whk_x", timeout=3) as retrying:
+        with pytest.raises(UnavailableError):
+            retrying.with_retry(NO_RETRY).list_event_types()
+    with WebhookdClient(address, "whk_x", retry=NO_RETRY, timeout=1) as never:
+        with pytest.raises(UnavailableError):
+            never.list_event_types()
+        with pytest.raises(DeadlineExceededError):
+            never.with_retry(RetryPolicy(max_attempts=100, initial_backoff=0.1, max_backoff=0.1)).list_event_types()
+
+
 def test_a_publish_waits_through_a_restart_and_a_watch_resumes(restartable, server, receiver):
     address = restartable.address
     with WebhookdClient(address, server["admin"]) as admin, WebhookdClient(address, server["publisher"]) as publisher:

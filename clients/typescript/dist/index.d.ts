@@ -39,6 +39,8 @@ export interface CallOptions {
      * server continues in the deliveries it makes.
      */
     headers?: Record<string, string>;
+    /** How this call is retried, if it is safe to repeat (the client's policy by default); `false` never retries. */
+    retry?: RetryPolicy | false;
 }
 /** How calls that are safe to repeat are retried when the server is unavailable. */
 export interface RetryPolicy {

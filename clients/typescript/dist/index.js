@@ -194,7 +194,8 @@ export class WebhookdClient {
     async call(attempt, opts, retry) {
         const budget = opts.timeoutMs ?? this.timeoutMs;
         const deadline = Date.now() + budget;
-        const policy = retry ? this.retry : { ...this.retry, maxAttempts: 1 };
+        const chosen = opts.retry === false ? { ...this.retry, maxAttempts: 1 } : (opts.retry ?? this.retry);
+        const policy = retry ? chosen : { ...chosen, maxAttempts: 1 };
         for (let n = 1;; n++) {
             const left = deadline - Date.now();
             if (left <= 0)

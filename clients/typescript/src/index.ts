@@ -75,6 +75,8 @@ export interface CallOptions {
    * server continues in the deliveries it makes.
    */
   headers?: Record<string, string>;
+  /** How this call is retried, if it is safe to repeat (the client's policy by default); `false` never retries. */
+  retry?: RetryPolicy | false;
 }
 
 /** How calls that are safe to repeat are retried when the server is unavailable. */
@@ -303,7 +305,8 @@ export class WebhookdClient {
   ): Promise<T> {
     const budget = opts.timeoutMs ?? this.timeoutMs;
     const deadline = Date.now() + budget;
-    const policy = retry ? this.retry : { ...this.retry, maxAttempts: 1 };
+    const chosen = opts.retry === false ? { ...this.retry, maxAttempts: 1 } : (opts.retry ?? this.retry);
+    const policy = retry ? chosen : { ...chosen, maxAttempts: 1 };
     for (let n = 1; ; n++) {
       const left = deadline - Date.now();
       if (left <= 0) throw new ConnectError(`the call's deadline of ${budget} ms passed`, Code.DeadlineExceeded);

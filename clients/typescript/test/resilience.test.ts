@@ -119,6 +119,22 @@ test("a call past its deadline rejects with DEADLINE_EXCEEDED", async () => {
   silent.close();
 });
 
+test("a call's own retry policy replaces the client's", async () => {
+  // Nothing listens there: every attempt is UNAVAILABLE at once.
+  const closed = createNetServer();
+  await new Promise<void>((ok) => closed.listen(0, "127.0.0.1", ok));
+  const address = `127.0.0.1:${(closed.address() as { port: number }).port}`;
+  await new Promise((ok) => closed.close(ok));
+  // Retried, the call would run into its deadline: the backoff of the default policy sums
+  // past 3 s well before its 10 attempts.
+  const retrying = new WebhookdClient(address, "whk_x", { timeoutMs: 3000 });
+  await assert.rejects(retrying.listEventTypes({ retry: false }), code(Code.Unavailable));
+  const never = new WebhookdClient(address, "whk_x", { retry: false, timeoutMs: 1000 });
+  await assert.rejects(never.listEventTypes(), code(Code.Unavailable));
+  const policy = { maxAttempts: 100, initialBackoffMs: 100, maxBackoffMs: 100 };
+  await assert.rejects(never.listEventTypes({ retry: policy }), code(Code.DeadlineExceeded));
+});
+
 test("an aborted call rejects with CANCELED", async () => {
   const client = new WebhookdClient(server.address, server.admin);
   const abort = new AbortController();

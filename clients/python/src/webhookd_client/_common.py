@@ -158,6 +158,13 @@ def channel_options(keepalive: Optional[float]) -> List[Tuple[str, Any]]:
 Client = TypeVar("Client")
 
 
+def with_retry(client: Client, retry: RetryPolicy) -> Client:
+    """A copy of ``client`` (sharing its channel) whose calls are retried by ``retry``."""
+    other = copy.copy(client)
+    setattr(other, "_retry", retry)
+    return other
+
+
 def with_metadata(client: Client, metadata: Sequence[Tuple[str, str]]) -> Client:
     """A copy of ``client`` (sharing its channel) whose calls also send ``metadata``; a name
     given again replaces the earlier value."""

@@ -61,6 +61,12 @@ class WebhookdClient:
         self.ingest: Any = ingest_pb2_grpc.EventIngestStub(self._channel)  # type: ignore[no-untyped-call]
         self.tokens: Any = token_pb2_grpc.TokenAdminStub(self._channel)  # type: ignore[no-untyped-call]
 
+    def with_retry(self, retry: RetryPolicy) -> "WebhookdClient":
+        """This client (sharing its channel: close one of them only), retrying the calls that
+        are safe to repeat by ``retry`` (``NO_RETRY`` never retries): a per-call retry policy,
+        e.g. ``client.with_retry(NO_RETRY).list_event_types()``."""
+        return c.with_retry(self, retry)
+
     def with_metadata(self, metadata: "Sequence[Tuple[str, str]]") -> "WebhookdClient":
         """This client (sharing its channel: close one of them only), sending ``metadata``
         with every call it makes, e.g. ``[("traceparent", "00-…-01")]`` for the calls of one
