@@ -8,6 +8,7 @@ mod cpu;
 mod history;
 mod limits;
 mod load;
+mod phases;
 mod receiver;
 mod recovery;
 mod scale;
@@ -22,12 +23,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 
-use load::{admin_client, create_webhooks, drain, latency, publish_streaming, publish_unary, saturation, Steady};
+use phases::{Bench, Shared};
 use receiver::Receiver;
-use support::ServerProcess;
-use webhookd::model::Role;
 use webhookd::storage::local::LocalPostgres;
-use webhookd_client::pb;
 
 /// Sizes of one run.
 #[derive(Debug, Clone, Parser, serde::Serialize)]
@@ -253,57 +251,22 @@ async fn main() {
 
 async fn run(args: &Args, tmp: &Path, out: &Path) -> (Vec<Figure>, serde_json::Value) {
     let on = |p: Phase| args.phases.contains(&p);
-    let start_pg = || {
-        let dir = tmp.join("pg");
-        tokio::task::spawn_blocking(move || LocalPostgres::start(&dir, None).expect("start postgres"))
+    let mut b = Bench {
+        args,
+        tmp,
+        pg: Some(start_postgres(tmp, args.statements).await),
+        pgdata: tmp.join("pg").join("pg"),
+        receiver: Receiver::start().await,
+        figures: Vec::new(),
+        plans: serde_json::Map::new(),
+        rss: Vec::new(),
+        pg_limit: None,
+        post_limit: None,
     };
-    let mut pg = start_pg().await.unwrap();
-    if args.statements {
-        let db = support::sql(&pg.url("postgres")).await;
-        db.batch_execute("ALTER SYSTEM SET shared_preload_libraries = pg_stat_statements, auto_explain").await.unwrap();
-        drop(db);
-        tokio::task::spawn_blocking(move || pg.stop()).await.unwrap();
-        pg = start_pg().await.unwrap();
-        let db = support::sql(&pg.url("postgres")).await;
-        db.batch_execute("CREATE EXTENSION pg_stat_statements").await.unwrap();
-        db.batch_execute("ALTER SYSTEM SET pg_stat_statements.track_planning = on").await.unwrap();
-        // Plans of statements slower than 1 ms go to the cluster's log.
-        db.batch_execute("ALTER SYSTEM SET auto_explain.log_min_duration = '1ms'").await.unwrap();
-        db.batch_execute("ALTER SYSTEM SET auto_explain.log_analyze = on").await.unwrap();
-        db.batch_execute("ALTER SYSTEM SET auto_explain.log_buffers = on").await.unwrap();
-        db.batch_execute("SELECT pg_reload_conf()").await.unwrap();
-    }
-    let pgdata = tmp.join("pg").join("pg");
-    let receiver = Receiver::start().await;
-    let mut figures = Vec::new();
-    let mut fig =
-        |name: String, runs: &[f64], unit: &'static str, limit: Option<(String, f64)>, target: &'static str| {
-            let value = median(runs);
-            let ratio = limit.as_ref().and_then(|(_, l)| (*l > 0.0).then(|| value / l));
-            let runs = if runs.len() > 1 { runs.to_vec() } else { Vec::new() };
-            figures.push(Figure { name, value, unit, limit, ratio, target, runs });
-        };
-    let mut plans = serde_json::Map::new();
-    let mut rss = Vec::new();
-
-    // --- the machine's limits -------------------------------------------------------------
-    let (mut pg_limit, mut post_limit) = (None, None);
     if on(Phase::Limits) {
-        let (mut posts, mut inserts) = (Vec::new(), Vec::new());
-        for run in 1..=args.runs {
-            let post_rate = limits::plain_posts(&receiver, args.limit_ops, args.concurrency).await;
-            let insert_rate = limits::durable_inserts(&pg, run, args.limit_ops, args.concurrency).await;
-            eprintln!("run {run}: limit: plain POST {post_rate:.0}/s; durable single-row INSERT {insert_rate:.0}/s");
-            posts.push(post_rate);
-            inserts.push(insert_rate);
-        }
-        fig("limit: receiver plain POSTs".into(), &posts, "req/s", None, "");
-        fig("limit: postgres durable inserts".into(), &inserts, "rows/s", None, "");
-        pg_limit = Some(("postgres durable single-row inserts/s".to_string(), median(&inserts)));
-        post_limit = Some(("receiver plain POSTs/s (same client stack)".to_string(), median(&posts)));
+        phases::limits(&mut b).await;
     }
-
-    if [
+    let shared = [
         Phase::Ingest,
         Phase::Delivery,
         Phase::Saturation,
@@ -311,426 +274,73 @@ async fn run(args: &Args, tmp: &Path, out: &Path) -> (Vec<Figure>, serde_json::V
         Phase::Backlog,
         Phase::Replicas,
         Phase::Recovery,
-    ]
-    .into_iter()
-    .any(on)
-    {
-        let main_url = database(&pg, "bench_main").await;
-        let a = ServerProcess::serving(&main_url, &tmp.join("a"), &["--no-delivery"]).await;
-        fig("server RSS idle".into(), &[a.rss("VmRSS") as f64 / 1024.0], "MiB", None, "< 30");
-        let admin_token = a.admin_token();
-        let publisher = support::mint_token(&main_url, Role::Publisher, &Default::default()).await;
-        let mut admin = admin_client(&a, &admin_token);
-        let db = support::sql(&main_url).await;
-
-        // --- ingest, `runs` times ----------------------------------------------------------
+    ];
+    if shared.into_iter().any(on) {
+        let mut m = Shared::start(&mut b).await;
         if on(Phase::Ingest) {
-            create_webhooks(&mut admin, &receiver.url("/ingest"), "project_created", 1).await;
-            let (mut unary, mut p99, mut max, mut streaming) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            for run in 1..=args.runs {
-                let u = publish_unary(&a, &publisher, "project_created", args.unary_events, args.concurrency).await;
-                eprintln!(
-                    "run {run}: unary PublishEvent: {:.0}/s; call p50 {:.2} ms p99 {:.2} ms max {:.2} ms (the slowest started at {:.0} ms)",
-                    u.rate, u.call_ms[0], u.call_ms[1], u.call_ms[2], u.slowest_at_ms
-                );
-                let s = publish_streaming(&a, &publisher, "project_created", args.stream_events, args.streams).await;
-                eprintln!("run {run}: streaming PublishEvents: {s:.0}/s");
-                db.batch_execute("DELETE FROM deliveries; DELETE FROM events;").await.unwrap();
-                unary.push(u.rate);
-                p99.push(u.call_ms[1]);
-                max.push(u.call_ms[2]);
-                streaming.push(s);
-            }
-            fig(
-                format!("PublishEvent (unary, concurrency {})", args.concurrency),
-                &unary,
-                "events/s",
-                pg_limit.clone(),
-                ">= 5000",
-            );
-            fig("PublishEvent call p99".into(), &p99, "ms", None, "");
-            fig("PublishEvent call max".into(), &max, "ms", None, "");
-            fig("PublishEvents (streaming)".into(), &streaming, "events/s", pg_limit.clone(), ">= 20000");
+            phases::ingest(&mut b, &mut m).await;
         }
-
-        // --- delivery to one webhook, then to many, `runs` times ----------------------------
         if on(Phase::Delivery) {
-            create_webhooks(&mut admin, &receiver.url("/one"), "tag_created", 1).await;
-            create_webhooks(&mut admin, &receiver.url("/many"), "service_created", args.webhooks).await;
-            let events = args.deliveries.div_ceil(args.webhooks);
-            let (mut one, mut many) = (Vec::new(), Vec::new());
-            for run in 1..=args.runs {
-                publish_streaming(&a, &publisher, "tag_created", args.deliveries, args.streams).await;
-                let dir = tmp.join(format!("b-{run}"));
-                let d = drain(&main_url, &dir, &receiver, &db, &pgdata, "tag_created", args.deliveries, 1).await;
-                eprintln!("run {run}: deliveries to 1 webhook: {:.0}/s", d.rate);
-                one.push(d.rate);
-                rss.push(d.peak_kib);
-                publish_streaming(&a, &publisher, "service_created", events, args.streams).await;
-                let dir = tmp.join(format!("c-{run}"));
-                let d =
-                    drain(&main_url, &dir, &receiver, &db, &pgdata, "service_created", events * args.webhooks, 1).await;
-                eprintln!("run {run}: deliveries to {} webhooks: {:.0}/s", args.webhooks, d.rate);
-                many.push(d.rate);
-                rss.push(d.peak_kib);
-            }
-            fig(
-                "deliveries to 1 webhook".into(),
-                &one,
-                "deliveries/s",
-                post_limit.clone(),
-                ">= 10000, >= 50 % of limit",
-            );
-            fig(format!("deliveries to {} webhooks", args.webhooks), &many, "deliveries/s", post_limit, "");
-            let ratios: Vec<f64> = one.iter().zip(&many).map(|(o, m)| m / o).collect();
-            fig(format!("deliveries to {} webhooks / to 1 webhook", args.webhooks), &ratios, "ratio", None, ">= 0.8");
+            phases::delivery(&mut b, &mut m).await;
         }
-
-        // --- saturation: unary ingest as fast as it goes, delivered beside it, `runs` times --
         if on(Phase::Saturation) {
-            create_webhooks(&mut admin, &receiver.url("/saturation"), "project_user_removed", 1).await;
-            let d = ServerProcess::serving(&main_url, &tmp.join("sat"), &[]).await;
-            let (mut accepted, mut delivered, mut p50, mut p99, mut max) =
-                (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            for run in 1..=args.runs {
-                let s = saturation(
-                    &d,
-                    &publisher,
-                    &receiver,
-                    "project_user_removed",
-                    args.unary_events,
-                    args.saturation_concurrency,
-                )
-                .await;
-                eprintln!(
-                    "run {run}: saturation: accepted {:.0}/s, delivered {:.0}/s, e2e p50 {:.2} ms p99 {:.2} ms max {:.2} ms",
-                    s.accepted, s.delivered, s.e2e_ms[0], s.e2e_ms[1], s.e2e_ms[2]
-                );
-                accepted.push(s.accepted);
-                delivered.push(s.delivered);
-                p50.push(s.e2e_ms[0]);
-                p99.push(s.e2e_ms[1]);
-                max.push(s.e2e_ms[2]);
-            }
-            let c = args.saturation_concurrency;
-            fig(format!("saturation (unary, concurrency {c}): accepted"), &accepted, "events/s", None, "");
-            fig(format!("saturation (unary, concurrency {c}): delivered"), &delivered, "deliveries/s", None, "");
-            fig("saturation e2e p50 (from call start)".into(), &p50, "ms", None, "");
-            fig("saturation e2e p99 (from call start)".into(), &p99, "ms", None, "<= 30");
-            fig("saturation e2e max (from call start)".into(), &max, "ms", None, "");
-            rss.push(d.rss("VmHWM"));
+            phases::saturation(&mut b, &mut m).await;
         }
-
-        // --- end-to-end latency at a steady rate, each rate `runs` times ------------------
         if on(Phase::Steady) {
-            create_webhooks(&mut admin, &receiver.url("/latency"), "configuration_saved", 1).await;
-            let d = ServerProcess::serving(&main_url, &tmp.join("d"), &[]).await;
-            for &rate in &args.latency_rates {
-                // One connection keeps up with everyday rates only.
-                if rate <= 1000 {
-                    let floor = limits::paced_insert_cpu(&pg, &pgdata, rate, args.latency_secs).await;
-                    eprintln!("at {rate}/s, durable single-row inserts alone: postgres CPU {floor:.3} ms per row");
-                    fig(format!("limit: postgres CPU per durable insert at {rate}/s"), &[floor], "ms", None, "");
-                }
-                let mut runs: Vec<Steady> = Vec::new();
-                for run in 1..=args.runs {
-                    if args.statements {
-                        let stats = support::sql(&pg.url("postgres")).await;
-                        stats.batch_execute("SELECT pg_stat_statements_reset()").await.unwrap();
-                    }
-                    let lat = latency(
-                        &d,
-                        &publisher,
-                        &receiver,
-                        &pgdata,
-                        "configuration_saved",
-                        &[None],
-                        rate,
-                        args.latency_secs,
-                    )
-                    .await;
-                    eprintln!(
-                        "at {rate}/s, run {run}: e2e p50 {:.2} ms p99 {:.2} ms max {:.2} ms; CPU per event: webhookd {:.3} ms, postgres {:.3} ms",
-                        lat.e2e_ms[0], lat.e2e_ms[2], lat.e2e_ms[3], lat.server_cpu_ms, lat.postgres_cpu_ms
-                    );
-                    if args.statements {
-                        print_statements(&pg, rate * args.latency_secs).await;
-                    }
-                    print_processes(&pg, &lat.postgres_processes).await;
-                    runs.push(lat);
-                }
-                let target = |t: &'static str| if rate == 200 { t } else { "" };
-                let each = |f: &dyn Fn(&Steady) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
-                fig(format!("e2e p50 at {rate}/s (from call start)"), &each(&|l| l.e2e_ms[0]), "ms", None, "");
-                fig(format!("e2e p95 at {rate}/s (from call start)"), &each(&|l| l.e2e_ms[1]), "ms", None, "");
-                fig(
-                    format!("e2e p99 at {rate}/s (from call start)"),
-                    &each(&|l| l.e2e_ms[2]),
-                    "ms",
-                    None,
-                    target("<= 4 every run"),
-                );
-                fig(format!("e2e max at {rate}/s (from call start)"), &each(&|l| l.e2e_ms[3]), "ms", None, "");
-                fig(format!("webhookd CPU per event at {rate}/s"), &each(&|l| l.server_cpu_ms), "ms", None, "");
-                fig(
-                    format!("postgres CPU per event at {rate}/s"),
-                    &each(&|l| l.postgres_cpu_ms),
-                    "ms",
-                    None,
-                    target("<= 0.5"),
-                );
-            }
-            rss.push(d.rss("VmHWM"));
+            phases::steady(&mut b, &mut m).await;
         }
-
-        // --- a backlog of pending deliveries: ingest and delivery beside it, against the same
-        // with none --------------------------------------------------------------------------
         if on(Phase::Backlog) {
-            create_webhooks(&mut admin, &receiver.url("/backlog-ingest"), "company_user_edited", 1).await;
-            create_webhooks(&mut admin, &receiver.url("/backlog-drain"), "company_user_removed", args.webhooks).await;
-            create_webhooks(&mut admin, &receiver.url("/stalled"), "project_user_added", 1).await;
-            let events = args.deliveries.div_ceil(args.webhooks);
-            let mut rates: [[Vec<f64>; 2]; 2] = Default::default();
-            for (k, backlog) in [0, args.backlog_rows].into_iter().enumerate() {
-                if backlog > 0 {
-                    scale::seed_backlog(&db, "project_user_added", backlog).await;
-                }
-                for run in 1..=args.runs {
-                    let ingest =
-                        publish_streaming(&a, &publisher, "company_user_edited", args.stream_events, args.streams)
-                            .await;
-                    db.batch_execute("DELETE FROM events WHERE event_name = 'company_user_edited'").await.unwrap();
-                    publish_streaming(&a, &publisher, "company_user_removed", events, args.streams).await;
-                    let delivered = scale::drain_beside_ingest(
-                        &main_url,
-                        &tmp.join(format!("backlog-{k}-{run}")),
-                        &receiver,
-                        &db,
-                        &pgdata,
-                        "company_user_removed",
-                        events * args.webhooks,
-                        &a,
-                        &publisher,
-                    )
-                    .await;
-                    eprintln!(
-                        "with {backlog} pending deliveries, run {run}: streaming ingest {ingest:.0}/s; \
-                         delivery to {} webhooks beside unary ingest {:.0}/s",
-                        args.webhooks, delivered
-                    );
-                    rates[k][0].push(ingest);
-                    rates[k][1].push(delivered);
-                }
-            }
-            db.batch_execute("DELETE FROM events WHERE event_name = 'project_user_added'").await.unwrap();
-            let ratio = |i: usize| {
-                let empty = median(&rates[0][i]);
-                Some((format!("the same with an empty queue ({empty:.0}/s)"), empty))
-            };
-            let n = args.backlog_rows;
-            fig("PublishEvents (streaming), empty queue".into(), &rates[0][0], "events/s", None, "");
-            fig(format!("PublishEvents (streaming), {n} pending"), &rates[1][0], "events/s", ratio(0), ">= 0.8");
-            fig(
-                format!("deliveries to {} webhooks beside ingest, empty queue", args.webhooks),
-                &rates[0][1],
-                "deliveries/s",
-                None,
-                "",
-            );
-            fig(
-                format!("deliveries to {} webhooks beside ingest, {n} pending", args.webhooks),
-                &rates[1][1],
-                "deliveries/s",
-                ratio(1),
-                ">= 0.8",
-            );
+            phases::backlog(&mut b, &mut m).await;
         }
-
-        // --- two servers delivering from one database, against one --------------------------
         if on(Phase::Replicas) {
-            create_webhooks(&mut admin, &receiver.url("/replicas"), "company_user_added", args.webhooks).await;
-            let events = args.deliveries.div_ceil(args.webhooks);
-            let mut rates: [Vec<f64>; 2] = Default::default();
-            let mut cpu: [[Vec<f64>; 2]; 2] = Default::default();
-            let mut extra = 0;
-            for run in 1..=args.runs {
-                for replicas in [1, 2] {
-                    publish_streaming(&a, &publisher, "company_user_added", events, args.streams).await;
-                    let dir = tmp.join(format!("replicas-{replicas}-{run}"));
-                    let d = drain(
-                        &main_url,
-                        &dir,
-                        &receiver,
-                        &db,
-                        &pgdata,
-                        "company_user_added",
-                        events * args.webhooks,
-                        replicas,
-                    )
-                    .await;
-                    eprintln!(
-                        "{replicas} server(s), run {run}: {:.0} deliveries/s, {} sent twice; CPU per delivery: webhookd {:.3} ms, postgres {:.3} ms",
-                        d.rate, d.extra, d.cpu_ms[0], d.cpu_ms[1]
-                    );
-                    cpu[replicas - 1][0].push(d.cpu_ms[0]);
-                    cpu[replicas - 1][1].push(d.cpu_ms[1]);
-                    rates[replicas - 1].push(d.rate);
-                    extra += d.extra;
-                }
-            }
-            let one = median(&rates[0]);
-            fig(format!("deliveries to {} webhooks, 1 server", args.webhooks), &rates[0], "deliveries/s", None, "");
-            fig(
-                format!("deliveries to {} webhooks, 2 servers", args.webhooks),
-                &rates[1],
-                "deliveries/s",
-                Some((format!("1 server ({one:.0}/s)"), one)),
-                "",
-            );
-            fig("deliveries sent twice, 2 servers (all runs)".into(), &[extra as f64], "deliveries", None, "0");
-            for (k, servers) in ["1 server", "2 servers"].into_iter().enumerate() {
-                fig(format!("webhookd CPU per delivery, {servers}"), &cpu[k][0], "ms", None, "");
-                fig(format!("postgres CPU per delivery, {servers}"), &cpu[k][1], "ms", None, "");
-            }
+            phases::replicas(&mut b, &mut m).await;
         }
-        // --- a bulk recovery of deliveries that failed for good ----------------------------
         if on(Phase::Recovery) {
-            // A webhook of its own (its subscription does not matter: the failures are seeded).
-            let created = admin
-                .create_webhook(pb::CreateWebhookRequest {
-                    target_url: receiver.url("/recovered"),
-                    secret: "bench-secret-value".into(),
-                    events: vec!["project_created".into()],
-                    ..Default::default()
-                })
-                .await
-                .unwrap()
-                .into_inner();
-            let hook: uuid::Uuid = created.id.parse().unwrap();
-            let n = args.recovery_deliveries;
-            let (mut secs, mut rates, mut duplicates) = (Vec::new(), Vec::new(), 0);
-            for run in 1..=args.runs {
-                recovery::seed_failed(&db, hook, "project_created", n).await;
-                let dir = tmp.join(format!("recovery-{run}"));
-                let r = recovery::recover(&main_url, &dir, &receiver, &admin_token, hook, n, args.recovery_rate).await;
-                eprintln!(
-                    "run {run}: recovery of {n} failed deliveries at --recovery-rate {}: {:.1} s, {:.0}/s, {} sent twice",
-                    args.recovery_rate, r.secs, r.rate, r.duplicates
-                );
-                secs.push(r.secs);
-                rates.push(r.rate);
-                duplicates += r.duplicates;
-            }
-            let limit = Some((format!("--recovery-rate {}", args.recovery_rate), f64::from(args.recovery_rate)));
-            fig(format!("recovery of {n} failed deliveries"), &secs, "s", None, "");
-            fig("recovery rate".into(), &rates, "deliveries/s", limit, "");
-            fig("recovered deliveries sent twice (all runs)".into(), &[duplicates as f64], "deliveries", None, "0");
+            phases::recovery(&mut b, &mut m).await;
         }
-        rss.push(a.rss("VmHWM"));
+        b.rss.push(m.a.rss("VmHWM"));
     }
-
-    // --- head of line: 99 fast webhooks at a steady rate, alone, then beside one webhook
-    // whose endpoint takes 10 s to answer and has a backlog of due deliveries --------------
     if on(Phase::Hol) {
-        let hol_url = database(&pg, "bench_hol").await;
-        let e = ServerProcess::serving(&hol_url, &tmp.join("e"), &["--request-timeout", "30s"]).await;
-        let hol_publisher = support::mint_token(&hol_url, Role::Publisher, &Default::default()).await;
-        let mut hol_admin = admin_client(&e, &e.admin_token());
-        let hol_scopes: Vec<Option<pb::Scope>> =
-            (0..99).map(|i| Some(pb::Scope { company_id: "hol".into(), project_id: format!("p{i}") })).collect();
-        for scope in &hol_scopes {
-            let create = pb::CreateWebhookRequest {
-                scope: scope.clone(),
-                target_url: receiver.url("/latency"),
-                secret: "bench-secret-value".into(),
-                events: vec!["company_user_added".into()],
-                ..Default::default()
-            };
-            hol_admin.create_webhook(create).await.unwrap();
-        }
-        let hol_latency =
-            |name| latency(&e, &hol_publisher, &receiver, &pgdata, name, &hol_scopes, args.hol_rate, args.latency_secs);
-        let alone = hol_latency("company_user_added").await;
-        // The slow webhook is on the instance: it gets the backlog and every fast event too.
-        create_webhooks(&mut hol_admin, &receiver.url("/slow"), "company_user_added", 1).await;
-        publish_streaming(&e, &hol_publisher, "company_user_added", args.hol_backlog, args.streams).await;
-        let beside_slow = hol_latency("company_user_added").await;
-        eprintln!(
-            "head of line at {}/s over 99 webhooks: e2e p99 {:.2} ms alone, {:.2} ms beside a 10 s endpoint with {} due",
-            args.hol_rate, alone.e2e_ms[2], beside_slow.e2e_ms[2], args.hol_backlog
-        );
-        rss.push(e.rss("VmHWM"));
-        fig(
-            format!("head of line: e2e p99 at {}/s, 99 webhooks alone", args.hol_rate),
-            &[alone.e2e_ms[2]],
-            "ms",
-            None,
-            "",
-        );
-        fig(
-            format!("head of line: e2e p99 beside a 10 s endpoint with {} due", args.hol_backlog),
-            &[beside_slow.e2e_ms[2]],
-            "ms",
-            Some(("e2e p99 alone".into(), alone.e2e_ms[2])),
-            "ratio <= 2",
-        );
+        phases::hol(&mut b).await;
     }
-
-    // --- history on a seeded table ----------------------------------------------------------
     if on(Phase::History) {
-        let hist_url = database(&pg, "bench_history").await;
-        let seeded = history::seed(&hist_url, args.history_rows, args.history_webhooks).await;
-        let h = ServerProcess::serving(&hist_url, &tmp.join("h"), &["--no-delivery"]).await;
-        history::wait_sealed(&hist_url).await;
-        let (hist, plan) = history::latency(&h, &hist_url, &seeded, args.history_queries).await;
-        eprintln!("history p50 {:.2} ms p99 {:.2} ms", hist[0], hist[1]);
-        let claim_plan = history::explain(&hist_url, "EXPLAIN (COSTS OFF) ", &history::claim_sql()).await;
-        plans.insert("list_event_history".into(), plan.into());
-        plans.insert("claim".into(), claim_plan.into());
-        fig(format!("ListEventHistory p50 ({} rows)", args.history_rows), &[hist[0]], "ms", None, "");
-        fig(format!("ListEventHistory p99 ({} rows)", args.history_rows), &[hist[1]], "ms", None, "< 5");
+        phases::history(&mut b).await;
     }
-
-    // --- the soak: hours of traffic compressed into `--soak-secs`, with failures -------------
     if on(Phase::Soak) {
-        let plan = soak::SoakPlan {
-            secs: args.soak_secs,
-            rate: args.soak_rate,
-            kill_every_secs: args.soak_kill_every,
-            pg_restarts: args.soak_pg_restarts,
-        };
-        let (restarted, s) = soak::soak(pg, &tmp.join("pg"), tmp, &receiver, &plan).await;
-        pg = restarted;
-        let svg = out.with_extension("svg");
-        match soak::plot(&s, &plan, &svg) {
-            Ok(()) => eprintln!("soak plot: {}", svg.display()),
-            Err(e) => eprintln!("soak plot not written: {e}"),
-        }
-        eprintln!(
-            "soak: {} acknowledged, {} lost, {} sent twice ({} leased at the {} kills), {} refused; RSS growth {:.3}; e2e p99 {:.1} ms; oldest pending {:.1} s",
-            s.acknowledged, s.lost, s.duplicates, s.in_flight_at_kills, s.kills, s.refused, s.rss_growth, s.e2e_p99_ms, s.max_backlog_age_secs
-        );
-        fig("soak: events acknowledged".into(), &[s.acknowledged as f64], "events", None, "");
-        fig("soak: acknowledged events lost".into(), &[s.lost as f64], "events", None, "0");
-        fig(
-            "soak: deliveries sent twice".into(),
-            &[s.duplicates as f64],
-            "deliveries",
-            Some(("leased at the kills".into(), s.in_flight_at_kills as f64)),
-            "<= leased at the kills",
-        );
-        fig("soak: publishes refused for good".into(), &[s.refused as f64], "events", None, "0");
-        fig("soak: RSS growth after warm-up".into(), &[s.rss_growth], "ratio", None, "<= 1.10");
-        fig("soak: e2e p99 (from call start)".into(), &[s.e2e_p99_ms], "ms", None, "");
-        fig("soak: oldest pending delivery, max".into(), &[s.max_backlog_age_secs], "s", None, "");
-        plans.insert("soak".into(), serde_json::to_value(&s).unwrap());
+        phases::soak(&mut b, out).await;
     }
+    if let Some(peak) = b.rss.iter().copied().max() {
+        b.fig("server RSS peak".into(), &[peak as f64 / 1024.0], "MiB", None, "< 200");
+    }
+    if let Some(pg) = b.pg.take() {
+        let _ = tokio::task::spawn_blocking(move || pg.stop()).await;
+    }
+    (b.figures, serde_json::Value::Object(b.plans))
+}
 
-    if let Some(peak) = rss.into_iter().max() {
-        fig("server RSS peak".into(), &[peak as f64 / 1024.0], "MiB", None, "< 200");
+/// The benchmark's cluster; with `statements`, with pg_stat_statements and auto_explain
+/// loaded (a restart) and plans of statements slower than 1 ms logged.
+async fn start_postgres(tmp: &Path, statements: bool) -> LocalPostgres {
+    let start = || {
+        let dir = tmp.join("pg");
+        tokio::task::spawn_blocking(move || LocalPostgres::start(&dir, None).expect("start postgres"))
+    };
+    let mut pg = start().await.unwrap();
+    if statements {
+        let db = support::sql(&pg.url("postgres")).await;
+        db.batch_execute("ALTER SYSTEM SET shared_preload_libraries = pg_stat_statements, auto_explain").await.unwrap();
+        drop(db);
+        tokio::task::spawn_blocking(move || pg.stop()).await.unwrap();
+        pg = start().await.unwrap();
+        let db = support::sql(&pg.url("postgres")).await;
+        db.batch_execute("CREATE EXTENSION pg_stat_statements").await.unwrap();
+        db.batch_execute("ALTER SYSTEM SET pg_stat_statements.track_planning = on").await.unwrap();
+        db.batch_execute("ALTER SYSTEM SET auto_explain.log_min_duration = '1ms'").await.unwrap();
+        db.batch_execute("ALTER SYSTEM SET auto_explain.log_analyze = on").await.unwrap();
+        db.batch_execute("ALTER SYSTEM SET auto_explain.log_buffers = on").await.unwrap();
+        db.batch_execute("SELECT pg_reload_conf()").await.unwrap();
     }
-    let _ = tokio::task::spawn_blocking(move || pg.stop()).await;
-    (figures, serde_json::Value::Object(plans))
+    pg
 }
 
 /// The statements that took the most execution time since the last reset, per event.

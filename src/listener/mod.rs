@@ -11,17 +11,12 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use rustls::server::WebPkiClientVerifier;
-use rustls::ServerConfig;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, Semaphore};
@@ -29,6 +24,13 @@ use tokio::time::Sleep;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::server::Connected;
+
+mod calls;
+mod tls;
+
+pub use calls::{CountCalls, Counted};
+use tls::{answer_plaintext, starts_tls};
+pub use tls::{Tls, TlsError, TlsFiles};
 
 /// The path of `grpc.health.v1.Health/Watch`.
 const HEALTH_WATCH: &str = "/grpc.health.v1.Health/Watch";
@@ -47,98 +49,6 @@ pub struct EdgeSettings {
     pub idle_timeout: Duration,
     /// Idle time before TCP keepalive probes start.
     pub tcp_keepalive: Duration,
-}
-
-/// Where the listener's certificate, key and optional client CA are.
-#[derive(Debug, Clone)]
-pub struct TlsFiles {
-    /// PEM certificate chain, leaf first.
-    pub cert: PathBuf,
-    /// PEM private key of the certificate, read once at start.
-    pub key: PathBuf,
-    /// PEM CA certificates that client certificates must chain to (mutual TLS).
-    pub client_ca: Option<PathBuf>,
-}
-
-/// Why the TLS files cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum TlsError {
-    /// A file could not be read.
-    #[error("reading {0}")]
-    Read(PathBuf, #[source] io::Error),
-    /// A file holds no usable PEM.
-    #[error("{0}: {1}")]
-    Pem(PathBuf, String),
-    /// rustls refused the certificate, key or CA.
-    #[error("tls configuration")]
-    Rustls(#[from] rustls::Error),
-    /// The client CA cannot verify clients.
-    #[error("--tls-client-ca")]
-    ClientCa(#[from] rustls::server::VerifierBuilderError),
-}
-
-/// The listener's TLS configuration, swapped whole on [`Tls::reload`]; connections
-/// already open keep the configuration they were accepted with.
-#[derive(Debug, Clone)]
-pub struct Tls {
-    files: TlsFiles,
-    current: Arc<RwLock<Arc<ServerConfig>>>,
-}
-
-impl Tls {
-    /// Loads the files once; an error names the file.
-    pub fn load(files: TlsFiles) -> Result<Self, TlsError> {
-        let config = server_config(&files)?;
-        Ok(Self { files, current: Arc::new(RwLock::new(config)) })
-    }
-
-    /// Reads the files again; on error the previous configuration stays in use.
-    pub fn reload(&self) -> Result<(), TlsError> {
-        let config = server_config(&self.files)?;
-        *self.current.write().expect("tls config lock") = config;
-        Ok(())
-    }
-
-    fn acceptor(&self) -> tokio_rustls::TlsAcceptor {
-        tokio_rustls::TlsAcceptor::from(self.current.read().expect("tls config lock").clone())
-    }
-}
-
-fn read(path: &PathBuf) -> Result<Vec<u8>, TlsError> {
-    std::fs::read(path).map_err(|e| TlsError::Read(path.clone(), e))
-}
-
-fn certificates(path: &PathBuf) -> Result<Vec<CertificateDer<'static>>, TlsError> {
-    let certs = CertificateDer::pem_slice_iter(&read(path)?)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| TlsError::Pem(path.clone(), e.to_string()))?;
-    if certs.is_empty() {
-        return Err(TlsError::Pem(path.clone(), "no CERTIFICATE block".into()));
-    }
-    Ok(certs)
-}
-
-fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, TlsError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let chain = certificates(&files.cert)?;
-    let key = PrivateKeyDer::from_pem_slice(&read(&files.key)?)
-        .map_err(|e| TlsError::Pem(files.key.clone(), format!("no private key: {e}")))?;
-    let builder = ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
-    let builder = match &files.client_ca {
-        None => builder.with_no_client_auth(),
-        Some(path) => {
-            let mut roots = rustls::RootCertStore::empty();
-            for cert in certificates(path)? {
-                roots.add(cert)?;
-            }
-            builder.with_client_cert_verifier(
-                WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build()?,
-            )
-        }
-    };
-    let mut config = builder.with_single_cert(chain, key)?;
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    Ok(Arc::new(config))
 }
 
 /// Accepts connections on `listener` until `stop` fires, yielding them to tonic.
@@ -240,44 +150,6 @@ pub fn incoming(
         }
     });
     ReceiverStream::new(rx)
-}
-
-/// Whether the peer's first byte opens a TLS record (a ClientHello is a handshake record,
-/// type 22). A peer that sends nothing before `deadline`, or closes, is treated as TLS: the
-/// handshake then fails or times out as it would have.
-async fn starts_tls(tcp: &TcpStream, deadline: tokio::time::Instant) -> bool {
-    let mut first = [0u8; 1];
-    !matches!(tokio::time::timeout_at(deadline, tcp.peek(&mut first)).await, Ok(Ok(1)) if first[0] != 0x16)
-}
-
-/// Why a plaintext call on the TLS port fails, in the words every client shows.
-const TLS_ONLY: &str = "this port accepts TLS only: address the server as https://host:port";
-
-/// Answers a peer that speaks plaintext HTTP on the TLS port, until `deadline`: every gRPC
-/// call fails with FAILED_PRECONDITION saying to use https:// (instead of a dropped
-/// connection that clients report as a broken pipe and retry), anything else gets a 400
-/// saying the same. The answer is fixed: nothing is read past the request's headers.
-async fn answer_plaintext(tcp: TcpStream, deadline: tokio::time::Instant) {
-    let service = hyper::service::service_fn(|request: http::Request<hyper::body::Incoming>| async move {
-        let grpc = request
-            .headers()
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/grpc"));
-        let response = if grpc {
-            http::Response::builder()
-                .header(http::header::CONTENT_TYPE, "application/grpc")
-                .header("grpc-status", (tonic::Code::FailedPrecondition as i32).to_string())
-                .header("grpc-message", TLS_ONLY)
-        } else {
-            http::Response::builder().status(http::StatusCode::BAD_REQUEST)
-        };
-        let body = if grpc { bytes::Bytes::new() } else { bytes::Bytes::from_static(TLS_ONLY.as_bytes()) };
-        response.body(http_body_util::Full::new(body)).map_err(io::Error::other)
-    });
-    let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-    let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(tcp), service);
-    let _ = tokio::time::timeout_at(deadline, conn).await;
 }
 
 /// An empty SETTINGS frame (the server preface) and a GOAWAY (ENHANCE_YOUR_CALM, last
@@ -503,237 +375,6 @@ impl Drop for CallGuard {
     fn drop(&mut self) {
         self.0.idle_since.store(self.0.now(), Ordering::Release);
         self.0.active.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-/// Tower layer counting each call on its connection from its request until its response
-/// body ends, so that [`Conn`] knows when the connection is idle; and giving each call's
-/// request `body_timeout` to arrive whole (streaming requests aside).
-#[derive(Debug, Clone, Copy)]
-pub struct CountCalls {
-    /// Time a request has to arrive whole.
-    pub body_timeout: Duration,
-}
-
-impl<S> tower_layer::Layer<S> for CountCalls {
-    type Service = Counted<S>;
-
-    fn layer(&self, inner: S) -> Counted<S> {
-        Counted { inner, body_timeout: self.body_timeout }
-    }
-}
-
-/// A service whose calls are counted on their connection.
-#[derive(Debug, Clone)]
-pub struct Counted<S> {
-    inner: S,
-    body_timeout: Duration,
-}
-
-/// What became of a call's request: read (or still being read), broken off by the client,
-/// or not whole by its deadline.
-const REQUEST_WHOLE: u8 = 0;
-const REQUEST_BROKEN: u8 = 1;
-const REQUEST_LATE: u8 = 2;
-
-impl<S, ReqBody, ResBody> tower_service::Service<http::Request<ReqBody>> for Counted<S>
-where
-    S: tower_service::Service<http::Request<WatchedBody<ReqBody>>, Response = http::Response<ResBody>>,
-    S::Future: Send + 'static,
-{
-    type Response = http::Response<CountedBody<ResBody>>;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: http::Request<ReqBody>) -> Self::Future {
-        // A health watch is no activity: it may last for ever without using the server, so a
-        // connection holding only watches is idle (closed after --idle-timeout, and the first
-        // to make room at --max-connections).
-        let guard = (req.uri().path() != HEALTH_WATCH)
-            .then(|| req.extensions().get::<ConnInfo>().map(|c| CallGuard::open(&c.state)))
-            .flatten();
-        // Calls are counted only when metrics are exported: gRPC calls by method (known
-        // methods only), page requests apart, by route.
-        let method = if !crate::telemetry::exporting() {
-            None
-        } else if crate::web::is_grpc(&req) {
-            Some(crate::telemetry::method_label(req.uri().path()))
-        } else {
-            crate::telemetry::page_requested(crate::web::route(req.uri().path()));
-            None
-        };
-        // Counted as CANCELLED if the call is given up before it is answered, or if its
-        // request could not be read to its end (the client reset it, or closed the
-        // connection): whatever status the service then makes of the broken request.
-        let fate = Arc::new(AtomicU8::new(REQUEST_WHOLE));
-        let mut answered = Answered { done: method.is_none(), method: method.unwrap_or_default(), fate: fate.clone() };
-        // A stream of requests (PublishEvents, reflection) may last: no deadline for its body.
-        let deadline =
-            (!crate::telemetry::streams_requests(req.uri().path())).then(|| Instant::now() + self.body_timeout);
-        let body_timeout = self.body_timeout;
-        let response =
-            self.inner.call(req.map(|inner| WatchedBody { inner, fate, deadline, body_timeout, timer: None }));
-        Box::pin(async move {
-            let mut response = response.await?;
-            if answered.fate.load(Ordering::Acquire) == REQUEST_LATE {
-                // Whatever the layers below made of the body's failure (gRPC-Web says
-                // INTERNAL), the caller learns that its request came too late.
-                let status = tonic::Status::deadline_exceeded(format!(
-                    "the request did not arrive whole within {body_timeout:?} (--request-body-timeout)"
-                ));
-                response.headers_mut().remove("grpc-status-details-bin");
-                let _ = status.add_header(response.headers_mut());
-            }
-            // A trailers-only answer (most errors) carries its status in the headers.
-            if let Some(code) = grpc_code(response.headers()) {
-                answered.done(code);
-            }
-            Ok(response.map(|inner| CountedBody { inner, _guard: guard, answered }))
-        })
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A request body that notes whether reading it failed (the client went away), and
-    /// fails once its deadline has passed before it ended.
-    pub struct WatchedBody<B> {
-        #[pin]
-        inner: B,
-        fate: Arc<AtomicU8>,
-        // When the body must have ended; `None` once it has, or for a streaming request.
-        deadline: Option<Instant>,
-        body_timeout: Duration,
-        // Armed the first time the body is not there yet (most requests arrive with their
-        // headers and never need one).
-        timer: Option<Pin<Box<Sleep>>>,
-    }
-}
-
-impl<B> http_body::Body for WatchedBody<B>
-where
-    B: http_body::Body,
-    B::Error: Into<tower_http::BoxError>,
-{
-    type Data = B::Data;
-    type Error = tower_http::BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        let this = self.project();
-        match this.inner.poll_frame(cx) {
-            Poll::Ready(Some(Err(e))) => {
-                this.fate.store(REQUEST_BROKEN, Ordering::Release);
-                Poll::Ready(Some(Err(e.into())))
-            }
-            Poll::Ready(None) => {
-                *this.deadline = None;
-                *this.timer = None;
-                Poll::Ready(None)
-            }
-            Poll::Ready(Some(Ok(frame))) => Poll::Ready(Some(Ok(frame))),
-            Poll::Pending => {
-                let Some(deadline) = *this.deadline else {
-                    return Poll::Pending;
-                };
-                let timer = this.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into())));
-                if timer.as_mut().poll(cx).is_pending() {
-                    return Poll::Pending;
-                }
-                *this.deadline = None;
-                *this.timer = None;
-                this.fate.store(REQUEST_LATE, Ordering::Release);
-                let status = tonic::Status::deadline_exceeded(format!(
-                    "the request did not arrive whole within {:?} (--request-body-timeout)",
-                    this.body_timeout
-                ));
-                Poll::Ready(Some(Err(Box::new(status))))
-            }
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-/// The `grpc-status` of a header map, if it has one.
-fn grpc_code(headers: &http::HeaderMap) -> Option<tonic::Code> {
-    headers.get("grpc-status").map(|v| tonic::Code::from_bytes(v.as_bytes()))
-}
-
-/// Counts a call once, when its status is known (or as CANCELLED if its body is dropped
-/// first); `done` from the start when metrics are not exported.
-struct Answered {
-    method: &'static str,
-    done: bool,
-    /// What became of the call's request.
-    fate: Arc<AtomicU8>,
-}
-
-impl Answered {
-    fn done(&mut self, code: tonic::Code) {
-        if !std::mem::replace(&mut self.done, true) {
-            let code = match self.fate.load(Ordering::Acquire) {
-                REQUEST_BROKEN => tonic::Code::Cancelled,
-                REQUEST_LATE => tonic::Code::DeadlineExceeded,
-                _ => code,
-            };
-            crate::telemetry::grpc_answered(self.method, code);
-        }
-    }
-}
-
-impl Drop for Answered {
-    fn drop(&mut self) {
-        self.done(tonic::Code::Cancelled);
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A response body that ends its call's count when dropped, and counts the call's
-    /// gRPC status in the metrics when its trailers pass.
-    pub struct CountedBody<B> {
-        #[pin]
-        inner: B,
-        _guard: Option<CallGuard>,
-        answered: Answered,
-    }
-}
-
-impl<B: http_body::Body> http_body::Body for CountedBody<B> {
-    type Data = B::Data;
-    type Error = B::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        let this = self.project();
-        let frame = this.inner.poll_frame(cx);
-        if let Poll::Ready(Some(Ok(f))) = &frame {
-            if let Some(code) = f.trailers_ref().and_then(grpc_code) {
-                this.answered.done(code);
-            }
-        }
-        frame
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
     }
 }
 
