@@ -45,7 +45,8 @@ pub struct Principal {
     /// When the token stops working; `None` if never.
     pub expire_time: Option<SystemTime>,
     /// The client software of this call (its user-agent header, at most
-    /// [`USER_AGENT_MAX`] characters); empty when it sent none.
+    /// [`USER_AGENT_MAX`] characters), for admin calls, which the audit log records; empty
+    /// otherwise or when it sent none.
     pub user_agent: String,
 }
 
@@ -210,8 +211,10 @@ impl Authenticator {
             return Err(ApiError::Unauthenticated(UNKNOWN_TOKEN.into()));
         }
         self.touch(principal.token_id);
-        // Cached per token; the user agent is the call's own.
-        Ok(Principal { user_agent: user_agent(metadata), ..principal })
+        // Cached per token; the user agent is the call's own. Only admin calls make audited
+        // changes: publishes (the hot path) do not read it.
+        let user_agent = if principal.role == Role::Admin { user_agent(metadata) } else { String::new() };
+        Ok(Principal { user_agent, ..principal })
     }
 
     /// The cached principal of the token hashed `hash`, if verified recently; UNAUTHENTICATED

@@ -213,17 +213,13 @@ impl Storage {
             let p: Vec<&str> = dup_idx.iter().map(|&i| projects[i]).collect();
             let k: Vec<&str> = dup_idx.iter().map(|&i| keys[i].unwrap_or_default()).collect();
             for r in c.query(&stmt, &[&co, &p, &k]).await? {
-                earlier.insert((r.get(1), r.get(2), r.get(3)), r.get(0));
+                earlier.insert((r.get("company_id"), r.get("project_id"), r.get("idempotency_key")), r.get("id"));
             }
             let earlier_ids: Vec<Uuid> = earlier.values().filter(|id| !counts.contains_key(id)).copied().collect();
             if !earlier_ids.is_empty() {
-                let stmt = c
-                    .prepare_cached(
-                        "SELECT event_id, count(*)::int FROM deliveries WHERE event_id = ANY($1) GROUP BY event_id",
-                    )
-                    .await?;
+                let stmt = c.prepare_cached(include_str!("sql/delivery_counts.sql")).await?;
                 for r in c.query(&stmt, &[&earlier_ids]).await? {
-                    counts.insert(r.get(0), r.get(1));
+                    counts.insert(r.get("event_id"), r.get("deliveries"));
                 }
             }
         }

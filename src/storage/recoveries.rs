@@ -47,9 +47,9 @@ pub struct NewRecovery {
 }
 
 /// A stored recovery.
+#[allow(missing_docs)] // Plain data: the field names say what each holds; the others are documented.
 #[derive(Debug, Clone)]
 pub struct RecoveryRow {
-    /// Identifier.
     pub id: Uuid,
     /// The webhook recovered.
     pub webhook_id: Uuid,
@@ -65,9 +65,7 @@ pub struct RecoveryRow {
     pub total: i32,
     /// Sent again so far.
     pub sent: i32,
-    /// Asked for at.
     pub create_time: SystemTime,
-    /// Ended at.
     pub finish_time: Option<SystemTime>,
     /// Its webhook's scope, when read with it.
     pub scope: Option<Scope>,

@@ -147,12 +147,12 @@ impl Storage {
         let tx = c.transaction().await?;
         tx.batch_execute("LOCK TABLE secret_keys IN EXCLUSIVE MODE").await?;
         let rows = tx.query(include_str!("sql/known_keys.sql"), &[]).await?;
-        let missing: Vec<String> = rows.iter().map(|r| r.get::<_, String>(0)).filter(|id| !held.contains(id)).collect();
+        let missing: Vec<String> =
+            rows.iter().map(|r| r.get::<_, String>("key_id")).filter(|id| !held.contains(id)).collect();
         if !missing.is_empty() {
             return Err(StorageError::ForeignKeys { missing, held });
         }
-        tx.execute("INSERT INTO secret_keys (key_id) VALUES ($1) ON CONFLICT DO NOTHING", &[&keys.current_id()])
-            .await?;
+        tx.execute(include_str!("sql/record_key.sql"), &[&keys.current_id()]).await?;
         tx.commit().await?;
         Ok(())
     }

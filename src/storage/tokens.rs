@@ -197,7 +197,7 @@ impl Storage {
     /// Records that these tokens were used just now.
     pub async fn touch_tokens(&self, ids: &[Uuid]) -> Result<(), StorageError> {
         let c = self.conn().await?;
-        let stmt = c.prepare_cached("UPDATE api_tokens SET last_used_time = now() WHERE id = ANY($1)").await?;
+        let stmt = c.prepare_cached(include_str!("sql/touch_tokens.sql")).await?;
         c.execute(&stmt, &[&ids]).await?;
         Ok(())
     }

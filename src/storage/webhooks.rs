@@ -86,19 +86,20 @@ pub struct WebhookPatch {
 }
 
 /// The latest completed delivery of a webhook.
+#[allow(missing_docs)] // Plain data: the field names say what each holds; the others are documented.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LastEvent {
     /// Success or error.
     pub status: DeliveryStatus,
     /// When it was sent.
     pub dispatch_time: SystemTime,
-    /// Event name.
     pub event_type: String,
     /// HTTP status, 0 when none.
     pub status_code: i32,
 }
 
 /// The latest attempt of any of a webhook's deliveries, completed or not.
+#[allow(missing_docs)] // Plain data: the field names say what each holds; the others are documented.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LatestAttempt {
     /// The delivery attempted.
@@ -107,7 +108,6 @@ pub struct LatestAttempt {
     pub status: DeliveryStatus,
     /// When the attempt was sent.
     pub dispatch_time: SystemTime,
-    /// Event name.
     pub event_type: String,
     /// HTTP status, 0 when none.
     pub status_code: i32,
@@ -118,27 +118,22 @@ pub struct LatestAttempt {
 }
 
 /// A stored webhook, without its secret.
+#[allow(missing_docs)] // Plain data: the field names say what each holds; the others are documented.
 #[derive(Debug, Clone)]
 pub struct WebhookRow {
-    /// Identifier.
     pub id: Uuid,
     /// Where it is installed.
     pub scope: Scope,
-    /// Target URL.
     pub target_url: String,
-    /// Subscribed events.
     pub events: Vec<String>,
     /// PEM CA certificate(s).
     pub ca_certificate: Option<String>,
-    /// Proxy URL.
     pub proxy_url: Option<String>,
     /// Latest completed delivery.
     pub last_event: Option<LastEvent>,
     /// Latest attempt of any delivery, completed or not.
     pub latest_attempt: Option<LatestAttempt>,
-    /// Created at.
     pub create_time: SystemTime,
-    /// Changed at.
     pub update_time: SystemTime,
     /// While a replaced secret still signs deliveries too: when it stops.
     pub secret_rotation_end_time: Option<SystemTime>,
@@ -387,9 +382,11 @@ impl Storage {
     pub async fn delete_webhook(&self, id: Uuid, audit: &Audit) -> Result<bool, StorageError> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
-        let stmt = tx.prepare_cached("DELETE FROM webhooks WHERE id = $1 RETURNING company_id, project_id").await?;
+        let stmt = tx.prepare_cached(include_str!("sql/delete_webhook.sql")).await?;
         let Some(row) = tx.query_opt(&stmt, &[&id]).await? else { return Ok(false) };
-        audit.record(&tx, id, &Scope::new(row.get::<_, String>(0), row.get::<_, String>(1))).await?;
+        audit
+            .record(&tx, id, &Scope::new(row.get::<_, String>("company_id"), row.get::<_, String>("project_id")))
+            .await?;
         tx.commit().await?;
         Ok(true)
     }
