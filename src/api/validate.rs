@@ -56,6 +56,11 @@ fn clean_url(field: &str, raw: &str) -> Result<Url, ApiError> {
         return Err(ApiError::invalid(field, format!("must be at most {MAX_URL_BYTES} bytes")));
     }
     let url = Url::parse(raw).map_err(|e| ApiError::invalid(field, format!("not an absolute URL: {e}")))?;
+    // RFC 3986's characters only: parsers (WHATWG's, the http crate's) leave some others in
+    // a query as they are, and receivers differ on whether they accept them.
+    if let Some(c) = raw.chars().find(|&c| !(c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c))) {
+        return Err(ApiError::invalid(field, format!("contains {c:?}, which a URL must percent-encode")));
+    }
     if !matches!(url.scheme(), "http" | "https") {
         return Err(ApiError::invalid(field, "scheme must be http or https"));
     }
@@ -171,16 +176,18 @@ pub fn ca_certificate(field: &str, pem: &str) -> Result<String, ApiError> {
     if pem.len() > MAX_CA_BYTES {
         return Err(ApiError::invalid(field, format!("must be at most {MAX_CA_BYTES} bytes")));
     }
-    // Every block marker counts, wherever it stands on its line and however many dashes it
-    // has: text that PEM parsers skip must not smuggle a key (or anything else) into a field
-    // that is stored and shown. Nor may a key's name appear at all, whole marker or not.
-    if pem.to_ascii_uppercase().contains("PRIVATE KEY") {
+    // Every block marker counts, wherever it stands on its line, however many dashes and
+    // however spaced: text that PEM parsers skip must not smuggle a key (or anything else)
+    // into a field that is stored and shown. Nor may a key's name appear at all, whole
+    // marker or not. Base64 has neither dashes nor spaces, so certificates never match.
+    let squeezed: String = pem.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    if squeezed.contains("PRIVATEKEY") {
         return Err(ApiError::invalid(
             field,
             "only CERTIFICATE blocks are accepted (remove any key or other PEM block; never send a private key)",
         ));
     }
-    let blocks = pem.matches("-BEGIN ").count();
+    let blocks = squeezed.matches("-BEGIN").count();
     let mut roots = rustls::RootCertStore::empty();
     let mut n = 0;
     for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
