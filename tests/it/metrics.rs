@@ -8,7 +8,7 @@ use webhookd_client::pb;
 
 use crate::common::receiver::Receiver;
 use crate::common::Role;
-use crate::common::{new_webhook, ServerProcess};
+use crate::common::{eventually, new_webhook, ServerProcess};
 
 /// The metrics page, parsed.
 async fn scrape(addr: std::net::SocketAddr) -> Scrape {
@@ -81,16 +81,12 @@ async fn metrics_count_ingest_deliveries_and_calls_with_bounded_labels() {
     page_get(server.addr, "/").await;
 
     // Deliveries are counted when their attempt ends: scrape until all five are.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually(Duration::from_secs(30), "five deliveries counted, and the queue depth", || async {
         let page = scrape(metrics_addr).await;
         let done = number(&page, "webhookd_deliveries_completed_total", &[("outcome", "success")]);
-        if done >= 5.0 && find(&page, "webhookd_queue_depth", &[]).is_some() {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "deliveries completed: {done}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        (done >= 5.0 && find(&page, "webhookd_queue_depth", &[]).is_some()).then_some(())
+    })
+    .await;
     // A page renders its series one after another while deliveries are counted, so the one
     // that showed the last completion may show an earlier count of another series: read the
     // figures from a page rendered after every count was made.

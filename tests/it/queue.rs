@@ -11,7 +11,7 @@ use webhookd_client::pb;
 use crate::common::receiver::{Receiver, Reply};
 use crate::common::stored;
 use crate::common::Role;
-use crate::common::{assert_field_error, new_webhook, scope, sql, TestServer};
+use crate::common::{assert_field_error, eventually, new_webhook, scope, sql, TestServer};
 use crate::delivery::{publish, wait_final};
 
 #[tokio::test]
@@ -125,11 +125,7 @@ async fn streaming_ingest_answers_in_order_and_history_is_capped_at_200() {
         let body: Vec<u8> = db.query_one("SELECT body FROM events WHERE id = $1", &[&id]).await.unwrap().get(0);
         assert!(String::from_utf8(body).unwrap().contains(&format!(r#"{{"seq":{i}}}"#)));
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while rx.count() < 229 {
-        assert!(tokio::time::Instant::now() < deadline, "only {} of 229 delivered", rx.count());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(Duration::from_secs(60), "all 229 delivered", || async { (rx.count() >= 229).then_some(()) }).await;
     wait_final(&db, &w.id, 200).await;
     // The history shows the 200 most recent; the table may hold older ones the engine has
     // not pruned yet.
