@@ -29,4 +29,5 @@ mod secrets;
 mod server;
 mod tokens;
 mod trace;
+mod watch;
 mod web;
