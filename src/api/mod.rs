@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod convert;
+pub mod history;
 pub mod ingest;
 pub mod page;
 pub mod recovery;

@@ -27,9 +27,9 @@ use super::{convert, ResponseStream};
 use crate::error::ApiError;
 use crate::model::{DeliveryStatus, Scope};
 use crate::pb;
-use crate::storage::deliveries::Watched;
 use crate::storage::history::Replay;
 use crate::storage::notify::DELIVERY_CHANNEL;
+use crate::storage::watched::Watched;
 use crate::storage::{notify, Storage};
 
 /// Changes held for all watchers of a process before slow ones lag.

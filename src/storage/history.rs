@@ -7,7 +7,8 @@ use tokio::sync::mpsc;
 use tokio_postgres::types::Json;
 use uuid::Uuid;
 
-use super::deliveries::{DeliveryRow, Watched, HISTORY_LIMIT};
+use super::deliveries::{DeliveryRow, HISTORY_LIMIT};
+use super::watched::Watched;
 use super::{Storage, StorageError};
 use crate::model::{Attempt, DeliveryStatus, RequestHeader, Scope};
 

@@ -14,6 +14,7 @@ pub(crate) mod operational;
 pub mod recoveries;
 pub mod sealing;
 pub mod tokens;
+pub mod watched;
 pub mod webhooks;
 
 use std::sync::Arc;

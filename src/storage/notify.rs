@@ -14,7 +14,7 @@ use super::Storage;
 
 /// Channel that tells delivery engines new work is due (empty payloads).
 pub const DUE_CHANNEL: &str = "webhookd_due";
-/// Channel carrying delivery state changes to watchers (JSON arrays of `deliveries::Watched`).
+/// Channel carrying delivery state changes to watchers (JSON arrays of `watched::Watched`).
 pub const DELIVERY_CHANNEL: &str = "webhookd_delivery";
 /// `application_name` of the connection a process listens on `DELIVERY_CHANNEL` with, open
 /// only while the process has watchers.
