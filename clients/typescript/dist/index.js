@@ -5,6 +5,8 @@ import { create } from "@bufbuild/protobuf";
 import { FieldMaskSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { isRetryable, tlsProblem } from "./errors.js";
+import { backoffMs, DEFAULT_RETRY, webhookState, } from "./options.js";
+import { WatchResume } from "./resume.js";
 import { USER_AGENT } from "./version.js";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { HistoryOrder, WebhookAdmin } from "./gen/webhookd/v1/admin_pb.js";
@@ -17,80 +19,8 @@ export * from "./gen/webhookd/v1/ingest_pb.js";
 export * from "./gen/webhookd/v1/token_pb.js";
 export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook } from "./verify.js";
 export { USER_AGENT, VERSION } from "./version.js";
+export { backoffMs, DEFAULT_RETRY, } from "./options.js";
 export { Code, ConnectError, fieldViolations, isRetryable, tlsProblem } from "./errors.js";
-function webhookState(s) {
-    switch (s) {
-        case "active":
-            return WebhookState.ACTIVE;
-        case "paused":
-            return WebhookState.PAUSED;
-        case "disabled":
-            return WebhookState.DISABLED;
-        default:
-            return s;
-    }
-}
-export const DEFAULT_RETRY = Object.freeze({ maxAttempts: 10, initialBackoffMs: 100, maxBackoffMs: 5000 });
-/** The wait after failed attempt `attempt` (1 for the first); `unit` in [0, 1) is the jitter. */
-export function backoffMs(policy, attempt, unit) {
-    const doubled = policy.initialBackoffMs * 2 ** Math.min(Math.max(attempt - 1, 0), 20);
-    return Math.min(doubled, policy.maxBackoffMs) * (0.5 + 0.5 * Math.min(Math.max(unit, 0), 1));
-}
-/**
- * How far back (in the server's change times, microseconds) changes already yielded are
- * remembered, so that a resumed watch's repeats are dropped: well past the 5 seconds before
- * its cursor that the server replays again.
- */
-const REMEMBERED_MICROS = 30000000n;
-/**
- * What a watch keeps to open itself again where it broke off: the last cursor received, and
- * the changes yielded lately, to drop what the replay repeats.
- */
-class WatchResume {
-    cursor = "";
-    order = [];
-    keys = new Set();
-    incomplete = false;
-    /** Whether `record` is new (to be yielded); remembers it and its cursor. */
-    firstTime(record) {
-        if (record.watchCursor)
-            this.cursor = record.watchCursor;
-        const key = `${record.id} ${record.attempts} ${record.status}`;
-        if (this.keys.has(key))
-            return false;
-        if (!/^[0-9]+$/.test(record.watchCursor))
-            return true; // an older server: nothing is replayed
-        const at = BigInt(record.watchCursor);
-        while (this.order.length > 0 && this.order[0][0] + REMEMBERED_MICROS < at) {
-            this.keys.delete(this.order.shift()[1]);
-        }
-        this.order.push([at, key]);
-        this.keys.add(key);
-        return true;
-    }
-    /** The watch broke: with nothing received yet there is nothing to resume from. */
-    broke() {
-        if (!this.cursor)
-            this.incomplete = true;
-    }
-    /**
-     * Whether opening again from the cursor was refused because what changed since is no
-     * longer all kept; if so, the next attempt goes on from now.
-     */
-    refused(error) {
-        if (error.code !== Code.FailedPrecondition || !this.cursor)
-            return false;
-        this.cursor = "";
-        this.incomplete = true;
-        return true;
-    }
-    /** Opened again: whether nothing was missed. */
-    resumed() {
-        const complete = !this.incomplete;
-        this.incomplete = false;
-        return complete;
-    }
-}
 function statusValue(status) {
     if (status === undefined)
         return DeliveryStatus.UNSPECIFIED;

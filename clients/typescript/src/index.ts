@@ -6,6 +6,20 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { FieldMaskSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { isRetryable, tlsProblem } from "./errors.js";
+import {
+  backoffMs,
+  DEFAULT_RETRY,
+  webhookState,
+  type CallOptions,
+  type ClientOptions,
+  type DeliveryFilter,
+  type RetryPolicy,
+  type ScopeIds,
+  type StateName,
+  type StatusFilter,
+  type WatchOptions,
+} from "./options.js";
+import { WatchResume } from "./resume.js";
 import { USER_AGENT } from "./version.js";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import type * as http2 from "node:http2";
@@ -27,163 +41,22 @@ export * from "./gen/webhookd/v1/ingest_pb.js";
 export * from "./gen/webhookd/v1/token_pb.js";
 export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook, type VerifiedEvent } from "./verify.js";
 export { USER_AGENT, VERSION } from "./version.js";
+export {
+  backoffMs,
+  DEFAULT_RETRY,
+  type CallOptions,
+  type ClientOptions,
+  type DeliveryFilter,
+  type RetryPolicy,
+  type ScopeIds,
+  type StateName,
+  type StatusFilter,
+  type WatchOptions,
+} from "./options.js";
 export { Code, ConnectError, fieldViolations, isRetryable, tlsProblem, type FieldViolation } from "./errors.js";
 
 /** A publish request as plain fields. */
 export type PublishEventInit = MessageInitShape<typeof PublishEventRequestSchema>;
-
-/** Where a webhook is installed or an event happened; both empty means the instance. */
-/** A webhook state by name (or its enum value). */
-export type StateName = WebhookState | "active" | "paused" | "disabled";
-
-function webhookState(s: StateName): WebhookState {
-  switch (s) {
-    case "active":
-      return WebhookState.ACTIVE;
-    case "paused":
-      return WebhookState.PAUSED;
-    case "disabled":
-      return WebhookState.DISABLED;
-    default:
-      return s;
-  }
-}
-
-export interface ScopeIds {
-  companyId?: string;
-  projectId?: string;
-}
-
-/** A status filter: a `DeliveryStatus`, or its lower-case name. */
-export type StatusFilter = DeliveryStatus | "pending" | "success" | "error";
-
-/** History and watch filters. */
-export interface DeliveryFilter {
-  eventTypes?: string[];
-  status?: StatusFilter;
-  statusCodes?: number[];
-}
-
-/** Per-call options of every method. */
-export interface CallOptions {
-  /** Deadline of the call, retries included (the client's `timeoutMs` by default). */
-  timeoutMs?: number;
-  /** Cancels the call (it rejects with `Code.Canceled`; a watch just ends). */
-  signal?: AbortSignal;
-  /**
-   * Metadata sent with the call (every attempt of it), e.g. a W3C `traceparent`, which the
-   * server continues in the deliveries it makes.
-   */
-  headers?: Record<string, string>;
-  /** How this call is retried, if it is safe to repeat (the client's policy by default); `false` never retries. */
-  retry?: RetryPolicy | false;
-}
-
-/** How calls that are safe to repeat are retried when the server is unavailable. */
-export interface RetryPolicy {
-  /** Attempts in all, the first included (10); the deadline bounds them too. */
-  maxAttempts: number;
-  /** Wait before the first retry in ms (100); each later wait doubles. */
-  initialBackoffMs: number;
-  /** Longest wait in ms (5000). */
-  maxBackoffMs: number;
-}
-
-export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({ maxAttempts: 10, initialBackoffMs: 100, maxBackoffMs: 5000 });
-
-/** The wait after failed attempt `attempt` (1 for the first); `unit` in [0, 1) is the jitter. */
-export function backoffMs(policy: RetryPolicy, attempt: number, unit: number): number {
-  const doubled = policy.initialBackoffMs * 2 ** Math.min(Math.max(attempt - 1, 0), 20);
-  return Math.min(doubled, policy.maxBackoffMs) * (0.5 + 0.5 * Math.min(Math.max(unit, 0), 1));
-}
-
-/** How to reach webhookd and how calls behave. */
-export interface ClientOptions {
-  /** Default deadline of each call in ms (30 000). Watches and streams have none. */
-  timeoutMs?: number;
-  /** Retries of calls that are safe to repeat; `false` never retries. */
-  retry?: RetryPolicy | false;
-  /** PEM CA certificate(s) to trust instead of Node's roots (https:// only). */
-  caCertificate?: string | Uint8Array;
-  /** PEM certificate chain and key to present for mutual TLS (https:// only). */
-  clientCertificate?: { cert: string | Uint8Array; key: string | Uint8Array };
-  /** Interval of HTTP/2 pings that find a dead connection in ms (30 000); 0 sends none. */
-  keepaliveMs?: number;
-}
-
-/** What `watchDeliveries` accepts beyond its filters. */
-export interface WatchOptions extends DeliveryFilter {
-  /** Ends the watch (the loop finishes without an error). */
-  signal?: AbortSignal;
-  /** Metadata sent with the watch (and each time it opens again). */
-  headers?: Record<string, string>;
-  /** Open the watch again after the server restarts (true); `false` throws instead. */
-  resume?: boolean;
-  /**
-   * Called once the watch is open again after a break (`error` says why: the server shut
-   * down, the connection was lost, the watcher fell behind). It opens from the last change
-   * received: what changed in between is replayed first, each change once. `complete` is
-   * false when changes may have been missed (none had been received yet, or the server no
-   * longer keeps all that changed since): catch up with `listEventHistory` if they matter.
-   */
-  onResume?: (error: ConnectError, complete: boolean) => void;
-}
-
-/**
- * How far back (in the server's change times, microseconds) changes already yielded are
- * remembered, so that a resumed watch's repeats are dropped: well past the 5 seconds before
- * its cursor that the server replays again.
- */
-const REMEMBERED_MICROS = 30_000_000n;
-
-/**
- * What a watch keeps to open itself again where it broke off: the last cursor received, and
- * the changes yielded lately, to drop what the replay repeats.
- */
-class WatchResume {
-  cursor = "";
-  private readonly order: Array<[bigint, string]> = [];
-  private readonly keys = new Set<string>();
-  private incomplete = false;
-
-  /** Whether `record` is new (to be yielded); remembers it and its cursor. */
-  firstTime(record: DeliveryRecord): boolean {
-    if (record.watchCursor) this.cursor = record.watchCursor;
-    const key = `${record.id} ${record.attempts} ${record.status}`;
-    if (this.keys.has(key)) return false;
-    if (!/^[0-9]+$/.test(record.watchCursor)) return true; // an older server: nothing is replayed
-    const at = BigInt(record.watchCursor);
-    while (this.order.length > 0 && this.order[0][0] + REMEMBERED_MICROS < at) {
-      this.keys.delete(this.order.shift()![1]);
-    }
-    this.order.push([at, key]);
-    this.keys.add(key);
-    return true;
-  }
-
-  /** The watch broke: with nothing received yet there is nothing to resume from. */
-  broke(): void {
-    if (!this.cursor) this.incomplete = true;
-  }
-
-  /**
-   * Whether opening again from the cursor was refused because what changed since is no
-   * longer all kept; if so, the next attempt goes on from now.
-   */
-  refused(error: ConnectError): boolean {
-    if (error.code !== Code.FailedPrecondition || !this.cursor) return false;
-    this.cursor = "";
-    this.incomplete = true;
-    return true;
-  }
-
-  /** Opened again: whether nothing was missed. */
-  resumed(): boolean {
-    const complete = !this.incomplete;
-    this.incomplete = false;
-    return complete;
-  }
-}
 
 function statusValue(status: StatusFilter | undefined): DeliveryStatus {
   if (status === undefined) return DeliveryStatus.UNSPECIFIED;

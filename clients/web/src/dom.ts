@@ -187,3 +187,8 @@ export async function copy(text: string, what: string): Promise<void> {
     toast(`the browser did not allow copying; select the text instead`);
   }
 }
+
+/** A definition list of label/value rows. */
+export function dl(rows: [string, Node | string][]): HTMLElement {
+  return h("dl", { class: "fields" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]).flat());
+}
