@@ -11,7 +11,7 @@ export * from "./gen/webhookd/v1/ingest_pb.js";
 export * from "./gen/webhookd/v1/token_pb.js";
 export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook, type VerifiedEvent } from "./verify.js";
 export { USER_AGENT, VERSION } from "./version.js";
-export { backoffMs, DEFAULT_RETRY, type CallOptions, type ClientOptions, type DeliveryFilter, type RetryPolicy, type ScopeIds, type StateName, type StatusFilter, type WatchOptions, } from "./options.js";
+export * from "./options.js";
 export { Code, ConnectError, fieldViolations, isRetryable, tlsProblem, type FieldViolation } from "./errors.js";
 /** A publish request as plain fields. */
 export type PublishEventInit = MessageInitShape<typeof PublishEventRequestSchema>;

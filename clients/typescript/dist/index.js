@@ -5,7 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { FieldMaskSchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { isRetryable, tlsProblem } from "./errors.js";
-import { backoffMs, DEFAULT_RETRY, webhookState, } from "./options.js";
+import { backoffMs, DEFAULT_RETRY, } from "./options.js";
 import { WatchResume } from "./resume.js";
 import { USER_AGENT } from "./version.js";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
@@ -19,8 +19,20 @@ export * from "./gen/webhookd/v1/ingest_pb.js";
 export * from "./gen/webhookd/v1/token_pb.js";
 export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook } from "./verify.js";
 export { USER_AGENT, VERSION } from "./version.js";
-export { backoffMs, DEFAULT_RETRY, } from "./options.js";
+export * from "./options.js";
 export { Code, ConnectError, fieldViolations, isRetryable, tlsProblem } from "./errors.js";
+function webhookState(s) {
+    switch (s) {
+        case "active":
+            return WebhookState.ACTIVE;
+        case "paused":
+            return WebhookState.PAUSED;
+        case "disabled":
+            return WebhookState.DISABLED;
+        default:
+            return s;
+    }
+}
 function statusValue(status) {
     if (status === undefined)
         return DeliveryStatus.UNSPECIFIED;

@@ -1,8 +1,7 @@
 import type { ConnectError } from "@connectrpc/connect";
-import { DeliveryStatus, WebhookState } from "./gen/webhookd/v1/webhook_pb.js";
+import type { DeliveryStatus, WebhookState } from "./gen/webhookd/v1/webhook_pb.js";
 /** A webhook state by name (or its enum value). */
 export type StateName = WebhookState | "active" | "paused" | "disabled";
-export declare function webhookState(s: StateName): WebhookState;
 /** Where a webhook is installed or an event happened; both empty means the instance. */
 export interface ScopeIds {
     companyId?: string;

@@ -1,16 +1,3 @@
-import { WebhookState } from "./gen/webhookd/v1/webhook_pb.js";
-export function webhookState(s) {
-    switch (s) {
-        case "active":
-            return WebhookState.ACTIVE;
-        case "paused":
-            return WebhookState.PAUSED;
-        case "disabled":
-            return WebhookState.DISABLED;
-        default:
-            return s;
-    }
-}
 export const DEFAULT_RETRY = Object.freeze({ maxAttempts: 10, initialBackoffMs: 100, maxBackoffMs: 5000 });
 /** The wait after failed attempt `attempt` (1 for the first); `unit` in [0, 1) is the jitter. */
 export function backoffMs(policy, attempt, unit) {

@@ -1,23 +1,10 @@
 // What the client's helpers accept: scopes, filters, per-call options, the retry policy.
 import type { ConnectError } from "@connectrpc/connect";
 
-import { DeliveryStatus, WebhookState } from "./gen/webhookd/v1/webhook_pb.js";
+import type { DeliveryStatus, WebhookState } from "./gen/webhookd/v1/webhook_pb.js";
 
 /** A webhook state by name (or its enum value). */
 export type StateName = WebhookState | "active" | "paused" | "disabled";
-
-export function webhookState(s: StateName): WebhookState {
-  switch (s) {
-    case "active":
-      return WebhookState.ACTIVE;
-    case "paused":
-      return WebhookState.PAUSED;
-    case "disabled":
-      return WebhookState.DISABLED;
-    default:
-      return s;
-  }
-}
 
 /** Where a webhook is installed or an event happened; both empty means the instance. */
 export interface ScopeIds {
