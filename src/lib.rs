@@ -5,6 +5,7 @@
 
 #![warn(missing_docs)]
 
+pub mod announce;
 pub mod api;
 pub mod auth;
 pub mod body;
@@ -20,6 +21,7 @@ pub mod pb;
 pub mod recovery;
 pub mod report;
 pub mod secret;
+pub mod service;
 pub mod storage;
 pub mod telemetry;
 pub mod trace;

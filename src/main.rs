@@ -4,12 +4,13 @@ use clap::Parser;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use webhookd::auth::{self, Role};
+use webhookd::auth::Role;
 use webhookd::config::{Cli, Command, SecretsCommand, SecretsRekey, TokenCommand, TokenCreate, TokenList, TokenRevoke};
 use webhookd::model::Scope;
 use webhookd::report::chain;
+use webhookd::service::tokens::{create_token as mint, Minted, TokenOrder};
 use webhookd::storage::audit::{Actor, Audit};
-use webhookd::storage::tokens::{NewToken, TokenFilter};
+use webhookd::storage::tokens::TokenFilter;
 use webhookd::storage::Database;
 
 #[tokio::main]
@@ -86,15 +87,10 @@ async fn create_token(args: TokenCreate) -> Result<(), Box<dyn std::error::Error
     let description = webhookd::api::validate::description("--description", &args.description)?;
     let expire_time = args.expire_in.map(|d| std::time::SystemTime::now() + d);
     let db = Database::open(&args.database.options()).await?;
-    let (token, hash) = auth::new_token();
-    let new = NewToken { hash: &hash, role, scope: &scope, description: &description, expire_time, creator_id: None };
-    let audit = Audit::new(Actor::default(), "token.create")
-        .with("role", role.as_str())
-        .with("description", &description)
-        .with("expire_time", expire_time.map(httpdate::fmt_http_date).unwrap_or_default());
-    let result = db.storage.create_token(&new, &audit).await;
+    let order = TokenOrder { role, scope: &scope, description: &description, expire_time, by: Actor::default() };
+    let result = mint(&db.storage, order).await;
     db.close().await;
-    let row = result?;
+    let Minted { bearer_token: token, row } = result?;
     let until = row.expire_time.map(|t| format!(" until {}", httpdate::fmt_http_date(t))).unwrap_or_default();
     eprintln!("created {} token {} for {scope}{until}; its value is shown only now:", role.as_str(), row.id);
     println!("{token}");

@@ -190,15 +190,7 @@ impl AdminService {
                     "state" => {
                         let state = validate::settable_state("state", r.state)?
                             .ok_or_else(|| ApiError::invalid("state", "is required: ACTIVE or PAUSED"))?;
-                        let by = match who.actor().token_id {
-                            Some(id) => format!("token {id}"),
-                            None => "the command line".to_string(),
-                        };
-                        let reason = match state {
-                            WebhookState::Paused => format!("paused by {by}"),
-                            _ => format!("made active by {by}"),
-                        };
-                        patch.state = Some((state, reason));
+                        patch.state = Some((state, crate::announce::state_set(state, who.actor().token_id)));
                     }
                     "max_in_flight" => {
                         patch.max_in_flight = Some(validate::max_in_flight("max_in_flight", r.max_in_flight)?)
@@ -468,11 +460,7 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
         let who = self.admin(&req).await?;
         let w = self.visible_webhook(&who, "webhook_id", &req.get_ref().webhook_id).await?;
         let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
-        let payload = serde_json::json!({
-            "webhookId": w.id.to_string(),
-            "message": "This is a test event sent by webhookd.",
-        })
-        .to_string();
+        let payload = crate::announce::test_ping(w.id);
         let body = crate::body::delivery_body(TEST_EVENT, now_ms as i64, &payload).map_err(ApiError::from)?;
         let d = self
             .storage

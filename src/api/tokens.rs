@@ -9,11 +9,12 @@ use std::time::SystemTime;
 use tonic::{Request, Response, Status};
 
 use super::{convert, page, validate};
-use crate::auth::{self, Authenticator, Principal, Role};
+use crate::auth::{Authenticator, Principal, Role};
 use crate::error::ApiError;
 use crate::pb;
+use crate::service::tokens::{self, Minted, TokenOrder};
 use crate::storage::audit::Audit;
-use crate::storage::tokens::{NewToken, TokenFilter};
+use crate::storage::tokens::TokenFilter;
 use crate::storage::Storage;
 
 /// Handlers of `webhookd.v1.TokenAdmin`.
@@ -46,25 +47,8 @@ impl TokenService {
         let expire_time = r.expire_time.as_ref().map(|t| validate::future_time("expire_time", t)).transpose()?;
         who.check_scope(&scope)?;
         let expire_time = within_lifetime(&who, expire_time)?;
-        let (bearer_token, hash) = auth::new_token();
-        let audit = Audit::new(who.actor(), "token.create")
-            .with("role", role.as_str())
-            .with("description", &description)
-            .with("expire_time", expire_time.map(httpdate::fmt_http_date).unwrap_or_default());
-        let row = self
-            .storage
-            .create_token(
-                &NewToken {
-                    hash: &hash,
-                    role,
-                    scope: &scope,
-                    description: &description,
-                    expire_time,
-                    creator_id: Some(who.token_id),
-                },
-                &audit,
-            )
-            .await?;
+        let order = TokenOrder { role, scope: &scope, description: &description, expire_time, by: who.actor() };
+        let Minted { bearer_token, row } = tokens::create_token(&self.storage, order).await?;
         tracing::info!(token_id = %row.id, role = role.as_str(), scope = %row.scope, creator = %who.token_id, "token created");
         Ok(pb::CreateTokenResponse { token: Some(convert::token(row)), bearer_token })
     }

@@ -12,6 +12,7 @@ use super::notify::{DELIVERY_CHANNEL, WATCH_LOCK};
 use super::operational;
 use super::watched::{notify_payloads, Watched};
 use super::{sealing, Storage, StorageError};
+use crate::announce::Disabled;
 use crate::model::{Attempt, CustomHeader, DeliveryStatus, RequestHeader, Scope};
 use crate::secret::Secret;
 
@@ -110,19 +111,6 @@ pub struct QueueSample {
     pub by_state: [i64; 3],
     /// Webhooks whose circuit breaker is open (or probing).
     pub breaker_open: i64,
-}
-
-/// A webhook webhookd switched off while recording outcomes.
-#[derive(Debug, Clone)]
-pub struct Disabled {
-    /// The webhook.
-    pub webhook_id: Uuid,
-    /// Where it is installed.
-    pub scope: Scope,
-    /// Its target URL.
-    pub target_url: String,
-    /// Why (e.g. "the target answered 410 Gone").
-    pub reason: String,
 }
 
 /// What recording a batch of outcomes changed in the webhooks (the deliveries' changes go to

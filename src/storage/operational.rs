@@ -9,43 +9,32 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::deliveries::Disabled;
 use super::events::NewEvent;
-use crate::catalog::{is_operational, DELIVERY_EXHAUSTED, DELIVERY_RECOVERED, TEST_EVENT, WEBHOOK_DISABLED};
+use crate::announce::{self, About, Announcement, Disabled, Exhausted, Recovered};
+use crate::catalog::{is_operational, TEST_EVENT};
 use crate::model::{DeliveryStatus, Scope};
 
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as i64
 }
 
-/// `t` as RFC 3339 in UTC, to the millisecond.
-fn rfc3339(t: SystemTime) -> String {
-    humantime::format_rfc3339_millis(t).to_string()
-}
-
-fn event(name: &str, scope: Scope, about: Uuid, payload: serde_json::Value) -> NewEvent {
+/// The event to publish for announcement `a`, stamped now.
+fn event(a: Announcement) -> NewEvent {
     let now = now_ms();
     NewEvent {
-        name: name.to_string(),
-        scope,
+        name: a.name.to_string(),
+        scope: a.scope,
         timestamp_ms: now,
         idempotency_key: None,
-        body: crate::body::delivery_body(name, now, &payload.to_string()).expect("a JSON object"),
+        body: crate::body::delivery_body(a.name, now, &a.payload.to_string()).expect("a JSON object"),
         trace: None,
-        about: Some(about),
+        about: Some(a.about),
     }
 }
 
 /// The `webhook_disabled` event announcing `d`.
 pub(crate) fn disabled(d: &Disabled) -> NewEvent {
-    let payload = serde_json::json!({
-        "webhookId": d.webhook_id.to_string(),
-        "companyId": d.scope.company_id,
-        "projectId": d.scope.project_id,
-        "targetUrl": d.target_url,
-        "reason": d.reason,
-    });
-    event(WEBHOOK_DISABLED, d.scope.clone(), d.webhook_id, payload)
+    event(announce::disabled(d))
 }
 
 /// The events announcing what the outcome rows `rows` of `record.sql` show: each delivery
@@ -59,38 +48,37 @@ pub(crate) fn announced(rows: &[Row]) -> Result<Vec<NewEvent>, tokio_postgres::E
         if event_type == TEST_EVENT || is_operational(&event_type) {
             continue;
         }
-        let webhook_id: Uuid = r.try_get("webhook_id")?;
-        let scope = Scope::new(r.try_get::<_, String>("company_id")?, r.try_get::<_, String>("project_id")?);
         let status: DeliveryStatus = r.try_get("status")?;
-        let common = |extra: serde_json::Value| {
-            let mut payload = serde_json::json!({
-                "webhookId": webhook_id.to_string(),
-                "companyId": scope.company_id,
-                "projectId": scope.project_id,
-                "targetUrl": r.get::<_, String>("webhook_url"),
-                "deliveryId": r.get::<_, Uuid>("id").to_string(),
-                "eventId": r.get::<_, Uuid>("event_id").to_string(),
-                "eventType": event_type,
-            });
-            payload.as_object_mut().expect("an object").extend(extra.as_object().expect("an object").clone());
-            payload
+        let about = || -> Result<About, tokio_postgres::Error> {
+            Ok(About {
+                webhook_id: r.try_get("webhook_id")?,
+                scope: Scope::new(r.try_get::<_, String>("company_id")?, r.try_get::<_, String>("project_id")?),
+                target_url: r.try_get("webhook_url")?,
+                delivery_id: r.try_get("id")?,
+                event_id: r.try_get("event_id")?,
+                event_type: event_type.clone(),
+            })
         };
+        let status_code = r.try_get::<_, Option<i32>>("status_code")?.unwrap_or_default();
         if status == DeliveryStatus::Error {
-            let payload = common(serde_json::json!({
-                "attempts": r.get::<_, i32>("attempts"),
-                "statusCode": r.get::<_, Option<i32>>("status_code").unwrap_or_default(),
-                "error": r.get::<_, Option<String>>("error").unwrap_or_default(),
-            }));
-            out.push(event(DELIVERY_EXHAUSTED, scope.clone(), webhook_id, payload));
+            let e = Exhausted {
+                about: about()?,
+                attempts: r.try_get("attempts")?,
+                status_code,
+                error: r.try_get::<_, Option<String>>("error")?.unwrap_or_default(),
+            };
+            out.push(event(announce::exhausted(&e)));
         }
+        let webhook_id: Uuid = r.try_get("webhook_id")?;
         if status == DeliveryStatus::Success && r.try_get::<_, bool>("recovered")? && !recovered.contains(&webhook_id) {
             recovered.push(webhook_id);
-            let payload = common(serde_json::json!({
-                "statusCode": r.get::<_, Option<i32>>("status_code").unwrap_or_default(),
-                "failuresBefore": r.get::<_, Option<i32>>("streak_before").unwrap_or_default(),
-                "failingSince": r.get::<_, Option<SystemTime>>("failing_since_before").map(rfc3339),
-            }));
-            out.push(event(DELIVERY_RECOVERED, scope, webhook_id, payload));
+            let back = Recovered {
+                about: about()?,
+                status_code,
+                failures_before: r.try_get::<_, Option<i32>>("streak_before")?.unwrap_or_default(),
+                failing_since: r.try_get("failing_since_before")?,
+            };
+            out.push(event(announce::recovered(&back)));
         }
     }
     Ok(out)
