@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::catalog::Catalog;
-use crate::delivery::policy::RetryPolicy;
+use crate::delivery::policy::{self, RetryPolicy};
 use crate::delivery::ssrf::AllowList;
 use crate::keyring::{KeyError, KeyRing};
 use crate::listener::{EdgeSettings, TlsFiles};
@@ -195,101 +195,37 @@ pub struct Config {
     /// The keys sealing webhook secrets.
     #[command(flatten)]
     pub keys: KeyArgs,
+    /// How clients reach the server: the listener, its connections, TLS and the page.
+    #[command(flatten)]
+    pub edge: EdgeArgs,
+    /// Which events are accepted: the catalog, payload schemas and size.
+    #[command(flatten)]
+    pub events: EventArgs,
+    /// How deliveries are sent, limited and retried.
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
+    /// What one tenant or watcher may hold.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// How long records are kept.
+    #[command(flatten)]
+    pub retention: RetentionArgs,
+    /// What the server reports about itself.
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
+}
+
+/// How clients reach the server: the listener, its connections, TLS and the page.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Edge")]
+pub struct EdgeArgs {
     /// Address the gRPC server listens on.
     #[arg(long, env = "WEBHOOKD_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
-    /// Address to serve Prometheus metrics on (`/metrics`, plaintext; keep it on loopback or
-    /// a private network). Off when unset.
-    #[arg(long, env = "WEBHOOKD_METRICS_LISTEN")]
-    pub metrics_listen: Option<SocketAddr>,
-    /// How long audit records are kept.
-    #[arg(long, env = "WEBHOOKD_AUDIT_RETENTION", default_value = "365days", value_parser = parse_duration)]
-    pub audit_retention: Duration,
-    /// Largest accepted event payload in bytes.
-    #[arg(long, env = "WEBHOOKD_MAX_PAYLOAD_BYTES", default_value_t = 256 * 1024)]
-    pub max_payload_bytes: usize,
-    /// Extra event names for the catalog, as `name` or `name=description`, comma separated.
-    #[arg(long, env = "WEBHOOKD_EXTRA_EVENTS", value_delimiter = ',')]
-    pub extra_events: Vec<String>,
-    /// Payload schemas (JSON Schema files) for event types, as `name=path`, comma separated;
-    /// they replace the built-in ones of the same name. Read and checked at start.
-    #[arg(long, env = "WEBHOOKD_EVENT_SCHEMAS", value_delimiter = ',')]
-    pub event_schemas: Vec<String>,
-    /// Check each published payload against its event type's schema (when it has one) and
-    /// refuse a mismatch with INVALID_ARGUMENT. `--validate-payloads false` accepts any JSON
-    /// object.
-    #[arg(long, env = "WEBHOOKD_VALIDATE_PAYLOADS", default_value_t = true, action = clap::ArgAction::Set)]
-    pub validate_payloads: bool,
-    /// Target address ranges exempt from the SSRF guard (CIDR, comma separated), e.g. `127.0.0.1/32`.
-    #[arg(long, env = "WEBHOOKD_ALLOW_TARGETS", value_delimiter = ',')]
-    pub allow_targets: Vec<String>,
-    /// Turn the SSRF guard off entirely (every address allowed). For closed networks only.
-    #[arg(long, env = "WEBHOOKD_DISABLE_SSRF_GUARD")]
-    pub disable_ssrf_guard: bool,
-    /// Delays before each retry, comma separated, in humane form (`5s`, `2m`, `1h`, `250ms`).
-    #[arg(long, env = "WEBHOOKD_RETRY_SCHEDULE", value_delimiter = ',',
-          default_value = "5s,30s,2m,10m,30m,1h,2h,4h", value_parser = parse_duration)]
-    pub retry_schedule: Vec<Duration>,
-    /// Random spread applied to every retry delay, as a fraction (0.2 = ±20 %).
-    #[arg(long, env = "WEBHOOKD_RETRY_JITTER", default_value_t = 0.2)]
-    pub retry_jitter: f64,
-    /// Longest `Retry-After` honoured; longer values are clamped to this.
-    #[arg(long, env = "WEBHOOKD_MAX_RETRY_AFTER", default_value = "6h", value_parser = parse_duration)]
-    pub max_retry_after: Duration,
-    /// TCP (and proxy) connect timeout for deliveries.
-    #[arg(long, env = "WEBHOOKD_CONNECT_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
-    pub connect_timeout: Duration,
-    /// Total timeout of one delivery attempt, connect included.
-    #[arg(long, env = "WEBHOOKD_REQUEST_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
-    pub request_timeout: Duration,
-    /// Deliveries sent at once by this process.
-    #[arg(long, env = "WEBHOOKD_DELIVERY_CONCURRENCY", default_value_t = 256)]
-    pub delivery_concurrency: usize,
-    /// Deliveries in flight to one webhook at once, over all replicas, unless the webhook sets
-    /// its own `max_in_flight`: one slow endpoint cannot take every slot of the engine.
-    #[arg(long, env = "WEBHOOKD_WEBHOOK_CONCURRENCY", default_value_t = 64,
-          value_parser = clap::value_parser!(i32).range(1..=1000))]
-    pub webhook_concurrency: i32,
-    /// Failed attempts in a row after which a webhook's circuit breaker opens: its deliveries
-    /// are held, then sent one at a time as probes until one succeeds.
-    #[arg(long, env = "WEBHOOKD_BREAKER_THRESHOLD", default_value_t = 10,
-          value_parser = clap::value_parser!(i32).range(1..))]
-    pub breaker_threshold: i32,
-    /// How long an open circuit breaker holds a webhook's deliveries before the next probe.
-    #[arg(long, env = "WEBHOOKD_BREAKER_COOLDOWN", default_value = "30s", value_parser = parse_duration)]
-    pub breaker_cooldown: Duration,
-    /// A webhook whose deliveries have failed with no success for this long is DISABLED
-    /// (at once when its target answers 410 Gone).
-    #[arg(long, env = "WEBHOOKD_DISABLE_AFTER", default_value = "5days", value_parser = parse_duration)]
-    pub disable_after: Duration,
-    /// How long a claimed delivery stays reserved to this process; after that another replica may send it.
-    #[arg(long, env = "WEBHOOKD_LEASE", default_value = "60s", value_parser = parse_duration)]
-    pub lease: Duration,
-    /// Poll interval of the delivery queue when no notification arrives.
-    #[arg(long, env = "WEBHOOKD_POLL_INTERVAL", default_value = "1s", value_parser = parse_duration)]
-    pub poll_interval: Duration,
-    /// Time in-flight deliveries get to finish on shutdown.
-    #[arg(long, env = "WEBHOOKD_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration)]
-    pub shutdown_grace: Duration,
-    /// Delivery changes buffered per `WatchDeliveries` stream; a watcher further behind is cut off.
-    #[arg(long, env = "WEBHOOKD_WATCH_BUFFER", default_value_t = 1024)]
-    pub watch_buffer: usize,
-    /// Failed deliveries a bulk recovery (RecoverDeliveries) sends again per second, at most.
-    #[arg(long, env = "WEBHOOKD_RECOVERY_RATE", default_value_t = 100,
-          value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    pub recovery_rate: u32,
-    /// How long deliveries that failed for good stay recoverable (RecoverDeliveries), even once
-    /// pruned from their webhook's history; their events are kept as long.
-    #[arg(long, env = "WEBHOOKD_RECOVERY_RETENTION", default_value = "7days", value_parser = parse_duration)]
-    pub recovery_retention: Duration,
     /// Serve the admin page (at `/` on the listen address) and gRPC-Web, which it calls the
     /// services with. `--web false` serves gRPC (HTTP/2) alone.
     #[arg(long, env = "WEBHOOKD_WEB", default_value_t = true, action = clap::ArgAction::Set)]
     pub web: bool,
-    /// Do not run the delivery engine (nor the bulk recovery worker) in this process: ingest
-    /// and admin only.
-    #[arg(long, env = "WEBHOOKD_NO_DELIVERY")]
-    pub no_delivery: bool,
     /// Connections open at once. At the limit a new connection closes the one idle longest (no
     /// call in flight; health watches do not count); when every one has a call in flight it is
     /// refused (HTTP/2 GOAWAY).
@@ -329,50 +265,135 @@ pub struct Config {
     /// PEM CA certificates; with it, every client must present a certificate chaining to one (mutual TLS).
     #[arg(long, env = "WEBHOOKD_TLS_CLIENT_CA", requires = "tls_cert")]
     pub tls_client_ca: Option<PathBuf>,
+}
+
+/// Which events are accepted: the catalog, payload schemas and size.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Events")]
+pub struct EventArgs {
+    /// Largest accepted event payload in bytes.
+    #[arg(long, env = "WEBHOOKD_MAX_PAYLOAD_BYTES", default_value_t = 256 * 1024)]
+    pub max_payload_bytes: usize,
+    /// Extra event names for the catalog, as `name` or `name=description`, comma separated.
+    #[arg(long, env = "WEBHOOKD_EXTRA_EVENTS", value_delimiter = ',')]
+    pub extra_events: Vec<String>,
+    /// Payload schemas (JSON Schema files) for event types, as `name=path`, comma separated;
+    /// they replace the built-in ones of the same name. Read and checked at start.
+    #[arg(long, env = "WEBHOOKD_EVENT_SCHEMAS", value_delimiter = ',')]
+    pub event_schemas: Vec<String>,
+    /// Check each published payload against its event type's schema (when it has one) and
+    /// refuse a mismatch with INVALID_ARGUMENT. `--validate-payloads false` accepts any JSON
+    /// object.
+    #[arg(long, env = "WEBHOOKD_VALIDATE_PAYLOADS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub validate_payloads: bool,
+}
+
+/// How deliveries are sent, limited and retried.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Delivery")]
+pub struct DeliveryArgs {
+    /// Do not run the delivery engine (nor the bulk recovery worker) in this process: ingest
+    /// and admin only.
+    #[arg(long, env = "WEBHOOKD_NO_DELIVERY")]
+    pub no_delivery: bool,
+    /// Target address ranges exempt from the SSRF guard (CIDR, comma separated), e.g. `127.0.0.1/32`.
+    #[arg(long, env = "WEBHOOKD_ALLOW_TARGETS", value_delimiter = ',')]
+    pub allow_targets: Vec<String>,
+    /// Turn the SSRF guard off entirely (every address allowed). For closed networks only.
+    #[arg(long, env = "WEBHOOKD_DISABLE_SSRF_GUARD")]
+    pub disable_ssrf_guard: bool,
+    /// Delays before each retry, comma separated, in humane form (`5s`, `2m`, `1h`, `250ms`).
+    #[arg(long, env = "WEBHOOKD_RETRY_SCHEDULE", value_delimiter = ',',
+          default_value = policy::DEFAULT_SCHEDULE, value_parser = parse_duration)]
+    pub retry_schedule: Vec<Duration>,
+    /// Random spread applied to every retry delay, as a fraction (0.2 = ±20 %).
+    #[arg(long, env = "WEBHOOKD_RETRY_JITTER", default_value_t = policy::DEFAULT_JITTER)]
+    pub retry_jitter: f64,
+    /// Longest `Retry-After` honoured; longer values are clamped to this.
+    #[arg(long, env = "WEBHOOKD_MAX_RETRY_AFTER", default_value = policy::DEFAULT_MAX_RETRY_AFTER, value_parser = parse_duration)]
+    pub max_retry_after: Duration,
+    /// TCP (and proxy) connect timeout for deliveries.
+    #[arg(long, env = "WEBHOOKD_CONNECT_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    /// Total timeout of one delivery attempt, connect included.
+    #[arg(long, env = "WEBHOOKD_REQUEST_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+    /// Deliveries sent at once by this process.
+    #[arg(long, env = "WEBHOOKD_DELIVERY_CONCURRENCY", default_value_t = 256)]
+    pub delivery_concurrency: usize,
+    /// Deliveries in flight to one webhook at once, over all replicas, unless the webhook sets
+    /// its own `max_in_flight`: one slow endpoint cannot take every slot of the engine.
+    #[arg(long, env = "WEBHOOKD_WEBHOOK_CONCURRENCY", default_value_t = 64,
+          value_parser = clap::value_parser!(i32).range(1..=1000))]
+    pub webhook_concurrency: i32,
+    /// Failed attempts in a row after which a webhook's circuit breaker opens: its deliveries
+    /// are held, then sent one at a time as probes until one succeeds.
+    #[arg(long, env = "WEBHOOKD_BREAKER_THRESHOLD", default_value_t = 10,
+          value_parser = clap::value_parser!(i32).range(1..))]
+    pub breaker_threshold: i32,
+    /// How long an open circuit breaker holds a webhook's deliveries before the next probe.
+    #[arg(long, env = "WEBHOOKD_BREAKER_COOLDOWN", default_value = "30s", value_parser = parse_duration)]
+    pub breaker_cooldown: Duration,
+    /// A webhook whose deliveries have failed with no success for this long is DISABLED
+    /// (at once when its target answers 410 Gone).
+    #[arg(long, env = "WEBHOOKD_DISABLE_AFTER", default_value = "5days", value_parser = parse_duration)]
+    pub disable_after: Duration,
+    /// How long a claimed delivery stays reserved to this process; after that another replica may send it.
+    #[arg(long, env = "WEBHOOKD_LEASE", default_value = "60s", value_parser = parse_duration)]
+    pub lease: Duration,
+    /// Poll interval of the delivery queue when no notification arrives.
+    #[arg(long, env = "WEBHOOKD_POLL_INTERVAL", default_value = "1s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
+    /// Time in-flight deliveries get to finish on shutdown.
+    #[arg(long, env = "WEBHOOKD_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+    /// Failed deliveries a bulk recovery (RecoverDeliveries) sends again per second, at most.
+    #[arg(long, env = "WEBHOOKD_RECOVERY_RATE", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub recovery_rate: u32,
+}
+
+/// What one tenant or watcher may hold.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
     /// Most webhooks one company may have, its projects' included.
     #[arg(long, env = "WEBHOOKD_MAX_WEBHOOKS_PER_COMPANY", default_value_t = 500)]
     pub max_webhooks_per_company: i64,
     /// Most webhooks one project may have.
     #[arg(long, env = "WEBHOOKD_MAX_WEBHOOKS_PER_PROJECT", default_value_t = 100)]
     pub max_webhooks_per_project: i64,
+    /// Delivery changes buffered per `WatchDeliveries` stream; a watcher further behind is cut off.
+    #[arg(long, env = "WEBHOOKD_WATCH_BUFFER", default_value_t = 1024)]
+    pub watch_buffer: usize,
 }
 
-impl Config {
-    /// The event catalog: defaults plus `--extra-events`.
-    pub fn catalog(&self) -> Result<Catalog, String> {
-        let extra = self.extra_events.iter().filter(|s| !s.is_empty()).map(|s| match s.split_once('=') {
-            Some((n, d)) => (n.trim().to_string(), d.trim().to_string()),
-            None => (s.trim().to_string(), String::new()),
-        });
-        let mut schemas = Vec::new();
-        for s in self.event_schemas.iter().filter(|s| !s.trim().is_empty()) {
-            let (name, path) = s.split_once('=').ok_or_else(|| format!("--event-schemas: {s:?} is not `name=path`"))?;
-            let text = std::fs::read_to_string(path.trim())
-                .map_err(|e| format!("--event-schemas: reading {}: {e}", path.trim()))?;
-            schemas.push((name.trim().to_string(), text));
-        }
-        Catalog::new(extra, schemas, self.validate_payloads)
-    }
+/// How long records are kept.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Retention")]
+pub struct RetentionArgs {
+    /// How long audit records are kept.
+    #[arg(long, env = "WEBHOOKD_AUDIT_RETENTION", default_value = "365days", value_parser = parse_duration)]
+    pub audit_retention: Duration,
+    /// How long deliveries that failed for good stay recoverable (RecoverDeliveries), even once
+    /// pruned from their webhook's history; their events are kept as long.
+    #[arg(long, env = "WEBHOOKD_RECOVERY_RETENTION", default_value = "7days", value_parser = parse_duration)]
+    pub recovery_retention: Duration,
+}
 
-    /// The retry policy from the retry settings.
-    pub fn retry_policy(&self) -> RetryPolicy {
-        RetryPolicy {
-            schedule: self.retry_schedule.clone(),
-            jitter: self.retry_jitter,
-            max_retry_after: self.max_retry_after,
-        }
-    }
+/// What the server reports about itself.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Telemetry")]
+pub struct TelemetryArgs {
+    /// Address to serve Prometheus metrics on (`/metrics`, plaintext; keep it on loopback or
+    /// a private network). Off when unset.
+    #[arg(long, env = "WEBHOOKD_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+}
 
-    /// The SSRF allow list, or an error naming the bad entry.
-    pub fn allow_list(&self) -> Result<AllowList, String> {
-        if self.disable_ssrf_guard {
-            return Ok(AllowList::allow_all());
-        }
-        AllowList::parse(self.allow_targets.iter().filter(|s| !s.is_empty()))
-    }
-
+impl EdgeArgs {
     /// How connections are admitted and kept.
-    pub fn edge(&self) -> EdgeSettings {
+    pub fn settings(&self) -> EdgeSettings {
         EdgeSettings {
             max_connections: self.max_connections.max(1),
             handshake_timeout: self.handshake_timeout,
@@ -389,7 +410,46 @@ impl Config {
             client_ca: self.tls_client_ca.clone(),
         })
     }
+}
 
+impl EventArgs {
+    /// The event catalog: defaults plus `--extra-events`.
+    pub fn catalog(&self) -> Result<Catalog, String> {
+        let extra = self.extra_events.iter().filter(|s| !s.is_empty()).map(|s| match s.split_once('=') {
+            Some((n, d)) => (n.trim().to_string(), d.trim().to_string()),
+            None => (s.trim().to_string(), String::new()),
+        });
+        let mut schemas = Vec::new();
+        for s in self.event_schemas.iter().filter(|s| !s.trim().is_empty()) {
+            let (name, path) = s.split_once('=').ok_or_else(|| format!("--event-schemas: {s:?} is not `name=path`"))?;
+            let text = std::fs::read_to_string(path.trim())
+                .map_err(|e| format!("--event-schemas: reading {}: {e}", path.trim()))?;
+            schemas.push((name.trim().to_string(), text));
+        }
+        Catalog::new(extra, schemas, self.validate_payloads)
+    }
+}
+
+impl DeliveryArgs {
+    /// The retry policy from the retry settings.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            schedule: self.retry_schedule.clone(),
+            jitter: self.retry_jitter,
+            max_retry_after: self.max_retry_after,
+        }
+    }
+
+    /// The SSRF allow list, or an error naming the bad entry.
+    pub fn allow_list(&self) -> Result<AllowList, String> {
+        if self.disable_ssrf_guard {
+            return Ok(AllowList::allow_all());
+        }
+        AllowList::parse(self.allow_targets.iter().filter(|s| !s.is_empty()))
+    }
+}
+
+impl Config {
     /// Parses `webhookd serve` arguments (without the subcommand), for embedding and tests.
     pub fn from_args<I, T>(args: I) -> Result<Self, clap::Error>
     where
@@ -434,13 +494,14 @@ mod tests {
     #[test]
     fn defaults_parse() {
         let c = Config::from_args::<_, &str>([]).unwrap();
-        assert_eq!(c.listen.to_string(), "127.0.0.1:50051");
-        assert_eq!(c.retry_schedule.len(), 8);
-        assert_eq!(c.max_payload_bytes, 262_144);
-        assert_eq!((c.max_concurrent_streams, c.max_connections), (256, 1024));
-        assert!(c.tls_files().is_none());
+        assert_eq!(c.edge.listen.to_string(), "127.0.0.1:50051");
+        assert_eq!(c.delivery.retry_policy().schedule, RetryPolicy::default().schedule, "one home for the defaults");
+        assert_eq!(c.delivery.retry_policy().max_retry_after, RetryPolicy::default().max_retry_after);
+        assert_eq!(c.events.max_payload_bytes, 262_144);
+        assert_eq!((c.edge.max_concurrent_streams, c.edge.max_connections), (256, 1024));
+        assert!(c.edge.tls_files().is_none());
         assert!(Config::from_args(["--tls-cert", "c.pem"]).is_err(), "a certificate needs its key");
         let c = Config::from_args(["--extra-events", "a_b=Something,c"]).unwrap();
-        assert!(c.catalog().unwrap().contains("a_b") && c.catalog().unwrap().contains("c"));
+        assert!(c.events.catalog().unwrap().contains("a_b") && c.events.catalog().unwrap().contains("c"));
     }
 }

@@ -89,9 +89,9 @@ pub const ADMIN_TOKEN_FILE: &str = "admin.token";
 
 /// Runs webhookd on `listener` until `shutdown` is cancelled.
 pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), ServeError> {
-    let catalog = config.catalog().map_err(ServeError::Config)?;
+    let catalog = config.events.catalog().map_err(ServeError::Config)?;
     // Parsed once, before the database opens: the admin API and the engine share it.
-    let guard = Arc::new(config.allow_list().map_err(ServeError::Config)?);
+    let guard = Arc::new(config.delivery.allow_list().map_err(ServeError::Config)?);
     let db = Database::open(&config.database.options()).await?;
     db.storage.warm().await;
     let result = serve(&config, &db, catalog, guard, listener, shutdown).await;
@@ -113,10 +113,10 @@ async fn serve(
     tokio::spawn(seal_with_current_key(storage.clone(), shutdown.child_token()));
     tokio::spawn(janitor::run(
         storage.clone(),
-        janitor::Retention { audit: config.audit_retention, recovery: config.recovery_retention },
+        janitor::Retention { audit: config.retention.audit_retention, recovery: config.retention.recovery_retention },
         shutdown.child_token(),
     ));
-    if let Some(addr) = config.metrics_listen {
+    if let Some(addr) = config.telemetry.metrics_listen {
         telemetry::serve_metrics(addr, storage.clone(), shutdown.child_token()).map_err(ServeError::Config)?;
     }
     bootstrap_admin_token(&storage, &config.database.data_dir).await?;
@@ -134,10 +134,10 @@ async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
-    let hub = WatchHub::start(storage.clone(), shutdown.clone(), config.watch_buffer);
+    let hub = WatchHub::start(storage.clone(), shutdown.clone(), config.limits.watch_buffer);
     let quota = storage::webhooks::WebhookQuota {
-        per_company: config.max_webhooks_per_company,
-        per_project: config.max_webhooks_per_project,
+        per_company: config.limits.max_webhooks_per_company,
+        per_project: config.limits.max_webhooks_per_project,
     };
     let admin = AdminService::new(
         storage.clone(),
@@ -146,26 +146,26 @@ async fn serve(
         hub,
         guard.clone(),
         quota,
-        config.recovery_retention,
+        config.retention.recovery_retention,
     );
     let tokens = TokenService::new(storage.clone(), auth.clone());
-    if config.web {
+    if config.edge.web {
         tokio::task::spawn_blocking(web::compress_ahead);
     }
-    let (engine, ingest_storage) = if config.no_delivery {
+    let (engine, ingest_storage) = if config.delivery.no_delivery {
         (None, storage.clone())
     } else {
         // Bulk recoveries are sent by the replicas that deliver.
-        tokio::spawn(recovery::run(storage.clone(), config.recovery_rate, shutdown.child_token()));
+        tokio::spawn(recovery::run(storage.clone(), config.delivery.recovery_rate, shutdown.child_token()));
         let engine = Engine::new(storage.clone(), engine_settings(config, guard));
         // Publishes hand what this engine can send at once straight to it.
         let ingest_storage = storage.clone().with_handoff(engine.handoff());
         let stop = shutdown.child_token();
         (Some(tokio::spawn(engine.run(stop))), ingest_storage)
     };
-    let ingest = IngestService::new(ingest_storage, auth.clone(), catalog.clone(), config.max_payload_bytes);
+    let ingest = IngestService::new(ingest_storage, auth.clone(), catalog.clone(), config.events.max_payload_bytes);
     let addr = listener.local_addr().map_err(|e| ServeError::Io("listener address".into(), e))?;
-    let tls = config.tls_files().map(listener::Tls::load).transpose()?;
+    let tls = config.edge.tls_files().map(listener::Tls::load).transpose()?;
     if let Some(tls) = &tls {
         // Registered before serving, so a SIGHUP from then on reloads (and never kills).
         let hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
@@ -175,21 +175,21 @@ async fn serve(
         tracing::warn!(%addr, "listening in plaintext beyond loopback: bearer tokens cross the network in clear (set --tls-cert and --tls-key)");
     }
     tracing::info!(%addr, tls = tls.is_some(), "webhookd listening");
-    let incoming = listener::incoming(listener, config.edge(), tls, shutdown.child_token());
+    let incoming = listener::incoming(listener, config.edge.settings(), tls, shutdown.child_token());
 
     let stop = shutdown.clone();
     let server = tonic::transport::Server::builder()
         .initial_stream_window_size(STREAM_WINDOW)
         .initial_connection_window_size(CONNECTION_WINDOW)
-        .max_concurrent_streams(config.max_concurrent_streams.max(1))
-        .http2_keepalive_interval(Some(config.http2_keepalive_interval))
-        .http2_keepalive_timeout(Some(config.http2_keepalive_timeout))
+        .max_concurrent_streams(config.edge.max_concurrent_streams.max(1))
+        .http2_keepalive_interval(Some(config.edge.http2_keepalive_interval))
+        .http2_keepalive_timeout(Some(config.edge.http2_keepalive_timeout))
         // Browsers speak HTTP/1.1 to a plaintext listener: gRPC-Web and the page need it.
-        .accept_http1(config.web)
-        .layer(listener::CountCalls { body_timeout: config.request_body_timeout.max(Duration::from_millis(1)) })
+        .accept_http1(config.edge.web)
+        .layer(listener::CountCalls { body_timeout: config.edge.request_body_timeout.max(Duration::from_millis(1)) })
         // The page answers what is not gRPC before gRPC-Web turns away other HTTP/1.1 requests.
-        .layer(tower::util::option_layer(config.web.then_some(web::WebPage)))
-        .layer(tower::util::option_layer(config.web.then(tonic_web::GrpcWebLayer::new)))
+        .layer(tower::util::option_layer(config.edge.web.then_some(web::WebPage)))
+        .layer(tower::util::option_layer(config.edge.web.then(tonic_web::GrpcWebLayer::new)))
         // A request over its decoding limit: RESOURCE_EXHAUSTED naming the limit.
         .layer(tower::util::MapResponseLayer::new(error::too_large_answer))
         // A panic in a handler answers INTERNAL (in tonic's body type, as the layers above expect).
@@ -203,7 +203,8 @@ async fn serve(
         .add_service(WebhookAdminServer::new(admin).max_decoding_message_size(MAX_ADMIN_REQUEST))
         .add_service(TokenAdminServer::new(tokens).max_decoding_message_size(MAX_ADMIN_REQUEST))
         .add_service(
-            EventIngestServer::new(ingest).max_decoding_message_size(config.max_payload_bytes + MAX_ADMIN_REQUEST),
+            EventIngestServer::new(ingest)
+                .max_decoding_message_size(config.events.max_payload_bytes + MAX_ADMIN_REQUEST),
         )
         .serve_with_incoming_shutdown(incoming, async move {
             stop.cancelled().await;
@@ -213,7 +214,7 @@ async fn serve(
     // shutdown up: they end with the process.
     let grace = async {
         shutdown.cancelled().await;
-        tokio::time::sleep(config.shutdown_grace).await;
+        tokio::time::sleep(config.delivery.shutdown_grace).await;
         tracing::warn!("calls still open after the shutdown grace period; closing them");
     };
     let result = tokio::select! {
@@ -294,17 +295,21 @@ async fn watch_database(storage: storage::Storage, health: HealthReporter, stop:
 /// Engine settings from the configuration, with the SSRF guard `allow`.
 fn engine_settings(config: &Config, allow: Arc<AllowList>) -> EngineSettings {
     EngineSettings {
-        concurrency: config.delivery_concurrency,
-        lease: config.lease,
-        poll_interval: config.poll_interval,
-        shutdown_grace: config.shutdown_grace,
-        policy: config.retry_policy(),
-        http: HttpSettings { connect_timeout: config.connect_timeout, request_timeout: config.request_timeout, allow },
+        concurrency: config.delivery.delivery_concurrency,
+        lease: config.delivery.lease,
+        poll_interval: config.delivery.poll_interval,
+        shutdown_grace: config.delivery.shutdown_grace,
+        policy: config.delivery.retry_policy(),
+        http: HttpSettings {
+            connect_timeout: config.delivery.connect_timeout,
+            request_timeout: config.delivery.request_timeout,
+            allow,
+        },
         control: Control {
-            webhook_concurrency: config.webhook_concurrency,
-            breaker_threshold: config.breaker_threshold,
-            breaker_cooldown: config.breaker_cooldown,
-            disable_after: config.disable_after,
+            webhook_concurrency: config.delivery.webhook_concurrency,
+            breaker_threshold: config.delivery.breaker_threshold,
+            breaker_cooldown: config.delivery.breaker_cooldown,
+            disable_after: config.delivery.disable_after,
         },
     }
 }

@@ -45,8 +45,9 @@ async fn main() -> std::process::ExitCode {
 
 async fn serve(config: webhookd::config::Config) -> Result<(), Box<dyn std::error::Error>> {
     raise_open_files_limit();
-    let listener =
-        TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let listener = TcpListener::bind(config.edge.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.edge.listen))?;
     let shutdown = CancellationToken::new();
     let trigger = shutdown.clone();
     tokio::spawn(async move {

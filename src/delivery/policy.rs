@@ -13,13 +13,21 @@ pub struct RetryPolicy {
     pub max_retry_after: Duration,
 }
 
+/// The default delays before each retry (`--retry-schedule`), in the flags' form.
+pub const DEFAULT_SCHEDULE: &str = "5s,30s,2m,10m,30m,1h,2h,4h";
+/// The default spread of each delay (`--retry-jitter`).
+pub const DEFAULT_JITTER: f64 = 0.2;
+/// The default longest `Retry-After` honoured (`--max-retry-after`).
+pub const DEFAULT_MAX_RETRY_AFTER: &str = "6h";
+
 impl Default for RetryPolicy {
+    /// The flags' defaults: the one place they are written is the constants above.
     fn default() -> Self {
-        let m = |mins: u64| Duration::from_secs(mins * 60);
+        let parse = |s: &str| humantime::parse_duration(s).expect("a default duration parses");
         Self {
-            schedule: vec![Duration::from_secs(5), Duration::from_secs(30), m(2), m(10), m(30), m(60), m(120), m(240)],
-            jitter: 0.2,
-            max_retry_after: m(360),
+            schedule: DEFAULT_SCHEDULE.split(',').map(parse).collect(),
+            jitter: DEFAULT_JITTER,
+            max_retry_after: parse(DEFAULT_MAX_RETRY_AFTER),
         }
     }
 }
