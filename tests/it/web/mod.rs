@@ -7,7 +7,6 @@
 
 use std::time::Duration;
 
-use fantoccini::Locator;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use webhookd_client::pb;
 
@@ -180,21 +179,32 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     b.fill("[data-field=history_codes] input", "").await;
     b.find("[data-field=history_codes] input").await.send_keys("\u{E007}").await.unwrap();
     b.count_until("#history tbody tr", 3).await;
-    let order = |rows: Vec<fantoccini::elements::Element>| async move {
-        let mut ids = Vec::new();
-        for r in rows {
-            ids.push(r.attr("data-delivery").await.unwrap().unwrap());
-        }
-        ids
+    // The rows' ids in one script call: a table re-rendered between finding its rows and
+    // reading them would leave stale elements.
+    let order = || async {
+        let ids = b
+            .client
+            .execute("return [...document.querySelectorAll('#history tbody tr')].map(r => r.dataset.delivery)", vec![])
+            .await
+            .unwrap();
+        serde_json::from_value::<Vec<String>>(ids).unwrap()
     };
-    let newest_first = order(b.client.find_all(Locator::Css("#history tbody tr")).await.unwrap()).await;
-    assert_eq!(newest_first, history.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), "newest first, as the API");
+    let newest: Vec<String> = history.iter().map(|r| r.id.clone()).collect();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let ids = order().await;
+        if ids == newest {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "newest first, as the API: {ids:?}, not {newest:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     b.find("[data-field=history_order] select").await.select_by_label("Oldest first").await.unwrap();
     b.text_until("#history tbody tr", |t| !t.is_empty()).await;
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let ids = order(b.client.find_all(Locator::Css("#history tbody tr")).await.unwrap()).await;
-        if ids.iter().rev().eq(newest_first.iter()) {
+        let ids = order().await;
+        if ids.iter().rev().eq(newest.iter()) {
             break;
         }
         assert!(tokio::time::Instant::now() < deadline, "oldest first: {ids:?}");
