@@ -44,11 +44,17 @@ pub(crate) fn announced(rows: &[Row]) -> Result<Vec<NewEvent>, tokio_postgres::E
     let mut out = Vec::new();
     let mut recovered: Vec<Uuid> = Vec::new();
     for r in rows {
+        // Most outcomes are plain successes, which announce nothing: decided from two
+        // columns, before anything is read that allocates.
+        let status: DeliveryStatus = r.try_get("status")?;
+        let back = status == DeliveryStatus::Success && r.try_get::<_, bool>("recovered")?;
+        if status != DeliveryStatus::Error && !back {
+            continue;
+        }
         let event_type: String = r.try_get("event_type")?;
         if event_type == TEST_EVENT || is_operational(&event_type) {
             continue;
         }
-        let status: DeliveryStatus = r.try_get("status")?;
         let about = || -> Result<About, tokio_postgres::Error> {
             Ok(About {
                 webhook_id: r.try_get("webhook_id")?,
@@ -70,15 +76,15 @@ pub(crate) fn announced(rows: &[Row]) -> Result<Vec<NewEvent>, tokio_postgres::E
             out.push(event(announce::exhausted(&e)));
         }
         let webhook_id: Uuid = r.try_get("webhook_id")?;
-        if status == DeliveryStatus::Success && r.try_get::<_, bool>("recovered")? && !recovered.contains(&webhook_id) {
+        if back && !recovered.contains(&webhook_id) {
             recovered.push(webhook_id);
-            let back = Recovered {
+            let again = Recovered {
                 about: about()?,
                 status_code,
                 failures_before: r.try_get::<_, Option<i32>>("streak_before")?.unwrap_or_default(),
                 failing_since: r.try_get("failing_since_before")?,
             };
-            out.push(event(announce::recovered(&back)));
+            out.push(event(announce::recovered(&again)));
         }
     }
     Ok(out)
