@@ -31,6 +31,16 @@ pub fn state_set(state: WebhookState, by: Option<Uuid>) -> String {
     }
 }
 
+/// Why the engine enabled a disabled webhook again.
+pub const ENABLED_BY_TEST: &str = "a test ping succeeded";
+/// Why the engine disabled a webhook whose target said it is gone for good.
+pub const GONE: &str = "the target answered 410 Gone";
+
+/// Why the engine disabled a webhook failing since `t` (to the second, UTC).
+pub fn failing_since(t: SystemTime) -> String {
+    format!("no delivery succeeded since {}", humantime::format_rfc3339_seconds(t))
+}
+
 /// A webhook the engine disabled, and why.
 #[allow(missing_docs)] // Plain data: the field names say what each holds; the others are documented.
 #[derive(Debug, Clone)]

@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod config;
 pub mod delivery;
 pub mod error;
+pub mod health;
 pub mod janitor;
 pub mod keyring;
 pub mod listener;

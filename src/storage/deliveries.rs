@@ -3,17 +3,12 @@
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
-use tokio_postgres::types::Json;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::events::NewEvent;
-use super::notify::{DELIVERY_CHANNEL, WATCH_LOCK};
-use super::operational;
-use super::watched::{notify_payloads, Watched};
 use super::{sealing, Storage, StorageError};
 use crate::announce::Disabled;
-use crate::model::{Attempt, CustomHeader, DeliveryStatus, RequestHeader, Scope};
+use crate::model::{Attempt, CustomHeader, DeliveryStatus, RequestHeader};
 use crate::secret::Secret;
 
 /// One delivery of one event to one webhook, as `ListEventHistory` and watchers see it.
@@ -307,117 +302,6 @@ impl Storage {
         })
     }
 
-    /// Records outcomes in one transaction, whatever their number: one statement for the
-    /// deliveries' new state with their attempts and the webhooks' health, one more for the
-    /// notifications to watchers while any process has some (`WATCH_LOCK`), and the
-    /// operational events they cause (see `operational`): a webhook disabled, a delivery
-    /// failed for good, a webhook recovered. Outcomes whose claim was lost are skipped. The
-    /// histories that grew are pruned later (`prune_history`).
-    pub async fn record(&self, outcomes: &[Outcome], control: &Control) -> Result<Recorded, StorageError> {
-        let mut ids = Vec::with_capacity(outcomes.len());
-        let mut tokens = Vec::with_capacity(outcomes.len());
-        let mut statuses = Vec::with_capacity(outcomes.len());
-        let mut codes = Vec::with_capacity(outcomes.len());
-        let mut times = Vec::with_capacity(outcomes.len());
-        let mut durations = Vec::with_capacity(outcomes.len());
-        let mut errors = Vec::with_capacity(outcomes.len());
-        let mut headers = Vec::with_capacity(outcomes.len());
-        let mut bodies = Vec::with_capacity(outcomes.len());
-        let mut next_times = Vec::with_capacity(outcomes.len());
-        let mut entries = Vec::with_capacity(outcomes.len());
-        for o in outcomes {
-            let (status, next_time) = match o.next {
-                Next::Done(s) => (s, None),
-                Next::RetryAt(t) => (DeliveryStatus::Pending, Some(t)),
-            };
-            ids.push(o.id);
-            tokens.push(o.claim_token);
-            statuses.push(status as i16);
-            codes.push(o.attempt.status_code);
-            times.push(o.attempt.dispatch_time);
-            durations.push(o.attempt.duration_ms);
-            errors.push(o.attempt.error.as_str());
-            headers.push(Json(&o.request_headers));
-            bodies.push(o.attempt.response_body.as_slice());
-            next_times.push(next_time);
-            entries.push(Json(&o.attempt));
-        }
-        // On the engine's connections: a lost outcome only means the delivery falls due
-        // again when its lease ends (at least once), so the commit does not wait for the disk.
-        let tx = Pipelined(Some(self.engine_conn().await?));
-        let c = tx.conn();
-        let record = c.prepare_cached(include_str!("sql/record.sql")).await?;
-        let cooldown = millis(control.breaker_cooldown);
-        let disable_after = millis(control.disable_after);
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 16] = [
-            &ids,
-            &tokens,
-            &statuses,
-            &codes,
-            &times,
-            &durations,
-            &errors,
-            &headers,
-            &bodies,
-            &next_times,
-            &entries,
-            &control.breaker_threshold,
-            &cooldown,
-            &disable_after,
-            &crate::catalog::OPERATIONAL,
-            &WATCH_LOCK,
-        ];
-        let (begun, rows) = futures_util::join!(c.batch_execute("BEGIN"), c.query(&record, &params));
-        begun?;
-        let rows = rows?;
-        if rows.len() < outcomes.len() {
-            tracing::warn!(lost = outcomes.len() - rows.len(), "claims lost before their outcomes were recorded");
-        }
-        let recorded = rows.iter().map(Watched::from_row).collect::<Result<Vec<Watched>, tokio_postgres::Error>>()?;
-        let mut breakers_opened = Vec::new();
-        let mut disabled: Vec<Disabled> = Vec::new();
-        for r in &rows {
-            let webhook_id: Uuid = r.get("webhook_id");
-            if r.get("breaker_opened") && !breakers_opened.contains(&webhook_id) {
-                breakers_opened.push(webhook_id);
-            }
-            if r.get("disabled") && !disabled.iter().any(|d| d.webhook_id == webhook_id) {
-                disabled.push(Disabled {
-                    webhook_id,
-                    scope: Scope::new(r.get::<_, String>("company_id"), r.get::<_, String>("project_id")),
-                    target_url: r.get("target_url"),
-                    reason: r.get("state_reason"),
-                });
-            }
-        }
-        let mut events: Vec<NewEvent> = disabled.iter().map(operational::disabled).collect();
-        events.extend(operational::announced(&rows)?);
-        if !events.is_empty() {
-            Self::publish_in(c, &events).await?;
-        }
-        let completed: Vec<Uuid> = recorded
-            .iter()
-            .filter(|w| w.delivery.status != DeliveryStatus::Pending)
-            .map(|w| w.delivery.webhook_id)
-            .collect();
-        // Watchers anywhere are told (a watch that began after the check above sees changes
-        // committed after it); with none, nothing is notified.
-        if rows.first().is_some_and(|r| r.get("watched")) {
-            let payloads = notify_payloads(&recorded);
-            let notify = c.prepare_cached("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p").await?;
-            let notify_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&DELIVERY_CHANNEL, &payloads];
-            let (notified, committed) =
-                futures_util::join!(c.execute(&notify, &notify_params), c.batch_execute("COMMIT"));
-            // Had the notifications failed, the COMMIT after them rolled back.
-            notified?;
-            committed?;
-        } else {
-            c.batch_execute("COMMIT").await?;
-        }
-        tx.done();
-        Ok(Recorded { breakers_opened, disabled, completed })
-    }
-
     /// Deletes the completed deliveries of `webhooks` beyond each one's `HISTORY_LIMIT`
     /// most recent; returns how many. History reads hide them already, so this only keeps
     /// the table small and may run when convenient, for many webhooks at once.
@@ -448,15 +332,20 @@ impl Storage {
 /// last with its COMMIT: a record is two round trips, not four. Dropped before `done` (an
 /// error, or a future given up), it takes its connection out of the pool, so that closing it
 /// rolls the transaction back rather than the next user finding it open.
-struct Pipelined(Option<deadpool_postgres::Object>);
+pub(super) struct Pipelined(Option<deadpool_postgres::Object>);
 
 impl Pipelined {
-    fn conn(&self) -> &deadpool_postgres::Object {
+    /// A transaction about to begin on `c`.
+    pub(super) fn new(c: deadpool_postgres::Object) -> Self {
+        Self(Some(c))
+    }
+
+    pub(super) fn conn(&self) -> &deadpool_postgres::Object {
         self.0.as_ref().expect("connection held until done")
     }
 
     /// The transaction ended (committed): the connection goes back to the pool.
-    fn done(mut self) {
+    pub(super) fn done(mut self) {
         drop(self.0.take());
     }
 }

@@ -163,16 +163,34 @@ impl Storage {
         let c = self.conn().await?;
         let stmt = c.prepare_cached(include_str!("sql/delivery_detail.sql")).await?;
         let Some(r) = c.query_opt(&stmt, &[&id]).await? else { return Ok(None) };
+        let delivery = DeliveryRow::from_row(&r)?;
+        let response_body: Option<Vec<u8>> = r.get("response_body");
+        let mut attempts = r.try_get::<_, Json<Vec<Attempt>>>("attempt_log")?.0;
+        // The log keeps failed attempts; a success is the delivery's last attempt, held by
+        // its own columns (rows recorded by earlier versions log it as well).
+        if let (DeliveryStatus::Success, Some(at)) = (delivery.status, delivery.dispatch_time) {
+            if attempts.last().map(|a| a.attempt) != Some(delivery.attempts) {
+                attempts.push(Attempt {
+                    attempt: delivery.attempts,
+                    dispatch_time: at,
+                    status_code: delivery.status_code,
+                    error: delivery.error.clone(),
+                    duration_ms: delivery.duration_ms,
+                    response_body: response_body.clone().unwrap_or_default(),
+                    response_headers: Vec::new(),
+                });
+            }
+        }
         Ok(Some(DeliveryDetail {
-            delivery: DeliveryRow::from_row(&r)?,
+            delivery,
             scope: Scope::new(r.get::<_, String>("company_id"), r.get::<_, String>("project_id")),
             body: r.get("body"),
             request_headers: r
                 .try_get::<_, Option<Json<Vec<RequestHeader>>>>("request_headers")?
                 .map(|Json(h)| h)
                 .unwrap_or_default(),
-            response_body: r.get("response_body"),
-            attempts: r.try_get::<_, Json<Vec<Attempt>>>("attempt_log")?.0,
+            response_body,
+            attempts,
         }))
     }
 }

@@ -11,6 +11,7 @@ pub mod local;
 pub mod migrate;
 pub mod notify;
 pub(crate) mod operational;
+mod outcomes;
 pub mod recoveries;
 pub mod sealing;
 pub mod tokens;

@@ -10,9 +10,11 @@ use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::events::NewEvent;
+use super::outcomes::Judged;
+use super::watched::Watched;
 use crate::announce::{self, About, Announcement, Disabled, Exhausted, Recovered};
 use crate::catalog::{is_operational, TEST_EVENT};
-use crate::model::{DeliveryStatus, Scope};
+use crate::model::DeliveryStatus;
 
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as i64
@@ -37,54 +39,63 @@ pub(crate) fn disabled(d: &Disabled) -> NewEvent {
     event(announce::disabled(d))
 }
 
-/// The events announcing what the outcome rows `rows` of `record.sql` show: each delivery
-/// that failed for good, and each webhook that succeeded again after failing (once per
-/// webhook). Deliveries of test pings and of operational events announce nothing.
-pub(crate) fn announced(rows: &[Row]) -> Result<Vec<NewEvent>, tokio_postgres::Error> {
+/// The events announcing what the outcomes recorded show (`recorded`, with `rows` the
+/// `record.sql` rows they were read from, and `judged` their webhooks): each delivery that
+/// failed for good, and each webhook that succeeded again after failing (once per webhook).
+/// Deliveries of test pings and of operational events announce nothing.
+pub(super) fn announced(
+    rows: &[Row],
+    recorded: &[Watched],
+    judged: &[Judged],
+) -> Result<Vec<NewEvent>, tokio_postgres::Error> {
+    let back: Vec<&Judged> = judged.iter().filter(|j| j.change.as_ref().is_some_and(|c| c.recovered)).collect();
     let mut out = Vec::new();
     let mut recovered: Vec<Uuid> = Vec::new();
-    for r in rows {
-        // Most outcomes are plain successes, which announce nothing: decided from two
-        // columns, before anything is read that allocates.
-        let status: DeliveryStatus = r.try_get("status")?;
-        let back = status == DeliveryStatus::Success && r.try_get::<_, bool>("recovered")?;
-        if status != DeliveryStatus::Error && !back {
-            continue;
-        }
-        let event_type: String = r.try_get("event_type")?;
-        if event_type == TEST_EVENT || is_operational(&event_type) {
+    for (r, w) in rows.iter().zip(recorded) {
+        let d = &w.delivery;
+        // Most outcomes are plain successes to webhooks that were not failing, which
+        // announce nothing.
+        let again = match d.status {
+            DeliveryStatus::Error => None,
+            DeliveryStatus::Success => match back.iter().find(|j| j.webhook_id == d.webhook_id) {
+                Some(j) if !recovered.contains(&j.webhook_id) => Some(*j),
+                _ => continue,
+            },
+            DeliveryStatus::Pending => continue,
+        };
+        if d.event_type == TEST_EVENT || is_operational(&d.event_type) {
             continue;
         }
         let about = || -> Result<About, tokio_postgres::Error> {
             Ok(About {
-                webhook_id: r.try_get("webhook_id")?,
-                scope: Scope::new(r.try_get::<_, String>("company_id")?, r.try_get::<_, String>("project_id")?),
+                webhook_id: d.webhook_id,
+                scope: w.scope(),
                 target_url: r.try_get("webhook_url")?,
-                delivery_id: r.try_get("id")?,
-                event_id: r.try_get("event_id")?,
-                event_type: event_type.clone(),
+                delivery_id: d.id,
+                event_id: d.event_id,
+                event_type: d.event_type.clone(),
             })
         };
-        let status_code = r.try_get::<_, Option<i32>>("status_code")?.unwrap_or_default();
-        if status == DeliveryStatus::Error {
-            let e = Exhausted {
-                about: about()?,
-                attempts: r.try_get("attempts")?,
-                status_code,
-                error: r.try_get::<_, Option<String>>("error")?.unwrap_or_default(),
-            };
-            out.push(event(announce::exhausted(&e)));
-        }
-        let webhook_id: Uuid = r.try_get("webhook_id")?;
-        if back && !recovered.contains(&webhook_id) {
-            recovered.push(webhook_id);
-            let again = Recovered {
-                about: about()?,
-                status_code,
-                failures_before: r.try_get::<_, Option<i32>>("streak_before")?.unwrap_or_default(),
-                failing_since: r.try_get("failing_since_before")?,
-            };
-            out.push(event(announce::recovered(&again)));
+        match again {
+            None => {
+                let e = Exhausted {
+                    about: about()?,
+                    attempts: d.attempts,
+                    status_code: d.status_code,
+                    error: d.error.clone(),
+                };
+                out.push(event(announce::exhausted(&e)));
+            }
+            Some(j) => {
+                recovered.push(j.webhook_id);
+                let again = Recovered {
+                    about: about()?,
+                    status_code: d.status_code,
+                    failures_before: j.before.failure_streak,
+                    failing_since: j.before.failing_since,
+                };
+                out.push(event(announce::recovered(&again)));
+            }
         }
     }
     Ok(out)

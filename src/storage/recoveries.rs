@@ -1,5 +1,5 @@
 //! Bulk recovery of failed deliveries: the `failed_deliveries` kept for it (written by
-//! `record.sql` when a delivery fails for good) and the `recoveries` that send them again.
+//! `record_failed.sql` when a delivery fails for good) and the `recoveries` that send them again.
 
 use std::time::{Duration, SystemTime};
 

@@ -109,8 +109,12 @@ async fn a_success_on_a_healthy_webhook_completes_its_delivery_and_leaves_the_we
     assert_eq!(d.get::<_, i16>(0), DeliveryStatus::Success as i16);
     assert_eq!(d.get::<_, i32>(1), 200);
     assert!(d.get::<_, bool>(2), "the claim is released");
-    assert_eq!(d.get::<_, i32>(3), 1, "one attempt in the log");
+    assert_eq!(d.get::<_, i32>(3), 0, "a success is not logged: the row holds it");
     assert_eq!(d.get::<_, Vec<u8>>(4), b"answer");
+    let detail = s.delivery_detail(c[0].id).await.unwrap().unwrap();
+    let attempts: Vec<(i32, i32, &[u8])> =
+        detail.attempts.iter().map(|a| (a.attempt, a.status_code, a.response_body.as_slice())).collect();
+    assert_eq!(attempts, vec![(1, 200, &b"answer"[..])], "the detail shows the success from the row");
     assert_eq!(xmin(&db, w).await, before, "the webhook row is not written");
     assert_eq!(health(&db, w).await, (ACTIVE, 0, false, false, String::new()));
 }
@@ -218,4 +222,26 @@ async fn an_outcome_whose_claim_was_lost_is_not_recorded() {
     assert!(states.contains(&(c[0].id, DeliveryStatus::Pending as i16, true)), "still pending under its claim");
     assert!(states.contains(&(c[1].id, DeliveryStatus::Error as i16, false)));
     assert_eq!(health(&db, w).await.1, 1, "the skipped success did not end the streak");
+}
+
+#[tokio::test]
+async fn recorders_racing_on_one_webhook_lose_no_failure_and_open_its_breaker_once() {
+    let url = fresh_database().await;
+    let db = sql(&url).await;
+    // Three replicas, each with its own engine connections, recording one failure at a time.
+    let replicas = [storage(&url).await, storage(&url).await, storage(&url).await];
+    let (w, c) = claimed(&replicas[0], "e_race", 48).await;
+    assert_eq!(c.len(), 48);
+    let retry = Next::RetryAt(SystemTime::now() + Duration::from_secs(600));
+    let recorded = futures_util::future::join_all(c.iter().enumerate().map(|(i, c)| {
+        let s = &replicas[i % replicas.len()];
+        let o = outcome(c, 500, retry, SystemTime::now());
+        async move { record(s, &[o], &CONTROL).await }
+    }))
+    .await;
+    // Each health change is written against the health it was judged from, or judged again:
+    // none is lost to another recorder's, and the breaker opens in exactly one of them.
+    assert_eq!(health(&db, w).await, (ACTIVE, 48, true, true, String::new()));
+    let opened: usize = recorded.iter().map(|r| r.breakers_opened.len()).sum();
+    assert_eq!(opened, 1);
 }
