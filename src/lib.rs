@@ -19,7 +19,7 @@ pub mod keyring;
 pub mod listener;
 pub mod model;
 pub mod pb;
-pub mod recovery;
+pub mod recoverer;
 pub mod report;
 pub mod secret;
 pub mod service;
@@ -52,7 +52,7 @@ use crate::delivery::{Engine, EngineSettings};
 use crate::pb::event_ingest_server::EventIngestServer;
 use crate::pb::token_admin_server::TokenAdminServer;
 use crate::pb::webhook_admin_server::WebhookAdminServer;
-use crate::storage::deliveries::Control;
+use crate::storage::deliveries::DeliveryRules;
 use crate::storage::{Database, StorageError};
 
 /// Why the server stopped with an error.
@@ -157,7 +157,7 @@ async fn serve(
         (None, storage.clone())
     } else {
         // Bulk recoveries are sent by the replicas that deliver.
-        tokio::spawn(recovery::run(storage.clone(), config.delivery.recovery_rate, shutdown.child_token()));
+        tokio::spawn(recoverer::run(storage.clone(), config.delivery.recovery_rate, shutdown.child_token()));
         let engine = Engine::new(storage.clone(), engine_settings(config, guard));
         // Publishes hand what this engine can send at once straight to it.
         let ingest_storage = storage.clone().with_handoff(engine.handoff());
@@ -306,7 +306,7 @@ fn engine_settings(config: &Config, allow: Arc<AllowList>) -> EngineSettings {
             request_timeout: config.delivery.request_timeout,
             allow,
         },
-        control: Control {
+        rules: DeliveryRules {
             webhook_concurrency: config.delivery.webhook_concurrency,
             breaker_threshold: config.delivery.breaker_threshold,
             breaker_cooldown: config.delivery.breaker_cooldown,

@@ -91,7 +91,7 @@ impl IngestService {
             idempotency_key: (!r.idempotency_key.is_empty()).then_some(r.idempotency_key),
             body,
             trace: trace.cloned(),
-            about: None,
+            skip_webhook: None,
         })
     }
 }

@@ -19,7 +19,7 @@ use super::http::{Clients, HttpSettings, SendError};
 use super::policy::{classify_status, RetryPolicy, Verdict};
 use super::signing;
 use crate::model::{Attempt, DeliveryStatus, RequestHeader, MASKED_VALUE};
-use crate::storage::deliveries::{Claimed, Control, Next, NextDue, Outcome};
+use crate::storage::deliveries::{Claimed, DeliveryRules, Next, NextDue, Outcome};
 use crate::storage::handoff::{Handed, Handoff};
 use crate::storage::notify;
 use crate::storage::notify::DUE_CHANNEL;
@@ -49,7 +49,7 @@ pub struct EngineSettings {
     /// Timeouts and the SSRF guard of every attempt.
     pub http: HttpSettings,
     /// Per-webhook limits, circuit breaker and auto-disable.
-    pub control: Control,
+    pub rules: DeliveryRules,
 }
 
 /// Shortest sleep when the queue says work is due but a claim found none (rows another
@@ -119,7 +119,7 @@ impl Engine {
     pub fn new(storage: Storage, settings: EngineSettings) -> Self {
         let clients = Arc::new(Clients::new(settings.http.clone()));
         let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
-        let (handoff, handed) = Handoff::new(permits.clone(), settings.lease, settings.control);
+        let (handoff, handed) = Handoff::new(permits.clone(), settings.lease, settings.rules);
         Self { storage, settings, clients, wake: Arc::new(Notify::new()), permits, handoff, handed }
     }
 
@@ -142,7 +142,7 @@ impl Engine {
         let freed = Arc::new(Notify::new());
         let recorder = tokio::spawn(record_loop(
             self.storage.clone(),
-            self.settings.control,
+            self.settings.rules,
             results_rx,
             in_flight.clone(),
             freed.clone(),
@@ -216,7 +216,7 @@ impl Engine {
                 token,
                 after,
                 &answered,
-                &self.settings.control,
+                &self.settings.rules,
             );
             tokio::pin!(claim);
             // Handed-off deliveries start while the claim runs.
@@ -374,7 +374,7 @@ async fn prune(storage: &Storage, webhooks: &[Uuid]) {
 /// history that grew by `PRUNE_EVERY`, and on the way out every history that grew.
 async fn record_loop(
     storage: Storage,
-    control: Control,
+    rules: DeliveryRules,
     mut rx: mpsc::Receiver<Outcome>,
     in_flight: InFlight,
     freed: Arc<Notify>,
@@ -384,7 +384,7 @@ async fn record_loop(
     while rx.recv_many(&mut batch, RECORD_BATCH).await > 0 {
         let mut delay = Duration::from_millis(50);
         loop {
-            match storage.record(&batch, &control).await {
+            match storage.record(&batch, &rules).await {
                 Ok(r) => {
                     for id in &r.breakers_opened {
                         tracing::warn!(webhook_id = %id, "circuit breaker opened: deliveries held, probing one at a time");

@@ -71,7 +71,7 @@ const NEXT_DUE_SCAN: i64 = 10_000;
 
 /// The per-webhook delivery rules the engine claims and records by (from `serve` flags).
 #[derive(Debug, Clone, Copy)]
-pub struct Control {
+pub struct DeliveryRules {
     /// Deliveries in flight to one webhook at once, over all replicas, unless it sets its own.
     pub webhook_concurrency: i32,
     /// Failed attempts in a row that open a webhook's circuit breaker.
@@ -209,7 +209,7 @@ impl Storage {
         token: Uuid,
         after: Uuid,
         answered: &[Uuid],
-        control: &Control,
+        rules: &DeliveryRules,
     ) -> Result<(Vec<Claimed>, NextDue), StorageError> {
         // One statement on the engine's connections: a claim lost in a crash leaves the
         // delivery due, to be sent (again), so the commit does not wait for the disk.
@@ -224,8 +224,8 @@ impl Storage {
                     &token,
                     &after,
                     &CLAIM_SCAN,
-                    &control.webhook_concurrency,
-                    &control.breaker_threshold,
+                    &rules.webhook_concurrency,
+                    &rules.breaker_threshold,
                     &NEXT_DUE_SCAN,
                     &answered,
                 ],

@@ -6,7 +6,7 @@ use deadpool_postgres::GenericClient;
 use uuid::Uuid;
 
 use super::audit::Audit;
-use super::deliveries::{Claimed, Control, DeliveryRow};
+use super::deliveries::{Claimed, DeliveryRow, DeliveryRules};
 use super::notify::DUE_CHANNEL;
 use super::{Storage, StorageError};
 use crate::model::Scope;
@@ -27,7 +27,7 @@ pub struct NewEvent {
     /// The publisher's trace context, sent on with every delivery.
     pub trace: Option<crate::trace::TraceContext>,
     /// The webhook an operational event is about: it never receives the event.
-    pub about: Option<Uuid>,
+    pub skip_webhook: Option<Uuid>,
 }
 
 /// The outcome of storing one event.
@@ -47,7 +47,7 @@ struct Lease {
     most: i64,
     /// The lease, in milliseconds.
     millis: f64,
-    control: Control,
+    rules: DeliveryRules,
 }
 
 /// How long an event (and so its idempotency key) is kept at least.
@@ -66,7 +66,7 @@ impl Storage {
             return Ok(Vec::new());
         }
         let c = self.ingest_conn().await?;
-        let handoff = self.handoff.as_ref().filter(|_| events.iter().all(|e| e.about.is_none()));
+        let handoff = self.handoff.as_ref().filter(|_| events.iter().all(|e| e.skip_webhook.is_none()));
         let Some((handoff, room)) = handoff.map(|h| (h, h.room())).filter(|(_, room)| *room > 0) else {
             return Self::publish_in(&c, events).await;
         };
@@ -74,9 +74,9 @@ impl Storage {
             token: Uuid::now_v7(),
             most: room as i64,
             millis: handoff.lease().as_millis() as f64,
-            control: *handoff.control(),
+            rules: *handoff.rules(),
         };
-        let (published, handed) = Self::publish_about(&c, events, None, Some(&lease)).await?;
+        let (published, handed) = Self::publish_skipping(&c, events, None, Some(&lease)).await?;
         drop(c);
         if handed.is_empty() {
             return Ok(published);
@@ -126,36 +126,36 @@ impl Storage {
         c: &impl GenericClient,
         events: &[NewEvent],
     ) -> Result<Vec<Published>, StorageError> {
-        let about = events.first().and_then(|e| e.about);
-        if events.iter().all(|e| e.about == about) {
-            return Ok(Self::publish_about(c, events, about, None).await?.0);
+        let skip = events.first().and_then(|e| e.skip_webhook);
+        if events.iter().all(|e| e.skip_webhook == skip) {
+            return Ok(Self::publish_skipping(c, events, skip, None).await?.0);
         }
-        // Operational events about several webhooks: one statement per webhook, answered in
+        // Events skipping several webhooks: one statement per webhook, answered in
         // input order.
         let mut answers: Vec<Option<Published>> = vec![None; events.len()];
         let mut groups: Vec<(Option<Uuid>, Vec<usize>)> = Vec::new();
         for (i, e) in events.iter().enumerate() {
-            match groups.iter_mut().find(|(a, _)| *a == e.about) {
+            match groups.iter_mut().find(|(a, _)| *a == e.skip_webhook) {
                 Some((_, members)) => members.push(i),
-                None => groups.push((e.about, vec![i])),
+                None => groups.push((e.skip_webhook, vec![i])),
             }
         }
-        for (about, members) in groups {
+        for (skip, members) in groups {
             let group: Vec<NewEvent> = members.iter().map(|&i| events[i].clone()).collect();
-            for (i, p) in members.into_iter().zip(Self::publish_about(c, &group, about, None).await?.0) {
+            for (i, p) in members.into_iter().zip(Self::publish_skipping(c, &group, skip, None).await?.0) {
                 answers[i] = Some(p);
             }
         }
         Ok(answers.into_iter().map(|p| p.expect("every event answered")).collect())
     }
 
-    /// `publish_in` for events that are all about webhook `about` (none for ordinary events),
+    /// `publish_in` for events that all skip webhook `skip` (none for ordinary events),
     /// handing off under `lease` if given; returns the answers and the rows of the deliveries
     /// handed off.
-    async fn publish_about(
+    async fn publish_skipping(
         c: &impl GenericClient,
         events: &[NewEvent],
-        about: Option<Uuid>,
+        skip: Option<Uuid>,
         lease: Option<&Lease>,
     ) -> Result<(Vec<Published>, Vec<tokio_postgres::Row>), StorageError> {
         let ids: Vec<Uuid> = events.iter().map(|_| Uuid::now_v7()).collect();
@@ -174,7 +174,7 @@ impl Storage {
         let token = lease.map(|l| l.token);
         let (most, millis) = lease.map_or((0, 0.0), |l| (l.most, l.millis));
         let (concurrency, threshold) =
-            lease.map_or((0, 0), |l| (l.control.webhook_concurrency, l.control.breaker_threshold));
+            lease.map_or((0, 0), |l| (l.rules.webhook_concurrency, l.rules.breaker_threshold));
         let rows = c
             .query(
                 &publish,
@@ -189,7 +189,7 @@ impl Storage {
                     &DUE_CHANNEL,
                     &parents,
                     &states,
-                    &about,
+                    &skip,
                     &token,
                     &most,
                     &millis,

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, Semaphore};
 
-use super::deliveries::{Claimed, Control};
+use super::deliveries::{Claimed, DeliveryRules};
 
 /// Most deliveries one publish statement hands off.
 const MOST_PER_PUBLISH: usize = 512;
@@ -27,7 +27,7 @@ pub struct Handoff {
     /// Handed off and not yet holding a slot: counted against the free slots.
     waiting: Arc<AtomicUsize>,
     lease: Duration,
-    control: Control,
+    rules: DeliveryRules,
 }
 
 impl std::fmt::Debug for Handoff {
@@ -41,10 +41,10 @@ pub type Handed = mpsc::UnboundedReceiver<Vec<Claimed>>;
 
 impl Handoff {
     /// A hand-off into an engine whose send slots are `permits`, leasing for `lease` under
-    /// the per-webhook rules of `control`.
-    pub fn new(permits: Arc<Semaphore>, lease: Duration, control: Control) -> (Self, Handed) {
+    /// the per-webhook rules of `rules`.
+    pub fn new(permits: Arc<Semaphore>, lease: Duration, rules: DeliveryRules) -> (Self, Handed) {
         let (tx, rx) = mpsc::unbounded_channel();
-        (Self { tx, permits, waiting: Arc::default(), lease, control }, rx)
+        (Self { tx, permits, waiting: Arc::default(), lease, rules }, rx)
     }
 
     /// How many deliveries a publish may hand off now: the engine's free slots less what was
@@ -62,8 +62,8 @@ impl Handoff {
     }
 
     /// The per-webhook rules a hand-off obeys.
-    pub(crate) fn control(&self) -> &Control {
-        &self.control
+    pub(crate) fn rules(&self) -> &DeliveryRules {
+        &self.rules
     }
 
     /// Passes leased deliveries to the engine; gives them back if it has stopped.

@@ -30,7 +30,7 @@ fn event(a: Announcement) -> NewEvent {
         idempotency_key: None,
         body: crate::body::delivery_body(a.name, now, &a.payload.to_string()).expect("a JSON object"),
         trace: None,
-        about: Some(a.about),
+        skip_webhook: Some(a.about),
     }
 }
 

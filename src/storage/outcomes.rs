@@ -9,7 +9,7 @@ use tokio_postgres::types::{Json, ToSql};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
-use super::deliveries::{Control, Next, Outcome, Pipelined, Recorded};
+use super::deliveries::{DeliveryRules, Next, Outcome, Pipelined, Recorded};
 use super::events::NewEvent;
 use super::notify::{DELIVERY_CHANNEL, WATCH_LOCK};
 use super::operational;
@@ -52,7 +52,7 @@ impl Storage {
     /// (`WATCH_LOCK`). A batch of successes to healthy webhooks with nobody watching is one
     /// statement. Outcomes whose claim was lost are skipped. The histories that grew are
     /// pruned later (`prune_history`).
-    pub async fn record(&self, outcomes: &[Outcome], control: &Control) -> Result<Recorded, StorageError> {
+    pub async fn record(&self, outcomes: &[Outcome], rules: &DeliveryRules) -> Result<Recorded, StorageError> {
         let n = outcomes.len();
         let (mut ids, mut tokens, mut statuses, mut codes) =
             (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
@@ -105,10 +105,10 @@ impl Storage {
         }
         let recorded = rows.iter().map(Watched::from_row).collect::<Result<Vec<Watched>, tokio_postgres::Error>>()?;
 
-        let rules = Rules { breaker_threshold: control.breaker_threshold, disable_after: control.disable_after };
-        let mut judged = judge_rows(&rows, &recorded, &rules)?;
+        let health = Rules { breaker_threshold: rules.breaker_threshold, disable_after: rules.disable_after };
+        let mut judged = judge_rows(&rows, &recorded, &health)?;
         if judged.iter().any(|j| j.change.is_some()) {
-            write_health(c, &mut judged, &rules, control.breaker_cooldown).await?;
+            write_health(c, &mut judged, &health, rules.breaker_cooldown).await?;
         }
         let exhausted: Vec<Uuid> = recorded
             .iter()

@@ -6,14 +6,14 @@
 use std::time::Duration;
 
 use uuid::Uuid;
-use webhookd::storage::deliveries::{Claimed, Control, NextDue};
+use webhookd::storage::deliveries::{Claimed, DeliveryRules, NextDue};
 use webhookd::storage::webhooks::NewWebhook;
 use webhookd::storage::Storage;
 
 use crate::common::stored::{self, storage};
 use crate::common::{fresh_database, sql};
 
-const CONTROL: Control = Control {
+const RULES: DeliveryRules = DeliveryRules {
     webhook_concurrency: 64,
     breaker_threshold: 3,
     breaker_cooldown: Duration::from_secs(30),
@@ -28,7 +28,7 @@ async fn hook_with(storage: &Storage, event: &str, max_in_flight: i32, rate_limi
 }
 
 async fn claim(storage: &Storage, limit: i64, answered: &[Uuid]) -> (Vec<Claimed>, NextDue) {
-    storage.claim_due(limit, Duration::from_secs(60), Uuid::now_v7(), Uuid::nil(), answered, &CONTROL).await.unwrap()
+    storage.claim_due(limit, Duration::from_secs(60), Uuid::now_v7(), Uuid::nil(), answered, &RULES).await.unwrap()
 }
 
 #[tokio::test]

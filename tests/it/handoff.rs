@@ -9,7 +9,7 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 use webhookd::model::DeliveryStatus;
 use webhookd::model::WebhookState;
-use webhookd::storage::deliveries::{Claimed, Control};
+use webhookd::storage::deliveries::{Claimed, DeliveryRules};
 use webhookd::storage::handoff::{Handed, Handoff};
 use webhookd::storage::webhooks::NewWebhook;
 use webhookd::storage::Storage;
@@ -22,7 +22,7 @@ use crate::common::{fresh_database, listening, next_notification, sql};
 use crate::delivery::wait_final;
 
 const LEASE: Duration = Duration::from_secs(30);
-const CONTROL: Control = Control {
+const RULES: DeliveryRules = DeliveryRules {
     webhook_concurrency: 64,
     breaker_threshold: 10,
     breaker_cooldown: Duration::from_secs(30),
@@ -31,7 +31,7 @@ const CONTROL: Control = Control {
 
 /// `storage`, handing off into an engine with `slots` free send slots.
 fn handing_off(storage: &Storage, slots: usize) -> (Storage, Handed) {
-    let (handoff, handed) = Handoff::new(Arc::new(Semaphore::new(slots)), LEASE, CONTROL);
+    let (handoff, handed) = Handoff::new(Arc::new(Semaphore::new(slots)), LEASE, RULES);
     (storage.clone().with_handoff(handoff), handed)
 }
 

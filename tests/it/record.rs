@@ -8,13 +8,13 @@ use std::time::{Duration, SystemTime};
 
 use uuid::Uuid;
 use webhookd::model::{Attempt, DeliveryStatus, WebhookState};
-use webhookd::storage::deliveries::{Claimed, Control, Next, Outcome, Recorded};
+use webhookd::storage::deliveries::{Claimed, DeliveryRules, Next, Outcome, Recorded};
 use webhookd::storage::Storage;
 
 use crate::common::stored::{self, storage};
 use crate::common::{fresh_database, sql};
 
-const CONTROL: Control = Control {
+const RULES: DeliveryRules = DeliveryRules {
     webhook_concurrency: 64,
     breaker_threshold: 3,
     breaker_cooldown: Duration::from_secs(30),
@@ -29,7 +29,7 @@ async fn claimed(s: &Storage, event: &str, n: usize) -> (Uuid, Vec<Claimed>) {
 }
 
 async fn claim(s: &Storage) -> Vec<Claimed> {
-    s.claim_due(100, Duration::from_secs(60), Uuid::now_v7(), Uuid::nil(), &[], &CONTROL).await.unwrap().0
+    s.claim_due(100, Duration::from_secs(60), Uuid::now_v7(), Uuid::nil(), &[], &RULES).await.unwrap().0
 }
 
 /// The outcome of `c`'s attempt: `code` (0: no answer, with `error`), then `next`.
@@ -51,8 +51,8 @@ fn outcome(c: &Claimed, code: i32, next: Next, at: SystemTime) -> Outcome {
     }
 }
 
-async fn record(s: &Storage, outcomes: &[Outcome], control: &Control) -> Recorded {
-    s.record(outcomes, control).await.unwrap()
+async fn record(s: &Storage, outcomes: &[Outcome], rules: &DeliveryRules) -> Recorded {
+    s.record(outcomes, rules).await.unwrap()
 }
 
 /// A webhook's health columns: (state, failure_streak, failing_since set, breaker open, reason).
@@ -95,7 +95,7 @@ async fn a_success_on_a_healthy_webhook_completes_its_delivery_and_leaves_the_we
     let db = sql(&url).await;
     let (w, c) = claimed(&s, "e_ok", 1).await;
     let before = xmin(&db, w).await;
-    let r = record(&s, &[outcome(&c[0], 200, Next::Done(DeliveryStatus::Success), SystemTime::now())], &CONTROL).await;
+    let r = record(&s, &[outcome(&c[0], 200, Next::Done(DeliveryStatus::Success), SystemTime::now())], &RULES).await;
     assert_eq!(r.completed, vec![w]);
     assert!(r.breakers_opened.is_empty() && r.disabled.is_empty());
     let d = db
@@ -128,16 +128,16 @@ async fn failures_lengthen_the_streak_open_the_breaker_at_the_threshold_and_a_su
     let retry = Next::RetryAt(SystemTime::now() + Duration::from_secs(600));
     let t0 = SystemTime::now() - Duration::from_secs(60);
     // Two failures in one batch: a streak of 2, failing since the first, breaker closed.
-    let r = record(&s, &[outcome(&c[0], 500, retry, t0), outcome(&c[1], 503, retry, t0)], &CONTROL).await;
+    let r = record(&s, &[outcome(&c[0], 500, retry, t0), outcome(&c[1], 503, retry, t0)], &RULES).await;
     assert!(r.breakers_opened.is_empty());
     assert!(r.completed.is_empty(), "retried deliveries did not complete");
     assert_eq!(health(&db, w).await, (ACTIVE, 2, true, false, String::new()));
     // Two more: the third failure in a row opens the breaker, reported once for the webhook.
-    let r = record(&s, &[outcome(&c[2], 500, retry, t0), outcome(&c[3], 500, retry, t0)], &CONTROL).await;
+    let r = record(&s, &[outcome(&c[2], 500, retry, t0), outcome(&c[3], 500, retry, t0)], &RULES).await;
     assert_eq!(r.breakers_opened, vec![w]);
     assert_eq!(health(&db, w).await, (ACTIVE, 4, true, true, String::new()));
     // A success ends the streak, closes the breaker and announces the recovery.
-    let r = record(&s, &[outcome(&c[4], 200, Next::Done(DeliveryStatus::Success), SystemTime::now())], &CONTROL).await;
+    let r = record(&s, &[outcome(&c[4], 200, Next::Done(DeliveryStatus::Success), SystemTime::now())], &RULES).await;
     assert!(r.breakers_opened.is_empty());
     assert_eq!(health(&db, w).await, (ACTIVE, 0, false, false, String::new()));
     assert_eq!(announced(&db).await, ["delivery_recovered"]);
@@ -154,7 +154,7 @@ async fn a_410_disables_and_a_failure_for_good_is_kept_for_recovery_and_announce
     let s = storage(&url).await;
     let db = sql(&url).await;
     let (w, c) = claimed(&s, "e_gone", 1).await;
-    let r = record(&s, &[outcome(&c[0], 410, Next::Done(DeliveryStatus::Error), SystemTime::now())], &CONTROL).await;
+    let r = record(&s, &[outcome(&c[0], 410, Next::Done(DeliveryStatus::Error), SystemTime::now())], &RULES).await;
     assert_eq!(r.disabled.len(), 1);
     assert_eq!((r.disabled[0].webhook_id, r.disabled[0].reason.as_str()), (w, "the target answered 410 Gone"));
     assert_eq!(health(&db, w).await, (DISABLED, 1, true, false, "the target answered 410 Gone".to_string()));
@@ -175,17 +175,17 @@ async fn failing_with_no_success_for_too_long_disables_and_a_test_ping_enables_a
     let s = storage(&url).await;
     let db = sql(&url).await;
     let (w, c) = claimed(&s, "e_old", 2).await;
-    let control = Control { disable_after: Duration::from_secs(3600), ..CONTROL };
+    let rules = DeliveryRules { disable_after: Duration::from_secs(3600), ..RULES };
     let retry = Next::RetryAt(SystemTime::now() + Duration::from_secs(600));
     // Failing since two hours ago, with a limit of one hour: disabled, saying since when.
     let long_ago = SystemTime::now() - Duration::from_secs(7200);
-    let r = record(&s, &[outcome(&c[0], 500, retry, long_ago)], &control).await;
+    let r = record(&s, &[outcome(&c[0], 500, retry, long_ago)], &rules).await;
     assert_eq!(r.disabled.len(), 1);
     let (state, _, _, _, reason) = health(&db, w).await;
     assert_eq!(state, DISABLED);
     assert!(reason.starts_with("no delivery succeeded since "), "{reason}");
     // Its other delivery's outcome (claimed before it was disabled) is still recorded.
-    record(&s, &[outcome(&c[1], 500, retry, SystemTime::now())], &control).await;
+    record(&s, &[outcome(&c[1], 500, retry, SystemTime::now())], &rules).await;
     assert_eq!(health(&db, w).await.0, DISABLED);
 
     // A test ping that succeeds makes it ACTIVE again.
@@ -195,7 +195,7 @@ async fn failing_with_no_success_for_too_long_disables_and_a_test_ping_enables_a
     let pings: Vec<Claimed> = claim(&s).await.into_iter().filter(|c| c.id == ping.id).collect();
     assert_eq!(pings.len(), 1, "a test ping is claimed even for a disabled webhook");
     let r =
-        record(&s, &[outcome(&pings[0], 200, Next::Done(DeliveryStatus::Success), SystemTime::now())], &control).await;
+        record(&s, &[outcome(&pings[0], 200, Next::Done(DeliveryStatus::Success), SystemTime::now())], &rules).await;
     assert!(r.disabled.is_empty());
     assert_eq!(health(&db, w).await, (ACTIVE, 0, false, false, "a test ping succeeded".to_string()));
 }
@@ -210,7 +210,7 @@ async fn an_outcome_whose_claim_was_lost_is_not_recorded() {
     let mut stale = outcome(&c[0], 200, Next::Done(DeliveryStatus::Success), SystemTime::now());
     stale.claim_token = Uuid::now_v7();
     let r =
-        record(&s, &[stale, outcome(&c[1], 500, Next::Done(DeliveryStatus::Error), SystemTime::now())], &CONTROL).await;
+        record(&s, &[stale, outcome(&c[1], 500, Next::Done(DeliveryStatus::Error), SystemTime::now())], &RULES).await;
     assert_eq!(r.completed, vec![w], "only the second completed");
     let states: Vec<(Uuid, i16, bool)> = db
         .query("SELECT id, status, claim_token IS NOT NULL FROM deliveries WHERE webhook_id = $1", &[&w])
@@ -236,7 +236,7 @@ async fn recorders_racing_on_one_webhook_lose_no_failure_and_open_its_breaker_on
     let recorded = futures_util::future::join_all(c.iter().enumerate().map(|(i, c)| {
         let s = &replicas[i % replicas.len()];
         let o = outcome(c, 500, retry, SystemTime::now());
-        async move { record(s, &[o], &CONTROL).await }
+        async move { record(s, &[o], &RULES).await }
     }))
     .await;
     // Each health change is written against the health it was judged from, or judged again:

@@ -45,7 +45,7 @@ pub fn events(name: &str, n: usize) -> Vec<NewEvent> {
             idempotency_key: None,
             body: webhookd::body::delivery_body(name, 1, &format!(r#"{{"i":{i}}}"#)).unwrap(),
             trace: None,
-            about: None,
+            skip_webhook: None,
         })
         .collect()
 }

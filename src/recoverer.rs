@@ -1,4 +1,4 @@
-//! The recovery worker every replica runs: sends the running bulk recoveries' failed
+//! The recoverer, the worker every replica runs: sends the running bulk recoveries' failed
 //! deliveries again, each recovery at most `rate` deliveries a second, in small batches (a
 //! transaction each, rows locked so that replicas share the work without sending anything
 //! twice). Idle, it waits for a new recovery's notification, polling now and then in case
