@@ -2,7 +2,7 @@
 # Regenerates every client's code from proto/ with pinned generators.
 #   Python:     grpcio-tools (protoc + grpc plugin)   -> clients/python/src/webhookd/v1/
 #   TypeScript: buf generate with protoc-gen-es      -> clients/typescript/src/gen/, built to dist/
-#   Web page:   buf generate with protoc-gen-es      -> clients/web/src/gen/, bundled to dist/
+#   Web page:   the TypeScript client's generated code, bundled to clients/web/dist/
 #               (served by the server from the binary: `cargo build` needs no Node)
 #   Rust:       generated at build time by proto/build.rs (the webhookd-proto crate; nothing to commit)
 # CI runs this and fails if the committed code differs (`git diff --exit-code clients`).
@@ -44,8 +44,8 @@ node_modules/.bin/tsc -p tsconfig.json
 # --- Web page -------------------------------------------------------------------------------
 cd "$root/clients/web"
 npm ci --no-audit --no-fund --silent --ignore-scripts
-rm -rf src/gen
-PATH="$PWD/node_modules/.bin:$PATH" "$tools/buf/node_modules/.bin/buf" generate "$root/proto" --template buf.gen.yaml
+# The page imports the TypeScript client's generated code (one copy, generated above) and
+# its error helpers; build.mjs bundles one copy of the runtimes they import.
 # Type-checks the page, then bundles it with the pinned esbuild (same sources, same bytes).
 npm run --silent build
 echo "generated Python and TypeScript clients and the web page from proto/"

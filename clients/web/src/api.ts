@@ -4,9 +4,8 @@
 // readable by any script that ever runs on this origin); never in a URL.
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
-import { BinaryReader } from "@bufbuild/protobuf/wire";
-import { WebhookAdmin } from "./gen/webhookd/v1/admin_pb.js";
-import { TokenAdmin } from "./gen/webhookd/v1/token_pb.js";
+import { WebhookAdmin } from "../../typescript/src/gen/webhookd/v1/admin_pb.js";
+import { TokenAdmin } from "../../typescript/src/gen/webhookd/v1/token_pb.js";
 
 const TOKEN_KEY = "webhookd.token";
 
@@ -35,47 +34,9 @@ const transport = createGrpcWebTransport({ baseUrl: location.origin, interceptor
 export const admin = createClient(WebhookAdmin, transport);
 export const tokens = createClient(TokenAdmin, transport);
 
-/** A field the server refused, from the error's `google.rpc.BadRequest` details. */
-export interface FieldViolation {
-  field: string;
-  description: string;
-}
-
-const BAD_REQUEST = "google.rpc.BadRequest";
-
-// BadRequest { repeated FieldViolation field_violations = 1; }
-// FieldViolation { string field = 1; string description = 2; }
-function decodeBadRequest(bytes: Uint8Array): FieldViolation[] {
-  const out: FieldViolation[] = [];
-  const r = new BinaryReader(bytes);
-  while (r.pos < r.len) {
-    const [no, wt] = r.tag();
-    if (no !== 1) {
-      r.skip(wt);
-      continue;
-    }
-    const v = new BinaryReader(r.bytes());
-    const fv: FieldViolation = { field: "", description: "" };
-    while (v.pos < v.len) {
-      const [f, w] = v.tag();
-      if (f === 1) fv.field = v.string();
-      else if (f === 2) fv.description = v.string();
-      else v.skip(w);
-    }
-    out.push(fv);
-  }
-  return out;
-}
-
-/** The fields an INVALID_ARGUMENT error names, each with what is wrong with it. */
-export function fieldViolations(e: unknown): FieldViolation[] {
-  if (!(e instanceof ConnectError) || e.code !== Code.InvalidArgument) return [];
-  const out: FieldViolation[] = [];
-  for (const d of e.details) {
-    if ("type" in d && d.type === BAD_REQUEST) out.push(...decodeBadRequest(d.value));
-  }
-  return out;
-}
+// The fields a refused call names, decoded as the TypeScript client decodes them (one
+// generated copy and one error helper for both; see build.mjs).
+export { fieldViolations, type FieldViolation } from "../../typescript/src/errors.js";
 
 /** One line for a person: the server's message (it names the field), or what went wrong. */
 export function describe(e: unknown): string {

@@ -1,6 +1,6 @@
 // A delivery's request body dialog (pretty and exact bytes, headers, each attempt with what
 // the receiver answered) and its redelivery.
-import type { DeliveryRecord } from "./gen/webhookd/v1/webhook_pb.js";
+import type { DeliveryRecord } from "../../typescript/src/gen/webhookd/v1/webhook_pb.js";
 import { admin, describe } from "./api.js";
 import { copy, dl, h, modal, toast, when } from "./dom.js";
 import { statusBadge } from "./webhooks.js";

@@ -2,8 +2,8 @@
 // and the Event history card (up to 200 most recent, filtered and sorted by the server, live on
 // request), each delivery's request body, headers and attempts, and Redeliver.
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { HistoryOrder, RecoveryState, type Recovery } from "./gen/webhookd/v1/admin_pb.js";
-import { DeliveryStatus, WebhookState, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
+import { HistoryOrder, RecoveryState, type Recovery } from "../../typescript/src/gen/webhookd/v1/admin_pb.js";
+import { DeliveryStatus, WebhookState, type DeliveryRecord, type Webhook } from "../../typescript/src/gen/webhookd/v1/webhook_pb.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { admin, describe, fieldViolations, isUnauthenticated, transient } from "./api.js";
 import { clearFieldErrors, copy, dl, field, h, modal, showFieldError, toast, urlText, when } from "./dom.js";

@@ -1,8 +1,8 @@
 // The page: sign in with a token, then the webhooks of a scope (#/webhooks) and one webhook's
 // detail page with its event history (#/webhooks/<id>). Routes live in the URL's fragment, so
 // the server serves one HTML file; the token never does.
-import type { Token } from "./gen/webhookd/v1/token_pb.js";
-import { TokenRole } from "./gen/webhookd/v1/token_pb.js";
+import type { Token } from "../../typescript/src/gen/webhookd/v1/token_pb.js";
+import { TokenRole } from "../../typescript/src/gen/webhookd/v1/token_pb.js";
 import { describe, forgetToken, isUnauthenticated, savedToken, saveToken, tokens } from "./api.js";
 import { field, h } from "./dom.js";
 import { showWebhooks } from "./webhooks.js";

@@ -1,7 +1,7 @@
 // What every view shares: the signed-in session, how a scope reads, and what a failed call
 // shows (a refused token signs the page out, through the handler main.ts registers).
 
-import type { Token } from "./gen/webhookd/v1/token_pb.js";
+import type { Token } from "../../typescript/src/gen/webhookd/v1/token_pb.js";
 import { describe, isUnauthenticated } from "./api.js";
 import { h } from "./dom.js";
 

@@ -1,7 +1,7 @@
 // The webhooks of a scope: the table (Target URL, Events, Last Event, state) with its events
 // filter and pages, and the Add, Edit and Delete dialogs.
-import type { EventType } from "./gen/webhookd/v1/admin_pb.js";
-import { DeliveryStatus, WebhookState, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
+import type { EventType } from "../../typescript/src/gen/webhookd/v1/admin_pb.js";
+import { DeliveryStatus, WebhookState, type Webhook } from "../../typescript/src/gen/webhookd/v1/webhook_pb.js";
 import { admin, describe, fieldViolations } from "./api.js";
 import { clearFieldErrors, field, h, modal, showFieldError, toast, urlText, when, withTimes } from "./dom.js";
 import { failed, scopeText, type Session } from "./session.js";
