@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates every client's code from proto/ with pinned generators.
 #   Python:     grpcio-tools (protoc + grpc plugin)   -> clients/python/src/webhookd/v1/
+#               unasync: the blocking client from the asyncio one (aio.py -> client.py)
 #   TypeScript: buf generate with protoc-gen-es      -> clients/typescript/src/gen/, built to dist/
 #   Web page:   the TypeScript client's generated code, bundled to clients/web/dist/
 #               (served by the server from the binary: `cargo build` needs no Node)
@@ -26,6 +27,9 @@ printf '"""Generated from proto/webhookd; do not edit."""\n' > "$out/webhookd/__
 printf '"""Generated from proto/webhookd/v1; do not edit."""\n' > "$out/webhookd/v1/__init__.py"
 # The generated .pyi files type the messages for mypy and editors.
 touch "$out/webhookd/py.typed"
+# The blocking client is generated from the asyncio one (unasync), so that they cannot drift.
+"$tools/gen-venv/bin/pip" install -q --disable-pip-version-check unasync==0.6.0
+"$tools/gen-venv/bin/python" "$root/clients/python/unasync_client.py"
 
 # --- TypeScript -----------------------------------------------------------------------------
 if [ ! -x "$tools/buf/node_modules/.bin/buf" ]; then

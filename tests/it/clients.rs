@@ -167,6 +167,13 @@ async fn python_client_suite() {
             .env("WEBHOOKD_TEST_PKI", pki.path("")),
         "the Python client's tests",
     );
+    // Both clients type-check strictly (the blocking one is generated from the asyncio one).
+    run(
+        Command::new(venv.join("bin/python"))
+            .args(["-m", "mypy", "src/webhookd_client"])
+            .current_dir(repo().join("clients/python")),
+        "mypy --strict on the Python client",
+    );
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 """Against a real webhookd: publish, receive, verify, read history and the delivery body."""
 
+import asyncio
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 import webhookd_client
 from webhookd_client import (
+    AsyncWebhookdClient,
     DeliveryStatus,
     InvalidArgumentError,
     UnauthenticatedError,
@@ -141,6 +143,24 @@ def test_a_stream_of_100000_events_is_fully_acknowledged(server):
         )
         acked = sum(1 for ack in publisher.publish_events(requests) if not ack.duplicate)
     assert acked == n
+
+
+def test_the_asyncio_client_streams_events_too(server):
+    """The blocking client is generated from the asyncio one: both have every method."""
+    n = 2_000
+
+    async def main() -> int:
+        async with AsyncWebhookdClient(server["address"], server["publisher"]) as publisher:
+            requests = (
+                publisher.event("tag_created", '{"i":%d}' % i, company_id="stream-aio", idempotency_key="aio-%d" % i)
+                for i in range(n)
+            )
+            return sum([1 async for ack in publisher.publish_events(requests) if not ack.duplicate])
+
+    assert asyncio.run(main()) == n
+    assert [m for m in dir(WebhookdClient) if not m.startswith("__")] == [
+        m for m in dir(AsyncWebhookdClient) if not m.startswith("__")
+    ]
 
 
 def test_readme_examples_pass_mypy_strict():

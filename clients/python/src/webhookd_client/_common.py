@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Deque, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar, Union
 
 import grpc
+import grpc.aio
 
 from webhookd.v1 import admin_pb2, ingest_pb2, token_pb2, webhook_pb2
 
@@ -153,6 +154,23 @@ def channel_options(keepalive: Optional[float]) -> List[Tuple[str, Any]]:
     if keepalive:
         options += [("grpc.keepalive_time_ms", int(keepalive * 1000)), ("grpc.keepalive_timeout_ms", 10000)]
     return options
+
+
+def channel(target: str, creds: Optional[grpc.ChannelCredentials], options: List[Tuple[str, Any]]) -> grpc.Channel:
+    """The blocking client's channel: TLS with ``creds``, else plaintext."""
+    if creds:
+        return grpc.secure_channel(target, creds, options=options)
+    return grpc.insecure_channel(target, options=options)
+
+
+def aio_channel(
+    target: str, creds: Optional[grpc.ChannelCredentials], options: List[Tuple[str, Any]]
+) -> grpc.aio.Channel:
+    """The asyncio client's channel (``channel``'s name in ``aio.py``, which the blocking
+    client is generated from)."""
+    if creds:
+        return grpc.aio.secure_channel(target, creds, options=options)
+    return grpc.aio.insecure_channel(target, options=options)
 
 
 Client = TypeVar("Client")

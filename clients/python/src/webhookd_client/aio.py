@@ -1,14 +1,16 @@
-"""The asyncio client (``grpc.aio``): the same methods as ``WebhookdClient``, awaitable."""
+"""The clients, written once: ``AsyncWebhookdClient`` (asyncio, ``grpc.aio``) in ``aio.py``, and
+``WebhookdClient`` (blocking) in ``client.py``, which ``clients/generate.sh`` generates from
+``aio.py`` with unasync (``async``/``await`` removed, names mapped), so that the two cannot
+drift. Edit ``aio.py`` only."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime
 import random
-from typing import Any, AsyncIterator, Awaitable, Callable, List, Optional, Sequence, Tuple, Type, TypeVar
+from typing import Any, AsyncIterator, Callable, Iterable, List, Optional, Sequence, Tuple, Type, TypeVar, cast
 
 import grpc
-import grpc.aio
 
 from webhookd.v1 import admin_pb2, admin_pb2_grpc, ingest_pb2, ingest_pb2_grpc, token_pb2, token_pb2_grpc, webhook_pb2
 
@@ -20,14 +22,24 @@ T = TypeVar("T")
 
 
 class AsyncWebhookdClient:
-    """Both webhookd services over one ``grpc.aio`` channel, authenticated with one token.
+    """Both webhookd services over one channel, authenticated with one token.
 
-    Takes the same arguments as ``WebhookdClient`` and behaves the same: deadlines, retries
-    of calls that are safe to repeat, generated idempotency keys, ``WebhookdError``
-    exceptions, resuming watches. Cancelling the task that awaits a call cancels the call.
+    ``address`` is ``host:port`` or ``http://host:port`` (plaintext) or ``https://host:port``
+    (TLS, trusting the system's roots or ``ca_certificate``; ``client_certificate`` is a
+    ``(certificate_chain, private_key)`` PEM pair for mutual TLS). Every call has a deadline
+    (``timeout`` seconds, 30 by default; each method takes its own ``timeout=``), calls that
+    are safe to repeat are retried on UNAVAILABLE with exponential backoff and jitter
+    (``retry``), and every failure is raised as a ``WebhookdError`` subclass.
+
+    >>> with WebhookdClient("127.0.0.1:50051", token) as client:
+    ...     hook = client.create_webhook("https://example.com/hook", "change-me-please", ["project_created"])
 
     >>> async with AsyncWebhookdClient("127.0.0.1:50051", token) as client:
     ...     hook = await client.get_webhook(webhook_id)
+
+    The two have the same methods; the asyncio client's are awaited (its listings are async
+    iterators), and cancelling the task that awaits a call cancels the call. ``admin``,
+    ``ingest`` and ``tokens`` are the generated stubs, for what the methods do not cover.
     """
 
     def __init__(
@@ -44,11 +56,7 @@ class AsyncWebhookdClient:
     ) -> None:
         target, creds = c.target_and_credentials(address, ca_certificate, client_certificate, credentials)
         options = c.channel_options(keepalive)
-        self._channel = (
-            grpc.aio.secure_channel(target, creds, options=options)
-            if creds
-            else grpc.aio.insecure_channel(target, options=options)
-        )
+        self._channel = c.aio_channel(target, creds, options)
         self._metadata = (("authorization", f"Bearer {token}"),)
         self._timeout = timeout
         self._retry = retry
@@ -57,13 +65,13 @@ class AsyncWebhookdClient:
         self.ingest: Any = ingest_pb2_grpc.EventIngestStub(self._channel)  # type: ignore[no-untyped-call]
         self.tokens: Any = token_pb2_grpc.TokenAdminStub(self._channel)  # type: ignore[no-untyped-call]
 
-    def with_retry(self, retry: RetryPolicy) -> "AsyncWebhookdClient":
+    def with_retry(self, retry: RetryPolicy) -> AsyncWebhookdClient:
         """This client (sharing its channel: close one of them only), retrying the calls that
         are safe to repeat by ``retry`` (``NO_RETRY`` never retries): a per-call retry policy,
         e.g. ``client.with_retry(NO_RETRY).list_event_types()``."""
         return c.with_retry(self, retry)
 
-    def with_metadata(self, metadata: "Sequence[Tuple[str, str]]") -> "AsyncWebhookdClient":
+    def with_metadata(self, metadata: "Sequence[Tuple[str, str]]") -> AsyncWebhookdClient:
         """This client (sharing its channel: close one of them only), sending ``metadata``
         with every call it makes, e.g. ``[("traceparent", "00-…-01")]`` for the calls of one
         operation; the server continues that trace in the deliveries it makes. A name given
@@ -74,21 +82,20 @@ class AsyncWebhookdClient:
         """Closes the channel; calls still running are cancelled."""
         await self._channel.close()
 
-    async def __aenter__(self) -> "AsyncWebhookdClient":
+    async def __aenter__(self) -> AsyncWebhookdClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def _call(
-        self, returns: Type[T], attempt: Callable[[float], Awaitable[T]], timeout: Optional[float], retry: bool
-    ) -> T:
+    async def _call(self, returns: Type[T], attempt: Callable[[float], Any], timeout: Optional[float], retry: bool) -> T:
+        """Runs ``attempt(time_left)`` within the deadline, retrying UNAVAILABLE if ``retry``."""
         budget = self._timeout if timeout is None else timeout
         attempts = c.Attempts(budget, self._retry if retry else c.NO_RETRY)
         while True:
             left = attempts.time_left()
             try:
-                return await attempt(left)
+                return cast(T, await attempt(left))
             except grpc.RpcError as e:
                 await asyncio.sleep(attempts.wait_after(e))
 
@@ -107,7 +114,10 @@ class AsyncWebhookdClient:
         state: Optional[str] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
-        """Installs a webhook (see ``WebhookdClient.create_webhook``). Not retried."""
+        """Installs a webhook on the instance, a company (``company_id``) or one of its
+        projects (``project_id`` too). ``max_in_flight`` and ``rate_limit_per_second`` limit its
+        deliveries (0: the server's default, no rate limit); ``state="paused"`` creates it
+        paused. Not retried: a retry could create a second one."""
         request = c.create_request(
             target_url, secret, events, company_id, project_id, ca_certificate, proxy_url,
             max_in_flight, rate_limit_per_second, state,
@@ -138,7 +148,11 @@ class AsyncWebhookdClient:
         rate_limit_per_second: Optional[int] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
-        """Changes the fields given (see ``WebhookdClient.update_webhook``). Not retried."""
+        """Changes the fields given (the secret only when given); an empty
+        ``ca_certificate`` or ``proxy_url`` removes it. A new secret keeps the old one valid
+        (a second ``webhook-signature`` entry) for ``secret_grace_period``: 24 hours if not
+        given, ``timedelta(0)`` for none. ``state`` is ``"active"`` or ``"paused"`` (making a
+        paused or disabled webhook active sends what it holds)."""
         request = c.update_request(
             webhook_id, target_url, secret, events, ca_certificate, proxy_url, secret_grace_period,
             state, max_in_flight, rate_limit_per_second,
@@ -148,7 +162,7 @@ class AsyncWebhookdClient:
         )
 
     async def delete_webhook(self, webhook_id: str, *, timeout: Optional[float] = None) -> None:
-        """Deletes a webhook and its history. Not retried."""
+        """Deletes a webhook and its history."""
         request = admin_pb2.DeleteWebhookRequest(id=webhook_id)
         await self._call(admin_pb2.DeleteWebhookResponse,
             lambda left: self.admin.DeleteWebhook(request, metadata=self._metadata, timeout=left), timeout, False
@@ -165,7 +179,8 @@ class AsyncWebhookdClient:
         page_size: int = 0,
         timeout: Optional[float] = None,
     ) -> AsyncIterator[webhook_pb2.Webhook]:
-        """Every matching webhook, following page tokens (each page within its own deadline)."""
+        """Every matching webhook, following page tokens (each page within its own deadline);
+        ``states`` keeps those in any of ``"active"``, ``"paused"``, ``"disabled"``."""
         token = ""
         while True:
             request = c.list_request(company_id, project_id, include_descendants, events, page_size, token, states)
@@ -199,7 +214,9 @@ class AsyncWebhookdClient:
         limit: int = 0,
         timeout: Optional[float] = None,
     ) -> List[admin_pb2.AuditEvent]:
-        """The audit log within this token's reach, newest first (see ``WebhookdClient``)."""
+        """The audit log of changes made through the admin API within this token's reach,
+        newest first, at most ``limit`` (100 by default, 1000 at most); read further back by
+        passing the oldest ``create_time`` as ``end_time``. Retried."""
         request = c.audit_request(
             company_id, project_id, include_descendants, resource_id, token_id, start_time, end_time, limit
         )
@@ -219,7 +236,10 @@ class AsyncWebhookdClient:
         expire_time: Optional[datetime.datetime] = None,
         timeout: Optional[float] = None,
     ) -> token_pb2.CreateTokenResponse:
-        """Creates a token (see ``WebhookdClient.create_token``); not retried."""
+        """Creates an ``admin`` or ``publisher`` token on a scope within this client's token's
+        reach. ``bearer_token`` of the result is shown only now. Not retried: a lost answer
+        would leave a token nobody knows (list the tokens and revoke what you cannot account for).
+        """
         request = c.create_token_request(role, company_id, project_id, description, expire_time)
         return await self._call(token_pb2.CreateTokenResponse,
             lambda left: self.tokens.CreateToken(request, metadata=self._metadata, timeout=left), timeout, False
@@ -249,7 +269,8 @@ class AsyncWebhookdClient:
                 return
 
     async def revoke_token(self, token_id: str, *, timeout: Optional[float] = None) -> token_pb2.Token:
-        """Revokes a token by id; retried (revoking twice changes nothing)."""
+        """Revokes a token by id: every replica refuses it from its next call on. Retried
+        (revoking twice changes nothing)."""
         request = token_pb2.RevokeTokenRequest(id=token_id)
         return await self._call(token_pb2.Token,
             lambda left: self.tokens.RevokeToken(request, metadata=self._metadata, timeout=left), timeout, True
@@ -267,7 +288,8 @@ class AsyncWebhookdClient:
         timeout: Optional[float] = None,
     ) -> List[webhook_pb2.DeliveryRecord]:
         """The webhook's recent deliveries (at most 200), filtered and sorted by the server;
-        read whole within the deadline and retried like any read."""
+        read whole within the deadline and retried like any read. ``status`` is a
+        ``DeliveryStatus`` or its lower-case name (``"error"``)."""
         request = c.history_request(webhook_id, event_types, status, status_codes, oldest_first, limit)
 
         async def read(left: float) -> List[webhook_pb2.DeliveryRecord]:
@@ -309,7 +331,19 @@ class AsyncWebhookdClient:
         on_resume: Optional[Callable[[WebhookdError, bool], None]] = None,
         timeout: Optional[float] = None,
     ) -> AsyncIterator[webhook_pb2.DeliveryRecord]:
-        """Deliveries as they change; resumes like ``WebhookdClient.watch_deliveries``."""
+        """Deliveries as they are created and change state, for one webhook or a scope.
+
+        The watch never ends as if complete. When the server shuts down or restarts, the
+        connection breaks or the watcher falls behind, it opens itself again with backoff,
+        from the last change received: what changed in between is replayed first, each change
+        once. Once open it calls ``on_resume(error, complete)``; ``complete`` is false when
+        changes may have been missed (none had been received yet, or the server no longer
+        keeps all that changed since): catch up with ``list_event_history`` if they matter.
+        With ``resume=False`` it raises that error instead. Other errors (the webhook was deleted, the token refused) are raised.
+        It has no deadline unless ``timeout`` is given. Stop it by leaving the loop or closing
+        the iterator (``.close()``, or ``.aclose()`` for the asyncio client); that cancels the
+        call.
+        """
         state = c.WatchResume(c.watch_request(webhook_id, company_id, project_id, event_types, status, status_codes))
         failures = 0
         broken: Optional[WebhookdError] = None
@@ -317,7 +351,7 @@ class AsyncWebhookdClient:
             call = self.admin.WatchDeliveries(state.request, metadata=self._metadata, timeout=timeout)
             cause: Optional[grpc.RpcError] = None
             try:
-                await call.initial_metadata()
+                await call.initial_metadata()  # the server answers a watch's headers at once
                 if broken is not None and not call.done():
                     complete = state.resumed()
                     if on_resume is not None:
@@ -326,6 +360,7 @@ class AsyncWebhookdClient:
                 async for record in call:
                     if state.first_time(record):
                         yield record
+                # The server never ends a watch as complete: an end is a break.
                 error: WebhookdError = UnavailableError(grpc.StatusCode.UNAVAILABLE, "the watch ended")
             except grpc.RpcError as e:
                 error, cause = from_rpc_error(e), e
@@ -353,8 +388,10 @@ class AsyncWebhookdClient:
         idempotency_key: str = "",
         timeout: Optional[float] = None,
     ) -> ingest_pb2.PublishEventResponse:
-        """Publishes one event (see ``WebhookdClient.publish_event``): a generated
-        idempotency key when none is given, retried on UNAVAILABLE."""
+        """Publishes one event; it is durable when this returns. ``payload`` is JSON text
+        (sent byte for byte) or a mapping. Without an ``idempotency_key`` one is generated, so
+        the retries made on UNAVAILABLE never store the event twice: a retry whose first
+        attempt was stored answers with ``duplicate`` set and the same ``event_id``."""
         request = c.publish_request(event_name, payload, company_id, project_id, event_timestamp, idempotency_key)
         try:
             return await self._call(ingest_pb2.PublishEventResponse,
@@ -363,3 +400,15 @@ class AsyncWebhookdClient:
         except WebhookdError as e:
             e.idempotency_key = request.idempotency_key
             raise
+
+    async def publish_events(
+        self, requests: Iterable[ingest_pb2.PublishEventRequest], *, timeout: Optional[float] = None
+    ) -> AsyncIterator[ingest_pb2.PublishEventResponse]:
+        """Streams many events (made with ``event``); answers come back in order, each once
+        its event is durable. Not retried: if the stream breaks, send the unanswered events
+        again with the same idempotency keys. No deadline unless ``timeout`` is given."""
+        try:
+            async for answer in self.ingest.PublishEvents(iter(requests), metadata=self._metadata, timeout=timeout):
+                yield answer
+        except grpc.RpcError as e:
+            raise from_rpc_error(e) from e

@@ -1,11 +1,15 @@
-"""The blocking client: a typed wrapper over the generated stubs."""
+# Generated from aio.py by clients/generate.sh (unasync); edit aio.py, not this file.
+"""The clients, written once: ``AsyncWebhookdClient`` (asyncio, ``grpc.aio``) in ``aio.py``, and
+``WebhookdClient`` (blocking) in ``client.py``, which ``clients/generate.sh`` generates from
+``aio.py`` with unasync (``async``/``await`` removed, names mapped), so that the two cannot
+drift. Edit ``aio.py`` only."""
 
 from __future__ import annotations
 
+import time
 import datetime
 import random
-import time
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Type, TypeVar, cast
+from typing import Any, Iterator, Callable, Iterable, List, Optional, Sequence, Tuple, Type, TypeVar, cast
 
 import grpc
 
@@ -31,7 +35,12 @@ class WebhookdClient:
     >>> with WebhookdClient("127.0.0.1:50051", token) as client:
     ...     hook = client.create_webhook("https://example.com/hook", "change-me-please", ["project_created"])
 
-    ``admin`` and ``ingest`` are the generated stubs, for what the methods do not cover.
+    >>> async with AsyncWebhookdClient("127.0.0.1:50051", token) as client:
+    ...     hook = await client.get_webhook(webhook_id)
+
+    The two have the same methods; the asyncio client's are awaited (its listings are async
+    iterators), and cancelling the task that awaits a call cancels the call. ``admin``,
+    ``ingest`` and ``tokens`` are the generated stubs, for what the methods do not cover.
     """
 
     def __init__(
@@ -48,11 +57,7 @@ class WebhookdClient:
     ) -> None:
         target, creds = c.target_and_credentials(address, ca_certificate, client_certificate, credentials)
         options = c.channel_options(keepalive)
-        self._channel = (
-            grpc.secure_channel(target, creds, options=options)
-            if creds
-            else grpc.insecure_channel(target, options=options)
-        )
+        self._channel = c.channel(target, creds, options)
         self._metadata = (("authorization", f"Bearer {token}"),)
         self._timeout = timeout
         self._retry = retry
@@ -61,13 +66,13 @@ class WebhookdClient:
         self.ingest: Any = ingest_pb2_grpc.EventIngestStub(self._channel)  # type: ignore[no-untyped-call]
         self.tokens: Any = token_pb2_grpc.TokenAdminStub(self._channel)  # type: ignore[no-untyped-call]
 
-    def with_retry(self, retry: RetryPolicy) -> "WebhookdClient":
+    def with_retry(self, retry: RetryPolicy) -> WebhookdClient:
         """This client (sharing its channel: close one of them only), retrying the calls that
         are safe to repeat by ``retry`` (``NO_RETRY`` never retries): a per-call retry policy,
         e.g. ``client.with_retry(NO_RETRY).list_event_types()``."""
         return c.with_retry(self, retry)
 
-    def with_metadata(self, metadata: "Sequence[Tuple[str, str]]") -> "WebhookdClient":
+    def with_metadata(self, metadata: "Sequence[Tuple[str, str]]") -> WebhookdClient:
         """This client (sharing its channel: close one of them only), sending ``metadata``
         with every call it makes, e.g. ``[("traceparent", "00-…-01")]`` for the calls of one
         operation; the server continues that trace in the deliveries it makes. A name given
@@ -78,35 +83,22 @@ class WebhookdClient:
         """Closes the channel; calls still running are cancelled."""
         self._channel.close()
 
-    def __enter__(self) -> "WebhookdClient":
+    def __enter__(self) -> WebhookdClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # --- calling ---------------------------------------------------------------------------
-
-    def _call(self, returns: Type[T], attempt: Callable[[float], T], timeout: Optional[float], retry: bool) -> T:
+    def _call(self, returns: Type[T], attempt: Callable[[float], Any], timeout: Optional[float], retry: bool) -> T:
         """Runs ``attempt(time_left)`` within the deadline, retrying UNAVAILABLE if ``retry``."""
         budget = self._timeout if timeout is None else timeout
         attempts = c.Attempts(budget, self._retry if retry else c.NO_RETRY)
         while True:
             left = attempts.time_left()
             try:
-                return attempt(left)
+                return cast(T, attempt(left))
             except grpc.RpcError as e:
                 time.sleep(attempts.wait_after(e))
-
-    def _stream(self, open_call: Callable[[float], Iterator[T]], timeout: Optional[float]) -> Iterator[T]:
-        """Yields a server stream's messages; retried like a read until the first one."""
-        # A stream is typed by its caller; the first message is read within the retries.
-        items = cast(Iterator[T], self._call(object, lambda left: _first(open_call(left)), timeout, retry=True))
-        try:
-            yield from items
-        except grpc.RpcError as e:
-            raise from_rpc_error(e) from e
-
-    # --- webhooks -------------------------------------------------------------------------
 
     def create_webhook(
         self,
@@ -132,14 +124,14 @@ class WebhookdClient:
             max_in_flight, rate_limit_per_second, state,
         )
         return self._call(webhook_pb2.Webhook,
-            lambda left: self.admin.CreateWebhook(request, metadata=self._metadata, timeout=left), timeout, retry=False
+            lambda left: self.admin.CreateWebhook(request, metadata=self._metadata, timeout=left), timeout, False
         )
 
     def get_webhook(self, webhook_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.Webhook:
         """One webhook, with its last event."""
         request = admin_pb2.GetWebhookRequest(id=webhook_id)
         return self._call(webhook_pb2.Webhook,
-            lambda left: self.admin.GetWebhook(request, metadata=self._metadata, timeout=left), timeout, retry=True
+            lambda left: self.admin.GetWebhook(request, metadata=self._metadata, timeout=left), timeout, True
         )
 
     def update_webhook(
@@ -167,14 +159,14 @@ class WebhookdClient:
             state, max_in_flight, rate_limit_per_second,
         )
         return self._call(webhook_pb2.Webhook,
-            lambda left: self.admin.UpdateWebhook(request, metadata=self._metadata, timeout=left), timeout, retry=False
+            lambda left: self.admin.UpdateWebhook(request, metadata=self._metadata, timeout=left), timeout, False
         )
 
     def delete_webhook(self, webhook_id: str, *, timeout: Optional[float] = None) -> None:
         """Deletes a webhook and its history."""
         request = admin_pb2.DeleteWebhookRequest(id=webhook_id)
         self._call(admin_pb2.DeleteWebhookResponse,
-            lambda left: self.admin.DeleteWebhook(request, metadata=self._metadata, timeout=left), timeout, retry=False
+            lambda left: self.admin.DeleteWebhook(request, metadata=self._metadata, timeout=left), timeout, False
         )
 
     def list_webhooks(
@@ -194,9 +186,10 @@ class WebhookdClient:
         while True:
             request = c.list_request(company_id, project_id, include_descendants, events, page_size, token, states)
             page = self._call(admin_pb2.ListWebhooksResponse,
-                lambda left: self.admin.ListWebhooks(request, metadata=self._metadata, timeout=left), timeout, retry=True
+                lambda left: self.admin.ListWebhooks(request, metadata=self._metadata, timeout=left), timeout, True
             )
-            yield from page.webhooks
+            for hook in page.webhooks:
+                yield hook
             token = page.next_page_token
             if not token:
                 return
@@ -205,11 +198,9 @@ class WebhookdClient:
         """The event catalog."""
         request = admin_pb2.ListEventTypesRequest()
         response = self._call(admin_pb2.ListEventTypesResponse,
-            lambda left: self.admin.ListEventTypes(request, metadata=self._metadata, timeout=left), timeout, retry=True
+            lambda left: self.admin.ListEventTypes(request, metadata=self._metadata, timeout=left), timeout, True
         )
         return list(response.event_types)
-
-    # --- audit ------------------------------------------------------------------------------
 
     def list_audit_events(
         self,
@@ -230,12 +221,11 @@ class WebhookdClient:
         request = c.audit_request(
             company_id, project_id, include_descendants, resource_id, token_id, start_time, end_time, limit
         )
-        return self._call(list,
-            lambda left: list(self.admin.ListAuditEvents(request, metadata=self._metadata, timeout=left)),
-            timeout, retry=True,
-        )
 
-    # --- tokens -------------------------------------------------------------------------------
+        def attempt(left: float) -> List[admin_pb2.AuditEvent]:
+            return [e for e in self.admin.ListAuditEvents(request, metadata=self._metadata, timeout=left)]
+
+        return self._call(list, attempt, timeout, True)
 
     def create_token(
         self,
@@ -253,7 +243,7 @@ class WebhookdClient:
         """
         request = c.create_token_request(role, company_id, project_id, description, expire_time)
         return self._call(token_pb2.CreateTokenResponse,
-            lambda left: self.tokens.CreateToken(request, metadata=self._metadata, timeout=left), timeout, retry=False
+            lambda left: self.tokens.CreateToken(request, metadata=self._metadata, timeout=left), timeout, False
         )
 
     def list_tokens(
@@ -271,9 +261,10 @@ class WebhookdClient:
         while True:
             request = c.list_tokens_request(company_id, project_id, include_descendants, show_inactive, page_size, page_token)
             page = self._call(token_pb2.ListTokensResponse,
-                lambda left: self.tokens.ListTokens(request, metadata=self._metadata, timeout=left), timeout, retry=True
+                lambda left: self.tokens.ListTokens(request, metadata=self._metadata, timeout=left), timeout, True
             )
-            yield from page.tokens
+            for t in page.tokens:
+                yield t
             page_token = page.next_page_token
             if not page_token:
                 return
@@ -283,10 +274,8 @@ class WebhookdClient:
         (revoking twice changes nothing)."""
         request = token_pb2.RevokeTokenRequest(id=token_id)
         return self._call(token_pb2.Token,
-            lambda left: self.tokens.RevokeToken(request, metadata=self._metadata, timeout=left), timeout, retry=True
+            lambda left: self.tokens.RevokeToken(request, metadata=self._metadata, timeout=left), timeout, True
         )
-
-    # --- history ------------------------------------------------------------------------------
 
     def list_event_history(
         self,
@@ -298,33 +287,36 @@ class WebhookdClient:
         oldest_first: bool = False,
         limit: int = 0,
         timeout: Optional[float] = None,
-    ) -> Iterator[webhook_pb2.DeliveryRecord]:
-        """The webhook's recent deliveries (at most 200), filtered and sorted by the server.
-        ``status`` is a ``DeliveryStatus`` or its lower-case name (``"error"``)."""
+    ) -> List[webhook_pb2.DeliveryRecord]:
+        """The webhook's recent deliveries (at most 200), filtered and sorted by the server;
+        read whole within the deadline and retried like any read. ``status`` is a
+        ``DeliveryStatus`` or its lower-case name (``"error"``)."""
         request = c.history_request(webhook_id, event_types, status, status_codes, oldest_first, limit)
-        return self._stream(
-            lambda left: self.admin.ListEventHistory(request, metadata=self._metadata, timeout=left), timeout
-        )
+
+        def read(left: float) -> List[webhook_pb2.DeliveryRecord]:
+            return [r for r in self.admin.ListEventHistory(request, metadata=self._metadata, timeout=left)]
+
+        return self._call(list, read, timeout, True)
 
     def get_delivery(self, delivery_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.DeliveryDetail:
         """One delivery with its request body and headers and every attempt."""
         request = admin_pb2.GetDeliveryRequest(id=delivery_id)
         return self._call(webhook_pb2.DeliveryDetail,
-            lambda left: self.admin.GetDelivery(request, metadata=self._metadata, timeout=left), timeout, retry=True
+            lambda left: self.admin.GetDelivery(request, metadata=self._metadata, timeout=left), timeout, True
         )
 
     def redeliver_event(self, delivery_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.DeliveryRecord:
         """Sends a delivery's event again, as a new delivery with the same body bytes."""
         request = admin_pb2.RedeliverEventRequest(delivery_id=delivery_id)
         return self._call(webhook_pb2.DeliveryRecord,
-            lambda left: self.admin.RedeliverEvent(request, metadata=self._metadata, timeout=left), timeout, retry=False
+            lambda left: self.admin.RedeliverEvent(request, metadata=self._metadata, timeout=left), timeout, False
         )
 
     def test_webhook(self, webhook_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.DeliveryRecord:
         """Sends the webhook a test event."""
         request = admin_pb2.TestWebhookRequest(webhook_id=webhook_id)
         return self._call(webhook_pb2.DeliveryRecord,
-            lambda left: self.admin.TestWebhook(request, metadata=self._metadata, timeout=left), timeout, retry=False
+            lambda left: self.admin.TestWebhook(request, metadata=self._metadata, timeout=left), timeout, False
         )
 
     def watch_deliveries(
@@ -349,8 +341,9 @@ class WebhookdClient:
         changes may have been missed (none had been received yet, or the server no longer
         keeps all that changed since): catch up with ``list_event_history`` if they matter.
         With ``resume=False`` it raises that error instead. Other errors (the webhook was deleted, the token refused) are raised.
-        It has no deadline unless ``timeout`` is given. Stop it with ``.close()`` on the
-        iterator or by leaving the loop; that cancels the call.
+        It has no deadline unless ``timeout`` is given. Stop it by leaving the loop or closing
+        the iterator (``.close()``, or ``.aclose()`` for the asyncio client); that cancels the
+        call.
         """
         state = c.WatchResume(c.watch_request(webhook_id, company_id, project_id, event_types, status, status_codes))
         failures = 0
@@ -383,8 +376,6 @@ class WebhookdClient:
             failures += 1
             time.sleep(self._retry.backoff(failures, random.random()))
 
-    # --- ingest ----------------------------------------------------------------------------------
-
     event = staticmethod(c.event_request)
 
     def publish_event(
@@ -405,7 +396,7 @@ class WebhookdClient:
         request = c.publish_request(event_name, payload, company_id, project_id, event_timestamp, idempotency_key)
         try:
             return self._call(ingest_pb2.PublishEventResponse,
-                lambda left: self.ingest.PublishEvent(request, metadata=self._metadata, timeout=left), timeout, retry=True
+                lambda left: self.ingest.PublishEvent(request, metadata=self._metadata, timeout=left), timeout, True
             )
         except WebhookdError as e:
             e.idempotency_key = request.idempotency_key
@@ -418,21 +409,7 @@ class WebhookdClient:
         its event is durable. Not retried: if the stream breaks, send the unanswered events
         again with the same idempotency keys. No deadline unless ``timeout`` is given."""
         try:
-            yield from self.ingest.PublishEvents(iter(requests), metadata=self._metadata, timeout=timeout)
+            for answer in self.ingest.PublishEvents(iter(requests), metadata=self._metadata, timeout=timeout):
+                yield answer
         except grpc.RpcError as e:
             raise from_rpc_error(e) from e
-
-
-def _first(stream: Iterator[T]) -> Iterator[T]:
-    """Reads a stream's first message (so that opening it can be retried), then the rest."""
-    iterator = iter(stream)
-    try:
-        head = next(iterator)
-    except StopIteration:
-        return iter(())
-    return _chain(head, iterator)
-
-
-def _chain(head: T, rest: Iterator[T]) -> Iterator[T]:
-    yield head
-    yield from rest
