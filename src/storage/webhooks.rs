@@ -2,6 +2,7 @@
 
 use std::time::SystemTime;
 
+use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
@@ -285,38 +286,36 @@ impl Storage {
         let proxy = w.proxy_url.as_deref().map(|p| sealing::seal_proxy(keys, id, p));
         let headers = sealing::seal_headers(keys, id, &w.custom_headers);
         let stmt = tx.prepare_cached(include_str!("sql/insert_webhook.sql")).await?;
-        let row = tx
-            .query_one(
-                &stmt,
-                &[
-                    &id,
-                    &w.scope.company_id,
-                    &w.scope.project_id,
-                    &w.target_url,
-                    &sealing::seal_secret(keys, id, w.secret.expose()),
-                    &w.events,
-                    &w.ca_certificate,
-                    &proxy.as_ref().map(|p| p.shown.as_str()),
-                    &proxy.as_ref().map(|p| p.sealed.as_slice()),
-                    &keys.current_id(),
-                    &w.max_in_flight,
-                    &w.rate_limit,
-                    &w.state,
-                    &headers.shown,
-                    &headers.sealed,
-                ],
-            )
-            .await?;
+        tx.execute(
+            &stmt,
+            &[
+                &id,
+                &w.scope.company_id,
+                &w.scope.project_id,
+                &w.target_url,
+                &sealing::seal_secret(keys, id, w.secret.expose()),
+                &w.events,
+                &w.ca_certificate,
+                &proxy.as_ref().map(|p| p.shown.as_str()),
+                &proxy.as_ref().map(|p| p.sealed.as_slice()),
+                &keys.current_id(),
+                &w.max_in_flight,
+                &w.rate_limit,
+                &w.state,
+                &headers.shown,
+                &headers.sealed,
+            ],
+        )
+        .await?;
+        let row = shown(&tx, id).await?.expect("inserted in this transaction");
         audit.record(&tx, id, &w.scope).await?;
         tx.commit().await?;
-        Ok(row_to_webhook(&row)?)
+        Ok(row)
     }
 
     /// Reads a webhook.
     pub async fn get_webhook(&self, id: Uuid) -> Result<Option<WebhookRow>, StorageError> {
-        let c = self.conn().await?;
-        let stmt = c.prepare_cached(include_str!("sql/get_webhook.sql")).await?;
-        Ok(c.query_opt(&stmt, &[&id]).await?.as_ref().map(row_to_webhook).transpose()?)
+        shown(&self.conn().await?, id).await
     }
 
     /// Applies `patch`; `None` when the webhook does not exist.
@@ -347,7 +346,7 @@ impl Storage {
         };
         let proxy = patch.proxy_url.as_ref().map(|p| p.as_deref().map(|p| sealing::seal_proxy(keys, id, p)));
         let stmt = tx.prepare_cached(include_str!("sql/update_webhook.sql")).await?;
-        let row = tx
+        let updated = tx
             .query_opt(
                 &stmt,
                 &[
@@ -371,10 +370,14 @@ impl Storage {
                 ],
             )
             .await?;
+        let row = match updated {
+            Some(_) => shown(&tx, id).await?,
+            None => None,
+        };
         let scope = Scope::new(current.get::<_, String>("company_id"), current.get::<_, String>("project_id"));
         audit.record(&tx, id, &scope).await?;
         tx.commit().await?;
-        Ok(row.as_ref().map(row_to_webhook).transpose()?)
+        Ok(row)
     }
 
     /// Deletes a webhook and its deliveries; whether it existed.
@@ -418,4 +421,11 @@ impl Storage {
             .await?;
         Ok(rows.iter().map(row_to_webhook).collect::<Result<_, _>>()?)
     }
+}
+
+/// Webhook `id` as the API shows it (`webhooks_shown`), read through `c`: on a transaction,
+/// with the transaction's own changes.
+async fn shown(c: &impl GenericClient, id: Uuid) -> Result<Option<WebhookRow>, StorageError> {
+    let stmt = c.prepare_cached(include_str!("sql/get_webhook.sql")).await?;
+    Ok(c.query_opt(&stmt, &[&id]).await?.as_ref().map(row_to_webhook).transpose()?)
 }

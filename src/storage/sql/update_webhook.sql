@@ -5,42 +5,29 @@
 -- A new state $11 (with its reason $12) that differs from the current one is recorded with
 -- the time; making the webhook ACTIVE also forgets its failure streak and closes its circuit
 -- breaker. $13 and $14 are the new limits when not null. The custom headers change when $15
--- says so, to $16 as shown and $17 sealed.
-WITH w AS (
-    UPDATE webhooks SET
-        target_url = coalesce($2, target_url),
-        secret = coalesce($3, secret),
-        previous_secret = CASE WHEN $3 IS NULL THEN previous_secret
-                               WHEN $9::bigint > 0 THEN secret END,
-        previous_secret_expire_time = CASE WHEN $3 IS NULL THEN previous_secret_expire_time
-                                           WHEN $9::bigint > 0 THEN now() + $9::bigint * interval '1 millisecond' END,
-        events = coalesce($4, events),
-        ca_certificate = CASE WHEN $5 THEN $6 ELSE ca_certificate END,
-        proxy_url = CASE WHEN $7 THEN $8 ELSE proxy_url END,
-        proxy_url_sealed = CASE WHEN $7 THEN $10 ELSE proxy_url_sealed END,
-        state = coalesce($11, state),
-        state_reason = CASE WHEN $11 IS NOT NULL AND $11 <> state THEN $12 ELSE state_reason END,
-        state_time = CASE WHEN $11 IS NOT NULL AND $11 <> state THEN now() ELSE state_time END,
-        failure_streak = CASE WHEN $11 = 1 THEN 0 ELSE failure_streak END,
-        failing_since = CASE WHEN $11 = 1 THEN NULL ELSE failing_since END,
-        breaker_until = CASE WHEN $11 = 1 THEN NULL ELSE breaker_until END,
-        max_in_flight = coalesce($13, max_in_flight),
-        rate_limit = coalesce($14, rate_limit),
-        custom_headers = CASE WHEN $15 THEN $16 ELSE custom_headers END,
-        custom_headers_sealed = CASE WHEN $15 THEN $17 ELSE custom_headers_sealed END,
-        update_time = now()
-    WHERE id = $1
-    RETURNING *
-)
-SELECT w.id, company_id, project_id, target_url, events, ca_certificate, proxy_url,
-          create_time, update_time, l.status AS last_status, l.dispatch_time AS last_dispatch_time,
-          l.event_type AS last_event_type, l.status_code AS last_status_code,
-          CASE WHEN previous_secret_expire_time > now() THEN previous_secret_expire_time END
-              AS secret_rotation_end_time,
-          state, state_reason, state_time, max_in_flight, rate_limit, failure_streak, failing_since,
-          breaker_until, custom_headers, a.delivery_id AS attempt_delivery_id, a.status AS attempt_status,
-          a.dispatch_time AS attempt_dispatch_time, a.event_type AS attempt_event_type,
-          a.status_code AS attempt_status_code, a.error AS attempt_error, a.next_attempt_time AS attempt_next_time
-FROM w
-LEFT JOIN LATERAL webhook_last_event(w.id) l ON true
-LEFT JOIN LATERAL webhook_latest_attempt(w.id) a ON true
+-- says so, to $16 as shown and $17 sealed. Returns its id; storage reads it back as shown
+-- (webhooks_shown) in the same transaction.
+UPDATE webhooks SET
+    target_url = coalesce($2, target_url),
+    secret = coalesce($3, secret),
+    previous_secret = CASE WHEN $3 IS NULL THEN previous_secret
+                           WHEN $9::bigint > 0 THEN secret END,
+    previous_secret_expire_time = CASE WHEN $3 IS NULL THEN previous_secret_expire_time
+                                       WHEN $9::bigint > 0 THEN now() + $9::bigint * interval '1 millisecond' END,
+    events = coalesce($4, events),
+    ca_certificate = CASE WHEN $5 THEN $6 ELSE ca_certificate END,
+    proxy_url = CASE WHEN $7 THEN $8 ELSE proxy_url END,
+    proxy_url_sealed = CASE WHEN $7 THEN $10 ELSE proxy_url_sealed END,
+    state = coalesce($11, state),
+    state_reason = CASE WHEN $11 IS NOT NULL AND $11 <> state THEN $12 ELSE state_reason END,
+    state_time = CASE WHEN $11 IS NOT NULL AND $11 <> state THEN now() ELSE state_time END,
+    failure_streak = CASE WHEN $11 = 1 THEN 0 ELSE failure_streak END,
+    failing_since = CASE WHEN $11 = 1 THEN NULL ELSE failing_since END,
+    breaker_until = CASE WHEN $11 = 1 THEN NULL ELSE breaker_until END,
+    max_in_flight = coalesce($13, max_in_flight),
+    rate_limit = coalesce($14, rate_limit),
+    custom_headers = CASE WHEN $15 THEN $16 ELSE custom_headers END,
+    custom_headers_sealed = CASE WHEN $15 THEN $17 ELSE custom_headers_sealed END,
+    update_time = now()
+WHERE id = $1
+RETURNING id
