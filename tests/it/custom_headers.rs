@@ -4,9 +4,10 @@
 use tonic::Code;
 use webhookd_client::pb;
 
+use crate::common::publish;
 use crate::common::receiver::Receiver;
-use crate::common::{assert_field_error, new_webhook, TestServer};
-use crate::delivery::{assert_signed_by, publish};
+use crate::common::{assert_field_error, eventually_showing, new_webhook, TestServer};
+use crate::delivery::assert_signed_by;
 
 fn header(name: &str, value: &str, sensitive: bool) -> pb::CustomHeader {
     pb::CustomHeader { name: name.into(), value: value.into(), sensitive }
@@ -18,16 +19,20 @@ fn mask(paths: &[&str]) -> Option<prost_types::FieldMask> {
 
 /// A delivery's detail once its outcome is recorded.
 async fn settled_detail(server: &TestServer, id: &str) -> pb::DeliveryDetail {
-    let mut admin = server.admin().await;
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let d = admin.get_delivery(pb::GetDeliveryRequest { id: id.into() }).await.unwrap().into_inner();
-        if d.delivery.as_ref().is_some_and(|r| r.status != pb::DeliveryStatus::Pending as i32) {
-            return d;
+    let admin = server.admin().await;
+    let what = format!("delivery {id} recorded");
+    eventually_showing(std::time::Duration::from_secs(20), &what, || {
+        let mut admin = admin.clone();
+        async move {
+            let d = admin.get_delivery(pb::GetDeliveryRequest { id: id.into() }).await.unwrap().into_inner();
+            if d.delivery.as_ref().is_some_and(|r| r.status != pb::DeliveryStatus::Pending as i32) {
+                Ok(d)
+            } else {
+                Err(format!("{d:?}"))
+            }
         }
-        assert!(tokio::time::Instant::now() < deadline, "delivery {id} not recorded: {d:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    })
+    .await
 }
 
 #[tokio::test]

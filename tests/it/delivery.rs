@@ -12,7 +12,7 @@ use webhookd_client::pb;
 
 use crate::common::proxy::TinyProxy;
 use crate::common::receiver::{Captured, Receiver, Reply, TestPki};
-use crate::common::{assert_field_error, new_webhook, scope, sql, Role, TestServer};
+use crate::common::{assert_field_error, eventually_showing, new_webhook, publish, scope, sql, TestServer};
 
 /// State of one stored delivery.
 #[derive(Debug)]
@@ -27,30 +27,31 @@ pub struct Row {
 /// Waits until every delivery of `webhook_id` is final (and at least `n` exist); returns them.
 pub async fn wait_final(db: &tokio_postgres::Client, webhook_id: &str, n: usize) -> Vec<Row> {
     let id = Uuid::parse_str(webhook_id).unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let rows = db
+    let what = format!("{n} or more deliveries of {webhook_id}, all final");
+    eventually_showing(Duration::from_secs(30), &what, || async move {
+        let rows: Vec<Row> = db
             .query(
                 "SELECT id, status, status_code, attempts, error FROM deliveries WHERE webhook_id = $1 ORDER BY create_time, id",
                 &[&id],
             )
             .await
-            .unwrap();
-        if rows.len() >= n && rows.iter().all(|r| r.get::<_, DeliveryStatus>("status") != DeliveryStatus::Pending) {
-            return rows
-                .iter()
-                .map(|r| Row {
-                    id: r.get("id"),
-                    status: r.get("status"),
-                    status_code: r.get("status_code"),
-                    attempts: r.get("attempts"),
-                    error: r.get("error"),
-                })
-                .collect();
+            .unwrap()
+            .iter()
+            .map(|r| Row {
+                id: r.get("id"),
+                status: r.get("status"),
+                status_code: r.get("status_code"),
+                attempts: r.get("attempts"),
+                error: r.get("error"),
+            })
+            .collect();
+        if rows.len() >= n && rows.iter().all(|r| r.status != DeliveryStatus::Pending) {
+            Ok(rows)
+        } else {
+            Err(format!("{rows:?}"))
         }
-        assert!(tokio::time::Instant::now() < deadline, "deliveries of {webhook_id} not final within 30 s");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    })
+    .await
 }
 
 /// Checks both signatures of a received request independently of webhookd's code.
@@ -85,22 +86,6 @@ pub fn assert_signed_by(req: &Captured, secrets: &[&str]) {
     assert_eq!(req.header("content-type"), Some("application/json"));
     assert!(req.header("user-agent").unwrap().starts_with("webhookd/"));
     assert_eq!(req.method, "POST");
-}
-
-pub async fn publish(server: &TestServer, name: &str, s: Option<pb::Scope>, payload: &str) -> pb::PublishEventResponse {
-    let token = server.token(Role::Publisher, "", "").await;
-    let mut ingest = server.ingest_as(Some(&token)).await;
-    ingest
-        .publish_event(pb::PublishEventRequest {
-            event_name: name.into(),
-            scope: s,
-            payload: payload.into(),
-            event_timestamp: 1_700_000_000_123,
-            idempotency_key: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
 }
 
 #[tokio::test]

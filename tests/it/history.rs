@@ -243,7 +243,7 @@ async fn an_unsuccessful_answer_keeps_its_headers_with_the_attempt() {
     .await;
     let mut admin = server.admin().await;
     let w = admin.create_webhook(new_webhook(None, &rx.url("/hook"), &["tag_created"])).await.unwrap().into_inner();
-    crate::delivery::publish(&server, "tag_created", None, "{}").await;
+    crate::common::publish(&server, "tag_created", None, "{}").await;
     let db = sql(server.database_url.as_deref().unwrap()).await;
     let rows = wait_final(&db, &w.id, 1).await;
     let detail = admin.get_delivery(pb::GetDeliveryRequest { id: rows[0].id.to_string() }).await.unwrap().into_inner();
@@ -267,17 +267,7 @@ async fn get_delivery_redeliver_and_test_ping() {
         .into_inner();
     let publisher = server.token(Role::Publisher, "acme", "").await;
     let payload = r#"{"n": 12345678901234567890, "x": [1.0, "two"]}"#;
-    server
-        .ingest_as(Some(&publisher))
-        .await
-        .publish_event(pb::PublishEventRequest {
-            event_name: "tag_created".into(),
-            scope: scope("acme", ""),
-            payload: payload.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    server.publish_as(&publisher, "tag_created", scope("acme", ""), payload).await.unwrap();
     let got = rx.expect().await;
     let db = sql(server.database_url.as_deref().unwrap()).await;
     let rows = wait_final(&db, &w.id, 1).await;
@@ -366,7 +356,7 @@ async fn a_webhook_being_retried_shows_its_latest_attempt_though_it_has_no_last_
     let mut admin = server.admin().await;
     let w = admin.create_webhook(new_webhook(None, &rx.url("/flaky"), &["tag_created"])).await.unwrap().into_inner();
     assert!(w.latest_attempt.is_none(), "nothing attempted yet");
-    let published = crate::delivery::publish(&server, "tag_created", None, "{}").await;
+    let published = crate::common::publish(&server, "tag_created", None, "{}").await;
     rx.expect().await;
     // The first attempt failed: the delivery is pending, to be retried; no event completed.
     let failing = eventually(Duration::from_secs(20), "the failed attempt was recorded", || {
@@ -412,7 +402,7 @@ async fn deliveries_not_attempted_yet_list_in_the_order_they_were_made() {
     req.state = pb::WebhookState::Paused as i32;
     let w = admin.create_webhook(req).await.unwrap().into_inner();
     for i in 0..30 {
-        crate::delivery::publish(&server, "tag_created", None, &format!(r#"{{"i":{i}}}"#)).await;
+        crate::common::publish(&server, "tag_created", None, &format!(r#"{{"i":{i}}}"#)).await;
     }
     for order in [pb::HistoryOrder::NewestFirst, pb::HistoryOrder::OldestFirst] {
         let mut stream = admin

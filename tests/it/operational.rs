@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use webhookd_client::pb;
 
+use crate::common::publish;
 use crate::common::receiver::{Captured, Receiver, Reply};
 use crate::common::Role;
 use crate::common::{new_webhook, scope, Admin, TestServer};
-use crate::delivery::publish;
 
 const OPERATIONAL: [&str; 2] = ["delivery_exhausted", "delivery_recovered"];
 
@@ -99,16 +99,7 @@ async fn failures_for_good_and_recoveries_are_announced_in_scope_but_never_to_th
 
     // Publishers cannot send them.
     let publisher = server.token(Role::Publisher, "", "").await;
-    let err = server
-        .ingest_as(Some(&publisher))
-        .await
-        .publish_event(pb::PublishEventRequest {
-            event_name: "delivery_exhausted".into(),
-            payload: "{}".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
+    let err = server.publish_as(&publisher, "delivery_exhausted", None, "{}").await.unwrap_err();
     crate::common::assert_field_error(&err, tonic::Code::InvalidArgument, "event_name");
     server.stop().await;
 }

@@ -8,11 +8,12 @@ use uuid::Uuid;
 use webhookd::model::DeliveryStatus;
 use webhookd_client::pb;
 
+use crate::common::publish;
 use crate::common::receiver::{Receiver, Reply};
 use crate::common::stored;
 use crate::common::Role;
 use crate::common::{assert_field_error, eventually, new_webhook, scope, sql, TestServer};
-use crate::delivery::{publish, wait_final};
+use crate::delivery::wait_final;
 
 #[tokio::test]
 async fn publish_validation_idempotency_and_scopes() {

@@ -5,9 +5,10 @@ use std::time::{Duration, SystemTime};
 use tonic::Code;
 use webhookd_client::pb;
 
+use crate::common::publish;
 use crate::common::receiver::Receiver;
 use crate::common::{assert_field_error, eventually, new_webhook, TestServer};
-use crate::delivery::{assert_signed_by, publish};
+use crate::delivery::assert_signed_by;
 
 const FIRST: &str = "s3cret-value-1234";
 

@@ -45,18 +45,7 @@ async fn watch_sees_deliveries_made_by_another_server_process() {
     let mut by_scope = watch(&mut admin, company("acme"), pb::DeliveryStatus::Success as i32).await;
     let mut elsewhere = watch(&mut admin, company("globex"), 0).await;
     let publisher = a.token(Role::Publisher, "", "").await;
-    let published = a
-        .ingest_as(Some(&publisher))
-        .await
-        .publish_event(pb::PublishEventRequest {
-            event_name: "tag_created".into(),
-            scope: scope("acme", "web"),
-            payload: "{}".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let published = a.publish_as(&publisher, "tag_created", scope("acme", "web"), "{}").await.unwrap();
     rx.expect().await;
     for stream in [&mut by_webhook, &mut by_scope] {
         let seen = tokio::time::timeout(Duration::from_secs(20), stream.message())
@@ -81,16 +70,7 @@ async fn watch_sees_deliveries_made_by_another_server_process() {
         .await
         .unwrap()
         .into_inner();
-    a.ingest_as(Some(&publisher))
-        .await
-        .publish_event(pb::PublishEventRequest {
-            event_name: "tag_created".into(),
-            scope: scope("globex", ""),
-            payload: "{}".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    a.publish_as(&publisher, "tag_created", scope("globex", ""), "{}").await.unwrap();
     let first = tokio::time::timeout(Duration::from_secs(20), elsewhere.message())
         .await
         .expect("the globex change within 20 s")

@@ -71,6 +71,26 @@ where
     }
 }
 
+/// `eventually` for a check that says what it saw: polls `check` every 25 ms until it
+/// returns `Ok`, and returns that; fails naming `what` and the last `Err` (the state seen)
+/// once `timeout` has passed.
+pub async fn eventually_showing<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        match check().await {
+            Ok(done) => return done,
+            Err(seen) => {
+                assert!(tokio::time::Instant::now() < deadline, "not within {timeout:?}: {what}; last seen: {seen}")
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
 /// Creates a token straight in the database at `url`, as `webhookd token create` does.
 pub async fn mint_token(url: &str, role: webhookd::model::Role, scope: &Scope) -> String {
     let storage = Storage::connect(url.parse().unwrap(), 2).await.unwrap();

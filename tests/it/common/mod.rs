@@ -12,7 +12,7 @@ pub mod stored;
 #[allow(dead_code)]
 pub mod support;
 
-pub use support::{eventually, sql, ServerProcess};
+pub use support::{eventually, eventually_showing, sql, ServerProcess};
 pub use webhookd::model::Role;
 
 use std::path::PathBuf;
@@ -251,6 +251,25 @@ impl TestServer {
         support::mint_token(url, role, &webhookd::model::Scope::new(company, project)).await
     }
 
+    /// Publishes one event `name` on `scope` as `token` (a publisher's), stamped
+    /// 1700000000123 ms; the server's answer.
+    pub async fn publish_as(
+        &self,
+        token: &str,
+        name: &str,
+        scope: Option<pb::Scope>,
+        payload: &str,
+    ) -> Result<pb::PublishEventResponse, Status> {
+        let request = pb::PublishEventRequest {
+            event_name: name.into(),
+            scope,
+            payload: payload.into(),
+            event_timestamp: 1_700_000_000_123,
+            idempotency_key: String::new(),
+        };
+        Ok(self.ingest_as(Some(token)).await.publish_event(request).await?.into_inner())
+    }
+
     /// Publishes `n` instance events `name` with payloads `{"i":0}`… over one stream and waits
     /// until every one is acknowledged (durable).
     pub async fn publish_many(&self, name: &str, n: usize) {
@@ -339,24 +358,28 @@ pub fn assert_field_error(status: &Status, code: tonic::Code, field: &str) {
 /// A webhook's history once it holds `n` deliveries, none pending (newest first). Fails as
 /// soon as it holds more than `n`.
 pub async fn settled_history(admin: &mut Admin, webhook_id: &str, n: usize) -> Vec<pb::DeliveryRecord> {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let mut stream = admin
-            .list_event_history(pb::ListEventHistoryRequest { webhook_id: webhook_id.into(), ..Default::default() })
-            .await
-            .unwrap()
-            .into_inner();
-        let mut rows = Vec::new();
-        while let Some(r) = stream.message().await.unwrap() {
-            rows.push(r);
+    let what = format!("{n} deliveries of {webhook_id}, none pending");
+    eventually_showing(std::time::Duration::from_secs(20), &what, || {
+        let mut admin = admin.clone();
+        async move {
+            let mut stream = admin
+                .list_event_history(pb::ListEventHistoryRequest { webhook_id: webhook_id.into(), ..Default::default() })
+                .await
+                .unwrap()
+                .into_inner();
+            let mut rows = Vec::new();
+            while let Some(r) = stream.message().await.unwrap() {
+                rows.push(r);
+            }
+            assert!(rows.len() <= n, "{webhook_id}: more deliveries than {n}: {rows:?}");
+            if rows.len() == n && rows.iter().all(|r| r.status != pb::DeliveryStatus::Pending as i32) {
+                Ok(rows)
+            } else {
+                Err(format!("{rows:?}"))
+            }
         }
-        if rows.len() == n && rows.iter().all(|r| r.status != pb::DeliveryStatus::Pending as i32) {
-            return rows;
-        }
-        assert!(rows.len() <= n, "{webhook_id}: more deliveries than {n}: {rows:?}");
-        assert!(tokio::time::Instant::now() < deadline, "history of {webhook_id}: {rows:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    })
+    .await
 }
 
 /// A connection listening on `channels`, and the channels of the notifications it receives
@@ -385,4 +408,15 @@ pub async fn listening(
 /// The channel of the next notification `listening` received, within 10 s.
 pub async fn next_notification(rx: &mut tokio::sync::mpsc::UnboundedReceiver<String>) -> String {
     tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await.expect("a notification").unwrap()
+}
+
+/// Publishes one event `name` on `scope` as a new instance publisher; it must be accepted.
+pub async fn publish(
+    server: &TestServer,
+    name: &str,
+    scope: Option<pb::Scope>,
+    payload: &str,
+) -> pb::PublishEventResponse {
+    let token = server.token(Role::Publisher, "", "").await;
+    server.publish_as(&token, name, scope, payload).await.unwrap()
 }

@@ -10,10 +10,10 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use webhookd_client::pb;
 
+use crate::common::publish;
 use crate::common::receiver::{Receiver, Reply};
 use crate::common::Role;
 use crate::common::{new_webhook, scope, TestServer};
-use crate::delivery::publish;
 
 mod browser;
 
