@@ -1,13 +1,13 @@
 //! What webhookd says itself, built from typed values in one place: the test ping's payload,
 //! the reasons a webhook's state changed, and the operational events (`webhook_disabled`,
-//! `delivery_exhausted`, `delivery_recovered`). Storage reads the facts from its rows; the
+//! `webhook_failing`, `delivery_exhausted`, `delivery_recovered`). Storage reads the facts from its rows; the
 //! API and the command line name who acted; the words and JSON shapes are here.
 
 use std::time::SystemTime;
 
 use uuid::Uuid;
 
-use crate::catalog::{DELIVERY_EXHAUSTED, DELIVERY_RECOVERED, WEBHOOK_DISABLED};
+use crate::catalog::{DELIVERY_EXHAUSTED, DELIVERY_RECOVERED, WEBHOOK_DISABLED, WEBHOOK_FAILING};
 use crate::model::{Scope, WebhookState};
 
 /// The payload of a test ping to webhook `webhook_id`.
@@ -50,6 +50,20 @@ pub struct Disabled {
     pub target_url: String,
     /// Why (e.g. "the target answered 410 Gone").
     pub reason: String,
+}
+
+/// A webhook failing for long enough to be warned of before it is disabled.
+#[allow(missing_docs)] // Plain data: the field names say what each holds; the others are documented.
+#[derive(Debug, Clone)]
+pub struct Failing {
+    pub webhook_id: Uuid,
+    pub scope: Scope,
+    pub target_url: String,
+    /// Failed attempts in a row.
+    pub failures: i32,
+    pub failing_since: SystemTime,
+    /// When it is disabled if nothing succeeds before.
+    pub disable_time: SystemTime,
 }
 
 /// The delivery an operational event is about, as its payload names it.
@@ -112,6 +126,20 @@ pub fn disabled(d: &Disabled) -> Announcement {
         "reason": d.reason,
     });
     Announcement { name: WEBHOOK_DISABLED, scope: d.scope.clone(), about: d.webhook_id, payload }
+}
+
+/// `webhook_failing`.
+pub fn failing(f: &Failing) -> Announcement {
+    let payload = serde_json::json!({
+        "webhookId": f.webhook_id.to_string(),
+        "companyId": f.scope.company_id,
+        "projectId": f.scope.project_id,
+        "targetUrl": f.target_url,
+        "failures": f.failures,
+        "failingSince": rfc3339(f.failing_since),
+        "disableTime": rfc3339(f.disable_time),
+    });
+    Announcement { name: WEBHOOK_FAILING, scope: f.scope.clone(), about: f.webhook_id, payload }
 }
 
 /// The fields every delivery event carries, with `extra`.

@@ -19,6 +19,10 @@ pub const DEFAULT_EVENTS: &[(&str, &str)] = &[
         "webhookd disabled a webhook in this scope: its target answered 410 Gone or kept failing (published by webhookd only).",
     ),
     (
+        WEBHOOK_FAILING,
+        "A webhook in this scope has failed with no success for long enough that webhookd will disable it unless a delivery succeeds (published by webhookd only, once per failing streak).",
+    ),
+    (
         DELIVERY_EXHAUSTED,
         "A delivery to a webhook in this scope failed for good: no attempt is left (published by webhookd only).",
     ),
@@ -32,6 +36,10 @@ pub const DEFAULT_EVENTS: &[(&str, &str)] = &[
 /// scope; publishers may not send it.
 pub const WEBHOOK_DISABLED: &str = "webhook_disabled";
 
+/// Operational event published by webhookd once per failing streak when a webhook has failed
+/// for `--failing-warning` of `--disable-after`, in its scope, to every subscriber but it.
+pub const WEBHOOK_FAILING: &str = "webhook_failing";
+
 /// Operational event published by webhookd when a delivery fails for good, in its webhook's
 /// scope, to every subscriber but that webhook.
 pub const DELIVERY_EXHAUSTED: &str = "delivery_exhausted";
@@ -42,7 +50,7 @@ pub const DELIVERY_RECOVERED: &str = "delivery_recovered";
 
 /// The events only webhookd itself publishes. Deliveries of these never cause another
 /// (an exhausted or recovered delivery of one is not announced), so they cannot loop.
-pub const OPERATIONAL: &[&str] = &[WEBHOOK_DISABLED, DELIVERY_EXHAUSTED, DELIVERY_RECOVERED];
+pub const OPERATIONAL: &[&str] = &[WEBHOOK_DISABLED, WEBHOOK_FAILING, DELIVERY_EXHAUSTED, DELIVERY_RECOVERED];
 
 /// Whether `name` is an event only webhookd itself publishes.
 pub fn is_operational(name: &str) -> bool {
@@ -68,6 +76,7 @@ const BUILT_IN_SCHEMAS: &[(&str, &str)] = &[
     ("service_created", include_str!("schemas/service_created.json")),
     ("tag_created", include_str!("schemas/tag_created.json")),
     ("webhook_disabled", include_str!("schemas/webhook_disabled.json")),
+    ("webhook_failing", include_str!("schemas/webhook_failing.json")),
 ];
 
 /// An event type's payload schema: its text, as `ListEventTypes` shows it, and its compiled

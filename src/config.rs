@@ -338,6 +338,11 @@ pub struct DeliveryArgs {
     /// (at once when its target answers 410 Gone).
     #[arg(long, env = "WEBHOOKD_DISABLE_AFTER", default_value = "5days", value_parser = parse_duration)]
     pub disable_after: Duration,
+    /// Share of `--disable-after` a webhook may fail with no success before webhookd warns of
+    /// it with a `webhook_failing` event, once per failing streak (0.8: a day before a
+    /// five-day `--disable-after`); 0 turns the warning off.
+    #[arg(long, env = "WEBHOOKD_FAILING_WARNING", default_value_t = 0.8, value_parser = parse_share)]
+    pub failing_warning: f64,
     /// How long a claimed delivery stays reserved to this process; after that another replica may send it.
     #[arg(long, env = "WEBHOOKD_LEASE", default_value = "60s", value_parser = parse_duration)]
     pub lease: Duration,
@@ -440,6 +445,11 @@ impl DeliveryArgs {
         }
     }
 
+    /// How long a webhook fails before the `webhook_failing` warning; `None` when off.
+    pub fn failing_warning_after(&self) -> Option<Duration> {
+        (self.failing_warning > 0.0).then(|| self.disable_after.mul_f64(self.failing_warning))
+    }
+
     /// The SSRF allow list, or an error naming the bad entry.
     pub fn allow_list(&self) -> Result<AllowList, String> {
         if self.disable_ssrf_guard {
@@ -463,6 +473,14 @@ impl Config {
         }
         let args = std::iter::once(std::ffi::OsString::from("webhookd")).chain(args.into_iter().map(Into::into));
         Wrapper::try_parse_from(args).map(|w| w.config)
+    }
+}
+
+/// A share from 0 (inclusive) to 1 (exclusive), e.g. `0.8`.
+fn parse_share(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.0..1.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a share from 0 to below 1 (e.g. 0.8)")),
     }
 }
 

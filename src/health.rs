@@ -7,7 +7,9 @@
 //! breaker; every other failed attempt lengthens the streak, and from `breaker_threshold`
 //! failures in a row opens the breaker (again) for the cooldown. An ACTIVE webhook is
 //! DISABLED when its target answered 410 Gone, or when it has failed with no success for
-//! `disable_after`; a DISABLED one becomes ACTIVE again when a test ping succeeds.
+//! `disable_after`; a DISABLED one becomes ACTIVE again when a test ping succeeds. An ACTIVE
+//! webhook failing with no success for `warn_after` is warned of once per failing streak
+//! (`webhook_failing`), unless the same outcomes disable it.
 
 use std::time::{Duration, SystemTime};
 
@@ -22,6 +24,8 @@ pub struct Rules {
     pub breaker_threshold: i32,
     /// How long a webhook may fail with no success before it is disabled.
     pub disable_after: Duration,
+    /// How long it may fail before it is warned of; `None` for never.
+    pub warn_after: Option<Duration>,
 }
 
 /// A webhook's health, as its row keeps it.
@@ -34,6 +38,8 @@ pub struct Health {
     pub failing_since: Option<SystemTime>,
     /// Until when the breaker is open; `None` when closed.
     pub breaker_until: Option<SystemTime>,
+    /// The current failing streak was warned of.
+    pub warned: bool,
 }
 
 /// What a batch of outcomes showed about one webhook.
@@ -97,6 +103,10 @@ pub struct Change {
     pub opened: bool,
     /// A success after failures (not an operational event's): announced as a recovery.
     pub recovered: bool,
+    /// The failing streak is warned of (now or before).
+    pub warned: bool,
+    /// It is warned of now: `webhook_failing` is announced.
+    pub warning: bool,
 }
 
 impl Change {
@@ -110,8 +120,10 @@ impl Change {
 /// webhook's row is left alone (a success on a healthy webhook writes nothing).
 pub fn judge(before: &Health, seen: &Seen, rules: &Rules, now: SystemTime) -> Option<Change> {
     let failing = !seen.succeeded && seen.failures > 0;
-    let unhealthy =
-        before.failure_streak > 0 || before.breaker_until.is_some() || before.state == WebhookState::Disabled;
+    let unhealthy = before.failure_streak > 0
+        || before.breaker_until.is_some()
+        || before.state == WebhookState::Disabled
+        || before.warned;
     if seen.failures == 0 && !(seen.succeeded && unhealthy) {
         return None;
     }
@@ -129,6 +141,12 @@ pub fn judge(before: &Health, seen: &Seen, rules: &Rules, now: SystemTime) -> Op
         None
     };
     let streak = if seen.succeeded { 0 } else { before.failure_streak.saturating_add(seen.failures) };
+    let long = |d: Duration| since.is_some_and(|t| t <= now.checked_sub(d).unwrap_or(SystemTime::UNIX_EPOCH));
+    let warning = failing
+        && before.state == WebhookState::Active
+        && state.is_none()
+        && !before.warned
+        && rules.warn_after.is_some_and(long);
     Some(Change {
         failure_streak: streak,
         failing_since: if seen.succeeded { None } else { since },
@@ -142,6 +160,8 @@ pub fn judge(before: &Health, seen: &Seen, rules: &Rules, now: SystemTime) -> Op
         state,
         opened: failing && before.failure_streak < rules.breaker_threshold && streak >= rules.breaker_threshold,
         recovered: seen.recovering && before.failure_streak > 0,
+        warned: !seen.succeeded && (before.warned || warning),
+        warning,
     })
 }
 
@@ -150,14 +170,20 @@ mod tests {
     use super::*;
     use crate::model::DeliveryStatus::{Error, Pending, Success};
 
-    const RULES: Rules = Rules { breaker_threshold: 3, disable_after: Duration::from_secs(3600) };
+    const RULES: Rules = Rules { breaker_threshold: 3, disable_after: Duration::from_secs(3600), warn_after: None };
 
     fn at(secs: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + secs)
     }
 
     fn healthy() -> Health {
-        Health { state: WebhookState::Active, failure_streak: 0, failing_since: None, breaker_until: None }
+        Health {
+            state: WebhookState::Active,
+            failure_streak: 0,
+            failing_since: None,
+            breaker_until: None,
+            warned: false,
+        }
     }
 
     fn failing(streak: i32, since: u64) -> Health {
@@ -212,6 +238,8 @@ mod tests {
                 state: state.map(|(s, r)| (s, r.to_string())),
                 opened,
                 recovered,
+                warned: false,
+                warning: false,
             })
         };
         let table: Vec<Row> = vec![
@@ -321,5 +349,32 @@ mod tests {
         assert!(c.disabled());
         let c = judge(&healthy(), &seen(&[(Error, 500, "e")]), &RULES, at(100)).unwrap();
         assert!(!c.disabled());
+    }
+
+    #[test]
+    fn a_failing_streak_is_warned_of_once_and_the_warning_ends_with_it() {
+        let rules = Rules { warn_after: Some(Duration::from_secs(60)), ..RULES };
+        let now = at(100);
+        let fail = seen(&[(Pending, 500, "e")]);
+        // Failing since at(0), 100 s ago: past the warning, not the disabling.
+        let c = judge(&failing(2, 0), &fail, &rules, now).unwrap();
+        assert!(c.warning && c.warned && c.state.is_none());
+        // Warned already: not again.
+        let warned = Health { warned: true, ..failing(3, 0) };
+        let c = judge(&warned, &fail, &rules, now).unwrap();
+        assert!(!c.warning && c.warned);
+        // Too recent to warn; or the warning is off.
+        assert!(!judge(&failing(2, 50), &fail, &rules, now).unwrap().warning);
+        assert!(!judge(&failing(2, 0), &fail, &RULES, now).unwrap().warning);
+        // Disabled by the same outcomes: the disabling says it all.
+        let both = Rules { disable_after: Duration::from_secs(90), ..rules };
+        let c = judge(&failing(2, 0), &fail, &both, now).unwrap();
+        assert!(c.disabled() && !c.warning);
+        // A paused webhook is not warned of.
+        let paused = Health { state: WebhookState::Paused, ..failing(2, 0) };
+        assert!(!judge(&paused, &fail, &rules, now).unwrap().warning);
+        // A success ends the streak and its warning, and is a write even on a warned webhook.
+        let c = judge(&warned, &seen(&[(Success, 200, "e")]), &rules, now).unwrap();
+        assert!(!c.warned && !c.warning && c.failure_streak == 0);
     }
 }

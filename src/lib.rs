@@ -311,6 +311,7 @@ fn engine_settings(config: &Config, allow: Arc<AllowList>) -> EngineSettings {
             breaker_threshold: config.delivery.breaker_threshold,
             breaker_cooldown: config.delivery.breaker_cooldown,
             disable_after: config.delivery.disable_after,
+            failing_warning: config.delivery.failing_warning_after(),
         },
     }
 }

@@ -80,6 +80,9 @@ pub struct DeliveryRules {
     pub breaker_cooldown: Duration,
     /// How long a webhook may fail with no success before it is DISABLED.
     pub disable_after: Duration,
+    /// How long a webhook may fail with no success before `webhook_failing` warns of it;
+    /// `None` for never.
+    pub failing_warning: Option<Duration>,
 }
 
 fn millis(d: Duration) -> f64 {

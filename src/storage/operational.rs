@@ -1,5 +1,6 @@
 //! The operational events webhookd publishes itself while recording outcomes, in the same
-//! transaction: `webhook_disabled`, `delivery_exhausted` and `delivery_recovered`. Each goes
+//! transaction: `webhook_disabled`, `webhook_failing`, `delivery_exhausted` and
+//! `delivery_recovered`. Each goes
 //! to the webhooks subscribed to it in the affected webhook's scope or above, never to the
 //! affected webhook; outcomes of deliveries of operational events announce nothing, so two
 //! failing subscribers cannot keep announcing each other's failures.
@@ -12,7 +13,7 @@ use uuid::Uuid;
 use super::events::NewEvent;
 use super::outcomes::Judged;
 use super::watched::Watched;
-use crate::announce::{self, About, Announcement, Disabled, Exhausted, Recovered};
+use crate::announce::{self, About, Announcement, Disabled, Exhausted, Failing, Recovered};
 use crate::catalog::{is_operational, TEST_EVENT};
 use crate::model::DeliveryStatus;
 
@@ -32,6 +33,11 @@ fn event(a: Announcement) -> NewEvent {
         trace: None,
         skip_webhook: Some(a.about),
     }
+}
+
+/// The `webhook_failing` event warning of `f`.
+pub(crate) fn failing(f: &Failing) -> NewEvent {
+    event(announce::failing(f))
 }
 
 /// The `webhook_disabled` event announcing `d`.

@@ -1,7 +1,7 @@
 //! Recording a batch of attempt outcomes: the deliveries' new state (`record.sql`), the
 //! webhooks' health as `health::judge` decides it (`health.sql`), failures for good kept for
-//! recovery, the operational events they cause and the notifications to watchers, all in
-//! one transaction.
+//! recovery, the operational events they cause (disabled, failing, exhausted, recovered) and
+//! the notifications to watchers, all in one transaction.
 
 use std::time::{Duration, SystemTime};
 
@@ -15,7 +15,7 @@ use super::notify::{DELIVERY_CHANNEL, WATCH_LOCK};
 use super::operational;
 use super::watched::{notify_payloads, Watched};
 use super::{Storage, StorageError};
-use crate::announce::Disabled;
+use crate::announce::{Disabled, Failing};
 use crate::catalog::TEST_EVENT;
 use crate::health::{self, Breaker, Change, Health, Rules, Seen};
 use crate::model::{DeliveryStatus, WebhookState};
@@ -39,6 +39,7 @@ impl Health {
             failure_streak: r.try_get("failure_streak")?,
             failing_since: r.try_get("failing_since")?,
             breaker_until: r.try_get("breaker_until")?,
+            warned: r.try_get("failing_warned")?,
         })
     }
 }
@@ -105,7 +106,11 @@ impl Storage {
         }
         let recorded = rows.iter().map(Watched::from_row).collect::<Result<Vec<Watched>, tokio_postgres::Error>>()?;
 
-        let health = Rules { breaker_threshold: rules.breaker_threshold, disable_after: rules.disable_after };
+        let health = Rules {
+            breaker_threshold: rules.breaker_threshold,
+            disable_after: rules.disable_after,
+            warn_after: rules.failing_warning,
+        };
         let mut judged = judge_rows(&rows, &recorded, &health)?;
         if judged.iter().any(|j| j.change.is_some()) {
             write_health(c, &mut judged, &health, rules.breaker_cooldown).await?;
@@ -138,6 +143,18 @@ impl Storage {
             })
             .collect();
         let mut events: Vec<NewEvent> = disabled.iter().map(operational::disabled).collect();
+        events.extend(judged.iter().filter(|j| j.change.as_ref().is_some_and(|c| c.warning)).map(|j| {
+            let change = j.change.as_ref().expect("filtered");
+            let since = change.failing_since.unwrap_or(SystemTime::UNIX_EPOCH);
+            operational::failing(&Failing {
+                webhook_id: j.webhook_id,
+                scope: recorded[j.first_row].scope(),
+                target_url: rows[j.first_row].get("webhook_url"),
+                failures: change.failure_streak,
+                failing_since: since,
+                disable_time: since + rules.disable_after,
+            })
+        }));
         events.extend(operational::announced(&rows, &recorded, &judged)?);
         if !events.is_empty() {
             Self::publish_in(c, &events).await?;
@@ -226,8 +243,10 @@ async fn write_health(
             pending.retain(|&i| judged[i].change.is_some());
         }
         let mut ids = Vec::with_capacity(pending.len());
-        let (mut was_state, mut was_streak, mut was_since, mut was_breaker) = (vec![], vec![], vec![], vec![]);
-        let (mut streak, mut since, mut breaker, mut state, mut reason) = (vec![], vec![], vec![], vec![], vec![]);
+        let (mut was_state, mut was_streak, mut was_since, mut was_breaker, mut was_warned) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        let (mut streak, mut since, mut breaker, mut warned, mut state, mut reason) =
+            (vec![], vec![], vec![], vec![], vec![], vec![]);
         for &i in &pending {
             let j = &judged[i];
             let change = j.change.as_ref().expect("pending changes only");
@@ -236,6 +255,7 @@ async fn write_health(
             was_streak.push(j.before.failure_streak);
             was_since.push(j.before.failing_since);
             was_breaker.push(j.before.breaker_until);
+            was_warned.push(j.before.warned);
             streak.push(change.failure_streak);
             since.push(change.failing_since);
             breaker.push(match change.breaker {
@@ -243,19 +263,22 @@ async fn write_health(
                 Breaker::Open => 1,
                 Breaker::Close => 2,
             });
+            warned.push(change.warned);
             state.push(change.state.as_ref().map(|(s, _)| *s));
             reason.push(change.state.as_ref().map(|(_, r)| r.as_str()));
         }
         let cooldown = cooldown.as_millis() as f64;
-        let params: [&(dyn ToSql + Sync); 11] = [
+        let params: [&(dyn ToSql + Sync); 13] = [
             &ids,
             &was_state,
             &was_streak,
             &was_since,
             &was_breaker,
+            &was_warned,
             &streak,
             &since,
             &breaker,
+            &warned,
             &state,
             &reason,
             &cooldown,

@@ -18,6 +18,7 @@ const RULES: DeliveryRules = DeliveryRules {
     breaker_threshold: 3,
     breaker_cooldown: Duration::from_secs(30),
     disable_after: Duration::from_secs(3600),
+    failing_warning: None,
 };
 
 /// An instance webhook listening to `event` alone, with `n` deliveries due.

@@ -27,6 +27,7 @@ const RULES: DeliveryRules = DeliveryRules {
     breaker_threshold: 10,
     breaker_cooldown: Duration::from_secs(30),
     disable_after: Duration::from_secs(3600),
+    failing_warning: None,
 };
 
 /// `storage`, handing off into an engine with `slots` free send slots.

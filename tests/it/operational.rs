@@ -1,4 +1,4 @@
-//! Operational events: `delivery_exhausted` and `delivery_recovered` go to the webhooks
+//! Operational events: `delivery_exhausted`, `delivery_recovered` and `webhook_failing` go to the webhooks
 //! subscribed to them in the affected webhook's scope or above, never to that webhook, and
 //! deliveries of operational events never announce anything (no loops).
 
@@ -124,5 +124,54 @@ async fn failing_subscribers_of_operational_events_do_not_announce_each_other_in
     assert_eq!(settled(&mut admin, &w1.id, 1).await, [("delivery_exhausted".to_string(), error)]);
     assert_eq!(settled(&mut admin, &w2.id, 1).await, [("delivery_exhausted".to_string(), error)]);
     assert_eq!(m1.count() + m2.count(), 4, "two attempts each, nothing more");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_webhook_failing_long_enough_is_warned_of_once_before_it_would_be_disabled() {
+    // Disabled after 20 s of failures, warned of after a tenth of that; retried every second.
+    let server = TestServer::start_with(&[
+        "--disable-after",
+        "20s",
+        "--failing-warning",
+        "0.1",
+        "--retry-schedule",
+        "1s,1s,1s,1s,1s",
+        "--retry-jitter",
+        "0",
+    ])
+    .await;
+    let mut admin = server.admin().await;
+    let target = switchable(Arc::new(AtomicBool::new(true))).await;
+    let monitor = Receiver::ok().await;
+    // The failing webhook listens to the warning too: it must never get its own.
+    let a = admin
+        .create_webhook(new_webhook(scope("acme", "web"), &target.url("/a"), &["tag_created", "webhook_failing"]))
+        .await
+        .unwrap()
+        .into_inner();
+    admin
+        .create_webhook(new_webhook(scope("acme", ""), &monitor.url("/m"), &["webhook_failing", "delivery_exhausted"]))
+        .await
+        .unwrap();
+    publish(&server, "tag_created", scope("acme", "web"), "{}").await;
+    let warned = monitor.expect().await;
+    let w = body(&warned);
+    assert_eq!(w["eventName"], "webhook_failing");
+    let p = &w["payload"];
+    assert_eq!(
+        (p["webhookId"].as_str(), p["companyId"].as_str(), p["projectId"].as_str()),
+        (Some(a.id.as_str()), Some("acme"), Some("web"))
+    );
+    assert!(p["failures"].as_i64().unwrap() >= 3, "failing for 2 s at one attempt a second: {p}");
+    let since = humantime::parse_rfc3339(p["failingSince"].as_str().unwrap()).unwrap();
+    let until = humantime::parse_rfc3339(p["disableTime"].as_str().unwrap()).unwrap();
+    assert_eq!(until.duration_since(since).unwrap(), std::time::Duration::from_secs(20));
+    // The sentinel: the delivery's retries run out after the warning; nothing came between,
+    // and the failing webhook itself got only its own event's attempts.
+    let exhausted = monitor.expect().await;
+    assert_eq!(body(&exhausted)["eventName"], "delivery_exhausted");
+    assert_eq!(monitor.count(), 2);
+    assert_eq!(target.count(), 6, "one delivery's six attempts, and no warning of itself");
     server.stop().await;
 }

@@ -19,6 +19,7 @@ const RULES: DeliveryRules = DeliveryRules {
     breaker_threshold: 3,
     breaker_cooldown: Duration::from_secs(30),
     disable_after: Duration::from_secs(3600),
+    failing_warning: None,
 };
 
 /// A webhook listening to `event`, with `n` deliveries, all claimed.
@@ -73,7 +74,7 @@ async fn announced(db: &tokio_postgres::Client) -> Vec<String> {
     let rows = db
         .query(
             "SELECT event_name FROM events WHERE event_name <> ALL($1) ORDER BY create_time, id",
-            &[&vec!["e_ok", "e_fail", "e_gone", "e_old", "e_ping", "e_lost"]],
+            &[&vec!["e_ok", "e_fail", "e_gone", "e_old", "e_ping", "e_lost", "e_warn"]],
         )
         .await
         .unwrap();
@@ -244,4 +245,36 @@ async fn recorders_racing_on_one_webhook_lose_no_failure_and_open_its_breaker_on
     assert_eq!(health(&db, w).await, (ACTIVE, 48, true, true, String::new()));
     let opened: usize = recorded.iter().map(|r| r.breakers_opened.len()).sum();
     assert_eq!(opened, 1);
+}
+
+#[tokio::test]
+async fn a_long_failure_is_warned_of_once_and_a_success_ends_the_warning() {
+    let url = fresh_database().await;
+    let s = storage(&url).await;
+    let db = sql(&url).await;
+    let (w, c) = claimed(&s, "e_warn", 3).await;
+    let rules = DeliveryRules { failing_warning: Some(Duration::from_secs(600)), ..RULES };
+    let retry = Next::RetryAt(SystemTime::now() + Duration::from_secs(600));
+    // Failing for 20 minutes: past the warning (10), before the disabling (an hour).
+    let since = SystemTime::now() - Duration::from_secs(1200);
+    record(&s, &[outcome(&c[0], 500, retry, since)], &rules).await;
+    assert_eq!(announced(&db).await, ["webhook_failing"]);
+    assert!(warned(&db, w).await);
+    let body: Vec<u8> =
+        db.query_one("SELECT body FROM events WHERE event_name = 'webhook_failing'", &[]).await.unwrap().get(0);
+    let payload = &serde_json::from_slice::<serde_json::Value>(&body).unwrap()["payload"];
+    assert_eq!((payload["webhookId"].as_str(), payload["failures"].as_i64()), (Some(w.to_string().as_str()), Some(1)));
+    // Once per streak: another failure warns of nothing.
+    record(&s, &[outcome(&c[1], 500, retry, SystemTime::now())], &rules).await;
+    assert_eq!(announced(&db).await, ["webhook_failing"]);
+    assert_eq!(health(&db, w).await, (ACTIVE, 2, true, false, String::new()));
+    // A success ends the streak and its warning.
+    record(&s, &[outcome(&c[2], 200, Next::Done(DeliveryStatus::Success), SystemTime::now())], &rules).await;
+    assert_eq!(announced(&db).await, ["webhook_failing", "delivery_recovered"]);
+    assert!(!warned(&db, w).await);
+}
+
+/// Whether the webhook's failing streak was warned of.
+async fn warned(db: &tokio_postgres::Client, w: Uuid) -> bool {
+    db.query_one("SELECT failing_warned FROM webhooks WHERE id = $1", &[&w]).await.unwrap().get(0)
 }

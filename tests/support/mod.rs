@@ -141,7 +141,13 @@ impl ServerProcess {
         // WEBHOOKD_BENCH_SERVER runs another build of the server (the benchmark compares two
         // builds in one sitting that way).
         let server = std::env::var_os("WEBHOOKD_BENCH_SERVER").unwrap_or_else(|| env!("CARGO_BIN_EXE_webhookd").into());
-        let child = Command::new(server)
+        let mut command = Command::new(server);
+        // WEBHOOKD_BENCH_SERVER_THREADS sets the server's runtime threads alone (tokio reads
+        // TOKIO_WORKER_THREADS), not those of the benchmark's driver and receiver.
+        if let Some(threads) = std::env::var_os("WEBHOOKD_BENCH_SERVER_THREADS") {
+            command.env("TOKIO_WORKER_THREADS", threads);
+        }
+        let child = command
             .arg("serve")
             .args(["--listen", &addr.to_string(), "--allow-targets", "127.0.0.1/32", "--database-url", database_url])
             .args(if extra.contains(&"--secret-key-file") {

@@ -1,6 +1,6 @@
 -- The health of webhooks $1, locked until the transaction ends (in id order, so that two
 -- recorders locking the same webhooks cannot deadlock), with the database's time.
-SELECT id, state AS webhook_state, failure_streak, failing_since, breaker_until, now() AS now
+SELECT id, state AS webhook_state, failure_streak, failing_since, breaker_until, failing_warned, now() AS now
 FROM webhooks
 WHERE id = ANY ($1::uuid[])
 ORDER BY id

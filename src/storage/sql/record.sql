@@ -31,7 +31,8 @@ WITH o AS (
               d.attempts, d.duration_ms, d.error, d.create_time, d.next_attempt_time, d.change_time
 )
 SELECT upd.*, w.company_id, w.project_id, w.target_url AS webhook_url,
-       w.state AS webhook_state, w.failure_streak, w.failing_since, w.breaker_until, now() AS now,
+       w.state AS webhook_state, w.failure_streak, w.failing_since, w.breaker_until, w.failing_warned,
+       now() AS now,
        (SELECT CASE WHEN pg_try_advisory_lock($12::int8) THEN NOT pg_advisory_unlock($12::int8) ELSE true END)
            AS watched
 FROM upd

@@ -3,8 +3,8 @@
 -- ($3, sealed) keeps the one it replaces valid for $9 milliseconds (none when 0); a rotation
 -- in progress ends, its older secret dropped. The row is sealed with the current key already.
 -- A new state $11 (with its reason $12) that differs from the current one is recorded with
--- the time; making the webhook ACTIVE also forgets its failure streak and closes its circuit
--- breaker. $13 and $14 are the new limits when not null. The custom headers change when $15
+-- the time; making the webhook ACTIVE also forgets its failure streak (and its warning) and
+-- closes its circuit breaker. $13 and $14 are the new limits when not null. The custom headers change when $15
 -- says so, to $16 as shown and $17 sealed. Returns its id; storage reads it back as shown
 -- (webhooks_shown) in the same transaction.
 UPDATE webhooks SET
@@ -24,6 +24,7 @@ UPDATE webhooks SET
     failure_streak = CASE WHEN $11 = 1 THEN 0 ELSE failure_streak END,
     failing_since = CASE WHEN $11 = 1 THEN NULL ELSE failing_since END,
     breaker_until = CASE WHEN $11 = 1 THEN NULL ELSE breaker_until END,
+    failing_warned = CASE WHEN $11 = 1 THEN false ELSE failing_warned END,
     max_in_flight = coalesce($13, max_in_flight),
     rate_limit = coalesce($14, rate_limit),
     custom_headers = CASE WHEN $15 THEN $16 ELSE custom_headers END,
