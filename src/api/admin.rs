@@ -9,7 +9,6 @@ use super::watch::{WatchFilter, WatchHub};
 use super::{convert, page, validate, ResponseStream};
 use crate::auth::{Authenticator, Principal, Role};
 use crate::catalog::Catalog;
-use crate::catalog::TEST_EVENT;
 use crate::delivery::ssrf::AllowList;
 use crate::error::{echo, ApiError, Violations};
 use crate::model::{redact_proxy, Scope, WebhookState};
@@ -459,14 +458,7 @@ impl pb::webhook_admin_server::WebhookAdmin for AdminService {
     async fn test_webhook(&self, req: Request<pb::TestWebhookRequest>) -> Result<Response<pb::DeliveryRecord>, Status> {
         let who = self.admin(&req).await?;
         let w = self.visible_webhook(&who, "webhook_id", &req.get_ref().webhook_id).await?;
-        let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis();
-        let payload = crate::announce::test_ping(w.id);
-        let body = crate::body::delivery_body(TEST_EVENT, now_ms as i64, &payload).map_err(ApiError::from)?;
-        let d = self
-            .storage
-            .test_delivery(w.id, &w.scope, TEST_EVENT, now_ms as i64, &body, &Audit::new(who.actor(), "webhook.test"))
-            .await
-            .map_err(ApiError::from)?;
+        let d = crate::service::pings::send_test_ping(&self.storage, &w, who.actor()).await.map_err(ApiError::from)?;
         tracing::info!(delivery_id = %d.id, webhook_id = %w.id, "test ping queued");
         Ok(Response::new(convert::delivery(d)))
     }

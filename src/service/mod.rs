@@ -2,4 +2,5 @@
 //! command line decode and authorize their input, call these, and encode the result. Each
 //! writes its audit record with the change it makes.
 
+pub mod pings;
 pub mod tokens;
