@@ -38,13 +38,7 @@ async fn calls_need_a_valid_token_of_the_right_role() {
 async fn company_tokens_reach_their_company_only() {
     let server = TestServer::start().await;
     let mut root = server.admin().await;
-    let theirs = root
-        .create_webhook(new_webhook(scope("globex", ""), "https://g.example.com/", &["tag_created"]))
-        .await
-        .unwrap()
-        .into_inner();
-    let acme_token = server.token(Role::Admin, "acme", "").await;
-    let mut acme = server.admin_as(Some(&acme_token)).await;
+    let (theirs, mut acme) = crate::common::theirs_and_acme(&server).await;
 
     let mine = acme
         .create_webhook(new_webhook(scope("acme", "web"), "https://a.example.com/", &["tag_created"]))

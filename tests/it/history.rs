@@ -151,13 +151,7 @@ async fn history_filters_and_sorts_like_a_brute_force_model() {
 async fn history_errors_and_scopes() {
     let server = TestServer::start_with(&["--no-delivery"]).await;
     let mut root = server.admin().await;
-    let theirs = root
-        .create_webhook(new_webhook(scope("globex", ""), "https://g.example.com/", &["tag_created"]))
-        .await
-        .unwrap()
-        .into_inner();
-    let acme = server.token(Role::Admin, "acme", "").await;
-    let mut acme = server.admin_as(Some(&acme)).await;
+    let (theirs, mut acme) = crate::common::theirs_and_acme(&server).await;
     let err = history(
         &mut root,
         pb::ListEventHistoryRequest { webhook_id: Uuid::new_v4().to_string(), ..Default::default() },

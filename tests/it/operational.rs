@@ -8,17 +8,11 @@ use std::sync::Arc;
 use webhookd_client::pb;
 
 use crate::common::publish;
-use crate::common::receiver::{Captured, Receiver, Reply};
+use crate::common::receiver::{Captured, Receiver};
 use crate::common::Role;
 use crate::common::{new_webhook, scope, Admin, TestServer};
 
 const OPERATIONAL: [&str; 2] = ["delivery_exhausted", "delivery_recovered"];
-
-/// The receiver answering 500 while `failing` is set, else 200.
-async fn switchable(failing: Arc<AtomicBool>) -> Receiver {
-    Receiver::start(None, move |_, _| Reply::Status(if failing.load(Ordering::SeqCst) { 500 } else { 200 }, vec![]))
-        .await
-}
 
 /// A webhook's history once it holds `n` deliveries, none pending: (event type, status).
 async fn settled(admin: &mut Admin, webhook_id: &str, n: usize) -> Vec<(String, i32)> {
@@ -34,7 +28,7 @@ async fn failures_for_good_and_recoveries_are_announced_in_scope_but_never_to_th
     let server = TestServer::start_with(&["--retry-schedule", "50ms"]).await;
     let mut admin = server.admin().await;
     let failing = Arc::new(AtomicBool::new(true));
-    let target = switchable(failing.clone()).await;
+    let target = Receiver::switchable(failing.clone(), 500).await;
     let instance_monitor = Receiver::ok().await;
     let company_monitor = Receiver::ok().await;
     let other_company = Receiver::ok().await;
@@ -109,9 +103,9 @@ async fn failing_subscribers_of_operational_events_do_not_announce_each_other_in
     let server = TestServer::start_with(&["--retry-schedule", "50ms"]).await;
     let mut admin = server.admin().await;
     let failing = Arc::new(AtomicBool::new(true));
-    let target = switchable(failing.clone()).await;
-    let m1 = switchable(failing.clone()).await;
-    let m2 = switchable(failing.clone()).await;
+    let target = Receiver::switchable(failing.clone(), 500).await;
+    let m1 = Receiver::switchable(failing.clone(), 500).await;
+    let m2 = Receiver::switchable(failing.clone(), 500).await;
     let a = admin.create_webhook(new_webhook(None, &target.url("/a"), &["tag_created"])).await.unwrap().into_inner();
     let w1 = admin.create_webhook(new_webhook(None, &m1.url("/m1"), &OPERATIONAL)).await.unwrap().into_inner();
     let w2 = admin.create_webhook(new_webhook(None, &m2.url("/m2"), &OPERATIONAL)).await.unwrap().into_inner();
@@ -142,7 +136,7 @@ async fn a_webhook_failing_long_enough_is_warned_of_once_before_it_would_be_disa
     ])
     .await;
     let mut admin = server.admin().await;
-    let target = switchable(Arc::new(AtomicBool::new(true))).await;
+    let target = Receiver::switchable(Arc::new(AtomicBool::new(true)), 500).await;
     let monitor = Receiver::ok().await;
     // The failing webhook listens to the warning too: it must never get its own.
     let a = admin

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use tonic::Code;
 use webhookd_client::pb;
 
-use crate::common::receiver::{Receiver, Reply};
+use crate::common::receiver::Receiver;
 use crate::common::Role;
 use crate::common::{assert_field_error, eventually, new_webhook, scope, Admin, TestServer};
 
@@ -68,10 +68,7 @@ async fn an_outage_is_recovered_exactly_once_beyond_the_history_and_oldest_first
     // The outage does not open the circuit breaker: every delivery fails at once.
     let server = TestServer::start_with(&["--recovery-rate", "2000", "--breaker-threshold", "100000"]).await;
     let down = Arc::new(AtomicBool::new(true));
-    let flag = down.clone();
-    let rx =
-        Receiver::start(None, move |_, _| Reply::Status(if flag.load(Ordering::SeqCst) { DOWN } else { 200 }, vec![]))
-            .await;
+    let rx = Receiver::switchable(down.clone(), DOWN).await;
     let mut admin = server.admin().await;
     let mut req = new_webhook(None, &rx.url("/hook"), &["tag_created"]);
     // One at a time: the recovery's order is the order the receiver sees.
@@ -138,10 +135,7 @@ async fn an_outage_is_recovered_exactly_once_beyond_the_history_and_oldest_first
 async fn a_cancelled_recovery_leaves_the_rest_to_the_next_one_and_nothing_is_sent_twice() {
     let server = TestServer::start_with(&["--recovery-rate", "5", "--breaker-threshold", "100000"]).await;
     let down = Arc::new(AtomicBool::new(true));
-    let flag = down.clone();
-    let rx =
-        Receiver::start(None, move |_, _| Reply::Status(if flag.load(Ordering::SeqCst) { DOWN } else { 200 }, vec![]))
-            .await;
+    let rx = Receiver::switchable(down.clone(), DOWN).await;
     let mut admin = server.admin().await;
     let w = admin.create_webhook(new_webhook(None, &rx.url("/hook"), &["tag_created"])).await.unwrap().into_inner();
     let before = SystemTime::now() - Duration::from_secs(1);

@@ -420,3 +420,17 @@ pub async fn publish(
     let token = server.token(Role::Publisher, "", "").await;
     server.publish_as(&token, name, scope, payload).await.unwrap()
 }
+
+/// The cross-tenant fixture: a webhook of company `globex` (made by the instance admin) and
+/// an admin client of company `acme`, which must not reach it.
+pub async fn theirs_and_acme(server: &TestServer) -> (pb::Webhook, Admin) {
+    let theirs = server
+        .admin()
+        .await
+        .create_webhook(new_webhook(scope("globex", ""), "https://g.example.com/", &["tag_created"]))
+        .await
+        .unwrap()
+        .into_inner();
+    let acme = server.token(Role::Admin, "acme", "").await;
+    (theirs, server.admin_as(Some(&acme)).await)
+}

@@ -119,6 +119,12 @@ impl Receiver {
         Self::start(None, |_, _| Reply::Status(200, vec![])).await
     }
 
+    /// An http receiver answering `status` while `down` is set, else 200.
+    pub async fn switchable(down: Arc<std::sync::atomic::AtomicBool>, status: u16) -> Self {
+        Self::start(None, move |_, _| Reply::Status(if down.load(Ordering::SeqCst) { status } else { 200 }, vec![]))
+            .await
+    }
+
     /// A receiver answering with `responder(index, request)`; https when `tls` is given.
     pub async fn start(
         tls: Option<Arc<rustls::ServerConfig>>,
