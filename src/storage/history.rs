@@ -4,7 +4,8 @@ use std::time::SystemTime;
 
 use futures_util::{pin_mut, TryStreamExt};
 use tokio::sync::mpsc;
-use tokio_postgres::types::Json;
+use tokio_postgres::types::{Json, ToSql};
+use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::deliveries::{DeliveryRow, HISTORY_LIMIT};
@@ -66,6 +67,43 @@ pub static HISTORY_OLDEST: std::sync::LazyLock<String> = std::sync::LazyLock::ne
     HISTORY_NEWEST.replace(NEWEST_ORDER, OLDEST_ORDER)
 });
 
+/// A statement parameter owned by the task that streams its rows.
+type Param = Box<dyn ToSql + Send + Sync>;
+
+/// Streams the rows of `stmt` run with `params` on `c` (held until the stream ends) into a
+/// channel as the database returns them, each read by `read`; an error is sent and ends the
+/// stream, and so does the receiver going away.
+fn stream_rows<T: Send + 'static>(
+    c: deadpool_postgres::Object,
+    stmt: tokio_postgres::Statement,
+    params: Vec<Param>,
+    read: fn(&Row) -> Result<T, tokio_postgres::Error>,
+) -> mpsc::Receiver<Result<T, StorageError>> {
+    let (tx, rx) = mpsc::channel(32);
+    tokio::spawn(async move {
+        let rows = match c.query_raw(&stmt, params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync))).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                let _ = tx.send(Err(e.into())).await;
+                return;
+            }
+        };
+        pin_mut!(rows);
+        loop {
+            let next = match rows.try_next().await {
+                Ok(Some(r)) => read(&r).map_err(StorageError::from),
+                Ok(None) => return,
+                Err(e) => Err(e.into()),
+            };
+            let failed = next.is_err();
+            if tx.send(next).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    rx
+}
+
 impl Storage {
     /// Streams a webhook's filtered, sorted history; rows are sent as the database returns them.
     pub async fn history(
@@ -74,34 +112,15 @@ impl Storage {
     ) -> Result<mpsc::Receiver<Result<DeliveryRow, StorageError>>, StorageError> {
         let c = self.conn().await?;
         let stmt = c.prepare_cached(if f.oldest_first { &HISTORY_OLDEST } else { HISTORY_NEWEST }).await?;
-        let (tx, rx) = mpsc::channel(32);
-        tokio::spawn(async move {
-            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] =
-                [&f.webhook_id, &f.event_types, &f.status, &f.status_codes, &f.limit, &HISTORY_LIMIT];
-            let rows = match c.query_raw(&stmt, params).await {
-                Ok(rows) => rows,
-                Err(e) => {
-                    let _ = tx.send(Err(e.into())).await;
-                    return;
-                }
-            };
-            pin_mut!(rows);
-            loop {
-                match rows.try_next().await {
-                    Ok(Some(r)) => {
-                        if tx.send(DeliveryRow::from_row(&r).map_err(StorageError::from)).await.is_err() {
-                            return;
-                        }
-                    }
-                    Ok(None) => return,
-                    Err(e) => {
-                        let _ = tx.send(Err(e.into())).await;
-                        return;
-                    }
-                }
-            }
-        });
-        Ok(rx)
+        let params: Vec<Param> = vec![
+            Box::new(f.webhook_id),
+            Box::new(f.event_types),
+            Box::new(f.status),
+            Box::new(f.status_codes),
+            Box::new(f.limit),
+            Box::new(HISTORY_LIMIT),
+        ];
+        Ok(stream_rows(c, stmt, params, DeliveryRow::from_row))
     }
 
     /// One delivery's summary with its webhook's scope, in one query.
@@ -130,32 +149,13 @@ impl Storage {
             return Ok(Replay::Pruned);
         }
         let stmt = c.prepare_cached(include_str!("sql/watch_replay.sql")).await?;
-        let (tx, rx) = mpsc::channel(32);
-        let scope = scope.clone();
-        tokio::spawn(async move {
-            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
-                [&webhook_id, &scope.company_id, &scope.project_id, &since];
-            let rows = match c.query_raw(&stmt, params).await {
-                Ok(rows) => rows,
-                Err(e) => {
-                    let _ = tx.send(Err(e.into())).await;
-                    return;
-                }
-            };
-            pin_mut!(rows);
-            loop {
-                let next = match rows.try_next().await {
-                    Ok(Some(r)) => Watched::from_row(&r).map_err(StorageError::from),
-                    Ok(None) => return,
-                    Err(e) => Err(e.into()),
-                };
-                let failed = next.is_err();
-                if tx.send(next).await.is_err() || failed {
-                    return;
-                }
-            }
-        });
-        Ok(Replay::Changes(rx))
+        let params: Vec<Param> = vec![
+            Box::new(webhook_id),
+            Box::new(scope.company_id.clone()),
+            Box::new(scope.project_id.clone()),
+            Box::new(since),
+        ];
+        Ok(Replay::Changes(stream_rows(c, stmt, params, Watched::from_row)))
     }
 
     /// One delivery with its body, headers and attempts.
