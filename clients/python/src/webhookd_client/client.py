@@ -100,6 +100,13 @@ class WebhookdClient:
             except grpc.RpcError as e:
                 time.sleep(attempts.wait_after(e))
 
+    def _unary(self, returns: Type[T], method: Any, request: Any, timeout: Optional[float], retry: bool) -> T:
+        """Calls the unary stub ``method`` with ``request``, authenticated, within the deadline,
+        retrying UNAVAILABLE if ``retry``."""
+        return self._call(
+            returns, lambda left: method(request, metadata=self._metadata, timeout=left), timeout, retry
+        )
+
     def create_webhook(
         self,
         target_url: str,
@@ -123,16 +130,12 @@ class WebhookdClient:
             target_url, secret, events, company_id, project_id, ca_certificate, proxy_url,
             max_in_flight, rate_limit_per_second, state,
         )
-        return self._call(webhook_pb2.Webhook,
-            lambda left: self.admin.CreateWebhook(request, metadata=self._metadata, timeout=left), timeout, False
-        )
+        return self._unary(webhook_pb2.Webhook, self.admin.CreateWebhook, request, timeout, retry=False)
 
     def get_webhook(self, webhook_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.Webhook:
         """One webhook, with its last event."""
         request = admin_pb2.GetWebhookRequest(id=webhook_id)
-        return self._call(webhook_pb2.Webhook,
-            lambda left: self.admin.GetWebhook(request, metadata=self._metadata, timeout=left), timeout, True
-        )
+        return self._unary(webhook_pb2.Webhook, self.admin.GetWebhook, request, timeout, retry=True)
 
     def update_webhook(
         self,
@@ -158,16 +161,12 @@ class WebhookdClient:
             webhook_id, target_url, secret, events, ca_certificate, proxy_url, secret_grace_period,
             state, max_in_flight, rate_limit_per_second,
         )
-        return self._call(webhook_pb2.Webhook,
-            lambda left: self.admin.UpdateWebhook(request, metadata=self._metadata, timeout=left), timeout, False
-        )
+        return self._unary(webhook_pb2.Webhook, self.admin.UpdateWebhook, request, timeout, retry=False)
 
     def delete_webhook(self, webhook_id: str, *, timeout: Optional[float] = None) -> None:
         """Deletes a webhook and its history."""
         request = admin_pb2.DeleteWebhookRequest(id=webhook_id)
-        self._call(admin_pb2.DeleteWebhookResponse,
-            lambda left: self.admin.DeleteWebhook(request, metadata=self._metadata, timeout=left), timeout, False
-        )
+        self._unary(admin_pb2.DeleteWebhookResponse, self.admin.DeleteWebhook, request, timeout, retry=False)
 
     def list_webhooks(
         self,
@@ -185,9 +184,7 @@ class WebhookdClient:
         token = ""
         while True:
             request = c.list_request(company_id, project_id, include_descendants, events, page_size, token, states)
-            page = self._call(admin_pb2.ListWebhooksResponse,
-                lambda left: self.admin.ListWebhooks(request, metadata=self._metadata, timeout=left), timeout, True
-            )
+            page = self._unary(admin_pb2.ListWebhooksResponse, self.admin.ListWebhooks, request, timeout, retry=True)
             for hook in page.webhooks:
                 yield hook
             token = page.next_page_token
@@ -197,9 +194,7 @@ class WebhookdClient:
     def list_event_types(self, *, timeout: Optional[float] = None) -> List[admin_pb2.EventType]:
         """The event catalog."""
         request = admin_pb2.ListEventTypesRequest()
-        response = self._call(admin_pb2.ListEventTypesResponse,
-            lambda left: self.admin.ListEventTypes(request, metadata=self._metadata, timeout=left), timeout, True
-        )
+        response = self._unary(admin_pb2.ListEventTypesResponse, self.admin.ListEventTypes, request, timeout, retry=True)
         return list(response.event_types)
 
     def list_audit_events(
@@ -242,9 +237,7 @@ class WebhookdClient:
         would leave a token nobody knows (list the tokens and revoke what you cannot account for).
         """
         request = c.create_token_request(role, company_id, project_id, description, expire_time)
-        return self._call(token_pb2.CreateTokenResponse,
-            lambda left: self.tokens.CreateToken(request, metadata=self._metadata, timeout=left), timeout, False
-        )
+        return self._unary(token_pb2.CreateTokenResponse, self.tokens.CreateToken, request, timeout, retry=False)
 
     def list_tokens(
         self,
@@ -260,9 +253,7 @@ class WebhookdClient:
         page_token = ""
         while True:
             request = c.list_tokens_request(company_id, project_id, include_descendants, show_inactive, page_size, page_token)
-            page = self._call(token_pb2.ListTokensResponse,
-                lambda left: self.tokens.ListTokens(request, metadata=self._metadata, timeout=left), timeout, True
-            )
+            page = self._unary(token_pb2.ListTokensResponse, self.tokens.ListTokens, request, timeout, retry=True)
             for t in page.tokens:
                 yield t
             page_token = page.next_page_token
@@ -273,9 +264,7 @@ class WebhookdClient:
         """Revokes a token by id: every replica refuses it from its next call on. Retried
         (revoking twice changes nothing)."""
         request = token_pb2.RevokeTokenRequest(id=token_id)
-        return self._call(token_pb2.Token,
-            lambda left: self.tokens.RevokeToken(request, metadata=self._metadata, timeout=left), timeout, True
-        )
+        return self._unary(token_pb2.Token, self.tokens.RevokeToken, request, timeout, retry=True)
 
     def list_event_history(
         self,
@@ -301,23 +290,17 @@ class WebhookdClient:
     def get_delivery(self, delivery_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.DeliveryDetail:
         """One delivery with its request body and headers and every attempt."""
         request = admin_pb2.GetDeliveryRequest(id=delivery_id)
-        return self._call(webhook_pb2.DeliveryDetail,
-            lambda left: self.admin.GetDelivery(request, metadata=self._metadata, timeout=left), timeout, True
-        )
+        return self._unary(webhook_pb2.DeliveryDetail, self.admin.GetDelivery, request, timeout, retry=True)
 
     def redeliver_event(self, delivery_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.DeliveryRecord:
         """Sends a delivery's event again, as a new delivery with the same body bytes."""
         request = admin_pb2.RedeliverEventRequest(delivery_id=delivery_id)
-        return self._call(webhook_pb2.DeliveryRecord,
-            lambda left: self.admin.RedeliverEvent(request, metadata=self._metadata, timeout=left), timeout, False
-        )
+        return self._unary(webhook_pb2.DeliveryRecord, self.admin.RedeliverEvent, request, timeout, retry=False)
 
     def test_webhook(self, webhook_id: str, *, timeout: Optional[float] = None) -> webhook_pb2.DeliveryRecord:
         """Sends the webhook a test event."""
         request = admin_pb2.TestWebhookRequest(webhook_id=webhook_id)
-        return self._call(webhook_pb2.DeliveryRecord,
-            lambda left: self.admin.TestWebhook(request, metadata=self._metadata, timeout=left), timeout, False
-        )
+        return self._unary(webhook_pb2.DeliveryRecord, self.admin.TestWebhook, request, timeout, retry=False)
 
     def watch_deliveries(
         self,
@@ -395,9 +378,7 @@ class WebhookdClient:
         attempt was stored answers with ``duplicate`` set and the same ``event_id``."""
         request = c.publish_request(event_name, payload, company_id, project_id, event_timestamp, idempotency_key)
         try:
-            return self._call(ingest_pb2.PublishEventResponse,
-                lambda left: self.ingest.PublishEvent(request, metadata=self._metadata, timeout=left), timeout, True
-            )
+            return self._unary(ingest_pb2.PublishEventResponse, self.ingest.PublishEvent, request, timeout, retry=True)
         except WebhookdError as e:
             e.idempotency_key = request.idempotency_key
             raise
