@@ -6,20 +6,12 @@
 use std::time::Duration;
 
 use uuid::Uuid;
-use webhookd::storage::deliveries::{Claimed, DeliveryRules, NextDue};
+use webhookd::storage::deliveries::{Claimed, NextDue};
 use webhookd::storage::webhooks::NewWebhook;
 use webhookd::storage::Storage;
 
-use crate::common::stored::{self, storage};
+use crate::common::stored::{self, storage, RULES};
 use crate::common::{fresh_database, sql};
-
-const RULES: DeliveryRules = DeliveryRules {
-    webhook_concurrency: 64,
-    breaker_threshold: 3,
-    breaker_cooldown: Duration::from_secs(30),
-    disable_after: Duration::from_secs(3600),
-    failing_warning: None,
-};
 
 /// An instance webhook listening to `event` alone, with `n` deliveries due.
 async fn hook_with(storage: &Storage, event: &str, max_in_flight: i32, rate_limit: i32, n: usize) -> Uuid {

@@ -22,13 +22,8 @@ use crate::common::{fresh_database, listening, next_notification, sql};
 use crate::delivery::wait_final;
 
 const LEASE: Duration = Duration::from_secs(30);
-const RULES: DeliveryRules = DeliveryRules {
-    webhook_concurrency: 64,
-    breaker_threshold: 10,
-    breaker_cooldown: Duration::from_secs(30),
-    disable_after: Duration::from_secs(3600),
-    failing_warning: None,
-};
+/// The storage tests' rules, with a breaker that opens only after 10 failures.
+const RULES: DeliveryRules = DeliveryRules { breaker_threshold: 10, ..stored::RULES };
 
 /// `storage`, handing off into an engine with `slots` free send slots.
 fn handing_off(storage: &Storage, slots: usize) -> (Storage, Handed) {

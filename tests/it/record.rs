@@ -11,16 +11,8 @@ use webhookd::model::{Attempt, DeliveryStatus, WebhookState};
 use webhookd::storage::deliveries::{Claimed, DeliveryRules, Next, Outcome, Recorded};
 use webhookd::storage::Storage;
 
-use crate::common::stored::{self, storage};
+use crate::common::stored::{self, storage, RULES};
 use crate::common::{fresh_database, sql};
-
-const RULES: DeliveryRules = DeliveryRules {
-    webhook_concurrency: 64,
-    breaker_threshold: 3,
-    breaker_cooldown: Duration::from_secs(30),
-    disable_after: Duration::from_secs(3600),
-    failing_warning: None,
-};
 
 /// A webhook listening to `event`, with `n` deliveries, all claimed.
 async fn claimed(s: &Storage, event: &str, n: usize) -> (Uuid, Vec<Claimed>) {

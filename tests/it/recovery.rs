@@ -36,6 +36,19 @@ async fn finished(admin: &mut Admin, id: &str) -> pb::Recovery {
     .await
 }
 
+/// Starts a recovery of webhook `id`'s failures since `since`.
+async fn recover_since(admin: &mut Admin, id: &str, since: SystemTime) -> pb::Recovery {
+    admin
+        .recover_deliveries(pb::RecoverDeliveriesRequest {
+            webhook_id: id.into(),
+            start_time: Some(since.into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 /// Publishes `n` events `{"i": k}` (k from `from`) to instance webhooks over one stream.
 async fn publish_range(server: &TestServer, from: i64, n: i64) {
     let token = server.token(Role::Publisher, "", "").await;
@@ -87,15 +100,7 @@ async fn an_outage_is_recovered_exactly_once_beyond_the_history_and_oldest_first
     publish_range(&server, 1000, 1).await;
     assert_eq!(payload_index(&rx.expect().await.body), 1000);
 
-    let started = admin
-        .recover_deliveries(pb::RecoverDeliveriesRequest {
-            webhook_id: w.id.clone(),
-            start_time: Some(before.into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let started = recover_since(&mut admin, &w.id, before).await;
     assert_eq!(started.total, 250, "every failure, the pruned ones included");
     let done = finished(&mut admin, &started.id).await;
     assert_eq!(done.state, pb::RecoveryState::Done as i32);
@@ -115,15 +120,7 @@ async fn an_outage_is_recovered_exactly_once_beyond_the_history_and_oldest_first
 
     // The same window again: nothing left to send. The sentinel published after it is the
     // next thing the receiver gets.
-    let again = admin
-        .recover_deliveries(pb::RecoverDeliveriesRequest {
-            webhook_id: w.id.clone(),
-            start_time: Some(before.into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let again = recover_since(&mut admin, &w.id, before).await;
     assert_eq!(again.total, 0);
     assert_eq!(again.state, pb::RecoveryState::Done as i32, "a recovery of nothing is done at once");
     publish_range(&server, 2000, 1).await;
@@ -147,15 +144,7 @@ async fn a_cancelled_recovery_leaves_the_rest_to_the_next_one_and_nothing_is_sen
     down.store(false, Ordering::SeqCst);
 
     // At 5 a second, 40 take 8 seconds: cancel once the first have gone.
-    let first = admin
-        .recover_deliveries(pb::RecoverDeliveriesRequest {
-            webhook_id: w.id.clone(),
-            start_time: Some(before.into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let first = recover_since(&mut admin, &w.id, before).await;
     assert_eq!(first.total, 40);
     let mut seen: HashMap<i64, usize> = HashMap::new();
     *seen.entry(payload_index(&rx.expect().await.body)).or_default() += 1;

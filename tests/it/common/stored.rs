@@ -49,3 +49,13 @@ pub fn events(name: &str, n: usize) -> Vec<NewEvent> {
         })
         .collect()
 }
+
+/// The delivery rules the storage-level tests claim and record by: 64 in flight, the breaker
+/// opening after 3 failures for 30 s, disabling after an hour of failures, no warning.
+pub const RULES: webhookd::storage::deliveries::DeliveryRules = webhookd::storage::deliveries::DeliveryRules {
+    webhook_concurrency: 64,
+    breaker_threshold: 3,
+    breaker_cooldown: std::time::Duration::from_secs(30),
+    disable_after: std::time::Duration::from_secs(3600),
+    failing_warning: None,
+};
