@@ -430,30 +430,22 @@ export async function webhookForm(l: { company: string; project: string }, exist
     formError.textContent = "";
     submit.disabled = true;
     try {
+      // What the form sets, on a new webhook or an edited one.
+      const fields = {
+        targetUrl: url.value.trim(),
+        secret: secret.value,
+        events: chosen(),
+        caCertificate: ca.value.trim() ? ca.value : "",
+        proxyUrl: proxy.value.trim(),
+        customHeaders: headersOf(),
+      };
       if (existing) {
         const paths = ["target_url", "events", "ca_certificate", "proxy_url", "custom_headers"];
         if (secret.value) paths.push("secret");
-        await admin.updateWebhook({
-          id: existing.id,
-          targetUrl: url.value.trim(),
-          secret: secret.value,
-          events: chosen(),
-          caCertificate: ca.value.trim() ? ca.value : "",
-          proxyUrl: proxy.value.trim(),
-          customHeaders: headersOf(),
-          updateMask: { paths },
-        });
+        await admin.updateWebhook({ id: existing.id, ...fields, updateMask: { paths } });
         toast("Webhook saved");
       } else {
-        await admin.createWebhook({
-          scope: { companyId: l.company, projectId: l.project },
-          targetUrl: url.value.trim(),
-          secret: secret.value,
-          events: chosen(),
-          caCertificate: ca.value.trim() ? ca.value : "",
-          proxyUrl: proxy.value.trim(),
-          customHeaders: headersOf(),
-        });
+        await admin.createWebhook({ scope: { companyId: l.company, projectId: l.project }, ...fields });
         toast("Webhook added");
       }
       m.close();
