@@ -112,6 +112,8 @@ impl Storage {
             warn_after: rules.failing_warning,
         };
         let mut judged = judge_rows(&rows, &recorded, &health)?;
+        // Only where the health read with the outcomes says it changes: a batch of successes
+        // to healthy webhooks writes (and locks) no webhook.
         if judged.iter().any(|j| j.change.is_some()) {
             write_health(c, &mut judged, &health, rules.breaker_cooldown).await?;
         }
@@ -214,81 +216,50 @@ fn judge_rows(rows: &[Row], recorded: &[Watched], rules: &Rules) -> Result<Vec<J
     Ok(judged)
 }
 
-/// Writes the changes in `judged`, each only if its webhook's health is still what it was
-/// judged from; those another recorder changed meanwhile are read again under lock, judged
-/// again and written.
+/// Writes the changes in `judged`: the webhooks that change are locked first, all in one
+/// statement and in id order (two recorders of the same webhooks cannot deadlock), their
+/// health read again and judged again (another recorder may have changed it since the
+/// outcomes were recorded), then written.
 async fn write_health(
     c: &deadpool_postgres::Object,
     judged: &mut [Judged],
     rules: &Rules,
     cooldown: Duration,
 ) -> Result<(), StorageError> {
-    let stmt = c.prepare_cached(include_str!("sql/health.sql")).await?;
-    let mut pending: Vec<usize> = (0..judged.len()).filter(|&i| judged[i].change.is_some()).collect();
-    for locked in [false, true] {
-        if pending.is_empty() {
-            return Ok(());
+    let ids: Vec<Uuid> = judged.iter().filter(|j| j.change.is_some()).map(|j| j.webhook_id).collect();
+    let read = c.prepare_cached(include_str!("sql/health_locked.sql")).await?;
+    for r in c.query(&read, &[&ids]).await? {
+        let id: Uuid = r.try_get("id")?;
+        let now: SystemTime = r.try_get("now")?;
+        if let Some(j) = judged.iter_mut().find(|j| j.webhook_id == id) {
+            j.before = Health::from_row(&r)?;
+            j.change = health::judge(&j.before, &j.seen, rules, now);
         }
-        if locked {
-            let ids: Vec<Uuid> = pending.iter().map(|&i| judged[i].webhook_id).collect();
-            let read = c.prepare_cached(include_str!("sql/health_locked.sql")).await?;
-            for r in c.query(&read, &[&ids]).await? {
-                let id: Uuid = r.try_get("id")?;
-                let now: SystemTime = r.try_get("now")?;
-                if let Some(j) = judged.iter_mut().find(|j| j.webhook_id == id) {
-                    j.before = Health::from_row(&r)?;
-                    j.change = health::judge(&j.before, &j.seen, rules, now);
-                }
-            }
-            pending.retain(|&i| judged[i].change.is_some());
-        }
-        let mut ids = Vec::with_capacity(pending.len());
-        let (mut was_state, mut was_streak, mut was_since, mut was_breaker, mut was_warned) =
-            (vec![], vec![], vec![], vec![], vec![]);
-        let (mut streak, mut since, mut breaker, mut warned, mut state, mut reason) =
-            (vec![], vec![], vec![], vec![], vec![], vec![]);
-        for &i in &pending {
-            let j = &judged[i];
-            let change = j.change.as_ref().expect("pending changes only");
-            ids.push(j.webhook_id);
-            was_state.push(j.before.state);
-            was_streak.push(j.before.failure_streak);
-            was_since.push(j.before.failing_since);
-            was_breaker.push(j.before.breaker_until);
-            was_warned.push(j.before.warned);
-            streak.push(change.failure_streak);
-            since.push(change.failing_since);
-            breaker.push(match change.breaker {
-                Breaker::Keep => 0i16,
-                Breaker::Open => 1,
-                Breaker::Close => 2,
-            });
-            warned.push(change.warned);
-            state.push(change.state.as_ref().map(|(s, _)| *s));
-            reason.push(change.state.as_ref().map(|(_, r)| r.as_str()));
-        }
-        let cooldown = cooldown.as_millis() as f64;
-        let params: [&(dyn ToSql + Sync); 13] = [
-            &ids,
-            &was_state,
-            &was_streak,
-            &was_since,
-            &was_breaker,
-            &was_warned,
-            &streak,
-            &since,
-            &breaker,
-            &warned,
-            &state,
-            &reason,
-            &cooldown,
-        ];
-        let written: Vec<Uuid> = c.query(&stmt, &params).await?.iter().map(|r| r.get("id")).collect();
-        pending.retain(|&i| !written.contains(&judged[i].webhook_id));
     }
-    if pending.is_empty() {
-        Ok(())
-    } else {
-        Err(StorageError::Conflict("a webhook's health changed while it was locked".into()))
+    let changed: Vec<&Judged> = judged.iter().filter(|j| j.change.is_some()).collect();
+    if changed.is_empty() {
+        return Ok(());
     }
+    let mut ids = Vec::with_capacity(changed.len());
+    let (mut streak, mut since, mut breaker, mut warned, mut state, mut reason) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for j in changed {
+        let change = j.change.as_ref().expect("changed only");
+        ids.push(j.webhook_id);
+        streak.push(change.failure_streak);
+        since.push(change.failing_since);
+        breaker.push(match change.breaker {
+            Breaker::Keep => 0i16,
+            Breaker::Open => 1,
+            Breaker::Close => 2,
+        });
+        warned.push(change.warned);
+        state.push(change.state.as_ref().map(|(s, _)| *s));
+        reason.push(change.state.as_ref().map(|(_, r)| r.as_str()));
+    }
+    let cooldown = cooldown.as_millis() as f64;
+    let params: [&(dyn ToSql + Sync); 8] = [&ids, &streak, &since, &breaker, &warned, &state, &reason, &cooldown];
+    let write = c.prepare_cached(include_str!("sql/health.sql")).await?;
+    c.execute(&write, &params).await?;
+    Ok(())
 }
