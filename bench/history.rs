@@ -106,7 +106,7 @@ pub fn fmt_ts(unix: u64) -> String {
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}+00", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
-async fn copy(db: &tokio_postgres::Client, sql: &str, data: String) {
+pub async fn copy(db: &tokio_postgres::Client, sql: &str, data: String) {
     let sink = db.copy_in::<_, Bytes>(sql).await.unwrap();
     futures_util::pin_mut!(sink);
     sink.send(Bytes::from(data)).await.unwrap();

@@ -11,6 +11,7 @@ mod load;
 mod phases;
 mod receiver;
 mod recovery;
+mod routing;
 mod scale;
 mod soak;
 #[path = "../tests/support/mod.rs"]
@@ -74,6 +75,12 @@ struct Args {
     /// Webhooks the seeded history is spread over.
     #[arg(long, default_value_t = 10_000)]
     history_webhooks: usize,
+    /// Webhooks in the project of the routing phase (half of them filtered on one side).
+    #[arg(long, default_value_t = 10_000)]
+    routing_webhooks: usize,
+    /// Events published one at a time on each side of the routing phase.
+    #[arg(long, default_value_t = 1_000)]
+    routing_events: usize,
     /// ListEventHistory queries timed.
     #[arg(long, default_value_t = 2_000)]
     history_queries: usize,
@@ -89,7 +96,7 @@ struct Args {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "limits,ingest,delivery,saturation,steady,backlog,replicas,recovery,hol,history"
+        default_value = "limits,ingest,delivery,saturation,steady,backlog,replicas,recovery,hol,history,routing"
     )]
     phases: Vec<Phase>,
     /// Deliveries that failed for good, recovered by the recovery phase.
@@ -140,6 +147,8 @@ impl Args {
         self.history_rows = 5_000;
         self.history_webhooks = 50;
         self.history_queries = 50;
+        self.routing_webhooks = 40;
+        self.routing_events = 20;
         self.limit_ops = 300;
         self.backlog_rows = 2_000;
         self.recovery_deliveries = 300;
@@ -174,6 +183,9 @@ enum Phase {
     Hol,
     /// ListEventHistory on a seeded table.
     History,
+    /// Publishes to a project of many webhooks, none filtered against half behind payload
+    /// filters.
+    Routing,
     /// Ingest and delivery rates with a large backlog of pending deliveries in the table,
     /// against the same rates with none.
     Backlog,
@@ -305,6 +317,9 @@ async fn run(args: &Args, tmp: &Path, out: &Path) -> (Vec<Figure>, serde_json::V
     }
     if on(Phase::History) {
         phases::history(&mut b).await;
+    }
+    if on(Phase::Routing) {
+        phases::routing(&mut b).await;
     }
     if on(Phase::Soak) {
         phases::soak(&mut b, out).await;

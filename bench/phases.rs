@@ -12,7 +12,7 @@ use crate::load::{
 use crate::receiver::Receiver;
 use crate::support::{self, ServerProcess};
 use crate::{
-    database, history, limits, median, print_processes, print_statements, recovery, scale, soak, Args, Figure,
+    database, history, limits, median, print_processes, print_statements, recovery, routing, scale, soak, Args, Figure,
 };
 use webhookd::model::Role;
 
@@ -491,4 +491,65 @@ pub async fn soak(b: &mut Bench<'_>, out: &Path) {
     b.fig("soak: e2e p99 (from call start)".into(), &[s.e2e_p99_ms], "ms", None, "");
     b.fig("soak: oldest pending delivery, max".into(), &[s.max_backlog_age_secs], "s", None, "");
     b.plans.insert("soak".into(), serde_json::to_value(&s).unwrap());
+}
+
+/// Payload filters' cost in the fan-out: `--routing-webhooks` webhooks in one project, none
+/// filtered, against half of them behind a filter; publishes timed one call at a time.
+pub async fn routing(b: &mut Bench<'_>) {
+    let (n, events) = (b.args.routing_webhooks, b.args.routing_events);
+    let mut sides: [Vec<routing::Fanout>; 2] = [Vec::new(), Vec::new()];
+    for run in 0..b.args.runs {
+        // Alternated, so that neither side always runs on a machine warmed by the other.
+        let order = if run % 2 == 0 { [false, true] } else { [true, false] };
+        for filtered in order {
+            let url =
+                database(b.pg(), &format!("bench_routing_{run}_{}", if filtered { "half" } else { "none" })).await;
+            routing::seed(&url, n, filtered, &b.receiver.url("/routing")).await;
+            let s = ServerProcess::serving(&url, &b.tmp.join(format!("routing-{run}-{filtered}")), &["--no-delivery"])
+                .await;
+            history::wait_sealed(&url).await;
+            let f = routing::publish(&s, &url, &b.pgdata, n, events).await;
+            eprintln!(
+                "routing, {n} webhooks, {}: publish p50 {:.2} ms p99 {:.2} ms, postgres CPU {:.3} ms per event, {} deliveries each",
+                if filtered { "half filtered" } else { "none filtered" },
+                f.publish_ms[0],
+                f.publish_ms[1],
+                f.postgres_cpu_ms,
+                f.deliveries
+            );
+            sides[usize::from(filtered)].push(f);
+        }
+    }
+    let runs = |side: &[routing::Fanout], f: fn(&routing::Fanout) -> f64| side.iter().map(f).collect::<Vec<f64>>();
+    let [none, half] = &sides;
+    let none_p50 = median(&runs(none, |f| f.publish_ms[0]));
+    let none_cpu = median(&runs(none, |f| f.postgres_cpu_ms));
+    b.fig(
+        format!("publish p50, {n} webhooks in the project, none filtered"),
+        &runs(none, |f| f.publish_ms[0]),
+        "ms",
+        None,
+        "",
+    );
+    b.fig(
+        format!("publish p50, {n} webhooks, half filtered"),
+        &runs(half, |f| f.publish_ms[0]),
+        "ms",
+        Some(("none filtered".into(), none_p50)),
+        "",
+    );
+    b.fig(
+        format!("postgres CPU per event, {n} webhooks, none filtered"),
+        &runs(none, |f| f.postgres_cpu_ms),
+        "ms",
+        None,
+        "",
+    );
+    b.fig(
+        format!("postgres CPU per event, {n} webhooks, half filtered"),
+        &runs(half, |f| f.postgres_cpu_ms),
+        "ms",
+        Some(("none filtered".into(), none_cpu)),
+        "",
+    );
 }

@@ -81,6 +81,9 @@ pub struct RequestHeader {
     pub value: String,
 }
 
+/// Routing labels: an event's, or those a webhook requires (key to value, kept sorted).
+pub type Labels = std::collections::BTreeMap<String, String>;
+
 /// A static header a webhook sends with every delivery. Its `Debug` masks a sensitive value.
 ///
 /// Kept twice on the webhook: the whole list sealed like the secret, for the engine; and as

@@ -26,6 +26,8 @@ pub mod v1 {
                 .field("events", &self.events)
                 .field("ca_certificate", &self.ca_certificate)
                 .field("proxy_url", &self.proxy_url)
+                .field("filter", &self.filter)
+                .field("labels", &self.labels)
                 .finish()
         }
     }
@@ -41,6 +43,8 @@ pub mod v1 {
                 .field("proxy_url", &self.proxy_url)
                 .field("update_mask", &self.update_mask)
                 .field("secret_grace_period", &self.secret_grace_period)
+                .field("filter", &self.filter)
+                .field("labels", &self.labels)
                 .finish()
         }
     }

@@ -90,6 +90,8 @@ impl AdminService {
         let rate_limit = v.check(validate::rate_limit("rate_limit_per_second", r.rate_limit_per_second))?;
         let state = v.check(validate::settable_state("state", r.state))?;
         let custom_headers = v.check(validate::custom_headers("custom_headers", &r.custom_headers, false))?;
+        let filter = v.check(validate::filter("filter", &r.filter))?;
+        let labels = v.check(validate::labels("labels", &r.labels))?;
         v.finish()?;
         let checked = "checked above";
         let new = NewWebhook {
@@ -105,6 +107,8 @@ impl AdminService {
             rate_limit: rate_limit.expect(checked),
             state: state.expect(checked).unwrap_or(WebhookState::Active),
             custom_headers: custom_headers.expect(checked),
+            filter: filter.expect(checked),
+            labels: labels.expect(checked),
             scope: scope.expect(checked),
         };
         who.check_scope(&new.scope)?;
@@ -128,6 +132,11 @@ impl AdminService {
         } else {
             audit.with("custom_headers", header_names(&new.custom_headers))
         };
+        let audit = match &new.filter {
+            Some(f) => audit.with("filter", f.to_string()),
+            None => audit,
+        };
+        let audit = if new.labels.is_empty() { audit } else { audit.with("labels", label_list(&new.labels)) };
         let row = self.storage.create_webhook(&new, &self.quota, &audit).await?;
         tracing::info!(webhook_id = %row.id, scope = %row.scope, "webhook created");
         Ok(convert::webhook(row))
@@ -150,6 +159,8 @@ impl AdminService {
                 ("max_in_flight", r.max_in_flight != 0),
                 ("rate_limit_per_second", r.rate_limit_per_second != 0),
                 ("custom_headers", !r.custom_headers.is_empty()),
+                ("filter", !r.filter.is_empty()),
+                ("labels", !r.labels.is_empty()),
             ]
             .into_iter()
             .filter(|(_, set)| *set)
@@ -201,12 +212,14 @@ impl AdminService {
                         patch.custom_headers =
                             Some(validate::custom_headers("custom_headers", &r.custom_headers, true)?)
                     }
+                    "filter" => patch.filter = Some(validate::filter("filter", &r.filter)?),
+                    "labels" => patch.labels = Some(validate::labels("labels", &r.labels)?),
                     other => {
                         return Err(ApiError::invalid(
                             "update_mask",
                             format!(
                                 "unknown or immutable path {} (allowed: target_url, secret, events, ca_certificate, \
-                             proxy_url, state, max_in_flight, rate_limit_per_second, custom_headers)",
+                             proxy_url, state, max_in_flight, rate_limit_per_second, custom_headers, filter, labels)",
                                 echo(other)
                             ),
                         ))
@@ -359,7 +372,18 @@ fn update_audit(actor: crate::storage::audit::Actor, patch: &WebhookPatch) -> Au
     if let Some(h) = &patch.custom_headers {
         audit = audit.with("custom_headers", header_names(h));
     }
+    if let Some(f) = &patch.filter {
+        audit = audit.with("filter", f.as_ref().map(|f| f.to_string()).unwrap_or_default());
+    }
+    if let Some(l) = &patch.labels {
+        audit = audit.with("labels", label_list(l));
+    }
     audit
+}
+
+/// Labels as the audit log keeps them: `key=value` pairs, comma separated, sorted by key.
+fn label_list(labels: &crate::model::Labels) -> String {
+    labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
 }
 
 /// Custom headers as the audit log keeps them: their names (values may be credentials).

@@ -72,6 +72,8 @@ pub fn webhook(w: WebhookRow) -> pb::Webhook {
                 pb::CustomHeader { name: h.name, value: h.value, sensitive: h.sensitive }
             })
             .collect(),
+        filter: w.filter.unwrap_or_default(),
+        labels: w.labels.into_iter().collect(),
     }
 }
 

@@ -81,6 +81,7 @@ impl IngestService {
         if r.idempotency_key.len() > MAX_KEY_BYTES {
             return Err(ApiError::invalid("idempotency_key", format!("must be at most {MAX_KEY_BYTES} bytes")));
         }
+        let labels = validate::labels("labels", &r.labels)?;
         who.check_scope(&scope)?;
         let body = delivery_body(&r.event_name, timestamp_ms, &r.payload)?;
         self.catalog.check_payload(&r.event_name, &r.payload).map_err(|why| ApiError::invalid("payload", why))?;
@@ -92,6 +93,7 @@ impl IngestService {
             body,
             trace: trace.cloned(),
             skip_webhook: None,
+            labels,
         })
     }
 }

@@ -528,3 +528,80 @@ mod tests {
         assert!(ca_certificate("ca_certificate", junk).is_err());
     }
 }
+
+/// Most labels an event or a webhook may have.
+pub const MAX_LABELS: usize = 16;
+/// Longest label key, in bytes.
+pub const MAX_LABEL_KEY_BYTES: usize = 64;
+/// Longest label value, in bytes.
+pub const MAX_LABEL_VALUE_BYTES: usize = 256;
+
+/// Routing labels: at most [`MAX_LABELS`], keys 1 to [`MAX_LABEL_KEY_BYTES`] bytes of
+/// letters, digits, '.', '_', '-', '/', values at most [`MAX_LABEL_VALUE_BYTES`] bytes
+/// without control characters.
+pub fn labels(
+    field: &str,
+    labels: &std::collections::HashMap<String, String>,
+) -> Result<crate::model::Labels, ApiError> {
+    if labels.len() > MAX_LABELS {
+        return Err(ApiError::invalid(field, format!("at most {MAX_LABELS} labels")));
+    }
+    let mut out = crate::model::Labels::new();
+    for (key, value) in labels {
+        let key_ok = (1..=MAX_LABEL_KEY_BYTES).contains(&key.len())
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/'));
+        if !key_ok {
+            return Err(ApiError::invalid(
+                field,
+                format!(
+                    "label key {} must be 1 to {MAX_LABEL_KEY_BYTES} bytes of letters, digits, '.', '_', '-', '/'",
+                    echo(key)
+                ),
+            ));
+        }
+        if value.len() > MAX_LABEL_VALUE_BYTES || value.chars().any(char::is_control) {
+            return Err(ApiError::invalid(
+                &format!("{field}[{key}]"),
+                format!("must be at most {MAX_LABEL_VALUE_BYTES} bytes without control characters"),
+            ));
+        }
+        out.insert(key.clone(), value.clone());
+    }
+    Ok(out)
+}
+
+/// Longest payload filter, in bytes of JSON text.
+pub const MAX_FILTER_BYTES: usize = 4096;
+/// Deepest payload filter: objects and arrays nested at most this many levels.
+pub const MAX_FILTER_DEPTH: usize = 8;
+
+/// A payload filter: empty (or `{}`) for none, else the text of a JSON object of at most
+/// [`MAX_FILTER_BYTES`] bytes nested at most [`MAX_FILTER_DEPTH`] levels.
+pub fn filter(field: &str, raw: &str) -> Result<Option<serde_json::Value>, ApiError> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    if raw.len() > MAX_FILTER_BYTES {
+        return Err(ApiError::invalid(field, format!("must be at most {MAX_FILTER_BYTES} bytes")));
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(raw).map_err(|e| ApiError::invalid(field, format!("not valid JSON: {e}")))?;
+    let Some(object) = value.as_object() else {
+        return Err(ApiError::invalid(field, "must be a JSON object (the keys and values the payload must contain)"));
+    };
+    fn depth(v: &serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
+            serde_json::Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+    if depth(&value) > MAX_FILTER_DEPTH {
+        return Err(ApiError::invalid(field, format!("must be nested at most {MAX_FILTER_DEPTH} levels deep")));
+    }
+    if value.to_string().contains("\\u0000") {
+        // PostgreSQL's jsonb cannot hold a NUL character.
+        return Err(ApiError::invalid(field, "must not contain \\u0000"));
+    }
+    Ok((!object.is_empty()).then_some(value))
+}

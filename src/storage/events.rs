@@ -3,13 +3,14 @@
 use std::collections::HashMap;
 
 use deadpool_postgres::GenericClient;
+use tokio_postgres::types::Json;
 use uuid::Uuid;
 
 use super::audit::Audit;
 use super::deliveries::{Claimed, DeliveryRow, DeliveryRules};
 use super::notify::DUE_CHANNEL;
 use super::{Storage, StorageError};
-use crate::model::Scope;
+use crate::model::{Labels, Scope};
 
 /// An event to store.
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub struct NewEvent {
     pub trace: Option<crate::trace::TraceContext>,
     /// The webhook an operational event is about: it never receives the event.
     pub skip_webhook: Option<Uuid>,
+    /// Routing labels: webhooks requiring labels get the event only if it carries them.
+    pub labels: Labels,
 }
 
 /// The outcome of storing one event.
@@ -169,6 +172,11 @@ impl Storage {
             events.iter().map(|e| e.trace.as_ref().map(|t| t.traceparent.as_str())).collect();
         let states: Vec<Option<&str>> =
             events.iter().map(|e| e.trace.as_ref().and_then(|t| t.tracestate.as_deref())).collect();
+        // The payloads as JSON for the webhooks' filters (parsed once per event, in the
+        // database), and the labels.
+        let payloads: Vec<Option<std::borrow::Cow<'_, str>>> =
+            events.iter().map(|e| crate::body::filterable(crate::body::payload_of(&e.body))).collect();
+        let labels: Vec<Json<&Labels>> = events.iter().map(|e| Json(&e.labels)).collect();
 
         let publish = c.prepare_cached(PUBLISH).await?;
         let token = lease.map(|l| l.token);
@@ -195,6 +203,8 @@ impl Storage {
                     &millis,
                     &concurrency,
                     &threshold,
+                    &payloads,
+                    &labels,
                 ],
             )
             .await?;

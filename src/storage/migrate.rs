@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (20, "audit_user_agent", include_str!("migrations/0020_audit_user_agent.sql")),
     (21, "webhooks_shown", include_str!("migrations/0021_webhooks_shown.sql")),
     (22, "failing_warning", include_str!("migrations/0022_failing_warning.sql")),
+    (23, "routing", include_str!("migrations/0023_routing.sql")),
 ];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).

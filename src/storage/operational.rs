@@ -32,6 +32,7 @@ fn event(a: Announcement) -> NewEvent {
         body: crate::body::delivery_body(a.name, now, &a.payload.to_string()).expect("a JSON object"),
         trace: None,
         skip_webhook: Some(a.about),
+        labels: Default::default(),
     }
 }
 

@@ -3,12 +3,13 @@
 use std::time::SystemTime;
 
 use deadpool_postgres::GenericClient;
+use tokio_postgres::types::Json;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::audit::Audit;
 use super::{sealing, Storage, StorageError};
-use crate::model::{CustomHeader, DeliveryStatus, Scope, WebhookState};
+use crate::model::{CustomHeader, DeliveryStatus, Labels, Scope, WebhookState};
 use crate::secret::Secret;
 
 /// A webhook to insert.
@@ -34,6 +35,10 @@ pub struct NewWebhook {
     pub state: WebhookState,
     /// Headers sent with every delivery, validated.
     pub custom_headers: Vec<CustomHeader>,
+    /// A JSON object events' payloads must contain to fan out to it; none for every payload.
+    pub filter: Option<serde_json::Value>,
+    /// Labels events must carry to fan out to it.
+    pub labels: Labels,
 }
 
 /// Most webhooks a company (its projects' included) and one project may have.
@@ -84,6 +89,10 @@ pub struct WebhookPatch {
     /// New custom headers; a sensitive one with an empty value keeps the value of the
     /// webhook's sensitive header of the same name (names compared without case).
     pub custom_headers: Option<Vec<CustomHeader>>,
+    /// New payload filter (`Some(None)` removes it).
+    pub filter: Option<Option<serde_json::Value>>,
+    /// New required labels (empty removes them).
+    pub labels: Option<Labels>,
 }
 
 /// The latest completed delivery of a webhook.
@@ -156,6 +165,10 @@ pub struct WebhookRow {
     pub breaker_until: Option<SystemTime>,
     /// Headers sent with every delivery, sensitive values emptied.
     pub custom_headers: Vec<CustomHeader>,
+    /// The payload filter as stored (jsonb text); none for every payload.
+    pub filter: Option<String>,
+    /// Labels events must carry to fan out to it.
+    pub labels: Labels,
 }
 
 /// Which webhooks to list.
@@ -236,6 +249,8 @@ fn row_to_webhook(r: &Row) -> Result<WebhookRow, tokio_postgres::Error> {
         failing_since: r.get("failing_since"),
         breaker_until: r.get("breaker_until"),
         custom_headers: r.try_get::<_, tokio_postgres::types::Json<Vec<CustomHeader>>>("custom_headers")?.0,
+        filter: r.try_get("filter")?,
+        labels: r.try_get::<_, tokio_postgres::types::Json<Labels>>("labels")?.0,
     })
 }
 
@@ -304,6 +319,8 @@ impl Storage {
                 &w.state,
                 &headers.shown,
                 &headers.sealed,
+                &w.filter.as_ref().map(Json),
+                &Json(&w.labels),
             ],
         )
         .await?;
@@ -367,6 +384,9 @@ impl Storage {
                     &headers.is_some(),
                     &headers.as_ref().map(|h| &h.shown),
                     &headers.as_ref().map(|h| &h.sealed),
+                    &patch.filter.is_some(),
+                    &patch.filter.as_ref().and_then(|f| f.as_ref().map(Json)),
+                    &patch.labels.as_ref().map(Json),
                 ],
             )
             .await?;

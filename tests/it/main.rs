@@ -23,6 +23,7 @@ mod operational;
 mod queue;
 mod record;
 mod recovery;
+mod routing;
 mod rust_client;
 mod schemas;
 mod secrets;

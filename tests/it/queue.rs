@@ -33,6 +33,7 @@ async fn publish_validation_idempotency_and_scopes() {
         payload: r#"{"a":1}"#.into(),
         event_timestamp: 0,
         idempotency_key: String::new(),
+        labels: Default::default(),
     };
     type Mutate = Box<dyn Fn(&mut pb::PublishEventRequest)>;
     let cases: Vec<(Code, &str, Mutate)> = vec![

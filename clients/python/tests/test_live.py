@@ -71,6 +71,31 @@ def test_publish_receive_verify_and_read_back(server, receiver):
         assert headers3["traceparent"].split("-")[1] == "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
+def test_filters_and_labels_route_events(server, receiver):
+    with WebhookdClient(server["address"], server["admin"]) as admin, \
+            WebhookdClient(server["address"], server["publisher"]) as publisher:
+        hook = admin.create_webhook(
+            receiver.url, SECRET, ["project_created"], company_id="initech",
+            filter='{"tier":"gold"}', labels={"region": "eu"},
+        )
+        assert hook.filter == '{"tier": "gold"}' and dict(hook.labels) == {"region": "eu"}
+        assert admin.get_webhook(hook.id).labels == hook.labels
+
+        def fanned(payload: str, **labels: str) -> int:
+            return publisher.publish_event("project_created", payload, company_id="initech", labels=labels).deliveries
+
+        assert fanned('{"tier":"gold"}', region="eu") == 1
+        assert fanned('{"tier":"silver"}', region="eu") == 0
+        assert fanned('{"tier":"gold"}') == 0
+        _, _, body = receiver.next()
+        assert json.loads(body)["payload"] == {"tier": "gold"}
+
+        changed = admin.update_webhook(hook.id, filter="", labels={})
+        assert changed.filter == "" and not changed.labels
+        assert fanned('{"tier":"silver"}') == 1
+        receiver.next()
+
+
 def test_errors_are_typed_and_name_the_field(server):
     with WebhookdClient(server["address"], server["admin"]) as admin:
         with pytest.raises(InvalidArgumentError) as err:

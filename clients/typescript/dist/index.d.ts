@@ -30,8 +30,9 @@ export declare class WebhookdClient {
     private call;
     /**
      * Installs a webhook. `maxInFlight` and `rateLimitPerSecond` limit its deliveries (0: the
-     * server's default, no rate limit); `state: "paused"` creates it paused. Not retried: a
-     * retry could create a second one.
+     * server's default, no rate limit); `state: "paused"` creates it paused. `filter` (JSON
+     * object text the payload must contain) and `labels` (that an event must carry) narrow the
+     * events it receives. Not retried: a retry could create a second one.
      */
     createWebhook(targetUrl: string, secret: string, events: string[], opts?: ScopeIds & {
         caCertificate?: string;
@@ -39,12 +40,14 @@ export declare class WebhookdClient {
         maxInFlight?: number;
         rateLimitPerSecond?: number;
         state?: StateName;
+        filter?: string;
+        labels?: Record<string, string>;
     } & CallOptions): Promise<Webhook>;
     /** One webhook, with its last event. */
     getWebhook(id: string, opts?: CallOptions): Promise<Webhook>;
     /**
-     * Changes the fields given (the secret only when given); an empty `caCertificate` or
-     * `proxyUrl` removes it. A new secret keeps the old one valid (a second `webhook-signature`
+     * Changes the fields given (the secret only when given); an empty `caCertificate`,
+     * `proxyUrl`, `filter` or `labels` removes it. A new secret keeps the old one valid (a second `webhook-signature`
      * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. `state` is
      * "active" or "paused" (making a paused or disabled webhook active sends what it holds).
      * Not retried.
@@ -59,6 +62,8 @@ export declare class WebhookdClient {
         state?: StateName;
         maxInFlight?: number;
         rateLimitPerSecond?: number;
+        filter?: string;
+        labels?: Record<string, string>;
     }, opts?: CallOptions): Promise<Webhook>;
     /** Deletes a webhook and its history. Not retried. */
     deleteWebhook(id: string, opts?: CallOptions): Promise<void>;
@@ -131,6 +136,7 @@ export declare class WebhookdClient {
     static event(eventName: string, payload: string | object, opts?: ScopeIds & {
         eventTimestamp?: bigint;
         idempotencyKey?: string;
+        labels?: Record<string, string>;
     }): PublishEventInit;
     /**
      * Publishes one event; it is durable when the promise resolves. Without an
@@ -141,6 +147,7 @@ export declare class WebhookdClient {
     publishEvent(eventName: string, payload: string | object, opts?: ScopeIds & {
         eventTimestamp?: bigint;
         idempotencyKey?: string;
+        labels?: Record<string, string>;
     } & CallOptions): Promise<PublishEventResponse>;
     /**
      * Streams many events; answers come back in order, each once its event is durable. Not

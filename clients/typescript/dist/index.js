@@ -165,8 +165,9 @@ export class WebhookdClient {
     }
     /**
      * Installs a webhook. `maxInFlight` and `rateLimitPerSecond` limit its deliveries (0: the
-     * server's default, no rate limit); `state: "paused"` creates it paused. Not retried: a
-     * retry could create a second one.
+     * server's default, no rate limit); `state: "paused"` creates it paused. `filter` (JSON
+     * object text the payload must contain) and `labels` (that an event must carry) narrow the
+     * events it receives. Not retried: a retry could create a second one.
      */
     createWebhook(targetUrl, secret, events, opts = {}) {
         const req = {
@@ -179,6 +180,8 @@ export class WebhookdClient {
             maxInFlight: opts.maxInFlight ?? 0,
             rateLimitPerSecond: opts.rateLimitPerSecond ?? 0,
             state: opts.state === undefined ? WebhookState.UNSPECIFIED : webhookState(opts.state),
+            filter: opts.filter ?? "",
+            labels: opts.labels ?? {},
         };
         return this.call((o) => this.admin.createWebhook(req, o), opts, false);
     }
@@ -187,8 +190,8 @@ export class WebhookdClient {
         return this.call((o) => this.admin.getWebhook({ id }, o), opts, true);
     }
     /**
-     * Changes the fields given (the secret only when given); an empty `caCertificate` or
-     * `proxyUrl` removes it. A new secret keeps the old one valid (a second `webhook-signature`
+     * Changes the fields given (the secret only when given); an empty `caCertificate`,
+     * `proxyUrl`, `filter` or `labels` removes it. A new secret keeps the old one valid (a second `webhook-signature`
      * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. `state` is
      * "active" or "paused" (making a paused or disabled webhook active sends what it holds).
      * Not retried.
@@ -203,6 +206,8 @@ export class WebhookdClient {
             state: change.state,
             max_in_flight: change.maxInFlight,
             rate_limit_per_second: change.rateLimitPerSecond,
+            filter: change.filter,
+            labels: change.labels,
         })
             .filter(([, v]) => v !== undefined)
             .map(([k]) => k);
@@ -406,6 +411,7 @@ export class WebhookdClient {
             payload: typeof payload === "string" ? payload : JSON.stringify(payload),
             eventTimestamp: opts.eventTimestamp ?? 0n,
             idempotencyKey: opts.idempotencyKey ?? "",
+            labels: opts.labels ?? {},
         };
     }
     /**

@@ -205,8 +205,9 @@ export class WebhookdClient {
 
   /**
    * Installs a webhook. `maxInFlight` and `rateLimitPerSecond` limit its deliveries (0: the
-   * server's default, no rate limit); `state: "paused"` creates it paused. Not retried: a
-   * retry could create a second one.
+   * server's default, no rate limit); `state: "paused"` creates it paused. `filter` (JSON
+   * object text the payload must contain) and `labels` (that an event must carry) narrow the
+   * events it receives. Not retried: a retry could create a second one.
    */
   createWebhook(
     targetUrl: string,
@@ -218,6 +219,8 @@ export class WebhookdClient {
       maxInFlight?: number;
       rateLimitPerSecond?: number;
       state?: StateName;
+      filter?: string;
+      labels?: Record<string, string>;
     } & CallOptions = {},
   ): Promise<Webhook> {
     const req = {
@@ -230,6 +233,8 @@ export class WebhookdClient {
       maxInFlight: opts.maxInFlight ?? 0,
       rateLimitPerSecond: opts.rateLimitPerSecond ?? 0,
       state: opts.state === undefined ? WebhookState.UNSPECIFIED : webhookState(opts.state),
+      filter: opts.filter ?? "",
+      labels: opts.labels ?? {},
     };
     return this.call((o) => this.admin.createWebhook(req, o), opts, false);
   }
@@ -240,8 +245,8 @@ export class WebhookdClient {
   }
 
   /**
-   * Changes the fields given (the secret only when given); an empty `caCertificate` or
-   * `proxyUrl` removes it. A new secret keeps the old one valid (a second `webhook-signature`
+   * Changes the fields given (the secret only when given); an empty `caCertificate`,
+   * `proxyUrl`, `filter` or `labels` removes it. A new secret keeps the old one valid (a second `webhook-signature`
    * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. `state` is
    * "active" or "paused" (making a paused or disabled webhook active sends what it holds).
    * Not retried.
@@ -258,6 +263,8 @@ export class WebhookdClient {
       state?: StateName;
       maxInFlight?: number;
       rateLimitPerSecond?: number;
+      filter?: string;
+      labels?: Record<string, string>;
     },
     opts: CallOptions = {},
   ): Promise<Webhook> {
@@ -270,6 +277,8 @@ export class WebhookdClient {
       state: change.state,
       max_in_flight: change.maxInFlight,
       rate_limit_per_second: change.rateLimitPerSecond,
+      filter: change.filter,
+      labels: change.labels,
     })
       .filter(([, v]) => v !== undefined)
       .map(([k]) => k);
@@ -509,7 +518,7 @@ export class WebhookdClient {
   static event(
     eventName: string,
     payload: string | object,
-    opts: ScopeIds & { eventTimestamp?: bigint; idempotencyKey?: string } = {},
+    opts: ScopeIds & { eventTimestamp?: bigint; idempotencyKey?: string; labels?: Record<string, string> } = {},
   ): PublishEventInit {
     return {
       eventName,
@@ -517,6 +526,7 @@ export class WebhookdClient {
       payload: typeof payload === "string" ? payload : JSON.stringify(payload),
       eventTimestamp: opts.eventTimestamp ?? 0n,
       idempotencyKey: opts.idempotencyKey ?? "",
+      labels: opts.labels ?? {},
     };
   }
 
@@ -529,7 +539,8 @@ export class WebhookdClient {
   publishEvent(
     eventName: string,
     payload: string | object,
-    opts: ScopeIds & { eventTimestamp?: bigint; idempotencyKey?: string } & CallOptions = {},
+    opts: ScopeIds & { eventTimestamp?: bigint; idempotencyKey?: string; labels?: Record<string, string> } &
+      CallOptions = {},
   ): Promise<PublishEventResponse> {
     const req = WebhookdClient.event(eventName, payload, { ...opts, idempotencyKey: opts.idempotencyKey || randomUUID() });
     // A publish that fails for good says which key it went with, so that the caller can send

@@ -76,6 +76,32 @@ test("publish, receive, verify and read back", async () => {
   }
 });
 
+test("filters and labels route events", async () => {
+  const receiver = await Receiver.start();
+  const admin = new WebhookdClient(server.address, server.admin);
+  const publisher = new WebhookdClient(server.address, server.publisher);
+  const hook = await admin.createWebhook(receiver.url, SECRET, ["tag_created"], {
+    companyId: "initech",
+    filter: '{"tier":"gold"}',
+    labels: { region: "eu" },
+  });
+  assert.equal(hook.filter, '{"tier": "gold"}');
+  assert.deepEqual(hook.labels, { region: "eu" });
+  const fanned = async (payload: string, labels: Record<string, string> = {}) =>
+    (await publisher.publishEvent("tag_created", payload, { companyId: "initech", labels })).deliveries;
+  assert.equal(await fanned('{"tier":"gold"}', { region: "eu" }), 1);
+  assert.equal(await fanned('{"tier":"silver"}', { region: "eu" }), 0);
+  assert.equal(await fanned('{"tier":"gold"}'), 0);
+  const got = await receiver.next();
+  assert.deepEqual(JSON.parse(got.body.toString()).payload, { tier: "gold" });
+  const changed = await admin.updateWebhook(hook.id, { filter: "", labels: {} });
+  assert.equal(changed.filter, "");
+  assert.deepEqual(changed.labels, {});
+  assert.equal(await fanned('{"tier":"silver"}'), 1);
+  await receiver.next();
+  await receiver.close();
+});
+
 test("an invalid request rejects with INVALID_ARGUMENT naming the field", async () => {
   const admin = new WebhookdClient(server.address, server.admin);
   await assert.rejects(admin.createWebhook("ftp://example.com/hook", "12345678", ["tag_created"]), (e: unknown) => {

@@ -152,6 +152,13 @@ export async function showDetail(root: HTMLElement, s: Session, id: string, para
             ? h("ul", { class: "plain" }, w.customHeaders.map((c) => h("li", {}, h("code", {}, c.name), ": ", c.sensitive ? h("em", {}, "sensitive (write-only)") : c.value)))
             : "none",
         ],
+        ["Payload filter", w.filter ? h("code", {}, w.filter) : "none: every payload"],
+        [
+          "Required labels",
+          Object.keys(w.labels).length
+            ? h("ul", { class: "chips" }, Object.entries(w.labels).map(([k, v]) => h("li", {}, `${k}=${v}`)))
+            : "none",
+        ],
         ["Secret", "set (write-only: replace it with Edit)"],
         ["Created", when(w.createTime)],
         ["Updated", when(w.updateTime)],

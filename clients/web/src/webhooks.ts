@@ -276,7 +276,7 @@ const STEP_ONE = ["target_url", "secret", "events"];
 
 /**
  * The Add (existing = null) or Edit dialog, in two steps: 1. Details (Target URL, Secret,
- * Events); 2. Advanced (Certificate authority, Proxy), each expandable.
+ * Events); 2. Advanced (Certificate authority, Proxy, Custom headers, Routing), each expandable.
  */
 export async function webhookForm(l: { company: string; project: string }, existing: Webhook | null): Promise<void> {
   const types = await catalog();
@@ -343,6 +343,25 @@ export async function webhookForm(l: { company: string; project: string }, exist
       sensitive: r.querySelector<HTMLInputElement>("[data-part=sensitive]")!.checked,
     }));
 
+  const filter = h("textarea", { rows: 3, spellcheck: "false", placeholder: '{"customer": {"tier": "gold"}}' });
+  filter.value = existing?.filter ?? "";
+  const labels = h("textarea", { rows: 3, spellcheck: "false", placeholder: "region=eu" });
+  labels.value = Object.entries(existing?.labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join("\n");
+  // One `key=value` per line; the server checks keys and values.
+  const labelsOf = (): Record<string, string> =>
+    Object.fromEntries(
+      labels.value
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line)
+        .map((line) => {
+          const at = line.indexOf("=");
+          return at < 0 ? [line, ""] : [line.slice(0, at).trim(), line.slice(at + 1).trim()];
+        }),
+    );
+
   const stepOne = h(
     "section",
     { class: "step", "data-step": "1", "aria-label": "Step 1: Webhook details" },
@@ -379,6 +398,19 @@ export async function webhookForm(l: { company: string; project: string }, exist
       field("Headers sent with every delivery", headersField, {
         name: "custom_headers",
         hint: "An API key or routing header a gateway needs. A sensitive value is write-only: never shown again, masked in the history.",
+      }),
+    ),
+    h(
+      "details",
+      { open: !!existing?.filter || Object.keys(existing?.labels ?? {}).length > 0, id: "routing-section" },
+      h("summary", {}, "Routing"),
+      field("Payload filter", filter, {
+        name: "filter",
+        hint: "A JSON object the event's payload must contain for this webhook to receive it. Empty: every payload.",
+      }),
+      field("Required labels", labels, {
+        name: "labels",
+        hint: "One key=value per line: only events published with all of them are sent here.",
       }),
     ),
   );
@@ -438,9 +470,11 @@ export async function webhookForm(l: { company: string; project: string }, exist
         caCertificate: ca.value.trim() ? ca.value : "",
         proxyUrl: proxy.value.trim(),
         customHeaders: headersOf(),
+        filter: filter.value.trim(),
+        labels: labelsOf(),
       };
       if (existing) {
-        const paths = ["target_url", "events", "ca_certificate", "proxy_url", "custom_headers"];
+        const paths = ["target_url", "events", "ca_certificate", "proxy_url", "custom_headers", "filter", "labels"];
         if (secret.value) paths.push("secret");
         await admin.updateWebhook({ id: existing.id, ...fields, updateMask: { paths } });
         toast("Webhook saved");
@@ -462,6 +496,7 @@ export async function webhookForm(l: { company: string; project: string }, exist
           if (name === "ca_certificate") (form.querySelector("#ca-section") as HTMLDetailsElement).open = true;
           if (name === "proxy_url") (form.querySelector("#proxy-section") as HTMLDetailsElement).open = true;
           if (name === "custom_headers") (form.querySelector("#headers-section") as HTMLDetailsElement).open = true;
+          if (name === "filter" || name === "labels") (form.querySelector("#routing-section") as HTMLDetailsElement).open = true;
         }
       }
       if (first === 1) go(1);

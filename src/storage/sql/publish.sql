@@ -3,7 +3,9 @@
 -- event's company, or on the event's project (served by webhooks_by_scope), DISABLED ones
 -- aside. A repeated idempotency key (earlier, or earlier in the batch) inserts nothing. Each
 -- event keeps the publisher's trace context ($9 traceparent, $10 tracestate; null when none).
--- An operational event about webhook $11 (null for others) never goes to that webhook.
+-- An operational event about webhook $11 (null for others) never goes to that webhook. A
+-- webhook with labels gets the event only if the event's labels ($18) hold them all; one with
+-- a filter, only if the event's payload ($17) contains it (jsonb `@>`).
 --
 -- Hand-off: with a lease token $12 (null for none), up to $13 of the new deliveries are
 -- inserted already claimed by the publishing process, under $12 for a lease of $14
@@ -17,11 +19,18 @@
 -- Returns one row per event handed off a delivery (the delivery and its webhook's target,
 -- sealed secrets and proxy, read as a claim reads them), or one row for an event with none;
 -- each with the event's delivery count.
-WITH new AS (
+WITH input AS (
+    SELECT id, event_name, company_id, project_id, event_timestamp, idempotency_key, body, traceparent, tracestate,
+           payload::jsonb AS payload, labels
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::bytea[],
+                $9::text[], $10::text[], $17::text[], $18::jsonb[])
+         AS i (id, event_name, company_id, project_id, event_timestamp, idempotency_key, body,
+               traceparent, tracestate, payload, labels)
+), new AS (
     INSERT INTO events (id, event_name, company_id, project_id, event_timestamp, idempotency_key, body,
                         traceparent, tracestate)
-    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::bytea[],
-                         $9::text[], $10::text[])
+    SELECT id, event_name, company_id, project_id, event_timestamp, idempotency_key, body, traceparent, tracestate
+    FROM input
     ON CONFLICT (company_id, project_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id, event_name, company_id, project_id
 ), targets AS MATERIALIZED (
@@ -30,11 +39,14 @@ WITH new AS (
                AND w.failure_streak < $16::int4 AS direct,
            coalesce(nullif(w.max_in_flight, 0), $15::int4) AS cap
     FROM new e
+    JOIN input i ON i.id = e.id
     JOIN webhooks w
       ON (w.company_id, w.project_id) IN (('', ''), (e.company_id, ''), (e.company_id, e.project_id))
      AND w.events @> ARRAY[e.event_name]
      AND w.state <> 3
      AND w.id IS DISTINCT FROM $11::uuid
+     AND i.labels @> w.labels
+     AND (w.filter IS NULL OR i.payload @> w.filter)
 ), room AS MATERIALIZED (
     -- Free slots of each webhook that may be handed deliveries: one probe of deliveries_due
     -- and a count of deliveries_claimed (what the replicas hold) per webhook.

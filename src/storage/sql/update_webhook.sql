@@ -5,7 +5,8 @@
 -- A new state $11 (with its reason $12) that differs from the current one is recorded with
 -- the time; making the webhook ACTIVE also forgets its failure streak (and its warning) and
 -- closes its circuit breaker. $13 and $14 are the new limits when not null. The custom headers change when $15
--- says so, to $16 as shown and $17 sealed. Returns its id; storage reads it back as shown
+-- says so, to $16 as shown and $17 sealed; the payload filter when $18 says so (to $19, null
+-- removing it); the required labels to $20 when not null. Returns its id; storage reads it back as shown
 -- (webhooks_shown) in the same transaction.
 UPDATE webhooks SET
     target_url = coalesce($2, target_url),
@@ -29,6 +30,8 @@ UPDATE webhooks SET
     rate_limit = coalesce($14, rate_limit),
     custom_headers = CASE WHEN $15 THEN $16 ELSE custom_headers END,
     custom_headers_sealed = CASE WHEN $15 THEN $17 ELSE custom_headers_sealed END,
+    filter = CASE WHEN $18 THEN $19::jsonb ELSE filter END,
+    labels = coalesce($20::jsonb, labels),
     update_time = now()
 WHERE id = $1
 RETURNING id

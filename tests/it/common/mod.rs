@@ -266,6 +266,7 @@ impl TestServer {
             payload: payload.into(),
             event_timestamp: 1_700_000_000_123,
             idempotency_key: String::new(),
+            labels: Default::default(),
         };
         Ok(self.ingest_as(Some(token)).await.publish_event(request).await?.into_inner())
     }

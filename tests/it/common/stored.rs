@@ -26,6 +26,8 @@ pub fn webhook(event: &str) -> NewWebhook {
         rate_limit: 0,
         state: WebhookState::Active,
         custom_headers: Vec::new(),
+        filter: None,
+        labels: Default::default(),
     }
 }
 
@@ -46,6 +48,7 @@ pub fn events(name: &str, n: usize) -> Vec<NewEvent> {
             body: webhookd::body::delivery_body(name, 1, &format!(r#"{{"i":{i}}}"#)).unwrap(),
             trace: None,
             skip_webhook: None,
+            labels: Default::default(),
         })
         .collect()
 }

@@ -259,6 +259,26 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     assert_eq!(resent.body, failed.body, "the recovery sends the failed body again");
     b.click(".modal .modal-head button").await;
 
+    // Routing, in the Advanced step: a filter that is not an object is refused at its field;
+    // a filter and labels are saved and shown.
+    b.click("#edit-webhook").await;
+    b.text_until(".modal h2", |t| t == "Edit webhook").await;
+    b.click(".modal-footer button.primary:not([hidden])").await;
+    b.click("#routing-section summary").await;
+    b.fill("[data-field=filter] textarea", "[1]").await;
+    b.click(".modal-footer button[type=submit]").await;
+    b.text_until("[data-field=filter] .field-error", |t| t.contains("JSON object")).await;
+    b.fill("[data-field=filter] textarea", r#"{"tier":"gold"}"#).await;
+    b.fill("[data-field=labels] textarea", "region=eu\nteam = billing").await;
+    b.shot("12b-routing").await;
+    b.click(".modal-footer button[type=submit]").await;
+    b.text_until("main", |t| t.contains(r#"{"tier": "gold"}"#) && t.contains("team=billing")).await;
+    let w = admin.get_webhook(pb::GetWebhookRequest { id: webhook_id.clone() }).await.unwrap().into_inner();
+    assert_eq!(w.filter, r#"{"tier": "gold"}"#);
+    let labels: Vec<(&str, &str)> = w.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(labels.len(), 2);
+    assert!(labels.contains(&("region", "eu")) && labels.contains(&("team", "billing")), "{labels:?}");
+
     // Delete, confirmed in its dialog.
     b.click("#delete-webhook").await;
     b.shot("13-delete").await;

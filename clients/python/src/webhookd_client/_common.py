@@ -210,14 +210,17 @@ def event_request(
     project_id: str = "",
     event_timestamp: int = 0,
     idempotency_key: str = "",
+    labels: Optional[Mapping[str, str]] = None,
 ) -> ingest_pb2.PublishEventRequest:
-    """A publish request; ``payload`` is JSON text (sent as is) or a mapping."""
+    """A publish request; ``payload`` is JSON text (sent as is) or a mapping; ``labels``
+    route it to the webhooks that require them."""
     return ingest_pb2.PublishEventRequest(
         event_name=event_name,
         scope=scope(company_id, project_id),
         payload=payload_text(payload),
         event_timestamp=event_timestamp,
         idempotency_key=idempotency_key,
+        labels=dict(labels or {}),
     )
 
 
@@ -228,6 +231,7 @@ def publish_request(
     project_id: str,
     event_timestamp: int,
     idempotency_key: str,
+    labels: Optional[Mapping[str, str]] = None,
 ) -> ingest_pb2.PublishEventRequest:
     """``publish_event``'s request, with a generated idempotency key when none is given."""
     return with_idempotency_key(
@@ -238,6 +242,7 @@ def publish_request(
             project_id=project_id,
             event_timestamp=event_timestamp,
             idempotency_key=idempotency_key,
+            labels=labels,
         )
     )
 
@@ -263,6 +268,8 @@ def create_request(
     max_in_flight: int = 0,
     rate_limit_per_second: int = 0,
     state: Optional[str] = None,
+    filter: str = "",
+    labels: Optional[Mapping[str, str]] = None,
 ) -> admin_pb2.CreateWebhookRequest:
     return admin_pb2.CreateWebhookRequest(
         scope=scope(company_id, project_id),
@@ -274,6 +281,8 @@ def create_request(
         max_in_flight=max_in_flight,
         rate_limit_per_second=rate_limit_per_second,
         state=webhook_state(state) if state is not None else webhook_pb2.WEBHOOK_STATE_UNSPECIFIED,
+        filter=filter,
+        labels=dict(labels or {}),
     )
 
 
@@ -302,6 +311,8 @@ def update_request(
     state: Optional[str] = None,
     max_in_flight: Optional[int] = None,
     rate_limit_per_second: Optional[int] = None,
+    filter: Optional[str] = None,
+    labels: Optional[Mapping[str, str]] = None,
 ) -> admin_pb2.UpdateWebhookRequest:
     fields = {
         "target_url": target_url,
@@ -312,6 +323,8 @@ def update_request(
         "state": webhook_state(state) if state is not None else None,
         "max_in_flight": max_in_flight,
         "rate_limit_per_second": rate_limit_per_second,
+        "filter": filter,
+        "labels": dict(labels) if labels is not None else None,
     }
     request = admin_pb2.UpdateWebhookRequest(id=webhook_id)
     for name, value in fields.items():
@@ -320,6 +333,8 @@ def update_request(
         request.update_mask.paths.append(name)
         if isinstance(value, list):
             getattr(request, name).extend(value)
+        elif isinstance(value, dict):
+            getattr(request, name).update(value)
         else:
             setattr(request, name, value)
     if secret_grace_period is not None:

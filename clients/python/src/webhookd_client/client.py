@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import datetime
 import random
-from typing import Any, Iterator, Callable, Iterable, List, Optional, Sequence, Tuple, Type, TypeVar, cast
+from typing import Any, Iterator, Callable, Iterable, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar, cast
 
 import grpc
 
@@ -120,15 +120,19 @@ class WebhookdClient:
         max_in_flight: int = 0,
         rate_limit_per_second: int = 0,
         state: Optional[str] = None,
+        filter: str = "",
+        labels: Optional[Mapping[str, str]] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
         """Installs a webhook on the instance, a company (``company_id``) or one of its
         projects (``project_id`` too). ``max_in_flight`` and ``rate_limit_per_second`` limit its
         deliveries (0: the server's default, no rate limit); ``state="paused"`` creates it
-        paused. Not retried: a retry could create a second one."""
+        paused. ``filter`` (JSON object text the payload must contain) and ``labels`` (that
+        an event must carry) narrow the events it receives. Not retried: a retry could create
+        a second one."""
         request = c.create_request(
             target_url, secret, events, company_id, project_id, ca_certificate, proxy_url,
-            max_in_flight, rate_limit_per_second, state,
+            max_in_flight, rate_limit_per_second, state, filter, labels,
         )
         return self._unary(webhook_pb2.Webhook, self.admin.CreateWebhook, request, timeout, retry=False)
 
@@ -150,16 +154,18 @@ class WebhookdClient:
         state: Optional[str] = None,
         max_in_flight: Optional[int] = None,
         rate_limit_per_second: Optional[int] = None,
+        filter: Optional[str] = None,
+        labels: Optional[Mapping[str, str]] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
         """Changes the fields given (the secret only when given); an empty
-        ``ca_certificate`` or ``proxy_url`` removes it. A new secret keeps the old one valid
+        ``ca_certificate``, ``proxy_url``, ``filter`` or ``labels`` removes it. A new secret keeps the old one valid
         (a second ``webhook-signature`` entry) for ``secret_grace_period``: 24 hours if not
         given, ``timedelta(0)`` for none. ``state`` is ``"active"`` or ``"paused"`` (making a
         paused or disabled webhook active sends what it holds)."""
         request = c.update_request(
             webhook_id, target_url, secret, events, ca_certificate, proxy_url, secret_grace_period,
-            state, max_in_flight, rate_limit_per_second,
+            state, max_in_flight, rate_limit_per_second, filter, labels,
         )
         return self._unary(webhook_pb2.Webhook, self.admin.UpdateWebhook, request, timeout, retry=False)
 
@@ -370,13 +376,16 @@ class WebhookdClient:
         project_id: str = "",
         event_timestamp: int = 0,
         idempotency_key: str = "",
+        labels: Optional[Mapping[str, str]] = None,
         timeout: Optional[float] = None,
     ) -> ingest_pb2.PublishEventResponse:
         """Publishes one event; it is durable when this returns. ``payload`` is JSON text
         (sent byte for byte) or a mapping. Without an ``idempotency_key`` one is generated, so
         the retries made on UNAVAILABLE never store the event twice: a retry whose first
         attempt was stored answers with ``duplicate`` set and the same ``event_id``."""
-        request = c.publish_request(event_name, payload, company_id, project_id, event_timestamp, idempotency_key)
+        request = c.publish_request(
+            event_name, payload, company_id, project_id, event_timestamp, idempotency_key, labels
+        )
         try:
             return self._unary(ingest_pb2.PublishEventResponse, self.ingest.PublishEvent, request, timeout, retry=True)
         except WebhookdError as e:

@@ -25,17 +25,21 @@ _sym_db = _symbol_database.Default()
 from webhookd.v1 import webhook_pb2 as webhookd_dot_v1_dot_webhook__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18webhookd/v1/ingest.proto\x12\x0bwebhookd.v1\x1a\x19webhookd/v1/webhook.proto\"\x8f\x01\n\x13PublishEventRequest\x12\x12\n\nevent_name\x18\x01 \x01(\t\x12!\n\x05scope\x18\x02 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x0f\n\x07payload\x18\x03 \x01(\t\x12\x17\n\x0f\x65vent_timestamp\x18\x04 \x01(\x03\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"O\n\x14PublishEventResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\ndeliveries\x18\x02 \x01(\x05\x12\x11\n\tduplicate\x18\x03 \x01(\x08\x32\xbc\x01\n\x0b\x45ventIngest\x12S\n\x0cPublishEvent\x12 .webhookd.v1.PublishEventRequest\x1a!.webhookd.v1.PublishEventResponse\x12X\n\rPublishEvents\x12 .webhookd.v1.PublishEventRequest\x1a!.webhookd.v1.PublishEventResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18webhookd/v1/ingest.proto\x12\x0bwebhookd.v1\x1a\x19webhookd/v1/webhook.proto\"\xfc\x01\n\x13PublishEventRequest\x12\x12\n\nevent_name\x18\x01 \x01(\t\x12!\n\x05scope\x18\x02 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x0f\n\x07payload\x18\x03 \x01(\t\x12\x17\n\x0f\x65vent_timestamp\x18\x04 \x01(\x03\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\x12<\n\x06labels\x18\x06 \x03(\x0b\x32,.webhookd.v1.PublishEventRequest.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"O\n\x14PublishEventResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\ndeliveries\x18\x02 \x01(\x05\x12\x11\n\tduplicate\x18\x03 \x01(\x08\x32\xbc\x01\n\x0b\x45ventIngest\x12S\n\x0cPublishEvent\x12 .webhookd.v1.PublishEventRequest\x1a!.webhookd.v1.PublishEventResponse\x12X\n\rPublishEvents\x12 .webhookd.v1.PublishEventRequest\x1a!.webhookd.v1.PublishEventResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'webhookd.v1.ingest_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_PUBLISHEVENTREQUEST_LABELSENTRY']._loaded_options = None
+  _globals['_PUBLISHEVENTREQUEST_LABELSENTRY']._serialized_options = b'8\001'
   _globals['_PUBLISHEVENTREQUEST']._serialized_start=69
-  _globals['_PUBLISHEVENTREQUEST']._serialized_end=212
-  _globals['_PUBLISHEVENTRESPONSE']._serialized_start=214
-  _globals['_PUBLISHEVENTRESPONSE']._serialized_end=293
-  _globals['_EVENTINGEST']._serialized_start=296
-  _globals['_EVENTINGEST']._serialized_end=484
+  _globals['_PUBLISHEVENTREQUEST']._serialized_end=321
+  _globals['_PUBLISHEVENTREQUEST_LABELSENTRY']._serialized_start=276
+  _globals['_PUBLISHEVENTREQUEST_LABELSENTRY']._serialized_end=321
+  _globals['_PUBLISHEVENTRESPONSE']._serialized_start=323
+  _globals['_PUBLISHEVENTRESPONSE']._serialized_end=402
+  _globals['_EVENTINGEST']._serialized_start=405
+  _globals['_EVENTINGEST']._serialized_end=593
 # @@protoc_insertion_point(module_scope)

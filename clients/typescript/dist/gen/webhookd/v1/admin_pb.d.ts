@@ -81,6 +81,29 @@ export type CreateWebhookRequest = Message<"webhookd.v1.CreateWebhookRequest"> &
      * @generated from field: repeated webhookd.v1.CustomHeader custom_headers = 10;
      */
     customHeaders: CustomHeader[];
+    /**
+     * Optional payload filter: the text of a JSON object, at most 4 KiB and 8 levels deep. An
+     * event fans out to the webhook only if its payload contains it (PostgreSQL's jsonb `@>`:
+     * every key of the filter is in the payload with a containing value, objects compared
+     * recursively, an array contained when each of its elements is in the payload's array,
+     * scalars equal). `{"type": "invoice", "customer": {"tier": "gold"}}` takes gold
+     * customers' invoices; `{"tags": ["urgent"]}` takes payloads whose `tags` hold "urgent".
+     * Empty or `{}`: every payload. Events it filters out create no delivery.
+     *
+     * @generated from field: string filter = 11;
+     */
+    filter: string;
+    /**
+     * Optional labels the webhook requires: it receives an event only if the event carries
+     * every one of them with the same value (PublishEventRequest.labels). At most 16; keys 1
+     * to 64 bytes of letters, digits, '.', '_', '-', '/'; values at most 256 bytes without
+     * control characters.
+     *
+     * @generated from field: map<string, string> labels = 12;
+     */
+    labels: {
+        [key: string]: string;
+    };
 };
 /**
  * Describes the message webhookd.v1.CreateWebhookRequest.
@@ -191,6 +214,20 @@ export type UpdateWebhookRequest = Message<"webhookd.v1.UpdateWebhookRequest"> &
      * @generated from field: repeated webhookd.v1.CustomHeader custom_headers = 12;
      */
     customHeaders: CustomHeader[];
+    /**
+     * New payload filter (mask path `filter`; empty removes it), as in CreateWebhookRequest.
+     *
+     * @generated from field: string filter = 13;
+     */
+    filter: string;
+    /**
+     * New required labels (mask path `labels`; empty removes them), as in CreateWebhookRequest.
+     *
+     * @generated from field: map<string, string> labels = 14;
+     */
+    labels: {
+        [key: string]: string;
+    };
 };
 /**
  * Describes the message webhookd.v1.UpdateWebhookRequest.

@@ -44,6 +44,17 @@ export type PublishEventRequest = Message<"webhookd.v1.PublishEventRequest"> & {
      * @generated from field: string idempotency_key = 5;
      */
     idempotencyKey: string;
+    /**
+     * Optional labels, for routing: a webhook that requires labels receives the event only if
+     * it carries each of them with the same value; webhooks that require none receive it
+     * anyway. At most 16; keys 1 to 64 bytes of letters, digits, '.', '_', '-', '/'; values at
+     * most 256 bytes without control characters. Not part of the delivered body.
+     *
+     * @generated from field: map<string, string> labels = 6;
+     */
+    labels: {
+        [key: string]: string;
+    };
 };
 /**
  * Describes the message webhookd.v1.PublishEventRequest.

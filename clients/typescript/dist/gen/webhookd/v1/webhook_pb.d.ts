@@ -153,6 +153,21 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
      * @generated from field: webhookd.v1.LatestAttempt latest_attempt = 18;
      */
     latestAttempt?: LatestAttempt | undefined;
+    /**
+     * The payload filter events must match to fan out to it, as stored (PostgreSQL's jsonb
+     * text: keys sorted by length then bytes, one space after ':' and ','); empty for none.
+     *
+     * @generated from field: string filter = 19;
+     */
+    filter: string;
+    /**
+     * Labels an event must carry, each with the same value, to fan out to it; none: every event.
+     *
+     * @generated from field: map<string, string> labels = 20;
+     */
+    labels: {
+        [key: string]: string;
+    };
 };
 /**
  * Describes the message webhookd.v1.Webhook.

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file webhookd/v1/ingest.proto.
  */
 export const file_webhookd_v1_ingest: GenFile = /*@__PURE__*/
-  fileDesc("Chh3ZWJob29rZC92MS9pbmdlc3QucHJvdG8SC3dlYmhvb2tkLnYxIo8BChNQdWJsaXNoRXZlbnRSZXF1ZXN0EhIKCmV2ZW50X25hbWUYASABKAkSIQoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZRIPCgdwYXlsb2FkGAMgASgJEhcKD2V2ZW50X3RpbWVzdGFtcBgEIAEoAxIXCg9pZGVtcG90ZW5jeV9rZXkYBSABKAkiTwoUUHVibGlzaEV2ZW50UmVzcG9uc2USEAoIZXZlbnRfaWQYASABKAkSEgoKZGVsaXZlcmllcxgCIAEoBRIRCglkdXBsaWNhdGUYAyABKAgyvAEKC0V2ZW50SW5nZXN0ElMKDFB1Ymxpc2hFdmVudBIgLndlYmhvb2tkLnYxLlB1Ymxpc2hFdmVudFJlcXVlc3QaIS53ZWJob29rZC52MS5QdWJsaXNoRXZlbnRSZXNwb25zZRJYCg1QdWJsaXNoRXZlbnRzEiAud2ViaG9va2QudjEuUHVibGlzaEV2ZW50UmVxdWVzdBohLndlYmhvb2tkLnYxLlB1Ymxpc2hFdmVudFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_webhookd_v1_webhook]);
+  fileDesc("Chh3ZWJob29rZC92MS9pbmdlc3QucHJvdG8SC3dlYmhvb2tkLnYxIvwBChNQdWJsaXNoRXZlbnRSZXF1ZXN0EhIKCmV2ZW50X25hbWUYASABKAkSIQoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZRIPCgdwYXlsb2FkGAMgASgJEhcKD2V2ZW50X3RpbWVzdGFtcBgEIAEoAxIXCg9pZGVtcG90ZW5jeV9rZXkYBSABKAkSPAoGbGFiZWxzGAYgAygLMiwud2ViaG9va2QudjEuUHVibGlzaEV2ZW50UmVxdWVzdC5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIk8KFFB1Ymxpc2hFdmVudFJlc3BvbnNlEhAKCGV2ZW50X2lkGAEgASgJEhIKCmRlbGl2ZXJpZXMYAiABKAUSEQoJZHVwbGljYXRlGAMgASgIMrwBCgtFdmVudEluZ2VzdBJTCgxQdWJsaXNoRXZlbnQSIC53ZWJob29rZC52MS5QdWJsaXNoRXZlbnRSZXF1ZXN0GiEud2ViaG9va2QudjEuUHVibGlzaEV2ZW50UmVzcG9uc2USWAoNUHVibGlzaEV2ZW50cxIgLndlYmhvb2tkLnYxLlB1Ymxpc2hFdmVudFJlcXVlc3QaIS53ZWJob29rZC52MS5QdWJsaXNoRXZlbnRSZXNwb25zZSgBMAFiBnByb3RvMw", [file_webhookd_v1_webhook]);
 
 /**
  * An event to publish.
@@ -57,6 +57,16 @@ export type PublishEventRequest = Message<"webhookd.v1.PublishEventRequest"> & {
    * @generated from field: string idempotency_key = 5;
    */
   idempotencyKey: string;
+
+  /**
+   * Optional labels, for routing: a webhook that requires labels receives the event only if
+   * it carries each of them with the same value; webhooks that require none receive it
+   * anyway. At most 16; keys 1 to 64 bytes of letters, digits, '.', '_', '-', '/'; values at
+   * most 256 bytes without control characters. Not part of the delivered body.
+   *
+   * @generated from field: map<string, string> labels = 6;
+   */
+  labels: { [key: string]: string };
 };
 
 /**
