@@ -81,6 +81,16 @@ pub struct RequestHeader {
     pub value: String,
 }
 
+/// A client certificate a webhook presents to its target (mutual TLS): the PEM chain, the
+/// webhook's own first, and its private key (PEM, write-only, sealed at rest).
+#[derive(Clone, Debug)]
+pub struct ClientIdentity {
+    /// PEM CERTIFICATE blocks.
+    pub certificate: String,
+    /// The first certificate's private key, PEM.
+    pub key: crate::secret::Secret,
+}
+
 /// Routing labels: an event's, or those a webhook requires (key to value, kept sorted).
 pub type Labels = std::collections::BTreeMap<String, String>;
 

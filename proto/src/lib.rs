@@ -28,6 +28,8 @@ pub mod v1 {
                 .field("proxy_url", &self.proxy_url)
                 .field("filter", &self.filter)
                 .field("labels", &self.labels)
+                .field("client_certificate", &self.client_certificate)
+                .field("client_key", &format_args!("{}", redact(&self.client_key)))
                 .finish()
         }
     }
@@ -45,6 +47,8 @@ pub mod v1 {
                 .field("secret_grace_period", &self.secret_grace_period)
                 .field("filter", &self.filter)
                 .field("labels", &self.labels)
+                .field("client_certificate", &self.client_certificate)
+                .field("client_key", &format_args!("{}", redact(&self.client_key)))
                 .finish()
         }
     }

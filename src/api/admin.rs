@@ -92,6 +92,7 @@ impl AdminService {
         let custom_headers = v.check(validate::custom_headers("custom_headers", &r.custom_headers, false))?;
         let filter = v.check(validate::filter("filter", &r.filter))?;
         let labels = v.check(validate::labels("labels", &r.labels))?;
+        let client_identity = v.check(validate::client_identity(&r.client_certificate, &r.client_key))?;
         v.finish()?;
         let checked = "checked above";
         let new = NewWebhook {
@@ -109,6 +110,7 @@ impl AdminService {
             custom_headers: custom_headers.expect(checked),
             filter: filter.expect(checked),
             labels: labels.expect(checked),
+            client_identity: client_identity.expect(checked),
             scope: scope.expect(checked),
         };
         who.check_scope(&new.scope)?;
@@ -137,6 +139,7 @@ impl AdminService {
             None => audit,
         };
         let audit = if new.labels.is_empty() { audit } else { audit.with("labels", label_list(&new.labels)) };
+        let audit = if new.client_identity.is_some() { audit.with("client_certificate", SET) } else { audit };
         let row = self.storage.create_webhook(&new, &self.quota, &audit).await?;
         tracing::info!(webhook_id = %row.id, scope = %row.scope, "webhook created");
         Ok(convert::webhook(row))
@@ -161,6 +164,7 @@ impl AdminService {
                 ("custom_headers", !r.custom_headers.is_empty()),
                 ("filter", !r.filter.is_empty()),
                 ("labels", !r.labels.is_empty()),
+                ("client_certificate", !r.client_certificate.is_empty() || !r.client_key.is_empty()),
             ]
             .into_iter()
             .filter(|(_, set)| *set)
@@ -214,12 +218,16 @@ impl AdminService {
                     }
                     "filter" => patch.filter = Some(validate::filter("filter", &r.filter)?),
                     "labels" => patch.labels = Some(validate::labels("labels", &r.labels)?),
+                    "client_certificate" => {
+                        patch.client_identity = Some(validate::client_identity(&r.client_certificate, &r.client_key)?)
+                    }
                     other => {
                         return Err(ApiError::invalid(
                             "update_mask",
                             format!(
                                 "unknown or immutable path {} (allowed: target_url, secret, events, ca_certificate, \
-                             proxy_url, state, max_in_flight, rate_limit_per_second, custom_headers, filter, labels)",
+                             proxy_url, state, max_in_flight, rate_limit_per_second, custom_headers, filter, labels, \
+                             client_certificate)",
                                 echo(other)
                             ),
                         ))
@@ -377,6 +385,9 @@ fn update_audit(actor: crate::storage::audit::Actor, patch: &WebhookPatch) -> Au
     }
     if let Some(l) = &patch.labels {
         audit = audit.with("labels", label_list(l));
+    }
+    if let Some(c) = &patch.client_identity {
+        audit = audit.with("client_certificate", if c.is_some() { SET } else { "" });
     }
     audit
 }

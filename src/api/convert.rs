@@ -74,6 +74,7 @@ pub fn webhook(w: WebhookRow) -> pb::Webhook {
             .collect(),
         filter: w.filter.unwrap_or_default(),
         labels: w.labels.into_iter().collect(),
+        client_certificate: w.client_certificate.unwrap_or_default(),
     }
 }
 

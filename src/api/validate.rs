@@ -605,3 +605,37 @@ pub fn filter(field: &str, raw: &str) -> Result<Option<serde_json::Value>, ApiEr
     }
     Ok((!object.is_empty()).then_some(value))
 }
+
+/// Longest client certificate key, in bytes of PEM.
+pub const MAX_CLIENT_KEY_BYTES: usize = 16 * 1024;
+
+/// A client certificate and its key (mutual TLS to the target): both or neither; the
+/// certificate checked as `ca_certificate` checks (CERTIFICATE blocks only), the key a PEM
+/// private key that belongs to the first certificate. The key is never echoed.
+pub fn client_identity(certificate: &str, key: &str) -> Result<Option<crate::model::ClientIdentity>, ApiError> {
+    match (certificate.trim().is_empty(), key.trim().is_empty()) {
+        (true, true) => return Ok(None),
+        (false, true) => return Err(ApiError::invalid("client_key", "is required with client_certificate")),
+        (true, false) => return Err(ApiError::invalid("client_certificate", "is required with client_key")),
+        (false, false) => {}
+    }
+    let certificate = ca_certificate("client_certificate", certificate)?;
+    if key.len() > MAX_CLIENT_KEY_BYTES {
+        return Err(ApiError::invalid("client_key", format!("must be at most {MAX_CLIENT_KEY_BYTES} bytes")));
+    }
+    let identity =
+        crate::model::ClientIdentity { certificate, key: crate::secret::Secret::new(key.as_bytes().to_vec()) };
+    let (chain, der) = crate::delivery::http::client_identity(&identity).map_err(|why| {
+        let (field, reason) = why.split_once(": ").unwrap_or(("client_key", why.as_str()));
+        ApiError::invalid(field, reason)
+    })?;
+    let signing = rustls::crypto::ring::sign::any_supported_type(&der).map_err(|_| {
+        ApiError::invalid("client_key", "not a key type TLS can sign with (RSA, ECDSA P-256/P-384, Ed25519)")
+    })?;
+    match rustls::sign::CertifiedKey::new(chain, signing).keys_match() {
+        Err(rustls::Error::InconsistentKeys(_)) => {
+            Err(ApiError::invalid("client_key", "does not belong to the first certificate of client_certificate"))
+        }
+        _ => Ok(Some(identity)),
+    }
+}

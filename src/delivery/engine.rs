@@ -499,7 +499,14 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
         Some(why) => Err(SendError::Sealed(why)),
         None => {
             clients
-                .post(&c.target_url, c.ca_certificate.as_deref(), c.proxy_url.as_deref(), &headers, Bytes::from(c.body))
+                .post(
+                    &c.target_url,
+                    c.ca_certificate.as_deref(),
+                    c.proxy_url.as_deref(),
+                    c.client_identity.as_ref(),
+                    &headers,
+                    Bytes::from(c.body),
+                )
                 .instrument(span)
                 .await
         }

@@ -31,6 +31,7 @@ use tower_service::Service;
 
 use super::pinning::PinnedOrChained;
 use super::ssrf::AllowList;
+use crate::model::ClientIdentity;
 
 /// Bytes of the response body kept for the history.
 pub const RESPONSE_PREFIX: usize = 1024;
@@ -105,10 +106,14 @@ pub struct HttpSettings {
     pub allow: Arc<AllowList>,
 }
 
+/// What a client is built from. Holds a client certificate's key in memory only (no
+/// `Debug`).
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct ClientKey {
     ca: Option<String>,
     proxy: Option<String>,
+    /// Client certificate PEM and its key PEM.
+    identity: Option<(String, Vec<u8>)>,
 }
 
 struct Built {
@@ -117,7 +122,8 @@ struct Built {
     proxy_headers: Option<http::HeaderMap>,
 }
 
-/// HTTP clients by CA certificate and proxy, so connections are pooled across attempts.
+/// HTTP clients by CA certificate, proxy and client certificate, so connections are pooled
+/// across attempts.
 pub struct Clients {
     settings: HttpSettings,
     cache: Mutex<HashMap<ClientKey, (Arc<Built>, Instant)>>,
@@ -129,22 +135,37 @@ impl Clients {
         Self { settings, cache: Mutex::default() }
     }
 
-    fn client_for(&self, ca: Option<&str>, proxy: Option<&str>) -> Result<Arc<Built>, SendError> {
-        let key = ClientKey { ca: ca.map(str::to_owned), proxy: proxy.map(str::to_owned) };
+    fn client_for(
+        &self,
+        ca: Option<&str>,
+        proxy: Option<&str>,
+        identity: Option<&ClientIdentity>,
+    ) -> Result<Arc<Built>, SendError> {
+        let key = ClientKey {
+            ca: ca.map(str::to_owned),
+            proxy: proxy.map(str::to_owned),
+            identity: identity.map(|i| (i.certificate.clone(), i.key.expose().to_vec())),
+        };
         let mut cache = self.cache.lock().expect("client cache");
         let now = Instant::now();
         if let Some((built, used)) = cache.get_mut(&key) {
             *used = now;
             return Ok(built.clone());
         }
-        // A webhook whose CA or proxy changed leaves its old client unused: drop such clients.
+        // A webhook whose CA, proxy or certificate changed leaves its old client unused: drop
+        // such clients.
         cache.retain(|_, (_, used)| now.duration_since(*used) < CLIENT_IDLE);
-        let built = Arc::new(self.build(ca, proxy)?);
+        let built = Arc::new(self.build(ca, proxy, identity)?);
         cache.insert(key, (built.clone(), now));
         Ok(built)
     }
 
-    fn build(&self, ca: Option<&str>, proxy: Option<&str>) -> Result<Built, SendError> {
+    fn build(
+        &self,
+        ca: Option<&str>,
+        proxy: Option<&str>,
+        identity: Option<&ClientIdentity>,
+    ) -> Result<Built, SendError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut roots = rustls::RootCertStore::empty();
         let mut pins = Vec::new();
@@ -165,8 +186,15 @@ impl Clients {
             .with_safe_default_protocol_versions()
             .map_err(|e| SendError::Config(format!("tls: {e}")))?
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(PinnedOrChained::new(pins, chained)))
-            .with_no_client_auth();
+            .with_custom_certificate_verifier(Arc::new(PinnedOrChained::new(pins, chained)));
+        let tls = match identity {
+            None => tls.with_no_client_auth(),
+            Some(i) => {
+                let (chain, key) = client_identity(i).map_err(SendError::Config)?;
+                tls.with_client_auth_cert(chain, key)
+                    .map_err(|e| SendError::Config(format!("client_certificate: {e}")))?
+            }
+        };
 
         let mut http = HttpConnector::new_with_resolver(GuardedResolver { allow: self.settings.allow.clone() });
         http.enforce_http(false);
@@ -188,16 +216,18 @@ impl Clients {
         Ok(Built { client, proxy_headers })
     }
 
-    /// POSTs `body` with `headers` to `url`, through the webhook's CA and proxy.
+    /// POSTs `body` with `headers` to `url`, through the webhook's CA and proxy, presenting
+    /// its client certificate if it has one.
     pub async fn post(
         &self,
         url: &str,
         ca: Option<&str>,
         proxy: Option<&str>,
+        identity: Option<&ClientIdentity>,
         headers: &[(HeaderName, HeaderValue)],
         body: Bytes,
     ) -> Result<HttpResponse, SendError> {
-        let built = self.client_for(ca, proxy)?;
+        let built = self.client_for(ca, proxy, identity)?;
         let uri: Uri = url.parse().map_err(|e| SendError::Config(format!("target_url: {e}")))?;
         if proxy.is_some() {
             // Only the proxy's address is connected to; a literal target address is still
@@ -419,4 +449,19 @@ mod tests {
         assert_eq!(p.uri().port_u16(), Some(80));
         assert!(matches!(proxy_from_url("https://proxy.internal"), Err(SendError::Config(_))));
     }
+}
+
+/// A client certificate chain and its private key, parsed from PEM; why not, naming the field.
+pub fn client_identity(
+    identity: &ClientIdentity,
+) -> Result<(Vec<CertificateDer<'static>>, rustls_pki_types::PrivateKeyDer<'static>), String> {
+    let chain = CertificateDer::pem_slice_iter(identity.certificate.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("client_certificate: {e}"))?;
+    if chain.is_empty() {
+        return Err("client_certificate: no PEM CERTIFICATE block".into());
+    }
+    let key = rustls_pki_types::PrivateKeyDer::from_pem_slice(identity.key.expose())
+        .map_err(|_| "client_key: not a PEM private key (PKCS#8, PKCS#1 RSA or SEC1 EC)".to_string())?;
+    Ok((chain, key))
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{sealing, Storage, StorageError};
 use crate::announce::Disabled;
-use crate::model::{Attempt, CustomHeader, DeliveryStatus, RequestHeader};
+use crate::model::{Attempt, ClientIdentity, CustomHeader, DeliveryStatus, RequestHeader};
 use crate::secret::Secret;
 
 /// One delivery of one event to one webhook, as `ListEventHistory` and watchers see it.
@@ -149,6 +149,8 @@ pub struct Claimed {
     pub proxy_url: Option<String>,
     /// The webhook's own headers, sent after webhookd's (sensitive values masked in `Debug`).
     pub custom_headers: Vec<CustomHeader>,
+    /// Client certificate and key presented to an https target that asks for one.
+    pub client_identity: Option<ClientIdentity>,
     /// The bytes to send and sign, exactly as stored at publish time.
     pub body: Vec<u8>,
     /// The publisher's trace context, continued by each attempt.
@@ -169,6 +171,7 @@ pub(crate) struct Target {
     pub previous_secret: Option<Secret>,
     pub proxy_url: Option<String>,
     pub custom_headers: Vec<CustomHeader>,
+    pub client_identity: Option<ClientIdentity>,
     /// Why they could not be opened (then the rest is empty).
     pub sealed_error: Option<String>,
 }
@@ -244,7 +247,7 @@ impl Storage {
             .filter(|r| r.get::<_, Option<Uuid>>("id").is_some())
             .map(|r| {
                 let webhook_id = r.get("webhook_id");
-                let Target { secret, previous_secret, proxy_url, custom_headers, sealed_error } =
+                let Target { secret, previous_secret, proxy_url, custom_headers, client_identity, sealed_error } =
                     self.open_target(webhook_id, r);
                 Claimed {
                     id: r.get("id"),
@@ -258,6 +261,7 @@ impl Storage {
                     ca_certificate: r.get("ca_certificate"),
                     proxy_url,
                     custom_headers,
+                    client_identity,
                     body: r.get("body"),
                     trace: r.get::<_, Option<&str>>("traceparent").and_then(|parent| {
                         crate::trace::TraceContext::parse(parent, r.get::<_, Option<&str>>("tracestate"))
@@ -280,6 +284,7 @@ impl Storage {
                 previous_secret: o.previous_secret,
                 proxy_url: o.proxy_url,
                 custom_headers: o.custom_headers,
+                client_identity: o.client_identity,
                 sealed_error: None,
             },
             Err(e) => Target {
@@ -287,6 +292,7 @@ impl Storage {
                 previous_secret: None,
                 proxy_url: None,
                 custom_headers: Vec::new(),
+                client_identity: None,
                 sealed_error: Some(crate::report::chain(&e)),
             },
         }

@@ -105,6 +105,7 @@ impl Storage {
                     ca_certificate: r.get("ca_certificate"),
                     proxy_url: opened.proxy_url,
                     custom_headers: opened.custom_headers,
+                    client_identity: opened.client_identity,
                     body: event.body.clone(),
                     trace: event.trace.clone(),
                     claim_token: lease.token,

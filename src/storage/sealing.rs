@@ -1,4 +1,4 @@
-//! Webhook secrets, proxy URLs and custom headers at rest: what is sealed, with which key, and moving rows to
+//! Webhook secrets, proxy URLs, custom headers and client certificate keys at rest: what is sealed, with which key, and moving rows to
 //! the current key. The keys themselves never reach the database; `secret_keys` records only
 //! their ids, so a server lacking one refuses to start.
 
@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{Storage, StorageError};
 use crate::keyring::{KeyError, KeyRing};
-use crate::model::{redact_proxy, CustomHeader};
+use crate::model::{redact_proxy, ClientIdentity, CustomHeader};
 use crate::secret::Secret;
 
 /// A webhook's sealed columns, as written.
@@ -27,6 +27,16 @@ fn secret_context(webhook_id: Uuid) -> Vec<u8> {
 /// What binds a webhook's proxy URL to it.
 fn proxy_context(webhook_id: Uuid) -> Vec<u8> {
     [webhook_id.as_bytes().as_slice(), b"/proxy_url"].concat()
+}
+
+/// What binds a webhook's client certificate key to it.
+fn client_key_context(webhook_id: Uuid) -> Vec<u8> {
+    [webhook_id.as_bytes().as_slice(), b"/client_key"].concat()
+}
+
+/// A client certificate's private key (PEM) sealed for webhook `id` with the current key.
+pub(crate) fn seal_client_key(keys: &KeyRing, id: Uuid, key_pem: &[u8]) -> Vec<u8> {
+    keys.seal(&client_key_context(id), key_pem)
 }
 
 /// What binds a webhook's custom headers to it.
@@ -68,11 +78,13 @@ pub(crate) struct Opened {
     pub previous_secret: Option<Secret>,
     pub proxy_url: Option<String>,
     pub custom_headers: Vec<CustomHeader>,
+    pub client_identity: Option<ClientIdentity>,
 }
 
 /// Opens the columns of a row read with `secret`, `previous_secret`, `proxy_url`,
-/// `proxy_url_sealed`, `custom_headers_sealed` and `secret_key_id` (null: a row from before
-/// sealing, in plain, which has no custom headers).
+/// `proxy_url_sealed`, `custom_headers_sealed`, `client_certificate`, `client_key_sealed` and
+/// `secret_key_id` (null: a row from before sealing, in plain, which has no custom headers
+/// and no client certificate).
 pub(crate) fn open_row(keys: &KeyRing, id: Uuid, r: &Row) -> Result<Opened, StorageError> {
     let secret: Vec<u8> = r.get("secret");
     let previous: Option<Vec<u8>> = r.get("previous_secret");
@@ -82,6 +94,7 @@ pub(crate) fn open_row(keys: &KeyRing, id: Uuid, r: &Row) -> Result<Opened, Stor
             previous_secret: previous.map(Secret::new),
             proxy_url: r.get("proxy_url"),
             custom_headers: Vec::new(),
+            client_identity: None,
         });
     };
     let context = secret_context(id);
@@ -97,7 +110,16 @@ pub(crate) fn open_row(keys: &KeyRing, id: Uuid, r: &Row) -> Result<Opened, Stor
             .map_err(|_| KeyError::Corrupt(key_id.clone()))?,
         None => Vec::new(),
     };
+    let client_identity =
+        match (r.get::<_, Option<String>>("client_certificate"), r.get::<_, Option<Vec<u8>>>("client_key_sealed")) {
+            (Some(certificate), Some(sealed)) => Some(ClientIdentity {
+                certificate,
+                key: Secret::new(keys.open(&key_id, &client_key_context(id), &sealed)?),
+            }),
+            _ => None,
+        };
     Ok(Opened {
+        client_identity,
         secret: Secret::new(keys.open(&key_id, &context, &secret)?),
         previous_secret: previous.map(|p| keys.open(&key_id, &context, &p)).transpose()?.map(Secret::new),
         proxy_url,
@@ -116,6 +138,7 @@ pub(crate) async fn reseal_row(
     let previous = opened.previous_secret.as_ref().map(|p| seal_secret(keys, id, p.expose()));
     let proxy = opened.proxy_url.as_deref().map(|p| seal_proxy(keys, id, p));
     let headers = seal_headers(keys, id, &opened.custom_headers);
+    let client_key = opened.client_identity.as_ref().map(|c| seal_client_key(keys, id, c.key.expose()));
     let update = tx.prepare_cached(include_str!("sql/reseal_webhook.sql")).await?;
     tx.execute(
         &update,
@@ -127,6 +150,7 @@ pub(crate) async fn reseal_row(
             &proxy.as_ref().map(|p| p.sealed.as_slice()),
             &keys.current_id(),
             &headers.sealed,
+            &client_key,
         ],
     )
     .await?;

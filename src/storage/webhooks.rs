@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::audit::Audit;
 use super::{sealing, Storage, StorageError};
-use crate::model::{CustomHeader, DeliveryStatus, Labels, Scope, WebhookState};
+use crate::model::{ClientIdentity, CustomHeader, DeliveryStatus, Labels, Scope, WebhookState};
 use crate::secret::Secret;
 
 /// A webhook to insert.
@@ -39,6 +39,8 @@ pub struct NewWebhook {
     pub filter: Option<serde_json::Value>,
     /// Labels events must carry to fan out to it.
     pub labels: Labels,
+    /// Client certificate and key presented to the target (mutual TLS).
+    pub client_identity: Option<ClientIdentity>,
 }
 
 /// Most webhooks a company (its projects' included) and one project may have.
@@ -93,6 +95,8 @@ pub struct WebhookPatch {
     pub filter: Option<Option<serde_json::Value>>,
     /// New required labels (empty removes them).
     pub labels: Option<Labels>,
+    /// New client certificate and key (`Some(None)` removes them).
+    pub client_identity: Option<Option<ClientIdentity>>,
 }
 
 /// The latest completed delivery of a webhook.
@@ -169,6 +173,8 @@ pub struct WebhookRow {
     pub filter: Option<String>,
     /// Labels events must carry to fan out to it.
     pub labels: Labels,
+    /// The client certificate presented to the target (its key is never read here).
+    pub client_certificate: Option<String>,
 }
 
 /// Which webhooks to list.
@@ -251,6 +257,7 @@ fn row_to_webhook(r: &Row) -> Result<WebhookRow, tokio_postgres::Error> {
         custom_headers: r.try_get::<_, tokio_postgres::types::Json<Vec<CustomHeader>>>("custom_headers")?.0,
         filter: r.try_get("filter")?,
         labels: r.try_get::<_, tokio_postgres::types::Json<Labels>>("labels")?.0,
+        client_certificate: r.try_get("client_certificate")?,
     })
 }
 
@@ -321,6 +328,8 @@ impl Storage {
                 &headers.sealed,
                 &w.filter.as_ref().map(Json),
                 &Json(&w.labels),
+                &w.client_identity.as_ref().map(|c| c.certificate.as_str()),
+                &w.client_identity.as_ref().map(|c| sealing::seal_client_key(keys, id, c.key.expose())),
             ],
         )
         .await?;
@@ -387,6 +396,12 @@ impl Storage {
                     &patch.filter.is_some(),
                     &patch.filter.as_ref().and_then(|f| f.as_ref().map(Json)),
                     &patch.labels.as_ref().map(Json),
+                    &patch.client_identity.is_some(),
+                    &patch.client_identity.as_ref().and_then(|c| c.as_ref().map(|c| c.certificate.as_str())),
+                    &patch
+                        .client_identity
+                        .as_ref()
+                        .and_then(|c| c.as_ref().map(|c| sealing::seal_client_key(keys, id, c.key.expose()))),
                 ],
             )
             .await?;

@@ -19,6 +19,7 @@ mod inputs;
 mod listener;
 mod metrics;
 mod migrations;
+mod mtls;
 mod operational;
 mod queue;
 mod record;

@@ -35,7 +35,7 @@ async fn filters_and_labels_decide_which_webhooks_an_event_fans_out_to() {
     let server = TestServer::start().await;
     let rx = Receiver::ok().await;
     let mut admin = server.admin().await;
-    let mut create = |path: &str, filter: &str, required: &[(&str, &str)]| {
+    let create = |path: &str, filter: &str, required: &[(&str, &str)]| {
         let mut req = new_webhook(scope("acme", "web"), &rx.url(path), &["tag_created"]);
         req.filter = filter.into();
         req.labels = labels(required);
@@ -53,6 +53,7 @@ async fn filters_and_labels_decide_which_webhooks_an_event_fans_out_to() {
     assert_eq!(red.filter, r#"{"tag": {"color": "red"}}"#);
     assert_eq!(urgent.filter, r#"{"tags": ["urgent"]}"#);
     assert_eq!(red_eu.labels, labels(&[("region", "eu")]));
+    assert_eq!((eu.filter.as_str(), &eu.labels), ("", &labels(&[("region", "eu")])));
     let got = admin.get_webhook(pb::GetWebhookRequest { id: red_eu.id.clone() }).await.unwrap().into_inner();
     assert_eq!((got.filter.as_str(), &got.labels), (red_eu.filter.as_str(), &red_eu.labels));
 

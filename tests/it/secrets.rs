@@ -188,7 +188,9 @@ async fn rows_from_before_sealing_are_sealed_at_start_and_rekeyed_to_a_new_key()
     .await;
     publish(&server, "tag_created", None, "{}").await;
     assert_signed_by(&rx.expect().await, &["legacy-plain-secret"]);
-    // A sensitive custom header, sealed with the old key, must survive the rekey below.
+    // A sensitive custom header and a client certificate's key, sealed with the old key, must
+    // survive the rekey below (a key that did not open would hold every delivery).
+    let (_, client_cert, client_key) = crate::common::receiver::client_certificate();
     let mut admin = server.admin().await;
     admin
         .update_webhook(pb::UpdateWebhookRequest {
@@ -198,10 +200,14 @@ async fn rows_from_before_sealing_are_sealed_at_start_and_rekeyed_to_a_new_key()
                 value: "rekeyed-key".into(),
                 sensitive: true,
             }],
+            client_certificate: client_cert,
+            client_key,
             ..Default::default()
         })
         .await
         .unwrap();
+    let client_key_sealed = "SELECT client_key_sealed FROM webhooks WHERE id = $1";
+    let key_before: Vec<u8> = db.query_one(client_key_sealed, &[&id]).await.unwrap().get(0);
     server.stop().await;
 
     // A new key first, the old one after it: `secrets rekey` moves every row to the new key.
@@ -220,6 +226,8 @@ async fn rows_from_before_sealing_are_sealed_at_start_and_rekeyed_to_a_new_key()
     assert!(said.starts_with("1 webhook(s) sealed again"), "{said}");
     let now: String = db.query_one("SELECT secret_key_id FROM webhooks WHERE id = $1", &[&id]).await.unwrap().get(0);
     assert_ne!(now, sealed_with);
+    let key_after: Vec<u8> = db.query_one(client_key_sealed, &[&id]).await.unwrap().get(0);
+    assert_ne!(key_before, key_after, "the client certificate's key was sealed again");
     let known: Vec<String> =
         db.query("SELECT key_id FROM secret_keys", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(known, std::slice::from_ref(&now), "the old key's id is forgotten");

@@ -12,6 +12,7 @@ import grpc
 import pytest
 
 import webhookd_client
+from conftest import PKI
 from webhookd_client import (
     AsyncWebhookdClient,
     DeliveryStatus,
@@ -94,6 +95,24 @@ def test_filters_and_labels_route_events(server, receiver):
         assert changed.filter == "" and not changed.labels
         assert fanned('{"tier":"silver"}') == 1
         receiver.next()
+
+
+def test_a_client_certificate_is_set_shown_without_its_key_and_removed(server, receiver):
+    assert PKI, "cargo test sets WEBHOOKD_TEST_PKI"
+    cert = Path(PKI, "client.pem").read_text()
+    key = Path(PKI, "client.key").read_text()
+    with WebhookdClient(server["address"], server["admin"]) as admin:
+        hook = admin.create_webhook(
+            receiver.url, SECRET, ["project_created"], company_id="initech",
+            client_certificate=cert, client_key=key,
+        )
+        assert hook.client_certificate == cert
+        assert "PRIVATE KEY" not in str(admin.get_webhook(hook.id))
+        with pytest.raises(InvalidArgumentError) as refused:
+            admin.update_webhook(hook.id, client_certificate=cert)
+        assert [f for f, _ in refused.value.field_violations] == ["client_key"]
+        removed = admin.update_webhook(hook.id, client_certificate="")
+        assert removed.client_certificate == ""
 
 
 def test_errors_are_typed_and_name_the_field(server):

@@ -32,7 +32,9 @@ export declare class WebhookdClient {
      * Installs a webhook. `maxInFlight` and `rateLimitPerSecond` limit its deliveries (0: the
      * server's default, no rate limit); `state: "paused"` creates it paused. `filter` (JSON
      * object text the payload must contain) and `labels` (that an event must carry) narrow the
-     * events it receives. Not retried: a retry could create a second one.
+     * events it receives. `clientCertificate` and `clientKey` (PEM) are presented to a target
+     * that asks for a client certificate; the key is write-only. Not retried: a retry could
+     * create a second one.
      */
     createWebhook(targetUrl: string, secret: string, events: string[], opts?: ScopeIds & {
         caCertificate?: string;
@@ -42,12 +44,15 @@ export declare class WebhookdClient {
         state?: StateName;
         filter?: string;
         labels?: Record<string, string>;
+        clientCertificate?: string;
+        clientKey?: string;
     } & CallOptions): Promise<Webhook>;
     /** One webhook, with its last event. */
     getWebhook(id: string, opts?: CallOptions): Promise<Webhook>;
     /**
      * Changes the fields given (the secret only when given); an empty `caCertificate`,
-     * `proxyUrl`, `filter` or `labels` removes it. A new secret keeps the old one valid (a second `webhook-signature`
+     * `proxyUrl`, `filter` or `labels` removes it; a new `clientCertificate` comes with its
+     * `clientKey` (an empty one removes both). A new secret keeps the old one valid (a second `webhook-signature`
      * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. `state` is
      * "active" or "paused" (making a paused or disabled webhook active sends what it holds).
      * Not retried.
@@ -64,6 +69,8 @@ export declare class WebhookdClient {
         rateLimitPerSecond?: number;
         filter?: string;
         labels?: Record<string, string>;
+        clientCertificate?: string;
+        clientKey?: string;
     }, opts?: CallOptions): Promise<Webhook>;
     /** Deletes a webhook and its history. Not retried. */
     deleteWebhook(id: string, opts?: CallOptions): Promise<void>;

@@ -167,7 +167,9 @@ export class WebhookdClient {
      * Installs a webhook. `maxInFlight` and `rateLimitPerSecond` limit its deliveries (0: the
      * server's default, no rate limit); `state: "paused"` creates it paused. `filter` (JSON
      * object text the payload must contain) and `labels` (that an event must carry) narrow the
-     * events it receives. Not retried: a retry could create a second one.
+     * events it receives. `clientCertificate` and `clientKey` (PEM) are presented to a target
+     * that asks for a client certificate; the key is write-only. Not retried: a retry could
+     * create a second one.
      */
     createWebhook(targetUrl, secret, events, opts = {}) {
         const req = {
@@ -182,6 +184,8 @@ export class WebhookdClient {
             state: opts.state === undefined ? WebhookState.UNSPECIFIED : webhookState(opts.state),
             filter: opts.filter ?? "",
             labels: opts.labels ?? {},
+            clientCertificate: opts.clientCertificate ?? "",
+            clientKey: opts.clientKey ?? "",
         };
         return this.call((o) => this.admin.createWebhook(req, o), opts, false);
     }
@@ -191,7 +195,8 @@ export class WebhookdClient {
     }
     /**
      * Changes the fields given (the secret only when given); an empty `caCertificate`,
-     * `proxyUrl`, `filter` or `labels` removes it. A new secret keeps the old one valid (a second `webhook-signature`
+     * `proxyUrl`, `filter` or `labels` removes it; a new `clientCertificate` comes with its
+     * `clientKey` (an empty one removes both). A new secret keeps the old one valid (a second `webhook-signature`
      * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. `state` is
      * "active" or "paused" (making a paused or disabled webhook active sends what it holds).
      * Not retried.
@@ -208,6 +213,8 @@ export class WebhookdClient {
             rate_limit_per_second: change.rateLimitPerSecond,
             filter: change.filter,
             labels: change.labels,
+            // One mask path for the pair: the key belongs to the certificate.
+            client_certificate: change.clientCertificate,
         })
             .filter(([, v]) => v !== undefined)
             .map(([k]) => k);

@@ -17,7 +17,7 @@ import {
   WebhookdClient,
 } from "@webhookd/client";
 
-import { Receiver, startServer, type RunningServer } from "./server.js";
+import { PKI, Receiver, startServer, type RunningServer } from "./server.js";
 
 const SECRET = "ts-secret-value-1";
 let server: RunningServer;
@@ -100,6 +100,26 @@ test("filters and labels route events", async () => {
   assert.equal(await fanned('{"tier":"silver"}'), 1);
   await receiver.next();
   await receiver.close();
+});
+
+test("a client certificate is set, shown without its key, and removed", async () => {
+  assert.ok(PKI, "cargo test sets WEBHOOKD_TEST_PKI");
+  const cert = readFileSync(resolve(PKI, "client.pem"), "utf8");
+  const key = readFileSync(resolve(PKI, "client.key"), "utf8");
+  const admin = new WebhookdClient(server.address, server.admin);
+  const hook = await admin.createWebhook("https://example.com/mtls", SECRET, ["tag_created"], {
+    companyId: "initech",
+    clientCertificate: cert,
+    clientKey: key,
+  });
+  assert.equal(hook.clientCertificate, cert);
+  assert.ok(!JSON.stringify(await admin.getWebhook(hook.id), (_, v) => (typeof v === "bigint" ? String(v) : v)).includes("PRIVATE KEY"));
+  await assert.rejects(admin.updateWebhook(hook.id, { clientCertificate: cert }), (e: unknown) => {
+    assert.equal(fieldViolations(e)[0]?.field, "client_key");
+    return true;
+  });
+  const removed = await admin.updateWebhook(hook.id, { clientCertificate: "", clientKey: "" });
+  assert.equal(removed.clientCertificate, "");
 });
 
 test("an invalid request rejects with INVALID_ARGUMENT naming the field", async () => {

@@ -147,6 +147,10 @@ export async function showDetail(root: HTMLElement, s: Session, id: string, para
         ["Certificate authority", w.caCertificate ? h("details", {}, h("summary", {}, "PEM set"), h("pre", { class: "pem" }, w.caCertificate)) : "public web roots"],
         ["Proxy", w.proxyUrl || "direct"],
         [
+          "Client certificate",
+          w.clientCertificate ? h("details", {}, h("summary", {}, "PEM set (its key is write-only)"), h("pre", { class: "pem" }, w.clientCertificate)) : "none",
+        ],
+        [
           "Custom headers",
           w.customHeaders.length
             ? h("ul", { class: "plain" }, w.customHeaders.map((c) => h("li", {}, h("code", {}, c.name), ": ", c.sensitive ? h("em", {}, "sensitive (write-only)") : c.value)))

@@ -6,7 +6,8 @@
 -- the time; making the webhook ACTIVE also forgets its failure streak (and its warning) and
 -- closes its circuit breaker. $13 and $14 are the new limits when not null. The custom headers change when $15
 -- says so, to $16 as shown and $17 sealed; the payload filter when $18 says so (to $19, null
--- removing it); the required labels to $20 when not null. Returns its id; storage reads it back as shown
+-- removing it); the required labels to $20 when not null; the client certificate and its
+-- sealed key when $21 says so (to $22 and $23, null removing them). Returns its id; storage reads it back as shown
 -- (webhooks_shown) in the same transaction.
 UPDATE webhooks SET
     target_url = coalesce($2, target_url),
@@ -32,6 +33,8 @@ UPDATE webhooks SET
     custom_headers_sealed = CASE WHEN $15 THEN $17 ELSE custom_headers_sealed END,
     filter = CASE WHEN $18 THEN $19::jsonb ELSE filter END,
     labels = coalesce($20::jsonb, labels),
+    client_certificate = CASE WHEN $21 THEN $22::text ELSE client_certificate END,
+    client_key_sealed = CASE WHEN $21 THEN $23::bytea ELSE client_key_sealed END,
     update_time = now()
 WHERE id = $1
 RETURNING id

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use rustls_pki_types::pem::PemObject;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Mutex};
 
@@ -64,6 +65,24 @@ pub struct TestPki {
     pub ca_pem: String,
     /// The server's certificate chain and key for rustls.
     pub server: Arc<rustls::ServerConfig>,
+    /// The server's certificate and key.
+    leaf: (Vec<rustls_pki_types::CertificateDer<'static>>, rustls_pki_types::PrivateKeyDer<'static>),
+}
+
+/// A client certificate issued by a fresh CA: (the CA's PEM, the certificate's PEM, its
+/// key's PEM), for mutual TLS.
+pub fn client_certificate() -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "webhookd test client CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(rcgen::DnType::CommonName, "webhookd test client");
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    (ca_cert.pem(), cert.pem(), key.serialize_pem())
 }
 
 impl TestPki {
@@ -81,16 +100,37 @@ impl TestPki {
         let leaf_params =
             rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
         let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
+        let chain = vec![leaf.der().clone()];
+        let key = rustls_pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
         let server = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_no_client_auth()
-            .with_single_cert(
-                vec![leaf.der().clone()],
-                rustls_pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
-            )
+            .with_single_cert(chain.clone(), key.clone_key())
             .unwrap();
-        TestPki { ca_pem: ca_cert.pem(), server: Arc::new(server) }
+        TestPki { ca_pem: ca_cert.pem(), server: Arc::new(server), leaf: (chain, key) }
+    }
+
+    /// A CA and server certificate as `new`, the server requiring a client certificate issued
+    /// by the CA `client_ca_pem` (mutual TLS).
+    pub fn requiring_client_certificates(client_ca_pem: &str) -> Self {
+        let pki = Self::new();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in rustls_pki_types::CertificateDer::pem_slice_iter(client_ca_pem.as_bytes()) {
+            roots.add(cert.unwrap()).unwrap();
+        }
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .unwrap();
+        let (chain, key) = (pki.leaf.0.clone(), pki.leaf.1.clone_key());
+        let server = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(chain, key)
+            .unwrap();
+        TestPki { server: Arc::new(server), ..pki }
     }
 
     /// A server presenting one self-signed certificate that is its own CA (as
@@ -109,7 +149,11 @@ impl TestPki {
                 rustls_pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
             )
             .unwrap();
-        TestPki { ca_pem: cert.pem(), server: Arc::new(server) }
+        TestPki {
+            ca_pem: cert.pem(),
+            server: Arc::new(server),
+            leaf: (vec![cert.der().clone()], rustls_pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into())),
+        }
     }
 }
 

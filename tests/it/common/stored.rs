@@ -28,6 +28,7 @@ pub fn webhook(event: &str) -> NewWebhook {
         custom_headers: Vec::new(),
         filter: None,
         labels: Default::default(),
+        client_identity: None,
     }
 }
 

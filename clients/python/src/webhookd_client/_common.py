@@ -270,6 +270,8 @@ def create_request(
     state: Optional[str] = None,
     filter: str = "",
     labels: Optional[Mapping[str, str]] = None,
+    client_certificate: str = "",
+    client_key: str = "",
 ) -> admin_pb2.CreateWebhookRequest:
     return admin_pb2.CreateWebhookRequest(
         scope=scope(company_id, project_id),
@@ -283,6 +285,8 @@ def create_request(
         state=webhook_state(state) if state is not None else webhook_pb2.WEBHOOK_STATE_UNSPECIFIED,
         filter=filter,
         labels=dict(labels or {}),
+        client_certificate=client_certificate,
+        client_key=client_key,
     )
 
 
@@ -313,6 +317,8 @@ def update_request(
     rate_limit_per_second: Optional[int] = None,
     filter: Optional[str] = None,
     labels: Optional[Mapping[str, str]] = None,
+    client_certificate: Optional[str] = None,
+    client_key: Optional[str] = None,
 ) -> admin_pb2.UpdateWebhookRequest:
     fields = {
         "target_url": target_url,
@@ -337,6 +343,11 @@ def update_request(
             getattr(request, name).update(value)
         else:
             setattr(request, name, value)
+    if client_certificate is not None:
+        # One mask path for the pair: the key belongs to the certificate.
+        request.update_mask.paths.append("client_certificate")
+        request.client_certificate = client_certificate
+        request.client_key = client_key or ""
     if secret_grace_period is not None:
         request.secret_grace_period.FromTimedelta(secret_grace_period)
     return request

@@ -121,17 +121,20 @@ class AsyncWebhookdClient:
         state: Optional[str] = None,
         filter: str = "",
         labels: Optional[Mapping[str, str]] = None,
+        client_certificate: str = "",
+        client_key: str = "",
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
         """Installs a webhook on the instance, a company (``company_id``) or one of its
         projects (``project_id`` too). ``max_in_flight`` and ``rate_limit_per_second`` limit its
         deliveries (0: the server's default, no rate limit); ``state="paused"`` creates it
         paused. ``filter`` (JSON object text the payload must contain) and ``labels`` (that
-        an event must carry) narrow the events it receives. Not retried: a retry could create
-        a second one."""
+        an event must carry) narrow the events it receives. ``client_certificate`` and
+        ``client_key`` (PEM) are presented to a target that asks for a client certificate; the
+        key is write-only. Not retried: a retry could create a second one."""
         request = c.create_request(
             target_url, secret, events, company_id, project_id, ca_certificate, proxy_url,
-            max_in_flight, rate_limit_per_second, state, filter, labels,
+            max_in_flight, rate_limit_per_second, state, filter, labels, client_certificate, client_key,
         )
         return await self._unary(webhook_pb2.Webhook, self.admin.CreateWebhook, request, timeout, retry=False)
 
@@ -155,16 +158,19 @@ class AsyncWebhookdClient:
         rate_limit_per_second: Optional[int] = None,
         filter: Optional[str] = None,
         labels: Optional[Mapping[str, str]] = None,
+        client_certificate: Optional[str] = None,
+        client_key: Optional[str] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
         """Changes the fields given (the secret only when given); an empty
-        ``ca_certificate``, ``proxy_url``, ``filter`` or ``labels`` removes it. A new secret keeps the old one valid
+        ``ca_certificate``, ``proxy_url``, ``filter`` or ``labels`` removes it; a new
+        ``client_certificate`` comes with its ``client_key`` (an empty one removes both). A new secret keeps the old one valid
         (a second ``webhook-signature`` entry) for ``secret_grace_period``: 24 hours if not
         given, ``timedelta(0)`` for none. ``state`` is ``"active"`` or ``"paused"`` (making a
         paused or disabled webhook active sends what it holds)."""
         request = c.update_request(
             webhook_id, target_url, secret, events, ca_certificate, proxy_url, secret_grace_period,
-            state, max_in_flight, rate_limit_per_second, filter, labels,
+            state, max_in_flight, rate_limit_per_second, filter, labels, client_certificate, client_key,
         )
         return await self._unary(webhook_pb2.Webhook, self.admin.UpdateWebhook, request, timeout, retry=False)
 

@@ -34,7 +34,7 @@ RECOVERY_STATE_DONE: RecoveryState
 RECOVERY_STATE_CANCELLED: RecoveryState
 
 class CreateWebhookRequest(_message.Message):
-    __slots__ = ("scope", "target_url", "secret", "events", "ca_certificate", "proxy_url", "max_in_flight", "rate_limit_per_second", "state", "custom_headers", "filter", "labels")
+    __slots__ = ("scope", "target_url", "secret", "events", "ca_certificate", "proxy_url", "max_in_flight", "rate_limit_per_second", "state", "custom_headers", "filter", "labels", "client_certificate", "client_key")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -54,6 +54,8 @@ class CreateWebhookRequest(_message.Message):
     CUSTOM_HEADERS_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_KEY_FIELD_NUMBER: _ClassVar[int]
     scope: _webhook_pb2.Scope
     target_url: str
     secret: str
@@ -66,7 +68,9 @@ class CreateWebhookRequest(_message.Message):
     custom_headers: _containers.RepeatedCompositeFieldContainer[_webhook_pb2.CustomHeader]
     filter: str
     labels: _containers.ScalarMap[str, str]
-    def __init__(self, scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., custom_headers: _Optional[_Iterable[_Union[_webhook_pb2.CustomHeader, _Mapping]]] = ..., filter: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    client_certificate: str
+    client_key: str
+    def __init__(self, scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., custom_headers: _Optional[_Iterable[_Union[_webhook_pb2.CustomHeader, _Mapping]]] = ..., filter: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., client_certificate: _Optional[str] = ..., client_key: _Optional[str] = ...) -> None: ...
 
 class GetWebhookRequest(_message.Message):
     __slots__ = ("id",)
@@ -75,7 +79,7 @@ class GetWebhookRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class UpdateWebhookRequest(_message.Message):
-    __slots__ = ("id", "target_url", "secret", "events", "ca_certificate", "proxy_url", "update_mask", "secret_grace_period", "state", "max_in_flight", "rate_limit_per_second", "custom_headers", "filter", "labels")
+    __slots__ = ("id", "target_url", "secret", "events", "ca_certificate", "proxy_url", "update_mask", "secret_grace_period", "state", "max_in_flight", "rate_limit_per_second", "custom_headers", "filter", "labels", "client_certificate", "client_key")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -97,6 +101,8 @@ class UpdateWebhookRequest(_message.Message):
     CUSTOM_HEADERS_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_KEY_FIELD_NUMBER: _ClassVar[int]
     id: str
     target_url: str
     secret: str
@@ -111,7 +117,9 @@ class UpdateWebhookRequest(_message.Message):
     custom_headers: _containers.RepeatedCompositeFieldContainer[_webhook_pb2.CustomHeader]
     filter: str
     labels: _containers.ScalarMap[str, str]
-    def __init__(self, id: _Optional[str] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., secret_grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., custom_headers: _Optional[_Iterable[_Union[_webhook_pb2.CustomHeader, _Mapping]]] = ..., filter: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    client_certificate: str
+    client_key: str
+    def __init__(self, id: _Optional[str] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., secret_grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., custom_headers: _Optional[_Iterable[_Union[_webhook_pb2.CustomHeader, _Mapping]]] = ..., filter: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., client_certificate: _Optional[str] = ..., client_key: _Optional[str] = ...) -> None: ...
 
 class DeleteWebhookRequest(_message.Message):
     __slots__ = ("id",)

@@ -104,6 +104,22 @@ export type CreateWebhookRequest = Message<"webhookd.v1.CreateWebhookRequest"> &
     labels: {
         [key: string]: string;
     };
+    /**
+     * Optional client certificate presented to an https target that asks for one (mutual
+     * TLS): PEM CERTIFICATE blocks, the webhook's own first, at most 64 KiB. Given together with
+     * client_key.
+     *
+     * @generated from field: string client_certificate = 13;
+     */
+    clientCertificate: string;
+    /**
+     * The client certificate's private key, PEM (PKCS#8, PKCS#1 RSA or SEC1 EC), at most 16 KiB;
+     * it must belong to the first certificate of client_certificate. Write-only: never
+     * returned, sealed at rest like the secret (and sealed again by `webhookd secrets rekey`).
+     *
+     * @generated from field: string client_key = 14;
+     */
+    clientKey: string;
 };
 /**
  * Describes the message webhookd.v1.CreateWebhookRequest.
@@ -228,6 +244,19 @@ export type UpdateWebhookRequest = Message<"webhookd.v1.UpdateWebhookRequest"> &
     labels: {
         [key: string]: string;
     };
+    /**
+     * New client certificate and key (mask path `client_certificate`; both given, or both
+     * empty to remove them), as in CreateWebhookRequest. The key is write-only.
+     *
+     * @generated from field: string client_certificate = 15;
+     */
+    clientCertificate: string;
+    /**
+     * The new certificate's private key (with mask path `client_certificate`).
+     *
+     * @generated from field: string client_key = 16;
+     */
+    clientKey: string;
 };
 /**
  * Describes the message webhookd.v1.UpdateWebhookRequest.

@@ -168,6 +168,13 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
     labels: {
         [key: string]: string;
     };
+    /**
+     * PEM client certificate presented to the target for mutual TLS; empty for none. Its
+     * private key is write-only and never appears here.
+     *
+     * @generated from field: string client_certificate = 21;
+     */
+    clientCertificate: string;
 };
 /**
  * Describes the message webhookd.v1.Webhook.
