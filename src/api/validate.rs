@@ -625,10 +625,8 @@ pub fn client_identity(certificate: &str, key: &str) -> Result<Option<crate::mod
     }
     let identity =
         crate::model::ClientIdentity { certificate, key: crate::secret::Secret::new(key.as_bytes().to_vec()) };
-    let (chain, der) = crate::delivery::http::client_identity(&identity).map_err(|why| {
-        let (field, reason) = why.split_once(": ").unwrap_or(("client_key", why.as_str()));
-        ApiError::invalid(field, reason)
-    })?;
+    let (chain, der) =
+        crate::delivery::http::client_identity(&identity).map_err(|e| ApiError::invalid(e.field(), e.to_string()))?;
     let signing = rustls::crypto::ring::sign::any_supported_type(&der).map_err(|_| {
         ApiError::invalid("client_key", "not a key type TLS can sign with (RSA, ECDSA P-256/P-384, Ed25519)")
     })?;

@@ -190,7 +190,7 @@ impl Clients {
         let tls = match identity {
             None => tls.with_no_client_auth(),
             Some(i) => {
-                let (chain, key) = client_identity(i).map_err(SendError::Config)?;
+                let (chain, key) = client_identity(i).map_err(|e| SendError::Config(format!("{}: {e}", e.field())))?;
                 tls.with_client_auth_cert(chain, key)
                     .map_err(|e| SendError::Config(format!("client_certificate: {e}")))?
             }
@@ -451,17 +451,37 @@ mod tests {
     }
 }
 
-/// A client certificate chain and its private key, parsed from PEM; why not, naming the field.
+/// Why a client certificate or its key does not parse.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    /// The certificate chain is not PEM CERTIFICATE blocks.
+    #[error("{0}")]
+    Certificate(String),
+    /// The key is not a PEM private key (its text is never repeated).
+    #[error("not a PEM private key (PKCS#8, PKCS#1 RSA or SEC1 EC)")]
+    Key,
+}
+
+impl IdentityError {
+    /// The request field at fault.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::Certificate(_) => "client_certificate",
+            Self::Key => "client_key",
+        }
+    }
+}
+
+/// A client certificate chain and its private key, parsed from PEM.
 pub fn client_identity(
     identity: &ClientIdentity,
-) -> Result<(Vec<CertificateDer<'static>>, rustls_pki_types::PrivateKeyDer<'static>), String> {
+) -> Result<(Vec<CertificateDer<'static>>, rustls_pki_types::PrivateKeyDer<'static>), IdentityError> {
     let chain = CertificateDer::pem_slice_iter(identity.certificate.as_bytes())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("client_certificate: {e}"))?;
+        .map_err(|e| IdentityError::Certificate(e.to_string()))?;
     if chain.is_empty() {
-        return Err("client_certificate: no PEM CERTIFICATE block".into());
+        return Err(IdentityError::Certificate("no PEM CERTIFICATE block".into()));
     }
-    let key = rustls_pki_types::PrivateKeyDer::from_pem_slice(identity.key.expose())
-        .map_err(|_| "client_key: not a PEM private key (PKCS#8, PKCS#1 RSA or SEC1 EC)".to_string())?;
+    let key = rustls_pki_types::PrivateKeyDer::from_pem_slice(identity.key.expose()).map_err(|_| IdentityError::Key)?;
     Ok((chain, key))
 }
