@@ -227,12 +227,7 @@ pub struct Pki {
 impl Pki {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca.distinguished_name.push(rcgen::DnType::CommonName, "webhookd listener test CA");
-        let ca_cert = ca.self_signed(&ca_key).unwrap();
-        let issuer = rcgen::Issuer::new(ca, ca_key);
+        let (ca_cert, issuer) = crate::common::receiver::new_ca("webhookd listener test CA");
         for (name, sans) in [("server", vec!["localhost".to_string()]), ("client", vec!["client.example".into()])] {
             let key = rcgen::KeyPair::generate().unwrap();
             let cert = rcgen::CertificateParams::new(sans).unwrap().signed_by(&key, &issuer).unwrap();
