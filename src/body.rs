@@ -51,15 +51,66 @@ pub fn payload_of(body: &[u8]) -> &str {
 }
 
 /// `payload` as text PostgreSQL's `jsonb` accepts, for the webhooks' filters; `None` when it
-/// cannot hold it (a `\u0000` or a lone surrogate escape), which only filtered webhooks miss.
-/// Escapes are rare: a payload without `\u` goes as it is.
+/// cannot hold it (a `\u0000` or a lone surrogate escape, a number beyond `numeric`), which
+/// only filtered webhooks miss. Escapes are rare: a payload without `\u` goes as it is.
 pub fn filterable(payload: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !numbers_fit(payload) {
+        return None;
+    }
     if !payload.contains("\\u") {
         return Some(std::borrow::Cow::Borrowed(payload));
     }
     let value: serde_json::Value = serde_json::from_str(payload).ok()?;
     let text = value.to_string();
     (!text.contains("\\u0000")).then_some(std::borrow::Cow::Owned(text))
+}
+
+/// Longest number token, and largest exponent either way, that `numbers_fit` lets through:
+/// far inside `numeric` (131,072 digits before the point, 16,383 after).
+const MAX_NUMBER: usize = 1000;
+
+/// Whether every number in the JSON text `payload` is one PostgreSQL's `numeric` holds: at
+/// most [`MAX_NUMBER`] characters, its exponent at most [`MAX_NUMBER`] either way. (A scan
+/// of the tokens outside strings; the text is valid JSON already.)
+fn numbers_fit(payload: &str) -> bool {
+    let bytes = payload.as_bytes();
+    let (mut i, mut in_string) = (0, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < bytes.len() && matches!(bytes[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                    i += 1;
+                }
+                let token = &payload[start..i];
+                if token.len() > MAX_NUMBER {
+                    return false;
+                }
+                if let Some(at) = token.find(['e', 'E']) {
+                    match token[at + 1..].trim_start_matches('+').parse::<i64>() {
+                        Ok(e) if e.unsigned_abs() <= MAX_NUMBER as u64 => {}
+                        _ => return false,
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    true
 }
 
 #[cfg(test)]
@@ -80,6 +131,12 @@ mod tests {
         assert_eq!(filterable(r#"{"a":"\u00e9"}"#).as_deref(), Some("{\"a\":\"\u{e9}\"}"));
         assert_eq!(filterable(r#"{"a":"\u0000"}"#), None);
         assert_eq!(filterable(r#"{"a":"\ud800"}"#), None);
+        // Numbers PostgreSQL's numeric cannot hold; the same text inside a string is fine.
+        assert_eq!(filterable(r#"{"a":1e1000000}"#), None);
+        assert_eq!(filterable(r#"{"a":-2.5E-20000}"#), None);
+        assert_eq!(filterable(&format!(r#"{{"a":0.{}}}"#, "1".repeat(20_000))), None);
+        let fine = r#"{"a":[1.5e300,-2E-30,12345678901234567890],"b":"1e1000000 \" 1e9999"}"#;
+        assert_eq!(filterable(fine).as_deref(), Some(fine));
     }
 
     #[test]

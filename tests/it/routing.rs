@@ -58,7 +58,8 @@ async fn filters_and_labels_decide_which_webhooks_an_event_fans_out_to() {
     assert_eq!((got.filter.as_str(), &got.labels), (red_eu.filter.as_str(), &red_eu.labels));
 
     let token = server.token(Role::Publisher, "acme", "").await;
-    let cases: [(&str, &[(&str, &str)], &[&str]); 5] = [
+    let long_fraction = format!(r#"{{"n":8,"tag":{{"color":"red"}},"x":0.{}}}"#, "1".repeat(20_000));
+    let cases: [(&str, &[(&str, &str)], &[&str]); 6] = [
         // Extra keys, extra array elements and extra labels are fine: containment.
         (
             r#"{"n":1,"tag":{"color":"red","size":3},"tags":["x","urgent"]}"#,
@@ -71,6 +72,8 @@ async fn filters_and_labels_decide_which_webhooks_an_event_fans_out_to() {
         (r#"{"n":4,"tag":"red","tags":"urgent"}"#, &[("region", "eu")], &["/all", "/eu"]),
         // A payload jsonb cannot hold (a NUL escape) goes to the unfiltered webhooks only.
         (r#"{"n":5,"tag":{"color":"red"},"note":"a\u0000b"}"#, &[("region", "eu")], &["/all", "/eu"]),
+        // So does one with a number beyond PostgreSQL's numeric.
+        (&long_fraction, &[("region", "eu")], &["/all", "/eu"]),
     ];
     let mut expected: Vec<(String, i64)> = Vec::new();
     for (payload, with, to) in &cases {
