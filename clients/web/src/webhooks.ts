@@ -276,7 +276,8 @@ const STEP_ONE = ["target_url", "secret", "events"];
 
 /**
  * The Add (existing = null) or Edit dialog, in two steps: 1. Details (Target URL, Secret,
- * Events); 2. Advanced (Certificate authority, Proxy, Custom headers, Routing), each expandable.
+ * Events); 2. Advanced (Certificate authority, Client certificate, Proxy, Custom headers, Routing),
+ * each expandable.
  */
 export async function webhookForm(l: { company: string; project: string }, existing: Webhook | null): Promise<void> {
   const types = await catalog();
@@ -303,6 +304,14 @@ export async function webhookForm(l: { company: string; project: string }, exist
   upload.addEventListener("change", async () => {
     const f = upload.files?.[0];
     if (f) ca.value = await f.text();
+  });
+  const clientCert = h("textarea", { rows: 6, spellcheck: "false", placeholder: "-----BEGIN CERTIFICATE-----" });
+  clientCert.value = existing?.clientCertificate ?? "";
+  const clientKey = h("textarea", {
+    rows: 4,
+    spellcheck: "false",
+    autocomplete: "off",
+    placeholder: existing?.clientCertificate ? "unchanged (write-only)" : "-----BEGIN PRIVATE KEY-----",
   });
   const proxy = h("input", { type: "url", value: existing?.proxyUrl ?? "", placeholder: "http://proxy.internal:3128", autocomplete: "off" });
   const headerRows = h("div", { class: "header-rows" });
@@ -384,6 +393,21 @@ export async function webhookForm(l: { company: string; project: string }, exist
       h("summary", {}, "Certificate authority"),
       field("Certificate authority", ca, { name: "ca_certificate", hint: "PEM of the CA the target's TLS certificate must chain to." }),
       upload,
+    ),
+    h(
+      "details",
+      { open: !!existing?.clientCertificate, id: "client-cert-section" },
+      h("summary", {}, "Client certificate"),
+      field("Client certificate", clientCert, {
+        name: "client_certificate",
+        hint: "PEM presented to a target that asks for a client certificate (mutual TLS), the webhook's own first.",
+      }),
+      field("Private key", clientKey, {
+        name: "client_key",
+        hint: editing
+          ? "Write-only: leave empty to keep the current key; a new certificate needs its key. Never shown again once saved."
+          : "The certificate's private key, PEM. Write-only: never shown again once saved.",
+      }),
     ),
     h(
       "details",
@@ -472,9 +496,13 @@ export async function webhookForm(l: { company: string; project: string }, exist
         customHeaders: headersOf(),
         filter: filter.value.trim(),
         labels: labelsOf(),
+        clientCertificate: clientCert.value.trim() ? clientCert.value : "",
+        clientKey: clientKey.value.trim() ? clientKey.value : "",
       };
       if (existing) {
         const paths = ["target_url", "events", "ca_certificate", "proxy_url", "custom_headers", "filter", "labels"];
+        // The certificate and its key change together, only when either was touched.
+        if (fields.clientKey || fields.clientCertificate !== (existing.clientCertificate ?? "")) paths.push("client_certificate");
         if (secret.value) paths.push("secret");
         await admin.updateWebhook({ id: existing.id, ...fields, updateMask: { paths } });
         toast("Webhook saved");
@@ -497,6 +525,7 @@ export async function webhookForm(l: { company: string; project: string }, exist
           if (name === "proxy_url") (form.querySelector("#proxy-section") as HTMLDetailsElement).open = true;
           if (name === "custom_headers") (form.querySelector("#headers-section") as HTMLDetailsElement).open = true;
           if (name === "filter" || name === "labels") (form.querySelector("#routing-section") as HTMLDetailsElement).open = true;
+          if (name === "client_certificate" || name === "client_key") (form.querySelector("#client-cert-section") as HTMLDetailsElement).open = true;
         }
       }
       if (first === 1) go(1);

@@ -264,16 +264,24 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     b.click("#edit-webhook").await;
     b.text_until(".modal h2", |t| t == "Edit webhook").await;
     b.click(".modal-footer button.primary:not([hidden])").await;
+    // A client certificate without its key is refused at the key's field, beside the filter.
+    let (_, client_cert, client_key) = crate::common::receiver::client_certificate();
     b.click("#routing-section summary").await;
     b.fill("[data-field=filter] textarea", "[1]").await;
+    b.click("#client-cert-section summary").await;
+    b.fill("[data-field=client_certificate] textarea", &client_cert).await;
     b.click(".modal-footer button[type=submit]").await;
     b.text_until("[data-field=filter] .field-error", |t| t.contains("JSON object")).await;
+    b.text_until("[data-field=client_key] .field-error", |t| t.contains("required")).await;
     b.fill("[data-field=filter] textarea", r#"{"tier":"gold"}"#).await;
     b.fill("[data-field=labels] textarea", "region=eu\nteam = billing").await;
+    b.fill("[data-field=client_key] textarea", &client_key).await;
     b.shot("12b-routing").await;
     b.click(".modal-footer button[type=submit]").await;
     b.text_until("main", |t| t.contains(r#"{"tier": "gold"}"#) && t.contains("team=billing")).await;
     let w = admin.get_webhook(pb::GetWebhookRequest { id: webhook_id.clone() }).await.unwrap().into_inner();
+    assert_eq!(w.client_certificate.trim(), client_cert.trim(), "the certificate as pasted");
+    assert!(!b.eval("document.body.innerHTML").await.as_str().unwrap().contains("PRIVATE KEY"), "no key in the page");
     assert_eq!(w.filter, r#"{"tier": "gold"}"#);
     let labels: Vec<(&str, &str)> = w.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     assert_eq!(labels.len(), 2);
