@@ -91,6 +91,70 @@ pub struct ClientIdentity {
     pub key: crate::secret::Secret,
 }
 
+/// Which signatures a webhook's deliveries carry in `webhook-signature`; stored as its proto
+/// number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(i16)]
+pub enum SignatureScheme {
+    /// `v1,` entries: HMAC-SHA256 with the secret.
+    #[default]
+    V1 = 1,
+    /// `v1a,` entries: ed25519 with the webhook's key pair.
+    V1a = 2,
+    /// Both.
+    V1AndV1a = 3,
+}
+
+impl SignatureScheme {
+    /// Whether `v1,` entries are sent.
+    pub fn symmetric(self) -> bool {
+        self != Self::V1a
+    }
+
+    /// Whether `v1a,` entries are sent (and so a key pair is needed).
+    pub fn asymmetric(self) -> bool {
+        self != Self::V1
+    }
+}
+
+impl TryFrom<i16> for SignatureScheme {
+    type Error = UnknownStatus;
+
+    fn try_from(v: i16) -> Result<Self, UnknownStatus> {
+        match v {
+            1 => Ok(Self::V1),
+            2 => Ok(Self::V1a),
+            3 => Ok(Self::V1AndV1a),
+            other => Err(UnknownStatus(other)),
+        }
+    }
+}
+
+/// The key pairs that make a webhook's `v1a` signatures: PKCS#8 documents, write-only and
+/// sealed at rest; redacted in `Debug`.
+#[derive(Clone, Debug)]
+pub struct Signing {
+    /// Which entries `webhook-signature` carries.
+    pub scheme: SignatureScheme,
+    /// The current key pair, then the one a rotation replaced while it still signs.
+    pub keys: Vec<crate::secret::Secret>,
+}
+
+impl Default for Signing {
+    fn default() -> Self {
+        Self { scheme: SignatureScheme::V1, keys: Vec::new() }
+    }
+}
+
+/// A new ed25519 key pair for a webhook's `v1a` signatures.
+#[derive(Clone, Debug)]
+pub struct SigningKeyPair {
+    /// Its PKCS#8 document: the private key, write-only; redacted in `Debug`.
+    pub document: crate::secret::Secret,
+    /// Its 32-byte public key.
+    pub public_key: Vec<u8>,
+}
+
 /// Routing labels: an event's, or those a webhook requires (key to value, kept sorted).
 pub type Labels = std::collections::BTreeMap<String, String>;
 

@@ -30,6 +30,7 @@ pub mod v1 {
                 .field("labels", &self.labels)
                 .field("client_certificate", &self.client_certificate)
                 .field("client_key", &format_args!("{}", redact(&self.client_key)))
+                .field("signature_scheme", &self.signature_scheme)
                 .finish()
         }
     }
@@ -49,6 +50,9 @@ pub mod v1 {
                 .field("labels", &self.labels)
                 .field("client_certificate", &self.client_certificate)
                 .field("client_key", &format_args!("{}", redact(&self.client_key)))
+                .field("signature_scheme", &self.signature_scheme)
+                .field("rotate_signing_key", &self.rotate_signing_key)
+                .field("signing_key_grace_period", &self.signing_key_grace_period)
                 .finish()
         }
     }

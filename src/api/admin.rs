@@ -11,7 +11,7 @@ use crate::auth::{Authenticator, Principal, Role};
 use crate::catalog::Catalog;
 use crate::delivery::ssrf::AllowList;
 use crate::error::{echo, ApiError, Violations};
-use crate::model::{redact_proxy, Scope, WebhookState};
+use crate::model::{redact_proxy, Scope, SignatureScheme, SigningKeyPair, WebhookState};
 use crate::pb;
 use crate::secret::Secret;
 use crate::storage::audit::Audit;
@@ -93,8 +93,10 @@ impl AdminService {
         let filter = v.check(validate::filter("filter", &r.filter))?;
         let labels = v.check(validate::labels("labels", &r.labels))?;
         let client_identity = v.check(validate::client_identity(&r.client_certificate, &r.client_key))?;
+        let signature_scheme = v.check(validate::signature_scheme("signature_scheme", r.signature_scheme))?;
         v.finish()?;
         let checked = "checked above";
+        let signature_scheme = signature_scheme.expect(checked).unwrap_or_default();
         let new = NewWebhook {
             target_url: target_url.expect(checked),
             secret: {
@@ -111,6 +113,8 @@ impl AdminService {
             filter: filter.expect(checked),
             labels: labels.expect(checked),
             client_identity: client_identity.expect(checked),
+            signature_scheme,
+            signing_key: signature_scheme.asymmetric().then(new_signing_key),
             scope: scope.expect(checked),
         };
         who.check_scope(&new.scope)?;
@@ -140,6 +144,11 @@ impl AdminService {
         };
         let audit = if new.labels.is_empty() { audit } else { audit.with("labels", label_list(&new.labels)) };
         let audit = if new.client_identity.is_some() { audit.with("client_certificate", SET) } else { audit };
+        let audit = if signature_scheme == SignatureScheme::V1 {
+            audit
+        } else {
+            audit.with("signature_scheme", scheme_name(signature_scheme)).with("signing_key", GENERATED)
+        };
         let row = self.storage.create_webhook(&new, &self.quota, &audit).await?;
         tracing::info!(webhook_id = %row.id, scope = %row.scope, "webhook created");
         Ok(convert::webhook(row))
@@ -165,6 +174,8 @@ impl AdminService {
                 ("filter", !r.filter.is_empty()),
                 ("labels", !r.labels.is_empty()),
                 ("client_certificate", !r.client_certificate.is_empty() || !r.client_key.is_empty()),
+                ("signature_scheme", r.signature_scheme != 0),
+                ("signing_key", r.rotate_signing_key),
             ]
             .into_iter()
             .filter(|(_, set)| *set)
@@ -221,13 +232,20 @@ impl AdminService {
                     "client_certificate" => {
                         patch.client_identity = Some(validate::client_identity(&r.client_certificate, &r.client_key)?)
                     }
+                    "signature_scheme" => {
+                        patch.signature_scheme =
+                            Some(validate::signature_scheme("signature_scheme", r.signature_scheme)?.ok_or_else(
+                                || ApiError::invalid("signature_scheme", "is required: V1, V1A or V1_AND_V1A"),
+                            )?)
+                    }
+                    "signing_key" => patch.rotate_signing_key = true,
                     other => {
                         return Err(ApiError::invalid(
                             "update_mask",
                             format!(
                                 "unknown or immutable path {} (allowed: target_url, secret, events, ca_certificate, \
                              proxy_url, state, max_in_flight, rate_limit_per_second, custom_headers, filter, labels, \
-                             client_certificate)",
+                             client_certificate, signature_scheme, signing_key)",
                                 echo(other)
                             ),
                         ))
@@ -263,8 +281,23 @@ impl AdminService {
             (Some(d), Some(_)) => validate::grace_period("secret_grace_period", d, MAX_SECRET_GRACE),
         };
         let grace = v.check(grace)?;
+        let signing_grace = match (&r.signing_key_grace_period, patch.rotate_signing_key) {
+            (None, _) => Ok(DEFAULT_SECRET_GRACE),
+            (Some(_), false) => Err(ApiError::invalid(
+                "signing_key_grace_period",
+                "only with a new signing key (mask path `signing_key`)",
+            )),
+            (Some(d), true) => validate::grace_period("signing_key_grace_period", d, MAX_SECRET_GRACE),
+        };
+        let signing_grace = v.check(signing_grace)?;
         v.finish()?;
         patch.secret_grace = grace.expect("checked above");
+        patch.signing_key_grace = signing_grace.expect("checked above");
+        // A key pair is generated when one may be taken: a rotation, or a scheme that signs
+        // with one (the statement keeps the webhook's own if it has one).
+        if patch.rotate_signing_key || patch.signature_scheme.is_some_and(SignatureScheme::asymmetric) {
+            patch.signing_key = Some(new_signing_key());
+        }
         let audit = update_audit(who.actor(), &patch);
         let row = self
             .storage
@@ -314,6 +347,7 @@ impl AdminService {
                 events,
                 states,
                 target_url_contains: r.target_url_contains,
+                with_signing_key: false,
                 after,
                 limit: limit + 1,
             })
@@ -341,6 +375,43 @@ impl AdminService {
             _ => String::new(),
         };
         Ok(pb::ListWebhooksResponse { webhooks, next_page_token })
+    }
+
+    async fn signing_keys(
+        &self,
+        req: Request<pb::GetSigningKeysRequest>,
+    ) -> Result<pb::GetSigningKeysResponse, ApiError> {
+        let who = self.admin(&req).await?;
+        let r = req.into_inner();
+        let scope = validate::scope("scope", r.scope.as_ref())?;
+        who.check_scope(&scope)?;
+        let limit = page::size("page_size", r.page_size)?;
+        let descendants = if r.include_descendants { "1" } else { "0" };
+        let query = page::fingerprint(["signing_keys", &scope.company_id, &scope.project_id, descendants]);
+        let after = page::decode(&r.page_token, &query)?;
+        let mut rows = self
+            .storage
+            .list_webhooks(&WebhookFilter {
+                scope,
+                include_descendants: r.include_descendants,
+                events: Vec::new(),
+                states: Vec::new(),
+                target_url_contains: String::new(),
+                with_signing_key: true,
+                after,
+                limit: limit + 1,
+            })
+            .await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_page_token = match rows.last() {
+            Some(last) if more => page::encode(last.id, &query),
+            _ => String::new(),
+        };
+        Ok(pb::GetSigningKeysResponse {
+            keys: rows.iter().filter_map(convert::signing_keys).collect(),
+            next_page_token,
+        })
     }
 }
 
@@ -389,7 +460,33 @@ fn update_audit(actor: crate::storage::audit::Actor, patch: &WebhookPatch) -> Au
     if let Some(c) = &patch.client_identity {
         audit = audit.with("client_certificate", if c.is_some() { SET } else { "" });
     }
+    if let Some(s) = patch.signature_scheme {
+        audit = audit.with("signature_scheme", scheme_name(s));
+    }
+    if patch.rotate_signing_key {
+        audit = audit
+            .with("signing_key", GENERATED)
+            .with("signing_key_grace_period", humantime::format_duration(patch.signing_key_grace).to_string());
+    }
     audit
+}
+
+/// What the audit log shows for a key pair webhookd generated: never the key.
+const GENERATED: &str = "(generated)";
+
+/// A signature scheme as the audit log names it (the proto's name, without its prefix).
+fn scheme_name(s: SignatureScheme) -> &'static str {
+    match s {
+        SignatureScheme::V1 => "V1",
+        SignatureScheme::V1a => "V1A",
+        SignatureScheme::V1AndV1a => "V1_AND_V1A",
+    }
+}
+
+/// A new key pair for a webhook's `v1a` signatures.
+fn new_signing_key() -> SigningKeyPair {
+    let (document, public_key) = crate::delivery::signing::new_signing_key();
+    SigningKeyPair { document, public_key }
 }
 
 /// Labels as the audit log keeps them: `key=value` pairs, comma separated, sorted by key.
@@ -410,6 +507,13 @@ fn non_empty(s: &str) -> Option<&str> {
 impl pb::webhook_admin_server::WebhookAdmin for AdminService {
     async fn create_webhook(&self, req: Request<pb::CreateWebhookRequest>) -> Result<Response<pb::Webhook>, Status> {
         Ok(Response::new(self.create(req).await?))
+    }
+
+    async fn get_signing_keys(
+        &self,
+        req: Request<pb::GetSigningKeysRequest>,
+    ) -> Result<Response<pb::GetSigningKeysResponse>, Status> {
+        Ok(Response::new(self.signing_keys(req).await?))
     }
 
     async fn get_webhook(&self, req: Request<pb::GetWebhookRequest>) -> Result<Response<pb::Webhook>, Status> {

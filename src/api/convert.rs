@@ -1,6 +1,6 @@
 //! Conversions between storage rows and proto messages.
 
-use crate::model::{redact_proxy, DeliveryStatus, Scope, WebhookState};
+use crate::model::{redact_proxy, DeliveryStatus, Scope, SignatureScheme, WebhookState};
 use crate::pb;
 use crate::storage::audit::AuditRow;
 use crate::storage::deliveries::DeliveryRow;
@@ -20,6 +20,32 @@ pub fn status(s: DeliveryStatus) -> pb::DeliveryStatus {
         DeliveryStatus::Success => pb::DeliveryStatus::Success,
         DeliveryStatus::Error => pb::DeliveryStatus::Error,
     }
+}
+
+/// Proto signature scheme of a domain one.
+pub fn signature_scheme(s: SignatureScheme) -> pb::SignatureScheme {
+    match s {
+        SignatureScheme::V1 => pb::SignatureScheme::V1,
+        SignatureScheme::V1a => pb::SignatureScheme::V1a,
+        SignatureScheme::V1AndV1a => pb::SignatureScheme::V1AndV1a,
+    }
+}
+
+/// A webhook's signing public keys, as `GetSigningKeys` lists them; none without a key pair.
+pub fn signing_keys(w: &WebhookRow) -> Option<pb::WebhookSigningKeys> {
+    let public_key = w.signing_public_key.as_deref()?;
+    Some(pb::WebhookSigningKeys {
+        webhook_id: w.id.to_string(),
+        scope: Some(scope(&w.scope)),
+        signature_scheme: signature_scheme(w.signature_scheme) as i32,
+        public_key: crate::delivery::signing::public_key_text(public_key),
+        previous_public_key: w
+            .previous_signing_public_key
+            .as_deref()
+            .map(crate::delivery::signing::public_key_text)
+            .unwrap_or_default(),
+        previous_expire_time: w.signing_key_rotation_end_time.map(Into::into),
+    })
 }
 
 /// Proto webhook of a stored one (which never carries the secret).
@@ -75,6 +101,18 @@ pub fn webhook(w: WebhookRow) -> pb::Webhook {
         filter: w.filter.unwrap_or_default(),
         labels: w.labels.into_iter().collect(),
         client_certificate: w.client_certificate.unwrap_or_default(),
+        signature_scheme: signature_scheme(w.signature_scheme) as i32,
+        signing_public_key: w
+            .signing_public_key
+            .as_deref()
+            .map(crate::delivery::signing::public_key_text)
+            .unwrap_or_default(),
+        previous_signing_public_key: w
+            .previous_signing_public_key
+            .as_deref()
+            .map(crate::delivery::signing::public_key_text)
+            .unwrap_or_default(),
+        signing_key_rotation_end_time: w.signing_key_rotation_end_time.map(Into::into),
     }
 }
 

@@ -376,6 +376,18 @@ pub fn rate_limit(field: &str, v: u32) -> Result<i32, ApiError> {
     Ok(v as i32)
 }
 
+/// A signature scheme; `None` when unspecified.
+pub fn signature_scheme(field: &str, raw: i32) -> Result<Option<crate::model::SignatureScheme>, ApiError> {
+    use crate::model::SignatureScheme;
+    match pb::SignatureScheme::try_from(raw) {
+        Ok(pb::SignatureScheme::Unspecified) => Ok(None),
+        Ok(pb::SignatureScheme::V1) => Ok(Some(SignatureScheme::V1)),
+        Ok(pb::SignatureScheme::V1a) => Ok(Some(SignatureScheme::V1a)),
+        Ok(pb::SignatureScheme::V1AndV1a) => Ok(Some(SignatureScheme::V1AndV1a)),
+        Err(_) => Err(ApiError::invalid(field, format!("unknown signature scheme {raw} (V1, V1A or V1_AND_V1A)"))),
+    }
+}
+
 /// A state an admin may set: ACTIVE or PAUSED (`unspecified` allowed means "not asked").
 pub fn settable_state(field: &str, raw: i32) -> Result<Option<crate::model::WebhookState>, ApiError> {
     use crate::model::WebhookState;

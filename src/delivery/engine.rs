@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::http::{Clients, HttpSettings, SendError};
 use super::policy::{classify_status, RetryPolicy, Verdict};
 use super::signing;
-use crate::model::{Attempt, DeliveryStatus, RequestHeader, MASKED_VALUE};
+use crate::model::{Attempt, DeliveryStatus, RequestHeader, Signing, MASKED_VALUE};
 use crate::storage::deliveries::{Claimed, DeliveryRules, Next, NextDue, Outcome};
 use crate::storage::handoff::{Handed, Handoff};
 use crate::storage::notify;
@@ -425,22 +425,30 @@ async fn record_loop(
     prune(&storage, &growth.take(1)).await;
 }
 
-/// The headers of one attempt, signatures included. During a secret rotation
-/// `webhook-signature` carries a `v1,` entry for each secret, the new one first (Standard
-/// Webhooks receivers accept any entry that matches), while `X-Mia-Signature`, which has room
-/// for one signature only, uses the new secret.
+/// The headers of one attempt, signatures included. `webhook-signature` carries, as
+/// `signing.scheme` says, a `v1,` entry for each secret (during a secret rotation the new one
+/// first) and a `v1a,` entry for each key pair (during a key rotation the new one first):
+/// Standard Webhooks receivers accept any entry that matches. `X-Mia-Signature`, which has
+/// room for one signature only, uses the new secret whatever the scheme.
 pub fn delivery_headers(
     id: &str,
     unix_secs: i64,
     body: &[u8],
     secret: &[u8],
     previous: Option<&[u8]>,
+    signing: &Signing,
 ) -> Vec<(HeaderName, HeaderValue)> {
     let v = |s: &str| HeaderValue::from_str(s).expect("ascii header value");
-    let mut standard = signing::standard_signature(id, unix_secs, body, secret);
-    if let Some(previous) = previous {
-        standard.push(' ');
-        standard.push_str(&signing::standard_signature(id, unix_secs, body, previous));
+    let mut entries: Vec<String> = Vec::with_capacity(2);
+    if signing.scheme.symmetric() {
+        entries.push(signing::standard_signature(id, unix_secs, body, secret));
+        if let Some(previous) = previous {
+            entries.push(signing::standard_signature(id, unix_secs, body, previous));
+        }
+    }
+    if signing.scheme.asymmetric() {
+        entries
+            .extend(signing.keys.iter().filter_map(|k| signing::asymmetric_signature(id, unix_secs, body, k.expose())));
     }
     vec![
         (CONTENT_TYPE, HeaderValue::from_static("application/json")),
@@ -448,7 +456,7 @@ pub fn delivery_headers(
         (HeaderName::from_static("x-mia-signature"), v(&signing::mia_signature(body, secret))),
         (HeaderName::from_static("webhook-id"), v(id)),
         (HeaderName::from_static("webhook-timestamp"), v(&unix_secs.to_string())),
-        (HeaderName::from_static("webhook-signature"), v(&standard)),
+        (HeaderName::from_static("webhook-signature"), v(&entries.join(" "))),
     ]
 }
 
@@ -457,8 +465,14 @@ async fn attempt(clients: &Clients, policy: &RetryPolicy, c: Claimed) -> Outcome
     let dispatch_time = SystemTime::now();
     let unix = dispatch_time.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
     let id = c.id.to_string();
-    let mut headers =
-        delivery_headers(&id, unix, &c.body, c.secret.expose(), c.previous_secret.as_ref().map(|s| s.expose()));
+    let mut headers = delivery_headers(
+        &id,
+        unix,
+        &c.body,
+        c.secret.expose(),
+        c.previous_secret.as_ref().map(|s| s.expose()),
+        &c.signing,
+    );
     // The publisher's trace goes on, this attempt a span of its own (exported over OTLP when
     // --otlp-endpoint is set).
     let trace_id = c.trace.as_ref().map(|t| t.trace_id().to_string());

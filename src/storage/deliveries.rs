@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{sealing, Storage, StorageError};
 use crate::announce::Disabled;
-use crate::model::{Attempt, ClientIdentity, CustomHeader, DeliveryStatus, RequestHeader};
+use crate::model::{Attempt, ClientIdentity, CustomHeader, DeliveryStatus, RequestHeader, Signing};
 use crate::secret::Secret;
 
 /// One delivery of one event to one webhook, as `ListEventHistory` and watchers see it.
@@ -151,6 +151,8 @@ pub struct Claimed {
     pub custom_headers: Vec<CustomHeader>,
     /// Client certificate and key presented to an https target that asks for one.
     pub client_identity: Option<ClientIdentity>,
+    /// Which `webhook-signature` entries to send, and the key pairs of the `v1a` ones.
+    pub signing: Signing,
     /// The bytes to send and sign, exactly as stored at publish time.
     pub body: Vec<u8>,
     /// The publisher's trace context, continued by each attempt.
@@ -172,6 +174,7 @@ pub(crate) struct Target {
     pub proxy_url: Option<String>,
     pub custom_headers: Vec<CustomHeader>,
     pub client_identity: Option<ClientIdentity>,
+    pub signing: Signing,
     /// Why they could not be opened (then the rest is empty).
     pub sealed_error: Option<String>,
 }
@@ -247,8 +250,15 @@ impl Storage {
             .filter(|r| r.get::<_, Option<Uuid>>("id").is_some())
             .map(|r| {
                 let webhook_id = r.get("webhook_id");
-                let Target { secret, previous_secret, proxy_url, custom_headers, client_identity, sealed_error } =
-                    self.open_target(webhook_id, r);
+                let Target {
+                    secret,
+                    previous_secret,
+                    proxy_url,
+                    custom_headers,
+                    client_identity,
+                    signing,
+                    sealed_error,
+                } = self.open_target(webhook_id, r);
                 Claimed {
                     id: r.get("id"),
                     webhook_id,
@@ -262,6 +272,7 @@ impl Storage {
                     proxy_url,
                     custom_headers,
                     client_identity,
+                    signing,
                     body: r.get("body"),
                     trace: r.get::<_, Option<&str>>("traceparent").and_then(|parent| {
                         crate::trace::TraceContext::parse(parent, r.get::<_, Option<&str>>("tracestate"))
@@ -285,6 +296,7 @@ impl Storage {
                 proxy_url: o.proxy_url,
                 custom_headers: o.custom_headers,
                 client_identity: o.client_identity,
+                signing: o.signing,
                 sealed_error: None,
             },
             Err(e) => Target {
@@ -293,6 +305,7 @@ impl Storage {
                 proxy_url: None,
                 custom_headers: Vec::new(),
                 client_identity: None,
+                signing: Signing::default(),
                 sealed_error: Some(crate::report::chain(&e)),
             },
         }

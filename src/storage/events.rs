@@ -106,6 +106,7 @@ impl Storage {
                     proxy_url: opened.proxy_url,
                     custom_headers: opened.custom_headers,
                     client_identity: opened.client_identity,
+                    signing: opened.signing,
                     body: event.body.clone(),
                     trace: event.trace.clone(),
                     claim_token: lease.token,

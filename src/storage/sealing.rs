@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{Storage, StorageError};
 use crate::keyring::{KeyError, KeyRing};
-use crate::model::{redact_proxy, ClientIdentity, CustomHeader};
+use crate::model::{redact_proxy, ClientIdentity, CustomHeader, SignatureScheme, Signing};
 use crate::secret::Secret;
 
 /// A webhook's sealed columns, as written.
@@ -37,6 +37,16 @@ fn client_key_context(webhook_id: Uuid) -> Vec<u8> {
 /// A client certificate's private key (PEM) sealed for webhook `id` with the current key.
 pub(crate) fn seal_client_key(keys: &KeyRing, id: Uuid, key_pem: &[u8]) -> Vec<u8> {
     keys.seal(&client_key_context(id), key_pem)
+}
+
+/// What binds a webhook's signing key pairs (current and previous) to it.
+fn signing_key_context(webhook_id: Uuid) -> Vec<u8> {
+    [webhook_id.as_bytes().as_slice(), b"/signing_key"].concat()
+}
+
+/// A signing key pair (its PKCS#8 document) sealed for webhook `id` with the current key.
+pub(crate) fn seal_signing_key(keys: &KeyRing, id: Uuid, document: &[u8]) -> Vec<u8> {
+    keys.seal(&signing_key_context(id), document)
 }
 
 /// What binds a webhook's custom headers to it.
@@ -79,12 +89,14 @@ pub(crate) struct Opened {
     pub proxy_url: Option<String>,
     pub custom_headers: Vec<CustomHeader>,
     pub client_identity: Option<ClientIdentity>,
+    pub signing: Signing,
 }
 
 /// Opens the columns of a row read with `secret`, `previous_secret`, `proxy_url`,
-/// `proxy_url_sealed`, `custom_headers_sealed`, `client_certificate`, `client_key_sealed` and
-/// `secret_key_id` (null: a row from before sealing, in plain, which has no custom headers
-/// and no client certificate).
+/// `proxy_url_sealed`, `custom_headers_sealed`, `client_certificate`, `client_key_sealed`,
+/// `signature_scheme`, `signing_key_sealed`, `previous_signing_key_sealed` and `secret_key_id`
+/// (null: a row from before sealing, in plain, which has no custom headers, no client
+/// certificate and no signing key).
 pub(crate) fn open_row(keys: &KeyRing, id: Uuid, r: &Row) -> Result<Opened, StorageError> {
     let secret: Vec<u8> = r.get("secret");
     let previous: Option<Vec<u8>> = r.get("previous_secret");
@@ -95,6 +107,7 @@ pub(crate) fn open_row(keys: &KeyRing, id: Uuid, r: &Row) -> Result<Opened, Stor
             proxy_url: r.get("proxy_url"),
             custom_headers: Vec::new(),
             client_identity: None,
+            signing: Signing::default(),
         });
     };
     let context = secret_context(id);
@@ -118,7 +131,17 @@ pub(crate) fn open_row(keys: &KeyRing, id: Uuid, r: &Row) -> Result<Opened, Stor
             }),
             _ => None,
         };
+    let scheme = SignatureScheme::try_from(r.get::<_, i16>("signature_scheme"))
+        .map_err(|_| KeyError::Corrupt(key_id.clone()))?;
+    let signing_context = signing_key_context(id);
+    let mut signing = Signing { scheme, keys: Vec::new() };
+    for column in ["signing_key_sealed", "previous_signing_key_sealed"] {
+        if let Some(sealed) = r.get::<_, Option<Vec<u8>>>(column) {
+            signing.keys.push(Secret::new(keys.open(&key_id, &signing_context, &sealed)?));
+        }
+    }
     Ok(Opened {
+        signing,
         client_identity,
         secret: Secret::new(keys.open(&key_id, &context, &secret)?),
         previous_secret: previous.map(|p| keys.open(&key_id, &context, &p)).transpose()?.map(Secret::new),
@@ -139,6 +162,9 @@ pub(crate) async fn reseal_row(
     let proxy = opened.proxy_url.as_deref().map(|p| seal_proxy(keys, id, p));
     let headers = seal_headers(keys, id, &opened.custom_headers);
     let client_key = opened.client_identity.as_ref().map(|c| seal_client_key(keys, id, c.key.expose()));
+    // The current key pair first; a row has a previous one only with a current one.
+    let mut signing = opened.signing.keys.iter().map(|k| seal_signing_key(keys, id, k.expose()));
+    let (signing_key, previous_signing_key) = (signing.next(), signing.next());
     let update = tx.prepare_cached(include_str!("sql/reseal_webhook.sql")).await?;
     tx.execute(
         &update,
@@ -151,6 +177,8 @@ pub(crate) async fn reseal_row(
             &keys.current_id(),
             &headers.sealed,
             &client_key,
+            &signing_key,
+            &previous_signing_key,
         ],
     )
     .await?;

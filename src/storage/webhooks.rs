@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use super::audit::Audit;
 use super::{sealing, Storage, StorageError};
-use crate::model::{ClientIdentity, CustomHeader, DeliveryStatus, Labels, Scope, WebhookState};
+use crate::model::{
+    ClientIdentity, CustomHeader, DeliveryStatus, Labels, Scope, SignatureScheme, SigningKeyPair, WebhookState,
+};
 use crate::secret::Secret;
 
 /// A webhook to insert.
@@ -41,6 +43,10 @@ pub struct NewWebhook {
     pub labels: Labels,
     /// Client certificate and key presented to the target (mutual TLS).
     pub client_identity: Option<ClientIdentity>,
+    /// Which signatures its deliveries carry.
+    pub signature_scheme: SignatureScheme,
+    /// Its key pair for `v1a` signatures (needed when the scheme has them).
+    pub signing_key: Option<SigningKeyPair>,
 }
 
 /// Most webhooks a company (its projects' included) and one project may have.
@@ -97,6 +103,15 @@ pub struct WebhookPatch {
     pub labels: Option<Labels>,
     /// New client certificate and key (`Some(None)` removes them).
     pub client_identity: Option<Option<ClientIdentity>>,
+    /// New signature scheme.
+    pub signature_scheme: Option<SignatureScheme>,
+    /// A new key pair: taken when `rotate_signing_key` is set (the current one then signs
+    /// too for `signing_key_grace`), or when the webhook has none.
+    pub signing_key: Option<SigningKeyPair>,
+    /// Replace the key pair with `signing_key`.
+    pub rotate_signing_key: bool,
+    /// With a rotation: how long the replaced key pair keeps signing (zero: not at all).
+    pub signing_key_grace: std::time::Duration,
 }
 
 /// The latest completed delivery of a webhook.
@@ -175,6 +190,13 @@ pub struct WebhookRow {
     pub labels: Labels,
     /// The client certificate presented to the target (its key is never read here).
     pub client_certificate: Option<String>,
+    /// Which signatures its deliveries carry.
+    pub signature_scheme: SignatureScheme,
+    /// The public key of its `v1a` signatures (32 bytes); none without a key pair.
+    pub signing_public_key: Option<Vec<u8>>,
+    /// While a replaced key pair still signs: its public key and when it stops.
+    pub previous_signing_public_key: Option<Vec<u8>>,
+    pub signing_key_rotation_end_time: Option<SystemTime>,
 }
 
 /// Which webhooks to list.
@@ -190,6 +212,8 @@ pub struct WebhookFilter {
     pub states: Vec<WebhookState>,
     /// Keep webhooks whose target URL contains this, ignoring case; empty keeps all.
     pub target_url_contains: String,
+    /// Keep only webhooks with a signing key pair.
+    pub with_signing_key: bool,
     /// Resume after this id.
     pub after: Option<Uuid>,
     /// At most this many.
@@ -258,6 +282,10 @@ fn row_to_webhook(r: &Row) -> Result<WebhookRow, tokio_postgres::Error> {
         filter: r.try_get("filter")?,
         labels: r.try_get::<_, tokio_postgres::types::Json<Labels>>("labels")?.0,
         client_certificate: r.try_get("client_certificate")?,
+        signature_scheme: SignatureScheme::try_from(r.try_get::<_, i16>("signature_scheme")?).unwrap_or_default(),
+        signing_public_key: r.try_get("signing_public_key")?,
+        previous_signing_public_key: r.try_get("previous_signing_public_key")?,
+        signing_key_rotation_end_time: r.try_get("signing_key_rotation_end_time")?,
     })
 }
 
@@ -330,6 +358,9 @@ impl Storage {
                 &Json(&w.labels),
                 &w.client_identity.as_ref().map(|c| c.certificate.as_str()),
                 &w.client_identity.as_ref().map(|c| sealing::seal_client_key(keys, id, c.key.expose())),
+                &(w.signature_scheme as i16),
+                &w.signing_key.as_ref().map(|k| sealing::seal_signing_key(keys, id, k.document.expose())),
+                &w.signing_key.as_ref().map(|k| k.public_key.as_slice()),
             ],
         )
         .await?;
@@ -402,6 +433,11 @@ impl Storage {
                         .client_identity
                         .as_ref()
                         .and_then(|c| c.as_ref().map(|c| sealing::seal_client_key(keys, id, c.key.expose()))),
+                    &patch.signature_scheme.map(|s| s as i16),
+                    &patch.signing_key.as_ref().map(|k| sealing::seal_signing_key(keys, id, k.document.expose())),
+                    &patch.signing_key.as_ref().map(|k| k.public_key.as_slice()),
+                    &patch.rotate_signing_key,
+                    &(patch.signing_key_grace.as_millis().min(i64::MAX as u128) as i64),
                 ],
             )
             .await?;
@@ -451,6 +487,7 @@ impl Storage {
                     &f.limit,
                     &f.states.iter().map(|s| *s as i16).collect::<Vec<i16>>(),
                     &like_pattern(&f.target_url_contains.to_lowercase()),
+                    &f.with_signing_key,
                 ],
             )
             .await?;

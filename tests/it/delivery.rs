@@ -63,9 +63,22 @@ fn assert_signed(req: &Captured, secret: &str) {
 /// `X-Mia-Signature` by the first (newest) secret, and one `webhook-signature` entry per
 /// secret, in the order given.
 pub fn assert_signed_by(req: &Captured, secrets: &[&str]) {
+    assert_signed_with(req, secrets, &[]);
+}
+
+/// As `assert_signed_by`, for a webhook whose `webhook-signature` carries, after the `v1,`
+/// entries of `secrets` (none for the V1A scheme, whose `X-Mia-Signature` is still made with
+/// `mia_secret`), one `v1a,` entry per public key (`whpk_…`, in order), each checked with
+/// ed25519-dalek, an implementation other than the server's.
+pub fn assert_signed_with(req: &Captured, secrets: &[&str], public_keys: &[&str]) {
+    assert_signed_scheme(req, secrets, secrets[0], public_keys)
+}
+
+/// The checks of `assert_signed_with`, `X-Mia-Signature` made with `mia_secret`.
+pub fn assert_signed_scheme(req: &Captured, secrets: &[&str], mia_secret: &str, public_keys: &[&str]) {
     let mut h = sha2::Sha256::new();
     h.update(&req.body);
-    h.update(secrets[0].as_bytes());
+    h.update(mia_secret.as_bytes());
     let mia: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(req.header("x-mia-signature"), Some(mia.as_str()), "X-Mia-Signature");
 
@@ -73,16 +86,30 @@ pub fn assert_signed_by(req: &Captured, secrets: &[&str]) {
     let ts = req.header("webhook-timestamp").expect("webhook-timestamp");
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     assert!((now - ts.parse::<i64>().unwrap()).abs() < 300, "timestamp is current");
+    let b64 = base64::engine::general_purpose::STANDARD;
     let entries: Vec<String> = secrets
         .iter()
         .map(|secret| {
             let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
             mac.update(format!("{id}.{ts}.").as_bytes());
             mac.update(&req.body);
-            format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+            format!("v1,{}", b64.encode(mac.finalize().into_bytes()))
         })
         .collect();
-    assert_eq!(req.header("webhook-signature"), Some(entries.join(" ").as_str()), "webhook-signature");
+    let header = req.header("webhook-signature").expect("webhook-signature");
+    let got: Vec<&str> = header.split(' ').collect();
+    assert_eq!(got.len(), secrets.len() + public_keys.len(), "webhook-signature: {header}");
+    assert_eq!(got[..secrets.len()].join(" "), entries.join(" "), "webhook-signature's v1 entries");
+    let message = [format!("{id}.{ts}.").as_bytes(), &req.body].concat();
+    for (entry, key) in got[secrets.len()..].iter().zip(public_keys) {
+        let raw: [u8; 32] = b64.decode(key.strip_prefix("whpk_").expect("whpk_")).unwrap().try_into().unwrap();
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&raw).unwrap();
+        let signature = b64.decode(entry.strip_prefix("v1a,").expect("a v1a entry")).unwrap();
+        let signature = ed25519_dalek::Signature::from_slice(&signature).unwrap();
+        assert!(key.verify_strict(&message, &signature).is_ok(), "{entry} verifies with {key:?}");
+        let tampered = [message.as_slice(), b" "].concat();
+        assert!(key.verify_strict(&tampered, &signature).is_err());
+    }
     assert_eq!(req.header("content-type"), Some("application/json"));
     assert!(req.header("user-agent").unwrap().starts_with("webhookd/"));
     assert_eq!(req.method, "POST");

@@ -29,6 +29,7 @@ mod rust_client;
 mod schemas;
 mod secrets;
 mod server;
+mod signing_keys;
 mod tokens;
 mod trace;
 mod watch;

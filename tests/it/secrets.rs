@@ -8,7 +8,7 @@ use webhookd_client::pb;
 use crate::common::publish;
 use crate::common::receiver::Receiver;
 use crate::common::{assert_field_error, eventually, new_webhook, TestServer};
-use crate::delivery::assert_signed_by;
+use crate::delivery::{assert_signed_by, assert_signed_with};
 
 const FIRST: &str = "s3cret-value-1234";
 
@@ -202,12 +202,26 @@ async fn rows_from_before_sealing_are_sealed_at_start_and_rekeyed_to_a_new_key()
             }],
             client_certificate: client_cert,
             client_key,
+            signature_scheme: pb::SignatureScheme::V1AndV1a as i32,
             ..Default::default()
         })
         .await
         .unwrap();
+    // Two signing key pairs (a rotation's overlap) too.
+    let rotated = admin
+        .update_webhook(pb::UpdateWebhookRequest { id: id.to_string(), rotate_signing_key: true, ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner();
+    let public_keys = [rotated.signing_public_key.clone(), rotated.previous_signing_public_key.clone()];
+    assert!(!public_keys[1].is_empty());
     let client_key_sealed = "SELECT client_key_sealed FROM webhooks WHERE id = $1";
     let key_before: Vec<u8> = db.query_one(client_key_sealed, &[&id]).await.unwrap().get(0);
+    let row = db
+        .query_one("SELECT signing_key_sealed, previous_signing_key_sealed FROM webhooks WHERE id = $1", &[&id])
+        .await
+        .unwrap();
+    let signing_before: (Vec<u8>, Vec<u8>) = (row.get(0), row.get(1));
     server.stop().await;
 
     // A new key first, the old one after it: `secrets rekey` moves every row to the new key.
@@ -228,6 +242,15 @@ async fn rows_from_before_sealing_are_sealed_at_start_and_rekeyed_to_a_new_key()
     assert_ne!(now, sealed_with);
     let key_after: Vec<u8> = db.query_one(client_key_sealed, &[&id]).await.unwrap().get(0);
     assert_ne!(key_before, key_after, "the client certificate's key was sealed again");
+    let unsealed: i64 = db
+        .query_one(
+            "SELECT count(*) FROM webhooks WHERE id = $1 AND (signing_key_sealed = $2 OR previous_signing_key_sealed = $3)",
+            &[&id, &signing_before.0, &signing_before.1],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(unsealed, 0, "both signing key pairs were sealed again");
     let known: Vec<String> =
         db.query("SELECT key_id FROM secret_keys", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(known, std::slice::from_ref(&now), "the old key's id is forgotten");
@@ -238,7 +261,8 @@ async fn rows_from_before_sealing_are_sealed_at_start_and_rekeyed_to_a_new_key()
     let server = TestServer::start_opts(opts(&new_only)).await;
     publish(&server, "tag_created", None, "{}").await;
     let got = rx.expect().await;
-    assert_signed_by(&got, &["legacy-plain-secret"]);
+    let keys = [public_keys[0].as_str(), public_keys[1].as_str()];
+    assert_signed_with(&got, &["legacy-plain-secret"], &keys);
     assert_eq!(got.header("x-api-key"), Some("rekeyed-key"), "the custom header was sealed again too");
     server.stop().await;
     let config = webhookd::config::Config::from_args(&[

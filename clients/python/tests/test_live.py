@@ -1,6 +1,7 @@
 """Against a real webhookd: publish, receive, verify, read history and the delivery body."""
 
 import asyncio
+import datetime
 import json
 import os
 import subprocess
@@ -23,6 +24,7 @@ from webhookd_client import (
     field_violations,
     verify_mia_signature,
     verify_standard_webhook,
+    verify_standard_webhook_v1a,
 )
 
 SECRET = "py-secret-value-1"
@@ -113,6 +115,35 @@ def test_a_client_certificate_is_set_shown_without_its_key_and_removed(server, r
         assert [f for f, _ in refused.value.field_violations] == ["client_key"]
         removed = admin.update_webhook(hook.id, client_certificate="")
         assert removed.client_certificate == ""
+
+
+def test_v1a_signatures_verify_with_the_public_key_through_a_rotation(server, receiver):
+    with WebhookdClient(server["address"], server["admin"]) as admin:
+        hook = admin.create_webhook(
+            receiver.url, SECRET, ["project_created"], company_id="hooli", signature_scheme="v1a"
+        )
+        first = hook.signing_public_key
+        assert first.startswith("whpk_")
+        with WebhookdClient(server["address"], server["publisher"]) as publisher:
+            publisher.publish_event("project_created", {"n": 1}, company_id="hooli")
+            _, headers, body = receiver.next()
+            assert verify_standard_webhook_v1a(body, dict(headers.items()), [first])
+            assert not verify_standard_webhook(body, dict(headers.items()), SECRET), "V1A carries no v1 entry"
+            assert verify_mia_signature(body, headers["X-Mia-Signature"], SECRET)
+            rotated = admin.update_webhook(
+                hook.id, rotate_signing_key=True, signing_key_grace_period=datetime.timedelta(hours=1),
+                signature_scheme="v1_and_v1a",
+            )
+            second = rotated.signing_public_key
+            assert second != first and rotated.previous_signing_public_key == first
+            keys = admin.get_signing_keys(company_id="hooli")
+            assert [(k.public_key, k.previous_public_key) for k in keys] == [(second, first)]
+            publisher.publish_event("project_created", {"n": 2}, company_id="hooli")
+            _, headers, body = receiver.next()
+            assert verify_standard_webhook_v1a(body, dict(headers.items()), [second])
+            assert verify_standard_webhook_v1a(body, dict(headers.items()), [first]), "the replaced key signs during the overlap"
+            assert verify_standard_webhook(body, dict(headers.items()), SECRET)
+            assert not verify_standard_webhook_v1a(body.replace(b"2", b"3"), dict(headers.items()), [second])
 
 
 def test_errors_are_typed_and_name_the_field(server):

@@ -89,3 +89,24 @@ def test_verify_event_returns_the_event_or_says_why_not():
         assert e.reason == "malformed"
     else:
         raise AssertionError("a body that is no event verified")
+
+
+def test_v1a_vectors_verify_with_their_public_key_only():
+    from webhookd_client import verify_standard_webhook_v1a
+
+    for v in VECTORS:
+        body, now, key = v["body"].encode(), v["webhook_timestamp"] + 10, v["signing_public_key"]
+        h = {**headers_of(v), "webhook-signature": v["webhook_signature"] + " " + v["webhook_signature_v1a"]}
+        assert verify_standard_webhook_v1a(body, h, [key], now=now), v["name"]
+        assert not verify_standard_webhook_v1a(body, headers_of(v), [key], now=now), "a v1 entry is no v1a signature"
+        assert not verify_standard_webhook_v1a(body + b" ", h, [key], now=now)
+        assert not verify_standard_webhook_v1a(body, h, [key], now=now + 301)
+        other = [w["signing_public_key"] for w in VECTORS if w is not v]
+        assert not verify_standard_webhook_v1a(body, h, other, now=now), "another key pair's key"
+        assert verify_standard_webhook_v1a(body, h, other + [key], now=now), "any of the keys given may match"
+    try:
+        verify_standard_webhook_v1a(b"{}", headers_of(VECTORS[0]), ["whpk_AAAA"])
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a malformed public key is refused")

@@ -52,7 +52,10 @@ pub use retry::{is_retryable, RetryPolicy};
 pub use tls::tls_problem;
 /// What callers name when they handle errors or build requests, without adding `tonic`.
 pub use tonic::{metadata, Code, Request, Status};
-pub use verify::{verify_event, verify_mia_signature, verify_standard_webhook, VerifiedEvent, VerifyError};
+pub use verify::{
+    verify_event, verify_mia_signature, verify_standard_webhook, verify_standard_webhook_v1a, VerifiedEvent,
+    VerifyError,
+};
 pub use watch::{Watch, WatchEvent};
 
 /// This client's name and version, sent first in every call's user-agent header (tonic adds

@@ -16,8 +16,10 @@ pub enum VerifyError {
     BadTimestamp,
     /// The timestamp is further from now than the tolerance.
     Stale,
-    /// No `v1,` signature matches.
+    /// No `v1,` signature matches (no `v1a,` one, for [`verify_standard_webhook_v1a`]).
     Mismatch,
+    /// A public key is not `whpk_` + base64 of 32 bytes of an ed25519 key.
+    BadPublicKey,
     /// `X-Mia-Signature` is missing or does not match the body and secret.
     BadSignature,
     /// Signed, but not a webhookd event body (`eventName`, `eventTimestamp`, `payload`).
@@ -31,6 +33,7 @@ impl std::fmt::Display for VerifyError {
             Self::BadTimestamp => f.write_str("webhook-timestamp is not a number"),
             Self::Stale => f.write_str("webhook-timestamp is outside the tolerance"),
             Self::Mismatch => f.write_str("no signature matches"),
+            Self::BadPublicKey => f.write_str("a public key is not whpk_ + base64 of an ed25519 key"),
             Self::BadSignature => f.write_str("X-Mia-Signature is missing or does not match"),
             Self::Malformed(why) => write!(f, "not a webhookd event: {why}"),
         }
@@ -84,6 +87,47 @@ pub fn verify_standard_webhook<'a>(
             if bool::from(got.ct_eq(want.as_slice())) {
                 return Ok(());
             }
+        }
+    }
+    Err(VerifyError::Mismatch)
+}
+
+/// Verifies the Standard Webhooks headers' `v1a,` (ed25519) entries of a webhook with
+/// signature scheme V1A or V1_AND_V1A against `body` with `public_keys` (each `whpk_…`, as
+/// `Webhook.signing_public_key` and `GetSigningKeys` show them; give the previous key too
+/// while a rotation runs), rejecting timestamps more than `tolerance` away from `now`.
+/// Headers are looked up case-insensitively by `header`. Nothing secret is needed.
+pub fn verify_standard_webhook_v1a<'a>(
+    body: &[u8],
+    header: impl Fn(&str) -> Option<&'a str>,
+    public_keys: &[&str],
+    tolerance: Duration,
+    now: SystemTime,
+) -> Result<(), VerifyError> {
+    use ed25519_dalek::{Signature, VerifyingKey};
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let keys = public_keys
+        .iter()
+        .map(|k| {
+            let raw = k.strip_prefix("whpk_").and_then(|b| b64.decode(b).ok()).ok_or(VerifyError::BadPublicKey)?;
+            let raw: [u8; 32] = raw.try_into().map_err(|_| VerifyError::BadPublicKey)?;
+            VerifyingKey::from_bytes(&raw).map_err(|_| VerifyError::BadPublicKey)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let id = header("webhook-id").ok_or(VerifyError::MissingHeader("webhook-id"))?;
+    let ts = header("webhook-timestamp").ok_or(VerifyError::MissingHeader("webhook-timestamp"))?;
+    let sigs = header("webhook-signature").ok_or(VerifyError::MissingHeader("webhook-signature"))?;
+    let ts_num: i64 = ts.trim().parse().map_err(|_| VerifyError::BadTimestamp)?;
+    let now_s = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
+    if (now_s - ts_num).unsigned_abs() > tolerance.as_secs() {
+        return Err(VerifyError::Stale);
+    }
+    let message = [id.as_bytes(), b".", ts.trim().as_bytes(), b".", body].concat();
+    for candidate in sigs.split_whitespace() {
+        let Some(sig) = candidate.strip_prefix("v1a,").and_then(|b| b64.decode(b).ok()) else { continue };
+        let Ok(sig) = Signature::from_slice(&sig) else { continue };
+        if keys.iter().any(|k| k.verify_strict(&message, &sig).is_ok()) {
+            return Ok(());
         }
     }
     Err(VerifyError::Mismatch)
@@ -166,6 +210,28 @@ mod tests {
             assert_eq!(
                 verify_standard_webhook(body.as_bytes(), |_| None, secret.as_bytes(), tol, now),
                 Err(VerifyError::MissingHeader("webhook-id"))
+            );
+
+            // v1a: the public key verifies the vector's ed25519 entry, nothing else does.
+            let (public_key, v1a) = (s("signing_public_key"), s("webhook_signature_v1a"));
+            let both = format!("{sig} {v1a}");
+            let asym = |name: &str| if name == "webhook-signature" { Some(both.as_str()) } else { headers(name) };
+            assert_eq!(verify_standard_webhook_v1a(body.as_bytes(), asym, &[&public_key], tol, now), Ok(()));
+            assert_eq!(
+                verify_standard_webhook_v1a(body.as_bytes(), headers, &[&public_key], tol, now),
+                Err(VerifyError::Mismatch),
+                "a v1 entry is no v1a signature"
+            );
+            assert_eq!(verify_standard_webhook_v1a(b"{}", asym, &[&public_key], tol, now), Err(VerifyError::Mismatch));
+            assert_eq!(
+                verify_standard_webhook_v1a(body.as_bytes(), asym, &[&public_key], tol, late),
+                Err(VerifyError::Stale)
+            );
+            let other = "whpk_".to_string() + &base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+            assert!(verify_standard_webhook_v1a(body.as_bytes(), asym, &[&other], tol, now).is_err());
+            assert_eq!(
+                verify_standard_webhook_v1a(body.as_bytes(), asym, &["whpk_AAAA"], tol, now),
+                Err(VerifyError::BadPublicKey)
             );
 
             // The whole check, parsed: the event, or why not.

@@ -1,7 +1,7 @@
 import { type MessageInitShape } from "@bufbuild/protobuf";
 import { type Client } from "@connectrpc/connect";
-import { type CallOptions, type ClientOptions, type DeliveryFilter, type ScopeIds, type StateName, type WatchOptions } from "./options.js";
-import { WebhookAdmin, type AuditEvent, type EventType } from "./gen/webhookd/v1/admin_pb.js";
+import { type CallOptions, type ClientOptions, type DeliveryFilter, type SchemeName, type ScopeIds, type StateName, type WatchOptions } from "./options.js";
+import { WebhookAdmin, type AuditEvent, type EventType, type WebhookSigningKeys } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest, PublishEventRequestSchema, type PublishEventResponse } from "./gen/webhookd/v1/ingest_pb.js";
 import { TokenAdmin, type CreateTokenResponse, type Token } from "./gen/webhookd/v1/token_pb.js";
 import { type DeliveryDetail, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
@@ -9,7 +9,7 @@ export * from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
 export * from "./gen/webhookd/v1/token_pb.js";
-export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook, type VerifiedEvent } from "./verify.js";
+export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook, verifyStandardWebhookV1a, type VerifiedEvent, } from "./verify.js";
 export { USER_AGENT, VERSION } from "./version.js";
 export * from "./options.js";
 export { Code, ConnectError, fieldViolations, isRetryable, tlsProblem, type FieldViolation } from "./errors.js";
@@ -33,8 +33,10 @@ export declare class WebhookdClient {
      * server's default, no rate limit); `state: "paused"` creates it paused. `filter` (JSON
      * object text the payload must contain) and `labels` (that an event must carry) narrow the
      * events it receives. `clientCertificate` and `clientKey` (PEM) are presented to a target
-     * that asks for a client certificate; the key is write-only. Not retried: a retry could
-     * create a second one.
+     * that asks for a client certificate; the key is write-only. `signatureScheme` is "v1"
+     * (the default: HMAC with the secret), "v1a" (ed25519: webhookd makes a key pair and returns
+     * its public key in `signingPublicKey`) or "v1_and_v1a". Not retried: a retry could create
+     * a second one.
      */
     createWebhook(targetUrl: string, secret: string, events: string[], opts?: ScopeIds & {
         caCertificate?: string;
@@ -46,6 +48,7 @@ export declare class WebhookdClient {
         labels?: Record<string, string>;
         clientCertificate?: string;
         clientKey?: string;
+        signatureScheme?: SchemeName;
     } & CallOptions): Promise<Webhook>;
     /** One webhook, with its last event. */
     getWebhook(id: string, opts?: CallOptions): Promise<Webhook>;
@@ -55,7 +58,8 @@ export declare class WebhookdClient {
      * `clientKey` (an empty one removes both). A new secret keeps the old one valid (a second `webhook-signature`
      * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. `state` is
      * "active" or "paused" (making a paused or disabled webhook active sends what it holds).
-     * Not retried.
+     * `rotateSigningKey` makes a new ed25519 key pair; the one it replaces keeps signing for
+     * `signingKeyGracePeriodMs` (24 hours if not given, 0 for none). Not retried.
      */
     updateWebhook(id: string, change: {
         targetUrl?: string;
@@ -71,6 +75,9 @@ export declare class WebhookdClient {
         labels?: Record<string, string>;
         clientCertificate?: string;
         clientKey?: string;
+        signatureScheme?: SchemeName;
+        rotateSigningKey?: boolean;
+        signingKeyGracePeriodMs?: number;
     }, opts?: CallOptions): Promise<Webhook>;
     /** Deletes a webhook and its history. Not retried. */
     deleteWebhook(id: string, opts?: CallOptions): Promise<void>;
@@ -81,6 +88,14 @@ export declare class WebhookdClient {
         states?: StateName[];
         pageSize?: number;
     } & CallOptions): AsyncGenerator<Webhook>;
+    /**
+     * The public keys (`whpk_…`) of the `v1a` signatures of the scope's webhooks that have a
+     * key pair, with the previous key while a rotation runs: every page, each within its own
+     * deadline. Retried.
+     */
+    getSigningKeys(opts?: ScopeIds & {
+        includeDescendants?: boolean;
+    } & CallOptions): Promise<WebhookSigningKeys[]>;
     /**
      * The audit log of changes made through the admin API within this token's reach, newest
      * first: at most `limit` records (100 by default, 1000 at most); read further back by

@@ -9,18 +9,30 @@ import { backoffMs, DEFAULT_RETRY, } from "./options.js";
 import { WatchResume } from "./resume.js";
 import { USER_AGENT } from "./version.js";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { HistoryOrder, WebhookAdmin } from "./gen/webhookd/v1/admin_pb.js";
+import { HistoryOrder, WebhookAdmin, } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest } from "./gen/webhookd/v1/ingest_pb.js";
 import { TokenAdmin, TokenRole } from "./gen/webhookd/v1/token_pb.js";
-import { DeliveryStatus, WebhookState, } from "./gen/webhookd/v1/webhook_pb.js";
+import { DeliveryStatus, SignatureScheme, WebhookState, } from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
 export * from "./gen/webhookd/v1/token_pb.js";
-export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook } from "./verify.js";
+export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook, verifyStandardWebhookV1a, } from "./verify.js";
 export { USER_AGENT, VERSION } from "./version.js";
 export * from "./options.js";
 export { Code, ConnectError, fieldViolations, isRetryable, tlsProblem } from "./errors.js";
+function signatureScheme(s) {
+    switch (s) {
+        case "v1":
+            return SignatureScheme.V1;
+        case "v1a":
+            return SignatureScheme.V1A;
+        case "v1_and_v1a":
+            return SignatureScheme.V1_AND_V1A;
+        default:
+            return s;
+    }
+}
 function webhookState(s) {
     switch (s) {
         case "active":
@@ -168,8 +180,10 @@ export class WebhookdClient {
      * server's default, no rate limit); `state: "paused"` creates it paused. `filter` (JSON
      * object text the payload must contain) and `labels` (that an event must carry) narrow the
      * events it receives. `clientCertificate` and `clientKey` (PEM) are presented to a target
-     * that asks for a client certificate; the key is write-only. Not retried: a retry could
-     * create a second one.
+     * that asks for a client certificate; the key is write-only. `signatureScheme` is "v1"
+     * (the default: HMAC with the secret), "v1a" (ed25519: webhookd makes a key pair and returns
+     * its public key in `signingPublicKey`) or "v1_and_v1a". Not retried: a retry could create
+     * a second one.
      */
     createWebhook(targetUrl, secret, events, opts = {}) {
         const req = {
@@ -186,6 +200,7 @@ export class WebhookdClient {
             labels: opts.labels ?? {},
             clientCertificate: opts.clientCertificate ?? "",
             clientKey: opts.clientKey ?? "",
+            signatureScheme: opts.signatureScheme === undefined ? SignatureScheme.UNSPECIFIED : signatureScheme(opts.signatureScheme),
         };
         return this.call((o) => this.admin.createWebhook(req, o), opts, false);
     }
@@ -199,7 +214,8 @@ export class WebhookdClient {
      * `clientKey` (an empty one removes both). A new secret keeps the old one valid (a second `webhook-signature`
      * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. `state` is
      * "active" or "paused" (making a paused or disabled webhook active sends what it holds).
-     * Not retried.
+     * `rotateSigningKey` makes a new ed25519 key pair; the one it replaces keeps signing for
+     * `signingKeyGracePeriodMs` (24 hours if not given, 0 for none). Not retried.
      */
     updateWebhook(id, change, opts = {}) {
         const paths = Object.entries({
@@ -215,20 +231,22 @@ export class WebhookdClient {
             labels: change.labels,
             // One mask path for the pair: the key belongs to the certificate.
             client_certificate: change.clientCertificate,
+            signature_scheme: change.signatureScheme,
+            signing_key: change.rotateSigningKey ? true : undefined,
         })
             .filter(([, v]) => v !== undefined)
             .map(([k]) => k);
-        const { secretGracePeriodMs, state, ...rest } = change;
-        const fields = state === undefined ? rest : { ...rest, state: webhookState(state) };
-        const grace = secretGracePeriodMs === undefined
-            ? {}
-            : {
-                secretGracePeriod: {
-                    seconds: BigInt(Math.floor(secretGracePeriodMs / 1000)),
-                    nanos: (secretGracePeriodMs % 1000) * 1_000_000,
-                },
-            };
-        const req = { id, ...fields, ...grace, updateMask: create(FieldMaskSchema, { paths }) };
+        const { secretGracePeriodMs, signingKeyGracePeriodMs, state, signatureScheme: scheme, ...rest } = change;
+        const duration = (ms) => ({ seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 });
+        const req = {
+            id,
+            ...rest,
+            ...(state === undefined ? {} : { state: webhookState(state) }),
+            ...(scheme === undefined ? {} : { signatureScheme: signatureScheme(scheme) }),
+            ...(secretGracePeriodMs === undefined ? {} : { secretGracePeriod: duration(secretGracePeriodMs) }),
+            ...(signingKeyGracePeriodMs === undefined ? {} : { signingKeyGracePeriod: duration(signingKeyGracePeriodMs) }),
+            updateMask: create(FieldMaskSchema, { paths }),
+        };
         return this.call((o) => this.admin.updateWebhook(req, o), opts, false);
     }
     /** Deletes a webhook and its history. Not retried. */
@@ -251,6 +269,26 @@ export class WebhookdClient {
             yield* page.webhooks;
             pageToken = page.nextPageToken;
         } while (pageToken);
+    }
+    /**
+     * The public keys (`whpk_…`) of the `v1a` signatures of the scope's webhooks that have a
+     * key pair, with the previous key while a rotation runs: every page, each within its own
+     * deadline. Retried.
+     */
+    async getSigningKeys(opts = {}) {
+        const keys = [];
+        let pageToken = "";
+        do {
+            const req = {
+                scope: { companyId: opts.companyId ?? "", projectId: opts.projectId ?? "" },
+                includeDescendants: opts.includeDescendants ?? false,
+                pageToken,
+            };
+            const page = await this.call((o) => this.admin.getSigningKeys(req, o), opts, true);
+            keys.push(...page.keys);
+            pageToken = page.nextPageToken;
+        } while (pageToken);
+        return keys;
     }
     /**
      * The audit log of changes made through the admin API within this token's reach, newest

@@ -9,6 +9,15 @@ export declare function verifyMiaSignature(body: Uint8Array, signature: string |
  * `webhook-timestamp` is within `toleranceSeconds` of `nowSeconds`.
  */
 export declare function verifyStandardWebhook(body: Uint8Array, headers: Headers, secret: Secret, toleranceSeconds?: number, nowSeconds?: number): boolean;
+/**
+ * True when a `v1a,` (ed25519) entry of the Standard Webhooks headers signs `body` with one of
+ * `publicKeys` (each `whpk_…`, as `Webhook.signingPublicKey` and `getSigningKeys` show them;
+ * give the previous key too while a rotation runs) and `webhook-timestamp` is within
+ * `toleranceSeconds` of `nowSeconds`. For webhooks with signature scheme V1A or V1_AND_V1A;
+ * nothing secret is needed. Throws a `TypeError` for a key that is not `whpk_` + base64 of 32
+ * bytes.
+ */
+export declare function verifyStandardWebhookV1a(body: Uint8Array, headers: Headers, publicKeys: readonly string[], toleranceSeconds?: number, nowSeconds?: number): boolean;
 /** Why a delivery did not verify (`reason`), thrown by `verifyEvent`. */
 export declare class VerificationError extends Error {
     readonly reason: "bad_signature" | "missing_header" | "stale" | "mismatch" | "malformed";

@@ -1,5 +1,5 @@
 // Receiver side: verify what webhookd signed, over the raw body bytes, in constant time.
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, createPublicKey, timingSafeEqual, verify } from "node:crypto";
 function secretBytes(secret) {
     return typeof secret === "string" ? Buffer.from(secret, "utf8") : Buffer.from(secret);
 }
@@ -50,6 +50,41 @@ function standardWebhookFailure(body, headers, secret, toleranceSeconds, nowSeco
  */
 export function verifyStandardWebhook(body, headers, secret, toleranceSeconds = 300, nowSeconds = Date.now() / 1000) {
     return standardWebhookFailure(body, headers, secret, toleranceSeconds, nowSeconds) === null;
+}
+/**
+ * True when a `v1a,` (ed25519) entry of the Standard Webhooks headers signs `body` with one of
+ * `publicKeys` (each `whpk_…`, as `Webhook.signingPublicKey` and `getSigningKeys` show them;
+ * give the previous key too while a rotation runs) and `webhook-timestamp` is within
+ * `toleranceSeconds` of `nowSeconds`. For webhooks with signature scheme V1A or V1_AND_V1A;
+ * nothing secret is needed. Throws a `TypeError` for a key that is not `whpk_` + base64 of 32
+ * bytes.
+ */
+export function verifyStandardWebhookV1a(body, headers, publicKeys, toleranceSeconds = 300, nowSeconds = Date.now() / 1000) {
+    const keys = publicKeys.map((text) => {
+        const raw = text.startsWith("whpk_") ? Buffer.from(text.slice(5), "base64") : Buffer.alloc(0);
+        if (raw.length !== 32)
+            throw new TypeError("a public key is whpk_ + base64 of 32 bytes");
+        return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") }, format: "jwk" });
+    });
+    const id = header(headers, "webhook-id");
+    const ts = header(headers, "webhook-timestamp")?.trim();
+    const signatures = header(headers, "webhook-signature");
+    if (!id || !ts || !signatures)
+        return false;
+    if (!/^\d+$/.test(ts) || Math.abs(nowSeconds - Number(ts)) > toleranceSeconds)
+        return false;
+    const message = Buffer.concat([Buffer.from(`${id}.${ts}.`), Buffer.from(body)]);
+    for (const candidate of signatures.split(" ")) {
+        const [version, b64] = candidate.split(",", 2);
+        if (version !== "v1a" || !b64)
+            continue;
+        const signature = Buffer.from(b64, "base64");
+        if (signature.length !== 64)
+            continue;
+        if (keys.some((key) => verify(null, message, key, signature)))
+            return true;
+    }
+    return false;
 }
 const FAILURES = {
     missing_header: "webhook-id, webhook-timestamp and webhook-signature are needed",

@@ -13,6 +13,7 @@ import {
   fieldViolations,
   verifyMiaSignature,
   verifyStandardWebhook,
+  verifyStandardWebhookV1a,
   VERSION,
   WebhookdClient,
 } from "@webhookd/client";
@@ -120,6 +121,43 @@ test("a client certificate is set, shown without its key, and removed", async ()
   });
   const removed = await admin.updateWebhook(hook.id, { clientCertificate: "", clientKey: "" });
   assert.equal(removed.clientCertificate, "");
+});
+
+test("v1a signatures verify with the public key through a rotation", async () => {
+  const receiver = await Receiver.start();
+  try {
+    const admin = new WebhookdClient(server.address, server.admin);
+    const publisher = new WebhookdClient(server.address, server.publisher);
+    const hook = await admin.createWebhook(receiver.url, SECRET, ["tag_created"], {
+      companyId: "hooli",
+      signatureScheme: "v1a",
+    });
+    const first = hook.signingPublicKey;
+    assert.match(first, /^whpk_/);
+    await publisher.publishEvent("tag_created", '{"n":1}', { companyId: "hooli" });
+    let got = await receiver.next();
+    assert.ok(verifyStandardWebhookV1a(got.body, got.headers, [first]));
+    assert.equal(verifyStandardWebhook(got.body, got.headers, SECRET), false, "V1A carries no v1 entry");
+    assert.ok(verifyMiaSignature(got.body, got.headers["x-mia-signature"] as string, SECRET));
+    const rotated = await admin.updateWebhook(hook.id, {
+      rotateSigningKey: true,
+      signingKeyGracePeriodMs: 3_600_000,
+      signatureScheme: "v1_and_v1a",
+    });
+    const second = rotated.signingPublicKey;
+    assert.notEqual(second, first);
+    assert.equal(rotated.previousSigningPublicKey, first);
+    const keys = await admin.getSigningKeys({ companyId: "hooli" });
+    assert.deepEqual(keys.map((k) => [k.publicKey, k.previousPublicKey]), [[second, first]]);
+    await publisher.publishEvent("tag_created", '{"n":2}', { companyId: "hooli" });
+    got = await receiver.next();
+    assert.ok(verifyStandardWebhookV1a(got.body, got.headers, [second]));
+    assert.ok(verifyStandardWebhookV1a(got.body, got.headers, [first]), "the replaced key signs during the overlap");
+    assert.ok(verifyStandardWebhook(got.body, got.headers, SECRET));
+    assert.equal(verifyStandardWebhookV1a(Buffer.from("{}"), got.headers, [second]), false);
+  } finally {
+    await receiver.close();
+  }
 });
 
 test("an invalid request rejects with INVALID_ARGUMENT naming the field", async () => {

@@ -6,7 +6,13 @@ import { fileURLToPath } from "node:url";
 
 import { createHash, createHmac } from "node:crypto";
 
-import { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebhook } from "@webhookd/client";
+import {
+  VerificationError,
+  verifyEvent,
+  verifyMiaSignature,
+  verifyStandardWebhook,
+  verifyStandardWebhookV1a,
+} from "@webhookd/client";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const file = resolve(here, "../../../testdata/signature_vectors.json");
@@ -85,4 +91,21 @@ test("verifyEvent returns the event, or says why not", () => {
   const sig = "v1," + createHmac("sha256", "k").update("id.5.").update(raw).digest("base64");
   const h = { "x-mia-signature": mia, "webhook-id": "id", "webhook-timestamp": "5", "webhook-signature": sig };
   assert.equal(reason(() => verifyEvent(raw, h, "k", 300, 5)), "malformed");
+});
+
+test("v1a vectors verify with their public key only", () => {
+  for (const v of vectors) {
+    const body = Buffer.from(v.body, "utf8");
+    const now = v.webhook_timestamp + 10;
+    const key = v.signing_public_key;
+    const h = { ...headersOf(v), "webhook-signature": `${v.webhook_signature} ${v.webhook_signature_v1a}` };
+    assert.ok(verifyStandardWebhookV1a(body, h, [key], 300, now), v.name);
+    assert.ok(!verifyStandardWebhookV1a(body, headersOf(v), [key], 300, now), "a v1 entry is no v1a signature");
+    assert.ok(!verifyStandardWebhookV1a(Buffer.concat([body, Buffer.from(" ")]), h, [key], 300, now));
+    assert.ok(!verifyStandardWebhookV1a(body, h, [key], 300, now + 301));
+    const others = vectors.filter((w) => w !== v).map((w) => w.signing_public_key);
+    assert.ok(!verifyStandardWebhookV1a(body, h, others, 300, now), "another key pair's key");
+    assert.ok(verifyStandardWebhookV1a(body, h, [...others, key], 300, now), "any of the keys given may match");
+  }
+  assert.throws(() => verifyStandardWebhookV1a(Buffer.from("{}"), headersOf(vectors[0]), ["whpk_AAAA"]), TypeError);
 });

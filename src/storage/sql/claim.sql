@@ -113,7 +113,10 @@ WITH RECURSIVE hooks(webhook_id, lap, ord) AS (
     RETURNING d.id, d.webhook_id, d.attempts, d.event_type, d.next_attempt_time, due.ord,
               w.target_url, w.secret, w.ca_certificate, w.proxy_url, w.proxy_url_sealed, w.secret_key_id,
               w.custom_headers_sealed, w.client_certificate, w.client_key_sealed, d.event_id,
-              CASE WHEN w.previous_secret_expire_time > now() THEN w.previous_secret END AS previous_secret
+              CASE WHEN w.previous_secret_expire_time > now() THEN w.previous_secret END AS previous_secret,
+              w.signature_scheme, w.signing_key_sealed,
+              CASE WHEN w.previous_signing_key_expire_time > now() THEN w.previous_signing_key_sealed END
+                  AS previous_signing_key_sealed
 ),
 -- When a claim leaves the batch short, the same statement tells when there is work next
 -- (`next_at`, NULL when nothing is pending) and whether a webhook with due work is held only

@@ -85,7 +85,10 @@ SELECT new.id AS event_id, coalesce(counts.n, 0) AS deliveries,
        (SELECT count(pg_notify($8, '')) FROM (SELECT FROM fan WHERE claim_token IS NULL LIMIT 1) AS queued) AS woken,
        h.id AS delivery_id, h.webhook_id, w.target_url, w.secret, w.ca_certificate, w.proxy_url, w.proxy_url_sealed,
        w.secret_key_id, w.custom_headers_sealed, w.client_certificate, w.client_key_sealed,
-       CASE WHEN w.previous_secret_expire_time > now() THEN w.previous_secret END AS previous_secret
+       CASE WHEN w.previous_secret_expire_time > now() THEN w.previous_secret END AS previous_secret,
+       w.signature_scheme, w.signing_key_sealed,
+       CASE WHEN w.previous_signing_key_expire_time > now() THEN w.previous_signing_key_sealed END
+           AS previous_signing_key_sealed
 FROM new
 LEFT JOIN counts ON counts.event_id = new.id
 LEFT JOIN handed h ON h.event_id = new.id

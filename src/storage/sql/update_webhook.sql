@@ -7,8 +7,11 @@
 -- closes its circuit breaker. $13 and $14 are the new limits when not null. The custom headers change when $15
 -- says so, to $16 as shown and $17 sealed; the payload filter when $18 says so (to $19, null
 -- removing it); the required labels to $20 when not null; the client certificate and its
--- sealed key when $21 says so (to $22 and $23, null removing them). Returns its id; storage reads it back as shown
--- (webhooks_shown) in the same transaction.
+-- sealed key when $21 says so (to $22 and $23, null removing them); the signature scheme to
+-- $24 when not null. $25 (sealed) and $26 (its public key) are a new signing key pair: with
+-- $27 it replaces the current one, which keeps signing for $28 milliseconds (none when 0);
+-- without, it is taken only by a webhook that has none. Returns its id; storage reads it back
+-- as shown (webhooks_shown) in the same transaction.
 UPDATE webhooks SET
     target_url = coalesce($2, target_url),
     secret = coalesce($3, secret),
@@ -35,6 +38,16 @@ UPDATE webhooks SET
     labels = coalesce($20::jsonb, labels),
     client_certificate = CASE WHEN $21 THEN $22::text ELSE client_certificate END,
     client_key_sealed = CASE WHEN $21 THEN $23::bytea ELSE client_key_sealed END,
+    signature_scheme = coalesce($24::int2, signature_scheme),
+    signing_key_sealed = CASE WHEN $27 THEN $25::bytea ELSE coalesce(signing_key_sealed, $25::bytea) END,
+    signing_public_key = CASE WHEN $27 THEN $26::bytea ELSE coalesce(signing_public_key, $26::bytea) END,
+    previous_signing_key_sealed = CASE WHEN NOT $27 THEN previous_signing_key_sealed
+                                       WHEN $28::bigint > 0 THEN signing_key_sealed END,
+    previous_signing_public_key = CASE WHEN NOT $27 THEN previous_signing_public_key
+                                       WHEN $28::bigint > 0 THEN signing_public_key END,
+    previous_signing_key_expire_time = CASE WHEN NOT $27 THEN previous_signing_key_expire_time
+                                            WHEN $28::bigint > 0 AND signing_key_sealed IS NOT NULL
+                                                THEN now() + $28::bigint * interval '1 millisecond' END,
     update_time = now()
 WHERE id = $1
 RETURNING id

@@ -29,6 +29,8 @@ pub fn webhook(event: &str) -> NewWebhook {
         filter: None,
         labels: Default::default(),
         client_identity: None,
+        signature_scheme: Default::default(),
+        signing_key: None,
     }
 }
 

@@ -27,7 +27,13 @@ from .errors import (
     field_violations,
     tls_problem,
 )
-from .verify import VerificationError, verify_event, verify_mia_signature, verify_standard_webhook
+from .verify import (
+    VerificationError,
+    verify_event,
+    verify_mia_signature,
+    verify_standard_webhook,
+    verify_standard_webhook_v1a,
+)
 
 __all__ = [
     "WebhookdClient",
@@ -61,6 +67,7 @@ __all__ = [
     "VerificationError",
     "verify_mia_signature",
     "verify_standard_webhook",
+    "verify_standard_webhook_v1a",
     "admin_pb2",
     "ingest_pb2",
     "token_pb2",

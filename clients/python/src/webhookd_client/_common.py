@@ -272,6 +272,7 @@ def create_request(
     labels: Optional[Mapping[str, str]] = None,
     client_certificate: str = "",
     client_key: str = "",
+    signature_scheme: Optional[str] = None,
 ) -> admin_pb2.CreateWebhookRequest:
     return admin_pb2.CreateWebhookRequest(
         scope=scope(company_id, project_id),
@@ -287,7 +288,24 @@ def create_request(
         labels=dict(labels or {}),
         client_certificate=client_certificate,
         client_key=client_key,
+        signature_scheme=(
+            scheme_of(signature_scheme) if signature_scheme is not None else webhook_pb2.SIGNATURE_SCHEME_UNSPECIFIED
+        ),
     )
+
+
+_SCHEMES = {
+    "v1": webhook_pb2.SIGNATURE_SCHEME_V1,
+    "v1a": webhook_pb2.SIGNATURE_SCHEME_V1A,
+    "v1_and_v1a": webhook_pb2.SIGNATURE_SCHEME_V1_AND_V1A,
+}
+
+
+def scheme_of(name: str) -> "webhook_pb2.SignatureScheme":
+    """The proto number of a signature scheme given as ``"v1"``, ``"v1a"`` or ``"v1_and_v1a"``."""
+    if name not in _SCHEMES:
+        raise ValueError(f"signature_scheme must be 'v1', 'v1a' or 'v1_and_v1a', not {name!r}")
+    return _SCHEMES[name]
 
 
 _STATES = {
@@ -319,6 +337,9 @@ def update_request(
     labels: Optional[Mapping[str, str]] = None,
     client_certificate: Optional[str] = None,
     client_key: Optional[str] = None,
+    signature_scheme: Optional[str] = None,
+    rotate_signing_key: bool = False,
+    signing_key_grace_period: Optional[datetime.timedelta] = None,
 ) -> admin_pb2.UpdateWebhookRequest:
     fields = {
         "target_url": target_url,
@@ -331,6 +352,7 @@ def update_request(
         "rate_limit_per_second": rate_limit_per_second,
         "filter": filter,
         "labels": dict(labels) if labels is not None else None,
+        "signature_scheme": scheme_of(signature_scheme) if signature_scheme is not None else None,
     }
     request = admin_pb2.UpdateWebhookRequest(id=webhook_id)
     for name, value in fields.items():
@@ -350,6 +372,11 @@ def update_request(
         request.client_key = client_key or ""
     if secret_grace_period is not None:
         request.secret_grace_period.FromTimedelta(secret_grace_period)
+    if rotate_signing_key:
+        request.update_mask.paths.append("signing_key")
+        request.rotate_signing_key = True
+    if signing_key_grace_period is not None:
+        request.signing_key_grace_period.FromTimedelta(signing_key_grace_period)
     return request
 
 

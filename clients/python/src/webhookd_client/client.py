@@ -124,6 +124,7 @@ class WebhookdClient:
         labels: Optional[Mapping[str, str]] = None,
         client_certificate: str = "",
         client_key: str = "",
+        signature_scheme: Optional[str] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
         """Installs a webhook on the instance, a company (``company_id``) or one of its
@@ -132,10 +133,14 @@ class WebhookdClient:
         paused. ``filter`` (JSON object text the payload must contain) and ``labels`` (that
         an event must carry) narrow the events it receives. ``client_certificate`` and
         ``client_key`` (PEM) are presented to a target that asks for a client certificate; the
-        key is write-only. Not retried: a retry could create a second one."""
+        key is write-only. ``signature_scheme`` is ``"v1"`` (the default: HMAC with the
+        secret), ``"v1a"`` (ed25519: webhookd makes a key pair and returns its public key in
+        ``signing_public_key``) or ``"v1_and_v1a"``. Not retried: a retry could create a
+        second one."""
         request = c.create_request(
             target_url, secret, events, company_id, project_id, ca_certificate, proxy_url,
             max_in_flight, rate_limit_per_second, state, filter, labels, client_certificate, client_key,
+            signature_scheme,
         )
         return self._unary(webhook_pb2.Webhook, self.admin.CreateWebhook, request, timeout, retry=False)
 
@@ -161,6 +166,9 @@ class WebhookdClient:
         labels: Optional[Mapping[str, str]] = None,
         client_certificate: Optional[str] = None,
         client_key: Optional[str] = None,
+        signature_scheme: Optional[str] = None,
+        rotate_signing_key: bool = False,
+        signing_key_grace_period: Optional[datetime.timedelta] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
         """Changes the fields given (the secret only when given); an empty
@@ -168,10 +176,13 @@ class WebhookdClient:
         ``client_certificate`` comes with its ``client_key`` (an empty one removes both). A new secret keeps the old one valid
         (a second ``webhook-signature`` entry) for ``secret_grace_period``: 24 hours if not
         given, ``timedelta(0)`` for none. ``state`` is ``"active"`` or ``"paused"`` (making a
-        paused or disabled webhook active sends what it holds)."""
+        paused or disabled webhook active sends what it holds). ``rotate_signing_key`` makes a
+        new ed25519 key pair; the one it replaces keeps signing for ``signing_key_grace_period``
+        (24 hours if not given, ``timedelta(0)`` for none)."""
         request = c.update_request(
             webhook_id, target_url, secret, events, ca_certificate, proxy_url, secret_grace_period,
             state, max_in_flight, rate_limit_per_second, filter, labels, client_certificate, client_key,
+            signature_scheme, rotate_signing_key, signing_key_grace_period,
         )
         return self._unary(webhook_pb2.Webhook, self.admin.UpdateWebhook, request, timeout, retry=False)
 
@@ -202,6 +213,31 @@ class WebhookdClient:
             token = page.next_page_token
             if not token:
                 return
+
+    def get_signing_keys(
+        self,
+        *,
+        company_id: str = "",
+        project_id: str = "",
+        include_descendants: bool = False,
+        timeout: Optional[float] = None,
+    ) -> List[admin_pb2.WebhookSigningKeys]:
+        """The public keys (``whpk_…``) of the ``v1a`` signatures of the scope's webhooks that
+        have a key pair, with the previous key while a rotation runs; every page, each within
+        its own deadline. Retried."""
+        keys: List[admin_pb2.WebhookSigningKeys] = []
+        token = ""
+        while True:
+            request = admin_pb2.GetSigningKeysRequest(
+                scope=c.scope(company_id, project_id), include_descendants=include_descendants, page_token=token
+            )
+            page = self._unary(
+                admin_pb2.GetSigningKeysResponse, self.admin.GetSigningKeys, request, timeout, retry=True
+            )
+            keys.extend(page.keys)
+            token = page.next_page_token
+            if not token:
+                return keys
 
     def list_event_types(self, *, timeout: Optional[float] = None) -> List[admin_pb2.EventType]:
         """The event catalog."""

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any, Dict, Iterable, Mapping, Optional, Union
 
 Secret = Union[str, bytes]
 
@@ -69,6 +69,57 @@ def verify_standard_webhook(
     """True when the Standard Webhooks headers sign ``body`` with ``secret`` (raw, or ``whsec_…``)
     and ``webhook-timestamp`` is within ``tolerance`` seconds of ``now``."""
     return _standard_webhook_failure(body, headers, secret, tolerance, now) is None
+
+def verify_standard_webhook_v1a(
+    body: bytes,
+    headers: Mapping[str, str],
+    public_keys: Iterable[str],
+    tolerance: float = 300,
+    now: Optional[float] = None,
+) -> bool:
+    """True when a ``v1a,`` (ed25519) entry of the Standard Webhooks headers signs ``body`` with
+    one of ``public_keys`` (each ``whpk_…``, as ``Webhook.signing_public_key`` and
+    ``GetSigningKeys`` show them; give the previous key too while a rotation runs) and
+    ``webhook-timestamp`` is within ``tolerance`` seconds of ``now``. For webhooks with
+    signature scheme V1A or V1_AND_V1A; nothing secret is needed. Needs the ``cryptography``
+    package (``pip install 'webhookd-client[v1a]'``). Raises ``ValueError`` for a public key
+    that is not ``whpk_`` + base64 of 32 bytes."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    keys = []
+    for text in public_keys:
+        raw = base64.b64decode(text[len("whpk_"):], validate=True) if text.startswith("whpk_") else b""
+        if len(raw) != 32:
+            raise ValueError("a public key is whpk_ + base64 of 32 bytes")
+        keys.append(Ed25519PublicKey.from_public_bytes(raw))
+    h = {k.lower(): v for k, v in headers.items()}
+    msg_id, ts, signatures = h.get("webhook-id"), h.get("webhook-timestamp"), h.get("webhook-signature")
+    if not msg_id or not ts or not signatures:
+        return False
+    try:
+        ts_num = int(ts.strip())
+    except ValueError:
+        return False
+    if abs((time.time() if now is None else now) - ts_num) > tolerance:
+        return False
+    message = f"{msg_id}.{ts.strip()}.".encode() + body
+    for candidate in signatures.split():
+        version, _, b64 = candidate.partition(",")
+        if version != "v1a":
+            continue
+        try:
+            signature = base64.b64decode(b64, validate=True)
+        except ValueError:
+            continue
+        for key in keys:
+            try:
+                key.verify(signature, message)
+                return True
+            except InvalidSignature:
+                pass
+    return False
+
 
 class VerificationError(ValueError):
     """A delivery that did not verify. ``reason`` says why: ``"bad_signature"`` (X-Mia-Signature

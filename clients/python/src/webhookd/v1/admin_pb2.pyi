@@ -34,7 +34,7 @@ RECOVERY_STATE_DONE: RecoveryState
 RECOVERY_STATE_CANCELLED: RecoveryState
 
 class CreateWebhookRequest(_message.Message):
-    __slots__ = ("scope", "target_url", "secret", "events", "ca_certificate", "proxy_url", "max_in_flight", "rate_limit_per_second", "state", "custom_headers", "filter", "labels", "client_certificate", "client_key")
+    __slots__ = ("scope", "target_url", "secret", "events", "ca_certificate", "proxy_url", "max_in_flight", "rate_limit_per_second", "state", "custom_headers", "filter", "labels", "client_certificate", "client_key", "signature_scheme")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +56,7 @@ class CreateWebhookRequest(_message.Message):
     LABELS_FIELD_NUMBER: _ClassVar[int]
     CLIENT_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
     CLIENT_KEY_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_SCHEME_FIELD_NUMBER: _ClassVar[int]
     scope: _webhook_pb2.Scope
     target_url: str
     secret: str
@@ -70,7 +71,8 @@ class CreateWebhookRequest(_message.Message):
     labels: _containers.ScalarMap[str, str]
     client_certificate: str
     client_key: str
-    def __init__(self, scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., custom_headers: _Optional[_Iterable[_Union[_webhook_pb2.CustomHeader, _Mapping]]] = ..., filter: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., client_certificate: _Optional[str] = ..., client_key: _Optional[str] = ...) -> None: ...
+    signature_scheme: _webhook_pb2.SignatureScheme
+    def __init__(self, scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., custom_headers: _Optional[_Iterable[_Union[_webhook_pb2.CustomHeader, _Mapping]]] = ..., filter: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., client_certificate: _Optional[str] = ..., client_key: _Optional[str] = ..., signature_scheme: _Optional[_Union[_webhook_pb2.SignatureScheme, str]] = ...) -> None: ...
 
 class GetWebhookRequest(_message.Message):
     __slots__ = ("id",)
@@ -79,7 +81,7 @@ class GetWebhookRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class UpdateWebhookRequest(_message.Message):
-    __slots__ = ("id", "target_url", "secret", "events", "ca_certificate", "proxy_url", "update_mask", "secret_grace_period", "state", "max_in_flight", "rate_limit_per_second", "custom_headers", "filter", "labels", "client_certificate", "client_key")
+    __slots__ = ("id", "target_url", "secret", "events", "ca_certificate", "proxy_url", "update_mask", "secret_grace_period", "state", "max_in_flight", "rate_limit_per_second", "custom_headers", "filter", "labels", "client_certificate", "client_key", "signature_scheme", "rotate_signing_key", "signing_key_grace_period")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -103,6 +105,9 @@ class UpdateWebhookRequest(_message.Message):
     LABELS_FIELD_NUMBER: _ClassVar[int]
     CLIENT_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
     CLIENT_KEY_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_SCHEME_FIELD_NUMBER: _ClassVar[int]
+    ROTATE_SIGNING_KEY_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_KEY_GRACE_PERIOD_FIELD_NUMBER: _ClassVar[int]
     id: str
     target_url: str
     secret: str
@@ -119,7 +124,10 @@ class UpdateWebhookRequest(_message.Message):
     labels: _containers.ScalarMap[str, str]
     client_certificate: str
     client_key: str
-    def __init__(self, id: _Optional[str] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., secret_grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., custom_headers: _Optional[_Iterable[_Union[_webhook_pb2.CustomHeader, _Mapping]]] = ..., filter: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., client_certificate: _Optional[str] = ..., client_key: _Optional[str] = ...) -> None: ...
+    signature_scheme: _webhook_pb2.SignatureScheme
+    rotate_signing_key: bool
+    signing_key_grace_period: _duration_pb2.Duration
+    def __init__(self, id: _Optional[str] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., secret_grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., custom_headers: _Optional[_Iterable[_Union[_webhook_pb2.CustomHeader, _Mapping]]] = ..., filter: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., client_certificate: _Optional[str] = ..., client_key: _Optional[str] = ..., signature_scheme: _Optional[_Union[_webhook_pb2.SignatureScheme, str]] = ..., rotate_signing_key: _Optional[bool] = ..., signing_key_grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class DeleteWebhookRequest(_message.Message):
     __slots__ = ("id",)
@@ -323,3 +331,39 @@ class Recovery(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     finish_time: _timestamp_pb2.Timestamp
     def __init__(self, id: _Optional[str] = ..., webhook_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_types: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[RecoveryState, str]] = ..., total: _Optional[int] = ..., sent: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetSigningKeysRequest(_message.Message):
+    __slots__ = ("scope", "include_descendants", "page_size", "page_token")
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_DESCENDANTS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    scope: _webhook_pb2.Scope
+    include_descendants: bool
+    page_size: int
+    page_token: str
+    def __init__(self, scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., include_descendants: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class GetSigningKeysResponse(_message.Message):
+    __slots__ = ("keys", "next_page_token")
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedCompositeFieldContainer[WebhookSigningKeys]
+    next_page_token: str
+    def __init__(self, keys: _Optional[_Iterable[_Union[WebhookSigningKeys, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class WebhookSigningKeys(_message.Message):
+    __slots__ = ("webhook_id", "scope", "signature_scheme", "public_key", "previous_public_key", "previous_expire_time")
+    WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_SCHEME_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    webhook_id: str
+    scope: _webhook_pb2.Scope
+    signature_scheme: _webhook_pb2.SignatureScheme
+    public_key: str
+    previous_public_key: str
+    previous_expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, webhook_id: _Optional[str] = ..., scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., signature_scheme: _Optional[_Union[_webhook_pb2.SignatureScheme, str]] = ..., public_key: _Optional[str] = ..., previous_public_key: _Optional[str] = ..., previous_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -112,6 +112,11 @@ class WebhookAdminStub:
                 request_serializer=webhookd_dot_v1_dot_admin__pb2.CancelRecoveryRequest.SerializeToString,
                 response_deserializer=webhookd_dot_v1_dot_admin__pb2.Recovery.FromString,
                 _registered_method=True)
+        self.GetSigningKeys = channel.unary_unary(
+                '/webhookd.v1.WebhookAdmin/GetSigningKeys',
+                request_serializer=webhookd_dot_v1_dot_admin__pb2.GetSigningKeysRequest.SerializeToString,
+                response_deserializer=webhookd_dot_v1_dot_admin__pb2.GetSigningKeysResponse.FromString,
+                _registered_method=True)
 
 
 class WebhookAdminServicer:
@@ -243,6 +248,15 @@ class WebhookAdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetSigningKeys(self, request, context):
+        """The public keys that verify the `v1a` (ed25519) signatures of the webhooks on a scope
+        (those that have a signing key), for receivers that fetch them rather than copy them
+        from each webhook. Public keys only: the private keys never leave webhookd.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WebhookAdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -320,6 +334,11 @@ def add_WebhookAdminServicer_to_server(servicer, server):
                     servicer.CancelRecovery,
                     request_deserializer=webhookd_dot_v1_dot_admin__pb2.CancelRecoveryRequest.FromString,
                     response_serializer=webhookd_dot_v1_dot_admin__pb2.Recovery.SerializeToString,
+            ),
+            'GetSigningKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSigningKeys,
+                    request_deserializer=webhookd_dot_v1_dot_admin__pb2.GetSigningKeysRequest.FromString,
+                    response_serializer=webhookd_dot_v1_dot_admin__pb2.GetSigningKeysResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -729,6 +748,33 @@ class WebhookAdmin:
             '/webhookd.v1.WebhookAdmin/CancelRecovery',
             webhookd_dot_v1_dot_admin__pb2.CancelRecoveryRequest.SerializeToString,
             webhookd_dot_v1_dot_admin__pb2.Recovery.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSigningKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/webhookd.v1.WebhookAdmin/GetSigningKeys',
+            webhookd_dot_v1_dot_admin__pb2.GetSigningKeysRequest.SerializeToString,
+            webhookd_dot_v1_dot_admin__pb2.GetSigningKeysResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19webhookd/v1/webhook.proto\x12\x0bwebhookd.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"/\n\x05Scope\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x12\n\nproject_id\x18\x02 \x01(\t\"\xa1\x06\n\x07Webhook\x12\n\n\x02id\x18\x01 \x01(\t\x12!\n\x05scope\x18\x02 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x12\n\ntarget_url\x18\x03 \x01(\t\x12\x0e\n\x06\x65vents\x18\x04 \x03(\t\x12\x16\n\x0e\x63\x61_certificate\x18\x05 \x01(\t\x12\x11\n\tproxy_url\x18\x06 \x01(\t\x12*\n\nlast_event\x18\x07 \x01(\x0b\x32\x16.webhookd.v1.LastEvent\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12<\n\x18secret_rotation_end_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x05state\x18\x0b \x01(\x0e\x32\x19.webhookd.v1.WebhookState\x12\x14\n\x0cstate_reason\x18\x0c \x01(\t\x12\x35\n\x11state_change_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rmax_in_flight\x18\x0e \x01(\r\x12\x1d\n\x15rate_limit_per_second\x18\x0f \x01(\r\x12+\n\x06health\x18\x10 \x01(\x0b\x32\x1b.webhookd.v1.DeliveryHealth\x12\x31\n\x0e\x63ustom_headers\x18\x11 \x03(\x0b\x32\x19.webhookd.v1.CustomHeader\x12\x32\n\x0elatest_attempt\x18\x12 \x01(\x0b\x32\x1a.webhookd.v1.LatestAttempt\x12\x0e\n\x06\x66ilter\x18\x13 \x01(\t\x12\x30\n\x06labels\x18\x14 \x03(\x0b\x32 .webhookd.v1.Webhook.LabelsEntry\x12\x1a\n\x12\x63lient_certificate\x18\x15 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xf3\x01\n\rLatestAttempt\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\x12+\n\x06status\x18\x02 \x01(\x0e\x32\x1b.webhookd.v1.DeliveryStatus\x12\x31\n\rdispatch_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nevent_type\x18\x04 \x01(\t\x12\x13\n\x0bstatus_code\x18\x05 \x01(\x05\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12\x35\n\x11next_attempt_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\">\n\x0c\x43ustomHeader\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x11\n\tsensitive\x18\x03 \x01(\x08\"\x99\x01\n\x0e\x44\x65liveryHealth\x12\x1c\n\x14\x63onsecutive_failures\x18\x01 \x01(\x05\x12\x31\n\rfailing_since\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x12\x63ircuit_open_until\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x94\x01\n\tLastEvent\x12+\n\x06status\x18\x01 \x01(\x0e\x32\x1b.webhookd.v1.DeliveryStatus\x12\x31\n\rdispatch_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12\x13\n\x0bstatus_code\x18\x04 \x01(\x05\"\xff\x02\n\x0e\x44\x65liveryRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nwebhook_id\x18\x02 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\t\x12\x12\n\nevent_type\x18\x04 \x01(\t\x12+\n\x06status\x18\x05 \x01(\x0e\x32\x1b.webhookd.v1.DeliveryStatus\x12\x13\n\x0bstatus_code\x18\x06 \x01(\x05\x12\x31\n\rdispatch_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61ttempts\x18\x08 \x01(\x05\x12\x13\n\x0b\x64uration_ms\x18\t \x01(\x03\x12\r\n\x05\x65rror\x18\n \x01(\t\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11next_attempt_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cwatch_cursor\x18\r \x01(\t\"\xd4\x01\n\x0f\x44\x65liveryAttempt\x12\x0f\n\x07\x61ttempt\x18\x01 \x01(\x05\x12\x31\n\rdispatch_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bstatus_code\x18\x03 \x01(\x05\x12\r\n\x05\x65rror\x18\x04 \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\x05 \x01(\x03\x12\x15\n\rresponse_body\x18\x06 \x01(\x0c\x12-\n\x10response_headers\x18\x07 \x03(\x0b\x32\x13.webhookd.v1.Header\"%\n\x06Header\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\xe3\x01\n\x0e\x44\x65liveryDetail\x12-\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32\x1b.webhookd.v1.DeliveryRecord\x12\x14\n\x0crequest_body\x18\x02 \x01(\x0c\x12,\n\x0frequest_headers\x18\x03 \x03(\x0b\x32\x13.webhookd.v1.Header\x12\x17\n\x0fresponse_status\x18\x04 \x01(\x05\x12\x15\n\rresponse_body\x18\x05 \x01(\x0c\x12.\n\x08\x61ttempts\x18\x06 \x03(\x0b\x32\x1c.webhookd.v1.DeliveryAttempt*}\n\x0cWebhookState\x12\x1d\n\x19WEBHOOK_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14WEBHOOK_STATE_ACTIVE\x10\x01\x12\x18\n\x14WEBHOOK_STATE_PAUSED\x10\x02\x12\x1a\n\x16WEBHOOK_STATE_DISABLED\x10\x03*\x86\x01\n\x0e\x44\x65liveryStatus\x12\x1f\n\x1b\x44\x45LIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44\x45LIVERY_STATUS_PENDING\x10\x01\x12\x1b\n\x17\x44\x45LIVERY_STATUS_SUCCESS\x10\x02\x12\x19\n\x15\x44\x45LIVERY_STATUS_ERROR\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19webhookd/v1/webhook.proto\x12\x0bwebhookd.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"/\n\x05Scope\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x12\n\nproject_id\x18\x02 \x01(\t\"\xdd\x07\n\x07Webhook\x12\n\n\x02id\x18\x01 \x01(\t\x12!\n\x05scope\x18\x02 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x12\n\ntarget_url\x18\x03 \x01(\t\x12\x0e\n\x06\x65vents\x18\x04 \x03(\t\x12\x16\n\x0e\x63\x61_certificate\x18\x05 \x01(\t\x12\x11\n\tproxy_url\x18\x06 \x01(\t\x12*\n\nlast_event\x18\x07 \x01(\x0b\x32\x16.webhookd.v1.LastEvent\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12<\n\x18secret_rotation_end_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x05state\x18\x0b \x01(\x0e\x32\x19.webhookd.v1.WebhookState\x12\x14\n\x0cstate_reason\x18\x0c \x01(\t\x12\x35\n\x11state_change_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rmax_in_flight\x18\x0e \x01(\r\x12\x1d\n\x15rate_limit_per_second\x18\x0f \x01(\r\x12+\n\x06health\x18\x10 \x01(\x0b\x32\x1b.webhookd.v1.DeliveryHealth\x12\x31\n\x0e\x63ustom_headers\x18\x11 \x03(\x0b\x32\x19.webhookd.v1.CustomHeader\x12\x32\n\x0elatest_attempt\x18\x12 \x01(\x0b\x32\x1a.webhookd.v1.LatestAttempt\x12\x0e\n\x06\x66ilter\x18\x13 \x01(\t\x12\x30\n\x06labels\x18\x14 \x03(\x0b\x32 .webhookd.v1.Webhook.LabelsEntry\x12\x1a\n\x12\x63lient_certificate\x18\x15 \x01(\t\x12\x36\n\x10signature_scheme\x18\x16 \x01(\x0e\x32\x1c.webhookd.v1.SignatureScheme\x12\x1a\n\x12signing_public_key\x18\x17 \x01(\t\x12#\n\x1bprevious_signing_public_key\x18\x18 \x01(\t\x12\x41\n\x1dsigning_key_rotation_end_time\x18\x19 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xf3\x01\n\rLatestAttempt\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\x12+\n\x06status\x18\x02 \x01(\x0e\x32\x1b.webhookd.v1.DeliveryStatus\x12\x31\n\rdispatch_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nevent_type\x18\x04 \x01(\t\x12\x13\n\x0bstatus_code\x18\x05 \x01(\x05\x12\r\n\x05\x65rror\x18\x06 \x01(\t\x12\x35\n\x11next_attempt_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\">\n\x0c\x43ustomHeader\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x11\n\tsensitive\x18\x03 \x01(\x08\"\x99\x01\n\x0e\x44\x65liveryHealth\x12\x1c\n\x14\x63onsecutive_failures\x18\x01 \x01(\x05\x12\x31\n\rfailing_since\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x12\x63ircuit_open_until\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x94\x01\n\tLastEvent\x12+\n\x06status\x18\x01 \x01(\x0e\x32\x1b.webhookd.v1.DeliveryStatus\x12\x31\n\rdispatch_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12\x13\n\x0bstatus_code\x18\x04 \x01(\x05\"\xff\x02\n\x0e\x44\x65liveryRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nwebhook_id\x18\x02 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\t\x12\x12\n\nevent_type\x18\x04 \x01(\t\x12+\n\x06status\x18\x05 \x01(\x0e\x32\x1b.webhookd.v1.DeliveryStatus\x12\x13\n\x0bstatus_code\x18\x06 \x01(\x05\x12\x31\n\rdispatch_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61ttempts\x18\x08 \x01(\x05\x12\x13\n\x0b\x64uration_ms\x18\t \x01(\x03\x12\r\n\x05\x65rror\x18\n \x01(\t\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11next_attempt_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cwatch_cursor\x18\r \x01(\t\"\xd4\x01\n\x0f\x44\x65liveryAttempt\x12\x0f\n\x07\x61ttempt\x18\x01 \x01(\x05\x12\x31\n\rdispatch_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bstatus_code\x18\x03 \x01(\x05\x12\r\n\x05\x65rror\x18\x04 \x01(\t\x12\x13\n\x0b\x64uration_ms\x18\x05 \x01(\x03\x12\x15\n\rresponse_body\x18\x06 \x01(\x0c\x12-\n\x10response_headers\x18\x07 \x03(\x0b\x32\x13.webhookd.v1.Header\"%\n\x06Header\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\xe3\x01\n\x0e\x44\x65liveryDetail\x12-\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32\x1b.webhookd.v1.DeliveryRecord\x12\x14\n\x0crequest_body\x18\x02 \x01(\x0c\x12,\n\x0frequest_headers\x18\x03 \x03(\x0b\x32\x13.webhookd.v1.Header\x12\x17\n\x0fresponse_status\x18\x04 \x01(\x05\x12\x15\n\rresponse_body\x18\x05 \x01(\x0c\x12.\n\x08\x61ttempts\x18\x06 \x03(\x0b\x32\x1c.webhookd.v1.DeliveryAttempt*\x87\x01\n\x0fSignatureScheme\x12 \n\x1cSIGNATURE_SCHEME_UNSPECIFIED\x10\x00\x12\x17\n\x13SIGNATURE_SCHEME_V1\x10\x01\x12\x18\n\x14SIGNATURE_SCHEME_V1A\x10\x02\x12\x1f\n\x1bSIGNATURE_SCHEME_V1_AND_V1A\x10\x03*}\n\x0cWebhookState\x12\x1d\n\x19WEBHOOK_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14WEBHOOK_STATE_ACTIVE\x10\x01\x12\x18\n\x14WEBHOOK_STATE_PAUSED\x10\x02\x12\x1a\n\x16WEBHOOK_STATE_DISABLED\x10\x03*\x86\x01\n\x0e\x44\x65liveryStatus\x12\x1f\n\x1b\x44\x45LIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x44\x45LIVERY_STATUS_PENDING\x10\x01\x12\x1b\n\x17\x44\x45LIVERY_STATUS_SUCCESS\x10\x02\x12\x19\n\x15\x44\x45LIVERY_STATUS_ERROR\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,30 +34,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_WEBHOOK_LABELSENTRY']._loaded_options = None
   _globals['_WEBHOOK_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_WEBHOOKSTATE']._serialized_start=2415
-  _globals['_WEBHOOKSTATE']._serialized_end=2540
-  _globals['_DELIVERYSTATUS']._serialized_start=2543
-  _globals['_DELIVERYSTATUS']._serialized_end=2677
+  _globals['_SIGNATURESCHEME']._serialized_start=2604
+  _globals['_SIGNATURESCHEME']._serialized_end=2739
+  _globals['_WEBHOOKSTATE']._serialized_start=2741
+  _globals['_WEBHOOKSTATE']._serialized_end=2866
+  _globals['_DELIVERYSTATUS']._serialized_start=2869
+  _globals['_DELIVERYSTATUS']._serialized_end=3003
   _globals['_SCOPE']._serialized_start=75
   _globals['_SCOPE']._serialized_end=122
   _globals['_WEBHOOK']._serialized_start=125
-  _globals['_WEBHOOK']._serialized_end=926
-  _globals['_WEBHOOK_LABELSENTRY']._serialized_start=881
-  _globals['_WEBHOOK_LABELSENTRY']._serialized_end=926
-  _globals['_LATESTATTEMPT']._serialized_start=929
-  _globals['_LATESTATTEMPT']._serialized_end=1172
-  _globals['_CUSTOMHEADER']._serialized_start=1174
-  _globals['_CUSTOMHEADER']._serialized_end=1236
-  _globals['_DELIVERYHEALTH']._serialized_start=1239
-  _globals['_DELIVERYHEALTH']._serialized_end=1392
-  _globals['_LASTEVENT']._serialized_start=1395
-  _globals['_LASTEVENT']._serialized_end=1543
-  _globals['_DELIVERYRECORD']._serialized_start=1546
-  _globals['_DELIVERYRECORD']._serialized_end=1929
-  _globals['_DELIVERYATTEMPT']._serialized_start=1932
-  _globals['_DELIVERYATTEMPT']._serialized_end=2144
-  _globals['_HEADER']._serialized_start=2146
-  _globals['_HEADER']._serialized_end=2183
-  _globals['_DELIVERYDETAIL']._serialized_start=2186
-  _globals['_DELIVERYDETAIL']._serialized_end=2413
+  _globals['_WEBHOOK']._serialized_end=1114
+  _globals['_WEBHOOK_LABELSENTRY']._serialized_start=1069
+  _globals['_WEBHOOK_LABELSENTRY']._serialized_end=1114
+  _globals['_LATESTATTEMPT']._serialized_start=1117
+  _globals['_LATESTATTEMPT']._serialized_end=1360
+  _globals['_CUSTOMHEADER']._serialized_start=1362
+  _globals['_CUSTOMHEADER']._serialized_end=1424
+  _globals['_DELIVERYHEALTH']._serialized_start=1427
+  _globals['_DELIVERYHEALTH']._serialized_end=1580
+  _globals['_LASTEVENT']._serialized_start=1583
+  _globals['_LASTEVENT']._serialized_end=1731
+  _globals['_DELIVERYRECORD']._serialized_start=1734
+  _globals['_DELIVERYRECORD']._serialized_end=2117
+  _globals['_DELIVERYATTEMPT']._serialized_start=2120
+  _globals['_DELIVERYATTEMPT']._serialized_end=2332
+  _globals['_HEADER']._serialized_start=2334
+  _globals['_HEADER']._serialized_end=2371
+  _globals['_DELIVERYDETAIL']._serialized_start=2374
+  _globals['_DELIVERYDETAIL']._serialized_end=2601
 # @@protoc_insertion_point(module_scope)

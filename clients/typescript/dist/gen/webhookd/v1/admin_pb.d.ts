@@ -1,6 +1,6 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
-import type { CustomHeader, DeliveryDetailSchema, DeliveryRecordSchema, DeliveryStatus, Scope, Webhook, WebhookSchema, WebhookState } from "./webhook_pb.js";
+import type { CustomHeader, DeliveryDetailSchema, DeliveryRecordSchema, DeliveryStatus, Scope, SignatureScheme, Webhook, WebhookSchema, WebhookState } from "./webhook_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file webhookd/v1/admin.proto.
@@ -120,6 +120,16 @@ export type CreateWebhookRequest = Message<"webhookd.v1.CreateWebhookRequest"> &
      * @generated from field: string client_key = 14;
      */
     clientKey: string;
+    /**
+     * Which signatures `webhook-signature` carries: V1 (HMAC-SHA256 with the secret, the
+     * default when unspecified), V1A (ed25519, Standard Webhooks' asymmetric scheme) or
+     * V1_AND_V1A. With V1A, webhookd generates the webhook's ed25519 key pair: the private key
+     * is sealed at rest like the secret and never returned, the public key is in
+     * Webhook.signing_public_key. `X-Mia-Signature` is sent whatever the scheme.
+     *
+     * @generated from field: webhookd.v1.SignatureScheme signature_scheme = 15;
+     */
+    signatureScheme: SignatureScheme;
 };
 /**
  * Describes the message webhookd.v1.CreateWebhookRequest.
@@ -257,6 +267,30 @@ export type UpdateWebhookRequest = Message<"webhookd.v1.UpdateWebhookRequest"> &
      * @generated from field: string client_key = 16;
      */
     clientKey: string;
+    /**
+     * New signature scheme (mask path `signature_scheme`; must be set). Moving to V1A or
+     * V1_AND_V1A generates the webhook's key pair if it has none; moving back to V1 keeps the
+     * key pair, unused.
+     *
+     * @generated from field: webhookd.v1.SignatureScheme signature_scheme = 17;
+     */
+    signatureScheme: SignatureScheme;
+    /**
+     * With mask path `signing_key` (nothing to give): webhookd generates a new ed25519 key pair.
+     * The key pair it replaces keeps signing for `signing_key_grace_period`, so
+     * `webhook-signature` carries a `v1a,` entry for each key (the new one first) until
+     * receivers have the new public key.
+     *
+     * @generated from field: bool rotate_signing_key = 18;
+     */
+    rotateSigningKey: boolean;
+    /**
+     * With `signing_key` in the mask: how long the replaced key pair keeps signing. Absent: 24
+     * hours; zero: it stops at once; at most 30 days. Only with a rotation.
+     *
+     * @generated from field: google.protobuf.Duration signing_key_grace_period = 19;
+     */
+    signingKeyGracePeriod?: Duration | undefined;
 };
 /**
  * Describes the message webhookd.v1.UpdateWebhookRequest.
@@ -885,6 +919,114 @@ export type Recovery = Message<"webhookd.v1.Recovery"> & {
  */
 export declare const RecoverySchema: GenMessage<Recovery>;
 /**
+ * Request of GetSigningKeys.
+ *
+ * @generated from message webhookd.v1.GetSigningKeysRequest
+ */
+export type GetSigningKeysRequest = Message<"webhookd.v1.GetSigningKeysRequest"> & {
+    /**
+     * Scope whose webhooks' keys to list; empty for the instance.
+     *
+     * @generated from field: webhookd.v1.Scope scope = 1;
+     */
+    scope?: Scope | undefined;
+    /**
+     * Also list the keys of webhooks on the companies and projects under the scope.
+     *
+     * @generated from field: bool include_descendants = 2;
+     */
+    includeDescendants: boolean;
+    /**
+     * Page size; 0 means 50, values above 500 are capped to 500.
+     *
+     * @generated from field: int32 page_size = 3;
+     */
+    pageSize: number;
+    /**
+     * Token from a previous response's `next_page_token`.
+     *
+     * @generated from field: string page_token = 4;
+     */
+    pageToken: string;
+};
+/**
+ * Describes the message webhookd.v1.GetSigningKeysRequest.
+ * Use `create(GetSigningKeysRequestSchema)` to create a new message.
+ */
+export declare const GetSigningKeysRequestSchema: GenMessage<GetSigningKeysRequest>;
+/**
+ * Response of GetSigningKeys.
+ *
+ * @generated from message webhookd.v1.GetSigningKeysResponse
+ */
+export type GetSigningKeysResponse = Message<"webhookd.v1.GetSigningKeysResponse"> & {
+    /**
+     * One entry per webhook with a signing key, oldest webhook first.
+     *
+     * @generated from field: repeated webhookd.v1.WebhookSigningKeys keys = 1;
+     */
+    keys: WebhookSigningKeys[];
+    /**
+     * Token for the next page; empty on the last.
+     *
+     * @generated from field: string next_page_token = 2;
+     */
+    nextPageToken: string;
+};
+/**
+ * Describes the message webhookd.v1.GetSigningKeysResponse.
+ * Use `create(GetSigningKeysResponseSchema)` to create a new message.
+ */
+export declare const GetSigningKeysResponseSchema: GenMessage<GetSigningKeysResponse>;
+/**
+ * The public keys of one webhook's `v1a` signatures.
+ *
+ * @generated from message webhookd.v1.WebhookSigningKeys
+ */
+export type WebhookSigningKeys = Message<"webhookd.v1.WebhookSigningKeys"> & {
+    /**
+     * The webhook.
+     *
+     * @generated from field: string webhook_id = 1;
+     */
+    webhookId: string;
+    /**
+     * Where it is installed.
+     *
+     * @generated from field: webhookd.v1.Scope scope = 2;
+     */
+    scope?: Scope | undefined;
+    /**
+     * Whether its deliveries carry `v1a` signatures now (V1A or V1_AND_V1A).
+     *
+     * @generated from field: webhookd.v1.SignatureScheme signature_scheme = 3;
+     */
+    signatureScheme: SignatureScheme;
+    /**
+     * The current public key, `whpk_` + base64 of the 32-byte ed25519 key.
+     *
+     * @generated from field: string public_key = 4;
+     */
+    publicKey: string;
+    /**
+     * While a replaced key pair still signs: its public key; empty otherwise.
+     *
+     * @generated from field: string previous_public_key = 5;
+     */
+    previousPublicKey: string;
+    /**
+     * When the replaced key pair stops signing; absent when none does.
+     *
+     * @generated from field: google.protobuf.Timestamp previous_expire_time = 6;
+     */
+    previousExpireTime?: Timestamp | undefined;
+};
+/**
+ * Describes the message webhookd.v1.WebhookSigningKeys.
+ * Use `create(WebhookSigningKeysSchema)` to create a new message.
+ */
+export declare const WebhookSigningKeysSchema: GenMessage<WebhookSigningKeys>;
+/**
  * Order of a history listing.
  *
  * @generated from enum webhookd.v1.HistoryOrder
@@ -1126,5 +1268,17 @@ export declare const WebhookAdmin: GenService<{
         methodKind: "unary";
         input: typeof CancelRecoveryRequestSchema;
         output: typeof RecoverySchema;
+    };
+    /**
+     * The public keys that verify the `v1a` (ed25519) signatures of the webhooks on a scope
+     * (those that have a signing key), for receivers that fetch them rather than copy them
+     * from each webhook. Public keys only: the private keys never leave webhookd.
+     *
+     * @generated from rpc webhookd.v1.WebhookAdmin.GetSigningKeys
+     */
+    getSigningKeys: {
+        methodKind: "unary";
+        input: typeof GetSigningKeysRequestSchema;
+        output: typeof GetSigningKeysResponseSchema;
     };
 }>;

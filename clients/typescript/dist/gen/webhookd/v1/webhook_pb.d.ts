@@ -175,6 +175,34 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
      * @generated from field: string client_certificate = 21;
      */
     clientCertificate: string;
+    /**
+     * Which signatures `webhook-signature` carries (`v1,` HMAC entries, `v1a,` ed25519 entries
+     * or both); `X-Mia-Signature` is always sent.
+     *
+     * @generated from field: webhookd.v1.SignatureScheme signature_scheme = 22;
+     */
+    signatureScheme: SignatureScheme;
+    /**
+     * The public key that verifies its `v1a,` signatures: `whpk_` + base64 of the 32-byte
+     * ed25519 key (Standard Webhooks' form); empty while it has no key pair. The private key is
+     * never returned.
+     *
+     * @generated from field: string signing_public_key = 23;
+     */
+    signingPublicKey: string;
+    /**
+     * While the key pair replaced by a rotation still signs (see
+     * UpdateWebhookRequest.signing_key_grace_period): its public key; empty otherwise.
+     *
+     * @generated from field: string previous_signing_public_key = 24;
+     */
+    previousSigningPublicKey: string;
+    /**
+     * When the replaced key pair stops signing; absent while none does.
+     *
+     * @generated from field: google.protobuf.Timestamp signing_key_rotation_end_time = 25;
+     */
+    signingKeyRotationEndTime?: Timestamp | undefined;
 };
 /**
  * Describes the message webhookd.v1.Webhook.
@@ -561,6 +589,43 @@ export type DeliveryDetail = Message<"webhookd.v1.DeliveryDetail"> & {
  * Use `create(DeliveryDetailSchema)` to create a new message.
  */
 export declare const DeliveryDetailSchema: GenMessage<DeliveryDetail>;
+/**
+ * The signatures a webhook's deliveries carry in `webhook-signature`, as Standard Webhooks
+ * names them. Each entry signs `{webhook-id}.{webhook-timestamp}.{body}`.
+ *
+ * @generated from enum webhookd.v1.SignatureScheme
+ */
+export declare enum SignatureScheme {
+    /**
+     * Not set: V1 when creating a webhook.
+     *
+     * @generated from enum value: SIGNATURE_SCHEME_UNSPECIFIED = 0;
+     */
+    UNSPECIFIED = 0,
+    /**
+     * `v1,` + base64(HMAC-SHA256(secret, ...)), one entry per secret in use.
+     *
+     * @generated from enum value: SIGNATURE_SCHEME_V1 = 1;
+     */
+    V1 = 1,
+    /**
+     * `v1a,` + base64(ed25519 signature), one entry per key pair in use: receivers verify with
+     * the public key and hold nothing that could sign.
+     *
+     * @generated from enum value: SIGNATURE_SCHEME_V1A = 2;
+     */
+    V1A = 2,
+    /**
+     * Both kinds of entries, for receivers moving from one to the other.
+     *
+     * @generated from enum value: SIGNATURE_SCHEME_V1_AND_V1A = 3;
+     */
+    V1_AND_V1A = 3
+}
+/**
+ * Describes the enum webhookd.v1.SignatureScheme.
+ */
+export declare const SignatureSchemeSchema: GenEnum<SignatureScheme>;
 /**
  * Whether a webhook's deliveries are sent.
  *

@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { CustomHeader, DeliveryDetailSchema, DeliveryRecordSchema, DeliveryStatus, Scope, Webhook, WebhookSchema, WebhookState } from "./webhook_pb.js";
+import type { CustomHeader, DeliveryDetailSchema, DeliveryRecordSchema, DeliveryStatus, Scope, SignatureScheme, Webhook, WebhookSchema, WebhookState } from "./webhook_pb.js";
 import { file_webhookd_v1_webhook } from "./webhook_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file webhookd/v1/admin.proto.
  */
 export const file_webhookd_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chd3ZWJob29rZC92MS9hZG1pbi5wcm90bxILd2ViaG9va2QudjEi2QMKFENyZWF0ZVdlYmhvb2tSZXF1ZXN0EiEKBXNjb3BlGAEgASgLMhIud2ViaG9va2QudjEuU2NvcGUSEgoKdGFyZ2V0X3VybBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSDgoGZXZlbnRzGAQgAygJEhYKDmNhX2NlcnRpZmljYXRlGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRIVCg1tYXhfaW5fZmxpZ2h0GAcgASgNEh0KFXJhdGVfbGltaXRfcGVyX3NlY29uZBgIIAEoDRIoCgVzdGF0ZRgJIAEoDjIZLndlYmhvb2tkLnYxLldlYmhvb2tTdGF0ZRIxCg5jdXN0b21faGVhZGVycxgKIAMoCzIZLndlYmhvb2tkLnYxLkN1c3RvbUhlYWRlchIOCgZmaWx0ZXIYCyABKAkSPQoGbGFiZWxzGAwgAygLMi0ud2ViaG9va2QudjEuQ3JlYXRlV2ViaG9va1JlcXVlc3QuTGFiZWxzRW50cnkSGgoSY2xpZW50X2NlcnRpZmljYXRlGA0gASgJEhIKCmNsaWVudF9rZXkYDiABKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIfChFHZXRXZWJob29rUmVxdWVzdBIKCgJpZBgBIAEoCSKrBAoUVXBkYXRlV2ViaG9va1JlcXVlc3QSCgoCaWQYASABKAkSEgoKdGFyZ2V0X3VybBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSDgoGZXZlbnRzGAQgAygJEhYKDmNhX2NlcnRpZmljYXRlGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRIvCgt1cGRhdGVfbWFzaxgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSNgoTc2VjcmV0X2dyYWNlX3BlcmlvZBgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIoCgVzdGF0ZRgJIAEoDjIZLndlYmhvb2tkLnYxLldlYmhvb2tTdGF0ZRIVCg1tYXhfaW5fZmxpZ2h0GAogASgNEh0KFXJhdGVfbGltaXRfcGVyX3NlY29uZBgLIAEoDRIxCg5jdXN0b21faGVhZGVycxgMIAMoCzIZLndlYmhvb2tkLnYxLkN1c3RvbUhlYWRlchIOCgZmaWx0ZXIYDSABKAkSPQoGbGFiZWxzGA4gAygLMi0ud2ViaG9va2QudjEuVXBkYXRlV2ViaG9va1JlcXVlc3QuTGFiZWxzRW50cnkSGgoSY2xpZW50X2NlcnRpZmljYXRlGA8gASgJEhIKCmNsaWVudF9rZXkYECABKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIiChREZWxldGVXZWJob29rUmVxdWVzdBIKCgJpZBgBIAEoCSIXChVEZWxldGVXZWJob29rUmVzcG9uc2Ui1AEKE0xpc3RXZWJob29rc1JlcXVlc3QSIQoFc2NvcGUYASABKAsyEi53ZWJob29rZC52MS5TY29wZRIbChNpbmNsdWRlX2Rlc2NlbmRhbnRzGAIgASgIEg4KBmV2ZW50cxgDIAMoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRIpCgZzdGF0ZXMYBiADKA4yGS53ZWJob29rZC52MS5XZWJob29rU3RhdGUSGwoTdGFyZ2V0X3VybF9jb250YWlucxgHIAEoCSJXChRMaXN0V2ViaG9va3NSZXNwb25zZRImCgh3ZWJob29rcxgBIAMoCzIULndlYmhvb2tkLnYxLldlYmhvb2sSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIr4BChdMaXN0RXZlbnRIaXN0b3J5UmVxdWVzdBISCgp3ZWJob29rX2lkGAEgASgJEhMKC2V2ZW50X3R5cGVzGAIgAygJEisKBnN0YXR1cxgDIAEoDjIbLndlYmhvb2tkLnYxLkRlbGl2ZXJ5U3RhdHVzEhQKDHN0YXR1c19jb2RlcxgEIAMoBRIoCgVvcmRlchgFIAEoDjIZLndlYmhvb2tkLnYxLkhpc3RvcnlPcmRlchINCgVsaW1pdBgGIAEoBSIgChJHZXREZWxpdmVyeVJlcXVlc3QSCgoCaWQYASABKAkiLAoVUmVkZWxpdmVyRXZlbnRSZXF1ZXN0EhMKC2RlbGl2ZXJ5X2lkGAEgASgJIigKElRlc3RXZWJob29rUmVxdWVzdBISCgp3ZWJob29rX2lkGAEgASgJIssBChZXYXRjaERlbGl2ZXJpZXNSZXF1ZXN0EhQKCndlYmhvb2tfaWQYASABKAlIABIjCgVzY29wZRgCIAEoCzISLndlYmhvb2tkLnYxLlNjb3BlSAASEwoLZXZlbnRfdHlwZXMYAyADKAkSKwoGc3RhdHVzGAQgASgOMhsud2ViaG9va2QudjEuRGVsaXZlcnlTdGF0dXMSFAoMc3RhdHVzX2NvZGVzGAUgAygFEhQKDHJlc3VtZV9hZnRlchgGIAEoCUIICgZ0YXJnZXQiFwoVTGlzdEV2ZW50VHlwZXNSZXF1ZXN0IkYKCUV2ZW50VHlwZRIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhYKDnBheWxvYWRfc2NoZW1hGAMgASgJIkUKFkxpc3RFdmVudFR5cGVzUmVzcG9uc2USKwoLZXZlbnRfdHlwZXMYASADKAsyFi53ZWJob29rZC52MS5FdmVudFR5cGUi7AEKFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSIQoFc2NvcGUYASABKAsyEi53ZWJob29rZC52MS5TY29wZRIbChNpbmNsdWRlX2Rlc2NlbmRhbnRzGAIgASgIEhMKC3Jlc291cmNlX2lkGAMgASgJEhAKCHRva2VuX2lkGAQgASgJEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVsaW1pdBgHIAEoBSLeAgoKQXVkaXRFdmVudBIKCgJpZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIdG9rZW5faWQYAyABKAkSJwoLYWN0b3Jfc2NvcGUYBCABKAsyEi53ZWJob29rZC52MS5TY29wZRIOCgZhY3Rpb24YBSABKAkSFQoNcmVzb3VyY2VfdHlwZRgGIAEoCRITCgtyZXNvdXJjZV9pZBgHIAEoCRIhCgVzY29wZRgIIAEoCzISLndlYmhvb2tkLnYxLlNjb3BlEjUKB2NoYW5nZXMYCSADKAsyJC53ZWJob29rZC52MS5BdWRpdEV2ZW50LkNoYW5nZXNFbnRyeRISCgp1c2VyX2FnZW50GAogASgJGi4KDENoYW5nZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqEBChhSZWNvdmVyRGVsaXZlcmllc1JlcXVlc3QSEgoKd2ViaG9va19pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLZXZlbnRfdHlwZXMYBCADKAkiIAoSR2V0UmVjb3ZlcnlSZXF1ZXN0EgoKAmlkGAEgASgJIiMKFUNhbmNlbFJlY292ZXJ5UmVxdWVzdBIKCgJpZBgBIAEoCSLHAgoIUmVjb3ZlcnkSCgoCaWQYASABKAkSEgoKd2ViaG9va19pZBgCIAEoCRIuCgpzdGFydF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLZXZlbnRfdHlwZXMYBSADKAkSKQoFc3RhdGUYBiABKA4yGi53ZWJob29rZC52MS5SZWNvdmVyeVN0YXRlEg0KBXRvdGFsGAcgASgFEgwKBHNlbnQYCCABKAUSLwoLY3JlYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCptCgxIaXN0b3J5T3JkZXISHQoZSElTVE9SWV9PUkRFUl9VTlNQRUNJRklFRBAAEh4KGkhJU1RPUllfT1JERVJfTkVXRVNUX0ZJUlNUEAESHgoaSElTVE9SWV9PUkRFUl9PTERFU1RfRklSU1QQAiqCAQoNUmVjb3ZlcnlTdGF0ZRIeChpSRUNPVkVSWV9TVEFURV9VTlNQRUNJRklFRBAAEhoKFlJFQ09WRVJZX1NUQVRFX1JVTk5JTkcQARIXChNSRUNPVkVSWV9TVEFURV9ET05FEAISHAoYUkVDT1ZFUllfU1RBVEVfQ0FOQ0VMTEVEEAMyxQkKDFdlYmhvb2tBZG1pbhJICg1DcmVhdGVXZWJob29rEiEud2ViaG9va2QudjEuQ3JlYXRlV2ViaG9va1JlcXVlc3QaFC53ZWJob29rZC52MS5XZWJob29rEkIKCkdldFdlYmhvb2sSHi53ZWJob29rZC52MS5HZXRXZWJob29rUmVxdWVzdBoULndlYmhvb2tkLnYxLldlYmhvb2sSSAoNVXBkYXRlV2ViaG9vaxIhLndlYmhvb2tkLnYxLlVwZGF0ZVdlYmhvb2tSZXF1ZXN0GhQud2ViaG9va2QudjEuV2ViaG9vaxJWCg1EZWxldGVXZWJob29rEiEud2ViaG9va2QudjEuRGVsZXRlV2ViaG9va1JlcXVlc3QaIi53ZWJob29rZC52MS5EZWxldGVXZWJob29rUmVzcG9uc2USUwoMTGlzdFdlYmhvb2tzEiAud2ViaG9va2QudjEuTGlzdFdlYmhvb2tzUmVxdWVzdBohLndlYmhvb2tkLnYxLkxpc3RXZWJob29rc1Jlc3BvbnNlElcKEExpc3RFdmVudEhpc3RvcnkSJC53ZWJob29rZC52MS5MaXN0RXZlbnRIaXN0b3J5UmVxdWVzdBobLndlYmhvb2tkLnYxLkRlbGl2ZXJ5UmVjb3JkMAESSwoLR2V0RGVsaXZlcnkSHy53ZWJob29rZC52MS5HZXREZWxpdmVyeVJlcXVlc3QaGy53ZWJob29rZC52MS5EZWxpdmVyeURldGFpbBJRCg5SZWRlbGl2ZXJFdmVudBIiLndlYmhvb2tkLnYxLlJlZGVsaXZlckV2ZW50UmVxdWVzdBobLndlYmhvb2tkLnYxLkRlbGl2ZXJ5UmVjb3JkEksKC1Rlc3RXZWJob29rEh8ud2ViaG9va2QudjEuVGVzdFdlYmhvb2tSZXF1ZXN0Ghsud2ViaG9va2QudjEuRGVsaXZlcnlSZWNvcmQSVQoPV2F0Y2hEZWxpdmVyaWVzEiMud2ViaG9va2QudjEuV2F0Y2hEZWxpdmVyaWVzUmVxdWVzdBobLndlYmhvb2tkLnYxLkRlbGl2ZXJ5UmVjb3JkMAESWQoOTGlzdEV2ZW50VHlwZXMSIi53ZWJob29rZC52MS5MaXN0RXZlbnRUeXBlc1JlcXVlc3QaIy53ZWJob29rZC52MS5MaXN0RXZlbnRUeXBlc1Jlc3BvbnNlElEKD0xpc3RBdWRpdEV2ZW50cxIjLndlYmhvb2tkLnYxLkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QaFy53ZWJob29rZC52MS5BdWRpdEV2ZW50MAESUQoRUmVjb3ZlckRlbGl2ZXJpZXMSJS53ZWJob29rZC52MS5SZWNvdmVyRGVsaXZlcmllc1JlcXVlc3QaFS53ZWJob29rZC52MS5SZWNvdmVyeRJFCgtHZXRSZWNvdmVyeRIfLndlYmhvb2tkLnYxLkdldFJlY292ZXJ5UmVxdWVzdBoVLndlYmhvb2tkLnYxLlJlY292ZXJ5EksKDkNhbmNlbFJlY292ZXJ5EiIud2ViaG9va2QudjEuQ2FuY2VsUmVjb3ZlcnlSZXF1ZXN0GhUud2ViaG9va2QudjEuUmVjb3ZlcnliBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_webhookd_v1_webhook]);
+  fileDesc("Chd3ZWJob29rZC92MS9hZG1pbi5wcm90bxILd2ViaG9va2QudjEikQQKFENyZWF0ZVdlYmhvb2tSZXF1ZXN0EiEKBXNjb3BlGAEgASgLMhIud2ViaG9va2QudjEuU2NvcGUSEgoKdGFyZ2V0X3VybBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSDgoGZXZlbnRzGAQgAygJEhYKDmNhX2NlcnRpZmljYXRlGAUgASgJEhEKCXByb3h5X3VybBgGIAEoCRIVCg1tYXhfaW5fZmxpZ2h0GAcgASgNEh0KFXJhdGVfbGltaXRfcGVyX3NlY29uZBgIIAEoDRIoCgVzdGF0ZRgJIAEoDjIZLndlYmhvb2tkLnYxLldlYmhvb2tTdGF0ZRIxCg5jdXN0b21faGVhZGVycxgKIAMoCzIZLndlYmhvb2tkLnYxLkN1c3RvbUhlYWRlchIOCgZmaWx0ZXIYCyABKAkSPQoGbGFiZWxzGAwgAygLMi0ud2ViaG9va2QudjEuQ3JlYXRlV2ViaG9va1JlcXVlc3QuTGFiZWxzRW50cnkSGgoSY2xpZW50X2NlcnRpZmljYXRlGA0gASgJEhIKCmNsaWVudF9rZXkYDiABKAkSNgoQc2lnbmF0dXJlX3NjaGVtZRgPIAEoDjIcLndlYmhvb2tkLnYxLlNpZ25hdHVyZVNjaGVtZRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIh8KEUdldFdlYmhvb2tSZXF1ZXN0EgoKAmlkGAEgASgJIrwFChRVcGRhdGVXZWJob29rUmVxdWVzdBIKCgJpZBgBIAEoCRISCgp0YXJnZXRfdXJsGAIgASgJEg4KBnNlY3JldBgDIAEoCRIOCgZldmVudHMYBCADKAkSFgoOY2FfY2VydGlmaWNhdGUYBSABKAkSEQoJcHJveHlfdXJsGAYgASgJEi8KC3VwZGF0ZV9tYXNrGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzaxI2ChNzZWNyZXRfZ3JhY2VfcGVyaW9kGAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEigKBXN0YXRlGAkgASgOMhkud2ViaG9va2QudjEuV2ViaG9va1N0YXRlEhUKDW1heF9pbl9mbGlnaHQYCiABKA0SHQoVcmF0ZV9saW1pdF9wZXJfc2Vjb25kGAsgASgNEjEKDmN1c3RvbV9oZWFkZXJzGAwgAygLMhkud2ViaG9va2QudjEuQ3VzdG9tSGVhZGVyEg4KBmZpbHRlchgNIAEoCRI9CgZsYWJlbHMYDiADKAsyLS53ZWJob29rZC52MS5VcGRhdGVXZWJob29rUmVxdWVzdC5MYWJlbHNFbnRyeRIaChJjbGllbnRfY2VydGlmaWNhdGUYDyABKAkSEgoKY2xpZW50X2tleRgQIAEoCRI2ChBzaWduYXR1cmVfc2NoZW1lGBEgASgOMhwud2ViaG9va2QudjEuU2lnbmF0dXJlU2NoZW1lEhoKEnJvdGF0ZV9zaWduaW5nX2tleRgSIAEoCBI7ChhzaWduaW5nX2tleV9ncmFjZV9wZXJpb2QYEyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIiChREZWxldGVXZWJob29rUmVxdWVzdBIKCgJpZBgBIAEoCSIXChVEZWxldGVXZWJob29rUmVzcG9uc2Ui1AEKE0xpc3RXZWJob29rc1JlcXVlc3QSIQoFc2NvcGUYASABKAsyEi53ZWJob29rZC52MS5TY29wZRIbChNpbmNsdWRlX2Rlc2NlbmRhbnRzGAIgASgIEg4KBmV2ZW50cxgDIAMoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRIpCgZzdGF0ZXMYBiADKA4yGS53ZWJob29rZC52MS5XZWJob29rU3RhdGUSGwoTdGFyZ2V0X3VybF9jb250YWlucxgHIAEoCSJXChRMaXN0V2ViaG9va3NSZXNwb25zZRImCgh3ZWJob29rcxgBIAMoCzIULndlYmhvb2tkLnYxLldlYmhvb2sSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIr4BChdMaXN0RXZlbnRIaXN0b3J5UmVxdWVzdBISCgp3ZWJob29rX2lkGAEgASgJEhMKC2V2ZW50X3R5cGVzGAIgAygJEisKBnN0YXR1cxgDIAEoDjIbLndlYmhvb2tkLnYxLkRlbGl2ZXJ5U3RhdHVzEhQKDHN0YXR1c19jb2RlcxgEIAMoBRIoCgVvcmRlchgFIAEoDjIZLndlYmhvb2tkLnYxLkhpc3RvcnlPcmRlchINCgVsaW1pdBgGIAEoBSIgChJHZXREZWxpdmVyeVJlcXVlc3QSCgoCaWQYASABKAkiLAoVUmVkZWxpdmVyRXZlbnRSZXF1ZXN0EhMKC2RlbGl2ZXJ5X2lkGAEgASgJIigKElRlc3RXZWJob29rUmVxdWVzdBISCgp3ZWJob29rX2lkGAEgASgJIssBChZXYXRjaERlbGl2ZXJpZXNSZXF1ZXN0EhQKCndlYmhvb2tfaWQYASABKAlIABIjCgVzY29wZRgCIAEoCzISLndlYmhvb2tkLnYxLlNjb3BlSAASEwoLZXZlbnRfdHlwZXMYAyADKAkSKwoGc3RhdHVzGAQgASgOMhsud2ViaG9va2QudjEuRGVsaXZlcnlTdGF0dXMSFAoMc3RhdHVzX2NvZGVzGAUgAygFEhQKDHJlc3VtZV9hZnRlchgGIAEoCUIICgZ0YXJnZXQiFwoVTGlzdEV2ZW50VHlwZXNSZXF1ZXN0IkYKCUV2ZW50VHlwZRIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhYKDnBheWxvYWRfc2NoZW1hGAMgASgJIkUKFkxpc3RFdmVudFR5cGVzUmVzcG9uc2USKwoLZXZlbnRfdHlwZXMYASADKAsyFi53ZWJob29rZC52MS5FdmVudFR5cGUi7AEKFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSIQoFc2NvcGUYASABKAsyEi53ZWJob29rZC52MS5TY29wZRIbChNpbmNsdWRlX2Rlc2NlbmRhbnRzGAIgASgIEhMKC3Jlc291cmNlX2lkGAMgASgJEhAKCHRva2VuX2lkGAQgASgJEi4KCnN0YXJ0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVsaW1pdBgHIAEoBSLeAgoKQXVkaXRFdmVudBIKCgJpZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIdG9rZW5faWQYAyABKAkSJwoLYWN0b3Jfc2NvcGUYBCABKAsyEi53ZWJob29rZC52MS5TY29wZRIOCgZhY3Rpb24YBSABKAkSFQoNcmVzb3VyY2VfdHlwZRgGIAEoCRITCgtyZXNvdXJjZV9pZBgHIAEoCRIhCgVzY29wZRgIIAEoCzISLndlYmhvb2tkLnYxLlNjb3BlEjUKB2NoYW5nZXMYCSADKAsyJC53ZWJob29rZC52MS5BdWRpdEV2ZW50LkNoYW5nZXNFbnRyeRISCgp1c2VyX2FnZW50GAogASgJGi4KDENoYW5nZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqEBChhSZWNvdmVyRGVsaXZlcmllc1JlcXVlc3QSEgoKd2ViaG9va19pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLZXZlbnRfdHlwZXMYBCADKAkiIAoSR2V0UmVjb3ZlcnlSZXF1ZXN0EgoKAmlkGAEgASgJIiMKFUNhbmNlbFJlY292ZXJ5UmVxdWVzdBIKCgJpZBgBIAEoCSLHAgoIUmVjb3ZlcnkSCgoCaWQYASABKAkSEgoKd2ViaG9va19pZBgCIAEoCRIuCgpzdGFydF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLZXZlbnRfdHlwZXMYBSADKAkSKQoFc3RhdGUYBiABKA4yGi53ZWJob29rZC52MS5SZWNvdmVyeVN0YXRlEg0KBXRvdGFsGAcgASgFEgwKBHNlbnQYCCABKAUSLwoLY3JlYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ+ChVHZXRTaWduaW5nS2V5c1JlcXVlc3QSIQoFc2NvcGUYASABKAsyEi53ZWJob29rZC52MS5TY29wZRIbChNpbmNsdWRlX2Rlc2NlbmRhbnRzGAIgASgIEhEKCXBhZ2Vfc2l6ZRgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJImAKFkdldFNpZ25pbmdLZXlzUmVzcG9uc2USLQoEa2V5cxgBIAMoCzIfLndlYmhvb2tkLnYxLldlYmhvb2tTaWduaW5nS2V5cxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki7gEKEldlYmhvb2tTaWduaW5nS2V5cxISCgp3ZWJob29rX2lkGAEgASgJEiEKBXNjb3BlGAIgASgLMhIud2ViaG9va2QudjEuU2NvcGUSNgoQc2lnbmF0dXJlX3NjaGVtZRgDIAEoDjIcLndlYmhvb2tkLnYxLlNpZ25hdHVyZVNjaGVtZRISCgpwdWJsaWNfa2V5GAQgASgJEhsKE3ByZXZpb3VzX3B1YmxpY19rZXkYBSABKAkSOAoUcHJldmlvdXNfZXhwaXJlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKm0KDEhpc3RvcnlPcmRlchIdChlISVNUT1JZX09SREVSX1VOU1BFQ0lGSUVEEAASHgoaSElTVE9SWV9PUkRFUl9ORVdFU1RfRklSU1QQARIeChpISVNUT1JZX09SREVSX09MREVTVF9GSVJTVBACKoIBCg1SZWNvdmVyeVN0YXRlEh4KGlJFQ09WRVJZX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWUkVDT1ZFUllfU1RBVEVfUlVOTklORxABEhcKE1JFQ09WRVJZX1NUQVRFX0RPTkUQAhIcChhSRUNPVkVSWV9TVEFURV9DQU5DRUxMRUQQAzKgCgoMV2ViaG9va0FkbWluEkgKDUNyZWF0ZVdlYmhvb2sSIS53ZWJob29rZC52MS5DcmVhdGVXZWJob29rUmVxdWVzdBoULndlYmhvb2tkLnYxLldlYmhvb2sSQgoKR2V0V2ViaG9vaxIeLndlYmhvb2tkLnYxLkdldFdlYmhvb2tSZXF1ZXN0GhQud2ViaG9va2QudjEuV2ViaG9vaxJICg1VcGRhdGVXZWJob29rEiEud2ViaG9va2QudjEuVXBkYXRlV2ViaG9va1JlcXVlc3QaFC53ZWJob29rZC52MS5XZWJob29rElYKDURlbGV0ZVdlYmhvb2sSIS53ZWJob29rZC52MS5EZWxldGVXZWJob29rUmVxdWVzdBoiLndlYmhvb2tkLnYxLkRlbGV0ZVdlYmhvb2tSZXNwb25zZRJTCgxMaXN0V2ViaG9va3MSIC53ZWJob29rZC52MS5MaXN0V2ViaG9va3NSZXF1ZXN0GiEud2ViaG9va2QudjEuTGlzdFdlYmhvb2tzUmVzcG9uc2USVwoQTGlzdEV2ZW50SGlzdG9yeRIkLndlYmhvb2tkLnYxLkxpc3RFdmVudEhpc3RvcnlSZXF1ZXN0Ghsud2ViaG9va2QudjEuRGVsaXZlcnlSZWNvcmQwARJLCgtHZXREZWxpdmVyeRIfLndlYmhvb2tkLnYxLkdldERlbGl2ZXJ5UmVxdWVzdBobLndlYmhvb2tkLnYxLkRlbGl2ZXJ5RGV0YWlsElEKDlJlZGVsaXZlckV2ZW50EiIud2ViaG9va2QudjEuUmVkZWxpdmVyRXZlbnRSZXF1ZXN0Ghsud2ViaG9va2QudjEuRGVsaXZlcnlSZWNvcmQSSwoLVGVzdFdlYmhvb2sSHy53ZWJob29rZC52MS5UZXN0V2ViaG9va1JlcXVlc3QaGy53ZWJob29rZC52MS5EZWxpdmVyeVJlY29yZBJVCg9XYXRjaERlbGl2ZXJpZXMSIy53ZWJob29rZC52MS5XYXRjaERlbGl2ZXJpZXNSZXF1ZXN0Ghsud2ViaG9va2QudjEuRGVsaXZlcnlSZWNvcmQwARJZCg5MaXN0RXZlbnRUeXBlcxIiLndlYmhvb2tkLnYxLkxpc3RFdmVudFR5cGVzUmVxdWVzdBojLndlYmhvb2tkLnYxLkxpc3RFdmVudFR5cGVzUmVzcG9uc2USUQoPTGlzdEF1ZGl0RXZlbnRzEiMud2ViaG9va2QudjEuTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBoXLndlYmhvb2tkLnYxLkF1ZGl0RXZlbnQwARJRChFSZWNvdmVyRGVsaXZlcmllcxIlLndlYmhvb2tkLnYxLlJlY292ZXJEZWxpdmVyaWVzUmVxdWVzdBoVLndlYmhvb2tkLnYxLlJlY292ZXJ5EkUKC0dldFJlY292ZXJ5Eh8ud2ViaG9va2QudjEuR2V0UmVjb3ZlcnlSZXF1ZXN0GhUud2ViaG9va2QudjEuUmVjb3ZlcnkSSwoOQ2FuY2VsUmVjb3ZlcnkSIi53ZWJob29rZC52MS5DYW5jZWxSZWNvdmVyeVJlcXVlc3QaFS53ZWJob29rZC52MS5SZWNvdmVyeRJZCg5HZXRTaWduaW5nS2V5cxIiLndlYmhvb2tkLnYxLkdldFNpZ25pbmdLZXlzUmVxdWVzdBojLndlYmhvb2tkLnYxLkdldFNpZ25pbmdLZXlzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_webhookd_v1_webhook]);
 
 /**
  * Request of CreateWebhook.
@@ -141,6 +141,17 @@ export type CreateWebhookRequest = Message<"webhookd.v1.CreateWebhookRequest"> &
    * @generated from field: string client_key = 14;
    */
   clientKey: string;
+
+  /**
+   * Which signatures `webhook-signature` carries: V1 (HMAC-SHA256 with the secret, the
+   * default when unspecified), V1A (ed25519, Standard Webhooks' asymmetric scheme) or
+   * V1_AND_V1A. With V1A, webhookd generates the webhook's ed25519 key pair: the private key
+   * is sealed at rest like the secret and never returned, the public key is in
+   * Webhook.signing_public_key. `X-Mia-Signature` is sent whatever the scheme.
+   *
+   * @generated from field: webhookd.v1.SignatureScheme signature_scheme = 15;
+   */
+  signatureScheme: SignatureScheme;
 };
 
 /**
@@ -297,6 +308,33 @@ export type UpdateWebhookRequest = Message<"webhookd.v1.UpdateWebhookRequest"> &
    * @generated from field: string client_key = 16;
    */
   clientKey: string;
+
+  /**
+   * New signature scheme (mask path `signature_scheme`; must be set). Moving to V1A or
+   * V1_AND_V1A generates the webhook's key pair if it has none; moving back to V1 keeps the
+   * key pair, unused.
+   *
+   * @generated from field: webhookd.v1.SignatureScheme signature_scheme = 17;
+   */
+  signatureScheme: SignatureScheme;
+
+  /**
+   * With mask path `signing_key` (nothing to give): webhookd generates a new ed25519 key pair.
+   * The key pair it replaces keeps signing for `signing_key_grace_period`, so
+   * `webhook-signature` carries a `v1a,` entry for each key (the new one first) until
+   * receivers have the new public key.
+   *
+   * @generated from field: bool rotate_signing_key = 18;
+   */
+  rotateSigningKey: boolean;
+
+  /**
+   * With `signing_key` in the mask: how long the replaced key pair keeps signing. Absent: 24
+   * hours; zero: it stops at once; at most 30 days. Only with a rotation.
+   *
+   * @generated from field: google.protobuf.Duration signing_key_grace_period = 19;
+   */
+  signingKeyGracePeriod?: Duration | undefined;
 };
 
 /**
@@ -1024,6 +1062,132 @@ export const RecoverySchema: GenMessage<Recovery> = /*@__PURE__*/
   messageDesc(file_webhookd_v1_admin, 20);
 
 /**
+ * Request of GetSigningKeys.
+ *
+ * @generated from message webhookd.v1.GetSigningKeysRequest
+ */
+export type GetSigningKeysRequest = Message<"webhookd.v1.GetSigningKeysRequest"> & {
+  /**
+   * Scope whose webhooks' keys to list; empty for the instance.
+   *
+   * @generated from field: webhookd.v1.Scope scope = 1;
+   */
+  scope?: Scope | undefined;
+
+  /**
+   * Also list the keys of webhooks on the companies and projects under the scope.
+   *
+   * @generated from field: bool include_descendants = 2;
+   */
+  includeDescendants: boolean;
+
+  /**
+   * Page size; 0 means 50, values above 500 are capped to 500.
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * Token from a previous response's `next_page_token`.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message webhookd.v1.GetSigningKeysRequest.
+ * Use `create(GetSigningKeysRequestSchema)` to create a new message.
+ */
+export const GetSigningKeysRequestSchema: GenMessage<GetSigningKeysRequest> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_admin, 21);
+
+/**
+ * Response of GetSigningKeys.
+ *
+ * @generated from message webhookd.v1.GetSigningKeysResponse
+ */
+export type GetSigningKeysResponse = Message<"webhookd.v1.GetSigningKeysResponse"> & {
+  /**
+   * One entry per webhook with a signing key, oldest webhook first.
+   *
+   * @generated from field: repeated webhookd.v1.WebhookSigningKeys keys = 1;
+   */
+  keys: WebhookSigningKeys[];
+
+  /**
+   * Token for the next page; empty on the last.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message webhookd.v1.GetSigningKeysResponse.
+ * Use `create(GetSigningKeysResponseSchema)` to create a new message.
+ */
+export const GetSigningKeysResponseSchema: GenMessage<GetSigningKeysResponse> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_admin, 22);
+
+/**
+ * The public keys of one webhook's `v1a` signatures.
+ *
+ * @generated from message webhookd.v1.WebhookSigningKeys
+ */
+export type WebhookSigningKeys = Message<"webhookd.v1.WebhookSigningKeys"> & {
+  /**
+   * The webhook.
+   *
+   * @generated from field: string webhook_id = 1;
+   */
+  webhookId: string;
+
+  /**
+   * Where it is installed.
+   *
+   * @generated from field: webhookd.v1.Scope scope = 2;
+   */
+  scope?: Scope | undefined;
+
+  /**
+   * Whether its deliveries carry `v1a` signatures now (V1A or V1_AND_V1A).
+   *
+   * @generated from field: webhookd.v1.SignatureScheme signature_scheme = 3;
+   */
+  signatureScheme: SignatureScheme;
+
+  /**
+   * The current public key, `whpk_` + base64 of the 32-byte ed25519 key.
+   *
+   * @generated from field: string public_key = 4;
+   */
+  publicKey: string;
+
+  /**
+   * While a replaced key pair still signs: its public key; empty otherwise.
+   *
+   * @generated from field: string previous_public_key = 5;
+   */
+  previousPublicKey: string;
+
+  /**
+   * When the replaced key pair stops signing; absent when none does.
+   *
+   * @generated from field: google.protobuf.Timestamp previous_expire_time = 6;
+   */
+  previousExpireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message webhookd.v1.WebhookSigningKeys.
+ * Use `create(WebhookSigningKeysSchema)` to create a new message.
+ */
+export const WebhookSigningKeysSchema: GenMessage<WebhookSigningKeys> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_admin, 23);
+
+/**
  * Order of a history listing.
  *
  * @generated from enum webhookd.v1.HistoryOrder
@@ -1276,6 +1440,18 @@ export const WebhookAdmin: GenService<{
     methodKind: "unary";
     input: typeof CancelRecoveryRequestSchema;
     output: typeof RecoverySchema;
+  },
+  /**
+   * The public keys that verify the `v1a` (ed25519) signatures of the webhooks on a scope
+   * (those that have a signing key), for receivers that fetch them rather than copy them
+   * from each webhook. Public keys only: the private keys never leave webhookd.
+   *
+   * @generated from rpc webhookd.v1.WebhookAdmin.GetSigningKeys
+   */
+  getSigningKeys: {
+    methodKind: "unary";
+    input: typeof GetSigningKeysRequestSchema;
+    output: typeof GetSigningKeysResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_webhookd_v1_admin, 0);

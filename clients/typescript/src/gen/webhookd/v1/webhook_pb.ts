@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file webhookd/v1/webhook.proto.
  */
 export const file_webhookd_v1_webhook: GenFile = /*@__PURE__*/
-  fileDesc("Chl3ZWJob29rZC92MS93ZWJob29rLnByb3RvEgt3ZWJob29rZC52MSIvCgVTY29wZRISCgpjb21wYW55X2lkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAkioQYKB1dlYmhvb2sSCgoCaWQYASABKAkSIQoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZRISCgp0YXJnZXRfdXJsGAMgASgJEg4KBmV2ZW50cxgEIAMoCRIWCg5jYV9jZXJ0aWZpY2F0ZRgFIAEoCRIRCglwcm94eV91cmwYBiABKAkSKgoKbGFzdF9ldmVudBgHIAEoCzIWLndlYmhvb2tkLnYxLkxhc3RFdmVudBIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjwKGHNlY3JldF9yb3RhdGlvbl9lbmRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoFc3RhdGUYCyABKA4yGS53ZWJob29rZC52MS5XZWJob29rU3RhdGUSFAoMc3RhdGVfcmVhc29uGAwgASgJEjUKEXN0YXRlX2NoYW5nZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1tYXhfaW5fZmxpZ2h0GA4gASgNEh0KFXJhdGVfbGltaXRfcGVyX3NlY29uZBgPIAEoDRIrCgZoZWFsdGgYECABKAsyGy53ZWJob29rZC52MS5EZWxpdmVyeUhlYWx0aBIxCg5jdXN0b21faGVhZGVycxgRIAMoCzIZLndlYmhvb2tkLnYxLkN1c3RvbUhlYWRlchIyCg5sYXRlc3RfYXR0ZW1wdBgSIAEoCzIaLndlYmhvb2tkLnYxLkxhdGVzdEF0dGVtcHQSDgoGZmlsdGVyGBMgASgJEjAKBmxhYmVscxgUIAMoCzIgLndlYmhvb2tkLnYxLldlYmhvb2suTGFiZWxzRW50cnkSGgoSY2xpZW50X2NlcnRpZmljYXRlGBUgASgJGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi8wEKDUxhdGVzdEF0dGVtcHQSEwoLZGVsaXZlcnlfaWQYASABKAkSKwoGc3RhdHVzGAIgASgOMhsud2ViaG9va2QudjEuRGVsaXZlcnlTdGF0dXMSMQoNZGlzcGF0Y2hfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZXZlbnRfdHlwZRgEIAEoCRITCgtzdGF0dXNfY29kZRgFIAEoBRINCgVlcnJvchgGIAEoCRI1ChFuZXh0X2F0dGVtcHRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPgoMQ3VzdG9tSGVhZGVyEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAkSEQoJc2Vuc2l0aXZlGAMgASgIIpkBCg5EZWxpdmVyeUhlYWx0aBIcChRjb25zZWN1dGl2ZV9mYWlsdXJlcxgBIAEoBRIxCg1mYWlsaW5nX3NpbmNlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI2ChJjaXJjdWl0X29wZW5fdW50aWwYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpQBCglMYXN0RXZlbnQSKwoGc3RhdHVzGAEgASgOMhsud2ViaG9va2QudjEuRGVsaXZlcnlTdGF0dXMSMQoNZGlzcGF0Y2hfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZXZlbnRfdHlwZRgDIAEoCRITCgtzdGF0dXNfY29kZRgEIAEoBSL/AgoORGVsaXZlcnlSZWNvcmQSCgoCaWQYASABKAkSEgoKd2ViaG9va19pZBgCIAEoCRIQCghldmVudF9pZBgDIAEoCRISCgpldmVudF90eXBlGAQgASgJEisKBnN0YXR1cxgFIAEoDjIbLndlYmhvb2tkLnYxLkRlbGl2ZXJ5U3RhdHVzEhMKC3N0YXR1c19jb2RlGAYgASgFEjEKDWRpc3BhdGNoX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGF0dGVtcHRzGAggASgFEhMKC2R1cmF0aW9uX21zGAkgASgDEg0KBWVycm9yGAogASgJEi8KC2NyZWF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFuZXh0X2F0dGVtcHRfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMd2F0Y2hfY3Vyc29yGA0gASgJItQBCg9EZWxpdmVyeUF0dGVtcHQSDwoHYXR0ZW1wdBgBIAEoBRIxCg1kaXNwYXRjaF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtzdGF0dXNfY29kZRgDIAEoBRINCgVlcnJvchgEIAEoCRITCgtkdXJhdGlvbl9tcxgFIAEoAxIVCg1yZXNwb25zZV9ib2R5GAYgASgMEi0KEHJlc3BvbnNlX2hlYWRlcnMYByADKAsyEy53ZWJob29rZC52MS5IZWFkZXIiJQoGSGVhZGVyEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAki4wEKDkRlbGl2ZXJ5RGV0YWlsEi0KCGRlbGl2ZXJ5GAEgASgLMhsud2ViaG9va2QudjEuRGVsaXZlcnlSZWNvcmQSFAoMcmVxdWVzdF9ib2R5GAIgASgMEiwKD3JlcXVlc3RfaGVhZGVycxgDIAMoCzITLndlYmhvb2tkLnYxLkhlYWRlchIXCg9yZXNwb25zZV9zdGF0dXMYBCABKAUSFQoNcmVzcG9uc2VfYm9keRgFIAEoDBIuCghhdHRlbXB0cxgGIAMoCzIcLndlYmhvb2tkLnYxLkRlbGl2ZXJ5QXR0ZW1wdCp9CgxXZWJob29rU3RhdGUSHQoZV0VCSE9PS19TVEFURV9VTlNQRUNJRklFRBAAEhgKFFdFQkhPT0tfU1RBVEVfQUNUSVZFEAESGAoUV0VCSE9PS19TVEFURV9QQVVTRUQQAhIaChZXRUJIT09LX1NUQVRFX0RJU0FCTEVEEAMqhgEKDkRlbGl2ZXJ5U3RhdHVzEh8KG0RFTElWRVJZX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF0RFTElWRVJZX1NUQVRVU19QRU5ESU5HEAESGwoXREVMSVZFUllfU1RBVFVTX1NVQ0NFU1MQAhIZChVERUxJVkVSWV9TVEFUVVNfRVJST1IQA2IGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Chl3ZWJob29rZC92MS93ZWJob29rLnByb3RvEgt3ZWJob29rZC52MSIvCgVTY29wZRISCgpjb21wYW55X2lkGAEgASgJEhIKCnByb2plY3RfaWQYAiABKAki3QcKB1dlYmhvb2sSCgoCaWQYASABKAkSIQoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZRISCgp0YXJnZXRfdXJsGAMgASgJEg4KBmV2ZW50cxgEIAMoCRIWCg5jYV9jZXJ0aWZpY2F0ZRgFIAEoCRIRCglwcm94eV91cmwYBiABKAkSKgoKbGFzdF9ldmVudBgHIAEoCzIWLndlYmhvb2tkLnYxLkxhc3RFdmVudBIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjwKGHNlY3JldF9yb3RhdGlvbl9lbmRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoFc3RhdGUYCyABKA4yGS53ZWJob29rZC52MS5XZWJob29rU3RhdGUSFAoMc3RhdGVfcmVhc29uGAwgASgJEjUKEXN0YXRlX2NoYW5nZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1tYXhfaW5fZmxpZ2h0GA4gASgNEh0KFXJhdGVfbGltaXRfcGVyX3NlY29uZBgPIAEoDRIrCgZoZWFsdGgYECABKAsyGy53ZWJob29rZC52MS5EZWxpdmVyeUhlYWx0aBIxCg5jdXN0b21faGVhZGVycxgRIAMoCzIZLndlYmhvb2tkLnYxLkN1c3RvbUhlYWRlchIyCg5sYXRlc3RfYXR0ZW1wdBgSIAEoCzIaLndlYmhvb2tkLnYxLkxhdGVzdEF0dGVtcHQSDgoGZmlsdGVyGBMgASgJEjAKBmxhYmVscxgUIAMoCzIgLndlYmhvb2tkLnYxLldlYmhvb2suTGFiZWxzRW50cnkSGgoSY2xpZW50X2NlcnRpZmljYXRlGBUgASgJEjYKEHNpZ25hdHVyZV9zY2hlbWUYFiABKA4yHC53ZWJob29rZC52MS5TaWduYXR1cmVTY2hlbWUSGgoSc2lnbmluZ19wdWJsaWNfa2V5GBcgASgJEiMKG3ByZXZpb3VzX3NpZ25pbmdfcHVibGljX2tleRgYIAEoCRJBCh1zaWduaW5nX2tleV9yb3RhdGlvbl9lbmRfdGltZRgZIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLzAQoNTGF0ZXN0QXR0ZW1wdBITCgtkZWxpdmVyeV9pZBgBIAEoCRIrCgZzdGF0dXMYAiABKA4yGy53ZWJob29rZC52MS5EZWxpdmVyeVN0YXR1cxIxCg1kaXNwYXRjaF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpldmVudF90eXBlGAQgASgJEhMKC3N0YXR1c19jb2RlGAUgASgFEg0KBWVycm9yGAYgASgJEjUKEW5leHRfYXR0ZW1wdF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI+CgxDdXN0b21IZWFkZXISDAoEbmFtZRgBIAEoCRINCgV2YWx1ZRgCIAEoCRIRCglzZW5zaXRpdmUYAyABKAgimQEKDkRlbGl2ZXJ5SGVhbHRoEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAEgASgFEjEKDWZhaWxpbmdfc2luY2UYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKEmNpcmN1aXRfb3Blbl91bnRpbBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilAEKCUxhc3RFdmVudBIrCgZzdGF0dXMYASABKA4yGy53ZWJob29rZC52MS5EZWxpdmVyeVN0YXR1cxIxCg1kaXNwYXRjaF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpldmVudF90eXBlGAMgASgJEhMKC3N0YXR1c19jb2RlGAQgASgFIv8CCg5EZWxpdmVyeVJlY29yZBIKCgJpZBgBIAEoCRISCgp3ZWJob29rX2lkGAIgASgJEhAKCGV2ZW50X2lkGAMgASgJEhIKCmV2ZW50X3R5cGUYBCABKAkSKwoGc3RhdHVzGAUgASgOMhsud2ViaG9va2QudjEuRGVsaXZlcnlTdGF0dXMSEwoLc3RhdHVzX2NvZGUYBiABKAUSMQoNZGlzcGF0Y2hfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIYXR0ZW1wdHMYCCABKAUSEwoLZHVyYXRpb25fbXMYCSABKAMSDQoFZXJyb3IYCiABKAkSLwoLY3JlYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEW5leHRfYXR0ZW1wdF90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgx3YXRjaF9jdXJzb3IYDSABKAki1AEKD0RlbGl2ZXJ5QXR0ZW1wdBIPCgdhdHRlbXB0GAEgASgFEjEKDWRpc3BhdGNoX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3N0YXR1c19jb2RlGAMgASgFEg0KBWVycm9yGAQgASgJEhMKC2R1cmF0aW9uX21zGAUgASgDEhUKDXJlc3BvbnNlX2JvZHkYBiABKAwSLQoQcmVzcG9uc2VfaGVhZGVycxgHIAMoCzITLndlYmhvb2tkLnYxLkhlYWRlciIlCgZIZWFkZXISDAoEbmFtZRgBIAEoCRINCgV2YWx1ZRgCIAEoCSLjAQoORGVsaXZlcnlEZXRhaWwSLQoIZGVsaXZlcnkYASABKAsyGy53ZWJob29rZC52MS5EZWxpdmVyeVJlY29yZBIUCgxyZXF1ZXN0X2JvZHkYAiABKAwSLAoPcmVxdWVzdF9oZWFkZXJzGAMgAygLMhMud2ViaG9va2QudjEuSGVhZGVyEhcKD3Jlc3BvbnNlX3N0YXR1cxgEIAEoBRIVCg1yZXNwb25zZV9ib2R5GAUgASgMEi4KCGF0dGVtcHRzGAYgAygLMhwud2ViaG9va2QudjEuRGVsaXZlcnlBdHRlbXB0KocBCg9TaWduYXR1cmVTY2hlbWUSIAocU0lHTkFUVVJFX1NDSEVNRV9VTlNQRUNJRklFRBAAEhcKE1NJR05BVFVSRV9TQ0hFTUVfVjEQARIYChRTSUdOQVRVUkVfU0NIRU1FX1YxQRACEh8KG1NJR05BVFVSRV9TQ0hFTUVfVjFfQU5EX1YxQRADKn0KDFdlYmhvb2tTdGF0ZRIdChlXRUJIT09LX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUV0VCSE9PS19TVEFURV9BQ1RJVkUQARIYChRXRUJIT09LX1NUQVRFX1BBVVNFRBACEhoKFldFQkhPT0tfU1RBVEVfRElTQUJMRUQQAyqGAQoORGVsaXZlcnlTdGF0dXMSHwobREVMSVZFUllfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXREVMSVZFUllfU1RBVFVTX1BFTkRJTkcQARIbChdERUxJVkVSWV9TVEFUVVNfU1VDQ0VTUxACEhkKFURFTElWRVJZX1NUQVRVU19FUlJPUhADYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Where a webhook is installed, where an event happened, or what a token reaches.
@@ -206,6 +206,38 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
    * @generated from field: string client_certificate = 21;
    */
   clientCertificate: string;
+
+  /**
+   * Which signatures `webhook-signature` carries (`v1,` HMAC entries, `v1a,` ed25519 entries
+   * or both); `X-Mia-Signature` is always sent.
+   *
+   * @generated from field: webhookd.v1.SignatureScheme signature_scheme = 22;
+   */
+  signatureScheme: SignatureScheme;
+
+  /**
+   * The public key that verifies its `v1a,` signatures: `whpk_` + base64 of the 32-byte
+   * ed25519 key (Standard Webhooks' form); empty while it has no key pair. The private key is
+   * never returned.
+   *
+   * @generated from field: string signing_public_key = 23;
+   */
+  signingPublicKey: string;
+
+  /**
+   * While the key pair replaced by a rotation still signs (see
+   * UpdateWebhookRequest.signing_key_grace_period): its public key; empty otherwise.
+   *
+   * @generated from field: string previous_signing_public_key = 24;
+   */
+  previousSigningPublicKey: string;
+
+  /**
+   * When the replaced key pair stops signing; absent while none does.
+   *
+   * @generated from field: google.protobuf.Timestamp signing_key_rotation_end_time = 25;
+   */
+  signingKeyRotationEndTime?: Timestamp | undefined;
 };
 
 /**
@@ -657,6 +689,49 @@ export const DeliveryDetailSchema: GenMessage<DeliveryDetail> = /*@__PURE__*/
   messageDesc(file_webhookd_v1_webhook, 9);
 
 /**
+ * The signatures a webhook's deliveries carry in `webhook-signature`, as Standard Webhooks
+ * names them. Each entry signs `{webhook-id}.{webhook-timestamp}.{body}`.
+ *
+ * @generated from enum webhookd.v1.SignatureScheme
+ */
+export enum SignatureScheme {
+  /**
+   * Not set: V1 when creating a webhook.
+   *
+   * @generated from enum value: SIGNATURE_SCHEME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * `v1,` + base64(HMAC-SHA256(secret, ...)), one entry per secret in use.
+   *
+   * @generated from enum value: SIGNATURE_SCHEME_V1 = 1;
+   */
+  V1 = 1,
+
+  /**
+   * `v1a,` + base64(ed25519 signature), one entry per key pair in use: receivers verify with
+   * the public key and hold nothing that could sign.
+   *
+   * @generated from enum value: SIGNATURE_SCHEME_V1A = 2;
+   */
+  V1A = 2,
+
+  /**
+   * Both kinds of entries, for receivers moving from one to the other.
+   *
+   * @generated from enum value: SIGNATURE_SCHEME_V1_AND_V1A = 3;
+   */
+  V1_AND_V1A = 3,
+}
+
+/**
+ * Describes the enum webhookd.v1.SignatureScheme.
+ */
+export const SignatureSchemeSchema: GenEnum<SignatureScheme> = /*@__PURE__*/
+  enumDesc(file_webhookd_v1_webhook, 0);
+
+/**
  * Whether a webhook's deliveries are sent.
  *
  * @generated from enum webhookd.v1.WebhookState
@@ -698,7 +773,7 @@ export enum WebhookState {
  * Describes the enum webhookd.v1.WebhookState.
  */
 export const WebhookStateSchema: GenEnum<WebhookState> = /*@__PURE__*/
-  enumDesc(file_webhookd_v1_webhook, 0);
+  enumDesc(file_webhookd_v1_webhook, 1);
 
 /**
  * State of a delivery.
@@ -739,5 +814,5 @@ export enum DeliveryStatus {
  * Describes the enum webhookd.v1.DeliveryStatus.
  */
 export const DeliveryStatusSchema: GenEnum<DeliveryStatus> = /*@__PURE__*/
-  enumDesc(file_webhookd_v1_webhook, 1);
+  enumDesc(file_webhookd_v1_webhook, 2);
 
