@@ -3,7 +3,7 @@
 // request), each delivery's request body, headers and attempts, and Redeliver.
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { HistoryOrder, RecoveryState, type Recovery } from "../../typescript/src/gen/webhookd/v1/admin_pb.js";
-import { DeliveryStatus, WebhookState, type DeliveryRecord, type Webhook } from "../../typescript/src/gen/webhookd/v1/webhook_pb.js";
+import { DeliveryStatus, SignatureScheme, WebhookState, type DeliveryRecord, type Webhook } from "../../typescript/src/gen/webhookd/v1/webhook_pb.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { admin, describe, fieldViolations, isUnauthenticated, transient } from "./api.js";
 import { clearFieldErrors, copy, dl, field, h, modal, showFieldError, toast, urlText, when } from "./dom.js";
@@ -163,6 +163,7 @@ export async function showDetail(root: HTMLElement, s: Session, id: string, para
             ? h("ul", { class: "chips" }, Object.entries(w.labels).map(([k, v]) => h("li", {}, `${k}=${v}`)))
             : "none",
         ],
+        ["Signatures", signatures(w)],
         ["Secret", "set (write-only: replace it with Edit)"],
         ["Created", when(w.createTime)],
         ["Updated", when(w.updateTime)],
@@ -521,4 +522,23 @@ async function recover(s: Session, w: Webhook): Promise<void> {
       error.textContent = describe(e);
     }
   });
+}
+
+/** The detail's Signatures row: the scheme, and the public keys receivers verify `v1a` with. */
+function signatures(w: Webhook): HTMLElement {
+  const scheme =
+    w.signatureScheme === SignatureScheme.V1A
+      ? "v1a (ed25519)"
+      : w.signatureScheme === SignatureScheme.V1_AND_V1A
+        ? "v1 (HMAC) and v1a (ed25519)"
+        : "v1 (HMAC with the secret)";
+  return h(
+    "div",
+    { id: "signatures" },
+    h("div", {}, scheme),
+    w.signingPublicKey ? h("div", {}, "Public key: ", h("code", { class: "key" }, w.signingPublicKey)) : null,
+    w.previousSigningPublicKey
+      ? h("div", {}, "Previous key, signing until ", when(w.signingKeyRotationEndTime), ": ", h("code", { class: "key" }, w.previousSigningPublicKey))
+      : null,
+  );
 }

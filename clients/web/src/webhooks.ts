@@ -1,7 +1,7 @@
 // The webhooks of a scope: the table (Target URL, Events, Last Event, state) with its events
 // filter and pages, and the Add, Edit and Delete dialogs.
 import type { EventType } from "../../typescript/src/gen/webhookd/v1/admin_pb.js";
-import { DeliveryStatus, WebhookState, type Webhook } from "../../typescript/src/gen/webhookd/v1/webhook_pb.js";
+import { DeliveryStatus, SignatureScheme, WebhookState, type Webhook } from "../../typescript/src/gen/webhookd/v1/webhook_pb.js";
 import { admin, describe, fieldViolations } from "./api.js";
 import { clearFieldErrors, field, h, modal, showFieldError, toast, urlText, when, withTimes } from "./dom.js";
 import { failed, scopeText, type Session } from "./session.js";
@@ -352,6 +352,17 @@ export async function webhookForm(l: { company: string; project: string }, exist
       sensitive: r.querySelector<HTMLInputElement>("[data-part=sensitive]")!.checked,
     }));
 
+  const scheme = h(
+    "select",
+    {},
+    h("option", { value: String(SignatureScheme.V1) }, "v1: HMAC with the secret"),
+    h("option", { value: String(SignatureScheme.V1A) }, "v1a: ed25519 public key"),
+    h("option", { value: String(SignatureScheme.V1_AND_V1A) }, "v1 and v1a, while receivers move over"),
+  );
+  const existingScheme = existing?.signatureScheme || SignatureScheme.V1;
+  scheme.value = String(existingScheme);
+  const rotate = h("input", { type: "checkbox" });
+
   const filter = h("textarea", { rows: 3, spellcheck: "false", placeholder: '{"customer": {"tier": "gold"}}' });
   filter.value = existing?.filter ?? "";
   const labels = h("textarea", { rows: 3, spellcheck: "false", placeholder: "region=eu" });
@@ -423,6 +434,25 @@ export async function webhookForm(l: { company: string; project: string }, exist
         name: "custom_headers",
         hint: "An API key or routing header a gateway needs. A sensitive value is write-only: never shown again, masked in the history.",
       }),
+    ),
+    h(
+      "details",
+      { open: existingScheme !== SignatureScheme.V1, id: "signatures-section" },
+      h("summary", {}, "Signatures"),
+      field("Signature scheme", scheme, {
+        name: "signature_scheme",
+        hint:
+          "What webhook-signature carries. v1a: receivers verify with a public key webhookd generates (the private key never leaves it). X-Mia-Signature is always sent.",
+      }),
+      existing?.signingPublicKey
+        ? h(
+            "div",
+            { class: "field", "data-field": "signing_key" },
+            h("label", { class: "check" }, rotate, " Generate a new key pair"),
+            h("div", { class: "hint" }, "The current key pair keeps signing for 24 hours, so receivers can take the new public key."),
+            h("div", { class: "field-error", role: "alert" }),
+          )
+        : null,
     ),
     h(
       "details",
@@ -498,12 +528,16 @@ export async function webhookForm(l: { company: string; project: string }, exist
         labels: labelsOf(),
         clientCertificate: clientCert.value.trim() ? clientCert.value : "",
         clientKey: clientKey.value.trim() ? clientKey.value : "",
+        signatureScheme: Number(scheme.value) as SignatureScheme,
+        rotateSigningKey: rotate.checked,
       };
       if (existing) {
         const paths = ["target_url", "events", "ca_certificate", "proxy_url", "custom_headers", "filter", "labels"];
         // The certificate and its key change together, only when either was touched.
         if (fields.clientKey || fields.clientCertificate !== (existing.clientCertificate ?? "")) paths.push("client_certificate");
         if (secret.value) paths.push("secret");
+        if (fields.signatureScheme !== existingScheme) paths.push("signature_scheme");
+        if (fields.rotateSigningKey) paths.push("signing_key");
         await admin.updateWebhook({ id: existing.id, ...fields, updateMask: { paths } });
         toast("Webhook saved");
       } else {
@@ -526,6 +560,7 @@ export async function webhookForm(l: { company: string; project: string }, exist
           if (name === "custom_headers") (form.querySelector("#headers-section") as HTMLDetailsElement).open = true;
           if (name === "filter" || name === "labels") (form.querySelector("#routing-section") as HTMLDetailsElement).open = true;
           if (name === "client_certificate" || name === "client_key") (form.querySelector("#client-cert-section") as HTMLDetailsElement).open = true;
+          if (name === "signature_scheme" || name.startsWith("signing_key")) (form.querySelector("#signatures-section") as HTMLDetailsElement).open = true;
         }
       }
       if (first === 1) go(1);

@@ -287,6 +287,34 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
     assert_eq!(labels.len(), 2);
     assert!(labels.contains(&("region", "eu")) && labels.contains(&("team", "billing")), "{labels:?}");
 
+    // Public-key signatures: chosen in the Advanced step, the public key shown on the detail;
+    // then a new key pair, the previous key shown while it still signs.
+    b.click("#edit-webhook").await;
+    b.text_until(".modal h2", |t| t == "Edit webhook").await;
+    b.click(".modal-footer button.primary:not([hidden])").await;
+    b.click("#signatures-section summary").await;
+    b.eval(
+        "(s => { s.value = s.options[1].value; s.dispatchEvent(new Event('change')); return null; })\
+         (document.querySelector('[data-field=signature_scheme] select'))",
+    )
+    .await;
+    b.click(".modal-footer button[type=submit]").await;
+    let shown = b.text_until("#signatures", |t| t.contains("whpk_")).await;
+    let w = admin.get_webhook(pb::GetWebhookRequest { id: webhook_id.clone() }).await.unwrap().into_inner();
+    assert_eq!(w.signature_scheme, pb::SignatureScheme::V1a as i32);
+    assert!(shown.contains("v1a") && shown.contains(&w.signing_public_key), "{shown}");
+    b.click("#edit-webhook").await;
+    b.text_until(".modal h2", |t| t == "Edit webhook").await;
+    b.click(".modal-footer button.primary:not([hidden])").await;
+    b.click("[data-field=signing_key] input[type=checkbox]").await;
+    b.shot("12c-signatures").await;
+    b.click(".modal-footer button[type=submit]").await;
+    let first = w.signing_public_key.clone();
+    let shown = b.text_until("#signatures", |t| t.contains("Previous key")).await;
+    let w = admin.get_webhook(pb::GetWebhookRequest { id: webhook_id.clone() }).await.unwrap().into_inner();
+    assert_eq!(w.previous_signing_public_key, first);
+    assert!(shown.contains(&w.signing_public_key) && shown.contains(&first), "{shown}");
+
     // Delete, confirmed in its dialog.
     b.click("#delete-webhook").await;
     b.shot("13-delete").await;
