@@ -57,6 +57,9 @@ struct Args {
     /// Webhooks in the fan-out delivery phase.
     #[arg(long, default_value_t = 100)]
     webhooks: usize,
+    /// Deliveries drained on each side of the ordered phase.
+    #[arg(long, default_value_t = 2_000)]
+    ordered_deliveries: usize,
     /// Seconds of the steady-rate latency phase.
     #[arg(long, default_value_t = 10)]
     latency_secs: u64,
@@ -96,7 +99,7 @@ struct Args {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "limits,ingest,delivery,saturation,steady,backlog,replicas,recovery,hol,history,routing"
+        default_value = "limits,ingest,delivery,ordered,saturation,steady,backlog,replicas,recovery,hol,history,routing"
     )]
     phases: Vec<Phase>,
     /// Deliveries that failed for good, recovered by the recovery phase.
@@ -149,6 +152,7 @@ impl Args {
         self.history_queries = 50;
         self.routing_webhooks = 40;
         self.routing_events = 20;
+        self.ordered_deliveries = 50;
         self.limit_ops = 300;
         self.backlog_rows = 2_000;
         self.recovery_deliveries = 300;
@@ -174,6 +178,8 @@ enum Phase {
     Ingest,
     /// Delivery rate to one webhook and to many.
     Delivery,
+    /// Delivery rate to one FIFO webhook against one unordered webhook.
+    Ordered,
     /// Unary ingest as fast as `--saturation-concurrency` publishers go, delivered beside it
     /// to one webhook: accepted and delivered rates, end-to-end latency.
     Saturation,
@@ -281,6 +287,7 @@ async fn run(args: &Args, tmp: &Path, out: &Path) -> (Vec<Figure>, serde_json::V
     let shared = [
         Phase::Ingest,
         Phase::Delivery,
+        Phase::Ordered,
         Phase::Saturation,
         Phase::Steady,
         Phase::Backlog,
@@ -294,6 +301,9 @@ async fn run(args: &Args, tmp: &Path, out: &Path) -> (Vec<Figure>, serde_json::V
         }
         if on(Phase::Delivery) {
             phases::delivery(&mut b, &mut m).await;
+        }
+        if on(Phase::Ordered) {
+            phases::ordered(&mut b, &mut m).await;
         }
         if on(Phase::Saturation) {
             phases::saturation(&mut b, &mut m).await;

@@ -152,6 +152,49 @@ pub async fn delivery(b: &mut Bench<'_>, m: &mut Shared) {
     b.fig(format!("deliveries to {} webhooks / to 1 webhook", b.args.webhooks), &ratios, "ratio", None, ">= 0.8");
 }
 
+/// Deliveries to one FIFO webhook (one at a time, in publish order) against deliveries to one
+/// unordered webhook, the same backlog drained by one server, alternately.
+pub async fn ordered(b: &mut Bench<'_>, m: &mut Shared) {
+    // Two webhooks of their own, deleted at the end: the later phases publish these events.
+    let mut ids = Vec::new();
+    for (path, event, ordering) in [
+        ("/fifo", "company_user_edited", pb::DeliveryOrdering::Fifo),
+        ("/unordered", "company_user_removed", pb::DeliveryOrdering::Unordered),
+    ] {
+        let w = m
+            .admin
+            .create_webhook(pb::CreateWebhookRequest {
+                target_url: b.receiver.url(path),
+                secret: "bench-secret-value".into(),
+                events: vec![event.into()],
+                ordering: ordering as i32,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        ids.push(w.id);
+    }
+    let n = b.args.ordered_deliveries;
+    let (mut fifo, mut unordered) = (Vec::new(), Vec::new());
+    for run in 1..=b.args.runs {
+        for (event, rates) in [("company_user_edited", &mut fifo), ("company_user_removed", &mut unordered)] {
+            publish_streaming(&m.a, &m.publisher, event, n, b.args.streams).await;
+            let dir = b.tmp.join(format!("o-{event}-{run}"));
+            let d = drain(&m.url, &dir, &b.receiver, &m.db, &b.pgdata, event, n, 1).await;
+            eprintln!("run {run}: {n} deliveries to 1 webhook, {event}: {:.0}/s, {} sent twice", d.rate, d.extra);
+            rates.push(d.rate);
+        }
+    }
+    for id in ids {
+        m.admin.delete_webhook(pb::DeleteWebhookRequest { id }).await.unwrap();
+    }
+    b.fig("deliveries to 1 FIFO webhook".into(), &fifo, "deliveries/s", None, "");
+    b.fig("deliveries to 1 unordered webhook (same backlog)".into(), &unordered, "deliveries/s", None, "");
+    let ratios: Vec<f64> = fifo.iter().zip(&unordered).map(|(f, u)| f / u).collect();
+    b.fig("FIFO / unordered, one webhook".into(), &ratios, "ratio", None, "");
+}
+
 /// Unary ingest as fast as it goes, delivered beside it.
 pub async fn saturation(b: &mut Bench<'_>, m: &mut Shared) {
     create_webhooks(&mut m.admin, &b.receiver.url("/saturation"), "project_user_removed", 1).await;

@@ -130,6 +130,29 @@ impl TryFrom<i16> for SignatureScheme {
     }
 }
 
+/// The order in which a webhook's deliveries are sent; stored as its proto number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(i16)]
+pub enum DeliveryOrdering {
+    /// As fast as the limits let them, several at once.
+    #[default]
+    Unordered = 1,
+    /// One at a time, in publish order, each final before the next.
+    Fifo = 2,
+}
+
+impl TryFrom<i16> for DeliveryOrdering {
+    type Error = UnknownStatus;
+
+    fn try_from(v: i16) -> Result<Self, UnknownStatus> {
+        match v {
+            1 => Ok(Self::Unordered),
+            2 => Ok(Self::Fifo),
+            other => Err(UnknownStatus(other)),
+        }
+    }
+}
+
 /// The key pairs that make a webhook's `v1a` signatures: PKCS#8 documents, write-only and
 /// sealed at rest; redacted in `Debug`.
 #[derive(Clone, Debug)]

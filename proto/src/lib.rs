@@ -31,6 +31,7 @@ pub mod v1 {
                 .field("client_certificate", &self.client_certificate)
                 .field("client_key", &format_args!("{}", redact(&self.client_key)))
                 .field("signature_scheme", &self.signature_scheme)
+                .field("ordering", &self.ordering)
                 .finish()
         }
     }
@@ -53,6 +54,7 @@ pub mod v1 {
                 .field("signature_scheme", &self.signature_scheme)
                 .field("rotate_signing_key", &self.rotate_signing_key)
                 .field("signing_key_grace_period", &self.signing_key_grace_period)
+                .field("ordering", &self.ordering)
                 .finish()
         }
     }

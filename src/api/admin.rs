@@ -11,7 +11,7 @@ use crate::auth::{Authenticator, Principal, Role};
 use crate::catalog::Catalog;
 use crate::delivery::ssrf::AllowList;
 use crate::error::{echo, ApiError, Violations};
-use crate::model::{redact_proxy, Scope, SignatureScheme, SigningKeyPair, WebhookState};
+use crate::model::{redact_proxy, DeliveryOrdering, Scope, SignatureScheme, SigningKeyPair, WebhookState};
 use crate::pb;
 use crate::secret::Secret;
 use crate::storage::audit::Audit;
@@ -94,6 +94,7 @@ impl AdminService {
         let labels = v.check(validate::labels("labels", &r.labels))?;
         let client_identity = v.check(validate::client_identity(&r.client_certificate, &r.client_key))?;
         let signature_scheme = v.check(validate::signature_scheme("signature_scheme", r.signature_scheme))?;
+        let ordering = v.check(validate::ordering("ordering", r.ordering))?;
         v.finish()?;
         let checked = "checked above";
         let signature_scheme = signature_scheme.expect(checked).unwrap_or_default();
@@ -115,6 +116,7 @@ impl AdminService {
             client_identity: client_identity.expect(checked),
             signature_scheme,
             signing_key: signature_scheme.asymmetric().then(new_signing_key),
+            ordering: ordering.expect(checked).unwrap_or_default(),
             scope: scope.expect(checked),
         };
         who.check_scope(&new.scope)?;
@@ -149,6 +151,7 @@ impl AdminService {
         } else {
             audit.with("signature_scheme", scheme_name(signature_scheme)).with("signing_key", GENERATED)
         };
+        let audit = if new.ordering == DeliveryOrdering::Fifo { audit.with("ordering", "FIFO") } else { audit };
         let row = self.storage.create_webhook(&new, &self.quota, &audit).await?;
         tracing::info!(webhook_id = %row.id, scope = %row.scope, "webhook created");
         Ok(convert::webhook(row))
@@ -176,6 +179,7 @@ impl AdminService {
                 ("client_certificate", !r.client_certificate.is_empty() || !r.client_key.is_empty()),
                 ("signature_scheme", r.signature_scheme != 0),
                 ("signing_key", r.rotate_signing_key),
+                ("ordering", r.ordering != 0),
             ]
             .into_iter()
             .filter(|(_, set)| *set)
@@ -239,13 +243,19 @@ impl AdminService {
                             )?)
                     }
                     "signing_key" => patch.rotate_signing_key = true,
+                    "ordering" => {
+                        patch.ordering = Some(
+                            validate::ordering("ordering", r.ordering)?
+                                .ok_or_else(|| ApiError::invalid("ordering", "is required: UNORDERED or FIFO"))?,
+                        )
+                    }
                     other => {
                         return Err(ApiError::invalid(
                             "update_mask",
                             format!(
                                 "unknown or immutable path {} (allowed: target_url, secret, events, ca_certificate, \
                              proxy_url, state, max_in_flight, rate_limit_per_second, custom_headers, filter, labels, \
-                             client_certificate, signature_scheme, signing_key)",
+                             client_certificate, signature_scheme, signing_key, ordering)",
                                 echo(other)
                             ),
                         ))
@@ -462,6 +472,9 @@ fn update_audit(actor: crate::storage::audit::Actor, patch: &WebhookPatch) -> Au
     }
     if let Some(s) = patch.signature_scheme {
         audit = audit.with("signature_scheme", scheme_name(s));
+    }
+    if let Some(o) = patch.ordering {
+        audit = audit.with("ordering", if o == DeliveryOrdering::Fifo { "FIFO" } else { "UNORDERED" });
     }
     if patch.rotate_signing_key {
         audit = audit

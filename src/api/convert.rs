@@ -1,6 +1,6 @@
 //! Conversions between storage rows and proto messages.
 
-use crate::model::{redact_proxy, DeliveryStatus, Scope, SignatureScheme, WebhookState};
+use crate::model::{redact_proxy, DeliveryOrdering, DeliveryStatus, Scope, SignatureScheme, WebhookState};
 use crate::pb;
 use crate::storage::audit::AuditRow;
 use crate::storage::deliveries::DeliveryRow;
@@ -113,6 +113,10 @@ pub fn webhook(w: WebhookRow) -> pb::Webhook {
             .map(crate::delivery::signing::public_key_text)
             .unwrap_or_default(),
         signing_key_rotation_end_time: w.signing_key_rotation_end_time.map(Into::into),
+        ordering: match w.ordering {
+            DeliveryOrdering::Unordered => pb::DeliveryOrdering::Unordered,
+            DeliveryOrdering::Fifo => pb::DeliveryOrdering::Fifo,
+        } as i32,
     }
 }
 

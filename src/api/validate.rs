@@ -376,6 +376,17 @@ pub fn rate_limit(field: &str, v: u32) -> Result<i32, ApiError> {
     Ok(v as i32)
 }
 
+/// A delivery ordering; `None` when unspecified.
+pub fn ordering(field: &str, raw: i32) -> Result<Option<crate::model::DeliveryOrdering>, ApiError> {
+    use crate::model::DeliveryOrdering;
+    match pb::DeliveryOrdering::try_from(raw) {
+        Ok(pb::DeliveryOrdering::Unspecified) => Ok(None),
+        Ok(pb::DeliveryOrdering::Unordered) => Ok(Some(DeliveryOrdering::Unordered)),
+        Ok(pb::DeliveryOrdering::Fifo) => Ok(Some(DeliveryOrdering::Fifo)),
+        Err(_) => Err(ApiError::invalid(field, format!("unknown ordering {raw} (UNORDERED or FIFO)"))),
+    }
+}
+
 /// A signature scheme; `None` when unspecified.
 pub fn signature_scheme(field: &str, raw: i32) -> Result<Option<crate::model::SignatureScheme>, ApiError> {
     use crate::model::SignatureScheme;
@@ -418,6 +429,115 @@ pub fn state_filter(field: &str, raw: &[i32]) -> Result<Vec<crate::model::Webhoo
         }
     }
     Ok(states)
+}
+
+/// Most labels an event or a webhook may have.
+pub const MAX_LABELS: usize = 16;
+/// Longest label key, in bytes.
+pub const MAX_LABEL_KEY_BYTES: usize = 64;
+/// Longest label value, in bytes.
+pub const MAX_LABEL_VALUE_BYTES: usize = 256;
+
+/// Routing labels: at most [`MAX_LABELS`], keys 1 to [`MAX_LABEL_KEY_BYTES`] bytes of
+/// letters, digits, '.', '_', '-', '/', values at most [`MAX_LABEL_VALUE_BYTES`] bytes
+/// without control characters.
+pub fn labels(
+    field: &str,
+    labels: &std::collections::HashMap<String, String>,
+) -> Result<crate::model::Labels, ApiError> {
+    if labels.len() > MAX_LABELS {
+        return Err(ApiError::invalid(field, format!("at most {MAX_LABELS} labels")));
+    }
+    let mut out = crate::model::Labels::new();
+    for (key, value) in labels {
+        let key_ok = (1..=MAX_LABEL_KEY_BYTES).contains(&key.len())
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/'));
+        if !key_ok {
+            return Err(ApiError::invalid(
+                field,
+                format!(
+                    "label key {} must be 1 to {MAX_LABEL_KEY_BYTES} bytes of letters, digits, '.', '_', '-', '/'",
+                    echo(key)
+                ),
+            ));
+        }
+        if value.len() > MAX_LABEL_VALUE_BYTES || value.chars().any(char::is_control) {
+            return Err(ApiError::invalid(
+                format!("{field}[{key}]"),
+                format!("must be at most {MAX_LABEL_VALUE_BYTES} bytes without control characters"),
+            ));
+        }
+        out.insert(key.clone(), value.clone());
+    }
+    Ok(out)
+}
+
+/// Longest payload filter, in bytes of JSON text.
+pub const MAX_FILTER_BYTES: usize = 4096;
+/// Deepest payload filter: objects and arrays nested at most this many levels.
+pub const MAX_FILTER_DEPTH: usize = 8;
+
+/// A payload filter: empty (or `{}`) for none, else the text of a JSON object of at most
+/// [`MAX_FILTER_BYTES`] bytes nested at most [`MAX_FILTER_DEPTH`] levels.
+pub fn filter(field: &str, raw: &str) -> Result<Option<serde_json::Value>, ApiError> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    if raw.len() > MAX_FILTER_BYTES {
+        return Err(ApiError::invalid(field, format!("must be at most {MAX_FILTER_BYTES} bytes")));
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(raw).map_err(|e| ApiError::invalid(field, format!("not valid JSON: {e}")))?;
+    let Some(object) = value.as_object() else {
+        return Err(ApiError::invalid(field, "must be a JSON object (the keys and values the payload must contain)"));
+    };
+    fn depth(v: &serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
+            serde_json::Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+    if depth(&value) > MAX_FILTER_DEPTH {
+        return Err(ApiError::invalid(field, format!("must be nested at most {MAX_FILTER_DEPTH} levels deep")));
+    }
+    if value.to_string().contains("\\u0000") {
+        // PostgreSQL's jsonb cannot hold a NUL character.
+        return Err(ApiError::invalid(field, "must not contain \\u0000"));
+    }
+    Ok((!object.is_empty()).then_some(value))
+}
+
+/// Longest client certificate key, in bytes of PEM.
+pub const MAX_CLIENT_KEY_BYTES: usize = 16 * 1024;
+
+/// A client certificate and its key (mutual TLS to the target): both or neither; the
+/// certificate checked as `ca_certificate` checks (CERTIFICATE blocks only), the key a PEM
+/// private key that belongs to the first certificate. The key is never echoed.
+pub fn client_identity(certificate: &str, key: &str) -> Result<Option<crate::model::ClientIdentity>, ApiError> {
+    match (certificate.trim().is_empty(), key.trim().is_empty()) {
+        (true, true) => return Ok(None),
+        (false, true) => return Err(ApiError::invalid("client_key", "is required with client_certificate")),
+        (true, false) => return Err(ApiError::invalid("client_certificate", "is required with client_key")),
+        (false, false) => {}
+    }
+    let certificate = ca_certificate("client_certificate", certificate)?;
+    if key.len() > MAX_CLIENT_KEY_BYTES {
+        return Err(ApiError::invalid("client_key", format!("must be at most {MAX_CLIENT_KEY_BYTES} bytes")));
+    }
+    let identity =
+        crate::model::ClientIdentity { certificate, key: crate::secret::Secret::new(key.as_bytes().to_vec()) };
+    let (chain, der) =
+        crate::delivery::http::client_identity(&identity).map_err(|e| ApiError::invalid(e.field(), e.to_string()))?;
+    let signing = rustls::crypto::ring::sign::any_supported_type(&der).map_err(|_| {
+        ApiError::invalid("client_key", "not a key type TLS can sign with (RSA, ECDSA P-256/P-384, Ed25519)")
+    })?;
+    match rustls::sign::CertifiedKey::new(chain, signing).keys_match() {
+        Err(rustls::Error::InconsistentKeys(_)) => {
+            Err(ApiError::invalid("client_key", "does not belong to the first certificate of client_certificate"))
+        }
+        _ => Ok(Some(identity)),
+    }
 }
 
 #[cfg(test)]
@@ -538,114 +658,5 @@ mod tests {
         assert!(ca_certificate("ca_certificate", &key_inside_a_line).is_err(), "a key inside a line is refused");
         let junk = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         assert!(ca_certificate("ca_certificate", junk).is_err());
-    }
-}
-
-/// Most labels an event or a webhook may have.
-pub const MAX_LABELS: usize = 16;
-/// Longest label key, in bytes.
-pub const MAX_LABEL_KEY_BYTES: usize = 64;
-/// Longest label value, in bytes.
-pub const MAX_LABEL_VALUE_BYTES: usize = 256;
-
-/// Routing labels: at most [`MAX_LABELS`], keys 1 to [`MAX_LABEL_KEY_BYTES`] bytes of
-/// letters, digits, '.', '_', '-', '/', values at most [`MAX_LABEL_VALUE_BYTES`] bytes
-/// without control characters.
-pub fn labels(
-    field: &str,
-    labels: &std::collections::HashMap<String, String>,
-) -> Result<crate::model::Labels, ApiError> {
-    if labels.len() > MAX_LABELS {
-        return Err(ApiError::invalid(field, format!("at most {MAX_LABELS} labels")));
-    }
-    let mut out = crate::model::Labels::new();
-    for (key, value) in labels {
-        let key_ok = (1..=MAX_LABEL_KEY_BYTES).contains(&key.len())
-            && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/'));
-        if !key_ok {
-            return Err(ApiError::invalid(
-                field,
-                format!(
-                    "label key {} must be 1 to {MAX_LABEL_KEY_BYTES} bytes of letters, digits, '.', '_', '-', '/'",
-                    echo(key)
-                ),
-            ));
-        }
-        if value.len() > MAX_LABEL_VALUE_BYTES || value.chars().any(char::is_control) {
-            return Err(ApiError::invalid(
-                &format!("{field}[{key}]"),
-                format!("must be at most {MAX_LABEL_VALUE_BYTES} bytes without control characters"),
-            ));
-        }
-        out.insert(key.clone(), value.clone());
-    }
-    Ok(out)
-}
-
-/// Longest payload filter, in bytes of JSON text.
-pub const MAX_FILTER_BYTES: usize = 4096;
-/// Deepest payload filter: objects and arrays nested at most this many levels.
-pub const MAX_FILTER_DEPTH: usize = 8;
-
-/// A payload filter: empty (or `{}`) for none, else the text of a JSON object of at most
-/// [`MAX_FILTER_BYTES`] bytes nested at most [`MAX_FILTER_DEPTH`] levels.
-pub fn filter(field: &str, raw: &str) -> Result<Option<serde_json::Value>, ApiError> {
-    if raw.trim().is_empty() {
-        return Ok(None);
-    }
-    if raw.len() > MAX_FILTER_BYTES {
-        return Err(ApiError::invalid(field, format!("must be at most {MAX_FILTER_BYTES} bytes")));
-    }
-    let value: serde_json::Value =
-        serde_json::from_str(raw).map_err(|e| ApiError::invalid(field, format!("not valid JSON: {e}")))?;
-    let Some(object) = value.as_object() else {
-        return Err(ApiError::invalid(field, "must be a JSON object (the keys and values the payload must contain)"));
-    };
-    fn depth(v: &serde_json::Value) -> usize {
-        match v {
-            serde_json::Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
-            serde_json::Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
-            _ => 0,
-        }
-    }
-    if depth(&value) > MAX_FILTER_DEPTH {
-        return Err(ApiError::invalid(field, format!("must be nested at most {MAX_FILTER_DEPTH} levels deep")));
-    }
-    if value.to_string().contains("\\u0000") {
-        // PostgreSQL's jsonb cannot hold a NUL character.
-        return Err(ApiError::invalid(field, "must not contain \\u0000"));
-    }
-    Ok((!object.is_empty()).then_some(value))
-}
-
-/// Longest client certificate key, in bytes of PEM.
-pub const MAX_CLIENT_KEY_BYTES: usize = 16 * 1024;
-
-/// A client certificate and its key (mutual TLS to the target): both or neither; the
-/// certificate checked as `ca_certificate` checks (CERTIFICATE blocks only), the key a PEM
-/// private key that belongs to the first certificate. The key is never echoed.
-pub fn client_identity(certificate: &str, key: &str) -> Result<Option<crate::model::ClientIdentity>, ApiError> {
-    match (certificate.trim().is_empty(), key.trim().is_empty()) {
-        (true, true) => return Ok(None),
-        (false, true) => return Err(ApiError::invalid("client_key", "is required with client_certificate")),
-        (true, false) => return Err(ApiError::invalid("client_certificate", "is required with client_key")),
-        (false, false) => {}
-    }
-    let certificate = ca_certificate("client_certificate", certificate)?;
-    if key.len() > MAX_CLIENT_KEY_BYTES {
-        return Err(ApiError::invalid("client_key", format!("must be at most {MAX_CLIENT_KEY_BYTES} bytes")));
-    }
-    let identity =
-        crate::model::ClientIdentity { certificate, key: crate::secret::Secret::new(key.as_bytes().to_vec()) };
-    let (chain, der) =
-        crate::delivery::http::client_identity(&identity).map_err(|e| ApiError::invalid(e.field(), e.to_string()))?;
-    let signing = rustls::crypto::ring::sign::any_supported_type(&der).map_err(|_| {
-        ApiError::invalid("client_key", "not a key type TLS can sign with (RSA, ECDSA P-256/P-384, Ed25519)")
-    })?;
-    match rustls::sign::CertifiedKey::new(chain, signing).keys_match() {
-        Err(rustls::Error::InconsistentKeys(_)) => {
-            Err(ApiError::invalid("client_key", "does not belong to the first certificate of client_certificate"))
-        }
-        _ => Ok(Some(identity)),
     }
 }

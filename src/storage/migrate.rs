@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (23, "routing", include_str!("migrations/0023_routing.sql")),
     (24, "client_certificates", include_str!("migrations/0024_client_certificates.sql")),
     (25, "signing_keys", include_str!("migrations/0025_signing_keys.sql")),
+    (26, "ordering", include_str!("migrations/0026_ordering.sql")),
 ];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).

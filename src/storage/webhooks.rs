@@ -10,7 +10,8 @@ use uuid::Uuid;
 use super::audit::Audit;
 use super::{sealing, Storage, StorageError};
 use crate::model::{
-    ClientIdentity, CustomHeader, DeliveryStatus, Labels, Scope, SignatureScheme, SigningKeyPair, WebhookState,
+    ClientIdentity, CustomHeader, DeliveryOrdering, DeliveryStatus, Labels, Scope, SignatureScheme, SigningKeyPair,
+    WebhookState,
 };
 use crate::secret::Secret;
 
@@ -47,6 +48,8 @@ pub struct NewWebhook {
     pub signature_scheme: SignatureScheme,
     /// Its key pair for `v1a` signatures (needed when the scheme has them).
     pub signing_key: Option<SigningKeyPair>,
+    /// Whether its deliveries go in publish order, one at a time.
+    pub ordering: DeliveryOrdering,
 }
 
 /// Most webhooks a company (its projects' included) and one project may have.
@@ -112,6 +115,8 @@ pub struct WebhookPatch {
     pub rotate_signing_key: bool,
     /// With a rotation: how long the replaced key pair keeps signing (zero: not at all).
     pub signing_key_grace: std::time::Duration,
+    /// New ordering.
+    pub ordering: Option<DeliveryOrdering>,
 }
 
 /// The latest completed delivery of a webhook.
@@ -197,6 +202,8 @@ pub struct WebhookRow {
     /// While a replaced key pair still signs: its public key and when it stops.
     pub previous_signing_public_key: Option<Vec<u8>>,
     pub signing_key_rotation_end_time: Option<SystemTime>,
+    /// Whether its deliveries go in publish order, one at a time.
+    pub ordering: DeliveryOrdering,
 }
 
 /// Which webhooks to list.
@@ -286,6 +293,7 @@ fn row_to_webhook(r: &Row) -> Result<WebhookRow, tokio_postgres::Error> {
         signing_public_key: r.try_get("signing_public_key")?,
         previous_signing_public_key: r.try_get("previous_signing_public_key")?,
         signing_key_rotation_end_time: r.try_get("signing_key_rotation_end_time")?,
+        ordering: DeliveryOrdering::try_from(r.try_get::<_, i16>("ordering")?).unwrap_or_default(),
     })
 }
 
@@ -361,6 +369,7 @@ impl Storage {
                 &(w.signature_scheme as i16),
                 &w.signing_key.as_ref().map(|k| sealing::seal_signing_key(keys, id, k.document.expose())),
                 &w.signing_key.as_ref().map(|k| k.public_key.as_slice()),
+                &(w.ordering as i16),
             ],
         )
         .await?;
@@ -438,6 +447,7 @@ impl Storage {
                     &patch.signing_key.as_ref().map(|k| k.public_key.as_slice()),
                     &patch.rotate_signing_key,
                     &(patch.signing_key_grace.as_millis().min(i64::MAX as u128) as i64),
+                    &patch.ordering.map(|o| o as i16),
                 ],
             )
             .await?;

@@ -101,3 +101,85 @@ async fn an_open_breaker_holds_its_webhook_then_lets_one_probe_through_and_test_
     let (none, next) = claim(&s, 10, &[pinged[0].id]).await;
     assert!(none.is_empty() && next.blocked, "the next waits for the probe's outcome");
 }
+
+#[tokio::test]
+async fn a_fifo_webhook_sends_its_head_alone_and_a_retried_head_holds_the_rest_until_it_is_due() {
+    use std::time::SystemTime;
+    use webhookd::model::{Attempt, DeliveryOrdering, DeliveryStatus};
+    use webhookd::storage::deliveries::{Next, Outcome};
+    let url = fresh_database().await;
+    let s = storage(&url).await;
+    let w = stored::create(&s, &NewWebhook { ordering: DeliveryOrdering::Fifo, ..stored::webhook("e_fifo") }).await;
+    let other = hook_with(&s, "e_other", 0, 0, 3).await;
+    // Three events in one publish, three more in another: six deliveries in publish order.
+    s.publish(&stored::events("e_fifo", 3)).await.unwrap();
+    s.publish(&stored::events("e_fifo", 3)).await.unwrap();
+    let db = sql(&url).await;
+    let order: Vec<Uuid> = db
+        .query("SELECT id FROM deliveries WHERE webhook_id = $1 ORDER BY seq", &[&w])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let by_event: Vec<Uuid> = db
+        .query(
+            "SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.webhook_id = $1 ORDER BY e.id",
+            &[&w],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(order, by_event, "each delivery's place is its event's, in publish order");
+
+    let fifo = |batch: &[Claimed]| batch.iter().filter(|c| c.webhook_id == w).map(|c| c.id).collect::<Vec<_>>();
+    let (batch, _) = claim(&s, 10, &[]).await;
+    assert_eq!(fifo(&batch), [order[0]], "the head alone");
+    let others: Vec<Claimed> = batch.iter().filter(|c| c.webhook_id == other).cloned().collect();
+    assert_eq!(others.len(), 3, "an unordered webhook is not held");
+    let head = batch.iter().find(|c| c.webhook_id == w).unwrap().clone();
+    let (none, next) = claim(&s, 10, &[]).await;
+    assert!(none.is_empty() && next.blocked, "nothing more while the head is out");
+    // Answered with success: the next one may go before the outcome is written.
+    let (batch, _) = claim(&s, 10, &[head.id]).await;
+    assert_eq!(fifo(&batch), [order[1]]);
+    let second = batch[0].clone();
+    // The first is recorded a success; the second fails and is retried in an hour: it holds
+    // the rest, and the engine is told when, not woken before.
+    let at = SystemTime::now();
+    let outcome = |c: &Claimed, code: i32, next: Next| Outcome {
+        id: c.id,
+        claim_token: c.claim_token,
+        attempt: Attempt {
+            attempt: c.attempt,
+            dispatch_time: at,
+            status_code: code,
+            error: if code == 200 { String::new() } else { format!("HTTP {code}") },
+            duration_ms: 1,
+            response_body: Vec::new(),
+            response_headers: Vec::new(),
+        },
+        request_headers: Vec::new(),
+        next,
+    };
+    let retry_at = at + Duration::from_secs(3600);
+    let mut outcomes: Vec<Outcome> =
+        others.iter().map(|c| outcome(c, 200, Next::Done(DeliveryStatus::Success))).collect();
+    outcomes.push(outcome(&head, 200, Next::Done(DeliveryStatus::Success)));
+    outcomes.push(outcome(&second, 503, Next::RetryAt(retry_at)));
+    s.record(&outcomes, &RULES).await.unwrap();
+    let (none, next) = claim(&s, 10, &[]).await;
+    assert!(fifo(&none).is_empty(), "a retried head holds the rest");
+    assert!(!next.blocked);
+    let wake = next.at.expect("work is pending");
+    assert!(wake > at + Duration::from_secs(3500), "next due at the head's retry, not now: {wake:?}");
+    // Once it fails for good, the next one goes: a failure for good is skipped.
+    db.execute("UPDATE deliveries SET next_attempt_time = now() WHERE id = $1", &[&second.id]).await.unwrap();
+    let (batch, _) = claim(&s, 10, &[]).await;
+    assert_eq!(fifo(&batch), [order[1]], "the retried head, once due");
+    s.record(&[outcome(&batch[0], 400, Next::Done(DeliveryStatus::Error))], &RULES).await.unwrap();
+    let (batch, _) = claim(&s, 10, &[]).await;
+    assert_eq!(fifo(&batch), [order[2]], "after a failure for good, the next");
+}

@@ -21,6 +21,7 @@ mod metrics;
 mod migrations;
 mod mtls;
 mod operational;
+mod ordering;
 mod queue;
 mod record;
 mod recovery;

@@ -59,7 +59,9 @@ async fn filters_and_labels_decide_which_webhooks_an_event_fans_out_to() {
 
     let token = server.token(Role::Publisher, "acme", "").await;
     let long_fraction = format!(r#"{{"n":8,"tag":{{"color":"red"}},"x":0.{}}}"#, "1".repeat(20_000));
-    let cases: [(&str, &[(&str, &str)], &[&str]); 6] = [
+    // Each case: the payload, the event's labels, and the receiver paths it must reach.
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: [Case; 6] = [
         // Extra keys, extra array elements and extra labels are fine: containment.
         (
             r#"{"n":1,"tag":{"color":"red","size":3},"tags":["x","urgent"]}"#,

@@ -144,6 +144,9 @@ def test_v1a_signatures_verify_with_the_public_key_through_a_rotation(server, re
             assert verify_standard_webhook_v1a(body, dict(headers.items()), [first]), "the replaced key signs during the overlap"
             assert verify_standard_webhook(body, dict(headers.items()), SECRET)
             assert not verify_standard_webhook_v1a(body.replace(b"2", b"3"), dict(headers.items()), [second])
+        from webhookd.v1 import webhook_pb2
+
+        assert admin.update_webhook(hook.id, ordering="fifo").ordering == webhook_pb2.DELIVERY_ORDERING_FIFO
 
 
 def test_errors_are_typed_and_name_the_field(server):

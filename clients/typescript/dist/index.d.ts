@@ -1,6 +1,6 @@
 import { type MessageInitShape } from "@bufbuild/protobuf";
 import { type Client } from "@connectrpc/connect";
-import { type CallOptions, type ClientOptions, type DeliveryFilter, type SchemeName, type ScopeIds, type StateName, type WatchOptions } from "./options.js";
+import { type CallOptions, type ClientOptions, type DeliveryFilter, type OrderingName, type SchemeName, type ScopeIds, type StateName, type WatchOptions } from "./options.js";
 import { WebhookAdmin, type AuditEvent, type EventType, type WebhookSigningKeys } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest, PublishEventRequestSchema, type PublishEventResponse } from "./gen/webhookd/v1/ingest_pb.js";
 import { TokenAdmin, type CreateTokenResponse, type Token } from "./gen/webhookd/v1/token_pb.js";
@@ -35,8 +35,8 @@ export declare class WebhookdClient {
      * events it receives. `clientCertificate` and `clientKey` (PEM) are presented to a target
      * that asks for a client certificate; the key is write-only. `signatureScheme` is "v1"
      * (the default: HMAC with the secret), "v1a" (ed25519: webhookd makes a key pair and returns
-     * its public key in `signingPublicKey`) or "v1_and_v1a". Not retried: a retry could create
-     * a second one.
+     * its public key in `signingPublicKey`) or "v1_and_v1a". `ordering: "fifo"` sends its
+     * deliveries one at a time in publish order. Not retried: a retry could create a second one.
      */
     createWebhook(targetUrl: string, secret: string, events: string[], opts?: ScopeIds & {
         caCertificate?: string;
@@ -49,6 +49,7 @@ export declare class WebhookdClient {
         clientCertificate?: string;
         clientKey?: string;
         signatureScheme?: SchemeName;
+        ordering?: OrderingName;
     } & CallOptions): Promise<Webhook>;
     /** One webhook, with its last event. */
     getWebhook(id: string, opts?: CallOptions): Promise<Webhook>;
@@ -59,7 +60,8 @@ export declare class WebhookdClient {
      * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. `state` is
      * "active" or "paused" (making a paused or disabled webhook active sends what it holds).
      * `rotateSigningKey` makes a new ed25519 key pair; the one it replaces keeps signing for
-     * `signingKeyGracePeriodMs` (24 hours if not given, 0 for none). Not retried.
+     * `signingKeyGracePeriodMs` (24 hours if not given, 0 for none). `ordering` is "unordered"
+     * or "fifo". Not retried.
      */
     updateWebhook(id: string, change: {
         targetUrl?: string;
@@ -78,6 +80,7 @@ export declare class WebhookdClient {
         signatureScheme?: SchemeName;
         rotateSigningKey?: boolean;
         signingKeyGracePeriodMs?: number;
+        ordering?: OrderingName;
     }, opts?: CallOptions): Promise<Webhook>;
     /** Deletes a webhook and its history. Not retried. */
     deleteWebhook(id: string, opts?: CallOptions): Promise<void>;

@@ -12,7 +12,7 @@ import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-no
 import { HistoryOrder, WebhookAdmin, } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest } from "./gen/webhookd/v1/ingest_pb.js";
 import { TokenAdmin, TokenRole } from "./gen/webhookd/v1/token_pb.js";
-import { DeliveryStatus, SignatureScheme, WebhookState, } from "./gen/webhookd/v1/webhook_pb.js";
+import { DeliveryOrdering, DeliveryStatus, SignatureScheme, WebhookState, } from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/admin_pb.js";
 export * from "./gen/webhookd/v1/ingest_pb.js";
@@ -21,6 +21,16 @@ export { VerificationError, verifyEvent, verifyMiaSignature, verifyStandardWebho
 export { USER_AGENT, VERSION } from "./version.js";
 export * from "./options.js";
 export { Code, ConnectError, fieldViolations, isRetryable, tlsProblem } from "./errors.js";
+function deliveryOrdering(o) {
+    switch (o) {
+        case "unordered":
+            return DeliveryOrdering.UNORDERED;
+        case "fifo":
+            return DeliveryOrdering.FIFO;
+        default:
+            return o;
+    }
+}
 function signatureScheme(s) {
     switch (s) {
         case "v1":
@@ -182,8 +192,8 @@ export class WebhookdClient {
      * events it receives. `clientCertificate` and `clientKey` (PEM) are presented to a target
      * that asks for a client certificate; the key is write-only. `signatureScheme` is "v1"
      * (the default: HMAC with the secret), "v1a" (ed25519: webhookd makes a key pair and returns
-     * its public key in `signingPublicKey`) or "v1_and_v1a". Not retried: a retry could create
-     * a second one.
+     * its public key in `signingPublicKey`) or "v1_and_v1a". `ordering: "fifo"` sends its
+     * deliveries one at a time in publish order. Not retried: a retry could create a second one.
      */
     createWebhook(targetUrl, secret, events, opts = {}) {
         const req = {
@@ -201,6 +211,7 @@ export class WebhookdClient {
             clientCertificate: opts.clientCertificate ?? "",
             clientKey: opts.clientKey ?? "",
             signatureScheme: opts.signatureScheme === undefined ? SignatureScheme.UNSPECIFIED : signatureScheme(opts.signatureScheme),
+            ordering: opts.ordering === undefined ? DeliveryOrdering.UNSPECIFIED : deliveryOrdering(opts.ordering),
         };
         return this.call((o) => this.admin.createWebhook(req, o), opts, false);
     }
@@ -215,7 +226,8 @@ export class WebhookdClient {
      * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. `state` is
      * "active" or "paused" (making a paused or disabled webhook active sends what it holds).
      * `rotateSigningKey` makes a new ed25519 key pair; the one it replaces keeps signing for
-     * `signingKeyGracePeriodMs` (24 hours if not given, 0 for none). Not retried.
+     * `signingKeyGracePeriodMs` (24 hours if not given, 0 for none). `ordering` is "unordered"
+     * or "fifo". Not retried.
      */
     updateWebhook(id, change, opts = {}) {
         const paths = Object.entries({
@@ -233,16 +245,18 @@ export class WebhookdClient {
             client_certificate: change.clientCertificate,
             signature_scheme: change.signatureScheme,
             signing_key: change.rotateSigningKey ? true : undefined,
+            ordering: change.ordering,
         })
             .filter(([, v]) => v !== undefined)
             .map(([k]) => k);
-        const { secretGracePeriodMs, signingKeyGracePeriodMs, state, signatureScheme: scheme, ...rest } = change;
+        const { secretGracePeriodMs, signingKeyGracePeriodMs, state, signatureScheme: scheme, ordering, ...rest } = change;
         const duration = (ms) => ({ seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 });
         const req = {
             id,
             ...rest,
             ...(state === undefined ? {} : { state: webhookState(state) }),
             ...(scheme === undefined ? {} : { signatureScheme: signatureScheme(scheme) }),
+            ...(ordering === undefined ? {} : { ordering: deliveryOrdering(ordering) }),
             ...(secretGracePeriodMs === undefined ? {} : { secretGracePeriod: duration(secretGracePeriodMs) }),
             ...(signingKeyGracePeriodMs === undefined ? {} : { signingKeyGracePeriod: duration(signingKeyGracePeriodMs) }),
             updateMask: create(FieldMaskSchema, { paths }),

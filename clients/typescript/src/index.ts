@@ -13,6 +13,7 @@ import {
   type ClientOptions,
   type DeliveryFilter,
   type RetryPolicy,
+  type OrderingName,
   type SchemeName,
   type ScopeIds,
   type StateName,
@@ -34,6 +35,7 @@ import {
 import { EventIngest, PublishEventRequestSchema, type PublishEventResponse } from "./gen/webhookd/v1/ingest_pb.js";
 import { TokenAdmin, TokenRole, type CreateTokenResponse, type Token } from "./gen/webhookd/v1/token_pb.js";
 import {
+  DeliveryOrdering,
   DeliveryStatus,
   SignatureScheme,
   WebhookState,
@@ -60,6 +62,17 @@ export { Code, ConnectError, fieldViolations, isRetryable, tlsProblem, type Fiel
 
 /** A publish request as plain fields. */
 export type PublishEventInit = MessageInitShape<typeof PublishEventRequestSchema>;
+
+function deliveryOrdering(o: OrderingName): DeliveryOrdering {
+  switch (o) {
+    case "unordered":
+      return DeliveryOrdering.UNORDERED;
+    case "fifo":
+      return DeliveryOrdering.FIFO;
+    default:
+      return o;
+  }
+}
 
 function signatureScheme(s: SchemeName): SignatureScheme {
   switch (s) {
@@ -238,8 +251,8 @@ export class WebhookdClient {
    * events it receives. `clientCertificate` and `clientKey` (PEM) are presented to a target
    * that asks for a client certificate; the key is write-only. `signatureScheme` is "v1"
    * (the default: HMAC with the secret), "v1a" (ed25519: webhookd makes a key pair and returns
-   * its public key in `signingPublicKey`) or "v1_and_v1a". Not retried: a retry could create
-   * a second one.
+   * its public key in `signingPublicKey`) or "v1_and_v1a". `ordering: "fifo"` sends its
+   * deliveries one at a time in publish order. Not retried: a retry could create a second one.
    */
   createWebhook(
     targetUrl: string,
@@ -256,6 +269,7 @@ export class WebhookdClient {
       clientCertificate?: string;
       clientKey?: string;
       signatureScheme?: SchemeName;
+      ordering?: OrderingName;
     } & CallOptions = {},
   ): Promise<Webhook> {
     const req = {
@@ -274,6 +288,7 @@ export class WebhookdClient {
       clientKey: opts.clientKey ?? "",
       signatureScheme:
         opts.signatureScheme === undefined ? SignatureScheme.UNSPECIFIED : signatureScheme(opts.signatureScheme),
+      ordering: opts.ordering === undefined ? DeliveryOrdering.UNSPECIFIED : deliveryOrdering(opts.ordering),
     };
     return this.call((o) => this.admin.createWebhook(req, o), opts, false);
   }
@@ -290,7 +305,8 @@ export class WebhookdClient {
    * entry) for `secretGracePeriodMs`: 24 hours if not given, 0 for none. `state` is
    * "active" or "paused" (making a paused or disabled webhook active sends what it holds).
    * `rotateSigningKey` makes a new ed25519 key pair; the one it replaces keeps signing for
-   * `signingKeyGracePeriodMs` (24 hours if not given, 0 for none). Not retried.
+   * `signingKeyGracePeriodMs` (24 hours if not given, 0 for none). `ordering` is "unordered"
+   * or "fifo". Not retried.
    */
   updateWebhook(
     id: string,
@@ -311,6 +327,7 @@ export class WebhookdClient {
       signatureScheme?: SchemeName;
       rotateSigningKey?: boolean;
       signingKeyGracePeriodMs?: number;
+      ordering?: OrderingName;
     },
     opts: CallOptions = {},
   ): Promise<Webhook> {
@@ -329,16 +346,18 @@ export class WebhookdClient {
       client_certificate: change.clientCertificate,
       signature_scheme: change.signatureScheme,
       signing_key: change.rotateSigningKey ? true : undefined,
+      ordering: change.ordering,
     })
       .filter(([, v]) => v !== undefined)
       .map(([k]) => k);
-    const { secretGracePeriodMs, signingKeyGracePeriodMs, state, signatureScheme: scheme, ...rest } = change;
+    const { secretGracePeriodMs, signingKeyGracePeriodMs, state, signatureScheme: scheme, ordering, ...rest } = change;
     const duration = (ms: number) => ({ seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 });
     const req = {
       id,
       ...rest,
       ...(state === undefined ? {} : { state: webhookState(state) }),
       ...(scheme === undefined ? {} : { signatureScheme: signatureScheme(scheme) }),
+      ...(ordering === undefined ? {} : { ordering: deliveryOrdering(ordering) }),
       ...(secretGracePeriodMs === undefined ? {} : { secretGracePeriod: duration(secretGracePeriodMs) }),
       ...(signingKeyGracePeriodMs === undefined ? {} : { signingKeyGracePeriod: duration(signingKeyGracePeriodMs) }),
       updateMask: create(FieldMaskSchema, { paths }),

@@ -1,10 +1,13 @@
 // What the client's helpers accept: scopes, filters, per-call options, the retry policy.
 import type { ConnectError } from "@connectrpc/connect";
 
-import type { DeliveryStatus, SignatureScheme, WebhookState } from "./gen/webhookd/v1/webhook_pb.js";
+import type { DeliveryOrdering, DeliveryStatus, SignatureScheme, WebhookState } from "./gen/webhookd/v1/webhook_pb.js";
 
 /** A webhook state by name (or its enum value). */
 export type StateName = WebhookState | "active" | "paused" | "disabled";
+
+/** A delivery ordering by name (`"fifo"`: one at a time, in publish order), or its enum value. */
+export type OrderingName = "unordered" | "fifo" | DeliveryOrdering;
 
 /** A signature scheme by name (`"v1"`: HMAC with the secret; `"v1a"`: ed25519; or both), or its enum value. */
 export type SchemeName = "v1" | "v1a" | "v1_and_v1a" | SignatureScheme;

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import {
   Code,
   ConnectError,
+  DeliveryOrdering,
   DeliveryStatus,
   fieldViolations,
   verifyMiaSignature,
@@ -155,6 +156,7 @@ test("v1a signatures verify with the public key through a rotation", async () =>
     assert.ok(verifyStandardWebhookV1a(got.body, got.headers, [first]), "the replaced key signs during the overlap");
     assert.ok(verifyStandardWebhook(got.body, got.headers, SECRET));
     assert.equal(verifyStandardWebhookV1a(Buffer.from("{}"), got.headers, [second]), false);
+    assert.equal((await admin.updateWebhook(hook.id, { ordering: "fifo" })).ordering, DeliveryOrdering.FIFO);
   } finally {
     await receiver.close();
   }

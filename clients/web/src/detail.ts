@@ -3,7 +3,14 @@
 // request), each delivery's request body, headers and attempts, and Redeliver.
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { HistoryOrder, RecoveryState, type Recovery } from "../../typescript/src/gen/webhookd/v1/admin_pb.js";
-import { DeliveryStatus, SignatureScheme, WebhookState, type DeliveryRecord, type Webhook } from "../../typescript/src/gen/webhookd/v1/webhook_pb.js";
+import {
+  DeliveryOrdering,
+  DeliveryStatus,
+  SignatureScheme,
+  WebhookState,
+  type DeliveryRecord,
+  type Webhook,
+} from "../../typescript/src/gen/webhookd/v1/webhook_pb.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { admin, describe, fieldViolations, isUnauthenticated, transient } from "./api.js";
 import { clearFieldErrors, copy, dl, field, h, modal, showFieldError, toast, urlText, when } from "./dom.js";
@@ -163,6 +170,7 @@ export async function showDetail(root: HTMLElement, s: Session, id: string, para
             ? h("ul", { class: "chips" }, Object.entries(w.labels).map(([k, v]) => h("li", {}, `${k}=${v}`)))
             : "none",
         ],
+        ["Delivery order", w.ordering === DeliveryOrdering.FIFO ? "FIFO: one at a time, in publish order" : "unordered"],
         ["Signatures", signatures(w)],
         ["Secret", "set (write-only: replace it with Edit)"],
         ["Created", when(w.createTime)],

@@ -1,7 +1,13 @@
 // The webhooks of a scope: the table (Target URL, Events, Last Event, state) with its events
 // filter and pages, and the Add, Edit and Delete dialogs.
 import type { EventType } from "../../typescript/src/gen/webhookd/v1/admin_pb.js";
-import { DeliveryStatus, SignatureScheme, WebhookState, type Webhook } from "../../typescript/src/gen/webhookd/v1/webhook_pb.js";
+import {
+  DeliveryOrdering,
+  DeliveryStatus,
+  SignatureScheme,
+  WebhookState,
+  type Webhook,
+} from "../../typescript/src/gen/webhookd/v1/webhook_pb.js";
 import { admin, describe, fieldViolations } from "./api.js";
 import { clearFieldErrors, field, h, modal, showFieldError, toast, urlText, when, withTimes } from "./dom.js";
 import { failed, scopeText, type Session } from "./session.js";
@@ -362,6 +368,14 @@ export async function webhookForm(l: { company: string; project: string }, exist
   const existingScheme = existing?.signatureScheme || SignatureScheme.V1;
   scheme.value = String(existingScheme);
   const rotate = h("input", { type: "checkbox" });
+  const ordering = h(
+    "select",
+    {},
+    h("option", { value: String(DeliveryOrdering.UNORDERED) }, "Unordered: as fast as the limits allow"),
+    h("option", { value: String(DeliveryOrdering.FIFO) }, "FIFO: one at a time, in publish order"),
+  );
+  const existingOrdering = existing?.ordering || DeliveryOrdering.UNORDERED;
+  ordering.value = String(existingOrdering);
 
   const filter = h("textarea", { rows: 3, spellcheck: "false", placeholder: '{"customer": {"tier": "gold"}}' });
   filter.value = existing?.filter ?? "";
@@ -433,6 +447,15 @@ export async function webhookForm(l: { company: string; project: string }, exist
       field("Headers sent with every delivery", headersField, {
         name: "custom_headers",
         hint: "An API key or routing header a gateway needs. A sensitive value is write-only: never shown again, masked in the history.",
+      }),
+    ),
+    h(
+      "details",
+      { open: existingOrdering === DeliveryOrdering.FIFO, id: "ordering-section" },
+      h("summary", {}, "Delivery order"),
+      field("Order", ordering, {
+        name: "ordering",
+        hint: "FIFO sends the next delivery only once the one before it has succeeded or failed for good (a failure for good is skipped).",
       }),
     ),
     h(
@@ -530,6 +553,7 @@ export async function webhookForm(l: { company: string; project: string }, exist
         clientKey: clientKey.value.trim() ? clientKey.value : "",
         signatureScheme: Number(scheme.value) as SignatureScheme,
         rotateSigningKey: rotate.checked,
+        ordering: Number(ordering.value) as DeliveryOrdering,
       };
       if (existing) {
         const paths = ["target_url", "events", "ca_certificate", "proxy_url", "custom_headers", "filter", "labels"];
@@ -538,6 +562,7 @@ export async function webhookForm(l: { company: string; project: string }, exist
         if (secret.value) paths.push("secret");
         if (fields.signatureScheme !== existingScheme) paths.push("signature_scheme");
         if (fields.rotateSigningKey) paths.push("signing_key");
+        if (fields.ordering !== existingOrdering) paths.push("ordering");
         await admin.updateWebhook({ id: existing.id, ...fields, updateMask: { paths } });
         toast("Webhook saved");
       } else {
@@ -561,6 +586,7 @@ export async function webhookForm(l: { company: string; project: string }, exist
           if (name === "filter" || name === "labels") (form.querySelector("#routing-section") as HTMLDetailsElement).open = true;
           if (name === "client_certificate" || name === "client_key") (form.querySelector("#client-cert-section") as HTMLDetailsElement).open = true;
           if (name === "signature_scheme" || name.startsWith("signing_key")) (form.querySelector("#signatures-section") as HTMLDetailsElement).open = true;
+          if (name === "ordering") (form.querySelector("#ordering-section") as HTMLDetailsElement).open = true;
         }
       }
       if (first === 1) go(1);

@@ -11,7 +11,9 @@
 -- free as soon as its response is in), no more than its rate limit lets
 -- through now, and no more than twice its fair share of the batch. Its oldest due deliveries
 -- are taken, and the batch is filled round-robin: every webhook's first, then every
--- webhook's second, and so on. Test pings go first, whatever their webhook's state.
+-- webhook's second, and so on. A FIFO webhook has one slot and sends only its head, the
+-- first of its pending deliveries in publish order. Test pings go first, whatever their
+-- webhook's state.
 --
 -- Claims left by a dead replica (lease run out) are freed in passing; they keep their due
 -- time, so the next claim takes them before newer work of their webhook.
@@ -44,8 +46,9 @@ WITH RECURSIVE hooks(webhook_id, lap, ord) AS (
       -- The second lap ends where the first began.
       AND NOT (n.lap = 1 AND n.webhook_id > $4)
 ), ready AS MATERIALIZED (
-    SELECT w.id, h.ord, w.rate_limit, greatest(w.rate_tat, now()) AS tat,
-           CASE WHEN w.failure_streak >= $7 THEN 1 ELSE coalesce(nullif(w.max_in_flight, 0), $6) END
+    SELECT w.id, h.ord, w.rate_limit, greatest(w.rate_tat, now()) AS tat, w.ordering,
+           CASE WHEN w.failure_streak >= $7 OR w.ordering = 2 THEN 1
+                ELSE coalesce(nullif(w.max_in_flight, 0), $6) END
              - (SELECT count(*) FROM deliveries f
                 WHERE f.webhook_id = w.id AND f.status = 1 AND f.claim_token IS NOT NULL
                   AND f.id <> ALL ($9::uuid[])) AS free
@@ -53,7 +56,7 @@ WITH RECURSIVE hooks(webhook_id, lap, ord) AS (
     JOIN webhooks w ON w.id = h.webhook_id AND w.id = ANY (ARRAY(SELECT webhook_id FROM hooks))
     WHERE w.state = 1 AND (w.breaker_until IS NULL OR w.breaker_until <= now())
 ), slots AS (
-    SELECT id, ord,
+    SELECT id, ord, ordering,
            least(free,
                  CASE WHEN rate_limit > 0
                       THEN floor(extract(epoch FROM now() + interval '1 second' - tat) * rate_limit)
@@ -72,6 +75,22 @@ WITH RECURSIVE hooks(webhook_id, lap, ord) AS (
         LIMIT greatest(s.slots, 0)
         FOR UPDATE SKIP LOCKED
     ) d
+    WHERE s.ordering = 1
+    UNION ALL
+    -- A FIFO webhook sends its head alone: its pending delivery first in publish order (test
+    -- pings and deliveries this process has had answered aside), once due and unclaimed.
+    SELECT d.id, d.webhook_id, d.next_attempt_time, s.ord
+    FROM slots s
+    CROSS JOIN LATERAL (
+        SELECT id, webhook_id, next_attempt_time FROM deliveries
+        WHERE id = (SELECT f.id FROM deliveries f
+                    WHERE f.webhook_id = s.id AND f.status = 1 AND f.event_type <> 'webhook_test'
+                      AND f.id <> ALL ($9::uuid[])
+                    ORDER BY f.seq LIMIT 1)
+          AND status = 1 AND claim_token IS NULL AND next_attempt_time <= now()
+        FOR UPDATE SKIP LOCKED
+    ) d
+    WHERE s.ordering = 2 AND s.slots > 0
 ), tests AS (
     SELECT id, webhook_id, next_attempt_time FROM deliveries
     WHERE status = 1 AND claim_token IS NULL AND event_type = 'webhook_test' AND next_attempt_time <= now()
@@ -147,11 +166,19 @@ taken AS MATERIALIZED (
         ORDER BY webhook_id, next_attempt_time LIMIT 1) x
     WHERE h.n < $8::int8
 ), active AS MATERIALIZED (
-    SELECT greatest(h.next_attempt_time, w.breaker_until,
+    -- A FIFO webhook's work is next due when its head is (a retried head holds the rest).
+    SELECT greatest(CASE WHEN w.ordering = 2
+                         THEN coalesce((SELECT f.next_attempt_time FROM deliveries f
+                                        WHERE f.webhook_id = w.id AND f.status = 1
+                                          AND f.event_type <> 'webhook_test' AND f.id <> ALL ($9::uuid[])
+                                        ORDER BY f.seq LIMIT 1), h.next_attempt_time)
+                         ELSE h.next_attempt_time END,
+                    w.breaker_until,
                     CASE WHEN w.rate_limit > 0
                          THEN coalesce(r.rate_tat, w.rate_tat) - interval '1 second'
                               + interval '1 second' / w.rate_limit END) AS at,
-           CASE WHEN w.failure_streak >= $7 THEN 1 ELSE coalesce(nullif(w.max_in_flight, 0), $6) END
+           CASE WHEN w.failure_streak >= $7 OR w.ordering = 2 THEN 1
+                ELSE coalesce(nullif(w.max_in_flight, 0), $6) END
              <= (SELECT count(*) FROM deliveries f
                  WHERE f.webhook_id = w.id AND f.status = 1 AND f.claim_token IS NOT NULL
                    AND f.id <> ALL ($9::uuid[]))

@@ -11,7 +11,8 @@
 -- inserted already claimed by the publishing process, under $12 for a lease of $14
 -- milliseconds, their first attempt counted, for its engine to send at once from memory.
 -- Only deliveries the fair claim would send now anyway are handed off: their webhook is
--- ACTIVE, not rate-limited, its circuit breaker closed with fewer than $16 failures in a row,
+-- ACTIVE, unordered (a FIFO webhook's go through the claim, one at a time), not
+-- rate-limited, its circuit breaker closed with fewer than $16 failures in a row,
 -- it has no due work waiting (that goes first, through the claim), and a slot free under its
 -- in-flight limit (its own, else $15) counting what every replica holds. The rest stay in
 -- the queue, and only then are the engines woken on channel $8 (once per statement).
@@ -36,7 +37,7 @@ WITH input AS (
 ), targets AS MATERIALIZED (
     SELECT e.id AS event_id, e.event_name, w.id AS webhook_id,
            $12::uuid IS NOT NULL AND w.state = 1 AND w.rate_limit = 0 AND w.breaker_until IS NULL
-               AND w.failure_streak < $16::int4 AS direct,
+               AND w.failure_streak < $16::int4 AND w.ordering = 1 AS direct,
            coalesce(nullif(w.max_in_flight, 0), $15::int4) AS cap
     FROM new e
     JOIN input i ON i.id = e.id
@@ -74,6 +75,8 @@ WITH input AS (
            CASE WHEN leased THEN now() + $14::float8 * interval '1 millisecond' END,
            CASE WHEN leased THEN 1 ELSE 0 END
     FROM chosen
+    -- Each row takes its place in publish order (`seq`, its column's default) as inserted.
+    ORDER BY event_id, webhook_id
     RETURNING id, webhook_id, event_id, claim_token
 ), counts AS (
     SELECT event_id, count(*)::int4 AS n FROM fan GROUP BY event_id

@@ -10,7 +10,8 @@
 -- sealed key when $21 says so (to $22 and $23, null removing them); the signature scheme to
 -- $24 when not null. $25 (sealed) and $26 (its public key) are a new signing key pair: with
 -- $27 it replaces the current one, which keeps signing for $28 milliseconds (none when 0);
--- without, it is taken only by a webhook that has none. Returns its id; storage reads it back
+-- without, it is taken only by a webhook that has none. The ordering changes to $29 when not
+-- null. Returns its id; storage reads it back
 -- as shown (webhooks_shown) in the same transaction.
 UPDATE webhooks SET
     target_url = coalesce($2, target_url),
@@ -48,6 +49,7 @@ UPDATE webhooks SET
     previous_signing_key_expire_time = CASE WHEN NOT $27 THEN previous_signing_key_expire_time
                                             WHEN $28::bigint > 0 AND signing_key_sealed IS NOT NULL
                                                 THEN now() + $28::bigint * interval '1 millisecond' END,
+    ordering = coalesce($29::int2, ordering),
     update_time = now()
 WHERE id = $1
 RETURNING id

@@ -31,6 +31,7 @@ pub fn webhook(event: &str) -> NewWebhook {
         client_identity: None,
         signature_scheme: Default::default(),
         signing_key: None,
+        ordering: Default::default(),
     }
 }
 

@@ -298,10 +298,19 @@ async fn an_admin_manages_a_webhook_and_reads_its_history_in_the_page() {
          (document.querySelector('[data-field=signature_scheme] select'))",
     )
     .await;
+    // And ordered delivery, in its own section.
+    b.click("#ordering-section summary").await;
+    b.eval(
+        "(s => { s.value = s.options[1].value; s.dispatchEvent(new Event('change')); return null; })\
+         (document.querySelector('[data-field=ordering] select'))",
+    )
+    .await;
     b.click(".modal-footer button[type=submit]").await;
     let shown = b.text_until("#signatures", |t| t.contains("whpk_")).await;
+    b.text_until("main", |t| t.contains("FIFO: one at a time")).await;
     let w = admin.get_webhook(pb::GetWebhookRequest { id: webhook_id.clone() }).await.unwrap().into_inner();
     assert_eq!(w.signature_scheme, pb::SignatureScheme::V1a as i32);
+    assert_eq!(w.ordering, pb::DeliveryOrdering::Fifo as i32);
     assert!(shown.contains("v1a") && shown.contains(&w.signing_public_key), "{shown}");
     b.click("#edit-webhook").await;
     b.text_until(".modal h2", |t| t == "Edit webhook").await;

@@ -273,6 +273,7 @@ def create_request(
     client_certificate: str = "",
     client_key: str = "",
     signature_scheme: Optional[str] = None,
+    ordering: Optional[str] = None,
 ) -> admin_pb2.CreateWebhookRequest:
     return admin_pb2.CreateWebhookRequest(
         scope=scope(company_id, project_id),
@@ -291,7 +292,18 @@ def create_request(
         signature_scheme=(
             scheme_of(signature_scheme) if signature_scheme is not None else webhook_pb2.SIGNATURE_SCHEME_UNSPECIFIED
         ),
+        ordering=ordering_of(ordering) if ordering is not None else webhook_pb2.DELIVERY_ORDERING_UNSPECIFIED,
     )
+
+
+_ORDERINGS = {"unordered": webhook_pb2.DELIVERY_ORDERING_UNORDERED, "fifo": webhook_pb2.DELIVERY_ORDERING_FIFO}
+
+
+def ordering_of(name: str) -> "webhook_pb2.DeliveryOrdering":
+    """The proto number of a delivery ordering given as ``"unordered"`` or ``"fifo"``."""
+    if name not in _ORDERINGS:
+        raise ValueError(f"ordering must be 'unordered' or 'fifo', not {name!r}")
+    return _ORDERINGS[name]
 
 
 _SCHEMES = {
@@ -340,6 +352,7 @@ def update_request(
     signature_scheme: Optional[str] = None,
     rotate_signing_key: bool = False,
     signing_key_grace_period: Optional[datetime.timedelta] = None,
+    ordering: Optional[str] = None,
 ) -> admin_pb2.UpdateWebhookRequest:
     fields = {
         "target_url": target_url,
@@ -353,6 +366,7 @@ def update_request(
         "filter": filter,
         "labels": dict(labels) if labels is not None else None,
         "signature_scheme": scheme_of(signature_scheme) if signature_scheme is not None else None,
+        "ordering": ordering_of(ordering) if ordering is not None else None,
     }
     request = admin_pb2.UpdateWebhookRequest(id=webhook_id)
     for name, value in fields.items():

@@ -125,6 +125,7 @@ class WebhookdClient:
         client_certificate: str = "",
         client_key: str = "",
         signature_scheme: Optional[str] = None,
+        ordering: Optional[str] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
         """Installs a webhook on the instance, a company (``company_id``) or one of its
@@ -135,12 +136,12 @@ class WebhookdClient:
         ``client_key`` (PEM) are presented to a target that asks for a client certificate; the
         key is write-only. ``signature_scheme`` is ``"v1"`` (the default: HMAC with the
         secret), ``"v1a"`` (ed25519: webhookd makes a key pair and returns its public key in
-        ``signing_public_key``) or ``"v1_and_v1a"``. Not retried: a retry could create a
-        second one."""
+        ``signing_public_key``) or ``"v1_and_v1a"``. ``ordering="fifo"`` sends its deliveries
+        one at a time in publish order. Not retried: a retry could create a second one."""
         request = c.create_request(
             target_url, secret, events, company_id, project_id, ca_certificate, proxy_url,
             max_in_flight, rate_limit_per_second, state, filter, labels, client_certificate, client_key,
-            signature_scheme,
+            signature_scheme, ordering,
         )
         return self._unary(webhook_pb2.Webhook, self.admin.CreateWebhook, request, timeout, retry=False)
 
@@ -169,6 +170,7 @@ class WebhookdClient:
         signature_scheme: Optional[str] = None,
         rotate_signing_key: bool = False,
         signing_key_grace_period: Optional[datetime.timedelta] = None,
+        ordering: Optional[str] = None,
         timeout: Optional[float] = None,
     ) -> webhook_pb2.Webhook:
         """Changes the fields given (the secret only when given); an empty
@@ -178,11 +180,12 @@ class WebhookdClient:
         given, ``timedelta(0)`` for none. ``state`` is ``"active"`` or ``"paused"`` (making a
         paused or disabled webhook active sends what it holds). ``rotate_signing_key`` makes a
         new ed25519 key pair; the one it replaces keeps signing for ``signing_key_grace_period``
-        (24 hours if not given, ``timedelta(0)`` for none)."""
+        (24 hours if not given, ``timedelta(0)`` for none). ``ordering`` is ``"unordered"`` or
+        ``"fifo"``."""
         request = c.update_request(
             webhook_id, target_url, secret, events, ca_certificate, proxy_url, secret_grace_period,
             state, max_in_flight, rate_limit_per_second, filter, labels, client_certificate, client_key,
-            signature_scheme, rotate_signing_key, signing_key_grace_period,
+            signature_scheme, rotate_signing_key, signing_key_grace_period, ordering,
         )
         return self._unary(webhook_pb2.Webhook, self.admin.UpdateWebhook, request, timeout, retry=False)
 

@@ -34,7 +34,7 @@ RECOVERY_STATE_DONE: RecoveryState
 RECOVERY_STATE_CANCELLED: RecoveryState
 
 class CreateWebhookRequest(_message.Message):
-    __slots__ = ("scope", "target_url", "secret", "events", "ca_certificate", "proxy_url", "max_in_flight", "rate_limit_per_second", "state", "custom_headers", "filter", "labels", "client_certificate", "client_key", "signature_scheme")
+    __slots__ = ("scope", "target_url", "secret", "events", "ca_certificate", "proxy_url", "max_in_flight", "rate_limit_per_second", "state", "custom_headers", "filter", "labels", "client_certificate", "client_key", "signature_scheme", "ordering")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -57,6 +57,7 @@ class CreateWebhookRequest(_message.Message):
     CLIENT_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
     CLIENT_KEY_FIELD_NUMBER: _ClassVar[int]
     SIGNATURE_SCHEME_FIELD_NUMBER: _ClassVar[int]
+    ORDERING_FIELD_NUMBER: _ClassVar[int]
     scope: _webhook_pb2.Scope
     target_url: str
     secret: str
@@ -72,7 +73,8 @@ class CreateWebhookRequest(_message.Message):
     client_certificate: str
     client_key: str
     signature_scheme: _webhook_pb2.SignatureScheme
-    def __init__(self, scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., custom_headers: _Optional[_Iterable[_Union[_webhook_pb2.CustomHeader, _Mapping]]] = ..., filter: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., client_certificate: _Optional[str] = ..., client_key: _Optional[str] = ..., signature_scheme: _Optional[_Union[_webhook_pb2.SignatureScheme, str]] = ...) -> None: ...
+    ordering: _webhook_pb2.DeliveryOrdering
+    def __init__(self, scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., custom_headers: _Optional[_Iterable[_Union[_webhook_pb2.CustomHeader, _Mapping]]] = ..., filter: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., client_certificate: _Optional[str] = ..., client_key: _Optional[str] = ..., signature_scheme: _Optional[_Union[_webhook_pb2.SignatureScheme, str]] = ..., ordering: _Optional[_Union[_webhook_pb2.DeliveryOrdering, str]] = ...) -> None: ...
 
 class GetWebhookRequest(_message.Message):
     __slots__ = ("id",)
@@ -81,7 +83,7 @@ class GetWebhookRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class UpdateWebhookRequest(_message.Message):
-    __slots__ = ("id", "target_url", "secret", "events", "ca_certificate", "proxy_url", "update_mask", "secret_grace_period", "state", "max_in_flight", "rate_limit_per_second", "custom_headers", "filter", "labels", "client_certificate", "client_key", "signature_scheme", "rotate_signing_key", "signing_key_grace_period")
+    __slots__ = ("id", "target_url", "secret", "events", "ca_certificate", "proxy_url", "update_mask", "secret_grace_period", "state", "max_in_flight", "rate_limit_per_second", "custom_headers", "filter", "labels", "client_certificate", "client_key", "signature_scheme", "rotate_signing_key", "signing_key_grace_period", "ordering")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -108,6 +110,7 @@ class UpdateWebhookRequest(_message.Message):
     SIGNATURE_SCHEME_FIELD_NUMBER: _ClassVar[int]
     ROTATE_SIGNING_KEY_FIELD_NUMBER: _ClassVar[int]
     SIGNING_KEY_GRACE_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    ORDERING_FIELD_NUMBER: _ClassVar[int]
     id: str
     target_url: str
     secret: str
@@ -127,7 +130,8 @@ class UpdateWebhookRequest(_message.Message):
     signature_scheme: _webhook_pb2.SignatureScheme
     rotate_signing_key: bool
     signing_key_grace_period: _duration_pb2.Duration
-    def __init__(self, id: _Optional[str] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., secret_grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., custom_headers: _Optional[_Iterable[_Union[_webhook_pb2.CustomHeader, _Mapping]]] = ..., filter: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., client_certificate: _Optional[str] = ..., client_key: _Optional[str] = ..., signature_scheme: _Optional[_Union[_webhook_pb2.SignatureScheme, str]] = ..., rotate_signing_key: _Optional[bool] = ..., signing_key_grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    ordering: _webhook_pb2.DeliveryOrdering
+    def __init__(self, id: _Optional[str] = ..., target_url: _Optional[str] = ..., secret: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., secret_grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., state: _Optional[_Union[_webhook_pb2.WebhookState, str]] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., custom_headers: _Optional[_Iterable[_Union[_webhook_pb2.CustomHeader, _Mapping]]] = ..., filter: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., client_certificate: _Optional[str] = ..., client_key: _Optional[str] = ..., signature_scheme: _Optional[_Union[_webhook_pb2.SignatureScheme, str]] = ..., rotate_signing_key: _Optional[bool] = ..., signing_key_grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., ordering: _Optional[_Union[_webhook_pb2.DeliveryOrdering, str]] = ...) -> None: ...
 
 class DeleteWebhookRequest(_message.Message):
     __slots__ = ("id",)

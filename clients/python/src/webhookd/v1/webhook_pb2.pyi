@@ -10,6 +10,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class DeliveryOrdering(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DELIVERY_ORDERING_UNSPECIFIED: _ClassVar[DeliveryOrdering]
+    DELIVERY_ORDERING_UNORDERED: _ClassVar[DeliveryOrdering]
+    DELIVERY_ORDERING_FIFO: _ClassVar[DeliveryOrdering]
+
 class SignatureScheme(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SIGNATURE_SCHEME_UNSPECIFIED: _ClassVar[SignatureScheme]
@@ -30,6 +36,9 @@ class DeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DELIVERY_STATUS_PENDING: _ClassVar[DeliveryStatus]
     DELIVERY_STATUS_SUCCESS: _ClassVar[DeliveryStatus]
     DELIVERY_STATUS_ERROR: _ClassVar[DeliveryStatus]
+DELIVERY_ORDERING_UNSPECIFIED: DeliveryOrdering
+DELIVERY_ORDERING_UNORDERED: DeliveryOrdering
+DELIVERY_ORDERING_FIFO: DeliveryOrdering
 SIGNATURE_SCHEME_UNSPECIFIED: SignatureScheme
 SIGNATURE_SCHEME_V1: SignatureScheme
 SIGNATURE_SCHEME_V1A: SignatureScheme
@@ -52,7 +61,7 @@ class Scope(_message.Message):
     def __init__(self, company_id: _Optional[str] = ..., project_id: _Optional[str] = ...) -> None: ...
 
 class Webhook(_message.Message):
-    __slots__ = ("id", "scope", "target_url", "events", "ca_certificate", "proxy_url", "last_event", "create_time", "update_time", "secret_rotation_end_time", "state", "state_reason", "state_change_time", "max_in_flight", "rate_limit_per_second", "health", "custom_headers", "latest_attempt", "filter", "labels", "client_certificate", "signature_scheme", "signing_public_key", "previous_signing_public_key", "signing_key_rotation_end_time")
+    __slots__ = ("id", "scope", "target_url", "events", "ca_certificate", "proxy_url", "last_event", "create_time", "update_time", "secret_rotation_end_time", "state", "state_reason", "state_change_time", "max_in_flight", "rate_limit_per_second", "health", "custom_headers", "latest_attempt", "filter", "labels", "client_certificate", "signature_scheme", "signing_public_key", "previous_signing_public_key", "signing_key_rotation_end_time", "ordering")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -85,6 +94,7 @@ class Webhook(_message.Message):
     SIGNING_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_SIGNING_PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
     SIGNING_KEY_ROTATION_END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ORDERING_FIELD_NUMBER: _ClassVar[int]
     id: str
     scope: Scope
     target_url: str
@@ -110,7 +120,8 @@ class Webhook(_message.Message):
     signing_public_key: str
     previous_signing_public_key: str
     signing_key_rotation_end_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., scope: _Optional[_Union[Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., last_event: _Optional[_Union[LastEvent, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., secret_rotation_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[WebhookState, str]] = ..., state_reason: _Optional[str] = ..., state_change_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., health: _Optional[_Union[DeliveryHealth, _Mapping]] = ..., custom_headers: _Optional[_Iterable[_Union[CustomHeader, _Mapping]]] = ..., latest_attempt: _Optional[_Union[LatestAttempt, _Mapping]] = ..., filter: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., client_certificate: _Optional[str] = ..., signature_scheme: _Optional[_Union[SignatureScheme, str]] = ..., signing_public_key: _Optional[str] = ..., previous_signing_public_key: _Optional[str] = ..., signing_key_rotation_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    ordering: DeliveryOrdering
+    def __init__(self, id: _Optional[str] = ..., scope: _Optional[_Union[Scope, _Mapping]] = ..., target_url: _Optional[str] = ..., events: _Optional[_Iterable[str]] = ..., ca_certificate: _Optional[str] = ..., proxy_url: _Optional[str] = ..., last_event: _Optional[_Union[LastEvent, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., secret_rotation_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[WebhookState, str]] = ..., state_reason: _Optional[str] = ..., state_change_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_in_flight: _Optional[int] = ..., rate_limit_per_second: _Optional[int] = ..., health: _Optional[_Union[DeliveryHealth, _Mapping]] = ..., custom_headers: _Optional[_Iterable[_Union[CustomHeader, _Mapping]]] = ..., latest_attempt: _Optional[_Union[LatestAttempt, _Mapping]] = ..., filter: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., client_certificate: _Optional[str] = ..., signature_scheme: _Optional[_Union[SignatureScheme, str]] = ..., signing_public_key: _Optional[str] = ..., previous_signing_public_key: _Optional[str] = ..., signing_key_rotation_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ordering: _Optional[_Union[DeliveryOrdering, str]] = ...) -> None: ...
 
 class LatestAttempt(_message.Message):
     __slots__ = ("delivery_id", "status", "dispatch_time", "event_type", "status_code", "error", "next_attempt_time")

@@ -1,6 +1,6 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
-import type { CustomHeader, DeliveryDetailSchema, DeliveryRecordSchema, DeliveryStatus, Scope, SignatureScheme, Webhook, WebhookSchema, WebhookState } from "./webhook_pb.js";
+import type { CustomHeader, DeliveryDetailSchema, DeliveryOrdering, DeliveryRecordSchema, DeliveryStatus, Scope, SignatureScheme, Webhook, WebhookSchema, WebhookState } from "./webhook_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 /**
  * Describes the file webhookd/v1/admin.proto.
@@ -130,6 +130,13 @@ export type CreateWebhookRequest = Message<"webhookd.v1.CreateWebhookRequest"> &
      * @generated from field: webhookd.v1.SignatureScheme signature_scheme = 15;
      */
     signatureScheme: SignatureScheme;
+    /**
+     * UNORDERED (the default when unspecified) or FIFO: each delivery is sent only once the one
+     * published before it has a final outcome (see DeliveryOrdering).
+     *
+     * @generated from field: webhookd.v1.DeliveryOrdering ordering = 16;
+     */
+    ordering: DeliveryOrdering;
 };
 /**
  * Describes the message webhookd.v1.CreateWebhookRequest.
@@ -291,6 +298,13 @@ export type UpdateWebhookRequest = Message<"webhookd.v1.UpdateWebhookRequest"> &
      * @generated from field: google.protobuf.Duration signing_key_grace_period = 19;
      */
     signingKeyGracePeriod?: Duration | undefined;
+    /**
+     * New ordering (mask path `ordering`; must be set): UNORDERED or FIFO. Deliveries pending
+     * when a webhook becomes FIFO are sent in the order they were published, before newer ones.
+     *
+     * @generated from field: webhookd.v1.DeliveryOrdering ordering = 20;
+     */
+    ordering: DeliveryOrdering;
 };
 /**
  * Describes the message webhookd.v1.UpdateWebhookRequest.

@@ -203,6 +203,13 @@ export type Webhook = Message<"webhookd.v1.Webhook"> & {
      * @generated from field: google.protobuf.Timestamp signing_key_rotation_end_time = 25;
      */
     signingKeyRotationEndTime?: Timestamp | undefined;
+    /**
+     * Whether its deliveries are sent in publish order, one at a time (FIFO), or as fast as
+     * its limits let them (UNORDERED).
+     *
+     * @generated from field: webhookd.v1.DeliveryOrdering ordering = 26;
+     */
+    ordering: DeliveryOrdering;
 };
 /**
  * Describes the message webhookd.v1.Webhook.
@@ -589,6 +596,43 @@ export type DeliveryDetail = Message<"webhookd.v1.DeliveryDetail"> & {
  * Use `create(DeliveryDetailSchema)` to create a new message.
  */
 export declare const DeliveryDetailSchema: GenMessage<DeliveryDetail>;
+/**
+ * The order in which a webhook's deliveries are sent.
+ *
+ * @generated from enum webhookd.v1.DeliveryOrdering
+ */
+export declare enum DeliveryOrdering {
+    /**
+     * Not set: UNORDERED when creating a webhook.
+     *
+     * @generated from enum value: DELIVERY_ORDERING_UNSPECIFIED = 0;
+     */
+    UNSPECIFIED = 0,
+    /**
+     * Deliveries go as fast as the webhook's in-flight and rate limits let them, several at
+     * once, each retried on its own schedule: a retried delivery arrives after newer ones.
+     *
+     * @generated from enum value: DELIVERY_ORDERING_UNORDERED = 1;
+     */
+    UNORDERED = 1,
+    /**
+     * Deliveries are sent one at a time in publish order (the order in which PublishEvent calls
+     * that do not overlap were answered; within a PublishEvents stream, stream order): the next
+     * is sent only once the one before it has a final outcome, success or failure after its
+     * retries. A delivery that fails for good does not block the rest: it is recorded as ERROR
+     * (RedeliverEvent or RecoverDeliveries send it again, as the newest) and the next one goes.
+     * While the webhook is paused, disabled or its circuit breaker holds it, nothing goes.
+     * Order holds across replicas and restarts; a delivery in flight when its replica dies is
+     * sent again before the next (at least once). Test pings do not wait their turn.
+     *
+     * @generated from enum value: DELIVERY_ORDERING_FIFO = 2;
+     */
+    FIFO = 2
+}
+/**
+ * Describes the enum webhookd.v1.DeliveryOrdering.
+ */
+export declare const DeliveryOrderingSchema: GenEnum<DeliveryOrdering>;
 /**
  * The signatures a webhook's deliveries carry in `webhook-signature`, as Standard Webhooks
  * names them. Each entry signs `{webhook-id}.{webhook-timestamp}.{body}`.
