@@ -395,6 +395,15 @@ impl Storage {
         let keys = self.keys()?;
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
+        let to_fifo = patch.ordering == Some(DeliveryOrdering::Fifo);
+        if to_fifo {
+            // Becoming FIFO: no publish may be inserting deliveries for it unnumbered (one that
+            // read the webhook as unordered) while its pending ones are numbered below. This
+            // waits for the transactions writing deliveries and holds new ones back until the
+            // commit, a few milliseconds; taken first, before any row lock, so that no
+            // recorder waiting on this webhook's row can deadlock with it.
+            tx.batch_execute("LOCK TABLE deliveries IN SHARE ROW EXCLUSIVE MODE").await?;
+        }
         // The row moves to the current key first, so a replaced secret (kept while its grace
         // period runs) is sealed with the same key as the new one.
         let current = tx.query_opt(include_str!("sql/lock_webhook_secrets.sql"), &[&id]).await?;
@@ -451,6 +460,10 @@ impl Storage {
                 ],
             )
             .await?;
+        if updated.is_some() && to_fifo {
+            let number = tx.prepare_cached(include_str!("sql/sequence_pending.sql")).await?;
+            tx.execute(&number, &[&id]).await?;
+        }
         let row = match updated {
             Some(_) => shown(&tx, id).await?,
             None => None,

@@ -183,3 +183,35 @@ async fn a_fifo_webhook_sends_its_head_alone_and_a_retried_head_holds_the_rest_u
     let (batch, _) = claim(&s, 10, &[]).await;
     assert_eq!(fifo(&batch), [order[2]], "after a failure for good, the next");
 }
+
+#[tokio::test]
+async fn a_webhook_made_fifo_numbers_its_pending_deliveries_and_a_redelivery_goes_last() {
+    use webhookd::model::DeliveryOrdering;
+    use webhookd::storage::audit::Audit;
+    use webhookd::storage::webhooks::WebhookPatch;
+    let url = fresh_database().await;
+    let s = storage(&url).await;
+    let w = hook_with(&s, "e_made_fifo", 0, 0, 4).await;
+    let db = sql(&url).await;
+    let unnumbered: i64 = db.query_one("SELECT count(*) FROM deliveries WHERE seq IS NULL", &[]).await.unwrap().get(0);
+    assert_eq!(unnumbered, 4, "an unordered webhook's deliveries take no place in publish order");
+    let audit = Audit::new(Default::default(), "webhook.update");
+    let patch = WebhookPatch { ordering: Some(DeliveryOrdering::Fifo), ..Default::default() };
+    s.update_webhook(w, &patch, &audit).await.unwrap().unwrap();
+    let ids = |sql_text: &'static str| {
+        let db = &db;
+        async move { db.query(sql_text, &[&w]).await.unwrap().iter().map(|r| r.get(0)).collect::<Vec<Uuid>>() }
+    };
+    let by_seq = ids("SELECT id FROM deliveries WHERE webhook_id = $1 AND seq IS NOT NULL ORDER BY seq").await;
+    assert_eq!(
+        by_seq,
+        ids("SELECT id FROM deliveries WHERE webhook_id = $1 ORDER BY id").await,
+        "numbered in id order"
+    );
+    let (batch, _) = claim(&s, 10, &[]).await;
+    assert_eq!(batch.iter().map(|c| c.id).collect::<Vec<_>>(), [by_seq[0]], "then sent one at a time, in that order");
+    // A redelivery of the first goes after every one pending.
+    let again = s.redeliver(by_seq[0], &Default::default(), &audit).await.unwrap().unwrap();
+    let last = ids("SELECT id FROM deliveries WHERE webhook_id = $1 AND status = 1 ORDER BY seq DESC LIMIT 1").await;
+    assert_eq!(last, [again.id]);
+}

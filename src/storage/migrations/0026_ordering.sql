@@ -1,17 +1,13 @@
--- Ordered delivery: a webhook's ordering (1 unordered, 2 FIFO) and each delivery's place in
--- publish order, from one sequence for the whole database (so across replicas): taken as the
--- row is inserted. Pending deliveries from before get theirs in id order; completed ones need
--- none. A FIFO webhook's head is its pending delivery of least `seq`, found by one descent of
--- deliveries_in_order.
+-- Ordered delivery: a webhook's ordering (1 unordered, 2 FIFO) and, for a FIFO webhook's
+-- deliveries only, their place in publish order from one sequence for the whole database (so
+-- across replicas), taken as the row is inserted (null for the others: they pay no sequence
+-- and no index entry). A FIFO webhook's head is its pending delivery of least `seq`, found
+-- by one descent of deliveries_in_order.
 ALTER TABLE webhooks ADD COLUMN ordering int2 NOT NULL DEFAULT 1 CHECK (ordering IN (1, 2));
 CREATE SEQUENCE delivery_order AS bigint;
 ALTER TABLE deliveries ADD COLUMN seq bigint;
-ALTER TABLE deliveries ALTER COLUMN seq SET DEFAULT nextval('delivery_order');
 ALTER SEQUENCE delivery_order OWNED BY deliveries.seq;
-UPDATE deliveries d SET seq = o.seq
-FROM (SELECT id, nextval('delivery_order') AS seq FROM (SELECT id FROM deliveries WHERE status = 1 ORDER BY id) p) o
-WHERE d.id = o.id;
-CREATE INDEX deliveries_in_order ON deliveries (webhook_id, seq) WHERE status = 1;
+CREATE INDEX deliveries_in_order ON deliveries (webhook_id, seq) WHERE status = 1 AND seq IS NOT NULL;
 
 CREATE OR REPLACE VIEW webhooks_shown AS
 SELECT w.id, w.company_id, w.project_id, w.target_url, w.events, w.ca_certificate, w.proxy_url,

@@ -84,7 +84,7 @@ WITH RECURSIVE hooks(webhook_id, lap, ord) AS (
     CROSS JOIN LATERAL (
         SELECT id, webhook_id, next_attempt_time FROM deliveries
         WHERE id = (SELECT f.id FROM deliveries f
-                    WHERE f.webhook_id = s.id AND f.status = 1 AND f.event_type <> 'webhook_test'
+                    WHERE f.webhook_id = s.id AND f.status = 1 AND f.seq IS NOT NULL
                       AND f.id <> ALL ($9::uuid[])
                     ORDER BY f.seq LIMIT 1)
           AND status = 1 AND claim_token IS NULL AND next_attempt_time <= now()
@@ -169,8 +169,8 @@ taken AS MATERIALIZED (
     -- A FIFO webhook's work is next due when its head is (a retried head holds the rest).
     SELECT greatest(CASE WHEN w.ordering = 2
                          THEN coalesce((SELECT f.next_attempt_time FROM deliveries f
-                                        WHERE f.webhook_id = w.id AND f.status = 1
-                                          AND f.event_type <> 'webhook_test' AND f.id <> ALL ($9::uuid[])
+                                        WHERE f.webhook_id = w.id AND f.status = 1 AND f.seq IS NOT NULL
+                                          AND f.id <> ALL ($9::uuid[])
                                         ORDER BY f.seq LIMIT 1), h.next_attempt_time)
                          ELSE h.next_attempt_time END,
                     w.breaker_until,

@@ -38,6 +38,7 @@ WITH input AS (
     SELECT e.id AS event_id, e.event_name, w.id AS webhook_id,
            $12::uuid IS NOT NULL AND w.state = 1 AND w.rate_limit = 0 AND w.breaker_until IS NULL
                AND w.failure_streak < $16::int4 AND w.ordering = 1 AS direct,
+           w.ordering = 2 AS ordered,
            coalesce(nullif(w.max_in_flight, 0), $15::int4) AS cap
     FROM new e
     JOIN input i ON i.id = e.id
@@ -59,24 +60,25 @@ WITH input AS (
                       WHERE q.webhook_id = t.webhook_id AND q.status = 1 AND q.claim_token IS NULL
                         AND q.next_attempt_time <= now())
 ), fitting AS (
-    SELECT t.event_id, t.event_name, t.webhook_id,
+    SELECT t.event_id, t.event_name, t.webhook_id, t.ordered,
            coalesce(r.free >= row_number() OVER (PARTITION BY t.webhook_id ORDER BY t.event_id), false) AS fits
     FROM targets t
     LEFT JOIN room r ON r.webhook_id = t.webhook_id
 ), chosen AS (
-    SELECT event_id, event_name, webhook_id,
+    SELECT event_id, event_name, webhook_id, ordered,
            fits AND row_number() OVER (PARTITION BY fits ORDER BY event_id, webhook_id) <= $13::int8 AS leased
     FROM fitting
 ), fan AS (
     INSERT INTO deliveries (id, webhook_id, event_id, event_type, next_attempt_time, claim_token, claim_expire_time,
-                            attempts)
+                            attempts, seq)
     SELECT delivery_uuid(), webhook_id, event_id, event_name, now(),
            CASE WHEN leased THEN $12::uuid END,
            CASE WHEN leased THEN now() + $14::float8 * interval '1 millisecond' END,
-           CASE WHEN leased THEN 1 ELSE 0 END
-    FROM chosen
-    -- Each row takes its place in publish order (`seq`, its column's default) as inserted.
-    ORDER BY event_id, webhook_id
+           CASE WHEN leased THEN 1 ELSE 0 END,
+           -- A FIFO webhook's delivery takes its place in publish order: the rows come sorted
+           -- by event (stream order), and the sequence is drawn above the sort.
+           CASE WHEN ordered THEN nextval('delivery_order') END
+    FROM (SELECT * FROM chosen ORDER BY event_id, webhook_id OFFSET 0) c
     RETURNING id, webhook_id, event_id, claim_token
 ), counts AS (
     SELECT event_id, count(*)::int4 AS n FROM fan GROUP BY event_id

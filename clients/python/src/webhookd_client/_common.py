@@ -296,14 +296,24 @@ def create_request(
     )
 
 
+_Named = TypeVar("_Named")
+
+
+def _named(field: str, names: Mapping[str, _Named], name: str) -> _Named:
+    """The proto number that ``name`` stands for among ``names``; ``ValueError`` naming
+    ``field`` and the choices for any other."""
+    if name not in names:
+        choices = ", ".join(repr(n) for n in names)
+        raise ValueError(f"{field} must be one of {choices}, not {name!r}")
+    return names[name]
+
+
 _ORDERINGS = {"unordered": webhook_pb2.DELIVERY_ORDERING_UNORDERED, "fifo": webhook_pb2.DELIVERY_ORDERING_FIFO}
 
 
 def ordering_of(name: str) -> "webhook_pb2.DeliveryOrdering":
     """The proto number of a delivery ordering given as ``"unordered"`` or ``"fifo"``."""
-    if name not in _ORDERINGS:
-        raise ValueError(f"ordering must be 'unordered' or 'fifo', not {name!r}")
-    return _ORDERINGS[name]
+    return _named("ordering", _ORDERINGS, name)
 
 
 _SCHEMES = {
@@ -315,9 +325,7 @@ _SCHEMES = {
 
 def scheme_of(name: str) -> "webhook_pb2.SignatureScheme":
     """The proto number of a signature scheme given as ``"v1"``, ``"v1a"`` or ``"v1_and_v1a"``."""
-    if name not in _SCHEMES:
-        raise ValueError(f"signature_scheme must be 'v1', 'v1a' or 'v1_and_v1a', not {name!r}")
-    return _SCHEMES[name]
+    return _named("signature_scheme", _SCHEMES, name)
 
 
 _STATES = {
@@ -329,9 +337,7 @@ _STATES = {
 
 def webhook_state(name: str) -> "webhook_pb2.WebhookState":
     """The proto number of a webhook state given as ``"active"``, ``"paused"`` or ``"disabled"``."""
-    if name not in _STATES:
-        raise ValueError(f"state must be 'active', 'paused' or 'disabled', not {name!r}")
-    return _STATES[name]
+    return _named("state", _STATES, name)
 
 
 def update_request(
