@@ -81,16 +81,24 @@ impl Shared {
 
 /// The machine's own limits with the stacks webhookd uses: plain POSTs to the receiver, durable single-row inserts.
 pub async fn limits(b: &mut Bench<'_>) {
-    let (mut posts, mut inserts) = (Vec::new(), Vec::new());
+    let (mut posts, mut inserts, mut v1, mut v1a) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for run in 1..=b.args.runs {
         let post_rate = limits::plain_posts(&b.receiver, b.args.limit_ops, b.args.concurrency).await;
         let insert_rate = limits::durable_inserts(b.pg(), run, b.args.limit_ops, b.args.concurrency).await;
-        eprintln!("run {run}: limit: plain POST {post_rate:.0}/s; durable single-row INSERT {insert_rate:.0}/s");
+        let [hmac_us, ed25519_us] = limits::signatures(b.args.limit_ops);
+        eprintln!(
+            "run {run}: limit: plain POST {post_rate:.0}/s; durable single-row INSERT {insert_rate:.0}/s; \
+             signing an attempt: v1 {hmac_us:.2} µs, v1a {ed25519_us:.2} µs"
+        );
         posts.push(post_rate);
         inserts.push(insert_rate);
+        v1.push(hmac_us);
+        v1a.push(ed25519_us);
     }
     b.fig("limit: receiver plain POSTs".into(), &posts, "req/s", None, "");
     b.fig("limit: postgres durable inserts".into(), &inserts, "rows/s", None, "");
+    b.fig("signing one attempt, v1 (HMAC-SHA256)".into(), &v1, "µs", None, "");
+    b.fig("signing one attempt, v1a (ed25519)".into(), &v1a, "µs", None, "");
     b.pg_limit = Some(("postgres durable single-row inserts/s".to_string(), median(&inserts)));
     b.post_limit = Some(("receiver plain POSTs/s (same client stack)".to_string(), median(&posts)));
 }
