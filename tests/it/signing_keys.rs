@@ -60,16 +60,7 @@ async fn v1a_signatures_verify_with_the_public_key_through_rotations_and_scheme_
     assert_signed_with(&rx.expect().await, &[SECRET], &[&first]);
 
     // A rotation with an hour's overlap: the new key signs first, the old one still signs.
-    let rotated = admin
-        .update_webhook(pb::UpdateWebhookRequest {
-            id: w.id.clone(),
-            update_mask: mask(&["signing_key"]),
-            signing_key_grace_period: Some(prost_types::Duration { seconds: 3600, nanos: 0 }),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let rotated = rotate(&mut admin, &w.id, 3600).await;
     let second = rotated.signing_public_key.clone();
     assert_ne!(second, first);
     assert_eq!(rotated.previous_signing_public_key, first);
@@ -120,16 +111,7 @@ async fn v1a_signatures_verify_with_the_public_key_through_rotations_and_scheme_
     assert!(exact.keys.is_empty(), "without descendants, only webhooks on the company itself");
 
     // A rotation without overlap: only the newest key signs; back on V1, no v1a entry at all.
-    let third = admin
-        .update_webhook(pb::UpdateWebhookRequest {
-            id: w.id.clone(),
-            update_mask: mask(&["signing_key"]),
-            signing_key_grace_period: Some(prost_types::Duration { seconds: 0, nanos: 0 }),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let third = rotate(&mut admin, &w.id, 0).await;
     assert!(third.previous_signing_public_key.is_empty() && third.signing_key_rotation_end_time.is_none());
     publish(&server, "tag_created", scope("acme", "web"), r#"{"n":5}"#).await;
     assert_signed_with(&rx.expect().await, &[SECRET], &[&third.signing_public_key]);
@@ -166,6 +148,20 @@ async fn v1a_signatures_verify_with_the_public_key_through_rotations_and_scheme_
         "{text}"
     );
     assert!(text.contains(r#""signing_key_grace_period": "1h""#), "{text}");
+}
+
+/// Webhook `id` after a new key pair, the replaced one signing on for `grace_secs`.
+async fn rotate(admin: &mut crate::common::Admin, id: &str, grace_secs: i64) -> pb::Webhook {
+    admin
+        .update_webhook(pb::UpdateWebhookRequest {
+            id: id.to_string(),
+            update_mask: mask(&["signing_key"]),
+            signing_key_grace_period: Some(prost_types::Duration { seconds: grace_secs, nanos: 0 }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
 }
 
 /// A `whpk_` public key of a key pair webhookd never made.
