@@ -1,6 +1,6 @@
 //! Ordered delivery: a FIFO webhook's deliveries are sent one at a time in publish order, each
-//! with a final outcome before the next, through retries, failures for good and a replica
-//! killed with -9.
+//! with a final outcome before the next, through retries, failures for good, a replica killed
+//! with -9 and two replicas claiming side by side.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -83,14 +83,15 @@ async fn fifo_deliveries_arrive_in_publish_order_through_failures_and_a_kill() {
     }
     assert_eq!(acked, N);
 
-    // A third of the way, the replica sending them is killed; another takes over once the
-    // dead one's lease has run out.
+    // A third of the way, the replica sending them is killed; two others take over once the
+    // dead one's lease has run out, claiming side by side.
     let mut arrivals = Vec::new();
     while arrivals.len() < N / 3 {
         arrivals.push(number(&rx.expect().await));
     }
     a.kill();
     let b = ServerProcess::serving(&url, &tmp.path().join("b"), &flags).await;
+    let c = ServerProcess::serving(&url, &tmp.path().join("c"), &flags).await;
     // Until every event has been answered for good at the receiver (completed deliveries
     // leave the table as its history is pruned, so the receiver keeps the count).
     let settled_count = |arrivals: &[usize]| {
@@ -124,7 +125,7 @@ async fn fifo_deliveries_arrive_in_publish_order_through_failures_and_a_kill() {
     while let Some(c) = rx.next(Duration::from_millis(1)).await {
         arrivals.push(number(&c));
     }
-    drop(b);
+    drop((b, c));
 
     // Where each event was answered for good: its first success, or its failure for good.
     let mut tries: HashMap<usize, usize> = HashMap::new();
