@@ -80,11 +80,7 @@ async fn v1a_signatures_verify_with_the_public_key_through_rotations_and_scheme_
     assert!(webhookd_client::verify_standard_webhook_v1a(&got.body, header, &[&stranger], tol, now).is_err());
 
     // GetSigningKeys lists the scope's keys: this webhook's two, not the one without a key pair.
-    let keys = admin
-        .get_signing_keys(pb::GetSigningKeysRequest { scope: scope("acme", "web"), ..Default::default() })
-        .await
-        .unwrap()
-        .into_inner();
+    let keys = keys_of(&mut admin, scope("acme", "web"), false).await.unwrap().into_inner();
     assert_eq!(keys.keys.len(), 1, "{keys:?}");
     let k = &keys.keys[0];
     assert_eq!((k.webhook_id.as_str(), k.public_key.as_str()), (w.id.as_str(), second.as_str()));
@@ -93,21 +89,9 @@ async fn v1a_signatures_verify_with_the_public_key_through_rotations_and_scheme_
         (first.as_str(), pb::SignatureScheme::V1AndV1a as i32)
     );
     assert_eq!(k.previous_expire_time, rotated.signing_key_rotation_end_time);
-    let company = admin
-        .get_signing_keys(pb::GetSigningKeysRequest {
-            scope: scope("acme", ""),
-            include_descendants: true,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let company = keys_of(&mut admin, scope("acme", ""), true).await.unwrap().into_inner();
     assert_eq!(company.keys, keys.keys, "the company's view with descendants holds the project's");
-    let exact = admin
-        .get_signing_keys(pb::GetSigningKeysRequest { scope: scope("acme", ""), ..Default::default() })
-        .await
-        .unwrap()
-        .into_inner();
+    let exact = keys_of(&mut admin, scope("acme", ""), false).await.unwrap().into_inner();
     assert!(exact.keys.is_empty(), "without descendants, only webhooks on the company itself");
 
     // A rotation without overlap: only the newest key signs; back on V1, no v1a entry at all.
@@ -162,6 +146,17 @@ async fn rotate(admin: &mut crate::common::Admin, id: &str, grace_secs: i64) -> 
         .await
         .unwrap()
         .into_inner()
+}
+
+/// `GetSigningKeys` of `scope` (with its descendants when `descendants`).
+async fn keys_of(
+    admin: &mut crate::common::Admin,
+    scope: Option<pb::Scope>,
+    descendants: bool,
+) -> Result<tonic::Response<pb::GetSigningKeysResponse>, tonic::Status> {
+    admin
+        .get_signing_keys(pb::GetSigningKeysRequest { scope, include_descendants: descendants, ..Default::default() })
+        .await
 }
 
 /// A `whpk_` public key of a key pair webhookd never made.
@@ -234,25 +229,10 @@ async fn bad_schemes_and_rotations_are_refused_naming_the_field_and_keys_stay_in
         })
         .await
         .unwrap();
-    let err = acme
-        .get_signing_keys(pb::GetSigningKeysRequest { scope: scope("globex", ""), ..Default::default() })
-        .await
-        .unwrap_err();
+    let err = keys_of(&mut acme, scope("globex", ""), false).await.unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
-    let own = acme
-        .get_signing_keys(pb::GetSigningKeysRequest {
-            scope: scope("acme", ""),
-            include_descendants: true,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let own = keys_of(&mut acme, scope("acme", ""), true).await.unwrap().into_inner();
     assert!(own.keys.is_empty(), "{own:?}");
-    let all = admin
-        .get_signing_keys(pb::GetSigningKeysRequest { include_descendants: true, ..Default::default() })
-        .await
-        .unwrap()
-        .into_inner();
+    let all = keys_of(&mut admin, None, true).await.unwrap().into_inner();
     assert_eq!(all.keys.iter().map(|k| k.webhook_id.as_str()).collect::<Vec<_>>(), [theirs.id.as_str()]);
 }
