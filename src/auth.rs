@@ -44,6 +44,11 @@ pub struct Principal {
     pub scope: Scope,
     /// When the token stops working; `None` if never.
     pub expire_time: Option<SystemTime>,
+    /// A portal link's token: it manages no tokens.
+    pub portal: bool,
+    /// The one webhook of `scope` a portal link's token reaches, if it is narrowed to one: it
+    /// then reaches that webhook (and its deliveries) and no scope as a whole.
+    pub webhook: Option<Uuid>,
     /// The client software of this call (its user-agent header, at most
     /// [`USER_AGENT_MAX`] characters), for admin calls, which the audit log records; empty
     /// otherwise or when it sent none.
@@ -70,17 +75,45 @@ impl Principal {
         }
     }
 
-    /// Whether the caller reaches `scope`.
+    /// Whether the caller reaches `scope` as a whole (a token narrowed to one webhook
+    /// reaches none).
     pub fn reaches(&self, scope: &Scope) -> bool {
-        self.scope.contains(scope)
+        self.webhook.is_none() && self.scope.contains(scope)
     }
 
-    /// PERMISSION_DENIED unless the caller reaches `scope`.
+    /// Whether the caller reaches webhook `id`, installed on `scope`.
+    pub fn reaches_webhook(&self, id: Uuid, scope: &Scope) -> bool {
+        self.scope.contains(scope) && self.webhook.is_none_or(|w| w == id)
+    }
+
+    /// PERMISSION_DENIED unless the caller reaches `scope` as a whole.
     pub fn check_scope(&self, scope: &Scope) -> Result<(), ApiError> {
-        if self.reaches(scope) {
+        match self.webhook {
+            _ if self.reaches(scope) => Ok(()),
+            Some(w) => Err(ApiError::PermissionDenied(format!(
+                "this portal link's token reaches webhook {w} alone, not {scope} as a whole"
+            ))),
+            None => Err(ApiError::PermissionDenied(format!("token for {} cannot reach {scope}", self.scope))),
+        }
+    }
+
+    /// PERMISSION_DENIED unless the caller may list `scope`'s webhooks: a token narrowed to
+    /// one webhook lists that one alone (its listings filter on [`Principal::webhook`]).
+    pub fn check_listing(&self, scope: &Scope) -> Result<(), ApiError> {
+        if self.scope.contains(scope) {
             Ok(())
         } else {
             Err(ApiError::PermissionDenied(format!("token for {} cannot reach {scope}", self.scope)))
+        }
+    }
+
+    /// PERMISSION_DENIED for a portal link's token, which manages no tokens (it could
+    /// otherwise mint one without its narrowing).
+    pub fn check_not_portal(&self) -> Result<(), ApiError> {
+        if self.portal {
+            Err(ApiError::PermissionDenied("a portal link's token cannot manage tokens".into()))
+        } else {
+            Ok(())
         }
     }
 }
@@ -264,6 +297,8 @@ impl Authenticator {
             role,
             scope: grant.scope,
             expire_time: grant.expire_time,
+            portal: grant.portal,
+            webhook: grant.webhook_id,
             user_agent: String::new(),
         };
         let mut state = self.state.lock().expect("auth state");

@@ -265,6 +265,10 @@ pub struct EdgeArgs {
     /// PEM CA certificates; with it, every client must present a certificate chaining to one (mutual TLS).
     #[arg(long, env = "WEBHOOKD_TLS_CLIENT_CA", requires = "tls_cert")]
     pub tls_client_ca: Option<PathBuf>,
+    /// The page's address as browsers reach it (`https://webhooks.example.com`), which portal
+    /// links' URLs start with. Default: the listen address (`https://` with `--tls-cert`).
+    #[arg(long, env = "WEBHOOKD_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
 }
 
 /// Which events are accepted: the catalog, payload schemas and size.
@@ -407,6 +411,23 @@ impl EdgeArgs {
         }
     }
 
+    /// Where browsers reach the page (no trailing slash), which portal links start with,
+    /// when the server listens on `listening`; `None` when the page is not served.
+    pub fn page_url(&self, listening: SocketAddr) -> Option<String> {
+        if !self.web {
+            return None;
+        }
+        if let Some(url) = &self.public_url {
+            return Some(url.clone());
+        }
+        let scheme = if self.tls_cert.is_some() { "https" } else { "http" };
+        let mut addr = listening;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(if addr.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
+        }
+        Some(format!("{scheme}://{addr}"))
+    }
+
     /// The listener's TLS files, when TLS is on.
     pub fn tls_files(&self) -> Option<TlsFiles> {
         Some(TlsFiles {
@@ -477,6 +498,18 @@ impl Config {
 }
 
 /// A share from 0 (inclusive) to 1 (exclusive), e.g. `0.8`.
+/// An http or https URL with a host and nothing after its path, without the trailing slash.
+fn parse_public_url(s: &str) -> Result<String, String> {
+    let url = url::Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("must be an http or https URL with a host".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err("must have no query, fragment or user name".into());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
 fn parse_share(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if (0.0..1.0).contains(&v) => Ok(v),

@@ -149,7 +149,8 @@ async fn serve(
         quota,
         config.retention.recovery_retention,
     );
-    let tokens = TokenService::new(storage.clone(), auth.clone());
+    let listening = listener.local_addr().map_err(|e| ServeError::Io("listener address".into(), e))?;
+    let tokens = TokenService::new(storage.clone(), auth.clone(), config.edge.page_url(listening));
     if config.edge.web {
         tokio::task::spawn_blocking(web::compress_ahead);
     }
@@ -189,7 +190,7 @@ async fn serve(
         .accept_http1(config.edge.web)
         .layer(listener::CountCalls { body_timeout: config.edge.request_body_timeout.max(Duration::from_millis(1)) })
         // The page answers what is not gRPC before gRPC-Web turns away other HTTP/1.1 requests.
-        .layer(tower::util::option_layer(config.edge.web.then_some(web::WebPage)))
+        .layer(tower::util::option_layer(config.edge.web.then(|| web::WebPage::new(storage.clone()))))
         .layer(tower::util::option_layer(config.edge.web.then(tonic_web::GrpcWebLayer::new)))
         // A request over its decoding limit: RESOURCE_EXHAUSTED naming the limit.
         .layer(tower::util::MapResponseLayer::new(error::too_large_answer))

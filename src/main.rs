@@ -88,7 +88,8 @@ async fn create_token(args: TokenCreate) -> Result<(), Box<dyn std::error::Error
     let description = webhookd::api::validate::description("--description", &args.description)?;
     let expire_time = args.expire_in.map(|d| std::time::SystemTime::now() + d);
     let db = Database::open(&args.database.options()).await?;
-    let order = TokenOrder { role, scope: &scope, description: &description, expire_time, by: Actor::default() };
+    let order =
+        TokenOrder { role, scope: &scope, description: &description, expire_time, by: Actor::default(), portal: None };
     let result = mint(&db.storage, order).await;
     db.close().await;
     let Minted { bearer_token: token, row } = result?;

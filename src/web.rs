@@ -6,6 +6,10 @@
 //! `application/grpc`): the page's files answer GET and HEAD, anything else is 404 or 405.
 //! The page loads nothing from elsewhere, and its headers say so: a Content-Security-Policy
 //! allowing only this origin (no inline script or style), no framing, no referrer.
+//!
+//! A portal link opens the same page at `/portal/<link id>`, while the link's token is
+//! neither revoked nor expired: framed only by the origins the link names (its
+//! `frame-ancestors`), 404 otherwise.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,6 +21,9 @@ use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{Empty, Full};
 use sha2::{Digest, Sha256};
 use tonic::body::Body;
+use uuid::Uuid;
+
+use crate::storage::Storage;
 
 /// One embedded file of the page.
 struct Asset {
@@ -47,6 +54,19 @@ const ASSETS: &[Asset] = &[
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/// The policy of a portal link's page: the page's, with its framing origins.
+fn portal_csp(frame_ancestors: &[String]) -> HeaderValue {
+    if frame_ancestors.is_empty() {
+        return HeaderValue::from_static(CSP);
+    }
+    let csp = CSP.replace("frame-ancestors 'none'", &format!("frame-ancestors {}", frame_ancestors.join(" ")));
+    // The origins were checked when the link was made (no spaces, quotes or separators).
+    HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static(CSP))
+}
+
+/// Where portal links open the page.
+const PORTAL_PREFIX: &str = "/portal/";
+
 fn asset(path: &str) -> Option<&'static Asset> {
     let path = if path == "/" { "/index.html" } else { path };
     ASSETS.iter().find(|a| a.path == path)
@@ -70,6 +90,9 @@ fn etag(a: &Asset) -> &'static HeaderValue {
 
 /// The metrics label of a page request for `path`: the file's path, or `other`.
 pub(crate) fn route(path: &str) -> &'static str {
+    if path.starts_with(PORTAL_PREFIX) {
+        return "/portal";
+    }
     asset(path).map_or("other", |a| a.path)
 }
 
@@ -206,6 +229,12 @@ fn answer<B>(req: &Request<B>) -> Response<Body> {
             r
         }
     };
+    secure(&mut response);
+    response
+}
+
+/// The headers every answer of the page carries: only this origin, no framing, no referrer.
+fn secure(response: &mut Response<Body>) {
     let h = response.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -213,25 +242,72 @@ fn answer<B>(req: &Request<B>) -> Response<Body> {
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+}
+
+/// The answer to a request for a portal link's page (`id` from its path; `None` when it is
+/// not an id): the page, framed only by the link's origins, while the link works.
+async fn portal(storage: Storage, id: Option<Uuid>, req: Request<()>) -> Response<Body> {
+    let plain = |status: StatusCode, text: &'static str| {
+        let mut r = Response::new(Body::new(Full::new(Bytes::from_static(text.as_bytes()))));
+        *r.status_mut() = status;
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        secure(&mut r);
+        r
+    };
+    let found = match id {
+        None => Ok(None),
+        Some(id) => storage.portal_frame_ancestors(id).await,
+    };
+    let frame_ancestors = match found {
+        Ok(Some(origins)) => origins,
+        Ok(None) => return plain(StatusCode::NOT_FOUND, "This portal link has expired or was revoked.\n"),
+        Err(e) => {
+            tracing::warn!(error = %crate::report::chain(&e), "cannot check a portal link");
+            return plain(StatusCode::SERVICE_UNAVAILABLE, "This link cannot be checked now; try again shortly.\n");
+        }
+    };
+    let mut index = Request::builder().method(req.method().clone()).uri("/index.html");
+    if let Some(h) = index.headers_mut() {
+        *h = req.headers().clone();
+    }
+    let mut response = answer(&index.body(()).expect("a request for the page"));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, portal_csp(&frame_ancestors));
+    if !frame_ancestors.is_empty() {
+        // `frame-ancestors` says who may frame it; this header would forbid every one.
+        h.remove(header::X_FRAME_OPTIONS);
+    }
+    // The link's token is in the fragment; nothing of the page is kept by caches.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
 /// Tower layer answering the page's requests and passing gRPC calls on.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct WebPage;
+#[derive(Clone)]
+pub struct WebPage {
+    storage: Storage,
+}
+
+impl WebPage {
+    /// The page, which looks portal links up in `storage`.
+    pub fn new(storage: Storage) -> Self {
+        Self { storage }
+    }
+}
 
 impl<S> tower_layer::Layer<S> for WebPage {
     type Service = PageService<S>;
 
     fn layer(&self, inner: S) -> PageService<S> {
-        PageService { inner }
+        PageService { inner, storage: self.storage.clone() }
     }
 }
 
 /// The services, with the page in front of them.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PageService<S> {
     inner: S,
+    storage: Storage,
 }
 
 impl<S, B> tower_service::Service<Request<B>> for PageService<S>
@@ -250,6 +326,15 @@ where
     fn call(&mut self, req: Request<B>) -> Self::Future {
         if is_grpc(&req) {
             Box::pin(self.inner.call(req))
+        } else if let Some(rest) = req.uri().path().strip_prefix(PORTAL_PREFIX) {
+            let id = Uuid::parse_str(rest).ok();
+            let mut head = Request::builder().method(req.method().clone()).uri(req.uri().clone());
+            if let Some(h) = head.headers_mut() {
+                *h = req.headers().clone();
+            }
+            let head = head.body(()).expect("the same request without its body");
+            let storage = self.storage.clone();
+            Box::pin(async move { Ok(portal(storage, id, head).await) })
         } else {
             let response = answer(&req);
             Box::pin(async move { Ok(response) })

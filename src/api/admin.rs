@@ -68,7 +68,7 @@ impl AdminService {
     ) -> Result<WebhookRow, ApiError> {
         let id = validate::id(field, raw_id)?;
         match self.storage.get_webhook(id).await? {
-            Some(w) if who.reaches(&w.scope) => Ok(w),
+            Some(w) if who.reaches_webhook(w.id, &w.scope) => Ok(w),
             _ => Err(ApiError::NotFound(format!("webhook {id} not found"))),
         }
     }
@@ -337,7 +337,7 @@ impl AdminService {
         if r.target_url_contains.chars().any(char::is_control) {
             return Err(ApiError::invalid("target_url_contains", "must not contain control characters"));
         }
-        who.check_scope(&scope)?;
+        who.check_listing(&scope)?;
         let limit = page::size("page_size", r.page_size)?;
         let descendants = if r.include_descendants { "1" } else { "0" };
         let query = page::fingerprint(
@@ -358,6 +358,7 @@ impl AdminService {
                 states,
                 target_url_contains: r.target_url_contains,
                 with_signing_key: false,
+                only: who.webhook,
                 after,
                 limit: limit + 1,
             })
@@ -394,7 +395,7 @@ impl AdminService {
         let who = self.admin(&req).await?;
         let r = req.into_inner();
         let scope = validate::scope("scope", r.scope.as_ref())?;
-        who.check_scope(&scope)?;
+        who.check_listing(&scope)?;
         let limit = page::size("page_size", r.page_size)?;
         let descendants = if r.include_descendants { "1" } else { "0" };
         let query = page::fingerprint(["signing_keys", &scope.company_id, &scope.project_id, descendants]);
@@ -408,6 +409,7 @@ impl AdminService {
                 states: Vec::new(),
                 target_url_contains: String::new(),
                 with_signing_key: true,
+                only: who.webhook,
                 after,
                 limit: limit + 1,
             })

@@ -206,6 +206,9 @@ pub fn token(t: TokenRow) -> pb::Token {
         last_used_time: t.last_used_time.map(Into::into),
         revoke_time: t.revoke_time.map(Into::into),
         creator_token_id: t.creator_id.map(|id| id.to_string()).unwrap_or_default(),
+        portal: t.portal,
+        webhook_id: t.webhook_id.map(|id| id.to_string()).unwrap_or_default(),
+        frame_ancestors: t.frame_ancestors,
     }
 }
 

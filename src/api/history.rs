@@ -25,7 +25,7 @@ impl AdminService {
         let id = validate::id(field, raw_id)?;
         let not_found = || ApiError::NotFound(format!("delivery {id} not found"));
         match self.storage.get_delivery(id).await? {
-            Some(d) if who.reaches(&d.scope()) => {
+            Some(d) if who.reaches_webhook(d.delivery.webhook_id, &d.scope()) => {
                 let scope = d.scope();
                 Ok((d.delivery, scope))
             }
@@ -76,7 +76,7 @@ impl AdminService {
         let id = validate::id("id", &req.get_ref().id)?;
         // One query: the delivery, what it sent, and its webhook's scope for the reach check.
         match self.storage.delivery_detail(id).await? {
-            Some(d) if who.reaches(&d.scope) => Ok(convert::delivery_detail(d)),
+            Some(d) if who.reaches_webhook(d.delivery.webhook_id, &d.scope) => Ok(convert::delivery_detail(d)),
             _ => Err(ApiError::NotFound(format!("delivery {id} not found"))),
         }
     }

@@ -19,7 +19,7 @@ impl AdminService {
     pub(super) async fn visible_recovery(&self, who: &Principal, raw_id: &str) -> Result<RecoveryRow, ApiError> {
         let id = validate::id("id", raw_id)?;
         match self.storage.get_recovery(id).await? {
-            Some(r) if r.scope.as_ref().is_some_and(|s| who.reaches(s)) => Ok(r),
+            Some(r) if r.scope.as_ref().is_some_and(|s| who.reaches_webhook(r.webhook_id, s)) => Ok(r),
             _ => Err(ApiError::NotFound(format!("recovery {id} not found"))),
         }
     }

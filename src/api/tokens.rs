@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::pb;
 use crate::service::tokens::{self, Minted, TokenOrder};
 use crate::storage::audit::Audit;
-use crate::storage::tokens::TokenFilter;
+use crate::storage::tokens::{PortalNarrowing, TokenFilter};
 use crate::storage::Storage;
 
 /// Handlers of `webhookd.v1.TokenAdmin`.
@@ -22,16 +22,79 @@ use crate::storage::Storage;
 pub struct TokenService {
     storage: Storage,
     auth: Authenticator,
+    /// Where browsers reach the page, for portal links; `None` when it is not served.
+    page_url: Option<String>,
 }
 
 impl TokenService {
-    /// The service over `storage`, authenticating with `auth`.
-    pub fn new(storage: Storage, auth: Authenticator) -> Self {
-        Self { storage, auth }
+    /// The service over `storage`, authenticating with `auth`; portal links point at
+    /// `page_url`.
+    pub fn new(storage: Storage, auth: Authenticator, page_url: Option<String>) -> Self {
+        Self { storage, auth, page_url }
     }
 
+    /// An admin caller that is not a portal link's token (which manages no tokens).
     async fn admin<T>(&self, req: &Request<T>) -> Result<Principal, ApiError> {
-        self.auth.authorize(req.metadata(), Role::Admin).await
+        let who = self.auth.authorize(req.metadata(), Role::Admin).await?;
+        who.check_not_portal()?;
+        Ok(who)
+    }
+
+    async fn create_portal(&self, req: Request<pb::CreatePortalLinkRequest>) -> Result<pb::PortalLink, ApiError> {
+        let who = self.admin(&req).await?;
+        let r = req.into_inner();
+        let Some(page_url) = &self.page_url else {
+            return Err(ApiError::FailedPrecondition("this server does not serve the page (--web false)".into()));
+        };
+        let asked = validate::scope("scope", r.scope.as_ref())?;
+        let lifetime = validate::portal_lifetime("lifetime", r.lifetime.as_ref())?;
+        let frame_ancestors = validate::frame_ancestors("frame_ancestors", &r.frame_ancestors)?;
+        let description = validate::description("description", &r.description)?;
+        let (scope, webhook_id) = if r.webhook_id.is_empty() {
+            if asked.company_id.is_empty() || asked.project_id.is_empty() {
+                return Err(ApiError::invalid(
+                    "scope",
+                    "a portal link shows one project: set company_id and project_id, or give webhook_id",
+                ));
+            }
+            who.check_scope(&asked)?;
+            (asked, None)
+        } else {
+            let id = validate::id("webhook_id", &r.webhook_id)?;
+            let w = match self.storage.get_webhook(id).await? {
+                Some(w) if who.reaches_webhook(w.id, &w.scope) => w,
+                _ => return Err(ApiError::NotFound(format!("webhook {id} not found"))),
+            };
+            if r.scope.is_some() && asked != w.scope {
+                return Err(ApiError::invalid(
+                    "scope",
+                    format!("must be the webhook's own scope ({}) or empty", w.scope),
+                ));
+            }
+            (w.scope, Some(w.id))
+        };
+        let expire_time = match lifetime {
+            Some(d) => within_lifetime(&who, Some(SystemTime::now() + d)).map_err(|_| {
+                ApiError::PermissionDenied("lifetime: the link would outlive this token; ask for a shorter one".into())
+            })?,
+            // The default, cut to the caller's own expiry.
+            None => {
+                let default = SystemTime::now() + validate::DEFAULT_PORTAL_LIFETIME;
+                Some(who.expire_time.map_or(default, |own| own.min(default)))
+            }
+        };
+        let order = TokenOrder {
+            role: Role::Admin,
+            scope: &scope,
+            description: &description,
+            expire_time,
+            by: who.actor(),
+            portal: Some(PortalNarrowing { webhook_id, frame_ancestors: &frame_ancestors }),
+        };
+        let Minted { bearer_token, row } = tokens::create_token(&self.storage, order).await?;
+        tracing::info!(token_id = %row.id, scope = %row.scope, creator = %who.token_id, "portal link created");
+        let url = format!("{page_url}/portal/{}#token={bearer_token}", row.id);
+        Ok(pb::PortalLink { token: Some(convert::token(row)), url })
     }
 
     async fn create(&self, req: Request<pb::CreateTokenRequest>) -> Result<pb::CreateTokenResponse, ApiError> {
@@ -47,7 +110,8 @@ impl TokenService {
         let expire_time = r.expire_time.as_ref().map(|t| validate::future_time("expire_time", t)).transpose()?;
         who.check_scope(&scope)?;
         let expire_time = within_lifetime(&who, expire_time)?;
-        let order = TokenOrder { role, scope: &scope, description: &description, expire_time, by: who.actor() };
+        let order =
+            TokenOrder { role, scope: &scope, description: &description, expire_time, by: who.actor(), portal: None };
         let Minted { bearer_token, row } = tokens::create_token(&self.storage, order).await?;
         tracing::info!(token_id = %row.id, role = role.as_str(), scope = %row.scope, creator = %who.token_id, "token created");
         Ok(pb::CreateTokenResponse { token: Some(convert::token(row)), bearer_token })
@@ -149,5 +213,12 @@ impl pb::token_admin_server::TokenAdmin for TokenService {
 
     async fn get_current_token(&self, req: Request<pb::GetCurrentTokenRequest>) -> Result<Response<pb::Token>, Status> {
         Ok(Response::new(self.current(req).await?))
+    }
+
+    async fn create_portal_link(
+        &self,
+        req: Request<pb::CreatePortalLinkRequest>,
+    ) -> Result<Response<pb::PortalLink>, Status> {
+        Ok(Response::new(self.create_portal(req).await?))
     }
 }

@@ -540,6 +540,79 @@ pub fn client_identity(certificate: &str, key: &str) -> Result<Option<crate::mod
     }
 }
 
+/// Most origins a portal link may name in `frame_ancestors`.
+pub const MAX_FRAME_ANCESTORS: usize = 16;
+
+/// A portal link's `frame_ancestors`: origins (`https://host[:port]`, `http://…`, a leading
+/// `*.` in the host for its subdomains), each normalised to lower case without a default
+/// port, duplicates dropped. Nothing else can reach the Content-Security-Policy header they
+/// end up in.
+pub fn frame_ancestors(field: &str, raw: &[String]) -> Result<Vec<String>, ApiError> {
+    if raw.len() > MAX_FRAME_ANCESTORS {
+        return Err(ApiError::invalid(field, format!("at most {MAX_FRAME_ANCESTORS} origins")));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for (i, origin) in raw.iter().enumerate() {
+        let at = format!("{field}[{i}]");
+        let bad = || {
+            ApiError::invalid(
+                &at,
+                format!("{} is not an origin (scheme://host[:port], e.g. https://app.example.com)", echo(origin)),
+            )
+        };
+        if origin.len() > 256 || origin.chars().any(|c| c.is_whitespace() || matches!(c, ';' | ',' | '\'' | '"')) {
+            return Err(bad());
+        }
+        let (scheme, rest) = origin.split_once("://").ok_or_else(bad)?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "https" && scheme != "http" {
+            return Err(ApiError::invalid(&at, "scheme must be http or https"));
+        }
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        let (wildcard, host_port) = match rest.strip_prefix("*.") {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let url = Url::parse(&format!("{scheme}://{host_port}")).map_err(|_| bad())?;
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+            return Err(bad());
+        }
+        let Some(host) = url.host_str() else { return Err(bad()) };
+        if wildcard && !matches!(url.host(), Some(url::Host::Domain(_))) {
+            return Err(ApiError::invalid(&at, "a `*.` wildcard needs a domain name after it"));
+        }
+        let mut normal = format!("{scheme}://{}{host}", if wildcard { "*." } else { "" });
+        if let Some(port) = url.port() {
+            normal.push_str(&format!(":{port}"));
+        }
+        if !out.contains(&normal) {
+            out.push(normal);
+        }
+    }
+    Ok(out)
+}
+
+/// Longest lifetime of a portal link.
+pub const MAX_PORTAL_LIFETIME: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// A portal link's lifetime when none is given.
+pub const DEFAULT_PORTAL_LIFETIME: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// A portal link's lifetime: 1 second to [`MAX_PORTAL_LIFETIME`]; `None` when not given.
+pub fn portal_lifetime(
+    field: &str,
+    d: Option<&prost_types::Duration>,
+) -> Result<Option<std::time::Duration>, ApiError> {
+    let Some(d) = d else { return Ok(None) };
+    let d = std::time::Duration::try_from(*d).map_err(|_| ApiError::invalid(field, "must be a positive duration"))?;
+    if d < std::time::Duration::from_secs(1) {
+        return Err(ApiError::invalid(field, "must be at least 1s"));
+    }
+    if d > MAX_PORTAL_LIFETIME {
+        return Err(ApiError::invalid(field, "must be at most 24h"));
+    }
+    Ok(Some(d))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -658,5 +731,26 @@ mod tests {
         assert!(ca_certificate("ca_certificate", &key_inside_a_line).is_err(), "a key inside a line is refused");
         let junk = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         assert!(ca_certificate("ca_certificate", junk).is_err());
+    }
+
+    #[test]
+    fn frame_ancestors_are_origins_normalised_for_the_policy_header() {
+        let given = [
+            "HTTPS://App.Example.com/",
+            "http://localhost:3000",
+            "https://*.example.org",
+            "https://app.example.com:443",
+        ];
+        let origins = frame_ancestors("frame_ancestors", &given.map(String::from)).unwrap();
+        assert_eq!(origins, ["https://app.example.com", "http://localhost:3000", "https://*.example.org"]);
+        for bad in [
+            "https://a.example.com 'unsafe-inline'",
+            "https://a.example.com/x",
+            "data:",
+            "https://",
+            "https://a.example.com?x",
+        ] {
+            assert!(frame_ancestors("frame_ancestors", &[bad.to_string()]).is_err(), "{bad}");
+        }
     }
 }

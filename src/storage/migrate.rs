@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
     (24, "client_certificates", include_str!("migrations/0024_client_certificates.sql")),
     (25, "signing_keys", include_str!("migrations/0025_signing_keys.sql")),
     (26, "ordering", include_str!("migrations/0026_ordering.sql")),
+    (27, "portal_links", include_str!("migrations/0027_portal_links.sql")),
 ];
 
 /// Advisory lock key held while migrating ("webhookd" in ASCII, truncated).

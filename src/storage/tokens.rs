@@ -21,6 +21,10 @@ pub struct TokenGrant {
     pub scope: Scope,
     /// When it stops working; `None` if never.
     pub expire_time: Option<SystemTime>,
+    /// The token of a portal link (it manages no tokens).
+    pub portal: bool,
+    /// The one webhook a portal link's token reaches, if it is narrowed to one.
+    pub webhook_id: Option<Uuid>,
 }
 
 /// A stored token as ListTokens shows it (never its hash).
@@ -44,6 +48,12 @@ pub struct TokenRow {
     pub last_used_time: Option<SystemTime>,
     /// The token that created it; `None` for the bootstrap token and the CLI.
     pub creator_id: Option<Uuid>,
+    /// The token of a portal link.
+    pub portal: bool,
+    /// The one webhook a portal link's token reaches, if it is narrowed to one.
+    pub webhook_id: Option<Uuid>,
+    /// The origins whose pages may frame the page a portal link opens.
+    pub frame_ancestors: Vec<String>,
 }
 
 impl TokenRow {
@@ -58,6 +68,9 @@ impl TokenRow {
             revoke_time: r.get("revoke_time"),
             last_used_time: r.get("last_used_time"),
             creator_id: r.get("creator_id"),
+            portal: r.get("portal"),
+            webhook_id: r.get("webhook_id"),
+            frame_ancestors: r.get("frame_ancestors"),
         })
     }
 }
@@ -77,6 +90,17 @@ pub struct NewToken<'a> {
     pub expire_time: Option<SystemTime>,
     /// The token that created it; `None` for the CLI.
     pub creator_id: Option<Uuid>,
+    /// A portal link's narrowing; `None` for any other token.
+    pub portal: Option<PortalNarrowing<'a>>,
+}
+
+/// What narrows a portal link's token beyond its scope.
+#[derive(Debug, Clone)]
+pub struct PortalNarrowing<'a> {
+    /// The one webhook it reaches, if any.
+    pub webhook_id: Option<Uuid>,
+    /// The origins whose pages may frame the page the link opens.
+    pub frame_ancestors: &'a [String],
 }
 
 /// Which tokens to list.
@@ -103,7 +127,7 @@ impl Storage {
         scope: &Scope,
         description: &str,
     ) -> Result<Uuid, StorageError> {
-        let new = NewToken { hash, role, scope, description, expire_time: None, creator_id: None };
+        let new = NewToken { hash, role, scope, description, expire_time: None, creator_id: None, portal: None };
         let audit = Audit::new(Actor::default(), "token.create").with("role", role.as_str());
         Ok(self.create_token(&new, &audit).await?.id)
     }
@@ -114,7 +138,9 @@ impl Storage {
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
         let stmt = tx.prepare_cached(include_str!("sql/insert_token.sql")).await?;
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 8] = [
+        let webhook_id = t.portal.as_ref().and_then(|p| p.webhook_id);
+        let frame_ancestors = t.portal.as_ref().map_or(&[][..], |p| p.frame_ancestors);
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 11] = [
             &Uuid::now_v7(),
             &t.hash,
             &t.role,
@@ -123,6 +149,9 @@ impl Storage {
             &t.description,
             &t.expire_time,
             &t.creator_id,
+            &t.portal.is_some(),
+            &webhook_id,
+            &frame_ancestors,
         ];
         let row = tx.query_one(&stmt, &params).await.map_err(|e| StorageError::from_db(e, "token"))?;
         let row = TokenRow::from_row(&row)?;
@@ -148,7 +177,17 @@ impl Storage {
             role: r.try_get("role")?,
             scope: Scope::new(r.get::<_, String>("company_id"), r.get::<_, String>("project_id")),
             expire_time: r.get("expire_time"),
+            portal: r.get("portal"),
+            webhook_id: r.get("webhook_id"),
         }))
+    }
+
+    /// The origins that may frame the page opened by the portal link `id`; `None` unless it
+    /// is a portal link whose token is neither revoked nor expired.
+    pub async fn portal_frame_ancestors(&self, id: Uuid) -> Result<Option<Vec<String>>, StorageError> {
+        let c = self.conn().await?;
+        let stmt = c.prepare_cached(include_str!("sql/portal_frame_ancestors.sql")).await?;
+        Ok(c.query_opt(&stmt, &[&id]).await?.map(|r| r.get(0)))
     }
 
     /// One token by id, revoked or not.

@@ -221,6 +221,8 @@ pub struct WebhookFilter {
     pub target_url_contains: String,
     /// Keep only webhooks with a signing key pair.
     pub with_signing_key: bool,
+    /// Keep only this webhook (a portal link narrowed to it); `None` keeps all.
+    pub only: Option<Uuid>,
     /// Resume after this id.
     pub after: Option<Uuid>,
     /// At most this many.
@@ -511,6 +513,7 @@ impl Storage {
                     &f.states.iter().map(|s| *s as i16).collect::<Vec<i16>>(),
                     &like_pattern(&f.target_url_contains.to_lowercase()),
                     &f.with_signing_key,
+                    &f.only,
                 ],
             )
             .await?;

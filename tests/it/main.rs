@@ -22,6 +22,7 @@ mod migrations;
 mod mtls;
 mod operational;
 mod ordering;
+mod portal;
 mod queue;
 mod record;
 mod recovery;

@@ -456,6 +456,13 @@ impl Client {
         self.tokens().create_token(timed(request, self.timeout)).await.map(tonic::Response::into_inner)
     }
 
+    /// Creates a portal link: a short-lived admin token narrowed to one project (or one
+    /// webhook) and the page's URL that carries it in its fragment, shown only now. Not
+    /// retried, as `create_token`; `RevokeToken` with the link's token id ends it.
+    pub async fn create_portal_link(&self, request: pb::CreatePortalLinkRequest) -> Result<pb::PortalLink, Status> {
+        self.tokens().create_portal_link(timed(request, self.timeout)).await.map(tonic::Response::into_inner)
+    }
+
     /// Every token `request` matches, newest first, following page tokens.
     pub async fn list_tokens(&self, mut request: pb::ListTokensRequest) -> Result<Vec<pb::Token>, Status> {
         let mut all = Vec::new();

@@ -2,25 +2,42 @@
 // token as bearer. The token lives in session storage (gone with the tab) or, when the user
 // chose "Remember on this device", in local storage (kept across tabs and restarts, and
 // readable by any script that ever runs on this origin); never in a URL.
+//
+// A portal link opens the page at /portal/<link id>#token=<token>: the fragment never reaches
+// a server or a referrer, and the page moves the token from it to this tab's session storage
+// (under the link's own key) before anything else runs, so the address bar, the history and
+// any copy of the address no longer carry it.
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { WebhookAdmin } from "../../typescript/src/gen/webhookd/v1/admin_pb.js";
 import { TokenAdmin } from "../../typescript/src/gen/webhookd/v1/token_pb.js";
 
-const TOKEN_KEY = "webhookd.token";
+/** The portal link this page was opened with, if any: its id (the path's last part). */
+export const portalLink: string | null = /^\/portal\/([0-9a-fA-F-]{36})$/.exec(location.pathname)?.[1] ?? null;
+
+const TOKEN_KEY = portalLink ? `webhookd.portal.${portalLink}` : "webhookd.token";
+
+if (portalLink) {
+  const carried = /^#token=([A-Za-z0-9_-]+)$/.exec(location.hash)?.[1];
+  if (carried) {
+    sessionStorage.setItem(TOKEN_KEY, carried);
+    history.replaceState(null, "", `${location.pathname}#/webhooks`);
+  }
+}
 
 export function savedToken(): string | null {
+  if (portalLink) return sessionStorage.getItem(TOKEN_KEY);
   return sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
 }
 
 export function saveToken(token: string, remember = false): void {
   forgetToken();
-  (remember ? localStorage : sessionStorage).setItem(TOKEN_KEY, token);
+  (remember && !portalLink ? localStorage : sessionStorage).setItem(TOKEN_KEY, token);
 }
 
 export function forgetToken(): void {
   sessionStorage.removeItem(TOKEN_KEY);
-  localStorage.removeItem(TOKEN_KEY);
+  if (!portalLink) localStorage.removeItem(TOKEN_KEY);
 }
 
 const bearer: Interceptor = (next) => async (req) => {

@@ -104,7 +104,7 @@ export async function showDetail(root: HTMLElement, s: Session, id: string, para
   try {
     w = await admin.getWebhook({ id }, { signal: s.signal });
   } catch (e) {
-    root.append(h("p", {}, h("a", { href: "#/webhooks" }, "← Webhooks")));
+    if (!s.token.webhookId) root.append(h("p", {}, h("a", { href: "#/webhooks" }, "← Webhooks")));
     failed(root, e);
     return;
   }
@@ -128,8 +128,11 @@ export async function showDetail(root: HTMLElement, s: Session, id: string, para
       test.disabled = false;
     }
   });
+  // A portal link to this one webhook has no list to go back to, nor a webhook to go to once
+  // this one is deleted.
+  const alone = !!s.token.webhookId;
   root.append(
-    h("p", {}, h("a", { href: listHash }, "← Webhooks")),
+    ...(alone ? [] : [h("p", {}, h("a", { href: listHash }, "← Webhooks"))]),
     h(
       "div",
       { class: "title-row" },
@@ -140,7 +143,7 @@ export async function showDetail(root: HTMLElement, s: Session, id: string, para
         test,
         h("button", { type: "button", id: "recover", onclick: () => void recover(s, w) }, "Recover failed deliveries"),
         h("button", { type: "button", id: "edit-webhook", onclick: () => void webhookForm(scope, w) }, "Edit"),
-        h("button", { type: "button", id: "delete-webhook", class: "danger", onclick: () => deleteWebhook(w, () => (location.hash = listHash)) }, "Delete"),
+        alone ? [] : h("button", { type: "button", id: "delete-webhook", class: "danger", onclick: () => deleteWebhook(w, () => (location.hash = listHash)) }, "Delete"),
       ),
     ),
     h(

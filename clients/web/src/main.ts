@@ -3,7 +3,7 @@
 // the server serves one HTML file; the token never does.
 import type { Token } from "../../typescript/src/gen/webhookd/v1/token_pb.js";
 import { TokenRole } from "../../typescript/src/gen/webhookd/v1/token_pb.js";
-import { describe, forgetToken, isUnauthenticated, savedToken, saveToken, tokens } from "./api.js";
+import { describe, forgetToken, isUnauthenticated, portalLink, savedToken, saveToken, tokens } from "./api.js";
 import { field, h } from "./dom.js";
 import { showWebhooks } from "./webhooks.js";
 import { showDetail } from "./detail.js";
@@ -21,10 +21,29 @@ function renderWho(): void {
   if (!session) return;
   const s = session.scope;
   const role = session.role === TokenRole.ADMIN ? "admin" : "publisher";
+  // A portal link's page stays on its scope: no way to sign in with a wider token from it.
+  if (portalLink) {
+    const where = scopeText(s?.companyId ?? "", s?.projectId ?? "");
+    who.append(h("span", { id: "who-scope" }, session.webhookId ? `One webhook of ${where}` : where));
+    return;
+  }
   who.append(
     h("span", { class: "role", "data-role": role }, role),
     h("span", { id: "who-scope" }, ` for ${scopeText(s?.companyId ?? "", s?.projectId ?? "")}`),
     h("button", { type: "button", class: "link", onclick: signOut }, "Sign out"),
+  );
+}
+
+/** A portal link that no longer works (expired or revoked): there is nothing else to show. */
+function showLinkEnded(): void {
+  const { root } = view("Link ended");
+  root.append(
+    h(
+      "div",
+      { class: "card narrow", id: "portal-ended" },
+      h("h1", {}, "This link has ended"),
+      h("p", { role: "alert" }, "It expired or was revoked. Ask whoever gave it to you for a new one."),
+    ),
   );
 }
 
@@ -51,7 +70,8 @@ whenSignedOut((message) => {
   forgetToken();
   session = null;
   renderWho();
-  showSignIn(message);
+  if (portalLink) showLinkEnded();
+  else showSignIn(message);
 });
 
 function showSignIn(message?: string): void {
@@ -93,7 +113,8 @@ function showSignIn(message?: string): void {
 
 async function route(): Promise<void> {
   if (!savedToken()) {
-    showSignIn();
+    if (portalLink) showLinkEnded();
+    else showSignIn();
     return;
   }
   if (!session) {
@@ -103,7 +124,8 @@ async function route(): Promise<void> {
     } catch (e) {
       if (isUnauthenticated(e)) {
         forgetToken();
-        showSignIn("Your token is no longer accepted (revoked or expired). Sign in again.");
+        if (portalLink) showLinkEnded();
+        else showSignIn("Your token is no longer accepted (revoked or expired). Sign in again.");
       } else {
         const { root } = view("Error");
         failed(root, e);
@@ -127,6 +149,12 @@ async function route(): Promise<void> {
   const [path, query] = hash.split("?", 2);
   const params = new URLSearchParams(query ?? "");
   const detail = /^\/webhooks\/([0-9a-fA-F-]{36})$/.exec(path ?? "");
+  // A link to one webhook shows that webhook's page alone.
+  const only = session.webhookId;
+  if (only && detail?.[1] !== only) {
+    location.replace(`#/webhooks/${only}`);
+    return;
+  }
   if (detail) {
     const { root, signal } = view("Webhook");
     await showDetail(root, { token: session, signal }, detail[1]!, params);

@@ -183,13 +183,15 @@ export async function showWebhooks(root: HTMLElement, s: Session, params: URLSea
   s.signal.addEventListener("abort", () => document.removeEventListener("click", outside));
 
   const addButton = h("button", { type: "button", class: "primary", id: "add-webhook", onclick: () => void webhookForm(l, null) }, "Add webhook");
+  // A portal link's page stays on its project: no scope picker.
+  const portal = s.token.portal;
   const refresh = h("button", { type: "button", id: "refresh", onclick: reload }, "Refresh");
   // "← Webhooks" on a webhook's page returns to this very list (scope, filters, page).
   sessionStorage.setItem(LIST_KEY, location.hash || "#/webhooks");
   root.append(
     h("div", { class: "title-row" }, h("h1", {}, "Webhooks"), h("div", { class: "actions" }, refresh, addButton)),
     h("p", { class: "muted", id: "scope-shown" }, `Installed on ${scopeText(l.company, l.project)}${l.descendants ? " and below" : ""}.`),
-    h("div", { class: "toolbar" }, scopeForm, search, filter),
+    h("div", { class: "toolbar" }, portal ? [] : scopeForm, search, filter),
   );
 
   const page = params.get("page") ?? "";

@@ -1,5 +1,5 @@
 -- The grant of a token that is neither revoked nor expired.
-SELECT id, role, company_id, project_id, expire_time
+SELECT id, role, company_id, project_id, expire_time, portal, webhook_id
 FROM api_tokens
 WHERE token_hash = $1
   AND revoke_time IS NULL

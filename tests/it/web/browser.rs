@@ -86,10 +86,22 @@ impl Browser {
         self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Types `text` into `css`, cleared first; found again if the page re-rendered it
+    /// meanwhile (a view that loads re-renders its form once its data arrives).
     pub async fn fill(&self, css: &str, text: &str) {
-        let e = self.find(css).await;
-        e.clear().await.unwrap();
-        e.send_keys(text).await.unwrap();
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let e = self.find(css).await;
+            let typed = match e.clear().await {
+                Ok(()) => e.send_keys(text).await,
+                Err(err) => Err(err),
+            };
+            match typed {
+                Ok(()) => return,
+                Err(err) if is_stale(&err) && tokio::time::Instant::now() < deadline => continue,
+                Err(err) => panic!("fill {css}: {err}"),
+            }
+        }
     }
 
     /// The text of `css` once it satisfies `ok` (it may take a call or two to get there).
@@ -183,6 +195,10 @@ impl Browser {
         self.client.close().await.unwrap();
         let _ = self.driver.kill().await;
     }
+}
+
+fn is_stale(e: &fantoccini::error::CmdError) -> bool {
+    matches!(e, fantoccini::error::CmdError::Standard(w) if w.error == fantoccini::error::ErrorStatus::StaleElementReference)
 }
 
 /// axe-core's script, from the page's npm dependencies (installed by `npm ci` the first

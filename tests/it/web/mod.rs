@@ -641,3 +641,177 @@ async fn live_history_rides_out_a_server_restart_without_a_reload() {
     b.shot("31-detail-reconnected").await;
     b.close().await;
 }
+
+/// A page on an origin of its own (`addr`, another port) that frames each of `urls`, one iframe
+/// each (`#frame-0`, …); each iframe's `load` (which fires for a blocked frame's error page
+/// too) sets `data-loaded` on it. Serves until dropped.
+struct Framer {
+    origin: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Framer {
+    async fn start_at(addr: std::net::SocketAddr, urls: Vec<String>) -> Framer {
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let frames: String = urls
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                format!(
+                    "<iframe id=\"frame-{i}\" title=\"portal {i}\" width=\"900\" height=\"300\" src=\"{u}\" \
+                     onload=\"this.dataset.loaded='1'\"></iframe>"
+                )
+            })
+            .collect();
+        let html = format!("<!doctype html><html lang=\"en\"><title>Framer</title><body>{frames}</body></html>");
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut tcp, _)) = listener.accept().await else { return };
+                let html = html.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let _ = tcp.read(&mut buf).await;
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
+                        html.len()
+                    );
+                    let _ = tcp.write_all(answer.as_bytes()).await;
+                });
+            }
+        });
+        Framer { origin, task }
+    }
+}
+
+impl Drop for Framer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Every URL the page in the current frame sent a request to (itself without its fragment,
+/// which stays in the browser; its files; its calls), as the browser's resource timing lists
+/// them, and its address now.
+async fn requested_urls(b: &Browser) -> Vec<String> {
+    let urls = b
+        .eval(
+            "[location.href].concat(performance.getEntriesByType('navigation').map((e) => e.name.split('#')[0]),
+               performance.getEntriesByType('resource').map((e) => e.name))",
+        )
+        .await;
+    serde_json::from_value(urls).unwrap()
+}
+
+#[tokio::test]
+async fn a_portal_link_shows_its_project_alone_is_framed_only_where_it_allows_and_ends_on_time() {
+    let Some(b) =
+        Browser::start("a_portal_link_shows_its_project_alone_is_framed_only_where_it_allows_and_ends_on_time").await
+    else {
+        return;
+    };
+    let server = TestServer::start().await;
+    let acme = server.client_as(Some(&server.token(Role::Admin, "acme", "").await)).await;
+    let create = |project: &str, host: &str| {
+        new_webhook(scope("acme", project), &format!("https://{host}/hooks"), &["tag_created"])
+    };
+    let ours = acme.admin().create_webhook(create("web", "ours.example.com")).await.unwrap().into_inner();
+    let beside = acme.admin().create_webhook(create("web", "beside.example.com")).await.unwrap().into_inner();
+    let other = acme.admin().create_webhook(create("other", "other.example.com")).await.unwrap().into_inner();
+    let portal_link = |webhook_id: &str, frame_ancestors: Vec<String>, seconds: i64| pb::CreatePortalLinkRequest {
+        scope: if webhook_id.is_empty() { scope("acme", "web") } else { None },
+        webhook_id: webhook_id.into(),
+        lifetime: Some(prost_types::Duration { seconds, nanos: 0 }),
+        frame_ancestors,
+        description: "browser test".into(),
+    };
+
+    // Opened on its own: the project's webhooks, no scope picker, no way to sign out or in.
+    let project = acme.create_portal_link(portal_link("", vec![], 600)).await.unwrap();
+    let bearer = project.url.split_once("#token=").unwrap().1.to_string();
+    b.client.goto(&project.url).await.unwrap();
+    b.count_until("#webhooks tbody tr", 2).await;
+    b.text_until("#scope-shown", |t| t.contains("project web of company acme")).await;
+    b.text_until("#who", |t| t.contains("project web of company acme")).await;
+    b.count_until("#scope-picker", 0).await;
+    b.count_until("#who button", 0).await;
+    let url = b.client.current_url().await.unwrap();
+    assert!(!url.as_str().contains(&bearer) && !url.as_str().contains("whk_"), "moved out of the address: {url}");
+    // The session's blank start page and this one: the address with the token was replaced,
+    // not followed by another entry.
+    assert_eq!(b.eval("history.length").await, serde_json::json!(2), "replaced, not kept in the history");
+    b.shot("40-portal-project").await;
+    b.accessible("portal project").await;
+
+    // Another project, by the address: the page stays on its own; the webhook itself is not found.
+    b.eval("(location.hash = '#/webhooks?company=acme&project=other')").await;
+    b.text_until("#scope-shown", |t| t.contains("project web of company acme")).await;
+    b.count_until("#webhooks tbody tr", 2).await;
+    b.eval(&format!("(location.hash = '#/webhooks/{}')", other.id)).await;
+    b.text_until("main .error", |t| t.contains("not found")).await;
+
+    // The token went in an authorization header only: in no URL requested, and no referrer
+    // (the policy is no-referrer).
+    let urls = requested_urls(&b).await;
+    assert!(urls.iter().any(|u| u.contains("WebhookAdmin/ListWebhooks")), "{urls:?}");
+    assert!(urls.iter().all(|u| !u.contains(&bearer)), "{urls:?}");
+    assert_eq!(b.eval("document.referrer").await, serde_json::json!(""));
+
+    // Framed: by the origin the link names, it shows; a link naming none stays blank there.
+    let framer_origin = {
+        let probe = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = probe.local_addr().unwrap();
+        drop(probe);
+        addr
+    };
+    let allowed = acme.create_portal_link(portal_link("", vec![format!("http://{framer_origin}")], 600)).await.unwrap();
+    let framed_bearer = allowed.url.split_once("#token=").unwrap().1.to_string();
+    let framer = Framer::start_at(framer_origin, vec![project.url.clone(), allowed.url.clone()]).await;
+    b.client.goto(&format!("{}/", framer.origin)).await.unwrap();
+    b.find("#frame-0[data-loaded='1']").await;
+    b.find("#frame-1[data-loaded='1']").await;
+    b.client.enter_frame(1).await.unwrap();
+    b.count_until("#webhooks tbody tr", 2).await;
+    let urls = requested_urls(&b).await;
+    assert!(urls.iter().all(|u| !u.contains(&framed_bearer)), "{urls:?}");
+    b.client.enter_parent_frame().await.unwrap();
+    b.shot("41-portal-framed").await;
+    b.client.enter_frame(0).await.unwrap();
+    assert_eq!(
+        b.eval("document.getElementById('main') === null").await,
+        serde_json::json!(true),
+        "a link that names no origin is not shown in a frame"
+    );
+    b.client.enter_parent_frame().await.unwrap();
+    drop(framer);
+
+    // A link to one webhook: that webhook's page, with no list to go back to and no delete.
+    let one = acme.create_portal_link(portal_link(&ours.id, vec![], 600)).await.unwrap();
+    b.client.goto(&one.url).await.unwrap();
+    b.text_until("main h1.url", |t| t.contains("ours.example.com")).await;
+    b.count_until("#delete-webhook", 0).await;
+    b.count_until("main a[href^='#/webhooks']", 0).await;
+    b.eval("(location.hash = '#/webhooks')").await;
+    b.text_until("main h1.url", |t| t.contains("ours.example.com")).await;
+    b.eval(&format!("(location.hash = '#/webhooks/{}')", beside.id)).await;
+    b.text_until("main h1.url", |t| t.contains("ours.example.com")).await;
+    b.shot("42-portal-one-webhook").await;
+    b.accessible("portal one webhook").await;
+
+    // On time: once the link expires, the next call ends the page, and the address is gone.
+    let brief = acme.create_portal_link(portal_link("", vec![], 3)).await.unwrap();
+    let expires = std::time::SystemTime::try_from(brief.token.clone().unwrap().expire_time.unwrap()).unwrap();
+    b.client.goto(&brief.url).await.unwrap();
+    b.count_until("#webhooks tbody tr", 2).await;
+    if let Ok(left) = expires.duration_since(std::time::SystemTime::now()) {
+        tokio::time::sleep(left + Duration::from_millis(100)).await;
+    }
+    b.click("#refresh").await;
+    b.text_until("#portal-ended", |t| t.contains("expired or was revoked")).await;
+    b.shot("43-portal-ended").await;
+    b.accessible("portal ended").await;
+    b.client.refresh().await.unwrap();
+    b.text_until("body", |t| t.contains("This portal link has expired or was revoked")).await;
+    b.close().await;
+    server.stop().await;
+}

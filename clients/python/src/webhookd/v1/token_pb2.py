@@ -22,33 +22,38 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from webhookd.v1 import webhook_pb2 as webhookd_dot_v1_dot_webhook__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17webhookd/v1/token.proto\x12\x0bwebhookd.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19webhookd/v1/webhook.proto\"\xd2\x02\n\x05Token\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x04role\x18\x02 \x01(\x0e\x32\x16.webhookd.v1.TokenRole\x12!\n\x05scope\x18\x03 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0elast_used_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brevoke_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x63reator_token_id\x18\t \x01(\t\"\xa3\x01\n\x12\x43reateTokenRequest\x12$\n\x04role\x18\x01 \x01(\x0e\x32\x16.webhookd.v1.TokenRole\x12!\n\x05scope\x18\x02 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"N\n\x13\x43reateTokenResponse\x12!\n\x05token\x18\x01 \x01(\x0b\x32\x12.webhookd.v1.Token\x12\x14\n\x0c\x62\x65\x61rer_token\x18\x02 \x01(\t\"\x91\x01\n\x11ListTokensRequest\x12!\n\x05scope\x18\x01 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x1b\n\x13include_descendants\x18\x02 \x01(\x08\x12\x15\n\rshow_inactive\x18\x03 \x01(\x08\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"Q\n\x12ListTokensResponse\x12\"\n\x06tokens\x18\x01 \x03(\x0b\x32\x12.webhookd.v1.Token\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\" \n\x12RevokeTokenRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x18\n\x16GetCurrentTokenRequest*W\n\tTokenRole\x12\x1a\n\x16TOKEN_ROLE_UNSPECIFIED\x10\x00\x12\x14\n\x10TOKEN_ROLE_ADMIN\x10\x01\x12\x18\n\x14TOKEN_ROLE_PUBLISHER\x10\x02\x32\xbd\x02\n\nTokenAdmin\x12P\n\x0b\x43reateToken\x12\x1f.webhookd.v1.CreateTokenRequest\x1a .webhookd.v1.CreateTokenResponse\x12M\n\nListTokens\x12\x1e.webhookd.v1.ListTokensRequest\x1a\x1f.webhookd.v1.ListTokensResponse\x12\x42\n\x0bRevokeToken\x12\x1f.webhookd.v1.RevokeTokenRequest\x1a\x12.webhookd.v1.Token\x12J\n\x0fGetCurrentToken\x12#.webhookd.v1.GetCurrentTokenRequest\x1a\x12.webhookd.v1.Tokenb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17webhookd/v1/token.proto\x12\x0bwebhookd.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19webhookd/v1/webhook.proto\"\x8f\x03\n\x05Token\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x04role\x18\x02 \x01(\x0e\x32\x16.webhookd.v1.TokenRole\x12!\n\x05scope\x18\x03 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0elast_used_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brevoke_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x63reator_token_id\x18\t \x01(\t\x12\x0e\n\x06portal\x18\n \x01(\x08\x12\x12\n\nwebhook_id\x18\x0b \x01(\t\x12\x17\n\x0f\x66rame_ancestors\x18\x0c \x03(\t\"\xa3\x01\n\x12\x43reateTokenRequest\x12$\n\x04role\x18\x01 \x01(\x0e\x32\x16.webhookd.v1.TokenRole\x12!\n\x05scope\x18\x02 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"N\n\x13\x43reateTokenResponse\x12!\n\x05token\x18\x01 \x01(\x0b\x32\x12.webhookd.v1.Token\x12\x14\n\x0c\x62\x65\x61rer_token\x18\x02 \x01(\t\"\x91\x01\n\x11ListTokensRequest\x12!\n\x05scope\x18\x01 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x1b\n\x13include_descendants\x18\x02 \x01(\x08\x12\x15\n\rshow_inactive\x18\x03 \x01(\x08\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"Q\n\x12ListTokensResponse\x12\"\n\x06tokens\x18\x01 \x03(\x0b\x32\x12.webhookd.v1.Token\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\" \n\x12RevokeTokenRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x18\n\x16GetCurrentTokenRequest\"\xab\x01\n\x17\x43reatePortalLinkRequest\x12!\n\x05scope\x18\x01 \x01(\x0b\x32\x12.webhookd.v1.Scope\x12\x12\n\nwebhook_id\x18\x02 \x01(\t\x12+\n\x08lifetime\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x17\n\x0f\x66rame_ancestors\x18\x04 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\"<\n\nPortalLink\x12!\n\x05token\x18\x01 \x01(\x0b\x32\x12.webhookd.v1.Token\x12\x0b\n\x03url\x18\x02 \x01(\t*W\n\tTokenRole\x12\x1a\n\x16TOKEN_ROLE_UNSPECIFIED\x10\x00\x12\x14\n\x10TOKEN_ROLE_ADMIN\x10\x01\x12\x18\n\x14TOKEN_ROLE_PUBLISHER\x10\x02\x32\x90\x03\n\nTokenAdmin\x12P\n\x0b\x43reateToken\x12\x1f.webhookd.v1.CreateTokenRequest\x1a .webhookd.v1.CreateTokenResponse\x12M\n\nListTokens\x12\x1e.webhookd.v1.ListTokensRequest\x1a\x1f.webhookd.v1.ListTokensResponse\x12\x42\n\x0bRevokeToken\x12\x1f.webhookd.v1.RevokeTokenRequest\x1a\x12.webhookd.v1.Token\x12J\n\x0fGetCurrentToken\x12#.webhookd.v1.GetCurrentTokenRequest\x1a\x12.webhookd.v1.Token\x12Q\n\x10\x43reatePortalLink\x12$.webhookd.v1.CreatePortalLinkRequest\x1a\x17.webhookd.v1.PortalLinkb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'webhookd.v1.token_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TOKENROLE']._serialized_start=978
-  _globals['_TOKENROLE']._serialized_end=1065
-  _globals['_TOKEN']._serialized_start=101
-  _globals['_TOKEN']._serialized_end=439
-  _globals['_CREATETOKENREQUEST']._serialized_start=442
-  _globals['_CREATETOKENREQUEST']._serialized_end=605
-  _globals['_CREATETOKENRESPONSE']._serialized_start=607
-  _globals['_CREATETOKENRESPONSE']._serialized_end=685
-  _globals['_LISTTOKENSREQUEST']._serialized_start=688
-  _globals['_LISTTOKENSREQUEST']._serialized_end=833
-  _globals['_LISTTOKENSRESPONSE']._serialized_start=835
-  _globals['_LISTTOKENSRESPONSE']._serialized_end=916
-  _globals['_REVOKETOKENREQUEST']._serialized_start=918
-  _globals['_REVOKETOKENREQUEST']._serialized_end=950
-  _globals['_GETCURRENTTOKENREQUEST']._serialized_start=952
-  _globals['_GETCURRENTTOKENREQUEST']._serialized_end=976
-  _globals['_TOKENADMIN']._serialized_start=1068
-  _globals['_TOKENADMIN']._serialized_end=1385
+  _globals['_TOKENROLE']._serialized_start=1307
+  _globals['_TOKENROLE']._serialized_end=1394
+  _globals['_TOKEN']._serialized_start=133
+  _globals['_TOKEN']._serialized_end=532
+  _globals['_CREATETOKENREQUEST']._serialized_start=535
+  _globals['_CREATETOKENREQUEST']._serialized_end=698
+  _globals['_CREATETOKENRESPONSE']._serialized_start=700
+  _globals['_CREATETOKENRESPONSE']._serialized_end=778
+  _globals['_LISTTOKENSREQUEST']._serialized_start=781
+  _globals['_LISTTOKENSREQUEST']._serialized_end=926
+  _globals['_LISTTOKENSRESPONSE']._serialized_start=928
+  _globals['_LISTTOKENSRESPONSE']._serialized_end=1009
+  _globals['_REVOKETOKENREQUEST']._serialized_start=1011
+  _globals['_REVOKETOKENREQUEST']._serialized_end=1043
+  _globals['_GETCURRENTTOKENREQUEST']._serialized_start=1045
+  _globals['_GETCURRENTTOKENREQUEST']._serialized_end=1069
+  _globals['_CREATEPORTALLINKREQUEST']._serialized_start=1072
+  _globals['_CREATEPORTALLINKREQUEST']._serialized_end=1243
+  _globals['_PORTALLINK']._serialized_start=1245
+  _globals['_PORTALLINK']._serialized_end=1305
+  _globals['_TOKENADMIN']._serialized_start=1397
+  _globals['_TOKENADMIN']._serialized_end=1797
 # @@protoc_insertion_point(module_scope)

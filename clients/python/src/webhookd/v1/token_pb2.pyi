@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from webhookd.v1 import webhook_pb2 as _webhook_pb2
 from google.protobuf.internal import containers as _containers
@@ -21,7 +22,7 @@ TOKEN_ROLE_ADMIN: TokenRole
 TOKEN_ROLE_PUBLISHER: TokenRole
 
 class Token(_message.Message):
-    __slots__ = ("id", "role", "scope", "description", "create_time", "expire_time", "last_used_time", "revoke_time", "creator_token_id")
+    __slots__ = ("id", "role", "scope", "description", "create_time", "expire_time", "last_used_time", "revoke_time", "creator_token_id", "portal", "webhook_id", "frame_ancestors")
     ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     SCOPE_FIELD_NUMBER: _ClassVar[int]
@@ -31,6 +32,9 @@ class Token(_message.Message):
     LAST_USED_TIME_FIELD_NUMBER: _ClassVar[int]
     REVOKE_TIME_FIELD_NUMBER: _ClassVar[int]
     CREATOR_TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
+    PORTAL_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
+    FRAME_ANCESTORS_FIELD_NUMBER: _ClassVar[int]
     id: str
     role: TokenRole
     scope: _webhook_pb2.Scope
@@ -40,7 +44,10 @@ class Token(_message.Message):
     last_used_time: _timestamp_pb2.Timestamp
     revoke_time: _timestamp_pb2.Timestamp
     creator_token_id: str
-    def __init__(self, id: _Optional[str] = ..., role: _Optional[_Union[TokenRole, str]] = ..., scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., description: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoke_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., creator_token_id: _Optional[str] = ...) -> None: ...
+    portal: bool
+    webhook_id: str
+    frame_ancestors: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., role: _Optional[_Union[TokenRole, str]] = ..., scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., description: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoke_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., creator_token_id: _Optional[str] = ..., portal: _Optional[bool] = ..., webhook_id: _Optional[str] = ..., frame_ancestors: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CreateTokenRequest(_message.Message):
     __slots__ = ("role", "scope", "description", "expire_time")
@@ -93,3 +100,25 @@ class RevokeTokenRequest(_message.Message):
 class GetCurrentTokenRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class CreatePortalLinkRequest(_message.Message):
+    __slots__ = ("scope", "webhook_id", "lifetime", "frame_ancestors", "description")
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_ID_FIELD_NUMBER: _ClassVar[int]
+    LIFETIME_FIELD_NUMBER: _ClassVar[int]
+    FRAME_ANCESTORS_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    scope: _webhook_pb2.Scope
+    webhook_id: str
+    lifetime: _duration_pb2.Duration
+    frame_ancestors: _containers.RepeatedScalarFieldContainer[str]
+    description: str
+    def __init__(self, scope: _Optional[_Union[_webhook_pb2.Scope, _Mapping]] = ..., webhook_id: _Optional[str] = ..., lifetime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., frame_ancestors: _Optional[_Iterable[str]] = ..., description: _Optional[str] = ...) -> None: ...
+
+class PortalLink(_message.Message):
+    __slots__ = ("token", "url")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    token: Token
+    url: str
+    def __init__(self, token: _Optional[_Union[Token, _Mapping]] = ..., url: _Optional[str] = ...) -> None: ...

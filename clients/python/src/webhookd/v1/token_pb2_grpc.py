@@ -58,6 +58,11 @@ class TokenAdminStub:
                 request_serializer=webhookd_dot_v1_dot_token__pb2.GetCurrentTokenRequest.SerializeToString,
                 response_deserializer=webhookd_dot_v1_dot_token__pb2.Token.FromString,
                 _registered_method=True)
+        self.CreatePortalLink = channel.unary_unary(
+                '/webhookd.v1.TokenAdmin/CreatePortalLink',
+                request_serializer=webhookd_dot_v1_dot_token__pb2.CreatePortalLinkRequest.SerializeToString,
+                response_deserializer=webhookd_dot_v1_dot_token__pb2.PortalLink.FromString,
+                _registered_method=True)
 
 
 class TokenAdminServicer:
@@ -99,6 +104,19 @@ class TokenAdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreatePortalLink(self, request, context):
+        """Creates a portal link: a short-lived admin token narrowed to one project, or to one
+        webhook, and the address of the admin page that opens with it, to hand to (or embed for)
+        the people who own that project's endpoints. The page opened by the link shows that scope
+        alone, without the scope picker or a way out to a wider view, and only the origins the
+        link names may frame it. The token is a `Token` like any other (`portal` set): ListTokens
+        lists it, RevokeToken ends the link at once, the audit log records both. A portal link's
+        own token manages no tokens (PERMISSION_DENIED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TokenAdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -121,6 +139,11 @@ def add_TokenAdminServicer_to_server(servicer, server):
                     servicer.GetCurrentToken,
                     request_deserializer=webhookd_dot_v1_dot_token__pb2.GetCurrentTokenRequest.FromString,
                     response_serializer=webhookd_dot_v1_dot_token__pb2.Token.SerializeToString,
+            ),
+            'CreatePortalLink': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePortalLink,
+                    request_deserializer=webhookd_dot_v1_dot_token__pb2.CreatePortalLinkRequest.FromString,
+                    response_serializer=webhookd_dot_v1_dot_token__pb2.PortalLink.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -235,6 +258,33 @@ class TokenAdmin:
             '/webhookd.v1.TokenAdmin/GetCurrentToken',
             webhookd_dot_v1_dot_token__pb2.GetCurrentTokenRequest.SerializeToString,
             webhookd_dot_v1_dot_token__pb2.Token.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePortalLink(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/webhookd.v1.TokenAdmin/CreatePortalLink',
+            webhookd_dot_v1_dot_token__pb2.CreatePortalLinkRequest.SerializeToString,
+            webhookd_dot_v1_dot_token__pb2.PortalLink.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,5 +1,5 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Scope } from "./webhook_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 /**
@@ -68,6 +68,25 @@ export type Token = Message<"webhookd.v1.Token"> & {
      * @generated from field: string creator_token_id = 9;
      */
     creatorTokenId: string;
+    /**
+     * The token of a portal link (CreatePortalLink); it manages no tokens.
+     *
+     * @generated from field: bool portal = 10;
+     */
+    portal: boolean;
+    /**
+     * A portal link's token narrowed to one webhook: the only webhook it reaches (with its
+     * history and deliveries); it then reaches no scope as a whole. Empty otherwise.
+     *
+     * @generated from field: string webhook_id = 11;
+     */
+    webhookId: string;
+    /**
+     * A portal link's origins whose pages may frame the page it opens; empty: none may.
+     *
+     * @generated from field: repeated string frame_ancestors = 12;
+     */
+    frameAncestors: string[];
 };
 /**
  * Describes the message webhookd.v1.Token.
@@ -231,6 +250,81 @@ export type GetCurrentTokenRequest = Message<"webhookd.v1.GetCurrentTokenRequest
  */
 export declare const GetCurrentTokenRequestSchema: GenMessage<GetCurrentTokenRequest>;
 /**
+ * Request of CreatePortalLink.
+ *
+ * @generated from message webhookd.v1.CreatePortalLinkRequest
+ */
+export type CreatePortalLinkRequest = Message<"webhookd.v1.CreatePortalLinkRequest"> & {
+    /**
+     * The project the link shows (company and project both set), within the caller's scope.
+     * With `webhook_id`: that webhook's own scope, or empty to take it from the webhook.
+     *
+     * @generated from field: webhookd.v1.Scope scope = 1;
+     */
+    scope?: Scope | undefined;
+    /**
+     * Narrows the link to this webhook (any scope's, within the caller's reach): the page
+     * then shows it alone. Empty: every webhook of the project.
+     *
+     * @generated from field: string webhook_id = 2;
+     */
+    webhookId: string;
+    /**
+     * How long the link works, from now: at least 1 second, at most 24 hours, and no longer
+     * than the caller's own token. Absent: 1 hour.
+     *
+     * @generated from field: google.protobuf.Duration lifetime = 3;
+     */
+    lifetime?: Duration | undefined;
+    /**
+     * Origins (`https://app.example.com`, `http://localhost:3000`; a leading `*.` in the host
+     * allows its subdomains) whose pages may show the page in a frame: its
+     * Content-Security-Policy `frame-ancestors`. At most 16. Empty: it cannot be framed.
+     *
+     * @generated from field: repeated string frame_ancestors = 4;
+     */
+    frameAncestors: string[];
+    /**
+     * Free text to recognise the link's token by in ListTokens, at most 256 bytes.
+     *
+     * @generated from field: string description = 5;
+     */
+    description: string;
+};
+/**
+ * Describes the message webhookd.v1.CreatePortalLinkRequest.
+ * Use `create(CreatePortalLinkRequestSchema)` to create a new message.
+ */
+export declare const CreatePortalLinkRequestSchema: GenMessage<CreatePortalLinkRequest>;
+/**
+ * A portal link: its token, and the page's address that carries it.
+ *
+ * @generated from message webhookd.v1.PortalLink
+ */
+export type PortalLink = Message<"webhookd.v1.PortalLink"> & {
+    /**
+     * The link's token as ListTokens shows it (`portal` set); its `id` is the link's id, and
+     * RevokeToken with it ends the link.
+     *
+     * @generated from field: webhookd.v1.Token token = 1;
+     */
+    token?: Token | undefined;
+    /**
+     * The page's address, shown only here: `<public URL>/portal/<token id>#token=<bearer>`.
+     * The bearer token is in the fragment, which browsers never send to a server or in a
+     * referrer; the page moves it out of the address bar as it opens. The public URL is the
+     * server's `--public-url`, or its listen address.
+     *
+     * @generated from field: string url = 2;
+     */
+    url: string;
+};
+/**
+ * Describes the message webhookd.v1.PortalLink.
+ * Use `create(PortalLinkSchema)` to create a new message.
+ */
+export declare const PortalLinkSchema: GenMessage<PortalLink>;
+/**
  * What a token may do.
  *
  * @generated from enum webhookd.v1.TokenRole
@@ -311,5 +405,21 @@ export declare const TokenAdmin: GenService<{
         methodKind: "unary";
         input: typeof GetCurrentTokenRequestSchema;
         output: typeof TokenSchema;
+    };
+    /**
+     * Creates a portal link: a short-lived admin token narrowed to one project, or to one
+     * webhook, and the address of the admin page that opens with it, to hand to (or embed for)
+     * the people who own that project's endpoints. The page opened by the link shows that scope
+     * alone, without the scope picker or a way out to a wider view, and only the origins the
+     * link names may frame it. The token is a `Token` like any other (`portal` set): ListTokens
+     * lists it, RevokeToken ends the link at once, the audit log records both. A portal link's
+     * own token manages no tokens (PERMISSION_DENIED).
+     *
+     * @generated from rpc webhookd.v1.TokenAdmin.CreatePortalLink
+     */
+    createPortalLink: {
+        methodKind: "unary";
+        input: typeof CreatePortalLinkRequestSchema;
+        output: typeof PortalLinkSchema;
     };
 }>;

@@ -4,8 +4,8 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Scope } from "./webhook_pb.js";
 import { file_webhookd_v1_webhook } from "./webhook_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file webhookd/v1/token.proto.
  */
 export const file_webhookd_v1_token: GenFile = /*@__PURE__*/
-  fileDesc("Chd3ZWJob29rZC92MS90b2tlbi5wcm90bxILd2ViaG9va2QudjEi0gIKBVRva2VuEgoKAmlkGAEgASgJEiQKBHJvbGUYAiABKA4yFi53ZWJob29rZC52MS5Ub2tlblJvbGUSIQoFc2NvcGUYAyABKAsyEi53ZWJob29rZC52MS5TY29wZRITCgtkZXNjcmlwdGlvbhgEIAEoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3RfdXNlZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZXZva2VfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQY3JlYXRvcl90b2tlbl9pZBgJIAEoCSKjAQoSQ3JlYXRlVG9rZW5SZXF1ZXN0EiQKBHJvbGUYASABKA4yFi53ZWJob29rZC52MS5Ub2tlblJvbGUSIQoFc2NvcGUYAiABKAsyEi53ZWJob29rZC52MS5TY29wZRITCgtkZXNjcmlwdGlvbhgDIAEoCRIvCgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTgoTQ3JlYXRlVG9rZW5SZXNwb25zZRIhCgV0b2tlbhgBIAEoCzISLndlYmhvb2tkLnYxLlRva2VuEhQKDGJlYXJlcl90b2tlbhgCIAEoCSKRAQoRTGlzdFRva2Vuc1JlcXVlc3QSIQoFc2NvcGUYASABKAsyEi53ZWJob29rZC52MS5TY29wZRIbChNpbmNsdWRlX2Rlc2NlbmRhbnRzGAIgASgIEhUKDXNob3dfaW5hY3RpdmUYAyABKAgSEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkiUQoSTGlzdFRva2Vuc1Jlc3BvbnNlEiIKBnRva2VucxgBIAMoCzISLndlYmhvb2tkLnYxLlRva2VuEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIgChJSZXZva2VUb2tlblJlcXVlc3QSCgoCaWQYASABKAkiGAoWR2V0Q3VycmVudFRva2VuUmVxdWVzdCpXCglUb2tlblJvbGUSGgoWVE9LRU5fUk9MRV9VTlNQRUNJRklFRBAAEhQKEFRPS0VOX1JPTEVfQURNSU4QARIYChRUT0tFTl9ST0xFX1BVQkxJU0hFUhACMr0CCgpUb2tlbkFkbWluElAKC0NyZWF0ZVRva2VuEh8ud2ViaG9va2QudjEuQ3JlYXRlVG9rZW5SZXF1ZXN0GiAud2ViaG9va2QudjEuQ3JlYXRlVG9rZW5SZXNwb25zZRJNCgpMaXN0VG9rZW5zEh4ud2ViaG9va2QudjEuTGlzdFRva2Vuc1JlcXVlc3QaHy53ZWJob29rZC52MS5MaXN0VG9rZW5zUmVzcG9uc2USQgoLUmV2b2tlVG9rZW4SHy53ZWJob29rZC52MS5SZXZva2VUb2tlblJlcXVlc3QaEi53ZWJob29rZC52MS5Ub2tlbhJKCg9HZXRDdXJyZW50VG9rZW4SIy53ZWJob29rZC52MS5HZXRDdXJyZW50VG9rZW5SZXF1ZXN0GhIud2ViaG9va2QudjEuVG9rZW5iBnByb3RvMw", [file_google_protobuf_timestamp, file_webhookd_v1_webhook]);
+  fileDesc("Chd3ZWJob29rZC92MS90b2tlbi5wcm90bxILd2ViaG9va2QudjEijwMKBVRva2VuEgoKAmlkGAEgASgJEiQKBHJvbGUYAiABKA4yFi53ZWJob29rZC52MS5Ub2tlblJvbGUSIQoFc2NvcGUYAyABKAsyEi53ZWJob29rZC52MS5TY29wZRITCgtkZXNjcmlwdGlvbhgEIAEoCRIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3RfdXNlZF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZXZva2VfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQY3JlYXRvcl90b2tlbl9pZBgJIAEoCRIOCgZwb3J0YWwYCiABKAgSEgoKd2ViaG9va19pZBgLIAEoCRIXCg9mcmFtZV9hbmNlc3RvcnMYDCADKAkiowEKEkNyZWF0ZVRva2VuUmVxdWVzdBIkCgRyb2xlGAEgASgOMhYud2ViaG9va2QudjEuVG9rZW5Sb2xlEiEKBXNjb3BlGAIgASgLMhIud2ViaG9va2QudjEuU2NvcGUSEwoLZGVzY3JpcHRpb24YAyABKAkSLwoLZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIk4KE0NyZWF0ZVRva2VuUmVzcG9uc2USIQoFdG9rZW4YASABKAsyEi53ZWJob29rZC52MS5Ub2tlbhIUCgxiZWFyZXJfdG9rZW4YAiABKAkikQEKEUxpc3RUb2tlbnNSZXF1ZXN0EiEKBXNjb3BlGAEgASgLMhIud2ViaG9va2QudjEuU2NvcGUSGwoTaW5jbHVkZV9kZXNjZW5kYW50cxgCIAEoCBIVCg1zaG93X2luYWN0aXZlGAMgASgIEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJIlEKEkxpc3RUb2tlbnNSZXNwb25zZRIiCgZ0b2tlbnMYASADKAsyEi53ZWJob29rZC52MS5Ub2tlbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIAoSUmV2b2tlVG9rZW5SZXF1ZXN0EgoKAmlkGAEgASgJIhgKFkdldEN1cnJlbnRUb2tlblJlcXVlc3QiqwEKF0NyZWF0ZVBvcnRhbExpbmtSZXF1ZXN0EiEKBXNjb3BlGAEgASgLMhIud2ViaG9va2QudjEuU2NvcGUSEgoKd2ViaG9va19pZBgCIAEoCRIrCghsaWZldGltZRgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIXCg9mcmFtZV9hbmNlc3RvcnMYBCADKAkSEwoLZGVzY3JpcHRpb24YBSABKAkiPAoKUG9ydGFsTGluaxIhCgV0b2tlbhgBIAEoCzISLndlYmhvb2tkLnYxLlRva2VuEgsKA3VybBgCIAEoCSpXCglUb2tlblJvbGUSGgoWVE9LRU5fUk9MRV9VTlNQRUNJRklFRBAAEhQKEFRPS0VOX1JPTEVfQURNSU4QARIYChRUT0tFTl9ST0xFX1BVQkxJU0hFUhACMpADCgpUb2tlbkFkbWluElAKC0NyZWF0ZVRva2VuEh8ud2ViaG9va2QudjEuQ3JlYXRlVG9rZW5SZXF1ZXN0GiAud2ViaG9va2QudjEuQ3JlYXRlVG9rZW5SZXNwb25zZRJNCgpMaXN0VG9rZW5zEh4ud2ViaG9va2QudjEuTGlzdFRva2Vuc1JlcXVlc3QaHy53ZWJob29rZC52MS5MaXN0VG9rZW5zUmVzcG9uc2USQgoLUmV2b2tlVG9rZW4SHy53ZWJob29rZC52MS5SZXZva2VUb2tlblJlcXVlc3QaEi53ZWJob29rZC52MS5Ub2tlbhJKCg9HZXRDdXJyZW50VG9rZW4SIy53ZWJob29rZC52MS5HZXRDdXJyZW50VG9rZW5SZXF1ZXN0GhIud2ViaG9va2QudjEuVG9rZW4SUQoQQ3JlYXRlUG9ydGFsTGluaxIkLndlYmhvb2tkLnYxLkNyZWF0ZVBvcnRhbExpbmtSZXF1ZXN0Ghcud2ViaG9va2QudjEuUG9ydGFsTGlua2IGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_webhookd_v1_webhook]);
 
 /**
  * An API token, without its bearer value.
@@ -86,6 +86,28 @@ export type Token = Message<"webhookd.v1.Token"> & {
    * @generated from field: string creator_token_id = 9;
    */
   creatorTokenId: string;
+
+  /**
+   * The token of a portal link (CreatePortalLink); it manages no tokens.
+   *
+   * @generated from field: bool portal = 10;
+   */
+  portal: boolean;
+
+  /**
+   * A portal link's token narrowed to one webhook: the only webhook it reaches (with its
+   * history and deliveries); it then reaches no scope as a whole. Empty otherwise.
+   *
+   * @generated from field: string webhook_id = 11;
+   */
+  webhookId: string;
+
+  /**
+   * A portal link's origins whose pages may frame the page it opens; empty: none may.
+   *
+   * @generated from field: repeated string frame_ancestors = 12;
+   */
+  frameAncestors: string[];
 };
 
 /**
@@ -280,6 +302,92 @@ export const GetCurrentTokenRequestSchema: GenMessage<GetCurrentTokenRequest> = 
   messageDesc(file_webhookd_v1_token, 6);
 
 /**
+ * Request of CreatePortalLink.
+ *
+ * @generated from message webhookd.v1.CreatePortalLinkRequest
+ */
+export type CreatePortalLinkRequest = Message<"webhookd.v1.CreatePortalLinkRequest"> & {
+  /**
+   * The project the link shows (company and project both set), within the caller's scope.
+   * With `webhook_id`: that webhook's own scope, or empty to take it from the webhook.
+   *
+   * @generated from field: webhookd.v1.Scope scope = 1;
+   */
+  scope?: Scope | undefined;
+
+  /**
+   * Narrows the link to this webhook (any scope's, within the caller's reach): the page
+   * then shows it alone. Empty: every webhook of the project.
+   *
+   * @generated from field: string webhook_id = 2;
+   */
+  webhookId: string;
+
+  /**
+   * How long the link works, from now: at least 1 second, at most 24 hours, and no longer
+   * than the caller's own token. Absent: 1 hour.
+   *
+   * @generated from field: google.protobuf.Duration lifetime = 3;
+   */
+  lifetime?: Duration | undefined;
+
+  /**
+   * Origins (`https://app.example.com`, `http://localhost:3000`; a leading `*.` in the host
+   * allows its subdomains) whose pages may show the page in a frame: its
+   * Content-Security-Policy `frame-ancestors`. At most 16. Empty: it cannot be framed.
+   *
+   * @generated from field: repeated string frame_ancestors = 4;
+   */
+  frameAncestors: string[];
+
+  /**
+   * Free text to recognise the link's token by in ListTokens, at most 256 bytes.
+   *
+   * @generated from field: string description = 5;
+   */
+  description: string;
+};
+
+/**
+ * Describes the message webhookd.v1.CreatePortalLinkRequest.
+ * Use `create(CreatePortalLinkRequestSchema)` to create a new message.
+ */
+export const CreatePortalLinkRequestSchema: GenMessage<CreatePortalLinkRequest> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_token, 7);
+
+/**
+ * A portal link: its token, and the page's address that carries it.
+ *
+ * @generated from message webhookd.v1.PortalLink
+ */
+export type PortalLink = Message<"webhookd.v1.PortalLink"> & {
+  /**
+   * The link's token as ListTokens shows it (`portal` set); its `id` is the link's id, and
+   * RevokeToken with it ends the link.
+   *
+   * @generated from field: webhookd.v1.Token token = 1;
+   */
+  token?: Token | undefined;
+
+  /**
+   * The page's address, shown only here: `<public URL>/portal/<token id>#token=<bearer>`.
+   * The bearer token is in the fragment, which browsers never send to a server or in a
+   * referrer; the page moves it out of the address bar as it opens. The public URL is the
+   * server's `--public-url`, or its listen address.
+   *
+   * @generated from field: string url = 2;
+   */
+  url: string;
+};
+
+/**
+ * Describes the message webhookd.v1.PortalLink.
+ * Use `create(PortalLinkSchema)` to create a new message.
+ */
+export const PortalLinkSchema: GenMessage<PortalLink> = /*@__PURE__*/
+  messageDesc(file_webhookd_v1_token, 8);
+
+/**
  * What a token may do.
  *
  * @generated from enum webhookd.v1.TokenRole
@@ -365,6 +473,22 @@ export const TokenAdmin: GenService<{
     methodKind: "unary";
     input: typeof GetCurrentTokenRequestSchema;
     output: typeof TokenSchema;
+  },
+  /**
+   * Creates a portal link: a short-lived admin token narrowed to one project, or to one
+   * webhook, and the address of the admin page that opens with it, to hand to (or embed for)
+   * the people who own that project's endpoints. The page opened by the link shows that scope
+   * alone, without the scope picker or a way out to a wider view, and only the origins the
+   * link names may frame it. The token is a `Token` like any other (`portal` set): ListTokens
+   * lists it, RevokeToken ends the link at once, the audit log records both. A portal link's
+   * own token manages no tokens (PERMISSION_DENIED).
+   *
+   * @generated from rpc webhookd.v1.TokenAdmin.CreatePortalLink
+   */
+  createPortalLink: {
+    methodKind: "unary";
+    input: typeof CreatePortalLinkRequestSchema;
+    output: typeof PortalLinkSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_webhookd_v1_token, 0);
