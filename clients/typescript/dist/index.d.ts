@@ -3,7 +3,7 @@ import { type Client } from "@connectrpc/connect";
 import { type CallOptions, type ClientOptions, type DeliveryFilter, type OrderingName, type SchemeName, type ScopeIds, type StateName, type WatchOptions } from "./options.js";
 import { WebhookAdmin, type AuditEvent, type EventType, type WebhookSigningKeys } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest, PublishEventRequestSchema, type PublishEventResponse } from "./gen/webhookd/v1/ingest_pb.js";
-import { TokenAdmin, type CreateTokenResponse, type Token } from "./gen/webhookd/v1/token_pb.js";
+import { TokenAdmin, type CreateTokenResponse, type PortalLink, type Token } from "./gen/webhookd/v1/token_pb.js";
 import { type DeliveryDetail, type DeliveryRecord, type Webhook } from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/webhook_pb.js";
 export * from "./gen/webhookd/v1/admin_pb.js";
@@ -121,6 +121,19 @@ export declare class WebhookdClient {
         description?: string;
         expireTime?: Date;
     } & CallOptions): Promise<CreateTokenResponse>;
+    /**
+     * Creates a portal link: a short-lived admin token narrowed to one project (`companyId` and
+     * `projectId`) or to one webhook (`webhookId`), and the admin page's `url` carrying it in
+     * its fragment, shown only now. `lifetimeMs` from 1 s to 24 h (default 1 h);
+     * `frameAncestors`: origins whose pages may frame the page (default none). Not retried, as
+     * `createToken`; `revokeToken(link.token.id)` ends it.
+     */
+    createPortalLink(opts?: ScopeIds & {
+        webhookId?: string;
+        lifetimeMs?: number;
+        frameAncestors?: string[];
+        description?: string;
+    } & CallOptions): Promise<PortalLink>;
     /** Every matching token (never its value), newest first, following page tokens. */
     listTokens(opts?: ScopeIds & {
         includeDescendants?: boolean;

@@ -343,6 +343,25 @@ export class WebhookdClient {
         };
         return this.call((o) => this.tokens.createToken(req, o), opts, false);
     }
+    /**
+     * Creates a portal link: a short-lived admin token narrowed to one project (`companyId` and
+     * `projectId`) or to one webhook (`webhookId`), and the admin page's `url` carrying it in
+     * its fragment, shown only now. `lifetimeMs` from 1 s to 24 h (default 1 h);
+     * `frameAncestors`: origins whose pages may frame the page (default none). Not retried, as
+     * `createToken`; `revokeToken(link.token.id)` ends it.
+     */
+    async createPortalLink(opts = {}) {
+        const req = {
+            scope: { companyId: opts.companyId ?? "", projectId: opts.projectId ?? "" },
+            webhookId: opts.webhookId ?? "",
+            frameAncestors: opts.frameAncestors ?? [],
+            description: opts.description ?? "",
+            ...(opts.lifetimeMs !== undefined
+                ? { lifetime: { seconds: BigInt(Math.floor(opts.lifetimeMs / 1000)), nanos: (opts.lifetimeMs % 1000) * 1_000_000 } }
+                : {}),
+        };
+        return this.call((o) => this.tokens.createPortalLink(req, o), opts, false);
+    }
     /** Every matching token (never its value), newest first, following page tokens. */
     async *listTokens(opts = {}) {
         let pageToken = "";

@@ -33,7 +33,7 @@ import {
   type WebhookSigningKeys,
 } from "./gen/webhookd/v1/admin_pb.js";
 import { EventIngest, PublishEventRequestSchema, type PublishEventResponse } from "./gen/webhookd/v1/ingest_pb.js";
-import { TokenAdmin, TokenRole, type CreateTokenResponse, type Token } from "./gen/webhookd/v1/token_pb.js";
+import { TokenAdmin, TokenRole, type CreateTokenResponse, type PortalLink, type Token } from "./gen/webhookd/v1/token_pb.js";
 import {
   DeliveryOrdering,
   DeliveryStatus,
@@ -471,6 +471,28 @@ export class WebhookdClient {
       ...(opts.expireTime ? { expireTime: timestampFromDate(opts.expireTime) } : {}),
     };
     return this.call((o) => this.tokens.createToken(req, o), opts, false);
+  }
+
+  /**
+   * Creates a portal link: a short-lived admin token narrowed to one project (`companyId` and
+   * `projectId`) or to one webhook (`webhookId`), and the admin page's `url` carrying it in
+   * its fragment, shown only now. `lifetimeMs` from 1 s to 24 h (default 1 h);
+   * `frameAncestors`: origins whose pages may frame the page (default none). Not retried, as
+   * `createToken`; `revokeToken(link.token.id)` ends it.
+   */
+  async createPortalLink(
+    opts: ScopeIds & { webhookId?: string; lifetimeMs?: number; frameAncestors?: string[]; description?: string } & CallOptions = {},
+  ): Promise<PortalLink> {
+    const req = {
+      scope: { companyId: opts.companyId ?? "", projectId: opts.projectId ?? "" },
+      webhookId: opts.webhookId ?? "",
+      frameAncestors: opts.frameAncestors ?? [],
+      description: opts.description ?? "",
+      ...(opts.lifetimeMs !== undefined
+        ? { lifetime: { seconds: BigInt(Math.floor(opts.lifetimeMs / 1000)), nanos: (opts.lifetimeMs % 1000) * 1_000_000 } }
+        : {}),
+    };
+    return this.call((o) => this.tokens.createPortalLink(req, o), opts, false);
   }
 
   /** Every matching token (never its value), newest first, following page tokens. */

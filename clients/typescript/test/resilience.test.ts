@@ -268,6 +268,43 @@ async function tlsChecks(tls: RunningServer, pki: string): Promise<void> {
   assert.throws(() => new WebhookdClient(`http://localhost:${tls.port}`, server.admin, { caCertificate: ca }), TypeError);
 }
 
+test("a portal link reaches its project alone and ends when revoked", async () => {
+  const company = `portal-ts-${randomUUID()}`;
+  const admin = new WebhookdClient(server.address, server.admin);
+  const ours = await admin.createWebhook("https://example.com/ours", "12345678", ["tag_created"], { companyId: company, projectId: "web" });
+  await admin.createWebhook("https://example.com/theirs", "12345678", ["tag_created"], { companyId: company, projectId: "other" });
+  const link = await admin.createPortalLink({
+    companyId: company,
+    projectId: "web",
+    lifetimeMs: 600_000,
+    frameAncestors: ["https://App.example.com/"],
+  });
+  assert.equal(link.token?.portal, true);
+  assert.deepEqual(link.token?.frameAncestors, ["https://app.example.com"]);
+  const [, bearer] = link.url.split("#token=");
+  assert.match(bearer ?? "", /^whk_/);
+  assert.ok(link.url.includes(`/portal/${link.token?.id}#token=`), link.url);
+
+  const portal = new WebhookdClient(server.address, bearer ?? "");
+  const seen: string[] = [];
+  for await (const w of portal.listWebhooks({ companyId: company, projectId: "web" })) seen.push(w.id);
+  assert.deepEqual(seen, [ours.id]);
+  await assert.rejects(async () => {
+    for await (const _ of portal.listWebhooks({ companyId: company, projectId: "other" })) void _;
+  }, code(Code.PermissionDenied));
+  await assert.rejects(portal.createToken("admin", { companyId: company, projectId: "web" }), code(Code.PermissionDenied));
+  await assert.rejects(admin.createPortalLink({ companyId: company }), code(Code.InvalidArgument));
+
+  await admin.revokeToken(link.token?.id ?? "");
+  const deadline = Date.now() + 10_000;
+  await assert.rejects(async () => {
+    while (Date.now() < deadline) {
+      await portal.getWebhook(ours.id);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }, code(Code.Unauthenticated));
+});
+
 test("listWebhooks follows every page", async () => {
   const admin = new WebhookdClient(server.address, server.admin);
   const made = new Set<string>();
