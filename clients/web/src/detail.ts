@@ -17,6 +17,7 @@ import { clearFieldErrors, copy, dl, field, h, modal, showFieldError, toast, url
 import { failed, scopeText, type Session } from "./session.js";
 import { LIST_KEY, catalog, deleteWebhook, healthBadge, statusBadge, webhookForm } from "./webhooks.js";
 import { resend, showBody } from "./body.js";
+import { portalLinkDialog } from "./portal.js";
 
 const HISTORY_LIMIT = 200;
 
@@ -143,6 +144,9 @@ export async function showDetail(root: HTMLElement, s: Session, id: string, para
         test,
         h("button", { type: "button", id: "recover", onclick: () => void recover(s, w) }, "Recover failed deliveries"),
         h("button", { type: "button", id: "edit-webhook", onclick: () => void webhookForm(scope, w) }, "Edit"),
+        s.token.portal
+          ? []
+          : h("button", { type: "button", id: "portal-link", onclick: () => portalLinkDialog({ webhookId: w.id, targetUrl: w.targetUrl }) }, "Portal link…"),
         alone ? [] : h("button", { type: "button", id: "delete-webhook", class: "danger", onclick: () => deleteWebhook(w, () => (location.hash = listHash)) }, "Delete"),
       ),
     ),

@@ -10,6 +10,7 @@ import {
 } from "../../typescript/src/gen/webhookd/v1/webhook_pb.js";
 import { admin, describe, fieldViolations } from "./api.js";
 import { clearFieldErrors, field, h, modal, showFieldError, toast, urlText, when, withTimes } from "./dom.js";
+import { portalLinkDialog } from "./portal.js";
 import { failed, scopeText, type Session } from "./session.js";
 
 let eventTypes: EventType[] | null = null;
@@ -186,10 +187,15 @@ export async function showWebhooks(root: HTMLElement, s: Session, params: URLSea
   // A portal link's page stays on its project: no scope picker.
   const portal = s.token.portal;
   const refresh = h("button", { type: "button", id: "refresh", onclick: reload }, "Refresh");
+  // A project's page can be handed over as a portal link (not from a portal link's page).
+  const share =
+    l.company && l.project && !portal
+      ? h("button", { type: "button", id: "portal-link", onclick: () => portalLinkDialog({ company: l.company, project: l.project }) }, "Portal link…")
+      : [];
   // "← Webhooks" on a webhook's page returns to this very list (scope, filters, page).
   sessionStorage.setItem(LIST_KEY, location.hash || "#/webhooks");
   root.append(
-    h("div", { class: "title-row" }, h("h1", {}, "Webhooks"), h("div", { class: "actions" }, refresh, addButton)),
+    h("div", { class: "title-row" }, h("h1", {}, "Webhooks"), h("div", { class: "actions" }, refresh, share, addButton)),
     h("p", { class: "muted", id: "scope-shown" }, `Installed on ${scopeText(l.company, l.project)}${l.descendants ? " and below" : ""}.`),
     h("div", { class: "toolbar" }, portal ? [] : scopeForm, search, filter),
   );

@@ -726,8 +726,32 @@ async fn a_portal_link_shows_its_project_alone_is_framed_only_where_it_allows_an
         description: "browser test".into(),
     };
 
-    // Opened on its own: the project's webhooks, no scope picker, no way to sign out or in.
-    let project = acme.create_portal_link(portal_link("", vec![], 600)).await.unwrap();
+    // The company admin makes the link in the page, from the project's list: a bad origin is
+    // refused beside its field, then the link is shown to copy.
+    let acme_token = server.token(Role::Admin, "acme", "").await;
+    b.client.goto(&format!("http://{}/#/webhooks?project=web", server.addr)).await.unwrap();
+    b.fill("#sign-in input", &acme_token).await;
+    b.click("#sign-in button[type=submit]").await;
+    b.count_until("#webhooks tbody tr", 2).await;
+    b.click("#portal-link").await;
+    b.fill("#portal-form [data-field=frame_ancestors] textarea", "https://app.example.com/path").await;
+    b.click("#create-portal-link").await;
+    b.text_until("#portal-form [data-field=frame_ancestors] .field-error", |t| t.contains("not an origin")).await;
+    b.fill("#portal-form [data-field=frame_ancestors] textarea", "").await;
+    b.fill("#portal-form [data-field=description] input", "made in the page").await;
+    b.click("#create-portal-link").await;
+    let shown = b.find("#portal-url").await.prop("value").await.unwrap().unwrap();
+    b.shot("39-portal-link-made").await;
+    b.accessible("portal link made").await;
+    let made =
+        acme.list_tokens(pb::ListTokensRequest { scope: scope("acme", "web"), ..Default::default() }).await.unwrap();
+    let [made] = made.try_into().expect("one token: the link's");
+    assert!(made.portal && made.description == "made in the page" && made.frame_ancestors.is_empty(), "{made:?}");
+    assert!(shown.contains(&format!("/portal/{}#token=whk_", made.id)), "{shown}");
+    let project = pb::PortalLink { token: Some(made), url: shown };
+
+    // Opened in the same tab (which holds the company admin's token): the project's webhooks
+    // alone, no scope picker, no way to sign out or in.
     let bearer = project.url.split_once("#token=").unwrap().1.to_string();
     b.client.goto(&project.url).await.unwrap();
     b.count_until("#webhooks tbody tr", 2).await;
@@ -737,9 +761,15 @@ async fn a_portal_link_shows_its_project_alone_is_framed_only_where_it_allows_an
     b.count_until("#who button", 0).await;
     let url = b.client.current_url().await.unwrap();
     assert!(!url.as_str().contains(&bearer) && !url.as_str().contains("whk_"), "moved out of the address: {url}");
-    // The session's blank start page and this one: the address with the token was replaced,
-    // not followed by another entry.
-    assert_eq!(b.eval("history.length").await, serde_json::json!(2), "replaced, not kept in the history");
+    // The address with the token was replaced, not followed by another entry.
+    let entries = b.eval("history.length").await;
+    b.client.back().await.unwrap();
+    b.text_until("#scope-shown", |t| t.contains("company acme")).await;
+    assert!(!b.client.current_url().await.unwrap().as_str().contains("whk_"), "no history entry holds the token");
+    b.client.forward().await.unwrap();
+    b.count_until("#webhooks tbody tr", 2).await;
+    assert_eq!(b.eval("history.length").await, entries);
+    assert!(!b.client.current_url().await.unwrap().as_str().contains("whk_"));
     b.shot("40-portal-project").await;
     b.accessible("portal project").await;
 
