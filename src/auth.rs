@@ -107,11 +107,12 @@ impl Principal {
         }
     }
 
-    /// PERMISSION_DENIED for a portal link's token, which manages no tokens (it could
-    /// otherwise mint one without its narrowing).
-    pub fn check_not_portal(&self) -> Result<(), ApiError> {
+    /// PERMISSION_DENIED for a portal link's token, which may not do `what`: manage tokens (it
+    /// could otherwise mint one without its narrowing) or read the audit log (who else changed
+    /// what, with their tokens and software, is the installation's business, not the link's).
+    pub fn check_not_portal(&self, what: &str) -> Result<(), ApiError> {
         if self.portal {
-            Err(ApiError::PermissionDenied("a portal link's token cannot manage tokens".into()))
+            Err(ApiError::PermissionDenied(format!("a portal link's token cannot {what}")))
         } else {
             Ok(())
         }

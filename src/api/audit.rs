@@ -35,6 +35,7 @@ pub async fn list(
         },
         scope,
     };
+    who.check_not_portal("read the audit log")?;
     who.check_scope(&filter.scope)?;
     let rows = storage.list_audit(&filter).await?;
     Ok(Box::pin(tokio_stream::iter(rows.into_iter().map(|a| Ok(convert::audit_event(a))))))

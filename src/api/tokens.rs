@@ -36,7 +36,7 @@ impl TokenService {
     /// An admin caller that is not a portal link's token (which manages no tokens).
     async fn admin<T>(&self, req: &Request<T>) -> Result<Principal, ApiError> {
         let who = self.auth.authorize(req.metadata(), Role::Admin).await?;
-        who.check_not_portal()?;
+        who.check_not_portal("manage tokens")?;
         Ok(who)
     }
 

@@ -118,6 +118,10 @@ async fn a_portal_link_reaches_its_project_alone_and_ends_when_revoked() {
     let list = pb::ListTokensRequest { scope: scope("acme", "web"), ..Default::default() };
     assert_eq!(portal.list_tokens(list).await.unwrap_err().code(), Code::PermissionDenied);
     assert_eq!(portal.revoke_token(&token.id).await.unwrap_err().code(), Code::PermissionDenied);
+    // Nor does it read the audit log, even its own project's.
+    let audit =
+        portal.list_audit_events(pb::ListAuditEventsRequest { scope: scope("acme", "web"), ..Default::default() });
+    assert_eq!(audit.await.unwrap_err().code(), Code::PermissionDenied);
 
     // The page at the link's path, framed only by the link's origins.
     let (head, body) = http_get(server.addr, &path).await;
