@@ -17,16 +17,36 @@ export const portalLink: string | null = /^\/portal\/([0-9a-fA-F-]{36})$/.exec(l
 
 const TOKEN_KEY = portalLink ? `webhookd.portal.${portalLink}` : "webhookd.token";
 
+/**
+ * A portal link's token, held in memory too: a page framed by another site may be denied its
+ * storage (a browser blocking third-party storage), and then works until it is reloaded.
+ */
+let portalToken: string | null = null;
+
+/** Session storage, or nothing where the browser denies it (it throws on access). */
+function session(): Storage | null {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
 if (portalLink) {
   const carried = /^#token=([A-Za-z0-9_-]+)$/.exec(location.hash)?.[1];
   if (carried) {
-    sessionStorage.setItem(TOKEN_KEY, carried);
+    portalToken = carried;
+    try {
+      session()?.setItem(TOKEN_KEY, carried);
+    } catch {
+      // Storage full or denied: the token stays in memory only.
+    }
     history.replaceState(null, "", `${location.pathname}#/webhooks`);
   }
 }
 
 export function savedToken(): string | null {
-  if (portalLink) return sessionStorage.getItem(TOKEN_KEY);
+  if (portalLink) return portalToken ?? session()?.getItem(TOKEN_KEY) ?? null;
   return sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
 }
 
@@ -36,8 +56,13 @@ export function saveToken(token: string, remember = false): void {
 }
 
 export function forgetToken(): void {
+  if (portalLink) {
+    portalToken = null;
+    session()?.removeItem(TOKEN_KEY);
+    return;
+  }
   sessionStorage.removeItem(TOKEN_KEY);
-  if (!portalLink) localStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(TOKEN_KEY);
 }
 
 const bearer: Interceptor = (next) => async (req) => {
