@@ -146,7 +146,7 @@ export async function showDetail(root: HTMLElement, s: Session, id: string, para
         h("button", { type: "button", id: "edit-webhook", onclick: () => void webhookForm(scope, w) }, "Edit"),
         s.token.portal
           ? []
-          : h("button", { type: "button", id: "portal-link", onclick: () => portalLinkDialog({ webhookId: w.id, targetUrl: w.targetUrl }) }, "Portal link…"),
+          : h("button", { type: "button", id: "portal-link", onclick: () => portalLinkDialog({ ...scope, webhookId: w.id, targetUrl: w.targetUrl }) }, "Portal link…"),
         alone ? [] : h("button", { type: "button", id: "delete-webhook", class: "danger", onclick: () => deleteWebhook(w, () => (location.hash = listHash)) }, "Delete"),
       ),
     ),

@@ -1,12 +1,79 @@
 // "Portal link…": an admin makes a link that opens this page for one project or one webhook,
 // for the people who own its endpoints (TokenAdmin.CreatePortalLink). The link carries a
-// short-lived token in its fragment; it is shown once, in this dialog, to copy.
+// short-lived token in its fragment; it is shown once, in this dialog, to copy. The dialog
+// also lists the links that still work for the same project or webhook, each revocable.
+import type { Token } from "../../typescript/src/gen/webhookd/v1/token_pb.js";
 import { fieldViolations, describe, tokens } from "./api.js";
-import { clearFieldErrors, copy, field, h, modal, showFieldError, when } from "./dom.js";
+import { clearFieldErrors, copy, field, h, modal, showFieldError, toast, when } from "./dom.js";
 import { scopeText } from "./session.js";
 
-/** What a link shows: a project, or one webhook (with its address, for the dialog's text). */
-export type PortalTarget = { company: string; project: string } | { webhookId: string; targetUrl: string };
+/**
+ * What a link shows: a project, or one webhook of a scope (with its address, for the
+ * dialog's text).
+ */
+export type PortalTarget =
+  | { company: string; project: string }
+  | { company: string; project: string; webhookId: string; targetUrl: string };
+
+/** The links that still work for `target`: its scope's portal tokens narrowed as it is. */
+async function activeLinks(target: PortalTarget): Promise<Token[]> {
+  const found: Token[] = [];
+  let pageToken = "";
+  do {
+    const page = await tokens.listTokens({ scope: { companyId: target.company, projectId: target.project }, pageSize: 500, pageToken });
+    const only = "webhookId" in target ? target.webhookId : "";
+    found.push(...page.tokens.filter((t) => t.portal && t.webhookId === only));
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return found;
+}
+
+/** The table of `target`'s working links, each with a Revoke button, filled into `into`. */
+async function showLinks(target: PortalTarget, into: HTMLElement): Promise<void> {
+  let links: Token[];
+  try {
+    links = await activeLinks(target);
+  } catch (e) {
+    into.replaceChildren(h("p", { class: "error", role: "alert" }, describe(e)));
+    return;
+  }
+  if (links.length === 0) {
+    into.replaceChildren(h("p", { class: "muted" }, "No link works for it now."));
+    return;
+  }
+  const rows = links.map((t) => {
+    const revoke = h("button", { type: "button", "data-action": "revoke", "aria-label": `Revoke the link ${t.description || t.id}` }, "Revoke");
+    const row = h(
+      "tr",
+      { "data-token": t.id },
+      h("td", {}, t.description || h("span", { class: "muted" }, "(no description)")),
+      h("td", {}, when(t.expireTime)),
+      h("td", {}, t.frameAncestors.length ? t.frameAncestors.join(" ") : h("span", { class: "muted" }, "none")),
+      h("td", {}, revoke),
+    );
+    revoke.addEventListener("click", async () => {
+      revoke.disabled = true;
+      try {
+        await tokens.revokeToken({ id: t.id });
+        toast("Link revoked");
+        await showLinks(target, into);
+      } catch (e) {
+        toast(describe(e));
+        revoke.disabled = false;
+      }
+    });
+    return row;
+  });
+  into.replaceChildren(
+    h(
+      "table",
+      { class: "webhooks", id: "portal-links" },
+      h("caption", { class: "sr-only" }, "Links that work now"),
+      h("thead", {}, h("tr", {}, ["Description", "Ends", "Framed by"].map((c) => h("th", { scope: "col" }, c)), h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions")))),
+      h("tbody", {}, rows),
+    ),
+  );
+}
 
 const LIFETIMES: [string, number][] = [
   ["15 minutes", 900],
@@ -34,7 +101,9 @@ export function portalLinkDialog(target: PortalTarget): void {
   );
   const error = h("p", { class: "error", role: "alert" });
   const result = h("div", { id: "portal-result" });
-  m.body.append(form, error, result);
+  const links = h("div", { id: "portal-links-list" }, h("p", { class: "muted" }, "Loading…"));
+  m.body.append(form, error, result, h("h3", {}, "Links that work now"), links);
+  void showLinks(target, links);
   const make = h("button", { type: "button", class: "primary", id: "create-portal-link" }, "Create link");
   m.footer.append(make);
   make.addEventListener("click", async () => {
@@ -56,6 +125,7 @@ export function portalLinkDialog(target: PortalTarget): void {
       );
       form.hidden = true;
       make.hidden = true;
+      void showLinks(target, links);
       url.focus();
       url.select();
     } catch (e) {

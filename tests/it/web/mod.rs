@@ -741,6 +741,8 @@ async fn a_portal_link_shows_its_project_alone_is_framed_only_where_it_allows_an
     b.fill("#portal-form [data-field=description] input", "made in the page").await;
     b.click("#create-portal-link").await;
     let shown = b.find("#portal-url").await.prop("value").await.unwrap().unwrap();
+    b.text_until("#portal-links tbody", |t| t.contains("made in the page")).await;
+    b.count_until("#portal-links tbody tr", 1).await;
     b.shot("39-portal-link-made").await;
     b.accessible("portal link made").await;
     let made =
@@ -841,6 +843,19 @@ async fn a_portal_link_shows_its_project_alone_is_framed_only_where_it_allows_an
     b.shot("43-portal-ended").await;
     b.accessible("portal ended").await;
     b.client.refresh().await.unwrap();
+    b.text_until("body", |t| t.contains("This portal link has expired or was revoked")).await;
+
+    // Revoked from the page: the company admin (still signed in in this tab) lists the
+    // project's links that work (the one made in the page and the framed one; not the ended
+    // one, nor the webhook's) and revokes the first; its page then answers 404.
+    b.client.goto(&format!("http://{}/#/webhooks?project=web", server.addr)).await.unwrap();
+    b.click("#portal-link").await;
+    b.count_until("#portal-links tbody tr", 2).await;
+    let first = project.token.as_ref().unwrap().id.clone();
+    b.click(&format!("#portal-links tr[data-token='{first}'] [data-action=revoke]")).await;
+    b.count_until("#portal-links tbody tr", 1).await;
+    b.accessible("portal links").await;
+    b.client.goto(&project.url.split_once('#').unwrap().0).await.unwrap();
     b.text_until("body", |t| t.contains("This portal link has expired or was revoked")).await;
     b.close().await;
     server.stop().await;
