@@ -19,6 +19,7 @@ from webhookd_client import (
     FailedPreconditionError,
     InvalidArgumentError,
     NotFoundError,
+    PermissionDeniedError,
     RetryPolicy,
     UnauthenticatedError,
     UnavailableError,
@@ -96,6 +97,36 @@ def test_a_first_call_over_a_slow_link_succeeds_without_a_retry(server, slow_lin
             assert await client.list_event_types()
 
     asyncio.run(main())
+
+
+def test_a_portal_link_reaches_its_project_alone_and_ends_when_revoked(server):
+    with WebhookdClient(server["address"], server["admin"]) as admin:
+        ours = admin.create_webhook("https://example.com/ours", "12345678", ["tag_created"], company_id="portal-py", project_id="web")
+        admin.create_webhook("https://example.com/theirs", "12345678", ["tag_created"], company_id="portal-py", project_id="other")
+        link = admin.create_portal_link(
+            company_id="portal-py",
+            project_id="web",
+            lifetime=datetime.timedelta(minutes=10),
+            frame_ancestors=["https://App.example.com/"],
+        )
+        assert link.token.portal
+        assert list(link.token.frame_ancestors) == ["https://app.example.com"]
+        assert f"/portal/{link.token.id}#token=whk_" in link.url
+        bearer = link.url.split("#token=")[1]
+        with pytest.raises(InvalidArgumentError):
+            admin.create_portal_link(company_id="portal-py")
+        with WebhookdClient(server["address"], bearer) as portal:
+            assert [w.id for w in portal.list_webhooks(company_id="portal-py", project_id="web")] == [ours.id]
+            with pytest.raises(PermissionDeniedError):
+                list(portal.list_webhooks(company_id="portal-py", project_id="other"))
+            with pytest.raises(PermissionDeniedError):
+                portal.create_token("admin", company_id="portal-py", project_id="web")
+            admin.revoke_token(link.token.id)
+            deadline = time.monotonic() + 10
+            with pytest.raises(UnauthenticatedError):
+                while time.monotonic() < deadline:
+                    portal.get_webhook(ours.id)
+                    time.sleep(0.02)
 
 
 def test_reads_and_keyed_publishes_ride_out_three_restarts_and_a_kill(restartable, server):

@@ -437,6 +437,24 @@ def create_token_request(
     return request
 
 
+def create_portal_link_request(
+    company_id: str,
+    project_id: str,
+    webhook_id: str,
+    lifetime: Optional[datetime.timedelta],
+    frame_ancestors: Sequence[str],
+    description: str,
+) -> token_pb2.CreatePortalLinkRequest:
+    request = token_pb2.CreatePortalLinkRequest(
+        webhook_id=webhook_id, frame_ancestors=list(frame_ancestors), description=description
+    )
+    if company_id or project_id:
+        request.scope.CopyFrom(scope(company_id, project_id))
+    if lifetime is not None:
+        request.lifetime.FromTimedelta(lifetime)
+    return request
+
+
 def list_tokens_request(
     company_id: str, project_id: str, include_descendants: bool, show_inactive: bool, page_size: int, page_token: str
 ) -> token_pb2.ListTokensRequest:

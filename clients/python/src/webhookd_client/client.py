@@ -317,6 +317,25 @@ class WebhookdClient:
         request = token_pb2.RevokeTokenRequest(id=token_id)
         return self._unary(token_pb2.Token, self.tokens.RevokeToken, request, timeout, retry=True)
 
+    def create_portal_link(
+        self,
+        *,
+        company_id: str = "",
+        project_id: str = "",
+        webhook_id: str = "",
+        lifetime: Optional[datetime.timedelta] = None,
+        frame_ancestors: Sequence[str] = (),
+        description: str = "",
+        timeout: Optional[float] = None,
+    ) -> token_pb2.PortalLink:
+        """Creates a portal link: a short-lived admin token narrowed to one project
+        (``company_id`` and ``project_id``) or one webhook (``webhook_id``), and the admin page's
+        ``url`` carrying it in its fragment, shown only now. ``lifetime`` from 1 s to 24 h (1 h
+        when absent); ``frame_ancestors``: origins whose pages may frame the page (none when
+        empty). Not retried, as ``create_token``; ``revoke_token(link.token.id)`` ends it."""
+        request = c.create_portal_link_request(company_id, project_id, webhook_id, lifetime, frame_ancestors, description)
+        return self._unary(token_pb2.PortalLink, self.tokens.CreatePortalLink, request, timeout, retry=False)
+
     def list_event_history(
         self,
         webhook_id: str,
