@@ -188,13 +188,15 @@ fn representation(a: &'static Asset, coding: Coding) -> (&'static Bytes, &'stati
 }
 
 /// The answer to a request for the page.
+/// A short plain-text answer (an error page), without the page's headers.
+fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    let mut r = Response::new(Body::new(Full::new(Bytes::from_static(text.as_bytes()))));
+    *r.status_mut() = status;
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r
+}
+
 fn answer<B>(req: &Request<B>) -> Response<Body> {
-    let plain = |status: StatusCode, text: &'static str| {
-        let mut r = Response::new(Body::new(Full::new(Bytes::from_static(text.as_bytes()))));
-        *r.status_mut() = status;
-        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
-        r
-    };
     let mut response = match asset(req.uri().path()) {
         None => plain(StatusCode::NOT_FOUND, "not found\n"),
         Some(_) if req.method() != Method::GET && req.method() != Method::HEAD => {
@@ -246,11 +248,9 @@ fn secure(response: &mut Response<Body>) {
 
 /// The answer to a request for a portal link's page (`id` from its path; `None` when it is
 /// not an id): the page, framed only by the link's origins, while the link works.
-async fn portal(storage: Storage, id: Option<Uuid>, req: Request<()>) -> Response<Body> {
-    let plain = |status: StatusCode, text: &'static str| {
-        let mut r = Response::new(Body::new(Full::new(Bytes::from_static(text.as_bytes()))));
-        *r.status_mut() = status;
-        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+async fn portal(storage: Storage, id: Option<Uuid>, mut req: Request<()>) -> Response<Body> {
+    let ended = |status: StatusCode, text: &'static str| {
+        let mut r = plain(status, text);
         secure(&mut r);
         r
     };
@@ -260,17 +260,15 @@ async fn portal(storage: Storage, id: Option<Uuid>, req: Request<()>) -> Respons
     };
     let frame_ancestors = match found {
         Ok(Some(origins)) => origins,
-        Ok(None) => return plain(StatusCode::NOT_FOUND, "This portal link has expired or was revoked.\n"),
+        Ok(None) => return ended(StatusCode::NOT_FOUND, "This portal link has expired or was revoked.\n"),
         Err(e) => {
             tracing::warn!(error = %crate::report::chain(&e), "cannot check a portal link");
-            return plain(StatusCode::SERVICE_UNAVAILABLE, "This link cannot be checked now; try again shortly.\n");
+            return ended(StatusCode::SERVICE_UNAVAILABLE, "This link cannot be checked now; try again shortly.\n");
         }
     };
-    let mut index = Request::builder().method(req.method().clone()).uri("/index.html");
-    if let Some(h) = index.headers_mut() {
-        *h = req.headers().clone();
-    }
-    let mut response = answer(&index.body(()).expect("a request for the page"));
+    // The page itself, answered as at `/` (method, conditional and encoding headers kept).
+    *req.uri_mut() = http::Uri::from_static("/index.html");
+    let mut response = answer(&req);
     let h = response.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, portal_csp(&frame_ancestors));
     if !frame_ancestors.is_empty() {
@@ -328,11 +326,8 @@ where
             Box::pin(self.inner.call(req))
         } else if let Some(rest) = req.uri().path().strip_prefix(PORTAL_PREFIX) {
             let id = Uuid::parse_str(rest).ok();
-            let mut head = Request::builder().method(req.method().clone()).uri(req.uri().clone());
-            if let Some(h) = head.headers_mut() {
-                *h = req.headers().clone();
-            }
-            let head = head.body(()).expect("the same request without its body");
+            // The page's requests carry no body worth reading.
+            let head = req.map(|_| ());
             let storage = self.storage.clone();
             Box::pin(async move { Ok(portal(storage, id, head).await) })
         } else {

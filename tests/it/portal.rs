@@ -4,7 +4,6 @@
 
 use std::time::{Duration, SystemTime};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::Code;
 use webhookd_client::pb;
 
@@ -21,22 +20,16 @@ fn link(scope: Option<pb::Scope>, webhook_id: &str) -> pb::CreatePortalLinkReque
 }
 
 /// The bearer token a link's URL carries in its fragment, and the URL's path.
-pub fn split_link(url: &str) -> (String, String) {
+fn split_link(url: &str) -> (String, String) {
     let (address, fragment) = url.split_once('#').expect("the URL has a fragment");
     let bearer = fragment.strip_prefix("token=").expect("the fragment carries the token");
     let path = address.splitn(4, '/').nth(3).expect("an absolute URL with a path");
     (bearer.to_string(), format!("/{path}"))
 }
 
-/// A GET of `path` over HTTP/1.1: the status line and headers (lower-cased) and the body.
-pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    tcp.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
-    let mut out = Vec::new();
-    tokio::time::timeout(Duration::from_secs(20), tcp.read_to_end(&mut out)).await.unwrap().unwrap();
-    let text = String::from_utf8_lossy(&out).into_owned();
+/// A GET of `path`: the status line and headers (lower-cased), and the body.
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
+    let text = crate::web::get(addr, path).await.unwrap();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     (head.to_ascii_lowercase(), body.to_string())
 }

@@ -401,7 +401,8 @@ async fn a_company_admin_pages_and_filters_its_own_webhooks_only() {
 }
 
 /// A plain HTTP/1.1 GET, as a browser's first request; the response head and body.
-async fn get(addr: std::net::SocketAddr, path: &str) -> std::io::Result<String> {
+/// A GET of `path` over HTTP/1.1: the whole answer, status line and headers included.
+pub(crate) async fn get(addr: std::net::SocketAddr, path: &str) -> std::io::Result<String> {
     let mut tcp = tokio::net::TcpStream::connect(addr).await?;
     tcp.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
     let mut out = Vec::new();
@@ -642,33 +643,26 @@ async fn live_history_rides_out_a_server_restart_without_a_reload() {
     b.close().await;
 }
 
-/// A page on an origin of its own (`addr`, another port) that frames each of `urls`, one iframe
-/// each (`#frame-0`, …); each iframe's `load` (which fires for a blocked frame's error page
-/// too) sets `data-loaded` on it. Serves until dropped.
+/// A page on an origin of its own (another port) that frames each URL given to `frame`, one
+/// iframe each (`#frame-0`, …); each iframe's `load` (which fires for a blocked frame's error
+/// page too) sets `data-loaded` on it. Listening from `start` (so that a link can name its
+/// origin before the page knows the link), serving until dropped.
 struct Framer {
     origin: String,
+    html: std::sync::Arc<std::sync::Mutex<String>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Framer {
-    async fn start_at(addr: std::net::SocketAddr, urls: Vec<String>) -> Framer {
-        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    async fn start() -> Framer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let origin = format!("http://{}", listener.local_addr().unwrap());
-        let frames: String = urls
-            .iter()
-            .enumerate()
-            .map(|(i, u)| {
-                format!(
-                    "<iframe id=\"frame-{i}\" title=\"portal {i}\" width=\"900\" height=\"300\" src=\"{u}\" \
-                     onload=\"this.dataset.loaded='1'\"></iframe>"
-                )
-            })
-            .collect();
-        let html = format!("<!doctype html><html lang=\"en\"><title>Framer</title><body>{frames}</body></html>");
+        let html = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let page = html.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((mut tcp, _)) = listener.accept().await else { return };
-                let html = html.clone();
+                let html = page.lock().unwrap().clone();
                 tokio::spawn(async move {
                     let mut buf = vec![0u8; 4096];
                     let _ = tcp.read(&mut buf).await;
@@ -680,7 +674,23 @@ impl Framer {
                 });
             }
         });
-        Framer { origin, task }
+        Framer { origin, html, task }
+    }
+
+    /// From now on, the page frames `urls`.
+    fn frame(&self, urls: &[String]) {
+        let frames: String = urls
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                format!(
+                    "<iframe id=\"frame-{i}\" title=\"portal {i}\" width=\"900\" height=\"300\" src=\"{u}\" \
+                     onload=\"this.dataset.loaded='1'\"></iframe>"
+                )
+            })
+            .collect();
+        *self.html.lock().unwrap() =
+            format!("<!doctype html><html lang=\"en\"><title>Framer</title><body>{frames}</body></html>");
     }
 }
 
@@ -790,15 +800,10 @@ async fn a_portal_link_shows_its_project_alone_is_framed_only_where_it_allows_an
     assert_eq!(b.eval("document.referrer").await, serde_json::json!(""));
 
     // Framed: by the origin the link names, it shows; a link naming none stays blank there.
-    let framer_origin = {
-        let probe = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = probe.local_addr().unwrap();
-        drop(probe);
-        addr
-    };
-    let allowed = acme.create_portal_link(portal_link("", vec![format!("http://{framer_origin}")], 600)).await.unwrap();
+    let framer = Framer::start().await;
+    let allowed = acme.create_portal_link(portal_link("", vec![framer.origin.clone()], 600)).await.unwrap();
     let framed_bearer = allowed.url.split_once("#token=").unwrap().1.to_string();
-    let framer = Framer::start_at(framer_origin, vec![project.url.clone(), allowed.url.clone()]).await;
+    framer.frame(&[project.url.clone(), allowed.url.clone()]);
     b.client.goto(&format!("{}/", framer.origin)).await.unwrap();
     b.find("#frame-0[data-loaded='1']").await;
     b.find("#frame-1[data-loaded='1']").await;
@@ -855,7 +860,7 @@ async fn a_portal_link_shows_its_project_alone_is_framed_only_where_it_allows_an
     b.click(&format!("#portal-links tr[data-token='{first}'] [data-action=revoke]")).await;
     b.count_until("#portal-links tbody tr", 1).await;
     b.accessible("portal links").await;
-    b.client.goto(&project.url.split_once('#').unwrap().0).await.unwrap();
+    b.client.goto(project.url.split_once('#').unwrap().0).await.unwrap();
     b.text_until("body", |t| t.contains("This portal link has expired or was revoked")).await;
     b.close().await;
     server.stop().await;
