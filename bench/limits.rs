@@ -83,20 +83,36 @@ pub async fn durable_inserts(pg: &LocalPostgres, run: usize, n: usize, concurren
 
 /// PostgreSQL's CPU milliseconds per row for durable single-row inserts of a delivery-sized
 /// row at a steady `rate` for `secs` seconds, one connection: the least a durably accepted
-/// event can cost the database at that rate, to set the steady-rate figures against.
-pub async fn paced_insert_cpu(pg: &LocalPostgres, pgdata: &std::path::Path, rate: u64, secs: u64) -> f64 {
-    let name = format!("bench_paced_{rate}");
+/// event can cost the database at that rate, to set the steady-rate figures against. With
+/// `then_update`, each row is then updated once from a second connection that commits
+/// asynchronously, as an outcome is recorded: the least an accepted event with its outcome
+/// written can cost, whatever the statements.
+pub async fn paced_insert_cpu(
+    pg: &LocalPostgres,
+    pgdata: &std::path::Path,
+    rate: u64,
+    secs: u64,
+    then_update: bool,
+) -> f64 {
+    let name = format!("bench_paced_{rate}{}", if then_update { "_updated" } else { "" });
     support::create_database(&pg.url("postgres"), &name, None).await;
     let db = support::sql(&pg.url(&name)).await;
     db.batch_execute(PROBE_TABLE).await.unwrap();
     let stmt = db.prepare(PROBE_INSERT).await.unwrap();
+    let recorder = support::sql(&pg.url(&name)).await;
+    recorder.batch_execute("SET synchronous_commit = off").await.unwrap();
+    let update = recorder.prepare("UPDATE probe SET status = 2 WHERE id = $1").await.unwrap();
     let body = vec![b'x'; 200];
     let total = rate * secs;
     let mut tick = tokio::time::interval(std::time::Duration::from_nanos(1_000_000_000 / rate));
     let before = crate::cpu::cluster_processes(pgdata);
     for _ in 0..total {
         tick.tick().await;
-        db.execute(&stmt, &[&Uuid::new_v4(), &Uuid::new_v4(), &body]).await.unwrap();
+        let id = Uuid::new_v4();
+        db.execute(&stmt, &[&id, &Uuid::new_v4(), &body]).await.unwrap();
+        if then_update {
+            recorder.execute(&update, &[&id]).await.unwrap();
+        }
     }
     let used: std::time::Duration = crate::cpu::since(&before, &crate::cpu::cluster_processes(pgdata)).values().sum();
     used.as_secs_f64() * 1000.0 / total as f64

@@ -14,6 +14,7 @@ mod recovery;
 mod routing;
 mod scale;
 mod soak;
+mod statements;
 #[path = "../tests/support/mod.rs"]
 #[allow(dead_code)]
 mod support;
@@ -84,6 +85,10 @@ struct Args {
     /// Events published one at a time on each side of the routing phase.
     #[arg(long, default_value_t = 1_000)]
     routing_events: usize,
+    /// Events of each run of the statements phase (each published, handed off and its
+    /// success recorded, one at a time).
+    #[arg(long, default_value_t = 5_000)]
+    statement_events: usize,
     /// ListEventHistory queries timed.
     #[arg(long, default_value_t = 2_000)]
     history_queries: usize,
@@ -99,7 +104,7 @@ struct Args {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "limits,ingest,delivery,ordered,saturation,steady,backlog,replicas,recovery,hol,history,routing"
+        default_value = "limits,ingest,delivery,ordered,saturation,steady,backlog,replicas,recovery,hol,history,routing,statements"
     )]
     phases: Vec<Phase>,
     /// Deliveries that failed for good, recovered by the recovery phase.
@@ -152,6 +157,7 @@ impl Args {
         self.history_queries = 50;
         self.routing_webhooks = 40;
         self.routing_events = 20;
+        self.statement_events = 200;
         self.ordered_deliveries = 50;
         self.limit_ops = 300;
         self.backlog_rows = 2_000;
@@ -192,6 +198,9 @@ enum Phase {
     /// Publishes to a project of many webhooks, none filtered against half behind payload
     /// filters.
     Routing,
+    /// The hot path's statements alone (publish, hand-off, record) against the least their
+    /// two transactions could cost: PostgreSQL's CPU per event.
+    Statements,
     /// Ingest and delivery rates with a large backlog of pending deliveries in the table,
     /// against the same rates with none.
     Backlog,
@@ -331,6 +340,9 @@ async fn run(args: &Args, tmp: &Path, out: &Path) -> (Vec<Figure>, serde_json::V
     if on(Phase::Routing) {
         phases::routing(&mut b).await;
     }
+    if on(Phase::Statements) {
+        phases::statements(&mut b).await;
+    }
     if on(Phase::Soak) {
         phases::soak(&mut b, out).await;
     }
@@ -461,7 +473,11 @@ fn print_table(figures: &[Figure]) {
     );
     for f in figures {
         let ratio = f.ratio.map(|r| format!("{:.2}", r)).unwrap_or_default();
-        let limit = f.limit.as_ref().map(|(n, v)| format!("{n} = {v:.0}")).unwrap_or_default();
+        let limit = f
+            .limit
+            .as_ref()
+            .map(|(n, v)| if *v >= 100.0 { format!("{n} = {v:.0}") } else { format!("{n} = {v:.3}") })
+            .unwrap_or_default();
         let range = match (f.runs.iter().copied().reduce(f64::min), f.runs.iter().copied().reduce(f64::max)) {
             (Some(lo), Some(hi)) => format!("{lo:.2}–{hi:.2}"),
             _ => String::new(),

@@ -12,7 +12,8 @@ use crate::load::{
 use crate::receiver::Receiver;
 use crate::support::{self, ServerProcess};
 use crate::{
-    database, history, limits, median, print_processes, print_statements, recovery, routing, scale, soak, Args, Figure,
+    database, history, limits, median, print_processes, print_statements, recovery, routing, scale, soak, statements,
+    Args, Figure,
 };
 use webhookd::model::Role;
 
@@ -244,10 +245,23 @@ pub async fn steady(b: &mut Bench<'_>, m: &mut Shared) {
     let d = ServerProcess::serving(&m.url, &b.tmp.join("d"), &[]).await;
     for &rate in &b.args.latency_rates {
         // One connection keeps up with everyday rates only.
+        let mut floor_pair = None;
         if rate <= 1000 {
-            let floor = limits::paced_insert_cpu(b.pg(), &b.pgdata, rate, b.args.latency_secs).await;
+            let floor = limits::paced_insert_cpu(b.pg(), &b.pgdata, rate, b.args.latency_secs, false).await;
             eprintln!("at {rate}/s, durable single-row inserts alone: postgres CPU {floor:.3} ms per row");
             b.fig(format!("limit: postgres CPU per durable insert at {rate}/s"), &[floor], "ms", None, "");
+            let pair = limits::paced_insert_cpu(b.pg(), &b.pgdata, rate, b.args.latency_secs, true).await;
+            eprintln!(
+                "at {rate}/s, durable single-row inserts each updated once asynchronously: postgres CPU {pair:.3} ms per row"
+            );
+            b.fig(
+                format!("limit: postgres CPU per durable insert and asynchronous update at {rate}/s"),
+                &[pair],
+                "ms",
+                None,
+                "",
+            );
+            floor_pair = Some(("durable insert + async update".to_string(), pair));
         }
         let mut runs: Vec<Steady> = Vec::new();
         for run in 1..=b.args.runs {
@@ -293,7 +307,7 @@ pub async fn steady(b: &mut Bench<'_>, m: &mut Shared) {
             format!("postgres CPU per event at {rate}/s"),
             &each(&|l| l.postgres_cpu_ms),
             "ms",
-            None,
+            floor_pair,
             target("<= 0.5"),
         );
     }
@@ -603,4 +617,37 @@ pub async fn routing(b: &mut Bench<'_>) {
         Some(("none filtered".into(), none_cpu)),
         "",
     );
+}
+
+/// The hot path's statements alone against the least their two transactions could cost,
+/// alternately, each run on a fresh database (see `statements`).
+pub async fn statements(b: &mut Bench<'_>) {
+    let events = b.args.statement_events;
+    let (mut hot, mut floor) = (Vec::new(), Vec::new());
+    for run in 0..b.args.runs {
+        let url = database(b.pg(), &format!("bench_statements_{run}")).await;
+        // Alternated, so that neither side always runs on a machine warmed by the other.
+        let order = if run % 2 == 0 { [true, false] } else { [false, true] };
+        for hot_path in order {
+            if hot_path {
+                hot.push(statements::hot_path(&url, &b.pgdata, events).await);
+            } else {
+                floor.push(statements::floor(&url, &b.pgdata, events).await);
+            }
+        }
+        eprintln!(
+            "statements alone, run {}: postgres CPU {:.3} ms per event (publish, record), {:.3} ms for a durable insert and an asynchronous update",
+            run + 1,
+            hot[run],
+            floor[run]
+        );
+    }
+    b.fig(
+        "statements alone: postgres CPU per event (publish, record)".into(),
+        &hot,
+        "ms",
+        Some(("durable insert + async update".into(), median(&floor))),
+        "",
+    );
+    b.fig("statements alone: durable insert + async update".into(), &floor, "ms", None, "");
 }
