@@ -308,7 +308,7 @@ pub async fn steady(b: &mut Bench<'_>, m: &mut Shared) {
             &each(&|l| l.postgres_cpu_ms),
             "ms",
             floor_pair,
-            target("<= 0.5"),
+            target("<= 0.6"),
         );
     }
     b.rss.push(d.rss("VmHWM"));
