@@ -13,11 +13,11 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 use webhookd::delivery::engine::delivery_headers;
-use webhookd::model::{Attempt, DeliveryStatus, RequestHeader, WebhookState};
+use webhookd::model::{Attempt, DeliveryStatus, RequestHeader};
 use webhookd::storage::deliveries::{Claimed, DeliveryRules, Next, Outcome};
 use webhookd::storage::events::NewEvent;
 use webhookd::storage::handoff::Handoff;
-use webhookd::storage::webhooks::{NewWebhook, WebhookQuota};
+use webhookd::storage::webhooks::WebhookQuota;
 use webhookd::storage::Storage;
 
 use crate::support;
@@ -44,24 +44,7 @@ pub async fn hot_path(url: &str, pgdata: &Path, events: usize) -> f64 {
         .unwrap()
         .with_keys(support::test_keys())
         .with_handoff(handoff.clone());
-    let webhook = NewWebhook {
-        scope: Default::default(),
-        target_url: "http://127.0.0.1:9/statements".into(),
-        secret: webhookd::secret::Secret::new("bench-secret-value"),
-        events: vec!["tag_created".into()],
-        ca_certificate: None,
-        proxy_url: None,
-        max_in_flight: 0,
-        rate_limit: 0,
-        state: WebhookState::Active,
-        custom_headers: Vec::new(),
-        filter: None,
-        labels: Default::default(),
-        client_identity: None,
-        signature_scheme: Default::default(),
-        signing_key: None,
-        ordering: Default::default(),
-    };
+    let webhook = support::stored_webhook("tag_created", "http://127.0.0.1:9/statements".into());
     let audit = webhookd::storage::audit::Audit::new(Default::default(), "webhook.create");
     let w = storage.create_webhook(&webhook, &WebhookQuota::UNLIMITED, &audit).await.unwrap().id;
     let payload = format!(r#"{{"data":"{}"}}"#, "x".repeat(220));

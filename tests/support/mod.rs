@@ -31,6 +31,29 @@ pub fn test_keys() -> std::sync::Arc<webhookd::keyring::KeyRing> {
     std::sync::Arc::new(webhookd::keyring::KeyRing::parse(TEST_KEY, "the test key").unwrap())
 }
 
+/// An ACTIVE instance webhook listening to `event` alone, at `target_url`, with no limits of
+/// its own, as written straight to storage (no server involved).
+pub fn stored_webhook(event: &str, target_url: String) -> webhookd::storage::webhooks::NewWebhook {
+    webhookd::storage::webhooks::NewWebhook {
+        scope: Default::default(),
+        target_url,
+        secret: webhookd::secret::Secret::new("a-secret-value"),
+        events: vec![event.into()],
+        ca_certificate: None,
+        proxy_url: None,
+        max_in_flight: 0,
+        rate_limit: 0,
+        state: webhookd::model::WebhookState::Active,
+        custom_headers: Vec::new(),
+        filter: None,
+        labels: Default::default(),
+        client_identity: None,
+        signature_scheme: Default::default(),
+        signing_key: None,
+        ordering: Default::default(),
+    }
+}
+
 /// A direct SQL connection (for seeding and inspecting state).
 pub async fn sql(url: &str) -> tokio_postgres::Client {
     let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();

@@ -2,7 +2,6 @@
 //! the queue's statements.
 
 use uuid::Uuid;
-use webhookd::model::WebhookState;
 use webhookd::storage::events::NewEvent;
 use webhookd::storage::webhooks::{NewWebhook, WebhookQuota};
 use webhookd::storage::Storage;
@@ -15,24 +14,7 @@ pub async fn storage(url: &str) -> Storage {
 /// An ACTIVE instance webhook listening to `event` alone, at a target nobody answers, with
 /// no limits of its own.
 pub fn webhook(event: &str) -> NewWebhook {
-    NewWebhook {
-        scope: Default::default(),
-        target_url: format!("http://127.0.0.1:9/{event}"),
-        secret: webhookd::secret::Secret::new("a-secret-value"),
-        events: vec![event.into()],
-        ca_certificate: None,
-        proxy_url: None,
-        max_in_flight: 0,
-        rate_limit: 0,
-        state: WebhookState::Active,
-        custom_headers: Vec::new(),
-        filter: None,
-        labels: Default::default(),
-        client_identity: None,
-        signature_scheme: Default::default(),
-        signing_key: None,
-        ordering: Default::default(),
-    }
+    super::support::stored_webhook(event, format!("http://127.0.0.1:9/{event}"))
 }
 
 /// Creates `w`; its id.
