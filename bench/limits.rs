@@ -16,11 +16,15 @@ use crate::receiver::Receiver;
 use crate::support;
 
 /// The limits' table: a delivery-sized row.
-const PROBE_TABLE: &str = "CREATE TABLE probe (id uuid PRIMARY KEY, webhook_id uuid NOT NULL, event_type text NOT NULL,
+pub const PROBE_TABLE: &str =
+    "CREATE TABLE probe (id uuid PRIMARY KEY, webhook_id uuid NOT NULL, event_type text NOT NULL,
     status smallint NOT NULL, body bytea NOT NULL, create_time timestamptz NOT NULL DEFAULT now())";
 /// One row of it.
-const PROBE_INSERT: &str =
+pub const PROBE_INSERT: &str =
     "INSERT INTO probe (id, webhook_id, event_type, status, body) VALUES ($1, $2, 'tag_created', 1, $3)";
+
+/// Its outcome, as an asynchronously committed update by key.
+pub const PROBE_UPDATE: &str = "UPDATE probe SET status = 2 WHERE id = $1";
 
 /// Plain POSTs to the receiver with the client stack webhookd uses (hyper-util, HTTP/1.1, pooled).
 pub async fn plain_posts(receiver: &Receiver, n: usize, concurrency: usize) -> f64 {
@@ -101,7 +105,7 @@ pub async fn paced_insert_cpu(
     let stmt = db.prepare(PROBE_INSERT).await.unwrap();
     let recorder = support::sql(&pg.url(&name)).await;
     recorder.batch_execute("SET synchronous_commit = off").await.unwrap();
-    let update = recorder.prepare("UPDATE probe SET status = 2 WHERE id = $1").await.unwrap();
+    let update = recorder.prepare(PROBE_UPDATE).await.unwrap();
     let body = vec![b'x'; 200];
     let total = rate * secs;
     let mut tick = tokio::time::interval(std::time::Duration::from_nanos(1_000_000_000 / rate));

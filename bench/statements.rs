@@ -20,6 +20,7 @@ use webhookd::storage::handoff::Handoff;
 use webhookd::storage::webhooks::WebhookQuota;
 use webhookd::storage::Storage;
 
+use crate::limits::{PROBE_INSERT, PROBE_TABLE, PROBE_UPDATE};
 use crate::support;
 
 /// The server's default delivery rules.
@@ -108,22 +109,11 @@ impl HotPath {
 /// delivery-sized row, then an asynchronous update of it by key from a second connection.
 pub async fn floor(url: &str, pgdata: &Path, events: usize) -> f64 {
     let db = support::sql(url).await;
-    db.batch_execute(
-        "CREATE TABLE IF NOT EXISTS floor_probe (id uuid PRIMARY KEY, webhook_id uuid NOT NULL,
-             event_type text NOT NULL, status smallint NOT NULL, body bytea NOT NULL,
-             create_time timestamptz NOT NULL DEFAULT now())",
-    )
-    .await
-    .unwrap();
-    let insert = db
-        .prepare(
-            "INSERT INTO floor_probe (id, webhook_id, event_type, status, body) VALUES ($1, $2, 'tag_created', 1, $3)",
-        )
-        .await
-        .unwrap();
+    db.batch_execute(PROBE_TABLE).await.unwrap();
+    let insert = db.prepare(PROBE_INSERT).await.unwrap();
     let recorder = support::sql(url).await;
     recorder.batch_execute("SET synchronous_commit = off").await.unwrap();
-    let update = recorder.prepare("UPDATE floor_probe SET status = 2 WHERE id = $1").await.unwrap();
+    let update = recorder.prepare(PROBE_UPDATE).await.unwrap();
     let body = vec![b'x'; 290];
     let one = || async {
         let id = Uuid::now_v7();
