@@ -187,7 +187,6 @@ fn representation(a: &'static Asset, coding: Coding) -> (&'static Bytes, &'stati
     (&all[i].bytes[k], &all[i].tags[k])
 }
 
-/// The answer to a request for the page.
 /// A short plain-text answer (an error page), without the page's headers.
 fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
     let mut r = Response::new(Body::new(Full::new(Bytes::from_static(text.as_bytes()))));
@@ -196,6 +195,7 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
     r
 }
 
+/// The answer to a request for the page.
 fn answer<B>(req: &Request<B>) -> Response<Body> {
     let mut response = match asset(req.uri().path()) {
         None => plain(StatusCode::NOT_FOUND, "not found\n"),
